@@ -1,0 +1,1 @@
+"""gonghui: an API backend for running a trade union (工会)."""

@@ -1,0 +1,158 @@
+"""The ``gonghui`` command: serve, migrate, create-admin, bootstrap, seed-demo, openapi."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+app = typer.Typer(help="gonghui: API backend for running a trade union.", no_args_is_help=True, add_completion=False)
+
+ROOT_CODE = "ROOT"
+ROOT_NAME = "总工会"
+OPENAPI_PATH = Path("openapi/openapi.json")
+
+
+def _settings():  # noqa: ANN202
+    from api.config import get_settings
+
+    return get_settings()
+
+
+@app.command()
+def migrate(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
+    """Upgrade the database schema (Alembic) to REVISION."""
+    from api.db import migrate as m
+
+    m.upgrade(_settings().database_url, revision=revision)
+    typer.echo(f"database at {revision}: {_settings().database_url}")
+
+
+def _ensure_admin(username: str, password: str | None, org: str | None) -> tuple[bool, str | None]:
+    """Create the admin (and the root unit on an empty database). Returns (created, generated password)."""
+    from sqlmodel import select
+
+    from api.db.models import Grant, OrgUnit, User
+    from api.db.session import Database, make_engine
+    from api.security.permissions import Role
+    from api.services import org_units, users
+
+    db = Database(make_engine(_settings().database_url))
+    with db.write_session() as session:
+        if session.exec(select(User.id).where(User.username == username.lower())).first():
+            return False, None
+        if org:
+            unit = org_units.get_by_code(session, org)
+            if unit is None:
+                raise typer.BadParameter(f"no org unit with code {org}", param_hint="--org")
+        else:
+            unit = session.exec(select(OrgUnit).where(OrgUnit.parent_id.is_(None)).order_by(OrgUnit.created_at)).first()
+            if unit is None:
+                unit = OrgUnit(code=ROOT_CODE, name=ROOT_NAME, kind="federation", depth=0)
+                org_units.insert_unit(session, unit, None)
+        user, shown = users.create_user(
+            session, username=username, display_name=username, org_unit_id=unit.id, password=password, by=None
+        )
+        session.add(Grant(user_id=user.id, role=Role.admin.value, org_unit_id=unit.id))
+        session.commit()
+        return True, shown
+
+
+@app.command("create-admin")
+def create_admin(
+    username: Annotated[str, typer.Option(help="Login name of the admin.")],
+    password: Annotated[Optional[str], typer.Option(help="Prompted for when omitted.")] = None,  # noqa: UP007
+    org: Annotated[Optional[str], typer.Option(help="Org unit code; default: the root unit.")] = None,  # noqa: UP007
+) -> None:
+    """Create an admin account with an admin grant at the root unit (created if the tree is empty)."""
+    if password is None:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    created, _ = _ensure_admin(username, password, org)
+    if not created:
+        typer.echo(f"user {username} exists already", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"admin {username} created")
+
+
+@app.command()
+def bootstrap(
+    username: Annotated[str, typer.Option(help="First admin's login name.")] = "admin",
+) -> None:
+    """Migrate, and on a database with no users create a first admin with a one-time password."""
+    from sqlmodel import select
+
+    from api.db.models import User
+    from api.db.session import Database, make_engine
+
+    migrate()
+    db = Database(make_engine(_settings().database_url))
+    with db.read_session() as session:
+        has_users = session.exec(select(User.id).limit(1)).first() is not None
+    if has_users:
+        typer.echo("users exist already; log in with your account (gonghui create-admin makes another admin)")
+        return
+    _, shown = _ensure_admin(username, None, None)
+    typer.echo("")
+    typer.echo("  First admin account created.")
+    typer.echo(f"  Log in at http://127.0.0.1:8000/docs (Authorize) as {username} / {shown}")
+    typer.echo("  This one-time password must be changed first: POST /api/v1/auth/password")
+    typer.echo("")
+
+
+@app.command()
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: int = 1,
+    reload: bool = False,
+) -> None:
+    """Run the API under uvicorn."""
+    import uvicorn
+
+    uvicorn.run("api.main:app", host=host, port=port, workers=workers, reload=reload, proxy_headers=True,
+                access_log=False)
+
+
+@app.command()
+def openapi(
+    output: Annotated[Path, typer.Option(help="Where to write the document.")] = OPENAPI_PATH,
+    check: Annotated[bool, typer.Option(help="Only check that OUTPUT is up to date.")] = False,
+) -> None:
+    """Write the OpenAPI document the front-end team builds against (openapi/openapi.json)."""
+    from api.main import create_app
+
+    text = render_openapi(create_app())
+    if check:
+        if not output.exists() or output.read_text(encoding="utf-8") != text:
+            typer.echo(f"{output} is out of date: run `gonghui openapi`", err=True)
+            raise typer.Exit(1)
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(text, encoding="utf-8")
+    typer.echo(f"wrote {output}")
+
+
+def render_openapi(application) -> str:  # noqa: ANN001
+    return json.dumps(application.openapi(), ensure_ascii=False, indent=2, sort_keys=False) + "\n"
+
+
+@app.command("seed-demo")
+def seed_demo(
+    members: Annotated[int, typer.Option(help="How many members to create.")] = 300,
+) -> None:
+    """Fill an empty database with a realistic demo (development only: demo passwords are printed)."""
+    from api.config import Env
+    from api.demo import seed
+
+    if _settings().env is not Env.development:
+        typer.echo("seed-demo runs only with GONGHUI_ENV=development", err=True)
+        raise typer.Exit(1)
+    migrate()
+    for line in seed(_settings().database_url, members=members):
+        typer.echo(line)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,72 @@
+"""Settings from the environment (prefix ``GONGHUI_``), read once per process."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "dev-insecure-secret-change-me-0000000000"
+MIN_SECRET_LENGTH = 32
+
+
+class Env(StrEnum):
+    development = "development"
+    production = "production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GONGHUI_", env_file=".env", extra="ignore")
+
+    env: Env = Env.development
+    database_url: str = f"sqlite:///{Path('var') / 'gonghui.db'}"
+    secret_key: str = DEV_SECRET
+
+    # Tokens
+    jwt_algorithm: Literal["HS256", "RS256"] = "HS256"
+    jwt_private_key_file: Path | None = None
+    jwt_public_key_file: Path | None = None
+    jwt_issuer: str = "gonghui"
+    jwt_audience: str = "gonghui-api"
+    access_token_minutes: int = Field(15, ge=1, le=24 * 60)
+    refresh_token_days: int = Field(14, ge=1, le=365)
+
+    # Login throttling: failures counted in a sliding window per account and per address.
+    login_window_seconds: int = 900
+    login_slowdown_after: int = 3
+    login_slowdown_step_seconds: float = 0.5
+    login_slowdown_max_seconds: float = 4.0
+    login_lockout_account: int = 10
+    login_lockout_address: int = 30
+
+    cors_origins: list[str] = []
+    idempotency_ttl_hours: int = 24
+    log_json: bool = True
+    log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _refuse_weak_secrets(self) -> "Settings":
+        if self.env is Env.production:
+            if self.jwt_algorithm == "HS256" and (
+                not self.secret_key or self.secret_key == DEV_SECRET or len(self.secret_key) < MIN_SECRET_LENGTH
+            ):
+                raise ValueError(
+                    f"GONGHUI_SECRET_KEY must be set to a random value of at least {MIN_SECRET_LENGTH} "
+                    "characters in production"
+                )
+        if self.jwt_algorithm == "RS256" and not (self.jwt_private_key_file and self.jwt_public_key_file):
+            raise ValueError("RS256 needs GONGHUI_JWT_PRIVATE_KEY_FILE and GONGHUI_JWT_PUBLIC_KEY_FILE")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

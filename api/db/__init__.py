@@ -1,0 +1,1 @@
+"""Database layer: engine and sessions, column types, and the SQLModel table models."""

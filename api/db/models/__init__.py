@@ -1,0 +1,17 @@
+"""All table models, imported so that ``metadata`` knows every table (Alembic compares against it)."""
+
+from api.db.models.audit import AuditEvent, IdempotencyRecord
+from api.db.models.auth import Grant, RefreshToken, User
+from api.db.models.base import metadata
+from api.db.models.org import OrgUnit, OrgUnitClosure
+
+__all__ = [
+    "AuditEvent",
+    "Grant",
+    "IdempotencyRecord",
+    "OrgUnit",
+    "OrgUnitClosure",
+    "RefreshToken",
+    "User",
+    "metadata",
+]

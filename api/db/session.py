@@ -1,0 +1,68 @@
+"""Engines and sessions.
+
+SQLite (the embedded default) runs in WAL mode with foreign keys on. pysqlite's own transaction
+handling is switched off so that SQLAlchemy emits BEGIN itself: this makes SAVEPOINT work (the test
+suite relies on it) and lets write requests take the write lock up front with ``BEGIN IMMEDIATE``,
+instead of failing with "database is locked" when a read transaction tries to upgrade.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    dbapi_conn.isolation_level = None  # SQLAlchemy emits BEGIN (see do_begin below)
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA busy_timeout=5000")
+    cur.close()
+
+
+def _sqlite_begin(conn: sa.Connection) -> None:
+    immediate = conn.get_execution_options().get("sqlite_immediate", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    if url.startswith("sqlite"):
+        path = sa.engine.make_url(url).database
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("max_overflow", 20)
+    return sa.create_engine(url, **kwargs)
+
+
+class Database:
+    """The engine plus two session factories: one for reads, one for requests that write."""
+
+    def __init__(self, bind: Engine | sa.Connection, *, session_kwargs: dict[str, Any] | None = None):
+        # ``bind`` is an Engine in the service; the test suite passes one Connection whose outer
+        # transaction it rolls back after each test (sessions then commit to savepoints).
+        self.bind = bind
+        self.engine = bind if isinstance(bind, Engine) else bind.engine
+        kw: dict[str, Any] = {"class_": Session, "expire_on_commit": False, **(session_kwargs or {})}
+        self.read_session = sessionmaker(bind=bind, **kw)
+        writer = bind
+        if isinstance(bind, Engine) and bind.dialect.name == "sqlite":
+            writer = bind.execution_options(sqlite_immediate=True)
+        self.write_session = sessionmaker(bind=writer, **kw)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name

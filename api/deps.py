@@ -1,0 +1,159 @@
+"""Dependencies every router uses: the session, the caller, ``require(permission)``, paging, If-Match.
+
+Each route declares exactly one permission with ``dependencies=[Depends(require("x.y"))]`` (or
+``public()``); the permission-matrix test walks the app's routes and fails on a route with none.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Header, Query, Request
+from fastapi.security import OAuth2PasswordBearer
+from sqlmodel import Session, select
+
+from api.config import Settings
+from api.db.models import Grant, User
+from api.db.session import Database
+from api.errors import Forbidden, PreconditionFailed, PreconditionRequired, Unauthorized
+from api.security.permissions import Role, roles_with
+from api.security.principal import GrantRef, Principal
+from api.security.tokens import decode_access_token
+
+TOKEN_URL = "/api/v1/auth/token"
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def get_settings_dep(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_database(request: Request) -> Database:
+    return request.app.state.db
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One session per request; requests that may write take SQLite's write lock up front."""
+    db: Database = request.app.state.db
+    factory = db.read_session if request.method in READ_METHODS else db.write_session
+    with factory() as session:
+        yield session
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def load_principal(session: Session, user_id: uuid.UUID) -> Principal | None:
+    user = session.get(User, user_id)
+    if user is None or not user.is_active:
+        return None
+    rows = session.exec(select(Grant.role, Grant.org_unit_id).where(Grant.user_id == user.id)).all()
+    return Principal(
+        user_id=user.id,
+        username=user.username,
+        kind=user.kind,
+        org_unit_id=user.org_unit_id,
+        member_id=user.member_id,
+        grants=tuple(GrantRef(Role(role), unit) for role, unit in rows),
+        must_change_password=user.must_change_password,
+    )
+
+
+def get_principal(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    token: Annotated[str | None, Depends(oauth2_scheme)],
+) -> Principal:
+    if not token:
+        raise Unauthorized("not_authenticated")
+    claims = decode_access_token(token, settings)
+    principal = load_principal(session, uuid.UUID(claims["sub"]))
+    if principal is None:
+        raise Unauthorized("invalid_token")
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+
+
+class require:  # noqa: N801 - reads as a declaration: Depends(require("members.read"))
+    """Route dependency: the caller must hold ``permission`` somewhere; binds it for scope checks."""
+
+    def __init__(self, permission: str):
+        roles_with(permission)  # unknown permission names fail at import time
+        self.permission = permission
+
+    def __call__(self, request: Request, principal: CurrentPrincipal) -> Principal:
+        if principal.must_change_password and self.permission != "me":
+            raise Forbidden("password_change_required")
+        if not principal.has(self.permission):
+            raise Forbidden(permission=self.permission)
+        bound = Principal(**{**principal.__dict__, "permission": self.permission})
+        request.state.principal = bound
+        return bound
+
+    def __repr__(self) -> str:
+        return f"require({self.permission!r})"
+
+
+class public:  # noqa: N801
+    """Route dependency that declares a route open to anonymous callers (health checks, login)."""
+
+    permission = None
+
+    def __call__(self) -> None:
+        return None
+
+    def __repr__(self) -> str:
+        return "public()"
+
+
+def get_authorized(request: Request) -> Principal:
+    """The caller bound to the permission the route declared (set by ``require``)."""
+    principal = getattr(request.state, "principal", None)
+    if principal is None:  # a route using Authorized without require(): a programming error
+        raise RuntimeError("route uses Authorized but declares no require(permission)")
+    return principal
+
+
+Authorized = Annotated[Principal, Depends(get_authorized)]
+
+
+class PageParams:
+    def __init__(
+        self,
+        limit: Annotated[int, Query(ge=1, le=200, description="Page size (at most 200).")] = 50,
+        cursor: Annotated[str | None, Query(max_length=512, description="`next_cursor` of the previous page.")] = None,
+    ):
+        self.limit = limit
+        self.cursor = cursor
+
+
+PageQuery = Annotated[PageParams, Depends(PageParams)]
+
+_ETAG = re.compile(r'^(?:W/)?"(\d+)"$')
+
+
+def if_match(
+    if_match: Annotated[
+        str | None,
+        Header(alias="If-Match", description='The ETag from your last GET, e.g. `"3"`.'),
+    ] = None,
+) -> int:
+    """The version the client last saw. Missing -> 428; a value that is no ETag of ours -> 412."""
+    if not if_match:
+        raise PreconditionRequired()
+    match = _ETAG.match(if_match.strip())
+    if not match:
+        raise PreconditionFailed()
+    return int(match.group(1))
+
+
+IfMatch = Annotated[int, Depends(if_match)]

@@ -1,0 +1,192 @@
+"""Typed application errors and their RFC 9457 ``application/problem+json`` rendering.
+
+Services raise :class:`AppError` subclasses with a stable ``code``; the handlers here turn them, and
+every framework error, into a problem document in English or Chinese (by ``Accept-Language``).
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+import structlog
+from asgi_correlation_id import correlation_id
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm.exc import StaleDataError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from api.i18n import field_message, message, preferred_language
+
+log = structlog.get_logger("gonghui.errors")
+
+PROBLEM_JSON = "application/problem+json"
+TYPE_BASE = "https://gonghui.dev/problems/"
+
+
+class AppError(Exception):
+    """An error a client can cause, with a stable machine-readable ``code``."""
+
+    status: int = 400
+    code: str = "bad_request"
+
+    def __init__(self, code: str | None = None, *, headers: dict[str, str] | None = None, **params: Any):
+        self.code = code or self.code
+        self.params = params
+        self.headers = headers or {}
+        super().__init__(self.code)
+
+
+class BadRequest(AppError):
+    status, code = 400, "bad_request"
+
+
+class Unauthorized(AppError):
+    status, code = 401, "not_authenticated"
+
+    def __init__(self, code: str | None = None, **params: Any):
+        super().__init__(code, headers={"WWW-Authenticate": "Bearer"}, **params)
+
+
+class Forbidden(AppError):
+    status, code = 403, "permission_denied"
+
+
+class NotFound(AppError):
+    status, code = 404, "not_found"
+
+
+class Conflict(AppError):
+    status, code = 409, "conflict"
+
+
+class PreconditionFailed(AppError):
+    status, code = 412, "version_mismatch"
+
+
+class RuleViolation(AppError):
+    """A business rule refused the request; ``field`` names the input at fault when there is one."""
+
+    status, code = 422, "rule_violation"
+
+    def __init__(self, code: str | None = None, *, field: str | None = None, **params: Any):
+        super().__init__(code, **params)
+        self.field = field
+
+
+class PreconditionRequired(AppError):
+    status, code = 428, "if_match_required"
+
+
+class TooManyRequests(AppError):
+    status, code = 429, "too_many_requests"
+
+    def __init__(self, code: str | None = None, *, retry_after: int, **params: Any):
+        super().__init__(code, headers={"Retry-After": str(retry_after)}, retry_after=retry_after, **params)
+
+
+class ServiceUnavailable(AppError):
+    status, code = 503, "service_unavailable"
+
+
+def problem(
+    request: Request,
+    status: int,
+    code: str,
+    params: dict[str, Any] | None = None,
+    *,
+    headers: dict[str, str] | None = None,
+    errors: list[dict[str, Any]] | None = None,
+) -> JSONResponse:
+    lang = preferred_language(request.headers.get("accept-language"))
+    params = params or {}
+    body: dict[str, Any] = {
+        "type": TYPE_BASE + code,
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": message(code, lang, params),
+        "instance": request.url.path,
+        "code": code,
+        "request_id": correlation_id.get(),
+    }
+    # Machine-readable context (e.g. the current state of a workflow object) next to the prose.
+    for key, value in params.items():
+        if key not in body and isinstance(value, (str, int, float, bool, type(None), list)):
+            body[key] = value
+    if errors is not None:
+        body["errors"] = errors
+    out_headers = dict(headers or {})
+    if body["request_id"]:
+        out_headers.setdefault("X-Request-ID", body["request_id"])
+    return JSONResponse(body, status_code=status, headers=out_headers, media_type=PROBLEM_JSON)
+
+
+def _field_path(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in {"body", "query", "path", "header", "cookie", "form"}:
+        parts = parts[1:] or parts
+    return ".".join(parts)
+
+
+async def _app_error(request: Request, exc: AppError) -> JSONResponse:
+    errors = None
+    if isinstance(exc, RuleViolation) and exc.field:
+        lang = preferred_language(request.headers.get("accept-language"))
+        errors = [{"field": exc.field, "code": exc.code, "message": message(exc.code, lang, exc.params)}]
+    return problem(request, exc.status, exc.code, exc.params, headers=exc.headers, errors=errors)
+
+
+async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    lang = preferred_language(request.headers.get("accept-language"))
+    errors = [
+        {
+            "field": _field_path(tuple(err.get("loc", ()))),
+            "code": err.get("type", "invalid"),
+            "message": field_message(err, lang),
+        }
+        for err in exc.errors()
+    ]
+    return problem(request, 422, "validation_failed", {"count": len(errors)}, errors=errors)
+
+
+_HTTP_CODES = {
+    401: "not_authenticated",
+    403: "permission_denied",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+}
+
+
+async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    code = _HTTP_CODES.get(exc.status_code, f"http_{exc.status_code}")
+    return problem(request, exc.status_code, code, headers=getattr(exc, "headers", None))
+
+
+async def _stale(request: Request, exc: StaleDataError) -> JSONResponse:
+    # Another request changed the row between our read and our write.
+    return problem(request, 412, "version_mismatch")
+
+
+async def _operational(request: Request, exc: OperationalError) -> JSONResponse:
+    if "locked" in str(exc.orig).lower() or "could not serialize" in str(exc.orig).lower():
+        return problem(request, 503, "database_busy", headers={"Retry-After": "1"})
+    return await _unexpected(request, exc)
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled_error", path=request.url.path, method=request.method)
+    return problem(request, 500, "internal_error")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(AppError, _app_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StaleDataError, _stale)  # type: ignore[arg-type]
+    app.add_exception_handler(OperationalError, _operational)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, _unexpected)

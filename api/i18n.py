@@ -1,0 +1,143 @@
+"""Problem messages in English and Chinese, chosen by ``Accept-Language``.
+
+Every stable error ``code`` has an entry here; a code without one falls back to a generic sentence,
+and a test lists the codes raised in ``api/`` that lack a message.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # generic
+    "bad_request": ("The request is not valid.", "请求无效。"),
+    "validation_failed": ("{count} field(s) are not valid.", "有 {count} 个字段无效。"),
+    "not_authenticated": ("Authentication is required.", "需要登录认证。"),
+    "invalid_token": ("The access token is invalid or expired.", "访问令牌无效或已过期。"),
+    "invalid_credentials": ("Wrong username or password.", "用户名或密码错误。"),
+    "invalid_client": ("Wrong client id or secret.", "客户端标识或密钥错误。"),
+    "invalid_refresh_token": ("The refresh token is invalid, expired or revoked.", "刷新令牌无效、已过期或已吊销。"),
+    "refresh_token_reused": (
+        "This refresh token was already used; all sessions of its family are revoked.",
+        "该刷新令牌已被使用，其所属会话已全部吊销。",
+    ),
+    "unsupported_grant_type": ("Unsupported grant_type {grant_type}.", "不支持的授权类型 {grant_type}。"),
+    "password_change_required": (
+        "The password must be changed before using the API.",
+        "首次登录须先修改密码。",
+    ),
+    "account_disabled": ("This account is disabled.", "该账号已停用。"),
+    "too_many_requests": ("Too many attempts; retry after {retry_after} s.", "尝试次数过多，请 {retry_after} 秒后重试。"),
+    "login_locked": (
+        "Too many failed logins; retry after {retry_after} s.",
+        "登录失败次数过多，请 {retry_after} 秒后重试。",
+    ),
+    "permission_denied": ("You lack the permission {permission}.", "您没有权限 {permission}。"),
+    "not_found": ("The resource does not exist or is outside your scope.", "资源不存在或不在您的管辖范围内。"),
+    "method_not_allowed": ("Method not allowed.", "不允许的请求方法。"),
+    "not_acceptable": ("Not acceptable.", "无法提供所请求的格式。"),
+    "payload_too_large": ("The request body is too large.", "请求体过大。"),
+    "unsupported_media_type": ("Unsupported media type.", "不支持的媒体类型。"),
+    "conflict": ("The request conflicts with the current state.", "请求与当前状态冲突。"),
+    "rule_violation": ("A business rule refused the request.", "业务规则不允许该请求。"),
+    "if_match_required": (
+        "Send If-Match with the ETag from your last read.",
+        "请在 If-Match 头中提供最近一次读取时的 ETag。",
+    ),
+    "version_mismatch": (
+        "The resource changed since you read it; reload and retry.",
+        "资源在您读取后已被修改，请刷新后重试。",
+    ),
+    "idempotency_key_reused": (
+        "This Idempotency-Key was used with a different request.",
+        "该幂等键已用于另一个不同的请求。",
+    ),
+    "idempotency_in_progress": (
+        "A request with this Idempotency-Key is still being processed.",
+        "使用该幂等键的请求仍在处理中。",
+    ),
+    "internal_error": (
+        "Unexpected error; quote the request id when reporting it.",
+        "服务器内部错误；报告问题时请提供请求编号。",
+    ),
+    "database_busy": ("The database is busy; retry shortly.", "数据库繁忙，请稍后重试。"),
+    "service_unavailable": ("The service is not ready.", "服务尚未就绪。"),
+    "invalid_cursor": ("The cursor is not valid for this list.", "分页游标无效。"),
+    # org units
+    "org_unit_code_taken": ("Org unit code {value} is already in use.", "组织代码 {value} 已被使用。"),
+    "org_unit_parent_kind": (
+        "A {kind} cannot be placed under a {parent_kind}.",
+        "{kind} 类组织不能隶属于 {parent_kind} 类组织。",
+    ),
+    "org_unit_move_into_own_subtree": (
+        "An org unit cannot move under itself or its own descendants.",
+        "组织不能移动到其自身或下级组织之下。",
+    ),
+    "org_unit_closed": ("Org unit {code} is closed.", "组织 {code} 已撤销。"),
+    "org_unit_has_open_children": (
+        "Close or move the {count} open sub-unit(s) first.",
+        "请先撤销或移出 {count} 个下级组织。",
+    ),
+    "org_unit_root_required": ("Only a root-scope admin can create a top-level unit.", "只有根组织管理员可以创建顶级组织。"),
+    "invalid_uscc": ("Unified social credit code is not valid: {reason}.", "统一社会信用代码无效：{reason}。"),
+    # users and grants
+    "username_taken": ("Username {value} is already in use.", "用户名 {value} 已被使用。"),
+    "role_above_own": (
+        "You cannot grant the role {role}: it is above your own.",
+        "不能授予高于自身的角色 {role}。",
+    ),
+    "grant_self": ("You cannot change your own grants.", "不能修改自己的授权。"),
+    "grant_exists": ("This grant already exists.", "该授权已存在。"),
+    "password_too_weak": ("The password is too weak: {reason}.", "密码强度不足：{reason}。"),
+    "wrong_current_password": ("The current password is wrong.", "当前密码错误。"),
+}
+
+FIELD_MESSAGES: dict[str, tuple[str, str]] = {
+    "missing": ("This field is required.", "此字段为必填项。"),
+    "extra_forbidden": ("This field is not allowed.", "不允许此字段。"),
+    "string_too_short": ("Too short.", "长度过短。"),
+    "string_too_long": ("Too long.", "长度过长。"),
+    "string_pattern_mismatch": ("Wrong format.", "格式不正确。"),
+    "uuid_parsing": ("Not a valid id.", "不是有效的标识。"),
+    "enum": ("Not one of the allowed values.", "不是允许的取值。"),
+    "int_parsing": ("Not a whole number.", "不是整数。"),
+    "greater_than": ("Too small.", "数值过小。"),
+    "greater_than_equal": ("Too small.", "数值过小。"),
+    "less_than_equal": ("Too large.", "数值过大。"),
+    "date_from_datetime_parsing": ("Not a valid date.", "不是有效日期。"),
+    "date_parsing": ("Not a valid date.", "不是有效日期。"),
+    "json_invalid": ("The body is not valid JSON.", "请求体不是有效的 JSON。"),
+}
+
+
+def preferred_language(header: str | None) -> str:
+    """Return ``"zh"`` when Chinese is preferred over English in ``Accept-Language``, else ``"en"``."""
+    if not header:
+        return "en"
+    best, best_q = "en", -1.0
+    for part in header.split(","):
+        lang, _, q = part.strip().partition(";q=")
+        try:
+            weight = float(q) if q else 1.0
+        except ValueError:
+            weight = 0.0
+        base = lang.strip().lower()[:2]
+        if base in {"zh", "en"} and weight > best_q:
+            best, best_q = base, weight
+    return best
+
+
+def message(code: str, lang: str, params: dict[str, Any] | None = None) -> str:
+    en, zh = MESSAGES.get(code, MESSAGES["rule_violation"] if code else MESSAGES["bad_request"])
+    template = zh if lang == "zh" else en
+    try:
+        return template.format(**(params or {}))
+    except (KeyError, IndexError, ValueError):
+        return template
+
+
+def field_message(error: dict[str, Any], lang: str) -> str:
+    pair = FIELD_MESSAGES.get(error.get("type", ""))
+    if pair is None:
+        return str(error.get("msg", "Invalid value."))
+    return pair[1] if lang == "zh" else pair[0]

@@ -1,0 +1,375 @@
+"""Row-level checks of imported member records: normalise the harmless mess, report the real mistakes.
+
+HR exports are messy in predictable ways (spaces and ideographic spaces, full-width digits, lower-case
+``x`` in IDs, several date styles); those are fixed silently. Anything that could register the wrong
+person — an ID that cannot exist, a birth date or gender that disagrees with the ID, a join date in the
+future — is reported with a stable ``kind`` per field, never guessed. The kinds are the ones in
+``shared/samples/*.expected.jsonl``. Checks that need the database (unknown org units, members already
+registered) belong to the import service; duplicates *within* a file are found by
+:class:`FileDuplicateTracker`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal, NamedTuple
+
+from api.imports.readers import RawRow
+from api.rules.dues import yuan_to_fen
+from api.rules.resident_id import ResidentId, ResidentIdError, parse_resident_id
+
+__all__ = [
+    "KIND_MESSAGES",
+    "KIND_MESSAGES_ZH",
+    "FieldError",
+    "FileDuplicateTracker",
+    "MemberRowError",
+    "MemberRowOk",
+    "normalise_member_row",
+    "parse_date",
+]
+
+Gender = Literal["male", "female"]
+
+#: Short English text per error kind (the resident ID kinds come from :mod:`api.rules.resident_id`).
+KIND_MESSAGES: dict[str, str] = {
+    "id_short": "ID number is too short",
+    "id_long": "ID number is too long",
+    "id_excel_float": "ID number was turned into a number by a spreadsheet",
+    "id_format": "ID number contains invalid characters",
+    "id_region": "ID number does not start with a province code",
+    "id_birth_date": "ID number contains an impossible birth date",
+    "id_checksum": "ID number check digit does not match",
+    "missing_national_id": "ID number is missing",
+    "id_birth_mismatch": "birth date disagrees with the ID number",
+    "gender_mismatch": "gender disagrees with the ID number",
+    "bad_gender": "gender is not 男/女/M/F",
+    "missing_name": "name is blank",
+    "missing_employee_no": "employee number is blank",
+    "bad_phone": "not an 11-digit mobile number",
+    "bad_email": "not an email address",
+    "bad_date": "no such date",
+    "future_join": "join date is in the future",
+    "negative_wage": "monthly wage is negative",
+    "bad_wage": "monthly wage is not an amount in yuan with at most two decimals",
+    "bad_flag": "expected 是/否 (yes/no)",
+    "extra_cells": "values found outside any named column",
+    "dup_employee_no": "employee number repeats an earlier row of the file",
+    "dup_national_id": "ID number repeats an earlier row of the file",
+    "unknown_org": "no such org unit",
+}
+
+#: Chinese text per error kind, for the import report shown to union clerks.
+KIND_MESSAGES_ZH: dict[str, str] = {
+    "id_short": "身份证号位数不足",
+    "id_long": "身份证号位数过多",
+    "id_excel_float": "身份证号被表格软件转成了数字（请将该列设为文本格式）",
+    "id_format": "身份证号含有非法字符",
+    "id_region": "身份证号的地区码无效",
+    "id_birth_date": "身份证号中的出生日期无效",
+    "id_checksum": "身份证号校验码错误",
+    "missing_national_id": "身份证号为空",
+    "id_birth_mismatch": "出生日期与身份证号不符",
+    "gender_mismatch": "性别与身份证号不符",
+    "bad_gender": "性别应为男或女",
+    "missing_name": "姓名为空",
+    "missing_employee_no": "工号为空",
+    "bad_phone": "手机号不是11位大陆手机号码",
+    "bad_email": "邮箱格式不正确",
+    "bad_date": "日期无效",
+    "future_join": "入会日期晚于今天",
+    "negative_wage": "月工资为负数",
+    "bad_wage": "月工资不是有效金额（元，最多两位小数）",
+    "bad_flag": "应填写是或否",
+    "extra_cells": "有数据位于未命名的列中",
+    "dup_employee_no": "工号与文件中前面的行重复",
+    "dup_national_id": "身份证号与文件中前面的行重复",
+    "unknown_org": "所属工会代码不存在",
+}
+
+_GENDERS: dict[str, Gender] = {
+    "男": "male",
+    "m": "male",
+    "male": "male",
+    "女": "female",
+    "f": "female",
+    "female": "female",
+}
+_FLAGS: dict[str, bool] = {
+    "是": True,
+    "y": True,
+    "yes": True,
+    "true": True,
+    "1": True,
+    "否": False,
+    "n": False,
+    "no": False,
+    "false": False,
+    "0": False,
+}
+_DATE_FORMS = (
+    re.compile(r"^(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"),
+    re.compile(r"^(\d{4})()(\d{2})(\d{2})$"),
+    re.compile(r"^(\d{4})(年)(\d{1,2})月(\d{1,2})日$"),
+)
+_EARLIEST_DATE = date(1900, 1, 1)
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_TAG_SEPARATORS = re.compile(r"[,;、|]")
+_SPACE_RUN = re.compile(r"\s+")
+_SPACE_BETWEEN_CJK = re.compile(r"(?<=[\u3400-\u9fff]) (?=[\u3400-\u9fff])")
+
+
+class FieldError(NamedTuple):
+    """One problem of a row: the field at fault, a stable kind and short English text."""
+
+    field: str
+    kind: str
+    message: str
+
+
+@dataclass(slots=True)
+class MemberRowOk:
+    """A row ready to be registered (subject to the database checks of the import service)."""
+
+    row_number: int
+    employee_no: str
+    name: str
+    gender: Gender
+    national_id: ResidentId
+    phone: str | None
+    email: str | None
+    birth_date: date
+    join_date: date | None
+    org_unit_code: str | None
+    monthly_wage_fen: int | None
+    is_representative: bool
+    tags: list[str] = field(default_factory=list)
+    notes: str | None = None
+
+
+@dataclass(slots=True)
+class MemberRowError:
+    """A rejected row with every problem found in it, so that the clerk can fix them all at once."""
+
+    row_number: int
+    errors: list[FieldError]
+
+
+def _error(field_name: str, kind: str, message: str | None = None) -> FieldError:
+    return FieldError(field_name, kind, message or KIND_MESSAGES[kind])
+
+
+def _text(value: str | None) -> str | None:
+    """NFKC (full-width digits and letters, U+3000 become ASCII) and trim; blank becomes ``None``."""
+    if value is None:
+        return None
+    cleaned = unicodedata.normalize("NFKC", value).strip()
+    return cleaned or None
+
+
+def _name(value: str | None) -> str | None:
+    """Names are only width-folded, not NFKC'd: NFKC would rewrite rare CJK compatibility characters."""
+    if value is None:
+        return None
+    folded = "".join(chr(ord(ch) - 0xFEE0) if 0xFF01 <= ord(ch) <= 0xFF5E else ch for ch in value)
+    cleaned = _SPACE_RUN.sub(" ", folded.replace("\u3000", " ")).strip()
+    return _SPACE_BETWEEN_CJK.sub("", cleaned) or None
+
+
+def parse_date(text: str) -> date:
+    """Parse the date styles HR files use: 2024-03-05, 2024/03/05, 2024.3.5, 20240305, 2024年3月5日.
+
+    A time of day after the date (a spreadsheet's midnight) is ignored. Raise ``ValueError`` otherwise,
+    including for dates that do not exist (2023-02-30) and for years before 1900.
+    """
+    for form in _DATE_FORMS:
+        match = form.match(text)
+        if match:
+            parsed = date(int(match[1]), int(match[3]), int(match[4]))
+            if parsed < _EARLIEST_DATE:
+                raise ValueError("dates before 1900 are not plausible")
+            return parsed
+    raise ValueError(f"not a date: {text!r}")
+
+
+def _check_national_id(value: str | None, today: date, errors: list[FieldError]) -> ResidentId | None:
+    if value is None:
+        errors.append(_error("national_id", "missing_national_id"))
+        return None
+    try:
+        return parse_resident_id(value, today=today)
+    except ResidentIdError as exc:
+        errors.append(_error("national_id", exc.kind, f"ID number {exc.message}"))
+        return None
+
+
+def _check_gender(value: str | None, rid: ResidentId | None, errors: list[FieldError]) -> Gender | None:
+    """Blank takes the ID's gender (GB 11643-1999: odd 17th digit = male); a different one is an error."""
+    if value is None:
+        return rid.gender if rid else None
+    gender = _GENDERS.get(value.casefold())
+    if gender is None:
+        errors.append(_error("gender", "bad_gender"))
+    elif rid is not None and gender != rid.gender:
+        errors.append(_error("gender", "gender_mismatch"))
+    return gender
+
+
+def _check_birth_date(value: str | None, rid: ResidentId | None, errors: list[FieldError]) -> date | None:
+    """Blank takes the ID's birth date; a different one means one of the two is wrong — reject."""
+    if value is None:
+        return rid.birth_date if rid else None
+    try:
+        birth = parse_date(value)
+    except ValueError:
+        errors.append(_error("birth_date", "bad_date"))
+        return None
+    if rid is not None and birth != rid.birth_date:
+        errors.append(_error("birth_date", "id_birth_mismatch"))
+    return birth
+
+
+def _check_join_date(value: str | None, today: date, errors: list[FieldError]) -> date | None:
+    """Membership dates from approval (章程 Art 2), which cannot lie in the future."""
+    if value is None:
+        return None
+    try:
+        joined = parse_date(value)
+    except ValueError:
+        errors.append(_error("join_date", "bad_date"))
+        return None
+    if joined > today:
+        errors.append(_error("join_date", "future_join"))
+    return joined
+
+
+def _check_phone(value: str | None, errors: list[FieldError]) -> str | None:
+    """Mainland mobile numbers only (they receive the union's SMS); spaces, dashes and +86 are dropped."""
+    if value is None:
+        return None
+    digits = re.sub(r"[\s\-()]", "", value)
+    digits = re.sub(r"^(?:\+86|0086)", "", digits)
+    if not _MOBILE.match(digits):
+        errors.append(_error("phone", "bad_phone"))
+        return None
+    return digits
+
+
+def _check_email(value: str | None, errors: list[FieldError]) -> str | None:
+    if value is not None and not _EMAIL.match(value):
+        errors.append(_error("email", "bad_email"))
+        return None
+    return value
+
+
+def _check_wage(value: str | None, errors: list[FieldError]) -> int | None:
+    """Wage in yuan to integer fen (domain.md §1: money is integer fen); it is the dues base."""
+    if value is None:
+        return None
+    try:
+        fen = yuan_to_fen(value)
+    except ValueError:
+        errors.append(_error("monthly_wage", "bad_wage"))
+        return None
+    if fen < 0:
+        errors.append(_error("monthly_wage", "negative_wage"))
+        return None
+    return fen
+
+
+def _check_flag(value: str | None, errors: list[FieldError]) -> bool:
+    if value is None:
+        return False
+    flag = _FLAGS.get(value.casefold())
+    if flag is None:
+        errors.append(_error("is_representative", "bad_flag"))
+        return False
+    return flag
+
+
+def _tags(value: str | None) -> list[str]:
+    """Split on ASCII/full-width commas, semicolons, 、 and |; drop blanks and repeats, keep order."""
+    if value is None:
+        return []
+    parts = (part.strip() for part in _TAG_SEPARATORS.split(value))
+    return list(dict.fromkeys(part for part in parts if part))
+
+
+def normalise_member_row(raw: RawRow, *, today: date) -> MemberRowOk | MemberRowError:
+    """Check one imported row and return it cleaned, or every problem found in it.
+
+    ``today`` is the day of import, the reference for "in the future" (samples/README.md).
+    """
+    data = {key: _text(value) for key, value in raw.data.items() if key != "name"}
+    errors: list[FieldError] = []
+    employee_no = data.get("employee_no")
+    if employee_no is None:
+        errors.append(_error("employee_no", "missing_employee_no"))
+    name = _name(raw.data.get("name"))
+    if name is None:
+        errors.append(_error("name", "missing_name"))
+    rid = _check_national_id(data.get("national_id"), today, errors)
+    gender = _check_gender(data.get("gender"), rid, errors)
+    birth_date = _check_birth_date(data.get("birth_date"), rid, errors)
+    join_date = _check_join_date(data.get("join_date"), today, errors)
+    phone = _check_phone(data.get("phone"), errors)
+    email = _check_email(data.get("email"), errors)
+    wage_fen = _check_wage(data.get("monthly_wage"), errors)
+    is_representative = _check_flag(data.get("is_representative"), errors)
+    if raw.extra:
+        errors.append(_error("row", "extra_cells"))
+    if errors:
+        return MemberRowError(row_number=raw.row_number, errors=errors)
+    assert employee_no and name and rid and gender and birth_date  # guaranteed when errors is empty
+    return MemberRowOk(
+        row_number=raw.row_number,
+        employee_no=employee_no,
+        name=name,
+        gender=gender,
+        national_id=rid,
+        phone=phone,
+        email=email,
+        birth_date=birth_date,
+        join_date=join_date,
+        org_unit_code=data.get("org_unit_code"),
+        monthly_wage_fen=wage_fen,
+        is_representative=is_representative,
+        tags=_tags(data.get("tags")),
+        notes=data.get("notes"),
+    )
+
+
+class FileDuplicateTracker:
+    """Finds employee numbers and ID numbers that repeat an earlier accepted row of the same file.
+
+    Only the value strings and the first row number are kept (a dict per field), which stays in the
+    low hundreds of MB even for a million rows. Rejected rows are not remembered: the first *acceptable*
+    occurrence of a value is the one that will be imported.
+    """
+
+    def __init__(self) -> None:
+        self._employee_nos: dict[str, int] = {}
+        self._national_ids: dict[str, int] = {}
+
+    def check(self, row: MemberRowOk | MemberRowError) -> MemberRowOk | MemberRowError:
+        """Return ``row`` unchanged, or a :class:`MemberRowError` if it repeats an earlier row."""
+        if isinstance(row, MemberRowError):
+            return row
+        errors: list[FieldError] = []
+        earlier = self._employee_nos.get(row.employee_no)
+        if earlier is not None:
+            errors.append(
+                _error("employee_no", "dup_employee_no", f"employee number already in row {earlier}")
+            )
+        earlier = self._national_ids.get(row.national_id.value)
+        if earlier is not None:
+            errors.append(_error("national_id", "dup_national_id", f"ID number already in row {earlier}"))
+        if errors:
+            return MemberRowError(row_number=row.row_number, errors=errors)
+        self._employee_nos[row.employee_no] = row.row_number
+        self._national_ids[row.national_id.value] = row.row_number
+        return row

@@ -1,0 +1,413 @@
+"""Streaming readers for HR member files: CSV (UTF-8 or GB18030), XLSX and JSON Lines.
+
+Every reader yields :class:`RawRow` objects keyed by canonical English field names, one at a time, so a
+file of a million members is read in constant memory. Nothing is validated here beyond the file's
+structure (format, encoding, header); the values are left as text for
+:func:`api.imports.members.normalise_member_row`, which reports problems row by row.
+
+Row numbers are what a clerk sees in a spreadsheet: the header is row 1 and the first record row 2
+(for JSON Lines, line number + 1, so the first record is row 2 as well), which is also how
+``shared/samples/*.expected.jsonl`` count them.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import csv
+import io
+import json
+import os
+import unicodedata
+import zipfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from pathlib import PurePath
+from typing import IO, Any, Literal
+from xml.etree.ElementTree import ParseError
+
+__all__ = [
+    "CANONICAL_FIELDS",
+    "FILE_ERROR_MESSAGES_ZH",
+    "HEADER_ALIASES",
+    "REQUIRED_FIELDS",
+    "ImportFileError",
+    "ImportFileErrorCode",
+    "RawRow",
+    "detect_format",
+    "iter_rows",
+]
+
+FileFormat = Literal["csv", "xlsx", "jsonl"]
+ImportFileErrorCode = Literal[
+    "unsupported_format", "unreadable_file", "unknown_column", "missing_column", "duplicate_column"
+]
+Source = str | os.PathLike[str] | IO[bytes]
+CellValue = str | int | float | Decimal | bool | date | datetime | time | timedelta | None
+
+CANONICAL_FIELDS: tuple[str, ...] = (
+    "employee_no",
+    "name",
+    "gender",
+    "national_id",
+    "phone",
+    "birth_date",
+    "join_date",
+    "org_unit_code",
+    "monthly_wage",
+    "is_representative",
+    "email",
+    "tags",
+    "notes",
+)
+REQUIRED_FIELDS: tuple[str, ...] = ("employee_no", "name", "national_id")
+
+#: Column names HR systems use, matched after NFKC, trimming and case-folding (see :func:`_header_key`).
+HEADER_ALIASES: dict[str, str] = {
+    **{name: name for name in CANONICAL_FIELDS},
+    "工号": "employee_no",
+    "员工编号": "employee_no",
+    "姓名": "name",
+    "性别": "gender",
+    "身份证号": "national_id",
+    "身份证号码": "national_id",
+    "公民身份号码": "national_id",
+    "手机号": "phone",
+    "手机": "phone",
+    "手机号码": "phone",
+    "出生日期": "birth_date",
+    "入会日期": "join_date",
+    "入会时间": "join_date",
+    "所属工会代码": "org_unit_code",
+    "工会代码": "org_unit_code",
+    "月工资": "monthly_wage",
+    "月工资(元)": "monthly_wage",
+    "职工代表": "is_representative",
+    "是否职工代表": "is_representative",
+    "邮箱": "email",
+    "电子邮箱": "email",
+    "标签": "tags",
+    "备注": "notes",
+}
+
+#: Sheet a workbook should keep its members on; otherwise the first sheet is read.
+MEMBER_SHEET = "会员"
+_SNIFF_BYTES = 64 * 1024
+_EXTENSIONS: dict[str, FileFormat] = {".csv": "csv", ".xlsx": "xlsx", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+_BLANK = " \t\r\n\f\v\u3000\ufeff"
+
+FILE_ERROR_MESSAGES_ZH: dict[str, str] = {
+    "unsupported_format": "不支持的文件格式，请使用 CSV、XLSX 或 JSONL。",
+    "unreadable_file": "文件无法读取（编码错误或文件已损坏）。",
+    "unknown_column": "表头含有无法识别的列。",
+    "missing_column": "缺少必需的列（工号、姓名、身份证号）。",
+    "duplicate_column": "表头中有重复的列。",
+}
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be imported; ``code`` is stable, ``detail`` says where and what."""
+
+    def __init__(self, code: ImportFileErrorCode, detail: str = "") -> None:
+        super().__init__(f"{code}: {detail}" if detail else code)
+        self.code: ImportFileErrorCode = code
+        self.detail = detail
+
+
+@dataclass(slots=True)
+class RawRow:
+    """One record as text; ``data`` has every canonical field (``None`` if absent or empty).
+
+    ``extra`` holds non-empty cells found outside any named column, so that the row can be rejected
+    instead of silently losing what someone typed there.
+    """
+
+    row_number: int
+    data: dict[str, str | None]
+    extra: tuple[str, ...] = field(default=())
+
+
+def detect_format(filename: str) -> FileFormat:
+    """Format by extension: HR users name their files reliably, while sniffing content is fragile."""
+    suffix = PurePath(filename.strip()).suffix.lower()
+    try:
+        return _EXTENSIONS[suffix]
+    except KeyError:
+        raise ImportFileError(
+            "unsupported_format", f"{filename!r}: expected .csv, .xlsx, .jsonl or .ndjson"
+        ) from None
+
+
+def iter_rows(source: Source, filename: str) -> Iterator[RawRow]:
+    """Yield the records of ``source`` (a path or a binary file object) lazily, blank rows skipped.
+
+    The format comes from ``filename``. Structural problems raise :class:`ImportFileError` while iterating:
+    the header (row 1) is checked before the first record is yielded; a decoding error or a corrupt part
+    further down raises when reached. A file object passed in is left open.
+    """
+    readers: dict[FileFormat, Callable[[Source], Iterator[RawRow]]] = {
+        "csv": _iter_csv,
+        "xlsx": _iter_xlsx,
+        "jsonl": _iter_jsonl,
+    }
+    yield from readers[detect_format(filename)](source)
+
+
+# --- header and rows, shared by CSV and XLSX --------------------------------------------------------
+
+
+def _header_key(name: str) -> str:
+    """Match column names loosely: full-width forms, stray spaces and letter case do not matter."""
+    return unicodedata.normalize("NFKC", name).strip(_BLANK).casefold()
+
+
+def _map_header(cells: Sequence[str | None]) -> list[str | None]:
+    """Canonical field per column position (``None`` for an unnamed column); raise on a bad header."""
+    if all(not (cell or "").strip(_BLANK) for cell in cells):
+        raise ImportFileError("missing_column", "row 1 must hold the column names, but it is empty")
+    columns: list[str | None] = []
+    unknown: list[str] = []
+    for cell in cells:
+        key = _header_key(cell or "")
+        canonical = HEADER_ALIASES.get(key) if key else None
+        if key and canonical is None:
+            unknown.append((cell or "").strip(_BLANK))
+        columns.append(canonical)
+    if unknown:
+        raise ImportFileError("unknown_column", f"unknown column(s): {', '.join(unknown)}")
+    _check_fields([c for c in columns if c is not None], where="the header")
+    return columns
+
+
+def _check_fields(fields: list[str], *, where: str) -> None:
+    """Each field once, and the fields no member can be registered without must be there."""
+    duplicates = sorted({f for f in fields if fields.count(f) > 1})
+    if duplicates:
+        raise ImportFileError(
+            "duplicate_column", f"{where} names these fields twice: {', '.join(duplicates)}"
+        )
+    missing = [f for f in REQUIRED_FIELDS if f not in fields]
+    if missing:
+        raise ImportFileError("missing_column", f"{where} lacks required column(s): {', '.join(missing)}")
+
+
+def _is_blank(values: Iterable[str | None]) -> bool:
+    return all(value is None or not value.strip(_BLANK) for value in values)
+
+
+def _table_rows(
+    rows: Iterator[Sequence[CellValue]], convert: Callable[[CellValue, str | None], str | None]
+) -> Iterator[RawRow]:
+    """Turn positional rows (row 1 = header) into :class:`RawRow` objects, skipping blank rows."""
+    header = next(rows, None)
+    if header is None:
+        raise ImportFileError("missing_column", "the file is empty")
+    columns = _map_header([convert(cell, None) for cell in header])
+    for row_number, cells in enumerate(rows, start=2):
+        values = [convert(cell, columns[i] if i < len(columns) else None) for i, cell in enumerate(cells)]
+        if _is_blank(values):
+            continue
+        yield _make_row(row_number, columns, values)
+
+
+def _make_row(row_number: int, columns: list[str | None], values: list[str | None]) -> RawRow:
+    data: dict[str, str | None] = dict.fromkeys(CANONICAL_FIELDS)
+    extra: list[str] = []
+    for position, value in enumerate(values):
+        name = columns[position] if position < len(columns) else None
+        if name is not None:
+            data[name] = value
+        elif value is not None and value.strip(_BLANK):
+            extra.append(value)
+    return RawRow(row_number=row_number, data=data, extra=tuple(extra))
+
+
+# --- CSV ---------------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _binary(source: Source) -> Iterator[IO[bytes]]:
+    """Open a path (and close it afterwards) or pass a caller's file object through untouched."""
+    if isinstance(source, (str, os.PathLike)):
+        try:
+            stream = open(source, "rb")  # noqa: SIM115 - closed below
+        except OSError as exc:
+            raise ImportFileError("unreadable_file", f"cannot open the file: {exc.strerror}") from None
+        with stream:
+            yield stream
+    else:
+        yield source
+
+
+class _PrefixedStream(io.RawIOBase):
+    """Bytes already read for sniffing, then the rest of a stream that cannot seek back."""
+
+    def __init__(self, prefix: bytes, rest: IO[bytes]) -> None:
+        super().__init__()
+        self._prefix = memoryview(prefix)
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        target = memoryview(buffer).cast("B")
+        if self._prefix:
+            count = min(len(target), len(self._prefix))
+            target[:count] = self._prefix[:count]
+            self._prefix = self._prefix[count:]
+            return count
+        data = self._rest.read(len(target))
+        target[: len(data)] = data
+        return len(data)
+
+
+def _sniff_encoding(stream: IO[bytes]) -> tuple[str, IO[bytes]]:
+    """UTF-8 (BOM or not) if the first 64 KiB decode strictly as UTF-8, else GB18030 (a superset of GBK).
+
+    Chinese Excel saves CSV as GBK by default, other tools as UTF-8; a GBK file of Chinese text is almost
+    never valid UTF-8, so a strict trial decode of the head is a reliable test. NUL bytes mean UTF-16
+    ("Unicode text" from Excel) or a binary file, neither of which we read. Returns a stream positioned
+    at the start again (seeking back when possible, otherwise replaying the sniffed bytes).
+    """
+    start = stream.tell() if stream.seekable() else None
+    head = stream.read(_SNIFF_BYTES)
+    if b"\x00" in head:
+        raise ImportFileError("unreadable_file", "contains NUL bytes: not a text CSV (UTF-16 or binary?)")
+    if head.startswith(codecs.BOM_UTF8):
+        encoding = "utf-8-sig"
+    else:
+        try:
+            codecs.getincrementaldecoder("utf-8")("strict").decode(head, final=len(head) < _SNIFF_BYTES)
+            encoding = "utf-8"
+        except UnicodeDecodeError:
+            encoding = "gb18030"
+    if start is not None:
+        stream.seek(start)
+        return encoding, stream
+    return encoding, io.BufferedReader(_PrefixedStream(head, stream))
+
+
+def _csv_cell(value: CellValue, _field: str | None) -> str | None:
+    return None if value is None or value == "" else str(value)
+
+
+def _iter_csv(source: Source) -> Iterator[RawRow]:
+    with _binary(source) as stream:
+        encoding, stream = _sniff_encoding(stream)
+        text = io.TextIOWrapper(stream, encoding=encoding, errors="strict", newline="")
+        try:
+            yield from _table_rows(iter(csv.reader(text, strict=False)), _csv_cell)
+        except UnicodeDecodeError as exc:
+            raise ImportFileError("unreadable_file", f"not valid {encoding} text: {exc.reason}") from None
+        except csv.Error as exc:
+            raise ImportFileError("unreadable_file", f"not a readable CSV file: {exc}") from None
+        finally:
+            text.detach()
+
+
+# --- XLSX --------------------------------------------------------------------------------------------
+
+
+def _xlsx_cell(value: CellValue, field_name: str | None) -> str | None:
+    """Render a cell as the text a clerk sees, with one deliberate exception for national IDs.
+
+    A number in the ID column means a spreadsheet already destroyed the last digits; ``repr`` keeps the
+    float form (``1.40105198310051e+17``) so that the validator reports ``id_excel_float`` instead of a
+    baffling checksum error.
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if field_name == "national_id":
+            return repr(value)
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time(0) else value.isoformat(sep=" ")
+    if isinstance(value, (date, time)):
+        return value.isoformat()
+    return _csv_cell(value, field_name)
+
+
+_XLSX_ERRORS = (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError, EOFError, ParseError)
+
+
+def _iter_xlsx(source: Source) -> Iterator[RawRow]:
+    from openpyxl import load_workbook  # imported here: only XLSX imports pay for it
+
+    with _binary(source) as stream:
+        try:
+            workbook = load_workbook(stream, read_only=True, data_only=True)
+        except _XLSX_ERRORS as exc:
+            raise ImportFileError("unreadable_file", f"not a readable XLSX workbook: {exc}") from None
+        try:
+            sheet = workbook[MEMBER_SHEET] if MEMBER_SHEET in workbook.sheetnames else workbook.worksheets[0]
+            sheet.reset_dimensions()  # stored dimensions are often wrong; read every row actually present
+            yield from _table_rows(sheet.iter_rows(values_only=True), _xlsx_cell)
+        except _XLSX_ERRORS as exc:
+            raise ImportFileError("unreadable_file", f"corrupt XLSX workbook: {exc}") from None
+        finally:
+            workbook.close()
+
+
+# --- JSON Lines --------------------------------------------------------------------------------------
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a value")
+
+
+def _json_value(value: Any, line_number: int) -> str | None:
+    """Numbers arrive as their source text (see :func:`_iter_jsonl`); lists join into comma-separated text."""
+    if value is None or isinstance(value, str):
+        return _csv_cell(value, None)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return ",".join(value)
+    raise ImportFileError("unreadable_file", f"line {line_number}: nested values are not supported")
+
+
+def _json_record(line: str, line_number: int) -> dict[str, str | None]:
+    """Parse one line. Numbers keep their text (``parse_float=str``) so IDs and money are never floats."""
+    try:
+        record = json.loads(line, parse_float=str, parse_int=str, parse_constant=_reject_constant)
+    except ValueError as exc:
+        raise ImportFileError("unreadable_file", f"line {line_number}: not valid JSON ({exc})") from None
+    if not isinstance(record, dict):
+        raise ImportFileError("unreadable_file", f"line {line_number}: expected a JSON object")
+    mapped: dict[str, str | None] = {}
+    for key, value in record.items():
+        canonical = HEADER_ALIASES.get(_header_key(key))
+        if canonical is None:
+            raise ImportFileError("unknown_column", f"line {line_number}: unknown key {key!r}")
+        if canonical in mapped:
+            raise ImportFileError("duplicate_column", f"line {line_number}: field {canonical} given twice")
+        mapped[canonical] = _json_value(value, line_number)
+    return mapped
+
+
+def _iter_jsonl(source: Source) -> Iterator[RawRow]:
+    """UTF-8 (RFC 8259), BOM tolerated. Required keys are checked on the first record, like a header."""
+    with _binary(source) as stream:
+        text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="strict")
+        try:
+            first = True
+            for line_number, line in enumerate(text, start=1):
+                if not line.strip(_BLANK):
+                    continue
+                record = _json_record(line, line_number)
+                if first:
+                    _check_fields(list(record), where=f"line {line_number}")
+                    first = False
+                data: dict[str, str | None] = dict.fromkeys(CANONICAL_FIELDS)
+                data.update(record)
+                yield RawRow(row_number=line_number + 1, data=data)
+        except UnicodeDecodeError as exc:
+            raise ImportFileError("unreadable_file", f"not valid UTF-8 text: {exc.reason}") from None
+        finally:
+            text.detach()

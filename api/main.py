@@ -1,0 +1,141 @@
+"""The application factory: ``create_app()``; ``api.main:app`` for uvicorn."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import swagger_ui_bundle
+from asgi_correlation_id import CorrelationIdMiddleware
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
+from fastapi.responses import HTMLResponse
+from fastapi.routing import APIRoute
+from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from api import __doc__ as package_doc
+from api.config import Settings, get_settings
+from api.context import client_ip
+from api.db.session import Database, make_engine
+from api.errors import install_error_handlers
+from api.idempotency import IdempotencyMiddleware
+from api.logging import configure_logging
+from api.routers import audit_events, auth, health, org_units, users
+
+API_PREFIX = "/api/v1"
+#: one tag per area, in the order the docs show them
+TAGS = [
+    {"name": "auth", "description": "Log in (password or client credentials), refresh, log out, who am I."},
+    {"name": "org-units", "description": "The union's organisation tree: federation → grassroots → branch → group."},
+    {"name": "users", "description": "Accounts, service accounts and their (role, org unit) grants."},
+    {"name": "audit", "description": "The append-only audit trail."},
+    {"name": "health", "description": "Liveness and readiness probes."},
+]
+
+#: routers of the areas, mounted under /api/v1; a new area adds itself here
+AREA_ROUTERS: list[APIRouter] = [auth.router, org_units.router, users.router, audit_events.router]
+
+
+def api_routes() -> list[tuple[str, APIRoute]]:
+    """(full path, route) for every route of the app's routers, for the permission-matrix test."""
+    mounted = [(API_PREFIX, r) for r in AREA_ROUTERS] + [("", health.router)]
+    return [
+        (prefix + route.path, route)
+        for prefix, router in mounted
+        for route in router.routes
+        if isinstance(route, APIRoute) and route.include_in_schema
+    ]
+
+
+def operation_id(route: APIRoute) -> str:
+    """Operation ids are the handler names (``org_units_list``): stable and readable for codegen."""
+    return route.name
+
+
+class ClientIPMiddleware:
+    """Puts the caller's address where the audit log and login throttling read it."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            client = scope.get("client")
+            token = client_ip.set(client[0] if client else None)
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                client_ip.reset(token)
+        else:
+            await self.app(scope, receive, send)
+
+
+def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(json=settings.log_json, level=settings.log_level)
+    app = FastAPI(
+        title="gonghui",
+        summary="API backend for running a trade union (工会).",
+        description=(package_doc or "")
+        + "\n\nErrors are `application/problem+json` with a stable `code`. Lists use keyset pagination "
+        "(`limit`, `cursor` → `next_cursor`). Mutations need `If-Match` with the ETag of your last read; "
+        "creating POSTs accept `Idempotency-Key`.",
+        version="0.1.0",
+        openapi_tags=TAGS,
+        generate_unique_id_function=operation_id,
+        docs_url=None,
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url="/docs/oauth2-redirect",
+    )
+    app.state.settings = settings
+    app.state.db = database or Database(make_engine(settings.database_url))
+
+    install_error_handlers(app)
+    app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(ClientIPMiddleware)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=["ETag", "Location", "X-Request-ID", "Retry-After"],
+        )
+    app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")
+
+    for router in AREA_ROUTERS:
+        app.include_router(router, prefix=API_PREFIX)
+    app.include_router(health.router)
+    _mount_docs(app)
+    return app
+
+
+def _mount_docs(app: FastAPI) -> None:
+    """Swagger UI served from the installed swagger-ui-bundle package: /docs works offline."""
+    assets = Path(swagger_ui_bundle.swagger_ui_path)
+    app.mount("/docs/assets", StaticFiles(directory=assets), name="swagger-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs(request: Request) -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="gonghui API",
+            swagger_js_url="/docs/assets/swagger-ui-bundle.js",
+            swagger_css_url="/docs/assets/swagger-ui.css",
+            swagger_favicon_url="/docs/assets/favicon-32x32.png",
+            oauth2_redirect_url="/docs/oauth2-redirect",
+            init_oauth={"usePkceWithAuthorizationCodeGrant": False},
+        )
+
+    @app.get("/docs/oauth2-redirect", include_in_schema=False)
+    def docs_redirect() -> HTMLResponse:
+        return get_swagger_ui_oauth2_redirect_html()
+
+
+def __getattr__(name: str) -> FastAPI:
+    # ``api.main:app`` is built on first access, so importing this module has no side effects.
+    if name == "app":
+        globals()["app"] = application = create_app()
+        return application
+    raise AttributeError(name)

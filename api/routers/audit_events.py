@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from sqlmodel import select
+
+from api.db.models import AuditEvent
+from api.deps import Authorized, PageQuery, SessionDep, require
+from api.schemas.audit import AuditEventOut
+from api.schemas.common import PROBLEM_RESPONSES, Page
+from api.services.pagination import keyset
+from api.services.scope import in_scope
+
+router = APIRouter(prefix="/audit-events", tags=["audit"], responses=PROBLEM_RESPONSES)
+
+
+@router.get("", response_model=Page[AuditEventOut], dependencies=[Depends(require("audit.read"))])
+def audit_events_list(
+    session: SessionDep,
+    principal: Authorized,
+    page: PageQuery,
+    entity_type: Annotated[str | None, Query(max_length=40, examples=["org_unit"])] = None,
+    entity_id: uuid.UUID | None = None,
+    actor_id: uuid.UUID | None = None,
+    action: Annotated[str | None, Query(max_length=64, examples=["grant.added"])] = None,
+    since: Annotated[datetime | None, Query(description="Inclusive lower bound (ISO 8601).")] = None,
+    until: Annotated[datetime | None, Query(description="Exclusive upper bound (ISO 8601).")] = None,
+) -> Page[AuditEventOut]:
+    """The audit trail inside the caller's scope, newest first. Events cannot be edited or deleted."""
+    # a time without a zone is read as UTC
+    since = since.replace(tzinfo=UTC) if since and since.tzinfo is None else since
+    until = until.replace(tzinfo=UTC) if until and until.tzinfo is None else until
+    stmt = select(AuditEvent).where(in_scope(AuditEvent.org_unit_id, principal.units_for()))
+    if entity_type:
+        stmt = stmt.where(AuditEvent.entity_type == entity_type)
+    if entity_id:
+        stmt = stmt.where(AuditEvent.entity_id == entity_id)
+    if actor_id:
+        stmt = stmt.where(AuditEvent.actor_id == actor_id)
+    if action:
+        stmt = stmt.where(AuditEvent.action == action)
+    if since:
+        stmt = stmt.where(AuditEvent.at >= since)
+    if until:
+        stmt = stmt.where(AuditEvent.at < until)
+    items, next_cursor = keyset(session, stmt, keys=[AuditEvent.id], limit=page.limit, cursor=page.cursor, descending=True)
+    return Page(items=items, next_cursor=next_cursor)

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+
+from api.db.migrate import current_revision, head_revision
+from api.deps import public
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", dependencies=[Depends(public())], summary="Liveness")
+def health_live() -> dict[str, str]:
+    """The process is up. Does not touch the database."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz", dependencies=[Depends(public())], summary="Readiness", responses={503: {"description": "Not ready"}})
+def health_ready(request: Request) -> JSONResponse:
+    """The database answers and its schema is at the latest migration."""
+    db = request.app.state.db
+    try:
+        current = current_revision(db.bind)
+    except Exception:  # any failure to reach the database means "not ready", never a 500
+        return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
+    head = head_revision()
+    ready = current == head
+    return JSONResponse(
+        {"status": "ok" if ready else "unavailable", "database": "ok", "revision": current, "head": head},
+        status_code=200 if ready else 503,
+    )

@@ -1,0 +1,1 @@
+"""Request and response shapes. Schemas import nothing from routers, services or db."""

@@ -1,0 +1,1 @@
+"""Authentication and authorisation: tokens, passwords, the role/permission matrix."""

@@ -1,0 +1,105 @@
+"""Access tokens (JWT) and opaque secrets. The only module that touches python-jose.
+
+Decoding pins the configured algorithm, so ``alg: none`` and HS/RS confusion are refused, and it
+requires iss, aud, sub, exp, iat and jti.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jose import JWTError, jwt
+
+from api.config import Settings
+from api.db.types import new_id, utcnow
+from api.errors import Unauthorized
+
+
+@dataclass(frozen=True)
+class AccessToken:
+    token: str
+    expires_in: int
+    jti: str
+
+
+@lru_cache(maxsize=8)
+def _read_key(path: Path) -> str:
+    return path.read_text()
+
+
+def _signing_key(settings: Settings) -> str:
+    if settings.jwt_algorithm == "RS256":
+        assert settings.jwt_private_key_file is not None
+        return _read_key(settings.jwt_private_key_file)
+    return settings.secret_key
+
+
+def _verifying_key(settings: Settings) -> str:
+    if settings.jwt_algorithm == "RS256":
+        assert settings.jwt_public_key_file is not None
+        return _read_key(settings.jwt_public_key_file)
+    return settings.secret_key
+
+
+def create_access_token(subject: uuid.UUID, settings: Settings, **extra: Any) -> AccessToken:
+    now = utcnow()
+    lifetime = timedelta(minutes=settings.access_token_minutes)
+    jti = str(new_id())
+    claims = {
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "sub": str(subject),
+        "iat": int(now.timestamp()),
+        "exp": int((now + lifetime).timestamp()),
+        "jti": jti,
+        **extra,
+    }
+    token = jwt.encode(claims, _signing_key(settings), algorithm=settings.jwt_algorithm)
+    return AccessToken(token=token, expires_in=int(lifetime.total_seconds()), jti=jti)
+
+
+def decode_access_token(token: str, settings: Settings) -> dict[str, Any]:
+    try:
+        claims = jwt.decode(
+            token,
+            _verifying_key(settings),
+            algorithms=[settings.jwt_algorithm],
+            audience=settings.jwt_audience,
+            issuer=settings.jwt_issuer,
+            options={
+                "require_iat": True,
+                "require_exp": True,
+                "require_sub": True,
+                "require_jti": True,
+                "require_aud": True,
+                "require_iss": True,
+            },
+        )
+        uuid.UUID(claims["sub"])
+    except (JWTError, ValueError, KeyError, TypeError, AttributeError):
+        raise Unauthorized("invalid_token") from None
+    return claims
+
+
+def subject_of(token: str, settings: Settings) -> str | None:
+    """The verified ``sub`` of a bearer token, or None. For middleware that must not fail requests."""
+    try:
+        return str(decode_access_token(token, settings)["sub"])
+    except Unauthorized:
+        return None
+
+
+def new_secret(nbytes: int = 32) -> str:
+    return secrets.token_urlsafe(nbytes)
+
+
+def hash_secret(value: str) -> str:
+    """SHA-256 of a high-entropy random secret (refresh tokens). Passwords use argon2 instead."""
+    return hashlib.sha256(value.encode()).hexdigest()

@@ -1,0 +1,172 @@
+"""Logging in, token rotation and logout.
+
+Every login success and failure is audited. Repeated failures for one account or one address are
+first slowed down, then refused with 429 and Retry-After; the failures are counted from the audit
+log itself, so every worker process sees the same count.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import timedelta
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from api.config import Settings
+from api.context import client_ip
+from api.db.models import AuditEvent, RefreshToken, User
+from api.db.types import utcnow
+from api.errors import RuleViolation, TooManyRequests, Unauthorized
+from api.schemas.auth import TokenOut
+from api.security import passwords
+from api.security.principal import Principal
+from api.security.tokens import create_access_token, hash_secret, new_secret
+from api.services import audit
+
+LOGIN_FAILED = "auth.login_failed"
+
+
+def _failures_since(session: Session, column: sa.ColumnElement[str | None], value: str, since) -> list:  # noqa: ANN001
+    stmt = (
+        select(AuditEvent.at)
+        .where(AuditEvent.action == LOGIN_FAILED, column == value, AuditEvent.at >= since)
+        .order_by(AuditEvent.at.desc())
+        .limit(200)
+    )
+    return list(session.exec(stmt))
+
+
+def _throttle(session: Session, settings: Settings, username: str) -> None:
+    now = utcnow()
+    window = timedelta(seconds=settings.login_window_seconds)
+    since = now - window
+    ip = client_ip.get()
+    by_account = _failures_since(session, AuditEvent.actor_label, username, since)
+    by_address = _failures_since(session, AuditEvent.ip, ip, since) if ip else []
+    for failures, limit in ((by_account, settings.login_lockout_account), (by_address, settings.login_lockout_address)):
+        if len(failures) >= limit:
+            # Allowed again once the failure that tipped the count leaves the window.
+            tipping = failures[limit - 1]
+            retry_after = max(1, int((tipping + window - now).total_seconds()) + 1)
+            raise TooManyRequests("login_locked", retry_after=retry_after)
+    excess = len(by_account) - settings.login_slowdown_after + 1
+    if excess > 0 and settings.login_slowdown_step_seconds > 0:
+        time.sleep(min(settings.login_slowdown_max_seconds, settings.login_slowdown_step_seconds * 2 ** (excess - 1)))
+
+
+def _fail(session: Session, username: str, code: str, user: User | None) -> Unauthorized:
+    audit.record(
+        session, None, LOGIN_FAILED, actor_label=username, entity_type="user",
+        entity_id=user.id if user else None, org_unit_id=user.org_unit_id if user else None,
+        changes={"after": {"reason": code}},
+    )
+    session.commit()
+    return Unauthorized(code)
+
+
+def _issue(session: Session, settings: Settings, user: User, *, family_id: uuid.UUID | None, refresh: bool) -> TokenOut:
+    access = create_access_token(user.id, settings)
+    refresh_token = None
+    if refresh:
+        refresh_token = new_secret()
+        session.add(
+            RefreshToken(
+                user_id=user.id,
+                family_id=family_id or uuid.uuid4(),
+                token_hash=hash_secret(refresh_token),
+                expires_at=utcnow() + timedelta(days=settings.refresh_token_days),
+            )
+        )
+    return TokenOut(
+        access_token=access.token,
+        expires_in=access.expires_in,
+        refresh_token=refresh_token,
+        must_change_password=user.must_change_password,
+    )
+
+
+def login(session: Session, settings: Settings, *, username: str, password: str, service: bool) -> TokenOut:
+    """Password grant for people (``service=False``), client-credentials grant for integrations."""
+    username = username.strip().lower()
+    _throttle(session, settings, username)
+    user = session.exec(select(User).where(User.username == username)).first()
+    code = "invalid_client" if service else "invalid_credentials"
+    if user is None:
+        passwords.burn_verify_time(password)
+        raise _fail(session, username, code, None)
+    if (user.kind == "service") != service or not passwords.verify_password(password, user.password_hash):
+        raise _fail(session, username, code, user)
+    if not user.is_active:
+        raise _fail(session, username, "account_disabled", user)
+    audit.record(
+        session, None, "auth.login", actor_label=username, entity_type="user", entity_id=user.id,
+        org_unit_id=user.org_unit_id,
+    )
+    # a Core UPDATE: logging in must not bump the optimistic-locking version clients hold
+    session.execute(sa.update(User).where(User.id == user.id).values(last_login_at=utcnow()))
+    tokens = _issue(session, settings, user, family_id=None, refresh=not service)
+    session.commit()
+    return tokens
+
+
+def refresh(session: Session, settings: Settings, raw_token: str) -> TokenOut:
+    """Rotate a refresh token. Presenting a spent one revokes its whole family (theft detection)."""
+    token = session.exec(select(RefreshToken).where(RefreshToken.token_hash == hash_secret(raw_token))).first()
+    now = utcnow()
+    if token is None or token.revoked_at is not None or token.expires_at <= now:
+        raise Unauthorized("invalid_refresh_token")
+    user = session.get(User, token.user_id)
+    if token.used_at is not None:
+        revoked = _revoke_family(session, token.family_id)
+        audit.record(
+            session, None, "auth.refresh_reused", actor_label=user.username if user else None, entity_type="user",
+            entity_id=token.user_id, org_unit_id=user.org_unit_id if user else None,
+            changes={"after": {"family_id": str(token.family_id), "revoked": revoked}},
+        )
+        session.commit()
+        raise Unauthorized("refresh_token_reused")
+    if user is None or not user.is_active:
+        raise Unauthorized("invalid_refresh_token")
+    token.used_at = now
+    tokens = _issue(session, settings, user, family_id=token.family_id, refresh=True)
+    session.commit()
+    return tokens
+
+
+def _revoke_family(session: Session, family_id: uuid.UUID) -> int:
+    result = session.execute(
+        sa.update(RefreshToken)
+        .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    return result.rowcount or 0
+
+
+def logout(session: Session, raw_token: str, *, by: Principal) -> None:
+    token = session.exec(select(RefreshToken).where(RefreshToken.token_hash == hash_secret(raw_token))).first()
+    if token is None or token.user_id != by.user_id:
+        raise Unauthorized("invalid_refresh_token")
+    _revoke_family(session, token.family_id)
+    audit.record(session, by, "auth.logout", entity_type="user", entity_id=by.user_id, org_unit_id=by.org_unit_id)
+    session.commit()
+
+
+def change_password(session: Session, *, by: Principal, current: str, new: str) -> None:
+    user = session.get(User, by.user_id)
+    assert user is not None
+    if not passwords.verify_password(current, user.password_hash):
+        raise RuleViolation("wrong_current_password", field="current_password")
+    if current == new:
+        raise RuleViolation("password_too_weak", field="new_password", reason="same as the current password")
+    passwords.check_strength(new, username=user.username)
+    user.password_hash = passwords.hash_password(new)
+    user.must_change_password = False
+    user.updated_at = utcnow()
+    audit.record(
+        session, by, "user.password_changed", entity_type="user", entity_id=user.id, org_unit_id=user.org_unit_id,
+        changes={"after": {"password": audit.REDACTED}},
+    )
+    session.commit()
+

@@ -1,0 +1,43 @@
+"""Turning "what may this caller see" into SQL over the org-unit closure table.
+
+Every list, export, report and load-by-id filters with :func:`in_scope`, so an object outside the
+caller's granted subtrees is simply not found (404), never "forbidden".
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.sql import ColumnElement
+from sqlmodel import Session, select
+
+from api.db.models import OrgUnitClosure
+
+
+def subtree_ids(roots: Sequence[uuid.UUID]) -> sa.Select[Any]:
+    """``SELECT descendant_id`` of every unit under (and including) ``roots``."""
+    return select(OrgUnitClosure.descendant_id).where(OrgUnitClosure.ancestor_id.in_(roots))
+
+
+def in_scope(unit_column: ColumnElement[Any], roots: Sequence[uuid.UUID]) -> ColumnElement[bool]:
+    if not roots:
+        return sa.false()
+    return unit_column.in_(subtree_ids(roots))
+
+
+def ancestors_of(session: Session, unit_id: uuid.UUID) -> set[uuid.UUID]:
+    """The unit itself and all units above it."""
+    rows = session.exec(select(OrgUnitClosure.ancestor_id).where(OrgUnitClosure.descendant_id == unit_id))
+    return set(rows.all())
+
+
+def unit_within(session: Session, unit_id: uuid.UUID, roots: Sequence[uuid.UUID]) -> bool:
+    if not roots:
+        return False
+    stmt = select(OrgUnitClosure.ancestor_id).where(
+        OrgUnitClosure.descendant_id == unit_id, OrgUnitClosure.ancestor_id.in_(roots)
+    )
+    return session.exec(stmt.limit(1)).first() is not None

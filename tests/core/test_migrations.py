@@ -1,0 +1,44 @@
+"""Migrations are the only source of the schema (issue: foundation, Settings and database)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from api.db import migrate
+from api.db.models import metadata
+from api.db.session import make_engine
+
+
+def _diff(url: str) -> list:
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        diff = compare_metadata(context, metadata)
+    engine.dispose()
+    return diff
+
+
+def test_upgrade_downgrade_upgrade_and_models_match(fresh_database_url):
+    url = fresh_database_url("migrations")
+    migrate.upgrade(url)
+    assert _diff(url) == [], "models and migrations disagree: write a migration (alembic revision --autogenerate)"
+    migrate.downgrade(url, revision="base")
+    engine = make_engine(url)
+    tables = set(sa.inspect(engine).get_table_names()) - {"alembic_version"}
+    engine.dispose()
+    assert tables == set(), f"downgrade left tables behind: {tables}"
+    migrate.upgrade(url)
+    assert _diff(url) == []
+    engine = make_engine(url)
+    assert migrate.current_revision(engine) == migrate.head_revision()
+    engine.dispose()
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(engine, backend):
+    if backend != "sqlite":
+        return
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
