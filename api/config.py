@@ -43,6 +43,15 @@ class Settings(BaseSettings):
     login_lockout_account: int = 10
     login_lockout_address: int = 30
 
+    # Personal data: Fernet keys for resident ID numbers (first one encrypts, all decrypt, so a key
+    # can be rotated in), and the HMAC key of the lookup hash. Derived from the secret key in
+    # development; required in production.
+    pii_keys: list[str] = []
+    pii_hmac_key: str | None = None
+
+    # Dues: domain.md §1 leaves the rounding of 0.5% of the wage open [?]; default half up to the fen.
+    dues_rounding: Literal["half_up", "down", "up", "half_even"] = "half_up"
+
     cors_origins: list[str] = []
     idempotency_ttl_hours: int = 24
     log_json: bool = True
@@ -58,6 +67,8 @@ class Settings(BaseSettings):
                     f"GONGHUI_SECRET_KEY must be set to a random value of at least {MIN_SECRET_LENGTH} "
                     "characters in production"
                 )
+        if self.env is Env.production and not (self.pii_keys and self.pii_hmac_key):
+            raise ValueError("GONGHUI_PII_KEYS and GONGHUI_PII_HMAC_KEY must be set in production")
         if self.jwt_algorithm == "RS256" and not (self.jwt_private_key_file and self.jwt_public_key_file):
             raise ValueError("RS256 needs GONGHUI_JWT_PRIVATE_KEY_FILE and GONGHUI_JWT_PUBLIC_KEY_FILE")
         return self

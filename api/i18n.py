@@ -110,6 +110,14 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
+def register(messages: dict[str, tuple[str, str]]) -> None:
+    """Add an area's problem messages (``code -> (English, Chinese)``); codes are global and unique."""
+    clash = set(messages) & set(MESSAGES)
+    if clash:
+        raise ValueError(f"problem codes registered twice: {sorted(clash)}")
+    MESSAGES.update(messages)
+
+
 def preferred_language(header: str | None) -> str:
     """Return ``"zh"`` when Chinese is preferred over English in ``Accept-Language``, else ``"en"``."""
     if not header:

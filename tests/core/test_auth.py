@@ -197,8 +197,10 @@ def test_production_refuses_missing_default_or_short_secret():
 
     for secret in ("", DEV_SECRET, "short"):
         with pytest.raises(ValueError):
-            Settings(env=Env.production, secret_key=secret)
-    assert Settings(env=Env.production, secret_key="x" * 40).env is Env.production
+            Settings(env=Env.production, secret_key=secret, pii_keys=["k"], pii_hmac_key="h" * 32)
+    assert Settings(env=Env.production, secret_key="x" * 40, pii_keys=["k"], pii_hmac_key="h" * 32).env is Env.production
+    with pytest.raises(ValueError):  # personal-data keys are required too
+        Settings(env=Env.production, secret_key="x" * 40)
 
 
 def test_inactive_user_token_is_refused(client, world, problem):

@@ -3,10 +3,29 @@
 from api.db.models.audit import AuditEvent, IdempotencyRecord
 from api.db.models.auth import Grant, RefreshToken, User
 from api.db.models.base import metadata
+from api.db.models.changes import ChangeLogCounter, ChangeLogEntry
+from api.db.models.members import (
+    DuesPayment,
+    Member,
+    MemberEvent,
+    MemberImport,
+    MemberNumberCounter,
+    MemberTag,
+    MemberTransfer,
+)
 from api.db.models.org import OrgUnit, OrgUnitClosure
 
 __all__ = [
     "AuditEvent",
+    "ChangeLogCounter",
+    "ChangeLogEntry",
+    "DuesPayment",
+    "Member",
+    "MemberEvent",
+    "MemberImport",
+    "MemberNumberCounter",
+    "MemberTag",
+    "MemberTransfer",
     "Grant",
     "IdempotencyRecord",
     "OrgUnit",

@@ -1,0 +1,80 @@
+"""The change feed: entries written with each change, numbered in commit order when read.
+
+See :class:`api.db.models.changes.ChangeLogEntry` for why numbering happens at read time.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from api.db.models import ChangeLogCounter, ChangeLogEntry
+from api.services.scope import in_scope
+
+
+def record(
+    session: Session,
+    entity_type: str,
+    entity_id: uuid.UUID,
+    action: str,
+    *,
+    org_unit_id: uuid.UUID | None,
+    version: int | None = None,
+) -> None:
+    session.add(
+        ChangeLogEntry(
+            entity_type=entity_type, entity_id=entity_id, action=action, org_unit_id=org_unit_id,
+            entity_version=version,
+        )
+    )
+
+
+def record_many(session: Session, rows: Sequence[dict]) -> None:
+    """Bulk form for imports: dicts with entity_type, entity_id, action, org_unit_id, entity_version."""
+    if rows:
+        session.execute(sa.insert(ChangeLogEntry), list(rows))
+
+
+def stamp(session: Session) -> None:
+    """Give every committed, unnumbered entry the next ``seq`` numbers, in ``id`` order.
+
+    Locking the counter row serialises stampers; entries committed after this transaction's
+    snapshot are numbered by a later stamp, above every number handed out here.
+    """
+    counter = session.execute(
+        select(ChangeLogCounter).where(ChangeLogCounter.id == 1).with_for_update()
+    ).scalar_one()
+    pending = session.execute(
+        select(ChangeLogEntry.id).where(ChangeLogEntry.seq.is_(None)).order_by(ChangeLogEntry.id)
+    ).scalars().all()
+    if not pending:
+        session.rollback()
+        return
+    start = counter.last_seq
+    session.execute(
+        sa.update(ChangeLogEntry),
+        [{"id": entry_id, "seq": start + i} for i, entry_id in enumerate(pending, 1)],
+    )
+    counter.last_seq = start + len(pending)
+    session.commit()
+
+
+def read(
+    session: Session,
+    *,
+    since: int,
+    limit: int,
+    roots: Sequence[uuid.UUID],
+    entity_type: str | None = None,
+) -> list[ChangeLogEntry]:
+    stmt = select(ChangeLogEntry).where(ChangeLogEntry.seq > since, in_scope(ChangeLogEntry.org_unit_id, roots))
+    if entity_type:
+        stmt = stmt.where(ChangeLogEntry.entity_type == entity_type)
+    return list(session.exec(stmt.order_by(ChangeLogEntry.seq).limit(limit)))
+
+
+def high_water(session: Session) -> int:
+    return session.execute(select(ChangeLogCounter.last_seq).where(ChangeLogCounter.id == 1)).scalar_one()
