@@ -1,0 +1,151 @@
+"""What every member-writing use case shares: the lifecycle state machine (as data), member
+numbers, the grassroots union of a unit, and protecting resident ID numbers.
+
+Records, transfers, dues, HR upserts and bulk imports all build on these, so the rules live once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from api.db.models import MemberNumberCounter, OrgUnit, OrgUnitClosure
+from api.errors import RuleViolation
+from api.rules.resident_id import ResidentId
+from api.security.pii import PiiVault
+
+
+class MemberStatus(StrEnum):
+    """Membership states (domain.md §1: 章程 Art 2, 6-8; 会籍办法)."""
+
+    applied = "applied"
+    active = "active"
+    transfer_pending = "transfer_pending"
+    retained = "retained"  # retired, early-retired, unemployed, employer closed: no dues, no vote
+    withdrawn = "withdrawn"
+    expelled = "expelled"
+    deceased = "deceased"
+
+
+class LifecycleAction(StrEnum):
+    approve = "approve"  # applied -> active: membership dates from approval (章程 Art 2)
+    retain = "retain"  # active -> retained (章程 Art 8; Beijing 2020)
+    restore = "restore"  # retained -> active (re-employed)
+    withdraw = "withdraw"  # active -> withdrawn, own request (章程 Art 6)
+    deem_withdrawn = "deem_withdrawn"  # active -> withdrawn after 6 months without dues or participation (章程 Art 6)
+    expel = "expel"  # active -> expelled, only after a criminal penalty (章程 Art 7)
+    rejoin = "rejoin"  # withdrawn -> applied (may re-join) [L]
+    death = "death"  # any living state -> deceased: ends membership
+    # transfers (会籍接转) move through transfer_pending; driven by the transfer endpoints
+    transfer_out = "transfer_out"
+    transfer_in = "transfer_in"
+    transfer_back = "transfer_back"
+
+
+@dataclass(frozen=True)
+class Transition:
+    source: frozenset[MemberStatus]
+    target: MemberStatus
+    needs_reason: bool = True
+
+
+_LIVING = frozenset(MemberStatus) - {MemberStatus.deceased}
+
+TRANSITIONS: dict[LifecycleAction, Transition] = {
+    LifecycleAction.approve: Transition(frozenset({MemberStatus.applied}), MemberStatus.active, needs_reason=False),
+    LifecycleAction.retain: Transition(frozenset({MemberStatus.active}), MemberStatus.retained),
+    LifecycleAction.restore: Transition(frozenset({MemberStatus.retained}), MemberStatus.active),
+    LifecycleAction.withdraw: Transition(frozenset({MemberStatus.active}), MemberStatus.withdrawn),
+    LifecycleAction.deem_withdrawn: Transition(frozenset({MemberStatus.active}), MemberStatus.withdrawn),
+    LifecycleAction.expel: Transition(frozenset({MemberStatus.active}), MemberStatus.expelled),
+    LifecycleAction.rejoin: Transition(frozenset({MemberStatus.withdrawn}), MemberStatus.applied),
+    LifecycleAction.death: Transition(_LIVING, MemberStatus.deceased, needs_reason=False),
+    LifecycleAction.transfer_out: Transition(frozenset({MemberStatus.active}), MemberStatus.transfer_pending,
+                                             needs_reason=False),
+    LifecycleAction.transfer_in: Transition(frozenset({MemberStatus.transfer_pending}), MemberStatus.active,
+                                            needs_reason=False),
+    LifecycleAction.transfer_back: Transition(frozenset({MemberStatus.transfer_pending}), MemberStatus.active,
+                                              needs_reason=False),
+}
+
+#: statuses that pay dues and count as members in good standing
+DUES_PAYING = frozenset({MemberStatus.active, MemberStatus.transfer_pending})
+#: retained members keep membership but lose voting rights [L], so they are never representatives
+VOTING = frozenset({MemberStatus.active, MemberStatus.transfer_pending})
+
+
+def grassroots_of(session: Session, unit_id: uuid.UUID) -> OrgUnit:
+    """The grassroots union (基层工会) a unit belongs to: itself or its nearest such ancestor.
+
+    Members are registered with a grassroots union; a federation unit holds no members directly.
+    """
+    stmt = (
+        select(OrgUnit)
+        .join(OrgUnitClosure, OrgUnitClosure.ancestor_id == OrgUnit.id)
+        .where(OrgUnitClosure.descendant_id == unit_id, OrgUnit.kind == "grassroots")
+        .order_by(OrgUnitClosure.depth)
+        .limit(1)
+    )
+    unit = session.exec(stmt).first()
+    if unit is None:
+        raise RuleViolation("member_unit_not_in_union", field="org_unit_id")
+    return unit
+
+
+def grassroots_map(session: Session, unit_ids: set[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID]:
+    """``grassroots_of`` for many units in one query (bulk imports)."""
+    if not unit_ids:
+        return {}
+    rows = session.execute(
+        select(OrgUnitClosure.descendant_id, OrgUnit.id, OrgUnitClosure.depth)
+        .join(OrgUnit, OrgUnit.id == OrgUnitClosure.ancestor_id)
+        .where(OrgUnitClosure.descendant_id.in_(unit_ids), OrgUnit.kind == "grassroots")
+    ).all()
+    best: dict[uuid.UUID, tuple[int, uuid.UUID]] = {}
+    for descendant, grassroots, depth in rows:
+        if descendant not in best or depth < best[descendant][0]:
+            best[descendant] = (depth, grassroots)
+    return {unit: g for unit, (_, g) in best.items()}
+
+
+def allocate_member_numbers(session: Session, grassroots: OrgUnit, count: int = 1) -> list[str]:
+    """Reserve ``count`` member numbers of one union: ``<union code>-<6-digit sequence>``.
+
+    The counter row is locked (SELECT ... FOR UPDATE on PostgreSQL; SQLite writers are serial), so
+    concurrent creations never hand out the same number.
+    """
+    counter = session.execute(
+        select(MemberNumberCounter).where(MemberNumberCounter.grassroots_unit_id == grassroots.id).with_for_update()
+    ).scalar_one_or_none()
+    if counter is None:
+        counter = MemberNumberCounter(grassroots_unit_id=grassroots.id, next_value=1)
+        session.add(counter)
+        session.flush()
+    first = counter.next_value
+    session.execute(
+        sa.update(MemberNumberCounter)
+        .where(MemberNumberCounter.grassroots_unit_id == grassroots.id)
+        .values(next_value=first + count)
+    )
+    session.expire(counter)
+    return [f"{grassroots.code}-{n:06d}" for n in range(first, first + count)]
+
+
+@dataclass(frozen=True)
+class ProtectedId:
+    cipher: str
+    hmac: str
+    masked: str
+
+
+def protect_national_id(vault: PiiVault, rid: ResidentId) -> ProtectedId:
+    """Encrypt a validated resident ID; the HMAC gives uniqueness and exact lookup without the raw value."""
+    return ProtectedId(cipher=vault.encrypt(rid.value), hmac=vault.lookup_hash(rid.value), masked=rid.masked)
+
+
+def national_id_hash(vault: PiiVault, rid: ResidentId) -> str:
+    return vault.lookup_hash(rid.value)
