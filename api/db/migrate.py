@@ -11,6 +11,8 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+from api.db.session import ensure_sqlite_dir
+
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 
 
@@ -25,6 +27,8 @@ def alembic_config(url: str | None = None, connection: sa.Connection | None = No
 
 
 def upgrade(url: str | None = None, *, connection: sa.Connection | None = None, revision: str = "head") -> None:
+    if url:
+        ensure_sqlite_dir(url)
     command.upgrade(alembic_config(url, connection), revision)
 
 
