@@ -22,6 +22,7 @@ from api.errors import install_error_handlers
 from api.idempotency import IdempotencyMiddleware
 from api.logging import configure_logging
 from api.routers import audit_events, auth, health, org_units, users
+from api.routers import me, members
 
 API_PREFIX = "/api/v1"
 #: one tag per area, in the order the docs show them
@@ -29,12 +30,15 @@ TAGS = [
     {"name": "auth", "description": "Log in (password or client credentials), refresh, log out, who am I."},
     {"name": "org-units", "description": "The union's organisation tree: federation → grassroots → branch → group."},
     {"name": "users", "description": "Accounts, service accounts and their (role, org unit) grants."},
+    {"name": "members", "description": "Member records, resident-ID protection, lifecycle and member accounts."},
+    {"name": "me", "description": "Self-service for members: their own record and contact details."},
     {"name": "audit", "description": "The append-only audit trail."},
     {"name": "health", "description": "Liveness and readiness probes."},
 ]
 
 #: routers of the areas, mounted under /api/v1; a new area adds itself here
 AREA_ROUTERS: list[APIRouter] = [auth.router, org_units.router, users.router, audit_events.router]
+AREA_ROUTERS += [members.router, me.router]
 
 
 def api_routes() -> list[tuple[str, APIRoute]]:
