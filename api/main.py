@@ -23,6 +23,7 @@ from api.idempotency import IdempotencyMiddleware
 from api.logging import configure_logging
 from api.routers import audit_events, auth, health, org_units, users
 from api.routers import me, members
+from api.routers import dues, transfers
 
 API_PREFIX = "/api/v1"
 #: one tag per area, in the order the docs show them
@@ -32,6 +33,8 @@ TAGS = [
     {"name": "users", "description": "Accounts, service accounts and their (role, org unit) grants."},
     {"name": "members", "description": "Member records, resident-ID protection, lifecycle and member accounts."},
     {"name": "me", "description": "Self-service for members: their own record and contact details."},
+    {"name": "transfers", "description": "Membership transfers (会籍接转) between units and unions."},
+    {"name": "dues", "description": "Membership dues (会费): payments, statements, arrears and summaries."},
     {"name": "audit", "description": "The append-only audit trail."},
     {"name": "health", "description": "Liveness and readiness probes."},
 ]
@@ -39,6 +42,7 @@ TAGS = [
 #: routers of the areas, mounted under /api/v1; a new area adds itself here
 AREA_ROUTERS: list[APIRouter] = [auth.router, org_units.router, users.router, audit_events.router]
 AREA_ROUTERS += [members.router, me.router]
+AREA_ROUTERS += [transfers.router, dues.router]
 
 
 def api_routes() -> list[tuple[str, APIRoute]]:
