@@ -13,12 +13,28 @@ from api.db.models.members import (
     MemberTag,
     MemberTransfer,
 )
+from api.db.models.motions import (
+    Congress,
+    CongressRepresentativeOverride,
+    Department,
+    DepartmentHandler,
+    Motion,
+    MotionDepartment,
+    MotionEvent,
+    MotionRating,
+    MotionReply,
+    MotionSignatory,
+)
 from api.db.models.org import OrgUnit, OrgUnitClosure
 
 __all__ = [
     "AuditEvent",
     "ChangeLogCounter",
     "ChangeLogEntry",
+    "Congress",
+    "CongressRepresentativeOverride",
+    "Department",
+    "DepartmentHandler",
     "DuesPayment",
     "Member",
     "MemberEvent",
@@ -26,6 +42,12 @@ __all__ = [
     "MemberNumberCounter",
     "MemberTag",
     "MemberTransfer",
+    "Motion",
+    "MotionDepartment",
+    "MotionEvent",
+    "MotionRating",
+    "MotionReply",
+    "MotionSignatory",
     "Grant",
     "IdempotencyRecord",
     "OrgUnit",
