@@ -79,7 +79,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "请先撤销或移出 {count} 个下级组织。",
     ),
     "org_unit_root_required": ("Only a root-scope admin can create a top-level unit.", "只有根组织管理员可以创建顶级组织。"),
-    "invalid_uscc": ("Unified social credit code is not valid: {reason}.", "统一社会信用代码无效：{reason}。"),
+    "org_unit_needs_unit_above": (
+        "Closing org unit {code} needs a grant at the unit above it (章程 Art 16).",
+        "撤销组织 {code} 须经上级组织批准（须在其上级组织拥有授权，章程第十六条）。",
+    ),
+    "uscc_short": ("The unified social credit code is too short (18 characters).", "统一社会信用代码位数不足（应为18位）。"),
+    "uscc_long": ("The unified social credit code is too long (18 characters).", "统一社会信用代码位数过多（应为18位）。"),
+    "uscc_format": (
+        "The unified social credit code has characters outside GB 32100 (no I, O, Z, S, V).",
+        "统一社会信用代码含有 GB 32100 不允许的字符（不含 I、O、Z、S、V）。",
+    ),
+    "uscc_checksum": (
+        "The check character of the unified social credit code does not match (GB 32100).",
+        "统一社会信用代码校验码不正确（GB 32100）。",
+    ),
     # users and grants
     "username_taken": ("Username {value} is already in use.", "用户名 {value} 已被使用。"),
     "role_above_own": (

@@ -12,8 +12,15 @@ fi
 STAMP="$VENV/.gonghui-installed"
 WANT="$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)-${GONGHUI_EXTRAS:-dev}"
 if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$WANT" ]; then
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[${GONGHUI_EXTRAS:-dev}]"
+  echo "installing gonghui and its dependencies into .venv ..." >&2
+  mkdir -p var
+  if ! { "$VENV/bin/python" -m pip install --disable-pip-version-check --upgrade pip \
+         && "$VENV/bin/python" -m pip install --disable-pip-version-check -c constraints.txt -e ".[${GONGHUI_EXTRAS:-dev}]"; } \
+       >var/pip-install.log 2>&1; then
+    cat var/pip-install.log >&2
+    echo "installation failed (log: var/pip-install.log)" >&2
+    exit 1
+  fi
   echo "$WANT" > "$STAMP"
 fi
 export PATH="$VENV/bin:$PATH"

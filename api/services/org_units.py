@@ -80,7 +80,7 @@ def _check_uscc(raw: str | None) -> str | None:
     try:
         return validate_uscc(raw)
     except UsccError as exc:
-        raise RuleViolation("invalid_uscc", field="uscc", reason=str(exc)) from None
+        raise RuleViolation(exc.kind, field="uscc") from None
 
 
 def _check_placement(kind: OrgUnitKind, parent: OrgUnit) -> None:
@@ -225,7 +225,7 @@ def close(session: Session, unit: OrgUnit, data: OrgUnitClose, *, version: int, 
     if unit.status == OrgUnitStatus.closed:
         raise Conflict("org_unit_closed", code=unit.code, current=unit.status)
     if unit.parent_id is None or not unit_within(session, unit.parent_id, by.units_for()):
-        raise RuleViolation("org_unit_root_required", field="id")
+        raise RuleViolation("org_unit_needs_unit_above", field="id", code=unit.code)
     open_children = session.exec(
         select(func.count()).select_from(OrgUnit).where(OrgUnit.parent_id == unit.id, OrgUnit.status == "active")
     ).one()
