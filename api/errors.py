@@ -32,7 +32,7 @@ class AppError(Exception):
     status: int = 400
     code: str = "bad_request"
 
-    def __init__(self, code: str | None = None, *, headers: dict[str, str] | None = None, **params: Any):
+    def __init__(self, code: str | None = None, /, *, headers: dict[str, str] | None = None, **params: Any):
         self.code = code or self.code
         self.params = params
         self.headers = headers or {}
@@ -46,7 +46,7 @@ class BadRequest(AppError):
 class Unauthorized(AppError):
     status, code = 401, "not_authenticated"
 
-    def __init__(self, code: str | None = None, **params: Any):
+    def __init__(self, code: str | None = None, /, **params: Any):
         super().__init__(code, headers={"WWW-Authenticate": "Bearer"}, **params)
 
 
@@ -71,7 +71,7 @@ class RuleViolation(AppError):
 
     status, code = 422, "rule_violation"
 
-    def __init__(self, code: str | None = None, *, field: str | None = None, **params: Any):
+    def __init__(self, code: str | None = None, /, *, field: str | None = None, **params: Any):
         super().__init__(code, **params)
         self.field = field
 
@@ -83,7 +83,7 @@ class PreconditionRequired(AppError):
 class TooManyRequests(AppError):
     status, code = 429, "too_many_requests"
 
-    def __init__(self, code: str | None = None, *, retry_after: int, **params: Any):
+    def __init__(self, code: str | None = None, /, *, retry_after: int, **params: Any):
         super().__init__(code, headers={"Retry-After": str(retry_after)}, retry_after=retry_after, **params)
 
 
