@@ -24,6 +24,7 @@ from api.logging import configure_logging
 from api.routers import audit_events, auth, health, org_units, users
 from api.routers import me, members
 from api.routers import dues, transfers
+from api.routers import congresses, motions, tasks
 
 API_PREFIX = "/api/v1"
 #: one tag per area, in the order the docs show them
@@ -35,6 +36,9 @@ TAGS = [
     {"name": "me", "description": "Self-service for members: their own record and contact details."},
     {"name": "transfers", "description": "Membership transfers (会籍接转) between units and unions."},
     {"name": "dues", "description": "Membership dues (会费): payments, statements, arrears and summaries."},
+    {"name": "congresses", "description": "Workers' congresses (职代会), their representatives, and the departments that answer motions."},
+    {"name": "motions", "description": "Motions to the congress (提案): drafting, co-signing, review, assignment, replies, ratings, timeline."},
+    {"name": "tasks", "description": "The caller's task inbox across areas."},
     {"name": "audit", "description": "The append-only audit trail."},
     {"name": "health", "description": "Liveness and readiness probes."},
 ]
@@ -43,6 +47,7 @@ TAGS = [
 AREA_ROUTERS: list[APIRouter] = [auth.router, org_units.router, users.router, audit_events.router]
 AREA_ROUTERS += [members.router, me.router]
 AREA_ROUTERS += [transfers.router, dues.router]
+AREA_ROUTERS += [congresses.router, congresses.departments_router, motions.router, tasks.router]
 
 
 def api_routes() -> list[tuple[str, APIRoute]]:
