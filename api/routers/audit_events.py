@@ -5,9 +5,10 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
+import sqlalchemy as sa
 from sqlmodel import select
 
-from api.db.models import AuditEvent
+from api.db.models import AuditEvent, OrgUnit
 from api.deps import Authorized, PageQuery, SessionDep, require
 from api.schemas.audit import AuditEventOut
 from api.schemas.common import PROBLEM_RESPONSES, Page
@@ -29,11 +30,19 @@ def audit_events_list(
     since: Annotated[datetime | None, Query(description="Inclusive lower bound (ISO 8601).")] = None,
     until: Annotated[datetime | None, Query(description="Exclusive upper bound (ISO 8601).")] = None,
 ) -> Page[AuditEventOut]:
-    """The audit trail inside the caller's scope, newest first. Events cannot be edited or deleted."""
+    """The audit trail inside the caller's scope, newest first. Events cannot be edited or deleted.
+
+    Events tied to no org unit (failed logins for unknown usernames) are shown to callers whose
+    grant is at a root of the tree."""
     # a time without a zone is read as UTC
     since = since.replace(tzinfo=UTC) if since and since.tzinfo is None else since
     until = until.replace(tzinfo=UTC) if until and until.tzinfo is None else until
-    stmt = select(AuditEvent).where(in_scope(AuditEvent.org_unit_id, principal.units_for()))
+    roots = principal.units_for()
+    visible = in_scope(AuditEvent.org_unit_id, roots)
+    if session.exec(select(OrgUnit.id).where(OrgUnit.id.in_(roots), OrgUnit.parent_id.is_(None)).limit(1)).first():
+        # Events tied to no unit (failed logins for unknown usernames) are for whoever holds the root.
+        visible = sa.or_(visible, AuditEvent.org_unit_id.is_(None))
+    stmt = select(AuditEvent).where(visible)
     if entity_type:
         stmt = stmt.where(AuditEvent.entity_type == entity_type)
     if entity_id:

@@ -211,3 +211,11 @@ def test_inactive_user_token_is_refused(client, world, problem):
     client.patch(f"/api/v1/users/{user.id}", headers={**admin, "If-Match": r.headers["ETag"]},
                  json={"is_active": False})
     problem(client.get("/api/v1/auth/me", headers=headers), 401, "invalid_token")
+
+
+def test_failed_logins_for_unknown_usernames_are_visible_to_root_auditors_only(client, world):
+    client.post("/api/v1/auth/token", data={"username": "ghost", "password": "whatever-pass"})
+    seen = lambda headers: [e["actor_label"] for e in client.get(  # noqa: E731
+        "/api/v1/audit-events?action=auth.login_failed", headers=headers).json()["items"]]
+    assert "ghost" in seen(world.as_role("auditor", "ROOT"))
+    assert "ghost" not in seen(world.as_role("auditor", "U01"))
