@@ -1,0 +1,35 @@
+"""The bare baseline of the overhead scenario: FastAPI, no middleware, no auth, no database.
+
+It answers with the very JSON documents gonghui served for the same requests (captured by the
+harness and passed in ``BENCH_BARE_DOCS``, a JSON file ``{"one": {...}, "page": {...}}``), through
+FastAPI's default serialisation, under the same ``uvicorn --workers 1 --no-access-log`` settings.
+Run: ``python -m uvicorn bench.baseline_app:app``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from fastapi import FastAPI
+
+_DOCS: dict[str, Any] = json.loads(open(os.environ["BENCH_BARE_DOCS"], encoding="utf-8").read()) \
+    if os.environ.get("BENCH_BARE_DOCS") else {"one": {"id": "x", "name": "x"}, "page": {"items": [], "next_cursor": None}}
+
+app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+
+
+@app.get("/healthz")
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@app.get("/bare/members/{member_id}")
+def bare_member(member_id: str) -> dict[str, Any]:
+    return _DOCS["one"]
+
+
+@app.get("/bare/members")
+def bare_members(limit: int = 50) -> dict[str, Any]:
+    return _DOCS["page"]

@@ -1,0 +1,82 @@
+"""Fallback load generator when wrk is not installed: asyncio over raw keep-alive sockets.
+
+``python -m bench.loadgen --url http://127.0.0.1:P/path --connections 32 --seconds 5`` runs a closed
+loop (each connection sends its next request when the previous answer is read) to 127.0.0.1 only,
+stops after ``--seconds`` or ``--max-requests``, and prints one JSON line like wrk_report.lua.
+It is much heavier per request than wrk: the harness reports its CPU so a saturated generator shows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import time
+from urllib.parse import urlsplit
+
+
+async def _connection(host: str, port: int, request: bytes, deadline: float, state: dict, latencies: list[float]
+                      ) -> None:
+    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        while time.perf_counter() < deadline and state["sent"] < state["max"]:
+            state["sent"] += 1
+            t0 = time.perf_counter()
+            writer.write(request)
+            head = await reader.readuntil(b"\r\n\r\n")
+            status = int(head[9:12])
+            length = 0
+            for line in head.split(b"\r\n"):
+                if line[:15].lower() == b"content-length:":
+                    length = int(line[15:])
+                    break
+            if length:
+                await reader.readexactly(length)
+            latencies.append(time.perf_counter() - t0)
+            if not 200 <= status < 300:
+                state["non_2xx"] += 1
+    except (OSError, asyncio.IncompleteReadError):
+        state["errors"] += 1
+    finally:
+        writer.close()
+
+
+async def main(url: str, connections: int, seconds: float, max_requests: int, headers: list[str]) -> dict:
+    parts = urlsplit(url)
+    host, port = parts.hostname or "127.0.0.1", parts.port or 80
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        raise SystemExit("the load generator only targets the loopback address")
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    lines = [f"GET {path} HTTP/1.1", f"Host: {host}:{port}", *headers, "", ""]
+    request = "\r\n".join(lines).encode()
+    state = {"sent": 0, "max": max_requests, "errors": 0, "non_2xx": 0}
+    latencies: list[float] = []
+    start = time.perf_counter()
+    deadline = start + seconds
+    await asyncio.gather(*(_connection(host, port, request, deadline, state, latencies) for _ in range(connections)))
+    elapsed = time.perf_counter() - start
+    latencies.sort()
+
+    def pct(p: float) -> float:
+        return latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))] * 1e6 if latencies else 0.0
+
+    return {"requests": len(latencies), "seconds": elapsed, "p50_us": pct(50), "p99_us": pct(99),
+            "mean_us": sum(latencies) / len(latencies) * 1e6 if latencies else 0.0,
+            "errors": state["errors"], "non_2xx": state["non_2xx"]}
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--url", required=True)
+    ap.add_argument("--connections", type=int, default=32)
+    ap.add_argument("--seconds", type=float, default=5)
+    ap.add_argument("--max-requests", type=int, default=1_000_000)
+    ap.add_argument("--header", action="append", default=[])
+    a = ap.parse_args()
+    try:
+        import uvloop
+
+        uvloop.install()
+    except ImportError:
+        pass
+    print(json.dumps(asyncio.run(main(a.url, a.connections, a.seconds, a.max_requests, a.header))))

@@ -1,0 +1,211 @@
+"""3. Lists at scale: members filtered to one grassroots union's subtree and a status, first page and a
+page deep into the keyset cursor, through the API (uvicorn, one keep-alive connection, sequential
+requests) versus the same SELECT issued raw through the DB-API driver in this process.
+
+The raw statement mirrors ``api.services.members.list_stmt`` + ``keyset`` (scope subquery over the
+closure table, the org-unit filter subquery, the status, ``id > cursor ORDER BY id LIMIT n+1``); the
+harness checks that both return the same ids before timing anything.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import time
+import uuid
+from typing import Any
+
+import sqlalchemy as sa
+
+from bench import seed
+from bench.harness import (
+    HOST,
+    Config,
+    Row,
+    ScenarioResult,
+    Server,
+    alternate,
+    bench_settings,
+    fresh_database,
+    log,
+    median,
+    route_exists,
+    server_env,
+)
+
+NAME = "lists"
+TITLE = "Member lists at scale: API vs raw SELECT"
+ROLE = "auditor"
+LIMIT = 50
+STATUS = "active"
+
+
+class Http:
+    """One keep-alive HTTP/1.1 connection (stdlib: the lightest client, so the server is what's timed)."""
+
+    def __init__(self, server: Server, headers: dict[str, str]):
+        self.conn = http.client.HTTPConnection(HOST, server.port, timeout=60)
+        self.headers = headers
+
+    def get(self, path: str) -> Any:
+        self.conn.request("GET", path, headers=self.headers)
+        resp = self.conn.getresponse()
+        body = resp.read()
+        if resp.status != 200:
+            raise RuntimeError(f"GET {path}: {resp.status} {body[:500]!r}")
+        return json.loads(body)
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def percentile(values: list[float], p: float) -> float:
+    s = sorted(values)
+    return s[min(len(s) - 1, int(p / 100 * len(s)))] if s else float("nan")
+
+
+class RawList:
+    """The list SELECT through the bare DB-API connection: execute + fetchall, nothing else."""
+
+    def __init__(self, engine: sa.Engine, scope_root: uuid.UUID, unit: uuid.UUID, status: str, limit: int):
+        self.dialect = engine.dialect.name
+        self.raw = engine.raw_connection()
+        cols = ", ".join(f"member.{c.name}" for c in seed.Member.__table__.columns)
+        ph = "?" if self.dialect == "sqlite" else "%s"
+        base = (
+            f"SELECT {cols} FROM member WHERE member.org_unit_id IN "
+            f"(SELECT org_unit_closure.descendant_id FROM org_unit_closure WHERE org_unit_closure.ancestor_id IN ({ph})) "
+            f"AND member.org_unit_id IN "
+            f"(SELECT org_unit_closure.descendant_id FROM org_unit_closure WHERE org_unit_closure.ancestor_id IN ({ph})) "
+            f"AND member.status = {ph}"
+        )
+        self.first_sql = f"{base} ORDER BY member.id LIMIT {ph}"
+        self.after_sql = f"{base} AND member.id > {ph} ORDER BY member.id LIMIT {ph}"
+        self.params = [self._id(scope_root), self._id(unit), status]
+        self.limit = limit
+
+    def _id(self, value: uuid.UUID) -> Any:
+        return value.hex if self.dialect == "sqlite" else value  # how SQLAlchemy's Uuid stores it
+
+    def page(self, after: uuid.UUID | None) -> list[Any]:
+        cur = self.raw.cursor()
+        if after is None:
+            cur.execute(self.first_sql, (*self.params, self.limit + 1))
+        else:
+            cur.execute(self.after_sql, (*self.params, self._id(after), self.limit + 1))
+        rows = cur.fetchall()
+        cur.close()
+        if self.dialect != "sqlite":
+            self.raw.commit()  # end the implicit transaction like the API's session does
+        return rows
+
+    def ids(self, after: uuid.UUID | None) -> list[str]:
+        return [str(uuid.UUID(str(r[0]))) for r in self.page(after)][: self.limit]
+
+    def close(self) -> None:
+        self.raw.close()
+
+
+def run(cfg: Config, db: str) -> ScenarioResult:
+    res = ScenarioResult(NAME, TITLE)
+    if not route_exists("/api/v1/members"):
+        res.pending.append("GET /api/v1/members does not exist yet: scenario not run.")
+        return res
+    members, units = cfg.size((20_000, 200), (1_000_000, 10_000))
+    n_req, rounds = cfg.size((15, 3), (40, 5))
+
+    url = fresh_database(cfg, db, f"bench_lists_{db}")
+    seed.migrate_db(url)
+    engine = seed.engine_for(url)
+    settings = bench_settings(url)
+    from api.security.pii import PiiVault
+    from api.security.tokens import create_access_token
+
+    t0 = time.monotonic()
+    tree = seed.seed_tree(engine, units)
+    user_id = seed.seed_reader(engine, tree, ROLE)
+    seed.seed_members(engine, tree, members, PiiVault.from_settings(settings))
+    seed.analyze(engine)
+    seed_s = time.monotonic() - t0
+    log(f"lists/{db}: seeded {members:,} members in {tree.unit_count:,} units in {seed_s:.0f}s")
+
+    union = tree.grassroots[len(tree.grassroots) // 2]
+    with engine.connect() as conn:
+        m, c = seed.Member.__table__, seed.OrgUnitClosure.__table__
+        matching = conn.execute(
+            sa.select(sa.func.count()).select_from(m).where(
+                m.c.org_unit_id.in_(sa.select(c.c.descendant_id).where(c.c.ancestor_id == union)),
+                m.c.status == STATUS)
+        ).scalar_one()
+    auth = {"Authorization": f"Bearer {create_access_token(user_id, settings).token}"}
+    first_path = f"/api/v1/members?org_unit_id={union}&status={STATUS}&limit={LIMIT}"
+    raw = RawList(engine, tree.root, union, STATUS, LIMIT)
+
+    with Server("api.main:app", server_env(url), f"gonghui-{db}") as gh:
+        client = Http(gh, auth)
+        # walk to ~75% of the filtered rows with big pages, to find a deep cursor
+        target_rows = int(matching * 0.75)
+        walked, cursor, last_id = 0, None, None
+        while walked < target_rows:
+            size = min(200, target_rows - walked)
+            page = client.get(f"/api/v1/members?org_unit_id={union}&status={STATUS}&limit={size}"
+                              + (f"&cursor={cursor}" if cursor else ""))
+            walked += len(page["items"])
+            cursor, last_id = page["next_cursor"], uuid.UUID(page["items"][-1]["id"])
+            if cursor is None:
+                break
+        deep_path = f"{first_path}&cursor={cursor}"
+        # the raw SELECT and the API must return the same rows
+        api_first = [i["id"] for i in client.get(first_path)["items"]]
+        api_deep = [i["id"] for i in client.get(deep_path)["items"]]
+        if api_first != raw.ids(None) or api_deep != raw.ids(last_id):
+            raise RuntimeError("the raw SELECT does not return the rows the API returns: fix bench/scenarios/lists.py")
+        floor_path = "/api/v1/auth/me" if route_exists("/api/v1/auth/me") else None
+
+        def timed_many(fn: Any) -> list[float]:
+            out = []
+            for _ in range(n_req):
+                t = time.perf_counter()
+                fn()
+                out.append((time.perf_counter() - t) * 1000)
+            return out
+
+        cases = {
+            "api first": lambda: client.get(first_path),
+            "raw first": lambda: raw.page(None),
+            "api deep": lambda: client.get(deep_path),
+            "raw deep": lambda: raw.page(last_id),
+        }
+        if floor_path:
+            cases["api floor"] = lambda: client.get(floor_path)
+        log(f"lists/{db}: {matching:,} matching rows, deep page after {walked:,}; {rounds} rounds x {n_req} requests")
+        results = alternate(list(cases), rounds, lambda c: timed_many(cases[c]), lambda c: timed_many(cases[c]))
+        client.close()
+    raw.close()
+    engine.dispose()
+
+    lat = {c: [x for batch in v for x in batch] for c, v in results.items()}
+    for page in ("first", "deep"):
+        a, r = lat[f"api {page}"], lat[f"raw {page}"]
+        med_a, med_r, p95_a = median(a), median(r), percentile(a, 95)
+        res.rows.append(Row(NAME, db, f"{page} page", "median latency", med_a, med_r, "ms", better="lower",
+                            target="<= 2x raw", met=med_a <= 2 * med_r))
+        res.rows.append(Row(NAME, db, f"{page} page", "p95 latency", p95_a, percentile(r, 95), "ms", better="lower",
+                            target="< 50 ms", met=p95_a < 50))
+    deep_vs_first = median(lat["api deep"]) / median(lat["api first"])
+    res.rows.append(Row(NAME, db, "deep / first (API)", "median ratio", deep_vs_first, None, "x", better="lower",
+                        target="<= 1.5", met=deep_vs_first <= 1.5))
+    if floor_path:
+        floor = median(lat["api floor"])
+        res.rows.append(Row(NAME, db, "GET /auth/me (floor)", "median latency", floor, None, "ms", better="lower"))
+        res.details.append(
+            f"{db}: every authenticated request pays a fixed floor (JWT, principal, session, middleware, HTTP), "
+            f"measured as GET /api/v1/auth/me: {floor:.2f} ms. The list's own part (API minus floor): first page "
+            f"{median(lat['api first']) - floor:.2f} ms, deep page {median(lat['api deep']) - floor:.2f} ms, "
+            f"vs raw {median(lat['raw first']):.2f} / {median(lat['raw deep']):.2f} ms.")
+    res.details.append(
+        f"{db}: {members:,} members in {tree.unit_count:,} units (seeded with Core inserts in {seed_s:.0f}s); filter "
+        f"= one grassroots union's subtree + status `{STATUS}` = {matching:,} rows; deep page after {walked:,} rows; "
+        f"limit {LIMIT}; caller `{ROLE}` at ROOT; {rounds} rounds x {n_req} sequential requests per case, "
+        f"one keep-alive connection.")
+    return res
