@@ -1,4 +1,4 @@
-"""The ``gonghui`` command: serve, migrate, create-admin, bootstrap, seed-demo, openapi."""
+"""The ``gonghui`` command: serve, migrate, create-admin, bootstrap, seed-demo, openapi, import-members."""
 
 from __future__ import annotations
 
@@ -152,6 +152,61 @@ def seed_demo(
     migrate()
     for line in seed(_settings().database_url, members=members):
         typer.echo(line)
+
+
+@app.command("import-members")
+def import_members(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True,
+                                         help="HR export: CSV (UTF-8 or GB18030), XLSX or JSON Lines.")],
+    org: Annotated[str, typer.Option(help="Code of the unit to import into (rows may name units below it).")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate and report only; write nothing.")] = False,
+    on_error: Annotated[str, typer.Option(
+        help="abort: nothing is written if any row fails; skip: write the good rows.")] = "abort",
+) -> None:
+    """Import members from an HR file with a progress bar (audited as "cli"); exit 1 if it failed."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from api.db.session import Database, make_engine
+    from api.errors import AppError
+    from api.schemas.member_imports import ImportOnError
+    from api.services import member_imports
+
+    if on_error not in {"abort", "skip"}:
+        raise typer.BadParameter("abort or skip", param_hint="--on-error")
+    settings = _settings()
+    db = Database(make_engine(settings.database_url))
+    labels = {"validating": "checking rows", "writing": "writing members"}
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()) as bar:
+        tasks: dict[str, object] = {}
+
+        def on_progress(phase: str, done: int, total: int | None) -> None:
+            if phase not in tasks:
+                tasks[phase] = bar.add_task(labels.get(phase, phase), total=total)
+            bar.update(tasks[phase], completed=done, total=total)  # type: ignore[arg-type]
+
+        try:
+            job = member_imports.import_file_as_system(
+                db, settings, path=file, org_code=org, dry_run=dry_run, on_error=ImportOnError(on_error),
+                on_progress=on_progress,
+            )
+        except AppError as exc:
+            detail = exc.params.get("detail") or ("no org unit with this code" if exc.code == "not_found" else "")
+            typer.echo(f"import refused: {exc.code} {detail}".rstrip(), err=True)
+            raise typer.Exit(1) from None
+    report = job.get("report") or {}
+    typer.echo(
+        f"{job['status']}{' (dry run)' if dry_run else ''}: {job['rows_total'] or 0} rows, "
+        f"created {job['created_count']}, updated {job['updated_count']}, unchanged {job['unchanged_count']}, "
+        f"failed {job['failed_count']}" + (f" [{job['error_code']}]" if job["error_code"] else "")
+    )
+    for error in report.get("errors", [])[:100]:
+        typer.echo(f"  row {error['row']}: {error['field']}: {error['kind']} ({error['message']})")
+    if report.get("errors_total", 0) > 100:
+        typer.echo(f"  ... {report['errors_total'] - 100} more")
+    if report.get("detail"):
+        typer.echo(f"  {report['detail']}")
+    if job["status"] != "succeeded":
+        raise typer.Exit(1)
 
 
 if __name__ == "__main__":

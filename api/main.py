@@ -22,6 +22,7 @@ from api.errors import install_error_handlers
 from api.idempotency import IdempotencyMiddleware
 from api.logging import configure_logging
 from api.routers import audit_events, auth, health, org_units, users
+from api.routers import changes, member_imports, member_sync
 from api.routers import me, members
 from api.routers import dues, transfers
 from api.routers import congresses, motions, tasks
@@ -39,12 +40,16 @@ TAGS = [
     {"name": "congresses", "description": "Workers' congresses (职代会), their representatives, and the departments that answer motions."},
     {"name": "motions", "description": "Motions to the congress (提案): drafting, co-signing, review, assignment, replies, ratings, timeline."},
     {"name": "tasks", "description": "The caller's task inbox across areas."},
+    {"name": "member-imports", "description": "Bulk member imports from HR files (CSV, XLSX, JSON Lines): jobs, progress, reports."},
+    {"name": "changes", "description": "Change feed for integrations: every change in commit order, by cursor."},
     {"name": "audit", "description": "The append-only audit trail."},
     {"name": "health", "description": "Liveness and readiness probes."},
 ]
 
 #: routers of the areas, mounted under /api/v1; a new area adds itself here
 AREA_ROUTERS: list[APIRouter] = [auth.router, org_units.router, users.router, audit_events.router]
+# member_sync before members: /members/export must not be taken for /members/{member_id}
+AREA_ROUTERS += [member_sync.router, member_imports.router, changes.router]
 AREA_ROUTERS += [members.router, me.router]
 AREA_ROUTERS += [transfers.router, dues.router]
 AREA_ROUTERS += [congresses.router, congresses.departments_router, motions.router, tasks.router]
@@ -105,7 +110,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.state.db = database or Database(make_engine(settings.database_url))
 
     install_error_handlers(app)
-    app.add_middleware(IdempotencyMiddleware)
+    # member imports key idempotency on the file's hash themselves (a multipart body differs per retry)
+    app.add_middleware(IdempotencyMiddleware, exempt_prefixes=("/api/v1/auth/", "/api/v1/member-imports"))
     app.add_middleware(ClientIPMiddleware)
     if settings.cors_origins:
         app.add_middleware(

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from sqlmodel import Session
+
+from api.deps import Authorized, require
+from api.errors import BadRequest
+from api.security.principal import Principal
+from api.schemas.changes import ChangeFeed, ChangeOut
+from api.schemas.common import PROBLEM_RESPONSES
+from api.services import changes
+
+router = APIRouter(prefix="/changes", tags=["changes"], responses=PROBLEM_RESPONSES)
+
+
+def write_session(request: Request) -> Iterator[Session]:
+    """Reading the feed first numbers newly committed changes (a short write), so it needs a writer."""
+    with request.app.state.db.write_session() as session:
+        yield session
+
+
+@router.get("", response_model=ChangeFeed, dependencies=[Depends(require("changes.read"))])
+def changes_list(
+    session: Annotated[Session, Depends(write_session)],
+    principal: Authorized,
+    since: Annotated[str | None, Query(max_length=20, description="`next_cursor` of your last call; omit to start.")] = None,
+    entity: Annotated[str | None, Query(max_length=40, description="Only this entity type, e.g. `member`.")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> ChangeFeed:
+    """Every create, update and state change in the caller's units, in commit order. Keep `next_cursor`
+    and pass it as `since`: a change is never skipped or repeated, however transactions interleave."""
+    return feed(session, principal, since=since, entity=entity, limit=limit)
+
+
+def feed(session: Session, principal: Principal, *, since: str | None, entity: str | None, limit: int) -> ChangeFeed:
+    """Stamp (number newly committed entries, commit), then read past the cursor in a fresh transaction."""
+    try:
+        after = int(since) if since else 0
+    except ValueError:
+        raise BadRequest("invalid_cursor") from None
+    if after < 0:
+        raise BadRequest("invalid_cursor")
+    changes.stamp(session)
+    rows = changes.read(session, since=after, limit=limit + 1, roots=principal.units_for(), entity_type=entity)
+    items = [ChangeOut.model_validate(r) for r in rows[:limit]]
+    return ChangeFeed(items=items, next_cursor=str(items[-1].seq) if items else str(after),
+                      has_more=len(rows) > limit)

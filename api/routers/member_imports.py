@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, BackgroundTasks, Depends, File, Form, Header, Response, UploadFile
+
+from api.db.models import MemberImport
+from api.db.session import Database
+from api.deps import Authorized, PageQuery, SessionDep, SettingsDep, get_database, require
+from api.schemas.common import PROBLEM_RESPONSES, Page
+from api.schemas.member_imports import ImportOnError, MemberImportOut, MemberImportSummary
+from api.services import member_imports as service
+
+router = APIRouter(prefix="/member-imports", tags=["member-imports"], responses=PROBLEM_RESPONSES)
+
+DatabaseDep = Annotated[Database, Depends(get_database)]
+
+
+def load_import(import_id: uuid.UUID, session: SessionDep, principal: Authorized) -> MemberImport:
+    return service.get_in_scope(session, import_id, principal)
+
+
+ImportDep = Annotated[MemberImport, Depends(load_import)]
+
+
+@router.post(
+    "",
+    response_model=MemberImportOut,
+    status_code=201,
+    responses={
+        200: {"model": MemberImportOut, "description": "Same file and Idempotency-Key as before: the earlier job."},
+        202: {"model": MemberImportOut, "description": "Large file: queued; poll `GET /member-imports/{id}`."},
+    },
+    dependencies=[Depends(require("members.import"))],
+)
+def member_imports_create(
+    session: SessionDep,
+    principal: Authorized,
+    settings: SettingsDep,
+    db: DatabaseDep,
+    background: BackgroundTasks,
+    response: Response,
+    file: Annotated[UploadFile, File(description="CSV (UTF-8 or GB18030), XLSX or JSON Lines; Chinese or English headers.")],
+    org_unit: Annotated[str, Form(min_length=1, max_length=40, description=(
+        "Code of the unit imported into: rows without 所属工会代码 land here; rows may name only units "
+        "in its subtree."))],
+    dry_run: Annotated[bool, Form(description="Validate and report only; write nothing.")] = False,
+    on_error: Annotated[ImportOnError, Form(description=(
+        "`abort`: any failed row and nothing is written; `skip`: write the good rows."))] = ImportOnError.abort,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200, description=(
+        "Resending the same file with the same key returns the first job (200) instead of importing again."
+    ))] = None,
+) -> Any:
+    """Import members from an HR export. Employee numbers already on record in the union update that
+    member; unchanged rows write nothing. Small files run at once (201 with the report); large ones run in
+    the background (202) — poll the job for progress and the report of failed rows."""
+    unit = service.import_unit(session, org_unit, principal.units_for())
+    session.commit()  # nothing written: ends the transaction so the upload is not copied under a lock
+    upload = service.store_upload(file.file, file.filename)
+    inline = upload.size <= service.INLINE_MAX_BYTES
+    try:
+        if idempotency_key:
+            existing = service.find_existing(session, user_id=principal.user_id, key=idempotency_key, upload=upload,
+                                             unit_id=unit.id, dry_run=dry_run, on_error=on_error)
+            if existing is not None:
+                response.status_code = 200
+                service.remove_file(upload.path)
+                return service.view(existing)
+        service.check_header(upload)
+        job = service.create_job(session, unit=unit, upload=upload, dry_run=dry_run, on_error=on_error,
+                                 key=idempotency_key, by=principal.user_id)
+    except BaseException:
+        service.remove_file(upload.path)
+        raise
+    response.headers["Location"] = f"/api/v1/member-imports/{job.id}"
+    if inline:
+        try:
+            service.run_import(db, job.id, upload.path, settings)
+        finally:
+            service.remove_file(upload.path)
+        session.refresh(job)
+        return service.view(job)
+    background.add_task(service.run_import_job, db, job.id, upload.path, settings)
+    response.status_code = 202
+    return service.view(job)
+
+
+@router.get("", response_model=Page[MemberImportSummary], dependencies=[Depends(require("members.import"))])
+def member_imports_list(session: SessionDep, principal: Authorized, page: PageQuery) -> Page[MemberImportSummary]:
+    """Import jobs of units in the caller's scope, newest first (reports: see the single job)."""
+    items, next_cursor = service.list_jobs(session, principal, limit=page.limit, cursor=page.cursor)
+    return Page(items=[MemberImportSummary.model_validate(service.view(j)) for j in items], next_cursor=next_cursor)
+
+
+@router.get("/{import_id}", response_model=MemberImportOut, dependencies=[Depends(require("members.import"))])
+def member_imports_get(job: ImportDep) -> Any:
+    """Status, progress (rows done / total in the current phase) and the report of failed rows."""
+    return service.view(job)

@@ -1,0 +1,190 @@
+"""Member exports (CSV / XLSX), streamed in keyset batches, masked as the caller's role requires.
+
+Column names are the import's own (api.imports.readers.HEADER_ALIASES), in Chinese or English, so an
+export opens in the same tooling and maps to the same fields. Resident IDs are always masked (the full
+number has its own audited endpoint); phone and email are shown in full only in units where the caller
+may edit members (members.write), wages only where they may see dues (members.write or dues.read).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+import uuid
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.sql import ColumnElement
+from sqlmodel import select
+
+from api.db.models import Member, MemberTag, OrgUnit
+from api.db.session import Database
+from api.security.principal import Principal
+from api.services.scope import in_scope
+
+BATCH_SIZE = 1000
+_CHUNK = 256 * 1024
+
+FIELDS = ("employee_no", "name", "gender", "national_id", "phone", "birth_date", "join_date", "org_unit_code",
+          "monthly_wage", "is_representative", "email", "tags", "notes")
+HEADERS = {
+    "zh": ("工号", "姓名", "性别", "身份证号", "手机号", "出生日期", "入会日期", "所属工会代码", "月工资", "职工代表",
+           "邮箱", "标签", "备注"),
+    "en": FIELDS,
+}
+_GENDER = {"zh": {"male": "男", "female": "女"}, "en": {"male": "male", "female": "female"}}
+_FLAG = {"zh": ("否", "是"), "en": ("no", "yes")}
+_TAG_JOIN = {"zh": "、", "en": ","}
+#: a cell starting with these is a formula to a spreadsheet: quote it (CSV/formula injection)
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True, slots=True)
+class MemberFilter:
+    org_unit_id: uuid.UUID | None = None
+    status: str | None = None
+    is_representative: bool | None = None
+    tag: str | None = None
+    q: str | None = None
+
+
+def member_conditions(principal: Principal, flt: MemberFilter) -> list[ColumnElement[bool]]:
+    """The caller's scope plus the list filters, as SQL (one place for the export's WHERE clause)."""
+    conds = [in_scope(Member.org_unit_id, principal.units_for())]
+    if flt.org_unit_id is not None:
+        conds.append(in_scope(Member.org_unit_id, [flt.org_unit_id]))
+    if flt.status is not None:
+        conds.append(Member.status == flt.status)
+    if flt.is_representative is not None:
+        conds.append(Member.is_representative == flt.is_representative)
+    if flt.tag:
+        conds.append(sa.exists().where(MemberTag.member_id == Member.id, MemberTag.tag == flt.tag))
+    if flt.q:
+        pattern = f"%{flt.q}%"
+        conds.append(sa.or_(Member.name.like(pattern), Member.member_no.like(pattern), Member.employee_no.like(pattern)))
+    return conds
+
+
+def mask_phone(phone: str | None) -> str | None:
+    if not phone:
+        return phone
+    return phone[:3] + "****" + phone[-4:] if len(phone) >= 8 else "*" * len(phone)
+
+
+def mask_email(email: str | None) -> str | None:
+    if not email or "@" not in email:
+        return email
+    local, _, domain = email.partition("@")
+    return f"{local[:1]}***@{domain}"
+
+
+def _safe(value: str | None) -> str:
+    if not value:
+        return ""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def _yuan(fen: int | None) -> str:
+    if fen is None:
+        return ""
+    sign = "-" if fen < 0 else ""
+    fen = abs(fen)
+    return f"{sign}{fen // 100}.{fen % 100:02d}"
+
+
+def _rows(db: Database, principal: Principal, flt: MemberFilter, lang: str) -> Iterator[list[str]]:
+    """Rows as text, in batches of :data:`BATCH_SIZE` by id (keyset), tags loaded once per batch."""
+    contact = in_scope(Member.org_unit_id, principal.units_for("members.write")).label("contact")
+    wages = sa.or_(
+        in_scope(Member.org_unit_id, principal.units_for("members.write")),
+        in_scope(Member.org_unit_id, principal.units_for("dues.read")),
+    ).label("wages")
+    base = (
+        select(Member.id, Member.employee_no, Member.name, Member.gender, Member.national_id_masked, Member.phone,
+               Member.birth_date, Member.join_date, OrgUnit.code, Member.monthly_wage_fen, Member.is_representative,
+               Member.email, Member.notes, contact, wages)
+        .join(OrgUnit, OrgUnit.id == Member.org_unit_id)
+        .where(*member_conditions(principal, flt))
+        .order_by(Member.id)
+        .limit(BATCH_SIZE)
+    )
+    gender, flag, join = _GENDER[lang], _FLAG[lang], _TAG_JOIN[lang]
+    last: uuid.UUID | None = None
+    with db.read_session() as session:
+        while True:
+            batch = session.execute(base if last is None else base.where(Member.id > last)).all()
+            if not batch:
+                return
+            tags: dict[uuid.UUID, list[str]] = defaultdict(list)
+            for member_id, tag in session.execute(
+                select(MemberTag.member_id, MemberTag.tag).where(MemberTag.member_id.in_([r.id for r in batch]))
+                .order_by(MemberTag.member_id, MemberTag.tag)
+            ):
+                tags[member_id].append(tag)
+            for r in batch:
+                yield [
+                    _safe(r.employee_no), _safe(r.name), gender.get(r.gender, r.gender), r.national_id_masked,
+                    (r.phone if r.contact else mask_phone(r.phone)) or "",
+                    r.birth_date.isoformat(), r.join_date.isoformat() if r.join_date else "", r.code,
+                    _yuan(r.monthly_wage_fen) if r.wages else "", flag[bool(r.is_representative)],
+                    _safe(r.email if r.contact else mask_email(r.email)), _safe(join.join(tags.get(r.id, []))),
+                    _safe(r.notes),
+                ]
+            last = batch[-1].id
+            if len(batch) < BATCH_SIZE:
+                return
+
+
+def export_csv(db: Database, principal: Principal, flt: MemberFilter, lang: str) -> Iterator[bytes]:
+    """UTF-8 with a BOM (so Excel opens it as UTF-8), one chunk per batch."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(HEADERS[lang])
+    yield ("\ufeff" + buffer.getvalue()).encode()
+    buffer.seek(0)
+    buffer.truncate()
+    for count, row in enumerate(_rows(db, principal, flt, lang), 1):
+        writer.writerow(row)
+        if count % BATCH_SIZE == 0:
+            yield buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate()
+    if buffer.tell():
+        yield buffer.getvalue().encode()
+
+
+def export_xlsx(db: Database, principal: Principal, flt: MemberFilter, lang: str) -> str:
+    """Write the workbook (openpyxl write-only: rows go straight to disk) to a temp file; return its path."""
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet: Any = workbook.create_sheet("会员" if lang == "zh" else "members")
+    sheet.append(list(HEADERS[lang]))
+    for row in _rows(db, principal, flt, lang):
+        sheet.append(row)  # every cell as text: IDs, phones and employee numbers must not become numbers
+    fd, path = tempfile.mkstemp(prefix="gonghui-export-", suffix=".xlsx")
+    os.close(fd)
+    try:
+        workbook.save(path)
+    except BaseException:
+        os.unlink(path)
+        raise
+    return path
+
+
+def stream_file(path: str) -> Iterator[bytes]:
+    """Stream a temp file and delete it afterwards."""
+    try:
+        with open(path, "rb") as f:
+            while chunk := f.read(_CHUNK):
+                yield chunk
+    finally:
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass

@@ -1,0 +1,64 @@
+"""Helpers for the DB-backed import, upsert, export and change-feed tests."""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from api.rules.resident_id import compute_check_char
+
+HEADER_ZH = "工号,姓名,性别,身份证号,手机号,出生日期,入会日期,所属工会代码,月工资,职工代表"
+
+
+def make_id(n: int, *, region: str = "110101", birth: str = "19850315", female: bool = False) -> str:
+    """A well-formed resident ID (GB 11643 check digit) numbered ``n`` (0 <= n < 500 per birth date)."""
+    seq = n % 500 * 2 + (0 if female else 1)
+    first17 = f"{region}{birth}{seq:03d}"
+    return first17 + compute_check_char(first17)
+
+
+def csv_bytes(rows: list[str], *, header: str = HEADER_ZH, encoding: str = "gb18030") -> bytes:
+    return ("\r\n".join([header, *rows]) + "\r\n").encode(encoding)
+
+
+def row(emp: str, name: str, nid: str, code: str = "U01-B01", *, phone: str = "13800138000",
+        join: str = "2020-01-02", wage: str = "5000.00", rep: str = "否", gender: str = "男") -> str:
+    return f"{emp},{name},{gender},{nid},{phone},,{join},{code},{wage},{rep}"
+
+
+def post_import(client, headers: dict[str, str], content: bytes, *, filename: str = "members.csv",
+                org_unit: str = "U01", key: str | None = None, **form: Any):
+    data = {"org_unit": org_unit, **{k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in form.items()}}
+    extra = {"Idempotency-Key": key} if key else {}
+    return client.post("/api/v1/member-imports", headers={**headers, **extra}, data=data,
+                       files={"file": (filename, io.BytesIO(content), "application/octet-stream")})
+
+
+def count(db, table: str, where: str = "") -> int:
+    with db.read_session() as s:
+        return s.execute(sa.text(f"SELECT count(*) FROM {table} {where}")).scalar_one()
+
+
+def error_set(job: dict[str, Any]) -> set[tuple[int, str, str]]:
+    return {(e["row"], e["field"], e["kind"]) for e in job["report"]["errors"]}
+
+
+@pytest.fixture
+def officer_root(world):
+    return world.as_role("officer", "ROOT")
+
+
+#: as tests/conftest.py's SAMPLES (shared/samples beside the repository, or GONGHUI_SAMPLES_DIR)
+SAMPLES = Path(os.environ.get("GONGHUI_SAMPLES_DIR", Path(__file__).resolve().parents[3] / "shared" / "samples"))
+
+
+def sample(name: str) -> Path:
+    path = SAMPLES / name
+    if not path.exists():
+        pytest.skip(f"sample {path} not found")
+    return path
