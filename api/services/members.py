@@ -216,9 +216,9 @@ def tags_of(session: Session, member_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID
     out: dict[uuid.UUID, list[str]] = {i: [] for i in ids}
     if ids:
         rows = session.execute(
-            select(MemberTag.member_id, MemberTag.tag).where(MemberTag.member_id.in_(ids)).order_by(MemberTag.tag)
+            select(MemberTag.member_id, MemberTag.tag).where(MemberTag.member_id.in_(ids))
         ).all()
-        for member_id, tag in rows:
+        for member_id, tag in sorted(rows, key=lambda row: row.tag):  # code-point order on every engine
             out[member_id].append(tag)
     return out
 
