@@ -48,8 +48,8 @@ from api.services.scope import in_scope, unit_within
 register({
     "dues_already_paid": ("Dues for {period} are already recorded for this member.", "该会员 {period} 的会费已登记。"),
     "dues_not_owed": (
-        "The member owes no dues for {period} (status {status}).",
-        "该会员 {period} 无需缴纳会费（状态：{status}）。",
+        "The member owes no dues for {period} (status {member_status}).",
+        "该会员 {period} 无需缴纳会费（状态：{member_status}）。",
     ),
     "dues_period_in_future": ("Dues cannot be recorded for a future month.", "不能登记未来月份的会费。"),
     "dues_period_before_join": (
@@ -287,7 +287,7 @@ def _check_month(
     if join_date is not None and first < join_date.replace(day=1):
         return "dues_period_before_join", {"join_month": format_period(join_date)}
     if status not in _DUES_PAYING:
-        return "dues_not_owed", {"period": format_period(first), "status": status or "none"}
+        return "dues_not_owed", {"period": format_period(first), "member_status": status or "none"}
     return None
 
 
