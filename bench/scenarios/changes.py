@@ -81,7 +81,7 @@ def run(cfg: Config, db: str) -> ScenarioResult:
     if not route_exists("/api/v1/changes"):
         res.pending.append("GET /api/v1/changes does not exist yet: scenario not run.")
         return res
-    count, members, rounds = cfg.size((5_000, 2_000, 3), (100_000, 20_000, 5))
+    count, members, rounds = cfg.size((5_000, 2_000, 2), (100_000, 20_000, 5))
     url = fresh_database(cfg, db, f"bench_changes_{db}")
     seed.migrate_db(url)
     engine = seed.engine_for(url)

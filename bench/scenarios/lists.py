@@ -112,7 +112,7 @@ def run(cfg: Config, db: str) -> ScenarioResult:
         res.pending.append("GET /api/v1/members does not exist yet: scenario not run.")
         return res
     members, units = cfg.size((20_000, 200), (1_000_000, 10_000))
-    n_req, rounds = cfg.size((15, 3), (40, 5))
+    n_req, rounds = cfg.size((10, 2), (40, 5))
 
     url = fresh_database(cfg, db, f"bench_lists_{db}")
     seed.migrate_db(url)

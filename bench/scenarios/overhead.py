@@ -67,7 +67,7 @@ def run(cfg: Config, db: str) -> ScenarioResult:
         paths["list?limit=50"] = "/api/v1/members?limit=50"
     if not paths:
         paths["by-id"] = f"/api/v1/org-units/{tree.grassroots[0]}"
-    seconds, rounds, warm = cfg.size((2, 3, 1), (10, 5, 3))
+    seconds, rounds, warm = cfg.size((2, 2, 1), (10, 5, 3))
 
     with Server("api.main:app", server_env(url), f"gonghui-{db}") as gh:
         docs: dict[str, Any] = {}
