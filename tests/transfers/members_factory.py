@@ -7,7 +7,6 @@ them (encrypted + HMAC + mask); member numbers come from the union's counter.
 from __future__ import annotations
 
 import itertools
-import uuid
 from datetime import date, timedelta
 from typing import Any
 
@@ -99,7 +98,3 @@ def link_cached_member_role(world: Any, member: Member, unit_code: str) -> None:
     with world.db.write_session() as s:
         s.execute(sa.update(User).where(User.id == world.users[name].id).values(member_id=member.id))
         s.commit()
-
-
-def new_uuid() -> str:
-    return str(uuid.uuid4())
