@@ -11,6 +11,7 @@ from api.routers._common import set_etag
 from api.schemas.common import PROBLEM_RESPONSES, Page
 from api.schemas.motions import (
     AssignIn,
+    CosignIn,
     MotionCategory,
     MotionCreate,
     MotionDetail,
@@ -94,7 +95,8 @@ def motions_update(
 @router.post("/{motion_id}/cosignatures", response_model=MotionOut,
              dependencies=[Depends(require("motions.submit"))])
 def motions_cosign(
-    motion: MotionDep, version: IfMatch, session: SessionDep, principal: Authorized, response: Response
+    motion: MotionDep, version: IfMatch, session: SessionDep, principal: Authorized, response: Response,
+    body: CosignIn | None = None,
 ) -> MotionOut:
     """Co-sign a draft as yourself (another representative of the same congress). Nobody signs for
     someone else: the body is empty and the signatory is the caller."""

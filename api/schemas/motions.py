@@ -87,6 +87,10 @@ class MotionUpdate(StrictIn):
     delegation: str | None = Field(None, max_length=100)
 
 
+class CosignIn(StrictIn):
+    """Empty on purpose: the signatory is always the caller (co-signers sign themselves)."""
+
+
 class SubmitIn(StrictIn):
     as_suggestion: bool = Field(
         False,

@@ -64,8 +64,8 @@ register({
     ),
     "congress_not_representative": ("This member is not a representative of the congress.", "该会员不是本次大会的代表。"),
     "congress_representative_not_voting": (
-        "Only members with voting rights can be representatives (status {status}; retained members have none).",
-        "只有享有表决权的会员才能担任代表（当前状态 {status}；保留会籍人员不享有表决权）。",
+        "Only members with voting rights can be representatives (status {member_status}; retained members have none).",
+        "只有享有表决权的会员才能担任代表（当前状态 {member_status}；保留会籍人员不享有表决权）。",
     ),
     "department_name_taken": ("A department named {value} already exists in this union.", "本工会已有名为 {value} 的部门。"),
     "department_unit_not_grassroots": (
@@ -293,7 +293,7 @@ def add_representative(
     if member is None or not unit_within(session, member.org_unit_id, [congress.org_unit_id]):
         raise RuleViolation("not_found", field="member_id")
     if member.status not in {s.value for s in VOTING}:
-        raise RuleViolation("congress_representative_not_voting", field="member_id", status=member.status)
+        raise RuleViolation("congress_representative_not_voting", field="member_id", member_status=member.status)
     if is_representative(session, congress, member.id):
         raise Conflict("congress_already_representative")
     existing = session.get(CongressRepresentativeOverride, (congress.id, member.id))

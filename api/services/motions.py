@@ -699,6 +699,11 @@ def rate(session: Session, motion: Motion, data: RatingIn, *, version: int, by: 
     if not is_proposer and member_id not in _signatory_ids(session, motion.id):
         raise Forbidden("motion_not_signatory")
     _step(motion, "rate")
+    already = session.exec(select(MotionRating.id).where(
+        MotionRating.motion_id == motion.id, MotionRating.round == motion.round, MotionRating.member_id == member_id
+    )).first()
+    if already is not None:
+        raise Conflict("motion_already_rated")
     if is_proposer and motion.status != S.answered.value:
         raise Conflict("motion_illegal_transition", current=motion.status, step="rate")
     _expect_version(motion, version)
@@ -706,11 +711,6 @@ def rate(session: Session, motion: Motion, data: RatingIn, *, version: int, by: 
     if data.rating not in SCALES.get(congress.satisfaction_scale, frozenset(Rating)):
         raise RuleViolation("motion_rating_not_on_scale", field="rating", scale=congress.satisfaction_scale,
                             rating=data.rating.value)
-    already = session.exec(select(MotionRating.id).where(
-        MotionRating.motion_id == motion.id, MotionRating.round == motion.round, MotionRating.member_id == member_id
-    )).first()
-    if already is not None:
-        raise Conflict("motion_already_rated")
     session.add(MotionRating(motion_id=motion.id, round=motion.round, member_id=member_id, is_proposer=is_proposer,
                              rating=data.rating.value, comment=data.comment))
     before = motion.status
