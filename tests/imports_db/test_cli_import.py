@@ -1,0 +1,58 @@
+"""`gonghui import-members FILE --org CODE [--dry-run] [--on-error skip]` (issue 3)."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from typer.testing import CliRunner
+
+from api import cli
+from api.config import Settings
+from api.db import migrate
+from api.db.models import AuditEvent, Member, OrgUnit
+from api.db.session import Database, make_engine
+from api.services.org_units import insert_unit
+from imports_db.helpers import csv_bytes, make_id, row
+
+
+@pytest.fixture
+def cli_db(fresh_database_url, monkeypatch):
+    url = fresh_database_url("cli_import")
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    db = Database(engine)
+    with db.write_session() as s:
+        root = OrgUnit(code="ROOT", name="总工会", kind="federation", depth=0)
+        insert_unit(s, root, None)
+        insert_unit(s, OrgUnit(code="U01", name="一厂工会", kind="grassroots", depth=1, parent_id=root.id), root)
+        s.commit()
+    settings = Settings(database_url=url, secret_key="test-secret-key-that-is-long-enough-000", log_level="WARNING")
+    monkeypatch.setattr(cli, "_settings", lambda: settings)
+    yield db
+    engine.dispose()
+
+
+def test_cli_imports_with_progress_and_reports_failures(cli_db, tmp_path):
+    good = [row(f"L{i:03d}", f"员工{i}", make_id(i), "U01") for i in range(1, 6)]
+    path = tmp_path / "hr.csv"
+    path.write_bytes(csv_bytes([*good, row("L099", "坏行", "123", "U01")]))
+    runner = CliRunner()
+
+    dry = runner.invoke(cli.app, ["import-members", str(path), "--org", "U01", "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "succeeded (dry run)" in dry.output and "created 5" in dry.output and "row 7: national_id: id_short" in dry.output
+
+    refused = runner.invoke(cli.app, ["import-members", str(path), "--org", "U01"])
+    assert refused.exit_code == 1 and "import_rows_invalid" in refused.output
+
+    done = runner.invoke(cli.app, ["import-members", str(path), "--org", "U01", "--on-error", "skip"])
+    assert done.exit_code == 0, done.output
+    assert "created 5" in done.output and "failed 1" in done.output
+    with cli_db.read_session() as s:
+        assert s.execute(sa.select(sa.func.count()).select_from(Member)).scalar_one() == 5
+        labels = s.execute(sa.select(AuditEvent.actor_label, AuditEvent.actor_id)
+                           .where(AuditEvent.action == "member_import.completed")).all()
+    assert [tuple(x) for x in labels] == [("cli", None)]
+
+    unknown = runner.invoke(cli.app, ["import-members", str(path), "--org", "NOPE"])
+    assert unknown.exit_code == 1 and "not_found" in unknown.output
