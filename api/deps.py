@@ -93,7 +93,9 @@ class require:  # noqa: N801 - reads as a declaration: Depends(require("members.
     def __call__(self, request: Request, principal: CurrentPrincipal) -> Principal:
         if principal.must_change_password and self.permission != "me":
             raise Forbidden("password_change_required")
-        if not principal.has(self.permission):
+        # "me" is every authenticated caller, including a new account with no grant yet (it must be
+        # able to change its one-time password and see who it is)
+        if self.permission != "me" and not principal.has(self.permission):
             raise Forbidden(permission=self.permission)
         bound = Principal(**{**principal.__dict__, "permission": self.permission})
         request.state.principal = bound
