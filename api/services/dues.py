@@ -216,7 +216,8 @@ def statement(
     session: Session, member: Member, *, rounding: Rounding, from_period: str | None, to_period: str | None,
     today: date | None = None,
 ) -> DuesStatement:
-    """Month by month from the join month (default: the last 12 months): expected, paid, arrears."""
+    """Month by month from the join month (default: the last 12 months) up to this month at the latest:
+    expected, paid, arrears."""
     this_month = (today or date.today()).replace(day=1)
     last = parse_period(to_period) if to_period else this_month
     first = parse_period(from_period) if from_period else add_months(last, -11)
@@ -226,6 +227,7 @@ def statement(
         raise RuleViolation("dues_range_too_long", field="from", max=MAX_STATEMENT_MONTHS)
     if member.join_date is not None:
         first = max(first, member.join_date.replace(day=1))
+    last = min(last, this_month)  # months still to come are not owed yet
     payments = {
         p.period: p
         for p in session.exec(
@@ -262,7 +264,7 @@ def statement(
         month = add_months(month, 1)
     return DuesStatement(
         member_id=member.id, member_no=member.member_no, name=member.name, status=member.status,
-        from_period=format_period(first if first <= last else last), to_period=format_period(last), months=months,
+        from_period=format_period(first), to_period=format_period(last), months=months,
         expected_total_fen=expected_total, paid_total_fen=paid_total, arrears_fen=arrears,
         arrears_months=arrears_months,
     )

@@ -92,6 +92,10 @@ def test_statement_range_is_checked(client, world, problem, new_member):
     problem(client.get(path, headers=headers, params={"from": "2024-05", "to": "2024-04"}), 422, "dues_range_invalid")
     problem(client.get(path, headers=headers, params={"from": "1990-01", "to": "2024-04"}), 422, "dues_range_too_long")
     problem(client.get(path, headers=headers, params={"from": "2024-13"}), 422, "validation_failed")
+    future = format_period(add_months(THIS_MONTH, 5))
+    body = client.get(path, headers=headers, params={"to": future}).json()
+    assert body["to_period"] == format_period(THIS_MONTH) and body["months"][-1]["period"] == body["to_period"]
+    assert client.get(path, headers=headers, params={"from": future, "to": future}).json()["months"] == []
 
 
 def test_statement_is_scoped(client, world, problem, new_member):
