@@ -117,10 +117,8 @@ def problem(
             body[key] = value
     if errors is not None:
         body["errors"] = errors
-    out_headers = dict(headers or {})
-    if body["request_id"]:
-        out_headers.setdefault("X-Request-ID", body["request_id"])
-    return JSONResponse(body, status_code=status, headers=out_headers, media_type=PROBLEM_JSON)
+    # The X-Request-ID header is added by CorrelationIdMiddleware (and by _server_error outside it).
+    return JSONResponse(body, status_code=status, headers=dict(headers or {}), media_type=PROBLEM_JSON)
 
 
 def _field_path(loc: tuple[Any, ...]) -> str:
@@ -183,10 +181,20 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     return problem(request, 500, "internal_error")
 
 
+async def _server_error(request: Request, exc: Exception) -> JSONResponse:
+    # Starlette runs the catch-all handler in ServerErrorMiddleware, outside CorrelationIdMiddleware,
+    # so this response gets its request-id header here (elsewhere the middleware adds it, once).
+    response = await _unexpected(request, exc)
+    request_id = correlation_id.get()
+    if request_id:
+        response.headers["X-Request-ID"] = request_id
+    return response
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(StaleDataError, _stale)  # type: ignore[arg-type]
     app.add_exception_handler(OperationalError, _operational)  # type: ignore[arg-type]
-    app.add_exception_handler(Exception, _unexpected)
+    app.add_exception_handler(Exception, _server_error)

@@ -130,6 +130,10 @@ def refresh(session: Session, settings: Settings, raw_token: str) -> TokenOut:
     if user is None or not user.is_active:
         raise Unauthorized("invalid_refresh_token")
     token.used_at = now
+    audit.record(
+        session, None, "auth.refresh", actor_label=user.username, entity_type="user", entity_id=user.id,
+        org_unit_id=user.org_unit_id, changes={"after": {"family_id": str(token.family_id)}},
+    )
     tokens = _issue(session, settings, user, family_id=token.family_id, refresh=True)
     session.commit()
     return tokens
