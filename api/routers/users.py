@@ -60,6 +60,7 @@ def users_create(body: UserCreate, session: SessionDep, principal: Authorized, r
 
 @router.get("/{user_id}", response_model=UserOut, dependencies=[Depends(require("users.read"))])
 def users_get(user: UserDep, response: Response) -> User:
+    """One account. The ETag header carries its version for If-Match."""
     set_etag(response, user)
     return user
 
