@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
@@ -22,7 +23,7 @@ def test_schema_enums_mirror_the_state_machine():
 
 def test_create_fills_birth_date_and_gender_from_the_resident_id(client, world, officer, change_feed, audit_events):
     """GB 11643 §5.2-5.3: digits 7-14 are the birth date, the 17th digit's parity the gender."""
-    body = payload(world, national_id=resident_id(birth=__import__("datetime").date(1988, 7, 9), gender="female"))
+    body = payload(world, national_id=resident_id(birth=date(1988, 7, 9), gender="female"))
     r = client.post(BASE, json=body, headers=officer)
     assert r.status_code == 201, r.text
     m = r.json()
@@ -173,7 +174,6 @@ def test_patch_national_id_is_revalidated(client, world, new_member, officer, pr
     problem(client.patch(path, json={"birth_date": "1970-01-01"}, headers=tag), 422, "id_birth_mismatch")
     other = new_member()
     problem(client.patch(path, json={"national_id": other["national_id_masked"]}, headers=tag), 422, "id_format")
-    from datetime import date
     new_id = resident_id(gender="female", birth=date(1990, 2, 3))
     r = client.patch(path, json={"national_id": new_id}, headers=tag)
     assert r.status_code == 200, r.text
