@@ -67,9 +67,16 @@ def create_admin(
     org: Annotated[Optional[str], typer.Option(help="Org unit code; default: the root unit.")] = None,  # noqa: UP007
 ) -> None:
     """Create an admin account with an admin grant at the root unit (created if the tree is empty)."""
+    from api.errors import AppError
+    from api.i18n import message
+
     if password is None:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    created, _ = _ensure_admin(username, password, org)
+    try:
+        created, _ = _ensure_admin(username, password, org)
+    except AppError as exc:  # e.g. a weak password: say why instead of a traceback
+        typer.echo(message(exc.code, "en", exc.params), err=True)
+        raise typer.Exit(1) from None
     if not created:
         typer.echo(f"user {username} exists already", err=True)
         raise typer.Exit(1)

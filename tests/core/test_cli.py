@@ -1,0 +1,289 @@
+"""The ``gonghui`` command line (issue: Set-up and CI) and the container image definition.
+
+Each CLI test points ``GONGHUI_DATABASE_URL`` at a fresh, empty database (a SQLite file on the SQLite
+run, a new PostgreSQL database on the PostgreSQL run) and drives the commands through Typer's runner.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+from typer.testing import CliRunner
+
+from api.cli import app as cli
+from api.config import get_settings
+from api.db import migrate
+from api.db.models import Grant, Member, MemberEvent, MemberTag, OrgUnit, User
+from api.db.session import Database, make_engine
+from api.demo import ACCOUNTS, DEMO_PASSWORD, DEMO_ROOT_CODE, MEMBER_ACCOUNT, SERVICE_ACCOUNT
+from api.main import create_app
+from api.rules.resident_id import parse_resident_id
+from api.rules.uscc import validate_uscc
+from api.security.permissions import Role
+from api.security.pii import PiiVault, new_fernet_key
+
+ROOT = Path(__file__).resolve().parents[2]
+runner = CliRunner()
+
+
+@pytest.fixture
+def cli_db(fresh_database_url, monkeypatch, request):
+    """A fresh empty database, named by ``GONGHUI_DATABASE_URL`` for the command under test."""
+    label = "cli_" + re.sub(r"\W", "_", request.node.name)[:30].lower()
+    url = fresh_database_url(label)
+    for name in ("GONGHUI_ENV", "GONGHUI_SECRET_KEY", "GONGHUI_PII_KEYS", "GONGHUI_PII_HMAC_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("GONGHUI_DATABASE_URL", url)
+    get_settings.cache_clear()
+    yield url
+    get_settings.cache_clear()
+
+
+def invoke(*args: str, input: str | None = None):  # noqa: A002
+    result = runner.invoke(cli, list(args), input=input)
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result
+
+
+def app_client(url: str):
+    settings = get_settings()
+    engine = make_engine(url)
+    return TestClient(create_app(settings, database=Database(engine)), raise_server_exceptions=False), engine
+
+
+def login(url: str, username: str, password: str, **form: str) -> int:
+    client, engine = app_client(url)
+    try:
+        with client:
+            data = form or {"username": username, "password": password}
+            return client.post("/api/v1/auth/token", data=data).status_code
+    finally:
+        engine.dispose()
+
+
+def test_migrate_brings_an_empty_database_to_head(cli_db):
+    result = invoke("migrate")
+    assert result.exit_code == 0, result.output
+    engine = make_engine(cli_db)
+    try:
+        assert migrate.current_revision(engine) == migrate.head_revision()
+    finally:
+        engine.dispose()
+    assert invoke("migrate").exit_code == 0  # running it again changes nothing
+
+
+def test_create_admin_then_log_in(cli_db):
+    assert invoke("migrate").exit_code == 0
+    result = invoke("create-admin", "--username", "Root.Admin", "--password", "Strong-passphrase-1")
+    assert result.exit_code == 0, result.output
+    assert "root.admin" in result.output.lower()
+    assert login(cli_db, "root.admin", "Strong-passphrase-1") == 200
+    assert login(cli_db, "root.admin", "wrong-passphrase-1") == 401
+
+    engine = make_engine(cli_db)
+    try:
+        with Session(engine) as s:
+            user = s.exec(select(User).where(User.username == "root.admin")).one()
+            unit = s.get(OrgUnit, user.org_unit_id)
+            grants = s.exec(select(Grant).where(Grant.user_id == user.id)).all()
+            assert unit.parent_id is None and unit.kind == "federation"  # the root unit, made on an empty tree
+            assert [(g.role, g.org_unit_id) for g in grants] == [(Role.admin.value, unit.id)]
+            assert user.password_hash.startswith("$argon2id$") and user.must_change_password is False
+    finally:
+        engine.dispose()
+
+    # the same name again is refused; an unknown --org is a usage error
+    again = invoke("create-admin", "--username", "root.admin", "--password", "Strong-passphrase-1")
+    assert again.exit_code == 1 and "exists" in again.output
+    assert invoke("create-admin", "--username", "x.admin", "--password", "Strong-passphrase-1",
+                  "--org", "NOPE").exit_code == 2
+
+
+def test_create_admin_prompts_for_the_password(cli_db):
+    assert invoke("migrate").exit_code == 0
+    result = invoke("create-admin", "--username", "prompted", input="Typed-passphrase-9\nTyped-passphrase-9\n")
+    assert result.exit_code == 0, result.output
+    assert "Typed-passphrase-9" not in result.output  # hidden input
+    assert login(cli_db, "prompted", "Typed-passphrase-9") == 200
+    weak = invoke("create-admin", "--username", "weak.one", "--password", "aaaaaaaaaaaa")
+    assert weak.exit_code == 1 and "too weak" in weak.output
+
+
+def test_bootstrap_prints_a_one_time_password_once(cli_db):
+    first = invoke("bootstrap")
+    assert first.exit_code == 0, first.output
+    match = re.search(r"as admin / (\S+)", first.output)
+    assert match, first.output
+    password = match.group(1)
+    assert "must be changed" in first.output
+    assert login(cli_db, "admin", password) == 200
+
+    second = invoke("bootstrap")
+    assert second.exit_code == 0 and "exist already" in second.output
+    assert password not in second.output
+    engine = make_engine(cli_db)
+    try:
+        with Session(engine) as s:
+            assert s.exec(select(sa.func.count()).select_from(User)).one() == 1
+            assert s.exec(select(User.must_change_password)).one() is True
+    finally:
+        engine.dispose()
+
+
+# --- seed-demo ------------------------------------------------------------------------------------
+
+
+def test_seed_demo_builds_a_realistic_union(cli_db):
+    result = invoke("seed-demo", "--members", "60")
+    assert result.exit_code == 0, result.output
+    assert DEMO_PASSWORD in result.output and f"client_id={SERVICE_ACCOUNT}" in result.output
+
+    settings = get_settings()
+    vault = PiiVault.from_settings(settings)
+    engine = make_engine(cli_db)
+    try:
+        with Session(engine) as s:
+            units = {u.code: u for u in s.exec(select(OrgUnit))}
+            assert units[DEMO_ROOT_CODE].kind == "federation" and units[DEMO_ROOT_CODE].name == "示范市总工会"
+            grassroots = [u for u in units.values() if u.kind == "grassroots"]
+            assert len(grassroots) == 2 and all(validate_uscc(u.uscc) == u.uscc for u in grassroots)
+            kinds = Counter(u.kind for u in units.values())
+            assert kinds["branch"] >= 4 and kinds["group"] >= 4
+
+            roles = {g.role for g in s.exec(select(Grant))}
+            assert roles == {r.value for r in Role}, "an account for every role"
+            member_user = s.exec(select(User).where(User.username == MEMBER_ACCOUNT)).one()
+            assert member_user.member_id is not None
+            service = s.exec(select(User).where(User.username == SERVICE_ACCOUNT)).one()
+            assert service.kind == "service" and service.password_hash.startswith("$argon2id$")
+
+            members = s.exec(select(Member)).all()
+            assert len(members) == 60
+            assert {m.grassroots_unit_id for m in members} == {u.id for u in grassroots}
+            for m in members:
+                raw = vault.decrypt(m.national_id_cipher)
+                assert raw not in m.national_id_cipher and raw != m.national_id_masked
+                rid = parse_resident_id(raw)  # valid GB 11643 number, check digit included
+                assert (rid.gender, rid.birth_date, rid.masked) == (m.gender, m.birth_date, m.national_id_masked)
+                assert vault.lookup_hash(raw) == m.national_id_hmac
+                assert m.monthly_wage_fen and m.monthly_wage_fen % 100 == 0 and m.monthly_wage_fen >= 300_000
+                assert m.status in {"active", "applied"} and (m.join_date is None) == (m.status == "applied")
+                assert re.fullmatch(r"[\u4e00-\u9fff]{2,3}", m.name)
+            assert len({m.member_no for m in members}) == 60
+            assert any(m.is_representative for m in members)
+            tags = Counter(t.tag for t in s.exec(select(MemberTag)))
+            assert tags["女职工"] == sum(m.gender == "female" for m in members) > 0
+            assert tags["农民工"] > 0
+            assert s.exec(select(sa.func.count()).select_from(MemberEvent)).one() == 60
+            # the members' raw ID numbers appear nowhere in the member table
+            raw_ids = {vault.decrypt(m.national_id_cipher) for m in members}
+            dump = " ".join(str(v) for row in s.exec(sa.select(Member.__table__)).all() for v in row)
+            assert not any(r in dump for r in raw_ids)
+    finally:
+        engine.dispose()
+
+    for account in ACCOUNTS[:3]:
+        assert login(cli_db, account.username, DEMO_PASSWORD) == 200
+    assert login(cli_db, MEMBER_ACCOUNT, DEMO_PASSWORD) == 200
+
+    again = invoke("seed-demo", "--members", "60")
+    assert again.exit_code == 0 and "exists already" in again.output
+    engine = make_engine(cli_db)
+    try:
+        with Session(engine) as s:
+            assert s.exec(select(sa.func.count()).select_from(Member)).one() == 60
+    finally:
+        engine.dispose()
+
+
+def test_seed_demo_goes_under_an_existing_root(cli_db):
+    """After ``bootstrap`` the first admin administers the demo too: it is set up under the root unit."""
+    assert invoke("bootstrap").exit_code == 0
+    assert invoke("seed-demo", "--members", "4").exit_code == 0
+    engine = make_engine(cli_db)
+    try:
+        with Session(engine) as s:
+            demo = s.exec(select(OrgUnit).where(OrgUnit.code == DEMO_ROOT_CODE)).one()
+            root = s.get(OrgUnit, demo.parent_id)
+            assert root is not None and root.parent_id is None and demo.depth == 1
+    finally:
+        engine.dispose()
+
+
+def test_seed_demo_refuses_outside_development(cli_db, monkeypatch):
+    monkeypatch.setenv("GONGHUI_ENV", "production")
+    monkeypatch.setenv("GONGHUI_SECRET_KEY", "p" * 48)
+    monkeypatch.setenv("GONGHUI_PII_KEYS", f'["{new_fernet_key()}"]')
+    monkeypatch.setenv("GONGHUI_PII_HMAC_KEY", "h" * 48)
+    get_settings.cache_clear()
+    result = invoke("seed-demo")
+    assert result.exit_code == 1
+    assert "development" in result.output
+    assert DEMO_PASSWORD not in result.output
+
+
+# --- the container image --------------------------------------------------------------------------
+
+
+def dockerfile_instructions() -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) pairs, with line continuations joined and comments dropped."""
+    text = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    logical, current = [], ""
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not current and (not stripped or stripped.startswith("#")):
+            continue
+        if stripped.startswith("#"):
+            continue
+        if stripped.endswith("\\"):
+            current += stripped[:-1] + " "
+            continue
+        logical.append(current + stripped)
+        current = ""
+    out = []
+    for item in logical:
+        word, _, rest = item.partition(" ")
+        out.append((word.upper(), rest.strip()))
+    return out
+
+
+def test_dockerfile_is_multi_stage_non_root_and_checks_readiness():
+    steps = dockerfile_instructions()
+    stages = [args for word, args in steps if word == "FROM"]
+    assert len(stages) >= 2, "multi-stage: a builder and a slim runtime"
+    assert all("python:3.11" in s for s in stages)
+    assert stages[-1].split()[0].startswith("python:3.11-slim")
+    runtime = steps[max(i for i, (w, _) in enumerate(steps) if w == "FROM"):]
+    assert any(w == "COPY" and "--from=" in a for w, a in runtime), "the runtime copies the builder's venv"
+    assert any(w == "RUN" and "pip install" in a and "-c constraints.txt" in a for w, a in steps)
+
+    users = [a for w, a in runtime if w == "USER"]
+    assert users, "the runtime stage must switch to a non-root USER"
+    assert users[-1].split(":")[0] not in {"root", "0"}
+
+    healthchecks = [a for w, a in runtime if w == "HEALTHCHECK"]
+    assert len(healthchecks) == 1 and "/readyz" in healthchecks[0] and "curl" not in healthchecks[0]
+
+    env = " ".join(a for w, a in runtime if w == "ENV")
+    assert "GONGHUI_DATABASE_URL" in env and "/data/gonghui.db" in env
+    assert any(w == "VOLUME" and "/data" in a for w, a in runtime)
+
+    cmd = [a for w, a in runtime if w == "CMD"][-1]
+    command = " ".join(json.loads(cmd)) if cmd.startswith("[") else cmd
+    assert re.search(r"gonghui migrate\s*&&\s*exec uvicorn api\.main:app", command), command
+    assert "--host 0.0.0.0" in command and "--port 8000" in command and "--proxy-headers" in command
+
+
+def test_dockerignore_keeps_local_state_out_of_the_image():
+    ignored = {line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines()
+               if line.strip() and not line.startswith("#")}
+    for needed in (".venv", ".git", "var", "__pycache__"):
+        assert any(needed in entry for entry in ignored), needed
