@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import shlex
 import shutil
 import sys
@@ -19,6 +20,7 @@ import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench.patches import PATCHES
 from bench.harness import (
     ROOT,
     Config,
@@ -46,8 +48,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     ap.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
     ap.add_argument("--generator", choices=["auto", "wrk", "python"], default="auto",
                     help="load generator: wrk when installed (auto), or the asyncio fallback")
+    ap.add_argument("--import-big", type=int, default=None,
+                    help="rows of the big import for the peak-memory figure (default 1,000,000; quick 10,000)")
     ap.add_argument("--no-write", action="store_true", help="do not touch docs/benchmarks.md")
     ap.add_argument("--keep", action="store_true", help="keep the work directory (databases, CSVs)")
+    ap.add_argument("--patch", action="append", default=[], choices=sorted(PATCHES),
+                    help="serve gonghui with this proposed fix applied (bench/patches.py); figures go to a "
+                         "separate 'patched' section of the doc")
     ap.add_argument("-v", "--verbose", action="store_true", help="log every measurement")
     return ap.parse_args(argv)
 
@@ -81,12 +88,14 @@ def table(rows: list[Row], markdown: bool) -> str:
     return "\n".join(out)
 
 
-def scenario_block(res: ScenarioResult, header: str) -> str:
-    parts = [f"### {SCENARIOS.index(res.name) + 1}. {res.title} (`{res.name}`)", "", header, ""]
-    if res.rows:
-        parts += [table(res.rows, markdown=True), ""]
+def scenario_block(res: ScenarioResult, header: str, db: str) -> str:
+    parts = [f"### {SCENARIOS.index(res.name) + 1}. {res.title} (`{res.name}`) on {db}", "", header, ""]
+    rows = [r for r in res.rows if r.db == db]
+    if rows:
+        parts += [table(rows, markdown=True), ""]
     for line in res.details:
-        parts.append(f"- {line}")
+        if line.startswith(f"{db}:") or line.startswith(f"{db},"):
+            parts.append(f"- {line}")
     for line in res.notes:
         parts.append(f"- {line}")
     for line in res.pending:
@@ -107,11 +116,11 @@ def replace_block(text: str, key: str, content: str, anchor: str) -> str:
 
 
 def write_doc(mode: str, results: list[ScenarioResult], machine: dict[str, str], commit: str, command: str,
-              generator: str, dbs: list[str]) -> None:
+              generator: str, dbs: list[str], load: str) -> None:
     text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
     anchor = f"<!-- bench:{mode}:anchor -->"
     if anchor not in text:
-        text = text.rstrip() + f"\n\n## Figures: {mode} sizes\n\n{anchor}\n"
+        text = text.rstrip() + f"\n\n## Figures: {mode.replace('-', ', ')}\n\n{anchor}\n"
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     machine_md = "\n".join([
         f"Last {mode} run: {when}, commit `{commit}`, `{command}`.", "",
@@ -119,11 +128,13 @@ def write_doc(mode: str, results: list[ScenarioResult], machine: dict[str, str],
         f"- Python {machine['python']}, SQLite {machine['sqlite']}, PostgreSQL {machine['postgresql']}",
         f"- {machine['packages']}",
         f"- Load generator: `{generator}` (pinned to core 1 with `taskset -c 1`; servers on core 0)",
+        f"- Load average (1 min) at start and end of the run: {load}",
     ])
     text = replace_block(text, f"{mode}:machine", machine_md, anchor)
     for res in results:
-        header = f"_{when}, commit `{commit}`, databases: {', '.join(dbs)}._"
-        text = replace_block(text, f"{mode}:{res.name}", scenario_block(res, header), anchor)
+        for db in dbs:
+            header = f"_{when}, commit `{commit}`, `{command}`._"
+            text = replace_block(text, f"{mode}:{res.name}:{db}", scenario_block(res, header, db), anchor)
     DOC.write_text(text, encoding="utf-8")
 
 
@@ -133,9 +144,13 @@ def main(argv: list[str]) -> int:
     dbs = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
     pin_self_to_client_core()
     workdir = Path(tempfile.mkdtemp(prefix="gonghui-bench."))
-    cfg = Config(quick=args.quick, dbs=dbs, generator=args.generator, workdir=workdir, verbose=args.verbose)
+    cfg = Config(quick=args.quick, dbs=dbs, generator=args.generator, workdir=workdir, verbose=args.verbose,
+                 patches=args.patch, import_big=args.import_big)
     generator = resolve_generator(args.generator)
-    mode = "quick" if args.quick else "full"
+    mode = ("quick" if args.quick else "full") + ("-patched" if args.patch else "")
+    load0 = os.getloadavg()[0]
+    if load0 > 0.5 * (os.cpu_count() or 1):
+        log(f"warning: the machine is busy (load average {load0:.1f} on {os.cpu_count()} cores): figures will be noisy")
     command = "python -m bench " + shlex.join(argv) if argv else "python -m bench"
     log(f"{mode} run of {', '.join(names)} on {', '.join(dbs)}; generator {generator}; work dir {workdir}")
     started = time.monotonic()
@@ -157,7 +172,7 @@ def main(argv: list[str]) -> int:
                     except Exception:  # noqa: BLE001 - report, run the others, exit non-zero
                         traceback.print_exc()
                         failed.append(f"{name}/{db}")
-                        merged.notes.append(f"{db}: the scenario crashed; see the run's log.")
+                        merged.details.append(f"{db}: **the scenario crashed**; see the run's log.")
                         continue
                     log(f"{name}/{db} done in {time.monotonic() - t0:.0f}s")
                     merged.rows += res.rows
@@ -178,8 +193,13 @@ def main(argv: list[str]) -> int:
     missed = [r for r in rows if r.met is False]
     print(f"\n{len(rows)} figures, {sum(r.met is True for r in rows)} targets met, {len(missed)} missed; "
           f"{len(failed)} scenario runs crashed; {time.monotonic() - started:.0f}s")
+    load = f"{load0:.2f} / {os.getloadavg()[0]:.2f}"
+    if args.patch:
+        for res in results:
+            res.notes.insert(0, "Served with proposed fixes applied: " + "; ".join(
+                f"`{p}`: {PATCHES[p][0]}" for p in args.patch) + ".")
     if not args.no_write:
-        write_doc(mode, results, machine_description(pg_version), git_commit(), command, generator, dbs)
+        write_doc(mode, results, machine_description(pg_version), git_commit(), command, generator, dbs, load)
         log(f"wrote {DOC.relative_to(ROOT)}")
     if failed:
         print(f"crashed: {', '.join(failed)}", file=sys.stderr)

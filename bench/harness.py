@@ -53,6 +53,18 @@ class Config:
     workdir: Path
     pg_url: str | None = None  # admin URL of the throwaway cluster when PostgreSQL is among dbs
     verbose: bool = False
+    patches: list[str] = field(default_factory=list)  # proposed fixes to serve (bench/patches.py)
+    import_big: int | None = None  # rows of the big import (peak memory); None = the mode's default
+
+    @property
+    def app(self) -> str:
+        """The gonghui ASGI app the servers run: the real one, or with --patch fixes applied."""
+        return "bench.patched_app:app" if self.patches else "api.main:app"
+
+    def env(self, database_url: str, **extra: str) -> dict[str, str]:
+        if self.patches:
+            extra["BENCH_PATCHES"] = ",".join(self.patches)
+        return server_env(database_url, **extra)
 
     def size(self, quick: Any, full: Any) -> Any:
         return quick if self.quick else full
@@ -361,6 +373,7 @@ class LoadResult:
     non_2xx: int
     generator_cpu: float  # fraction of one core
     server_cpu: float  # fraction of one core
+    server_cpu_ms_per_request: float  # CPU time the server spent per request: robust on a busy machine
 
 
 WRK_SCRIPT = Path(__file__).with_name("wrk_report.lua")
@@ -396,7 +409,8 @@ def run_load(generator: str, server: Server, path: str, *, connections: int, sec
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     out, err = proc.communicate(timeout=seconds + 60)
     wall = time.monotonic() - t0
-    server_cpu = (server.cpu_seconds() - server_cpu0) / wall
+    server_cpu_s = server.cpu_seconds() - server_cpu0
+    server_cpu = server_cpu_s / wall
     # the generator is the only child reaped in between, so the delta of RUSAGE_CHILDREN is its CPU time
     ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     generator_cpu = ((ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)) / wall
@@ -415,6 +429,7 @@ def run_load(generator: str, server: Server, path: str, *, connections: int, sec
         non_2xx=int(data.get("non_2xx", 0)),
         generator_cpu=generator_cpu,
         server_cpu=server_cpu,
+        server_cpu_ms_per_request=server_cpu_s * 1000 / max(1, int(data["requests"])),
     )
 
 

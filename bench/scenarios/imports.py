@@ -44,6 +44,7 @@ def run(cfg: Config, db: str) -> ScenarioResult:
         res.pending.append("api.services.member_imports.import_file_as_system does not exist yet: scenario not run.")
         return res
     rows, mem_small, mem_big, rounds = cfg.size((2_000, 2_000, 10_000, 2), (100_000, 100_000, 1_000_000, 3))
+    mem_big = cfg.import_big or mem_big
 
     template = fresh_database(cfg, db, f"bench_import_tmpl_{db}")
     seed.migrate_db(template)

@@ -30,7 +30,6 @@ from bench.harness import (
     log,
     median,
     route_exists,
-    server_env,
 )
 
 NAME = "lists"
@@ -141,7 +140,7 @@ def run(cfg: Config, db: str) -> ScenarioResult:
     first_path = f"/api/v1/members?org_unit_id={union}&status={STATUS}&limit={LIMIT}"
     raw = RawList(engine, tree.root, union, STATUS, LIMIT)
 
-    with Server("api.main:app", server_env(url), f"gonghui-{db}") as gh:
+    with Server(cfg.app, cfg.env(url), f"gonghui-{db}") as gh:
         client = Http(gh, auth)
         # walk to ~75% of the filtered rows with big pages, to find a deep cursor
         target_rows = int(matching * 0.75)
@@ -162,12 +161,19 @@ def run(cfg: Config, db: str) -> ScenarioResult:
             raise RuntimeError("the raw SELECT does not return the rows the API returns: fix bench/scenarios/lists.py")
         floor_path = "/api/v1/auth/me" if route_exists("/api/v1/auth/me") else None
 
-        def timed_many(fn: Any) -> list[float]:
+        cpu: dict[str, list[float]] = {}
+
+        def timed_many(case: str) -> list[float]:
+            """Wall ms per request; CPU ms per request (the server's for API cases, ours for raw ones)."""
+            fn = cases[case]
             out = []
+            c0, t0 = gh.cpu_seconds(), time.thread_time()
             for _ in range(n_req):
                 t = time.perf_counter()
                 fn()
                 out.append((time.perf_counter() - t) * 1000)
+            spent = gh.cpu_seconds() - c0 if case.startswith("api") else time.thread_time() - t0
+            cpu.setdefault(case, []).append(spent * 1000 / n_req)
             return out
 
         cases = {
@@ -179,7 +185,7 @@ def run(cfg: Config, db: str) -> ScenarioResult:
         if floor_path:
             cases["api floor"] = lambda: client.get(floor_path)
         log(f"lists/{db}: {matching:,} matching rows, deep page after {walked:,}; {rounds} rounds x {n_req} requests")
-        results = alternate(list(cases), rounds, lambda c: timed_many(cases[c]), lambda c: timed_many(cases[c]))
+        results = alternate(list(cases), rounds, timed_many, timed_many)
         client.close()
     raw.close()
     engine.dispose()
@@ -192,6 +198,10 @@ def run(cfg: Config, db: str) -> ScenarioResult:
                             target="<= 2x raw", met=med_a <= 2 * med_r))
         res.rows.append(Row(NAME, db, f"{page} page", "p95 latency", p95_a, percentile(r, 95), "ms", better="lower",
                             target="< 50 ms", met=p95_a < 50))
+    for page in ("first", "deep"):
+        res.rows.append(Row(NAME, db, f"{page} page", "CPU/page", median(cpu[f"api {page}"][1:] or cpu[f"api {page}"]),
+                            median(cpu[f"raw {page}"][1:] or cpu[f"raw {page}"]), "ms", better="lower",
+                            note="API: server process; raw: the client's driver call"))
     deep_vs_first = median(lat["api deep"]) / median(lat["api first"])
     res.rows.append(Row(NAME, db, "deep / first (API)", "median ratio", deep_vs_first, None, "x", better="lower",
                         target="<= 1.5", met=deep_vs_first <= 1.5))

@@ -69,7 +69,7 @@ def run(cfg: Config, db: str) -> ScenarioResult:
         paths["by-id"] = f"/api/v1/org-units/{tree.grassroots[0]}"
     seconds, rounds, warm = cfg.size((2, 2, 1), (10, 5, 3))
 
-    with Server("api.main:app", server_env(url), f"gonghui-{db}") as gh:
+    with Server(cfg.app, cfg.env(url), f"gonghui-{db}") as gh:
         docs: dict[str, Any] = {}
         for case, path in paths.items():
             docs["one" if case == "by-id" else "page"] = http_get_json(gh.base + path, auth)
@@ -84,6 +84,11 @@ def run(cfg: Config, db: str) -> ScenarioResult:
             for case, path in paths.items():
                 targets[f"bare {case}"] = (bare, bare_paths[case], {})
                 targets[f"gonghui {case}"] = (gh, path, auth)
+            if have_by_id:
+                targets["bare+1 ORM query by-id"] = (bare, f"/bare/members-db/{member_id}", {})
+
+            for server, path, headers in targets.values():  # first requests import and connect: not timed
+                http_get_json(server.base + path, headers)
 
             def load(case: str, secs: float) -> LoadResult:
                 server, path, headers = targets[case]
@@ -107,9 +112,18 @@ def run(cfg: Config, db: str) -> ScenarioResult:
         res.rows.append(Row(NAME, db, f"GET {case}", "req/s", rps_g, rps_b, "req/s",
                             target=">= 0.5 of bare" if by_id else "",
                             met=(rps_g / rps_b >= 0.5) if by_id else None))
+        res.rows.append(Row(NAME, db, f"GET {case}", "server CPU/request", median([r.server_cpu_ms_per_request for r in g]),
+                            median([r.server_cpu_ms_per_request for r in b]), "ms", better="lower"))
         res.rows.append(Row(NAME, db, f"GET {case}", "p50 latency", p50_g, p50_b, "ms", better="lower"))
         res.rows.append(Row(NAME, db, f"GET {case}", "p99 latency", p99_g, p99_b, "ms", better="lower",
                             target="< 20 ms", met=p99_g < 20))
+    if have_by_id:
+        b1, g = results["bare+1 ORM query by-id"], results["gonghui by-id"]
+        res.rows.append(Row(NAME, db, "GET by-id vs bare+1 ORM query", "req/s", median([r.rps for r in g]),
+                            median([r.rps for r in b1]), "req/s"))
+        res.rows.append(Row(NAME, db, "GET by-id vs bare+1 ORM query", "server CPU/request",
+                            median([r.server_cpu_ms_per_request for r in g]),
+                            median([r.server_cpu_ms_per_request for r in b1]), "ms", better="lower"))
     # the generator must not be the bottleneck: the bare server should use its whole core while the
     # generator does not
     for case in paths:
