@@ -23,7 +23,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, select
 
-from api.db.models import DuesPayment, Grant, Member, MemberEvent, MemberTag, OrgUnit, OrgUnitClosure, User
+from api.db.models import (
+    DuesPayment,
+    Grant,
+    Member,
+    MemberEvent,
+    MemberTag,
+    MemberTransfer,
+    OrgUnit,
+    OrgUnitClosure,
+    User,
+)
 from api.db.types import utcnow
 from api.errors import Conflict, NotFound, PreconditionFailed, RuleViolation
 from api.i18n import MESSAGES, register
@@ -56,6 +66,10 @@ from api.services.pagination import keyset
 from api.services.scope import in_scope
 
 register({
+    "member_transfer_pending": (
+        "The member has a pending transfer; the unit changes only when the receiving union accepts it.",
+        "该会员有待接收的会籍接转，接收工会接收后才变更所属组织。",
+    ),
     "member_employee_no_taken": (
         "Employee number {value} is already registered in this union.",
         "工号 {value} 已在本工会登记。",
@@ -475,6 +489,9 @@ def update(
     before = _snapshot(member, old_tags)
 
     if "org_unit_id" in given and given["org_unit_id"] not in (None, member.org_unit_id):
+        if member.status == MemberStatus.transfer_pending:
+            # the member belongs to the sending unit until the transfer is decided (会籍接转)
+            raise Conflict("member_transfer_pending", current=member.status)
         unit = _unit_for(session, given["org_unit_id"], by)
         if grassroots_of(session, unit.id).id != member.grassroots_unit_id:
             raise RuleViolation("member_unit_needs_transfer", field="org_unit_id")
@@ -609,6 +626,14 @@ def record_event(
         actor_id=by.user_id if by else None,
     )
     session.add(event)
+    if current is MemberStatus.transfer_pending:
+        # Death ends membership: a transfer still waiting for the receiving union is closed with it.
+        session.execute(
+            sa.update(MemberTransfer)
+            .where(MemberTransfer.member_id == member.id, MemberTransfer.status == "pending")
+            .values(status="cancelled", decision_reason=f"member {action.value}", decided_at=utcnow(),
+                    version=MemberTransfer.version + 1)
+        )
     diff = audit.diff(before, audit.snapshot(member, AUDITED_FIELDS))
     audit.record(
         session, by, f"member.{action.value}", entity_type="member", entity_id=member.id,
