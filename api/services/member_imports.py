@@ -35,6 +35,7 @@ from typing import IO, Any
 
 import sqlalchemy as sa
 import structlog
+from sqlalchemy.dialects import postgresql
 from sqlmodel import Session, select
 
 from api.config import Settings
@@ -243,6 +244,33 @@ def _err(row_number: int, field_name: str, kind: str) -> MemberRowError:
     return MemberRowError(row_number, [FieldError(field_name, kind, DB_KIND_MESSAGES[kind][0])])
 
 
+_KEYS = sa.func.unnest(
+    sa.bindparam("key_unions", type_=postgresql.ARRAY(sa.Uuid)),
+    sa.bindparam("key_employee_nos", type_=postgresql.ARRAY(sa.String)),
+).table_valued(sa.column("union_id", sa.Uuid), sa.column("employee_no", sa.String)).render_derived()
+_EXISTING_PG = (
+    select(*_EXISTING_COLUMNS)
+    .select_from(MEMBER)
+    .join(_KEYS, sa.and_(MEMBER.c.grassroots_unit_id == _KEYS.c.union_id, MEMBER.c.employee_no == _KEYS.c.employee_no))
+)
+
+
+def _existing(session: Session, located: list[tuple[MemberRowOk, Any, uuid.UUID]]) -> Iterable[Any]:
+    """Members already on record under the batch's (grassroots union, employee number) keys.
+
+    Each key must probe the (grassroots_unit_id, employee_no) unique index: filtering a union's members
+    by an IN list of employee numbers would read the whole union once per batch. PostgreSQL gets the keys
+    as two arrays joined with unnest (one cached statement); SQLite a row-value IN.
+    """
+    keys = {(gid, row.employee_no) for row, _, gid in located}
+    if session.get_bind().dialect.name == "postgresql":
+        unions, numbers = zip(*keys, strict=True)
+        return session.execute(_EXISTING_PG, {"key_unions": list(unions), "key_employee_nos": list(numbers)})
+    return session.execute(
+        select(*_EXISTING_COLUMNS).where(sa.tuple_(MEMBER.c.grassroots_unit_id, MEMBER.c.employee_no).in_(keys))
+    )
+
+
 def plan_batch(
     session: Session, ctx: _Context, rows: list[MemberRowOk], authority: Authoritative = import_authority
 ) -> tuple[list[_Plan], list[MemberRowError]]:
@@ -263,18 +291,7 @@ def plan_batch(
     if not located:
         return [], errors
 
-    by_union: dict[uuid.UUID, set[str]] = defaultdict(set)
-    for row, _, gid in located:
-        by_union[gid].add(row.employee_no)
-    existing = {
-        (r.grassroots_unit_id, r.employee_no): r
-        for r in session.execute(
-            select(*_EXISTING_COLUMNS).where(
-                sa.or_(*[sa.and_(MEMBER.c.grassroots_unit_id == g, MEMBER.c.employee_no.in_(nos))
-                         for g, nos in by_union.items()])
-            )
-        )
-    }
+    existing = {(r.grassroots_unit_id, r.employee_no): r for r in _existing(session, located)}
     hmacs = {id(row): ctx.vault.lookup_hash(row.national_id.value) for row, _, _ in located}
     owners = {
         r.national_id_hmac: (r.grassroots_unit_id, r.employee_no)
@@ -769,6 +786,8 @@ def import_file_as_system(
         unit = session.exec(select(OrgUnit).where(OrgUnit.code == org_code)).first()
         if unit is None:
             raise NotFound()
+        if unit.status != "active":
+            raise RuleViolation("org_unit_closed", field="org_unit", code=unit.code)
         with open(path, "rb") as source:
             upload = store_upload(source, os.fspath(path))
         try:
