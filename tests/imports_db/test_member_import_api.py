@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 
 import pytest
 import sqlalchemy as sa
@@ -259,3 +260,33 @@ def test_a_generated_20000_row_gb18030_file_imports(client, world, db):
     assert (job["created_count"], job["failed_count"], job["rows_total"]) == (20000, 0, 20000)
     assert count(db, "member") == 20000
     assert count(db, "member", "WHERE is_representative") == 400
+
+
+def test_progress_is_visible_while_the_import_runs(client, world, db, monkeypatch):
+    """Progress (phase, rows done / total) is readable from another session during the write phase."""
+    monkeypatch.setattr(service, "BATCH_SIZE", 10)
+    officer = world.as_role("officer", "U01")
+    real = service.write_batch
+    seen = []
+
+    def observing(session, ctx, plans):
+        job_id = next(iter(service._live))
+        with db.read_session() as s:
+            job = service.view(service.get_in_scope(s, job_id, _importer(world)))
+        seen.append((job["status"], job["phase"], job["rows_done"], job["rows_total"]))
+        return real(session, ctx, plans)
+
+    monkeypatch.setattr(service, "write_batch", observing)
+    job = post_import(client, officer, csv_bytes([row(f"R{i:03d}", f"员工{i}", make_id(i)) for i in range(1, 36)])).json()
+    assert job["status"] == "succeeded"
+    assert seen == [("running", "writing", done, 35) for done in (0, 10, 20, 30)]
+    assert service.live_progress(uuid.UUID(job["id"])) is None
+
+
+def _importer(world):
+    from api.security.permissions import Role
+    from api.security.principal import GrantRef, Principal
+
+    unit = world.units["U01"].id
+    return Principal(user_id=uuid.uuid4(), username="x", kind="human", org_unit_id=unit, member_id=None,
+                     grants=(GrantRef(Role.officer, unit),), permission="members.import")
