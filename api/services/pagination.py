@@ -79,7 +79,7 @@ def keyset(
 
 
 def _value_of(row: Any, key: ColumnElement[Any]) -> Any:
-    name = getattr(key, "key", None) or getattr(key, "name")
+    name = getattr(key, "key", None) or key.name
     if hasattr(row, "_mapping") and key in row._mapping:
         return row._mapping[key]
     return getattr(row, name)

@@ -11,17 +11,16 @@ from __future__ import annotations
 import importlib.util
 import re
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 from fastapi.routing import APIRoute
+from matrix import PUBLIC_RECIPES, RECIPES, Call
 
 from api.deps import public, require
 from api.main import api_routes
-from matrix import PUBLIC_RECIPES, RECIPES, Call
 from api.security.permissions import PERMISSIONS, Role
 
 
