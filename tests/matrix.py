@@ -19,12 +19,9 @@ class Call:
     path: str
     json: Any = None
     data: dict[str, str] | None = None
+    files: dict[str, tuple[str, bytes, str]] | None = None
     headers: dict[str, str] = field(default_factory=dict)
     expect: int = 200
-
-
-def _version(client, world, path, headers) -> str:
-    return client.get(path, headers=headers).headers["ETag"]
 
 
 # Each recipe gets (client, world) and returns the Call an authorised, in-scope caller makes.

@@ -6,26 +6,10 @@ from matrix import RECIPES, Call, recipe
 
 from imports_db.helpers import csv_bytes, make_id, row
 
-BOUNDARY = "gonghui-matrix-boundary"
-
-
-def multipart(fields: dict[str, str], filename: str, content: bytes) -> tuple[bytes, dict[str, str]]:
-    """A multipart body by hand: the matrix sends ``data`` and headers only (no ``files``)."""
-    parts = [
-        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
-        for name, value in fields.items()
-    ]
-    parts.append(
-        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
-        "Content-Type: text/csv\r\n\r\n".encode() + content + b"\r\n"
-    )
-    parts.append(f"--{BOUNDARY}--\r\n".encode())
-    return b"".join(parts), {"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"}
-
-
 def _import_call(client, world) -> Call:
-    body, headers = multipart({"org_unit": "U01"}, "members.csv", csv_bytes([row("M001", "张三", make_id(1))]))
-    return Call("officer", "U01", "POST", "/api/v1/member-imports", data=body, headers=headers, expect=201)  # type: ignore[arg-type]
+    content = csv_bytes([row("M001", "张三", make_id(1))])
+    return Call("officer", "U01", "POST", "/api/v1/member-imports", data={"org_unit": "U01"},
+                files={"file": ("members.csv", content, "text/csv")}, expect=201)
 
 
 RECIPES["member_imports_create"] = _import_call
@@ -39,7 +23,7 @@ def _(client, world):
 @recipe("member_imports_get")
 def _(client, world):
     call = _import_call(client, world)
-    created = client.post(call.path, content=call.data, headers={**world.as_role("officer", "U01"), **call.headers})
+    created = client.post(call.path, data=call.data, files=call.files, headers=world.as_role("officer", "U01"))
     assert created.status_code == 201, created.text
     return Call("officer", "U01", "GET", f"/api/v1/member-imports/{created.json()['id']}")
 
