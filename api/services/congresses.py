@@ -33,7 +33,7 @@ from api.db.models import (
     User,
 )
 from api.db.types import utcnow
-from api.errors import Conflict, NotFound, PreconditionFailed, RuleViolation
+from api.errors import Conflict, NotFound, RuleViolation
 from api.i18n import register
 from api.schemas.congresses import (
     CongressCreate,
@@ -49,6 +49,7 @@ from api.schemas.congresses import (
 from api.security.permissions import Role
 from api.security.principal import Principal
 from api.services import audit
+from api.services.concurrency import expect_version
 from api.services.member_core import VOTING
 from api.services.pagination import keyset
 from api.services.scope import in_scope, unit_within
@@ -199,10 +200,6 @@ def create(session: Session, data: CongressCreate, *, settings: Settings, by: Pr
     return congress
 
 
-def _expect_version(obj: Congress | Department, version: int) -> None:
-    if obj.version != version:
-        raise PreconditionFailed()
-
 
 def _require_manage(session: Session, unit_id: uuid.UUID, principal: Principal) -> None:
     """Readers of a congress or department who may not manage it get 404, as if it were out of scope."""
@@ -212,7 +209,7 @@ def _require_manage(session: Session, unit_id: uuid.UUID, principal: Principal) 
 
 def update(session: Session, congress: Congress, data: CongressUpdate, *, version: int, by: Principal) -> Congress:
     _require_manage(session, congress.org_unit_id, by)
-    _expect_version(congress, version)
+    expect_version(congress, version)
     before = audit.snapshot(congress, CONGRESS_FIELDS)
     for key, value in data.model_dump(exclude_unset=True).items():
         if value is None:
@@ -288,7 +285,7 @@ def add_representative(
     """Officers add a member of the congress's union as representative for this congress; only a
     member with voting rights qualifies (domain.md §1 [L]: retained members lose voting rights)."""
     _require_manage(session, congress.org_unit_id, by)
-    _expect_version(congress, version)
+    expect_version(congress, version)
     member = session.get(Member, data.member_id)
     if member is None or not unit_within(session, member.org_unit_id, [congress.org_unit_id]):
         raise RuleViolation("not_found", field="member_id")
@@ -316,7 +313,7 @@ def remove_representative(
     session: Session, congress: Congress, member_id: uuid.UUID, *, version: int, by: Principal
 ) -> None:
     _require_manage(session, congress.org_unit_id, by)
-    _expect_version(congress, version)
+    expect_version(congress, version)
     if not is_representative(session, congress, member_id):
         raise Conflict("congress_not_representative")
     existing = session.get(CongressRepresentativeOverride, (congress.id, member_id))
@@ -408,7 +405,7 @@ def update_department(
     session: Session, dept: Department, data: DepartmentUpdate, *, version: int, by: Principal
 ) -> Department:
     _require_manage(session, dept.org_unit_id, by)
-    _expect_version(dept, version)
+    expect_version(dept, version)
     before = audit.snapshot(dept, DEPARTMENT_FIELDS)
     changes = data.model_dump(exclude_unset=True)
     for key, value in changes.items():
@@ -441,7 +438,7 @@ def _holds_handler_over(session: Session, user_id: uuid.UUID, unit_id: uuid.UUID
 def add_handler(session: Session, dept: Department, data: HandlerAdd, *, version: int, by: Principal) -> Department:
     """Attach a user who holds the handler role over the department's union."""
     _require_manage(session, dept.org_unit_id, by)
-    _expect_version(dept, version)
+    expect_version(dept, version)
     user = session.get(User, data.user_id)
     if user is None or not user.is_active:
         raise RuleViolation("not_found", field="user_id")
@@ -461,7 +458,7 @@ def remove_handler(
     session: Session, dept: Department, user_id: uuid.UUID, *, version: int, by: Principal
 ) -> Department:
     _require_manage(session, dept.org_unit_id, by)
-    _expect_version(dept, version)
+    expect_version(dept, version)
     link = session.get(DepartmentHandler, (dept.id, user_id))
     if link is None:
         raise Conflict("department_handler_not_attached")

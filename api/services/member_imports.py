@@ -58,8 +58,8 @@ from api.schemas.member_imports import ImportOnError, ImportPhase, ImportStatus,
 from api.security.pii import PiiVault
 from api.security.principal import Principal
 from api.services import audit, changes
-from api.services.member_export import mask_phone
 from api.services.member_core import MemberStatus, allocate_member_numbers, grassroots_map
+from api.services.member_export import mask_phone
 from api.services.pagination import keyset
 from api.services.scope import in_scope
 

@@ -35,7 +35,7 @@ from api.db.models import (
     User,
 )
 from api.db.types import utcnow
-from api.errors import Conflict, NotFound, PreconditionFailed, RuleViolation
+from api.errors import Conflict, NotFound, RuleViolation
 from api.i18n import MESSAGES, register
 from api.rules.resident_id import ResidentId, ResidentIdError, parse_resident_id
 from api.schemas.members import (
@@ -53,6 +53,7 @@ from api.schemas.users import UserKind
 from api.security.pii import PiiVault
 from api.security.principal import Principal
 from api.services import audit, changes, users
+from api.services.concurrency import expect_version
 from api.services.member_core import (
     TRANSITIONS,
     VOTING,
@@ -401,10 +402,6 @@ def _snapshot(member: Member, tags: Sequence[str]) -> dict[str, Any]:
     return {**audit.snapshot(member, AUDITED_FIELDS), "tags": sorted(tags)}
 
 
-def _expect_version(member: Member, version: int) -> None:
-    if member.version != version:
-        raise PreconditionFailed()
-
 
 def _flush(session: Session) -> None:
     """Flush, turning a lost race on a unique key (the pre-checks passed, another request won) into 409."""
@@ -480,7 +477,7 @@ def update(
 ) -> Member:
     """Correct a record. Same rules as creation; status changes go through :func:`change_status`, and a
     move to another grassroots union is a transfer (会籍接转), not an edit."""
-    _expect_version(member, version)
+    expect_version(member, version)
     given = data.model_dump(exclude_unset=True)
     for key in _REQUIRED:
         if key in given and given[key] is None:
@@ -647,7 +644,7 @@ def record_event(
 
 def change_status(session: Session, member: Member, data: LifecycleIn, *, version: int, by: Principal) -> Member:
     """POST /members/{id}/lifecycle: one step of the state machine, dated no later than today."""
-    _expect_version(member, version)
+    expect_version(member, version)
     action = LifecycleAction(data.action.value)
     if action in TRANSFER_ACTIONS:  # the schema excludes them; transfers have their own endpoints
         raise RuleViolation("validation_failed", field="action", count=1)
@@ -705,7 +702,7 @@ def update_contact(
     session: Session, member: Member, data: MemberContactUpdate, *, version: int, by: Principal
 ) -> Member:
     """A member corrects their own phone and email (domain.md §0: "own contact details")."""
-    _expect_version(member, version)
+    expect_version(member, version)
     before = audit.snapshot(member, ("phone", "email"))
     given = data.model_dump(exclude_unset=True)
     if "phone" in given:

@@ -36,7 +36,7 @@ from api.db.models import (
     MotionSignatory,
 )
 from api.db.types import utcnow
-from api.errors import Conflict, Forbidden, NotFound, PreconditionFailed, RuleViolation
+from api.errors import Conflict, Forbidden, NotFound, RuleViolation
 from api.i18n import register
 from api.schemas.congresses import SatisfactionScale
 from api.schemas.motions import (
@@ -68,6 +68,7 @@ from api.schemas.tasks import TaskOut
 from api.security.permissions import Role
 from api.security.principal import Principal
 from api.services import audit, congresses, tasks
+from api.services.concurrency import expect_version
 from api.services.pagination import keyset
 from api.services.scope import in_scope, unit_within
 
@@ -346,10 +347,6 @@ def _step(motion: Motion, step: str) -> None:
         raise Conflict("motion_illegal_transition", current=motion.status, step=step)
 
 
-def _expect_version(motion: Motion, version: int) -> None:
-    if motion.version != version:
-        raise PreconditionFailed()
-
 
 def _member_of(principal: Principal) -> uuid.UUID:
     if principal.member_id is None:
@@ -437,7 +434,7 @@ def update(session: Session, motion: Motion, data: MotionUpdate, *, version: int
     if _member_of(by) != motion.proposer_member_id:
         raise Forbidden("motion_not_proposer")
     _step(motion, "edit")
-    _expect_version(motion, version)
+    expect_version(motion, version)
     before = audit.snapshot(motion, MOTION_FIELDS)
     for key, value in data.model_dump(exclude_unset=True).items():
         if value is None and key != "delegation":
@@ -457,7 +454,7 @@ def cosign(session: Session, motion: Motion, *, version: int, by: Principal) -> 
     co-signers sign themselves): the signatory is always the caller's own member record."""
     member_id = _member_of(by)
     _step(motion, "cosign")
-    _expect_version(motion, version)
+    expect_version(motion, version)
     if member_id == motion.proposer_member_id:
         raise RuleViolation("motion_self_cosign")
     _require_representative(session, _congress(session, motion), member_id)
@@ -478,7 +475,7 @@ def withdraw_cosignature(session: Session, motion: Motion, *, version: int, by: 
     """A co-signer withdraws their own signature, before submission only."""
     member_id = _member_of(by)
     _step(motion, "withdraw_cosignature")
-    _expect_version(motion, version)
+    expect_version(motion, version)
     link = session.get(MotionSignatory, (motion.id, member_id))
     if link is None:
         raise Conflict("motion_not_cosigned")
@@ -497,7 +494,7 @@ def submit(session: Session, motion: Motion, data: SubmitIn, *, version: int, by
     if member_id != motion.proposer_member_id:
         raise Forbidden("motion_not_proposer")
     _step(motion, "submit")
-    _expect_version(motion, version)
+    expect_version(motion, version)
     congress = _congress(session, motion)
     _require_representative(session, congress, member_id)
     cosigners = session.exec(
@@ -542,7 +539,7 @@ def review(session: Session, motion: Motion, data: ReviewIn, *, version: int, by
     suggestion (转为意见建议: still answered) (domain.md §3)."""
     _require_unit_grant(session, motion, by, "motions.review")
     _step(motion, "review")
-    _expect_version(motion, version)
+    expect_version(motion, version)
     if by.member_id is not None and (
         by.member_id == motion.proposer_member_id or by.member_id in _signatory_ids(session, motion.id)
     ):
@@ -634,7 +631,7 @@ def assign(session: Session, motion: Motion, data: AssignIn, *, version: int, by
     co-handlers and a due date, default the congress's reply period (domain.md §3 [L]: 2 months)."""
     _require_unit_grant(session, motion, by, "motions.manage")
     _step(motion, "assign")
-    _expect_version(motion, version)
+    expect_version(motion, version)
     congress = _congress(session, motion)
     wanted = [data.lead_department_id, *data.co_department_ids]
     found = {d.id: d for d in session.exec(select(Department).where(Department.id.in_(wanted))).all()}
@@ -667,7 +664,7 @@ def reply(session: Session, motion: Motion, data: ReplyIn, *, version: int, by: 
     """A handler of the lead department answers with an outcome class A-D; a reply after the due
     date is recorded as late (domain.md §3)."""
     _step(motion, "reply")
-    _expect_version(motion, version)
+    expect_version(motion, version)
     lead_ids = set(session.exec(congresses.handler_department_ids(by)).all())
     if motion.lead_department_id not in lead_ids:
         raise Forbidden("motion_not_lead_handler")
@@ -706,7 +703,7 @@ def rate(session: Session, motion: Motion, data: RatingIn, *, version: int, by: 
         raise Conflict("motion_already_rated")
     if is_proposer and motion.status != S.answered.value:
         raise Conflict("motion_illegal_transition", current=motion.status, step="rate")
-    _expect_version(motion, version)
+    expect_version(motion, version)
     congress = _congress(session, motion)
     if data.rating not in SCALES.get(congress.satisfaction_scale, frozenset(Rating)):
         raise RuleViolation("motion_rating_not_on_scale", field="rating", scale=congress.satisfaction_scale,

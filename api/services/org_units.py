@@ -14,11 +14,19 @@ from sqlmodel import Session, func, select
 
 from api.db.models import OrgUnit, OrgUnitClosure
 from api.db.types import utcnow
-from api.errors import Conflict, NotFound, PreconditionFailed, RuleViolation
+from api.errors import Conflict, NotFound, RuleViolation
 from api.rules.uscc import UsccError, validate_uscc
-from api.schemas.org_units import OrgUnitClose, OrgUnitCreate, OrgUnitKind, OrgUnitMove, OrgUnitStatus, OrgUnitUpdate
+from api.schemas.org_units import (
+    OrgUnitClose,
+    OrgUnitCreate,
+    OrgUnitKind,
+    OrgUnitMove,
+    OrgUnitStatus,
+    OrgUnitUpdate,
+)
 from api.security.principal import Principal
 from api.services import audit
+from api.services.concurrency import expect_version
 from api.services.pagination import keyset
 from api.services.scope import in_scope, unit_within
 
@@ -136,13 +144,9 @@ def create(session: Session, data: OrgUnitCreate, *, by: Principal) -> OrgUnit:
     return unit
 
 
-def _expect_version(unit: OrgUnit, version: int) -> None:
-    if unit.version != version:
-        raise PreconditionFailed()
-
 
 def update(session: Session, unit: OrgUnit, data: OrgUnitUpdate, *, version: int, by: Principal) -> OrgUnit:
-    _expect_version(unit, version)
+    expect_version(unit, version)
     before = audit.snapshot(unit, AUDITED_FIELDS)
     changes = data.model_dump(exclude_unset=True)
     if "name" in changes and changes["name"] is None:
@@ -165,7 +169,7 @@ def update(session: Session, unit: OrgUnit, data: OrgUnitUpdate, *, version: int
 
 def move(session: Session, unit: OrgUnit, data: OrgUnitMove, *, version: int, by: Principal) -> OrgUnit:
     """Re-parent a unit with its subtree. Not under itself or its own descendants."""
-    _expect_version(unit, version)
+    expect_version(unit, version)
     new_parent = session.get(OrgUnit, data.parent_id)
     if new_parent is None or not unit_within(session, new_parent.id, by.units_for()):
         raise RuleViolation("not_found", field="parent_id")
@@ -221,7 +225,7 @@ def move(session: Session, unit: OrgUnit, data: OrgUnitMove, *, version: int, by
 
 def close(session: Session, unit: OrgUnit, data: OrgUnitClose, *, version: int, by: Principal) -> OrgUnit:
     """Closing needs the unit above (章程 Art 16) and no open sub-units."""
-    _expect_version(unit, version)
+    expect_version(unit, version)
     if unit.status == OrgUnitStatus.closed:
         raise Conflict("org_unit_closed", code=unit.code, current=unit.status)
     if unit.parent_id is None or not unit_within(session, unit.parent_id, by.units_for()):

@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 
 from api.db.models import Member, MemberEvent, MemberTransfer, OrgUnit
 from api.db.types import utcnow
-from api.errors import Conflict, Forbidden, NotFound, PreconditionFailed, RuleViolation
+from api.errors import Conflict, Forbidden, NotFound, RuleViolation
 from api.i18n import register
 from api.schemas.transfers import (
     TransferAccept,
@@ -33,6 +33,7 @@ from api.schemas.transfers import (
 )
 from api.security.principal import Principal
 from api.services import audit, changes, member_core
+from api.services.concurrency import expect_version
 from api.services.member_core import LifecycleAction, MemberStatus
 from api.services.pagination import keyset
 from api.services.scope import in_scope, unit_within
@@ -244,8 +245,7 @@ def request(session: Session, data: TransferCreate, *, by: Principal) -> MemberT
 def _expect_pending(transfer: MemberTransfer, version: int) -> None:
     if transfer.status != TransferStatus.pending:
         raise Conflict("transfer_not_pending", current=transfer.status)
-    if transfer.version != version:
-        raise PreconditionFailed()
+    expect_version(transfer, version)
 
 
 def _side(session: Session, transfer: MemberTransfer, by: Principal, *, receiving: bool) -> None:

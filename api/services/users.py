@@ -11,13 +11,14 @@ from sqlmodel import Session, select
 
 from api.db.models import Grant, OrgUnit, User
 from api.db.types import utcnow
-from api.errors import Conflict, NotFound, PreconditionFailed, RuleViolation
+from api.errors import Conflict, NotFound, RuleViolation
 from api.schemas.users import GrantCreate, UserCreate, UserKind, UserUpdate
 from api.security import passwords
 from api.security.permissions import ROLE_RANK, Role
 from api.security.principal import Principal
 from api.security.tokens import new_secret
 from api.services import audit
+from api.services.concurrency import expect_version
 from api.services.pagination import keyset
 from api.services.scope import ancestors_of, in_scope, unit_within
 
@@ -121,8 +122,7 @@ def create(session: Session, data: UserCreate, *, by: Principal) -> tuple[User, 
 
 
 def update(session: Session, user: User, data: UserUpdate, *, version: int, by: Principal) -> User:
-    if user.version != version:
-        raise PreconditionFailed()
+    expect_version(user, version)
     before = audit.snapshot(user, AUDITED_FIELDS)
     for key, value in data.model_dump(exclude_unset=True).items():
         if value is None and key in {"display_name", "is_active"}:

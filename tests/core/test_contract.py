@@ -257,7 +257,8 @@ def test_every_write_endpoint_leaves_an_audit_event(client, world, session, op):
     else:
         call = AUDIT_CALLS.get(op, RECIPES[op])(client, world)
         headers = world.as_role(call.role, call.unit)
-    r = client.request(call.method, call.path, json=call.json, data=call.data, headers={**headers, **call.headers})
+    r = client.request(call.method, call.path, json=call.json, data=call.data, files=call.files,
+                       headers={**headers, **call.headers})
     assert r.status_code == call.expect, r.text
     request_id = r.headers["X-Request-ID"]
     session.expire_all()
