@@ -20,12 +20,12 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.sql import ColumnElement
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from api.db.models import Member, MemberTag, OrgUnit
 from api.db.session import Database
 from api.security.principal import Principal
-from api.services.scope import in_scope
+from api.services.scope import in_scope, unit_within
 
 BATCH_SIZE = 1000
 _CHUNK = 256 * 1024
@@ -53,11 +53,21 @@ class MemberFilter:
     q: str | None = None
 
 
-def member_conditions(principal: Principal, flt: MemberFilter) -> list[ColumnElement[bool]]:
-    """The caller's scope plus the list filters, as SQL (one place for the export's WHERE clause)."""
-    conds = [in_scope(Member.org_unit_id, principal.units_for())]
-    if flt.org_unit_id is not None:
-        conds.append(in_scope(Member.org_unit_id, [flt.org_unit_id]))
+def member_conditions(
+    principal: Principal, flt: MemberFilter, session: Session | None = None
+) -> list[ColumnElement[bool]]:
+    """The caller's scope plus the list filters, as SQL (one place for the export's WHERE clause).
+
+    With ``org_unit_id`` and a session, the unit is checked against the caller's scope once; inside it,
+    members are filtered by the unit's subtree only (one ``IN``-subquery: see members.unit_filter).
+    """
+    roots = principal.units_for()
+    if flt.org_unit_id is None:
+        conds = [in_scope(Member.org_unit_id, roots)]
+    elif session is not None and unit_within(session, flt.org_unit_id, roots):
+        conds = [in_scope(Member.org_unit_id, [flt.org_unit_id])]
+    else:  # a unit above or beside the caller's grants: their subtrees below it, possibly none
+        conds = [in_scope(Member.org_unit_id, roots), in_scope(Member.org_unit_id, [flt.org_unit_id])]
     if flt.status is not None:
         conds.append(Member.status == flt.status)
     if flt.is_representative is not None:
@@ -104,18 +114,18 @@ def _rows(db: Database, principal: Principal, flt: MemberFilter, lang: str) -> I
         in_scope(Member.org_unit_id, principal.units_for("members.write")),
         in_scope(Member.org_unit_id, principal.units_for("dues.read")),
     ).label("wages")
-    base = (
-        select(Member.id, Member.employee_no, Member.name, Member.gender, Member.national_id_masked, Member.phone,
-               Member.birth_date, Member.join_date, OrgUnit.code, Member.monthly_wage_fen, Member.is_representative,
-               Member.email, Member.notes, contact, wages)
-        .join(OrgUnit, OrgUnit.id == Member.org_unit_id)
-        .where(*member_conditions(principal, flt))
-        .order_by(Member.id)
-        .limit(BATCH_SIZE)
-    )
     gender, flag, join = _GENDER[lang], _FLAG[lang], _TAG_JOIN[lang]
     last: uuid.UUID | None = None
     with db.read_session() as session:
+        base = (
+            select(Member.id, Member.employee_no, Member.name, Member.gender, Member.national_id_masked,
+                   Member.phone, Member.birth_date, Member.join_date, OrgUnit.code, Member.monthly_wage_fen,
+                   Member.is_representative, Member.email, Member.notes, contact, wages)
+            .join(OrgUnit, OrgUnit.id == Member.org_unit_id)
+            .where(*member_conditions(principal, flt, session))
+            .order_by(Member.id)
+            .limit(BATCH_SIZE)
+        )
         while True:
             batch = session.execute(base if last is None else base.where(Member.id > last)).all()
             if not batch:

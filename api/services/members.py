@@ -64,7 +64,7 @@ from api.services.member_core import (
     protect_national_id,
 )
 from api.services.pagination import keyset
-from api.services.scope import in_scope
+from api.services.scope import in_scope, unit_within
 
 register({
     "member_transfer_pending": (
@@ -192,12 +192,40 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-def list_stmt(principal: Principal, filters: MemberFilters | None = None, *, permission: str | None = None) -> Any:
-    """``SELECT member`` within the caller's scope with the list filters applied (lists and exports)."""
+def unit_filter(
+    session: Session | None, principal: Principal, unit_id: uuid.UUID, permission: str | None = None
+) -> ColumnElement[bool]:
+    """Members in ``unit_id``'s subtree that the caller may read.
+
+    When the unit lies inside the caller's subtrees (checked once here with a session: one indexed
+    closure lookup), the unit's subtree alone is the filter — ONE ``IN``-subquery. Filtering by the
+    scope's subtrees AND the unit's subtree instead makes SQLite drive the index with the (large) scope
+    and sort every row in scope for ``ORDER BY id`` (docs/benchmarks.md, "Lists at scale"). Otherwise
+    (a unit above or beside the caller's grants, or no session) both conditions stay: the members of
+    the caller's subtrees below that unit, possibly none.
+    """
+    if session is not None and unit_within(session, unit_id, principal.units_for(permission)):
+        return in_scope(Member.org_unit_id, [unit_id])
+    return sa.and_(scope_filter(principal, permission), in_scope(Member.org_unit_id, [unit_id]))
+
+
+def list_stmt(
+    principal: Principal,
+    filters: MemberFilters | None = None,
+    *,
+    permission: str | None = None,
+    session: Session | None = None,
+) -> Any:
+    """``SELECT member`` within the caller's scope with the list filters applied (lists and exports).
+
+    Pass ``session`` when filtering by ``org_unit_id``: the unit is then checked against the scope once
+    and the query filters by its subtree only (:func:`unit_filter`).
+    """
     f = filters or MemberFilters()
-    stmt = select(Member).where(scope_filter(principal, permission))
     if f.org_unit_id is not None:
-        stmt = stmt.where(in_scope(Member.org_unit_id, [f.org_unit_id]))
+        stmt = select(Member).where(unit_filter(session, principal, f.org_unit_id, permission))
+    else:
+        stmt = select(Member).where(scope_filter(principal, permission))
     if f.status is not None:
         stmt = stmt.where(Member.status == f.status.value)
     if f.is_representative is not None:
@@ -221,7 +249,8 @@ def list_stmt(principal: Principal, filters: MemberFilters | None = None, *, per
 def list_members(
     session: Session, principal: Principal, *, limit: int, cursor: str | None, filters: MemberFilters | None = None,
 ) -> tuple[list[MemberOut | MemberNameOut], str | None]:
-    rows, next_cursor = keyset(session, list_stmt(principal, filters), keys=[Member.id], limit=limit, cursor=cursor)
+    stmt = list_stmt(principal, filters, session=session)
+    rows, next_cursor = keyset(session, stmt, keys=[Member.id], limit=limit, cursor=cursor)
     return to_outs(session, rows, principal), next_cursor
 
 
