@@ -3,13 +3,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlmodel import Session
 
 from api.deps import Authorized, require
 from api.errors import BadRequest
 from api.security.principal import Principal
-from api.schemas.changes import ChangeFeed, ChangeOut
+from api.schemas.changes import ChangeFeed
 from api.schemas.common import PROBLEM_RESPONSES
 from api.services import changes
 
@@ -29,10 +29,13 @@ def changes_list(
     since: Annotated[str | None, Query(max_length=20, description="`next_cursor` of your last call; omit to start.")] = None,
     entity: Annotated[str | None, Query(max_length=40, description="Only this entity type, e.g. `member`.")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> ChangeFeed:
+) -> Response:
     """Every create, update and state change in the caller's units, in commit order. Keep `next_cursor`
     and pass it as `since`: a change is never skipped or repeated, however transactions interleave."""
-    return feed(session, principal, since=since, entity=entity, limit=limit)
+    # `feed` validates the page once; serialising it here skips FastAPI's second pass over a page of up to
+    # 1,000 items. `response_model` still documents the body (the bytes are the same).
+    page = feed(session, principal, since=since, entity=entity, limit=limit)
+    return Response(content=page.model_dump_json(), media_type="application/json")
 
 
 def feed(session: Session, principal: Principal, *, since: str | None, entity: str | None, limit: int) -> ChangeFeed:
@@ -45,6 +48,6 @@ def feed(session: Session, principal: Principal, *, since: str | None, entity: s
         raise BadRequest("invalid_cursor")
     changes.stamp(session)
     rows = changes.read(session, since=after, limit=limit + 1, roots=principal.units_for(), entity_type=entity)
-    items = [ChangeOut.model_validate(r) for r in rows[:limit]]
-    return ChangeFeed(items=items, next_cursor=str(items[-1].seq) if items else str(after),
-                      has_more=len(rows) > limit)
+    items = rows[:limit]
+    return ChangeFeed.model_validate({"items": items, "next_cursor": str(items[-1]["seq"]) if items else str(after),
+                                      "has_more": len(rows) > limit})

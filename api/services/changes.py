@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -62,6 +63,14 @@ def stamp(session: Session) -> None:
     session.commit()
 
 
+#: The columns a feed item shows (``ChangeOut``), in its order
+_FEED_COLUMNS = (
+    ChangeLogEntry.seq, ChangeLogEntry.entity_type, ChangeLogEntry.entity_id, ChangeLogEntry.action,
+    ChangeLogEntry.org_unit_id, ChangeLogEntry.entity_version, ChangeLogEntry.changed_at,
+)
+_FEED_KEYS = tuple(c.key for c in _FEED_COLUMNS)
+
+
 def read(
     session: Session,
     *,
@@ -69,11 +78,17 @@ def read(
     limit: int,
     roots: Sequence[uuid.UUID],
     entity_type: str | None = None,
-) -> list[ChangeLogEntry]:
-    stmt = select(ChangeLogEntry).where(ChangeLogEntry.seq > since, in_scope(ChangeLogEntry.org_unit_id, roots))
+) -> list[dict[str, Any]]:
+    """Stamped entries past ``since`` in ``seq`` order, as plain dicts keyed like ``ChangeOut``.
+
+    Core rows, not ORM entities: a page of 500 entities (identity map, instrumented attributes) cost
+    several times the SELECT itself (docs/benchmarks.md, "4. Change feed").
+    """
+    stmt = sa.select(*_FEED_COLUMNS).where(ChangeLogEntry.seq > since, in_scope(ChangeLogEntry.org_unit_id, roots))
     if entity_type:
         stmt = stmt.where(ChangeLogEntry.entity_type == entity_type)
-    return list(session.exec(stmt.order_by(ChangeLogEntry.seq).limit(limit)))
+    rows = session.execute(stmt.order_by(ChangeLogEntry.seq).limit(limit))
+    return [dict(zip(_FEED_KEYS, row, strict=True)) for row in rows]
 
 
 def high_water(session: Session) -> int:
