@@ -133,7 +133,7 @@ def write_doc(mode: str, results: list[ScenarioResult], machine: dict[str, str],
     text = replace_block(text, f"{mode}:machine", machine_md, anchor)
     for res in results:
         for db in dbs:
-            header = f"_{when}, commit `{commit}`, `{command}`._"
+            header = f"_{when}, commit `{commit}`, `{command}`, load average (1 min) at start / end {load}._"
             text = replace_block(text, f"{mode}:{res.name}:{db}", scenario_block(res, header, db), anchor)
     DOC.write_text(text, encoding="utf-8")
 
