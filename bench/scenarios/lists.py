@@ -2,9 +2,11 @@
 page deep into the keyset cursor, through the API (uvicorn, one keep-alive connection, sequential
 requests) versus the same SELECT issued raw through the DB-API driver in this process.
 
-The raw statement mirrors ``api.services.members.list_stmt`` + ``keyset`` (scope subquery over the
-closure table, the org-unit filter subquery, the status, ``id > cursor ORDER BY id LIMIT n+1``); the
-harness checks that both return the same ids before timing anything.
+The raw statement mirrors ``api.services.members.list_stmt`` + ``keyset`` as of commit 8a531cd: for a
+unit inside the caller's scope (checked once per request by the service), ONE subquery over the
+closure table for the unit's subtree, the status, ``id > cursor ORDER BY id LIMIT n+1``. Before that
+commit the service also filtered by the caller's scope subquery (``RAW_FORM = "scope+unit"`` reproduces
+it). The harness checks that both return the same ids before timing anything.
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ TITLE = "Member lists at scale: API vs raw SELECT"
 ROLE = "auditor"
 LIMIT = 50
 STATUS = "active"
+#: the SELECT the service issues: "unit" (since 8a531cd) or "scope+unit" (before)
+RAW_FORM = "unit"
 
 
 class Http:
@@ -77,16 +81,16 @@ class RawList:
         self.raw = engine.raw_connection()
         cols = ", ".join(f"member.{c.name}" for c in seed.Member.__table__.columns)
         ph = "?" if self.dialect == "sqlite" else "%s"
-        base = (
-            f"SELECT {cols} FROM member WHERE member.org_unit_id IN "
-            f"(SELECT org_unit_closure.descendant_id FROM org_unit_closure WHERE org_unit_closure.ancestor_id IN ({ph})) "
-            f"AND member.org_unit_id IN "
-            f"(SELECT org_unit_closure.descendant_id FROM org_unit_closure WHERE org_unit_closure.ancestor_id IN ({ph})) "
-            f"AND member.status = {ph}"
-        )
+        subtree = (f"member.org_unit_id IN (SELECT org_unit_closure.descendant_id FROM org_unit_closure "
+                   f"WHERE org_unit_closure.ancestor_id IN ({ph}))")
+        if RAW_FORM == "scope+unit":
+            base = f"SELECT {cols} FROM member WHERE {subtree} AND {subtree} AND member.status = {ph}"
+            self.params = [self._id(scope_root), self._id(unit), status]
+        else:
+            base = f"SELECT {cols} FROM member WHERE {subtree} AND member.status = {ph}"
+            self.params = [self._id(unit), status]
         self.first_sql = f"{base} ORDER BY member.id LIMIT {ph}"
         self.after_sql = f"{base} AND member.id > {ph} ORDER BY member.id LIMIT {ph}"
-        self.params = [self._id(scope_root), self._id(unit), status]
         self.limit = limit
 
     def _id(self, value: uuid.UUID) -> Any:
