@@ -12,6 +12,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from api.db.bulk import insert_rows
+from api.db.types import utcnow
 from api.db.models import ChangeLogCounter, ChangeLogEntry
 from api.services.scope import in_scope
 
@@ -33,10 +35,21 @@ def record(
     )
 
 
-def record_many(session: Session, rows: Sequence[dict]) -> None:
-    """Bulk form for imports: dicts with entity_type, entity_id, action, org_unit_id, entity_version."""
-    if rows:
-        session.execute(sa.insert(ChangeLogEntry), list(rows))
+#: column order of :func:`record_rows` tuples
+FEED_ROW_COLUMNS = ("entity_type", "entity_id", "action", "org_unit_id", "entity_version", "changed_at")
+
+
+def record_many(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Bulk form: dicts with entity_type, entity_id, action, org_unit_id, entity_version (changed_at: now)."""
+    now = utcnow()
+    record_rows(session, [(*(row.get(c) for c in FEED_ROW_COLUMNS[:-1]), row.get("changed_at") or now)
+                          for row in rows])
+
+
+def record_rows(session: Session, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Bulk form for imports: tuples in :data:`FEED_ROW_COLUMNS` order, handed to the driver in one batch
+    (``executemany`` / ``COPY``, see :mod:`api.db.bulk`); ``id`` comes from the table, ``seq`` at read time."""
+    insert_rows(session, ChangeLogEntry.__table__, FEED_ROW_COLUMNS, rows)
 
 
 def stamp(session: Session) -> None:

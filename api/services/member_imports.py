@@ -39,6 +39,7 @@ from sqlalchemy.dialects import postgresql
 from sqlmodel import Session, select
 
 from api.config import Settings
+from api.db.bulk import insert_rows
 from api.db.models import Member, MemberEvent, MemberImport, MemberTag, OrgUnit, OrgUnitClosure, User
 from api.db.session import Database
 from api.db.types import new_id, utcnow
@@ -244,15 +245,25 @@ def _err(row_number: int, field_name: str, kind: str) -> MemberRowError:
     return MemberRowError(row_number, [FieldError(field_name, kind, DB_KIND_MESSAGES[kind][0])])
 
 
+def _probe(keys: Any, columns: tuple[Any, ...], *match: Any) -> sa.Select[Any]:
+    """One unique-index probe per key: ``FROM unnest(...) k JOIN LATERAL (SELECT ... WHERE <key> LIMIT 1)``.
+
+    A plain join of the key array with ``member`` is planned from statistics, which an import outdates
+    as it goes: with every key of a batch in one union PostgreSQL chose a merge join on the union alone
+    (1,000 keys x the union's members, per batch: quadratic; docs/benchmarks.md "2. Bulk import"). The
+    ``LIMIT`` keeps the subquery from being flattened, so it can only run as a nested loop probing the
+    unique index with each key (at most one row per key either way).
+    """
+    probe = select(*columns).where(*match).limit(sa.literal_column("1")).lateral()
+    return select(probe).select_from(keys).join(probe, sa.true())
+
+
 _KEYS = sa.func.unnest(
     sa.bindparam("key_unions", type_=postgresql.ARRAY(sa.Uuid)),
     sa.bindparam("key_employee_nos", type_=postgresql.ARRAY(sa.String)),
 ).table_valued(sa.column("union_id", sa.Uuid), sa.column("employee_no", sa.String)).render_derived()
-_EXISTING_PG = (
-    select(*_EXISTING_COLUMNS)
-    .select_from(MEMBER)
-    .join(_KEYS, sa.and_(MEMBER.c.grassroots_unit_id == _KEYS.c.union_id, MEMBER.c.employee_no == _KEYS.c.employee_no))
-)
+_EXISTING_PG = _probe(_KEYS, _EXISTING_COLUMNS,
+                      MEMBER.c.grassroots_unit_id == _KEYS.c.union_id, MEMBER.c.employee_no == _KEYS.c.employee_no)
 
 
 def _existing(session: Session, located: list[tuple[MemberRowOk, Any, uuid.UUID]]) -> Iterable[Any]:
@@ -260,7 +271,7 @@ def _existing(session: Session, located: list[tuple[MemberRowOk, Any, uuid.UUID]
 
     Each key must probe the (grassroots_unit_id, employee_no) unique index: filtering a union's members
     by an IN list of employee numbers would read the whole union once per batch. PostgreSQL gets the keys
-    as two arrays joined with unnest (one cached statement); SQLite a row-value IN.
+    as two unnest arrays, each probing the index (:func:`_probe`, one cached statement); SQLite a row-value IN.
     """
     keys = {(gid, row.employee_no) for row, _, gid in located}
     if session.get_bind().dialect.name == "postgresql":
@@ -269,6 +280,20 @@ def _existing(session: Session, located: list[tuple[MemberRowOk, Any, uuid.UUID]
     return session.execute(
         select(*_EXISTING_COLUMNS).where(sa.tuple_(MEMBER.c.grassroots_unit_id, MEMBER.c.employee_no).in_(keys))
     )
+
+
+_HMAC_KEYS = sa.func.unnest(sa.bindparam("key_hmacs", type_=postgresql.ARRAY(sa.String))).table_valued(
+    sa.column("hmac", sa.String)).render_derived()
+_OWNERS_COLUMNS = (MEMBER.c.national_id_hmac, MEMBER.c.grassroots_unit_id, MEMBER.c.employee_no)
+_OWNERS_PG = _probe(_HMAC_KEYS, _OWNERS_COLUMNS, MEMBER.c.national_id_hmac == _HMAC_KEYS.c.hmac)
+
+
+def _owners(session: Session, hmacs: set[str]) -> Iterable[Any]:
+    """Who holds each of these ID hashes on record: one probe of the unique index per hash (PostgreSQL
+    gets them as an unnest array, one cached statement, like :func:`_existing`)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return session.execute(_OWNERS_PG, {"key_hmacs": list(hmacs)})
+    return session.execute(select(*_OWNERS_COLUMNS).where(MEMBER.c.national_id_hmac.in_(hmacs)))
 
 
 def plan_batch(
@@ -293,14 +318,8 @@ def plan_batch(
 
     existing = {(r.grassroots_unit_id, r.employee_no): r for r in _existing(session, located)}
     hmacs = {id(row): ctx.vault.lookup_hash(row.national_id.value) for row, _, _ in located}
-    owners = {
-        r.national_id_hmac: (r.grassroots_unit_id, r.employee_no)
-        for r in session.execute(
-            select(MEMBER.c.national_id_hmac, MEMBER.c.grassroots_unit_id, MEMBER.c.employee_no).where(
-                MEMBER.c.national_id_hmac.in_(set(hmacs.values()))
-            )
-        )
-    }
+    owners = {r.national_id_hmac: (r.grassroots_unit_id, r.employee_no)
+              for r in _owners(session, set(hmacs.values()))}
     given_of = {id(row): authority(row) for row, _, _ in located}
     retagged = [existing[(g, r.employee_no)].id for r, _, g in located
                 if (g, r.employee_no) in existing and "tags" in given_of[id(r)]]
@@ -361,39 +380,54 @@ _UPDATE = (
 )
 
 
+_MEMBER_COLUMNS = (
+    "id", "member_no", "employee_no", "org_unit_id", "grassroots_unit_id", "name", "gender", "birth_date",
+    "national_id_cipher", "national_id_hmac", "national_id_masked", "phone", "email", "join_date", "status",
+    "status_reason", "status_changed_on", "is_representative", "monthly_wage_fen", "notes", "version",
+    "created_at", "updated_at",
+)
+_EVENT_COLUMNS = ("id", "member_id", "kind", "from_status", "to_status", "effective_on", "reason", "org_unit_id",
+                  "actor_id", "created_at")
+
+
 def write_batch(session: Session, ctx: _Context, plans: list[_Plan]) -> None:
-    """Core bulk writes for one batch: members, tags, 'joined' events, change-feed entries."""
+    """Bulk writes for one batch: members, tags, 'joined' events, change-feed entries.
+
+    New members, their events and feed entries go to the driver in database form
+    (:func:`api.db.bulk.insert_rows`: ``executemany`` on SQLite, ``COPY`` on PostgreSQL), skipping
+    SQLAlchemy's per-value bind processing; updates and tags (rare in a bulk import) use Core.
+    """
     now = utcnow()
     creates = [p for p in plans if p.action == "created"]
     updates = [p for p in plans if p.action == "updated"]
-    member_rows: list[dict[str, Any]] = []
-    event_rows: list[dict[str, Any]] = []
+    member_rows: list[tuple[Any, ...]] = []
+    event_rows: list[tuple[Any, ...]] = []
     tag_rows: list[dict[str, Any]] = []
-    feed: list[dict[str, Any]] = []
+    feed: list[tuple[Any, ...]] = []
     per_union: dict[uuid.UUID, list[_Plan]] = defaultdict(list)
     for p in creates:
         per_union[p.grassroots_id].append(p)
+    active = MemberStatus.active.value
+    encrypt = ctx.vault.encrypt
     for gid, group in per_union.items():
         union = session.get(OrgUnit, gid)
         assert union is not None
         for p, number in zip(group, allocate_member_numbers(session, union, len(group)), strict=True):
-            p.member_id = new_id()
-            member_rows.append({
-                **p.values,
-                "id": p.member_id, "member_no": number, "employee_no": p.row.employee_no,
-                "grassroots_unit_id": gid, "national_id_cipher": ctx.vault.encrypt(p.row.national_id.value),
-                "status": MemberStatus.active.value, "status_reason": None, "status_changed_on": p.row.join_date,
-                "version": 1, "created_at": now, "updated_at": now,
-            })
-            event_rows.append({
-                "id": new_id(), "member_id": p.member_id, "kind": "joined", "from_status": None,
-                "to_status": MemberStatus.active.value, "effective_on": p.row.join_date or ctx.today,
-                "reason": None, "org_unit_id": p.values["org_unit_id"], "actor_id": ctx.actor_id, "created_at": now,
-            })
-            tag_rows.extend({"member_id": p.member_id, "tag": t} for t in p.tags or [])
-            feed.append(_feed_row(p, "created", 1, now))
-    if member_rows:
-        session.execute(sa.insert(MEMBER), member_rows)
+            p.member_id = member_id = new_id()
+            row, v = p.row, p.values
+            org_unit_id = v["org_unit_id"]
+            member_rows.append((
+                member_id, number, row.employee_no, org_unit_id, gid, v["name"], v["gender"], v["birth_date"],
+                encrypt(row.national_id.value), v["national_id_hmac"], v["national_id_masked"], v["phone"],
+                v["email"], v["join_date"], active, None, row.join_date, v["is_representative"],
+                v["monthly_wage_fen"], v["notes"], 1, now, now,
+            ))
+            event_rows.append((new_id(), member_id, "joined", None, active, row.join_date or ctx.today, None,
+                               org_unit_id, ctx.actor_id, now))
+            if p.tags:
+                tag_rows.extend({"member_id": member_id, "tag": t} for t in p.tags)
+            feed.append(("member", member_id, "created", org_unit_id, 1, now))
+    insert_rows(session, MEMBER, _MEMBER_COLUMNS, member_rows)
     if updates:
         params = []
         for p in updates:
@@ -404,7 +438,7 @@ def write_batch(session: Session, ctx: _Context, plans: list[_Plan]) -> None:
                 "national_id_cipher": p.existing.national_id_cipher if same_id
                 else ctx.vault.encrypt(p.row.national_id.value),
             })
-            feed.append(_feed_row(p, "updated", p.version + 1, now))
+            feed.append(("member", p.member_id, "updated", p.values["org_unit_id"], p.version + 1, now))
         result = session.execute(_UPDATE, params)
         if session.get_bind().dialect.supports_sane_multi_rowcount and result.rowcount != len(params):
             raise ConcurrentChange()
@@ -414,14 +448,8 @@ def write_batch(session: Session, ctx: _Context, plans: list[_Plan]) -> None:
             tag_rows.extend({"member_id": p.member_id, "tag": t} for p in retag for t in p.tags or [])
     if tag_rows:
         session.execute(sa.insert(TAG), tag_rows)
-    if event_rows:
-        session.execute(sa.insert(EVENT), event_rows)
-    changes.record_many(session, feed)
-
-
-def _feed_row(p: _Plan, action: str, version: int, now: Any) -> dict[str, Any]:
-    return {"entity_type": "member", "entity_id": p.member_id, "action": action,
-            "org_unit_id": p.values["org_unit_id"], "entity_version": version, "changed_at": now}
+    insert_rows(session, EVENT, _EVENT_COLUMNS, event_rows)
+    changes.record_rows(session, feed)
 
 
 # --- the report -----------------------------------------------------------------------------------------
@@ -521,6 +549,39 @@ def _batches(rows: Iterator[RawRow], size: int) -> Iterator[list[RawRow]]:
         yield batch
 
 
+class _FreshStatistics:
+    """Keeps PostgreSQL's statistics of ``member`` abreast of the import's own rows.
+
+    The on-record checks (:func:`_existing`, :func:`_owners`) are planned from statistics taken before
+    the import, an empty or small table at first; as the transaction's rows pile up, each batch's lookup
+    became a sequential scan of the growing table (quadratic: a 100k-row import did not finish,
+    docs/benchmarks.md "2. Bulk import"). ``ANALYZE`` inside the transaction sees its own rows; it runs
+    whenever the rows written since the last one reach what the statistics already count (at least one
+    batch), so about log2(rows / batch) times. (A role that does not own the table gets a warning and
+    the old plans.) SQLite plans these lookups by the unique indexes without statistics.
+    """
+
+    __slots__ = ("_known", "_pending", "_session")
+
+    def __init__(self, session: Session) -> None:
+        self._session = session if session.get_bind().dialect.name == "postgresql" else None
+        self._pending = 0
+        self._known = 0.0
+        if self._session is not None:
+            reltuples = session.execute(
+                sa.text("SELECT reltuples FROM pg_class WHERE oid = CAST('member' AS regclass)")).scalar()
+            self._known = max(float(reltuples or 0), 0.0)
+
+    def written(self, rows: int) -> None:
+        if self._session is None:
+            return
+        self._pending += rows
+        if self._pending >= max(BATCH_SIZE, self._known):
+            self._session.execute(sa.text("ANALYZE member"))
+            self._known += self._pending
+            self._pending = 0
+
+
 def _pass(
     session: Session, ctx: _Context, file_path: str, filename: str, tally: _Tally,
     on_batch: Callable[[list[_Plan]], None],
@@ -608,9 +669,12 @@ def run_import(
         with db.write_session() as session:
             ctx = load_context(session, unit, vault, actor_id=job.created_by_id, today=today)
 
+            statistics = _FreshStatistics(session)
+
             def write(plans: list[_Plan]) -> None:
                 if not (abort and tally.failed):
                     write_batch(session, ctx, plans)
+                    statistics.written(sum(p.action == "created" for p in plans))
                 progress(ImportPhase.writing, tally.rows, total, commit=commit_progress)
 
             _pass(session, ctx, file_path, job.filename, tally, write)
