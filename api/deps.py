@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, Query, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlmodel import Session, select
+from starlette.concurrency import run_in_threadpool
 
 from api.config import Settings
 from api.db.models import Grant, User
@@ -28,6 +29,7 @@ TOKEN_URL = "/api/v1/auth/token"
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+T = TypeVar("T")
 
 
 # Dependencies that do no I/O are ``async def``: FastAPI then runs them on the event loop instead of
@@ -42,12 +44,38 @@ async def get_database(request: Request) -> Database:
     return request.app.state.db
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One session per request; requests that may write take SQLite's write lock up front."""
+# Thread-pool hops: a hop is a worker hand-off plus an event-loop wake-up, ~0.2 ms of CPU on the
+# benchmark machine — more than a primary-key SELECT on SQLite (docs/benchmarks.md, request overhead).
+# Short, bounded database calls made by dependencies (loading the caller, loading the addressed
+# object, closing the session) therefore run on the event loop when the database is SQLite and the
+# request only reads: SQLite is in-process (no network wait) and in WAL mode readers never wait for a
+# lock. Requests that write may wait for SQLite's write lock (busy_timeout), and PostgreSQL waits on
+# a socket: those calls go to the thread pool. Endpoints always run in the thread pool (api/routing.py).
+
+
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """One session per request; requests that may write take SQLite's write lock up front.
+
+    Creating a session does no I/O (it connects on first use), so this runs on the event loop.
+    """
     db: Database = request.app.state.db
-    factory = db.read_session if request.method in READ_METHODS else db.write_session
-    with factory() as session:
+    reading = request.method in READ_METHODS
+    session = (db.read_session if reading else db.write_session)()
+    session.info["inline_io"] = reading and db.dialect == "sqlite"
+    try:
         yield session
+    finally:
+        if db.dialect == "sqlite":  # releasing a connection never waits on SQLite
+            session.close()
+        else:
+            await run_in_threadpool(session.close)
+
+
+async def db_call(session: Session, fn: Callable[..., T], *args: Any) -> T:
+    """Run ``fn(*args)``, a short database call of a dependency, inline or in the thread pool (above)."""
+    if session.info.get("inline_io"):
+        return fn(*args)
+    return await run_in_threadpool(fn, *args)
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
@@ -79,7 +107,7 @@ def load_principal(session: Session, user_id: uuid.UUID) -> Principal | None:
     )
 
 
-def get_principal(
+async def get_principal(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
@@ -87,8 +115,8 @@ def get_principal(
 ) -> Principal:
     if not token:
         raise Unauthorized("not_authenticated")
-    claims = decode_access_token(token, settings)
-    principal = load_principal(session, uuid.UUID(claims["sub"]))
+    claims = decode_access_token(token, settings)  # CPU only: on the event loop
+    principal = await db_call(session, load_principal, session, uuid.UUID(claims["sub"]))
     if principal is None:
         raise Unauthorized("invalid_token")
     return principal
@@ -97,7 +125,7 @@ def get_principal(
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 
 
-class require:  # noqa: N801 - reads as a declaration: Depends(require("members.read"))
+class require:
     """Route dependency: the caller must hold ``permission`` somewhere; binds it for scope checks."""
 
     def __init__(self, permission: str):
@@ -119,7 +147,7 @@ class require:  # noqa: N801 - reads as a declaration: Depends(require("members.
         return f"require({self.permission!r})"
 
 
-class public:  # noqa: N801
+class public:
     """Route dependency that declares a route open to anonymous callers (health checks, login)."""
 
     permission = None

@@ -4,18 +4,19 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
 import sqlalchemy as sa
+from fastapi import APIRouter, Depends, Query
 from sqlmodel import select
 
 from api.db.models import AuditEvent, OrgUnit
 from api.deps import Authorized, PageQuery, SessionDep, require
+from api.routing import Route
 from api.schemas.audit import AuditEventOut
 from api.schemas.common import PROBLEM_RESPONSES, Page
 from api.services.pagination import keyset
 from api.services.scope import in_scope
 
-router = APIRouter(prefix="/audit-events", tags=["audit"], responses=PROBLEM_RESPONSES)
+router = APIRouter(route_class=Route, prefix="/audit-events", tags=["audit"], responses=PROBLEM_RESPONSES)
 
 
 @router.get("", response_model=Page[AuditEventOut], dependencies=[Depends(require("audit.read"))])

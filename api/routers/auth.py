@@ -10,13 +10,14 @@ from sqlmodel import select
 from api.db.models import Grant, User
 from api.deps import CurrentPrincipal, SessionDep, SettingsDep, public, require
 from api.errors import BadRequest, Unauthorized
+from api.routing import Route
 from api.schemas.auth import RefreshIn, TokenOut
 from api.schemas.common import PROBLEM_RESPONSES
 from api.schemas.users import GrantOut, MeOut, PasswordChange
 from api.security.permissions import PERMISSIONS
 from api.services import auth as auth_service
 
-router = APIRouter(prefix="/auth", tags=["auth"], responses=PROBLEM_RESPONSES)
+router = APIRouter(route_class=Route, prefix="/auth", tags=["auth"], responses=PROBLEM_RESPONSES)
 
 
 def _basic_client(authorization: str | None) -> tuple[str, str] | None:

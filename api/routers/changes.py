@@ -8,12 +8,13 @@ from sqlmodel import Session
 
 from api.deps import Authorized, require
 from api.errors import BadRequest
-from api.security.principal import Principal
+from api.routing import Route
 from api.schemas.changes import ChangeFeed
 from api.schemas.common import PROBLEM_RESPONSES
+from api.security.principal import Principal
 from api.services import changes
 
-router = APIRouter(prefix="/changes", tags=["changes"], responses=PROBLEM_RESPONSES)
+router = APIRouter(route_class=Route, prefix="/changes", tags=["changes"], responses=PROBLEM_RESPONSES)
 
 
 def write_session(request: Request) -> Iterator[Session]:

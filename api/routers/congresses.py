@@ -7,8 +7,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Response
 
 from api.db.models import Congress, Department
-from api.deps import Authorized, IfMatch, PageQuery, SessionDep, SettingsDep, require
+from api.deps import Authorized, IfMatch, PageQuery, SessionDep, SettingsDep, db_call, require
 from api.routers._common import set_etag
+from api.routing import Route
 from api.schemas.common import PROBLEM_RESPONSES, Page
 from api.schemas.congresses import (
     CongressCreate,
@@ -25,14 +26,14 @@ from api.schemas.motions import MotionReport
 from api.services import congresses as service
 from api.services import motions as motions_service
 
-router = APIRouter(prefix="/congresses", tags=["congresses"], responses=PROBLEM_RESPONSES)
-departments_router = APIRouter(prefix="/departments", tags=["congresses"], responses=PROBLEM_RESPONSES)
+router = APIRouter(route_class=Route, prefix="/congresses", tags=["congresses"], responses=PROBLEM_RESPONSES)
+departments_router = APIRouter(route_class=Route, prefix="/departments", tags=["congresses"], responses=PROBLEM_RESPONSES)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def load_congress(congress_id: uuid.UUID, session: SessionDep, principal: Authorized) -> Congress:
-    return service.get_visible(session, congress_id, principal)
+async def load_congress(congress_id: uuid.UUID, session: SessionDep, principal: Authorized) -> Congress:
+    return await db_call(session, service.get_visible, session, congress_id, principal)
 
 
 CongressDep = Annotated[Congress, Depends(load_congress)]
@@ -154,8 +155,8 @@ def congresses_motion_report(
 # --- departments (承办部门) ----------------------------------------------------------------------
 
 
-def load_department(department_id: uuid.UUID, session: SessionDep, principal: Authorized) -> Department:
-    return service.get_department(session, department_id, principal)
+async def load_department(department_id: uuid.UUID, session: SessionDep, principal: Authorized) -> Department:
+    return await db_call(session, service.get_department, session, department_id, principal)
 
 
 DepartmentDep = Annotated[Department, Depends(load_department)]

@@ -6,7 +6,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response
 
 from api.db.models import Member
-from api.deps import Authorized, PageQuery, SessionDep, SettingsDep, require
+from api.deps import Authorized, PageQuery, SessionDep, SettingsDep, db_call, require
+from api.routing import Route
 from api.schemas.common import PROBLEM_RESPONSES, Page
 from api.schemas.dues import (
     PERIOD_PATTERN,
@@ -20,7 +21,7 @@ from api.schemas.dues import (
 )
 from api.services import dues as service
 
-router = APIRouter(tags=["dues"], responses=PROBLEM_RESPONSES)
+router = APIRouter(route_class=Route, tags=["dues"], responses=PROBLEM_RESPONSES)
 
 PeriodQuery = Annotated[str, Query(pattern=PERIOD_PATTERN, description="A month, `YYYY-MM`.", examples=["2025-03"])]
 OptionalPeriod = Annotated[str | None, Query(pattern=PERIOD_PATTERN, description="A month, `YYYY-MM`.")]
@@ -29,8 +30,8 @@ UnitFilter = Annotated[
 ]
 
 
-def load_member(member_id: uuid.UUID, session: SessionDep, principal: Authorized) -> Member:
-    return service.load_member(session, member_id, principal)
+async def load_member(member_id: uuid.UUID, session: SessionDep, principal: Authorized) -> Member:
+    return await db_call(session, service.load_member, session, member_id, principal)
 
 
 MemberDep = Annotated[Member, Depends(load_member)]

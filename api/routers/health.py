@@ -5,8 +5,9 @@ from fastapi.responses import JSONResponse
 
 from api.db.migrate import current_revision, head_revision
 from api.deps import public
+from api.routing import Route
 
-router = APIRouter(tags=["health"])
+router = APIRouter(route_class=Route, tags=["health"])
 
 
 @router.get("/healthz", dependencies=[Depends(public())], summary="Liveness")

@@ -11,18 +11,19 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response
 
 from api.db.models import Member
-from api.deps import Authorized, IfMatch, SessionDep, require
+from api.deps import Authorized, IfMatch, SessionDep, db_call, require
 from api.routers._common import set_etag
 from api.routers.members import VaultDep
+from api.routing import Route
 from api.schemas.common import PROBLEM_RESPONSES
 from api.schemas.members import MemberContactUpdate, MemberNationalId, MemberSelfOut
 from api.services import members as service
 
-router = APIRouter(prefix="/me", tags=["me"], responses=PROBLEM_RESPONSES)
+router = APIRouter(route_class=Route, prefix="/me", tags=["me"], responses=PROBLEM_RESPONSES)
 
 
-def load_own_member(session: SessionDep, principal: Authorized) -> Member:
-    return service.get_own(session, principal)
+async def load_own_member(session: SessionDep, principal: Authorized) -> Member:
+    return await db_call(session, service.get_own, session, principal)
 
 
 OwnMemberDep = Annotated[Member, Depends(load_own_member)]

@@ -7,18 +7,19 @@ from fastapi import APIRouter, BackgroundTasks, Depends, File, Form, Header, Res
 
 from api.db.models import MemberImport
 from api.db.session import Database
-from api.deps import Authorized, PageQuery, SessionDep, SettingsDep, get_database, require
+from api.deps import Authorized, PageQuery, SessionDep, SettingsDep, db_call, get_database, require
+from api.routing import Route
 from api.schemas.common import PROBLEM_RESPONSES, Page
 from api.schemas.member_imports import ImportOnError, MemberImportOut, MemberImportSummary
 from api.services import member_imports as service
 
-router = APIRouter(prefix="/member-imports", tags=["member-imports"], responses=PROBLEM_RESPONSES)
+router = APIRouter(route_class=Route, prefix="/member-imports", tags=["member-imports"], responses=PROBLEM_RESPONSES)
 
 DatabaseDep = Annotated[Database, Depends(get_database)]
 
 
-def load_import(import_id: uuid.UUID, session: SessionDep, principal: Authorized) -> MemberImport:
-    return service.get_in_scope(session, import_id, principal)
+async def load_import(import_id: uuid.UUID, session: SessionDep, principal: Authorized) -> MemberImport:
+    return await db_call(session, service.get_in_scope, session, import_id, principal)
 
 
 ImportDep = Annotated[MemberImport, Depends(load_import)]

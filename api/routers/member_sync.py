@@ -12,11 +12,12 @@ from fastapi.responses import StreamingResponse
 
 from api.db.session import Database
 from api.deps import Authorized, SessionDep, SettingsDep, get_database, require
+from api.routing import Route
 from api.schemas.common import PROBLEM_RESPONSES
 from api.schemas.member_imports import ExportFormat, ExportLang, MemberUpsert, SyncedMemberOut
 from api.services import member_export, member_imports
 
-router = APIRouter(prefix="/members", tags=["members"], responses=PROBLEM_RESPONSES)
+router = APIRouter(route_class=Route, prefix="/members", tags=["members"], responses=PROBLEM_RESPONSES)
 
 DatabaseDep = Annotated[Database, Depends(get_database)]
 
@@ -61,7 +62,7 @@ def members_upsert_by_employee_no(
 def members_export(
     db: DatabaseDep,
     principal: Authorized,
-    format: ExportFormat = ExportFormat.csv,  # noqa: A002 - the public parameter name
+    format: ExportFormat = ExportFormat.csv,
     lang: Annotated[ExportLang, Query(description="Column names: 中文 (the import's headers) or English.")] = ExportLang.zh,
     org_unit_id: Annotated[uuid.UUID | None, Query(description="Only this unit's subtree.")] = None,
     status: Annotated[str | None, Query(max_length=20)] = None,

@@ -7,9 +7,11 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+
 from api.db.models import Member
-from api.deps import Authorized, IfMatch, PageQuery, SessionDep, require
+from api.deps import Authorized, IfMatch, PageQuery, SessionDep, db_call, require
 from api.routers._common import set_etag
+from api.routing import Route
 from api.schemas.common import PROBLEM_RESPONSES, Page
 from api.schemas.members import (
     LifecycleIn,
@@ -26,7 +28,7 @@ from api.schemas.members import (
 from api.security.pii import PiiVault
 from api.services import members as service
 
-router = APIRouter(prefix="/members", tags=["members"], responses=PROBLEM_RESPONSES)
+router = APIRouter(route_class=Route, prefix="/members", tags=["members"], responses=PROBLEM_RESPONSES)
 
 #: ``{member_id:uuid}`` only matches ids, so sibling routes such as ``/members/export`` never hit these
 MEMBER_PATH = "/{member_id:uuid}"
@@ -39,8 +41,8 @@ def get_vault(request: Request) -> PiiVault:
 VaultDep = Annotated[PiiVault, Depends(get_vault)]
 
 
-def load_member(member_id: uuid.UUID, session: SessionDep, principal: Authorized) -> Member:
-    return service.get_in_scope(session, member_id, principal)
+async def load_member(member_id: uuid.UUID, session: SessionDep, principal: Authorized) -> Member:
+    return await db_call(session, service.get_in_scope, session, member_id, principal)
 
 
 MemberDep = Annotated[Member, Depends(load_member)]

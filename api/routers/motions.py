@@ -6,8 +6,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response
 
 from api.db.models import Motion
-from api.deps import Authorized, IfMatch, PageQuery, SessionDep, require
+from api.deps import Authorized, IfMatch, PageQuery, SessionDep, db_call, require
 from api.routers._common import set_etag
+from api.routing import Route
 from api.schemas.common import PROBLEM_RESPONSES, Page
 from api.schemas.motions import (
     AssignIn,
@@ -27,11 +28,11 @@ from api.schemas.motions import (
 )
 from api.services import motions as service
 
-router = APIRouter(prefix="/motions", tags=["motions"], responses=PROBLEM_RESPONSES)
+router = APIRouter(route_class=Route, prefix="/motions", tags=["motions"], responses=PROBLEM_RESPONSES)
 
 
-def load_motion(motion_id: uuid.UUID, session: SessionDep, principal: Authorized) -> Motion:
-    return service.get_visible(session, motion_id, principal)
+async def load_motion(motion_id: uuid.UUID, session: SessionDep, principal: Authorized) -> Motion:
+    return await db_call(session, service.get_visible, session, motion_id, principal)
 
 
 MotionDep = Annotated[Motion, Depends(load_motion)]

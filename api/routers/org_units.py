@@ -6,8 +6,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response
 
 from api.db.models import OrgUnit
-from api.deps import Authorized, IfMatch, PageQuery, SessionDep, require
+from api.deps import Authorized, IfMatch, PageQuery, SessionDep, db_call, require
 from api.routers._common import set_etag
+from api.routing import Route
 from api.schemas.common import PROBLEM_RESPONSES, Page
 from api.schemas.org_units import (
     OrgUnitClose,
@@ -20,11 +21,11 @@ from api.schemas.org_units import (
 )
 from api.services import org_units as service
 
-router = APIRouter(prefix="/org-units", tags=["org-units"], responses=PROBLEM_RESPONSES)
+router = APIRouter(route_class=Route, prefix="/org-units", tags=["org-units"], responses=PROBLEM_RESPONSES)
 
 
-def load_org_unit(unit_id: uuid.UUID, session: SessionDep, principal: Authorized) -> OrgUnit:
-    return service.get_in_scope(session, unit_id, principal)
+async def load_org_unit(unit_id: uuid.UUID, session: SessionDep, principal: Authorized) -> OrgUnit:
+    return await db_call(session, service.get_in_scope, session, unit_id, principal)
 
 
 OrgUnitDep = Annotated[OrgUnit, Depends(load_org_unit)]

@@ -3,11 +3,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from api.deps import Authorized, SessionDep, require
+from api.routing import Route
 from api.schemas.common import PROBLEM_RESPONSES
 from api.schemas.tasks import TaskList
 from api.services import tasks as service
 
-router = APIRouter(prefix="/me", tags=["tasks"], responses=PROBLEM_RESPONSES)
+router = APIRouter(route_class=Route, prefix="/me", tags=["tasks"], responses=PROBLEM_RESPONSES)
 
 
 @router.get("/tasks", response_model=TaskList, dependencies=[Depends(require("me"))])

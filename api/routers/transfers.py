@@ -6,8 +6,9 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, Query, Response
 
 from api.db.models import MemberTransfer
-from api.deps import Authorized, IfMatch, PageQuery, SessionDep, require
+from api.deps import Authorized, IfMatch, PageQuery, SessionDep, db_call, require
 from api.routers._common import set_etag
+from api.routing import Route
 from api.schemas.common import PROBLEM_RESPONSES, Page
 from api.schemas.transfers import (
     TransferAccept,
@@ -20,11 +21,11 @@ from api.schemas.transfers import (
 )
 from api.services import transfers as service
 
-router = APIRouter(prefix="/member-transfers", tags=["transfers"], responses=PROBLEM_RESPONSES)
+router = APIRouter(route_class=Route, prefix="/member-transfers", tags=["transfers"], responses=PROBLEM_RESPONSES)
 
 
-def load_transfer(transfer_id: uuid.UUID, session: SessionDep, principal: Authorized) -> MemberTransfer:
-    return service.get_in_scope(session, transfer_id, principal)
+async def load_transfer(transfer_id: uuid.UUID, session: SessionDep, principal: Authorized) -> MemberTransfer:
+    return await db_call(session, service.get_in_scope, session, transfer_id, principal)
 
 
 TransferDep = Annotated[MemberTransfer, Depends(load_transfer)]

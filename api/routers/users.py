@@ -6,17 +6,18 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response
 
 from api.db.models import Grant, User
-from api.deps import Authorized, IfMatch, PageQuery, SessionDep, require
+from api.deps import Authorized, IfMatch, PageQuery, SessionDep, db_call, require
 from api.routers._common import set_etag
+from api.routing import Route
 from api.schemas.common import PROBLEM_RESPONSES, Page
 from api.schemas.users import GrantCreate, GrantOut, UserCreate, UserCreated, UserKind, UserOut, UserUpdate
 from api.services import users as service
 
-router = APIRouter(prefix="/users", tags=["users"], responses=PROBLEM_RESPONSES)
+router = APIRouter(route_class=Route, prefix="/users", tags=["users"], responses=PROBLEM_RESPONSES)
 
 
-def load_user(user_id: uuid.UUID, session: SessionDep, principal: Authorized) -> User:
-    return service.get_in_scope(session, user_id, principal)
+async def load_user(user_id: uuid.UUID, session: SessionDep, principal: Authorized) -> User:
+    return await db_call(session, service.get_in_scope, session, user_id, principal)
 
 
 UserDep = Annotated[User, Depends(load_user)]
