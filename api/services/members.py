@@ -249,8 +249,12 @@ def list_stmt(
 def list_members(
     session: Session, principal: Principal, *, limit: int, cursor: str | None, filters: MemberFilters | None = None,
 ) -> tuple[list[MemberOut | MemberNameOut], str | None]:
-    stmt = list_stmt(principal, filters, session=session)
-    rows, next_cursor = keyset(session, stmt, keys=[Member.id], limit=limit, cursor=cursor)
+    """One page of :func:`list_stmt`, keys first: the page's ids are chosen by the filters in a subquery
+    (from ``ix_member_status_org_unit_id_id`` / ``ix_member_org_unit_id_id`` alone when the filters are
+    unit and status), then only those rows are read. Selecting whole rows instead makes the engine read
+    and sort every matching row of the subtree for ``ORDER BY id`` (docs/benchmarks.md, "Lists at scale")."""
+    ids = list_stmt(principal, filters, session=session).with_only_columns(Member.id)
+    rows, next_cursor = keyset(session, ids, keys=[Member.id], limit=limit, cursor=cursor, fetch=select(Member))
     return to_outs(session, rows, principal), next_cursor
 
 

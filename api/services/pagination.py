@@ -2,6 +2,11 @@
 
 Cost does not grow with depth (no OFFSET), and rows inserted meanwhile are neither skipped nor
 repeated. The cursor is an opaque base64url JSON array of the last row's key values.
+
+With ``fetch`` (keys first), the page is chosen on the key column alone and only its rows are read:
+``SELECT <fetch> WHERE key IN (SELECT key ... ORDER BY key LIMIT n+1) ORDER BY key``. When an index
+holds the filter's columns and the key, the engine then reads and sorts index entries only, not every
+matching row (docs/benchmarks.md, "Lists at scale").
 """
 
 from __future__ import annotations
@@ -60,14 +65,25 @@ def keyset(
     cursor: str | None,
     descending: bool = False,
     scalars: bool = True,
+    fetch: sa.Select[Any] | None = None,
 ) -> tuple[list[Any], str | None]:
-    """One page of ``stmt`` ordered by ``keys`` (the last key must be unique, e.g. the id)."""
+    """One page of ``stmt`` ordered by ``keys`` (the last key must be unique, e.g. the id).
+
+    ``fetch``: ``stmt`` selects the single unique key only (e.g. ``SELECT member.id WHERE <filters>``)
+    and ``fetch`` is the unfiltered ``SELECT`` of the rows to return (e.g. ``select(Member)``); the page's
+    keys are chosen by ``stmt`` in a subquery and its rows read by ``fetch``, in key order.
+    """
+    if fetch is not None and len(keys) != 1:
+        raise ValueError("keys first needs a single unique key")
     if cursor:
         after = decode_cursor(cursor, keys)
         left = keys[0] if len(keys) == 1 else sa.tuple_(*keys)
         right = after[0] if len(keys) == 1 else sa.tuple_(*[sa.literal(v, type_=k.type) for k, v in zip(keys, after, strict=True)])
         stmt = stmt.where(left < right if descending else left > right)
-    stmt = stmt.order_by(*[k.desc() if descending else k.asc() for k in keys]).limit(limit + 1)
+    order = [k.desc() if descending else k.asc() for k in keys]
+    stmt = stmt.order_by(*order).limit(limit + 1)
+    if fetch is not None:
+        stmt = fetch.where(keys[0].in_(stmt)).order_by(*order)
     result = session.execute(stmt)
     rows = list(result.scalars() if scalars else result.all())
     next_cursor = None

@@ -2,11 +2,14 @@
 page deep into the keyset cursor, through the API (uvicorn, one keep-alive connection, sequential
 requests) versus the same SELECT issued raw through the DB-API driver in this process.
 
-The raw statement mirrors ``api.services.members.list_stmt`` + ``keyset`` as of commit 8a531cd: for a
-unit inside the caller's scope (checked once per request by the service), ONE subquery over the
-closure table for the unit's subtree, the status, ``id > cursor ORDER BY id LIMIT n+1``. Before that
-commit the service also filtered by the caller's scope subquery (``RAW_FORM = "scope+unit"`` reproduces
-it). The harness checks that both return the same ids before timing anything.
+The raw statement mirrors what ``api.services.members.list_members`` issues (``list_stmt`` +
+``keyset(..., fetch=...)``): for a unit inside the caller's scope (checked once per request by the
+service), keys first: ``SELECT member.* WHERE id IN (SELECT id WHERE <unit subtree> AND status AND
+id > cursor ORDER BY id LIMIT n+1) ORDER BY id``, the page's ids read from the
+``(status, org_unit_id, id)`` index alone (since migration 0005). ``RAW_FORM`` reproduces the older
+statements: ``"unit"`` (8a531cd: rows selected directly, one subtree subquery) and ``"scope+unit"``
+(before 8a531cd: the caller's scope subquery too). The harness checks that both return the same ids
+before timing anything.
 """
 
 from __future__ import annotations
@@ -39,8 +42,8 @@ TITLE = "Member lists at scale: API vs raw SELECT"
 ROLE = "auditor"
 LIMIT = 50
 STATUS = "active"
-#: the SELECT the service issues: "unit" (since 8a531cd) or "scope+unit" (before)
-RAW_FORM = "unit"
+#: the SELECT the service issues: "keys-first" (since migration 0005), "unit" (8a531cd) or "scope+unit" (before)
+RAW_FORM = "keys-first"
 
 
 class Http:
@@ -83,14 +86,24 @@ class RawList:
         ph = "?" if self.dialect == "sqlite" else "%s"
         subtree = (f"member.org_unit_id IN (SELECT org_unit_closure.descendant_id FROM org_unit_closure "
                    f"WHERE org_unit_closure.ancestor_id IN ({ph}))")
+        # exactly as SQLAlchemy renders it for each dialect (SQLite always adds an OFFSET to a LIMIT)
+        limit_sql = f"LIMIT {ph} OFFSET {ph}" if self.dialect == "sqlite" else f"LIMIT {ph}"
+        self.limit_params = (limit + 1, 0) if self.dialect == "sqlite" else (limit + 1,)
         if RAW_FORM == "scope+unit":
-            base = f"SELECT {cols} FROM member WHERE {subtree} AND {subtree} AND member.status = {ph}"
+            where = f"{subtree} AND {subtree} AND member.status = {ph}"
             self.params = [self._id(scope_root), self._id(unit), status]
         else:
-            base = f"SELECT {cols} FROM member WHERE {subtree} AND member.status = {ph}"
+            where = f"{subtree} AND member.status = {ph}"
             self.params = [self._id(unit), status]
-        self.first_sql = f"{base} ORDER BY member.id LIMIT {ph}"
-        self.after_sql = f"{base} AND member.id > {ph} ORDER BY member.id LIMIT {ph}"
+        if RAW_FORM == "keys-first":
+            def page(cond: str) -> str:
+                return (f"SELECT {cols} FROM member WHERE member.id IN (SELECT member.id FROM member WHERE {cond} "
+                        f"ORDER BY member.id ASC {limit_sql}) ORDER BY member.id ASC")
+        else:
+            def page(cond: str) -> str:
+                return f"SELECT {cols} FROM member WHERE {cond} ORDER BY member.id ASC {limit_sql}"
+        self.first_sql = page(where)
+        self.after_sql = page(f"{where} AND member.id > {ph}")
         self.limit = limit
 
     def _id(self, value: uuid.UUID) -> Any:
@@ -99,9 +112,9 @@ class RawList:
     def page(self, after: uuid.UUID | None) -> list[Any]:
         cur = self.raw.cursor()
         if after is None:
-            cur.execute(self.first_sql, (*self.params, self.limit + 1))
+            cur.execute(self.first_sql, (*self.params, *self.limit_params))
         else:
-            cur.execute(self.after_sql, (*self.params, self._id(after), self.limit + 1))
+            cur.execute(self.after_sql, (*self.params, self._id(after), *self.limit_params))
         rows = cur.fetchall()
         cur.close()
         if self.dialect != "sqlite":

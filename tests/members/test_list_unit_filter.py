@@ -29,3 +29,37 @@ def test_a_unit_above_the_scope_lists_only_the_callers_subtree(client, world, ne
     assert _ids(client, chair, org_unit_id=str(world.units["ROOT"].id)) == [a["id"]]
     assert _ids(client, chair, org_unit_id=str(world.units["U01-B02"].id)) == []
     assert _ids(client, chair, org_unit_id=str(world.units["U02"].id)) == []
+
+
+def _walk(client, headers, **params):
+    """Every page of the list with ``limit=2``: the ids in order, and each page's size."""
+    seen, sizes, cursor = [], [], None
+    while True:
+        r = client.get(BASE, params={**params, "limit": 2, **({"cursor": cursor} if cursor else {})}, headers=headers)
+        assert r.status_code == 200, r.text
+        page = [m["id"] for m in r.json()["items"]]
+        seen, sizes, cursor = seen + page, sizes + [len(page)], r.json()["next_cursor"]
+        if not cursor:
+            return seen, sizes
+
+
+def test_pages_of_a_unit_and_status_neither_skip_nor_repeat(client, world, new_member, officer):
+    """The list picks each page's ids first (keys first) and then reads those rows: pages of a unit's
+    subtree and a status follow registration order, with other units and statuses interleaved."""
+    made = [new_member(unit) for unit in ("U01-B01", "U01-B02", "U02-B01", "U01-B01", "U01-B02", "U01-B01", "U02-B01")]
+    retained = {made[1]["id"], made[5]["id"]}
+    for m in made:
+        if m["id"] in retained:
+            client.post(f"{BASE}/{m['id']}/lifecycle", json={"action": "retain", "reason": "退休"},
+                        headers={**officer, "If-Match": m["etag"]})
+    root = world.as_role("auditor", "ROOT")
+    u01 = [m["id"] for m in made if m["org_unit_id"] in {str(world.units["U01-B01"].id), str(world.units["U01-B02"].id)}]
+    active = [i for i in u01 if i not in retained]
+    assert _walk(client, root, org_unit_id=str(world.units["U01"].id), status="active") == (active, [2, 1])
+    assert _walk(client, root, org_unit_id=str(world.units["U01"].id)) == (u01, [2, 2, 1])
+    assert _walk(client, root, status="retained") == ([m["id"] for m in made if m["id"] in retained], [2])
+    assert _walk(client, root) == ([m["id"] for m in made], [2, 2, 2, 1])
+    # a full page comes with the whole record, as before
+    first = client.get(BASE, params={"org_unit_id": str(world.units["U01"].id), "status": "active", "limit": 2},
+                       headers=root).json()["items"][0]
+    assert (first["view"], first["member_no"], first["status"]) == ("full", made[0]["member_no"], "active")

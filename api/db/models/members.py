@@ -24,7 +24,9 @@ class Member(SQLModel, table=True):
     __table_args__ = (
         sa.UniqueConstraint("grassroots_unit_id", "employee_no"),
         sa.Index("ix_member_org_unit_id_id", "org_unit_id", "id"),
-        sa.Index("ix_member_status_org_unit_id", "status", "org_unit_id"),
+        #: lists by status within units: the page's ids come from this index alone (keys first,
+        #: api.services.pagination.keyset), no row is read before the page is chosen
+        sa.Index("ix_member_status_org_unit_id_id", "status", "org_unit_id", "id"),
     )
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
