@@ -24,6 +24,13 @@ class Settings(BaseSettings):
 
     env: Env = Env.development
     database_url: str = f"sqlite:///{Path('var') / 'gonghui.db'}"
+    #: connections kept open per process. A request holds one from loading the caller to its end, so
+    #: this should cover the requests one process serves at once (the thread pool runs 40): below
+    #: that, every request over the limit opens and closes a connection of its own (on PostgreSQL a
+    #: new backend each time). Lower it when many processes share one PostgreSQL server.
+    db_pool_size: int = Field(40, ge=1, le=1000)
+    #: extra connections opened at peaks, beyond the pool (PostgreSQL; SQLite never makes a request wait)
+    db_max_overflow: int = Field(20, ge=0, le=1000)
     secret_key: str = DEV_SECRET
 
     # Tokens

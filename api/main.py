@@ -107,7 +107,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         swagger_ui_oauth2_redirect_url="/docs/oauth2-redirect",
     )
     app.state.settings = settings
-    app.state.db = database or Database(make_engine(settings.database_url))
+    app.state.db = database or Database(make_engine(
+        settings.database_url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow))
 
     install_error_handlers(app)
     # member imports key idempotency on the file's hash themselves (a multipart body differs per retry)

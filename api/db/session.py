@@ -44,12 +44,22 @@ def ensure_sqlite_dir(url: str) -> None:
 def make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
         ensure_sqlite_dir(url)
+        if ":memory:" not in url and "mode=memory" not in url:
+            # Never make a checkout wait: read requests load the caller on the event loop (api/deps.py),
+            # and a wait for a free connection there would stall the loop, and with it the requests
+            # that would return one. An embedded connection is a file handle; beyond the pool, extra
+            # ones are opened for the peak and closed after.
+            kwargs.setdefault("pool_size", 40)
+            kwargs["max_overflow"] = -1
+        else:
+            kwargs.pop("pool_size", None)
+            kwargs.pop("max_overflow", None)
         engine = sa.create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
-    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("pool_size", 40)
     kwargs.setdefault("max_overflow", 20)
     return sa.create_engine(url, **kwargs)
 
