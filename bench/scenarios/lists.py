@@ -6,7 +6,9 @@ The raw statement mirrors what ``api.services.members.list_members`` issues (``l
 ``keyset(..., fetch=...)``): for a unit inside the caller's scope (checked once per request by the
 service), keys first: ``SELECT member.* WHERE id IN (SELECT id WHERE <unit subtree> AND status AND
 id > cursor ORDER BY id LIMIT n+1) ORDER BY id``, the page's ids read from the
-``(status, org_unit_id, id)`` index alone (since migration 0005). ``RAW_FORM`` reproduces the older
+``(status, org_unit_id, id)`` index alone (since migration 0005); on PostgreSQL a subtree of at most
+``members.SMALL_SUBTREE_UNITS`` units is written ``org_unit_id = ANY (array((subtree)))``
+(``members.subtree_filter``; the driver's ``::UUID`` casts are left out). ``RAW_FORM`` reproduces the older
 statements: ``"unit"`` (8a531cd: rows selected directly, one subtree subquery) and ``"scope+unit"``
 (before 8a531cd: the caller's scope subquery too). The harness checks that both return the same ids
 before timing anything.
@@ -84,8 +86,18 @@ class RawList:
         self.raw = engine.raw_connection()
         cols = ", ".join(f"member.{c.name}" for c in seed.Member.__table__.columns)
         ph = "?" if self.dialect == "sqlite" else "%s"
-        subtree = (f"member.org_unit_id IN (SELECT org_unit_closure.descendant_id FROM org_unit_closure "
-                   f"WHERE org_unit_closure.ancestor_id IN ({ph}))")
+        closure = f"SELECT org_unit_closure.descendant_id FROM org_unit_closure WHERE org_unit_closure.ancestor_id IN ({ph})"
+        subtree = f"member.org_unit_id IN ({closure})"
+        unit_subtree = subtree
+        if RAW_FORM == "keys-first" and self.dialect == "postgresql":
+            # members.subtree_filter: PostgreSQL lists a small subtree through = ANY(ARRAY(subtree))
+            from api.services.members import SMALL_SUBTREE_UNITS
+
+            with engine.connect() as conn:
+                units = conn.execute(sa.select(sa.func.count()).select_from(seed.OrgUnitClosure.__table__).where(
+                    seed.OrgUnitClosure.__table__.c.ancestor_id == unit)).scalar_one()
+            if units <= SMALL_SUBTREE_UNITS:
+                unit_subtree = f"member.org_unit_id = ANY (array(({closure})))"
         # exactly as SQLAlchemy renders it for each dialect (SQLite always adds an OFFSET to a LIMIT)
         limit_sql = f"LIMIT {ph} OFFSET {ph}" if self.dialect == "sqlite" else f"LIMIT {ph}"
         self.limit_params = (limit + 1, 0) if self.dialect == "sqlite" else (limit + 1,)
@@ -93,7 +105,7 @@ class RawList:
             where = f"{subtree} AND {subtree} AND member.status = {ph}"
             self.params = [self._id(scope_root), self._id(unit), status]
         else:
-            where = f"{subtree} AND member.status = {ph}"
+            where = f"{unit_subtree} AND member.status = {ph}"
             self.params = [self._id(unit), status]
         if RAW_FORM == "keys-first":
             def page(cond: str) -> str:

@@ -63,3 +63,19 @@ def test_pages_of_a_unit_and_status_neither_skip_nor_repeat(client, world, new_m
     first = client.get(BASE, params={"org_unit_id": str(world.units["U01"].id), "status": "active", "limit": 2},
                        headers=root).json()["items"][0]
     assert (first["view"], first["member_no"], first["status"]) == ("full", made[0]["member_no"], "active")
+
+
+def test_small_and_large_subtrees_list_the_same_members(client, world, new_member, monkeypatch):
+    """PostgreSQL lists a small subtree through ``= ANY(ARRAY(subtree))`` and a large one through
+    ``IN (subtree)`` (members.subtree_filter); either way the pages are the same (SQLite always uses
+    the second form)."""
+    from api.services import members
+
+    made = [new_member(unit)["id"] for unit in ("U01-B01", "U02-B01", "U01-B02", "U01-B01", "U01-B02")]
+    root = world.as_role("auditor", "ROOT")
+    params = {"org_unit_id": str(world.units["U01"].id), "status": "active"}
+    expected = ([made[0], made[2], made[3], made[4]], [2, 2])
+    for cap in (0, 1_000):
+        monkeypatch.setattr(members, "SMALL_SUBTREE_UNITS", cap)
+        assert _walk(client, root, **params) == expected, cap
+        assert _walk(client, root, org_unit_id=str(world.units["U01-B02"].id)) == ([made[2], made[4]], [2]), cap
