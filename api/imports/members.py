@@ -119,6 +119,8 @@ _DATE_FORMS = (
 )
 _EARLIEST_DATE = date(1900, 1, 1)
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_PHONE_PUNCTUATION = re.compile(r"[\s\-()]")
+_COUNTRY_CODE = re.compile(r"^(?:\+86|0086)")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _TAG_SEPARATORS = re.compile(r"[,;、|]")
 _SPACE_RUN = re.compile(r"\s+")
@@ -169,16 +171,23 @@ def _text(value: str | None) -> str | None:
     """NFKC (full-width digits and letters, U+3000 become ASCII) and trim; blank becomes ``None``."""
     if value is None:
         return None
-    cleaned = unicodedata.normalize("NFKC", value).strip()
+    # ASCII is its own NFKC form (most cells of an HR file): skip the normalisation
+    cleaned = (value if value.isascii() else unicodedata.normalize("NFKC", value)).strip()
     return cleaned or None
+
+
+#: full-width ASCII forms (U+FF01..U+FF5E) to ASCII, the ideographic space to a space
+_WIDTH_FOLD = {0xFF01 + i: 0x21 + i for i in range(0x5E)} | {0x3000: 0x20}
 
 
 def _name(value: str | None) -> str | None:
     """Names are only width-folded, not NFKC'd: NFKC would rewrite rare CJK compatibility characters."""
     if value is None:
         return None
-    folded = "".join(chr(ord(ch) - 0xFEE0) if 0xFF01 <= ord(ch) <= 0xFF5E else ch for ch in value)
-    cleaned = _SPACE_RUN.sub(" ", folded.replace("\u3000", " ")).strip()
+    folded = value.translate(_WIDTH_FOLD)
+    if folded.split() == [folded]:  # no whitespace at all (most names): nothing to collapse or trim
+        return folded
+    cleaned = _SPACE_RUN.sub(" ", folded).strip()
     return _SPACE_BETWEEN_CJK.sub("", cleaned) or None
 
 
@@ -253,8 +262,7 @@ def _check_phone(value: str | None, errors: list[FieldError]) -> str | None:
     """Mainland mobile numbers only (they receive the union's SMS); spaces, dashes and +86 are dropped."""
     if value is None:
         return None
-    digits = re.sub(r"[\s\-()]", "", value)
-    digits = re.sub(r"^(?:\+86|0086)", "", digits)
+    digits = value if _MOBILE.match(value) else _COUNTRY_CODE.sub("", _PHONE_PUNCTUATION.sub("", value))
     if not _MOBILE.match(digits):
         errors.append(_error("phone", "bad_phone"))
         return None

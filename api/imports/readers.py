@@ -36,6 +36,7 @@ __all__ = [
     "ImportFileError",
     "ImportFileErrorCode",
     "RawRow",
+    "count_rows",
     "detect_format",
     "iter_rows",
 ]
@@ -205,11 +206,35 @@ def _table_rows(
     if header is None:
         raise ImportFileError("missing_column", "the file is empty")
     columns = _map_header([convert(cell, None) for cell in header])
+    width = len(columns)
+    all_named = None not in columns
+    template: dict[str, str | None] = dict.fromkeys(CANONICAL_FIELDS)
     for row_number, cells in enumerate(rows, start=2):
-        values = [convert(cell, columns[i] if i < len(columns) else None) for i, cell in enumerate(cells)]
+        if convert is _csv_cell:  # CSV cells are text already: only "" becomes None (bulk imports' hot path)
+            values: list[str | None] = [cell or None for cell in cells]  # type: ignore[misc]
+        else:
+            values = [convert(cell, columns[i] if i < width else None) for i, cell in enumerate(cells)]
         if _is_blank(values):
             continue
-        yield _make_row(row_number, columns, values)
+        if all_named and len(values) <= width:  # every cell in a named column: nothing extra to look for
+            data = template.copy()
+            data.update(zip(columns, values))  # type: ignore[arg-type]
+            yield RawRow(row_number=row_number, data=data)
+        else:
+            yield _make_row(row_number, columns, values)
+
+
+def count_rows(source: Source, filename: str) -> int:
+    """The number of records :func:`iter_rows` yields, raising the same :class:`ImportFileError` s, but
+    without building the rows (the import's counting pass). CSV is only split into cells."""
+    if detect_format(filename) != "csv":
+        return sum(1 for _ in iter_rows(source, filename))
+    with _csv_reader(source) as reader:
+        header = next(reader, None)
+        if header is None:
+            raise ImportFileError("missing_column", "the file is empty")
+        _map_header([_csv_cell(cell, None) for cell in header])
+        return sum(1 for cells in reader if not _is_blank(cells))
 
 
 def _make_row(row_number: int, columns: list[str | None], values: list[str | None]) -> RawRow:
@@ -294,18 +319,25 @@ def _csv_cell(value: CellValue, _field: str | None) -> str | None:
     return None if value is None or value == "" else str(value)
 
 
-def _iter_csv(source: Source) -> Iterator[RawRow]:
+@contextlib.contextmanager
+def _csv_reader(source: Source) -> Iterator[Iterator[list[str]]]:
+    """A ``csv.reader`` over the decoded file; decoding and CSV errors become :class:`ImportFileError`."""
     with _binary(source) as stream:
         encoding, stream = _sniff_encoding(stream)
         text = io.TextIOWrapper(stream, encoding=encoding, errors="strict", newline="")
         try:
-            yield from _table_rows(iter(csv.reader(text, strict=False)), _csv_cell)
+            yield csv.reader(text, strict=False)
         except UnicodeDecodeError as exc:
             raise ImportFileError("unreadable_file", f"not valid {encoding} text: {exc.reason}") from None
         except csv.Error as exc:
             raise ImportFileError("unreadable_file", f"not a readable CSV file: {exc}") from None
         finally:
             text.detach()
+
+
+def _iter_csv(source: Source) -> Iterator[RawRow]:
+    with _csv_reader(source) as reader:
+        yield from _table_rows(iter(reader), _csv_cell)
 
 
 # --- XLSX --------------------------------------------------------------------------------------------

@@ -21,7 +21,9 @@ while the import holds its write lock).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import itertools
 import os
 import tempfile
 import threading
@@ -54,7 +56,14 @@ from api.imports.members import (
     MemberRowOk,
     normalise_member_row,
 )
-from api.imports.readers import FILE_ERROR_MESSAGES_ZH, ImportFileError, RawRow, detect_format, iter_rows
+from api.imports.readers import (
+    FILE_ERROR_MESSAGES_ZH,
+    ImportFileError,
+    RawRow,
+    count_rows,
+    detect_format,
+    iter_rows,
+)
 from api.schemas.member_imports import ImportOnError, ImportPhase, ImportStatus, MemberUpsert
 from api.security.pii import PiiVault
 from api.security.principal import Principal
@@ -271,14 +280,22 @@ def _existing(session: Session, located: list[tuple[MemberRowOk, Any, uuid.UUID]
 
     Each key must probe the (grassroots_unit_id, employee_no) unique index: filtering a union's members
     by an IN list of employee numbers would read the whole union once per batch. PostgreSQL gets the keys
-    as two unnest arrays, each probing the index (:func:`_probe`, one cached statement); SQLite a row-value IN.
+    as two unnest arrays, each probing the index (:func:`_probe`, one cached statement). SQLite gets one
+    ``grassroots_unit_id = ? AND employee_no IN (...)`` per union of the batch, which it runs as index
+    probes; a row-value ``(grassroots_unit_id, employee_no) IN (VALUES ...)`` was a full scan of ``member``
+    per batch (quadratic: the main reason the rate fell with the file's size).
     """
     keys = {(gid, row.employee_no) for row, _, gid in located}
     if session.get_bind().dialect.name == "postgresql":
         unions, numbers = zip(*keys, strict=True)
         return session.execute(_EXISTING_PG, {"key_unions": list(unions), "key_employee_nos": list(numbers)})
-    return session.execute(
-        select(*_EXISTING_COLUMNS).where(sa.tuple_(MEMBER.c.grassroots_unit_id, MEMBER.c.employee_no).in_(keys))
+    per_union: dict[uuid.UUID, list[str]] = defaultdict(list)
+    for gid, employee_no in keys:
+        per_union[gid].append(employee_no)
+    return itertools.chain.from_iterable(
+        session.execute(select(*_EXISTING_COLUMNS).where(MEMBER.c.grassroots_unit_id == gid,
+                                                         MEMBER.c.employee_no.in_(numbers)))
+        for gid, numbers in per_union.items()
     )
 
 
@@ -549,6 +566,32 @@ def _batches(rows: Iterator[RawRow], size: int) -> Iterator[list[RawRow]]:
         yield batch
 
 
+#: SQLite page cache of the import's connection, KiB (negative = KiB in PRAGMA cache_size)
+SQLITE_IMPORT_CACHE_KIB = 64 * 1024
+
+
+@contextlib.contextmanager
+def _page_cache(session: Session) -> Iterator[None]:
+    """A larger SQLite page cache while the import runs, the connection's own one restored afterwards.
+
+    An import inserts into random-order unique indexes (ID hash, employee number) and keeps the whole
+    file in one transaction; with the default 2 MB cache each batch read cold pages back from the WAL,
+    and the rate fell with the file's size (docs/benchmarks.md "2. Bulk import").
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        yield
+        return
+    # the DB-API connection itself: the session hands its Connection back when it commits
+    driver = session.connection().connection.dbapi_connection
+    assert driver is not None
+    before = driver.execute("PRAGMA cache_size").fetchone()[0]
+    driver.execute(f"PRAGMA cache_size = -{SQLITE_IMPORT_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        driver.execute(f"PRAGMA cache_size = {int(before)}")
+
+
 class _FreshStatistics:
     """Keeps PostgreSQL's statistics of ``member`` abreast of the import's own rows.
 
@@ -620,7 +663,7 @@ def _finish(db: Database, import_id: uuid.UUID, **values: Any) -> None:
 def _count(file_path: str, filename: str) -> int:
     """The counting pass: reads the file once without normalising (cheap), so progress has a total and a
     damaged header or encoding is found before any transaction is opened."""
-    return sum(1 for _ in iter_rows(file_path, filename))
+    return count_rows(file_path, filename)
 
 
 def run_import(
@@ -666,9 +709,8 @@ def run_import(
         progress(ImportPhase.writing, 0, total)
         # SQLite cannot commit progress from another connection while this transaction holds the write lock
         commit_progress = db.dialect != "sqlite"
-        with db.write_session() as session:
+        with db.write_session() as session, _page_cache(session):
             ctx = load_context(session, unit, vault, actor_id=job.created_by_id, today=today)
-
             statistics = _FreshStatistics(session)
 
             def write(plans: list[_Plan]) -> None:

@@ -21,7 +21,7 @@ from api.imports.members import (
     normalise_member_row,
     parse_date,
 )
-from api.imports.readers import ImportFileError, RawRow, iter_rows
+from api.imports.readers import ImportFileError, RawRow, count_rows, iter_rows
 
 TODAY = date(2026, 11, 21)
 SAMPLES = Path(
@@ -198,6 +198,39 @@ def test_csv_blank_lines_skipped_but_counted() -> None:
     """Row numbers are the spreadsheet's, so a clerk finds the row; empty rows are not records."""
     content = f"{HEADER_ZH}\n{GOOD_ZH}\n\n,,,,\n \u3000,,,,,,,,,\n{GOOD_ZH}\n".encode()
     assert [row.row_number for row in read_bytes(content, "m.csv")] == [2, 6]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        f"{HEADER_ZH}\n{GOOD_ZH}\n\n,,,,\n \u3000,,,,,,,,,\n{GOOD_ZH}\n",
+        f"工号,姓名,身份证号,\nE1,张三,{GOOD_ID},,\nE2,李四,{GOOD_ID},oops,more\n,,,\n",
+        f"{HEADER_ZH}\r\n",
+    ],
+)
+def test_count_rows_counts_what_iter_rows_yields(content: str) -> None:
+    """The import's counting pass only splits CSV into cells, but must agree with the reader."""
+    for encoding in ("utf-8", "utf-8-sig", "gb18030"):
+        data = content.encode(encoding)
+        assert count_rows(io.BytesIO(data), "m.csv") == len(read_bytes(data, "m.csv"))
+    jsonl = b'{"employee_no": "E1", "name": "a", "national_id": "1"}\n\n{"employee_no": "E2"}\n'
+    assert count_rows(io.BytesIO(jsonl), "m.jsonl") == len(read_bytes(jsonl, "m.jsonl")) == 2
+
+
+@pytest.mark.parametrize(
+    ("content", "code"),
+    [
+        (HEADER_ZH.encode() + b"\n\xff\xfe\xff,\xff\n", "unreadable_file"),
+        (f"{HEADER_ZH}\nE1,a\x00b,{GOOD_ID}\n".encode(), "unreadable_file"),
+        ("工号,姓名,手机号\n".encode(), "missing_column"),
+        (b"", "missing_column"),
+        ("工号,姓名,身份证号,部门\n".encode(), "unknown_column"),
+    ],
+)
+def test_count_rows_refuses_what_iter_rows_refuses(content: bytes, code: str) -> None:
+    with pytest.raises(ImportFileError) as excinfo:
+        count_rows(io.BytesIO(content), "m.csv")
+    assert excinfo.value.code == code == error_kind(content, "m.csv")
 
 
 def test_csv_header_is_case_and_space_insensitive() -> None:
