@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -65,7 +67,24 @@ def create_access_token(subject: uuid.UUID, settings: Settings, **extra: Any) ->
     return AccessToken(token=token, expires_in=int(lifetime.total_seconds()), jti=jti)
 
 
+#: tokens whose signature and claims were verified, with their claims: clients send the same access
+#: token with every request for its lifetime, and verifying it again costs more than loading the
+#: caller (docs/benchmarks.md, request overhead). The key is the whole token (a changed byte is a
+#: miss) plus the verification settings; expiry is checked on every hit. Bounded, oldest out first.
+_VERIFIED_MAX = 4096
+_verified: dict[tuple[str, ...], dict[str, Any]] = {}
+_verified_lock = threading.Lock()
+
+
 def decode_access_token(token: str, settings: Settings) -> dict[str, Any]:
+    key = (token, settings.jwt_algorithm, _verifying_key(settings), settings.jwt_audience, settings.jwt_issuer)
+    claims = _verified.get(key)
+    if claims is not None:
+        if int(time.time()) <= claims["exp"]:  # python-jose's rule: expired once exp < now
+            return dict(claims)
+        with _verified_lock:
+            _verified.pop(key, None)
+        raise Unauthorized("invalid_token")
     try:
         claims = jwt.decode(
             token,
@@ -83,9 +102,14 @@ def decode_access_token(token: str, settings: Settings) -> dict[str, Any]:
             },
         )
         uuid.UUID(claims["sub"])
+        int(claims["exp"])
     except (JWTError, ValueError, KeyError, TypeError, AttributeError):
         raise Unauthorized("invalid_token") from None
-    return claims
+    with _verified_lock:
+        if len(_verified) >= _VERIFIED_MAX:
+            del _verified[next(iter(_verified))]
+        _verified[key] = claims
+    return dict(claims)
 
 
 def subject_of(token: str, settings: Settings) -> str | None:

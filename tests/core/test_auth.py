@@ -219,3 +219,27 @@ def test_failed_logins_for_unknown_usernames_are_visible_to_root_auditors_only(c
         "/api/v1/audit-events?action=auth.login_failed", headers=headers).json()["items"]]
     assert "ghost" in seen(world.as_role("auditor", "ROOT"))
     assert "ghost" not in seen(world.as_role("auditor", "U01"))
+
+
+def test_verified_token_cache_still_checks_expiry_signature_and_settings(settings, monkeypatch):
+    """decode_access_token remembers verified tokens (clients resend the same one with every request);
+    a remembered token must still expire on time, and must not verify under other settings."""
+    from api.security import tokens
+
+    user_id = uuid.uuid4()
+    token = create_access_token(user_id, settings).token
+    claims = decode_access_token(token, settings)
+    assert decode_access_token(token, settings) == claims  # served from the cache
+    claims["sub"] = "changed by a caller"  # callers get a copy: the cached claims stay intact
+    assert decode_access_token(token, settings)["sub"] == str(user_id)
+
+    other = settings.model_copy(update={"secret_key": "another-secret-key-of-sufficient-length-1234"})
+    with pytest.raises(Unauthorized):  # same token, other key: verified afresh, refused
+        decode_access_token(token, other)
+    with pytest.raises(Unauthorized):  # one changed byte of the signature is a cache miss, then refused
+        decode_access_token(token[:-2] + ("A" if token[-2] != "A" else "B") + token[-1], settings)
+
+    expires = claims["exp"]
+    monkeypatch.setattr(tokens.time, "time", lambda: expires + 1)
+    with pytest.raises(Unauthorized):
+        decode_access_token(token, settings)
