@@ -64,7 +64,7 @@ from api.services.member_core import (
     protect_national_id,
 )
 from api.services.pagination import keyset
-from api.services.scope import in_scope, subtree_ids, unit_within
+from api.services.scope import SCOPE_ROOTS, in_scope, in_scope_of_roots, subtree_ids, unit_within
 
 register({
     "member_transfer_pending": (
@@ -168,9 +168,16 @@ def scope_filter(principal: Principal, permission: str | None = None) -> ColumnE
     return in_scope(Member.org_unit_id, principal.units_for(permission))
 
 
+#: built once; the scope roots are an expanding parameter (api/services/scope.py, in_scope_of_roots)
+_IN_SCOPE = select(Member).where(
+    Member.id == sa.bindparam("member_id", type_=Member.__table__.c.id.type), in_scope_of_roots(Member.org_unit_id)
+)
+
+
 def get_in_scope(session: Session, member_id: uuid.UUID, principal: Principal) -> Member:
     """One member inside the caller's scope for the route's permission; otherwise 404 (never 403)."""
-    member = session.exec(select(Member).where(Member.id == member_id, scope_filter(principal))).first()
+    roots = principal.units_for()
+    member = session.scalars(_IN_SCOPE, {"member_id": member_id, SCOPE_ROOTS: roots}).first() if roots else None
     if member is None:
         raise NotFound()
     return member

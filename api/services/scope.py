@@ -28,6 +28,23 @@ def in_scope(unit_column: ColumnElement[Any], roots: Sequence[uuid.UUID]) -> Col
     return unit_column.in_(subtree_ids(roots))
 
 
+#: the caller's subtree roots as one expanding parameter, for statements built once at import
+#: (:func:`in_scope_of_roots`); pass ``{"scope_roots": principal.units_for(...)}`` when executing
+SCOPE_ROOTS = "scope_roots"
+
+
+def in_scope_of_roots(unit_column: ColumnElement[Any]) -> ColumnElement[bool]:
+    """:func:`in_scope` with the roots left as the ``scope_roots`` parameter.
+
+    A statement object reused across requests keeps its SQL cache key; building the statement again
+    for every request makes SQLAlchemy recompute that key from the whole tree, which costs as much as a
+    primary-key SELECT on SQLite (docs/benchmarks.md, request overhead). Callers with no roots must not
+    execute (an empty expanding IN is false, but they can answer 404 without a query).
+    """
+    roots = sa.bindparam(SCOPE_ROOTS, expanding=True, type_=OrgUnitClosure.__table__.c.ancestor_id.type)
+    return unit_column.in_(select(OrgUnitClosure.descendant_id).where(OrgUnitClosure.ancestor_id.in_(roots)))
+
+
 def ancestors_of(session: Session, unit_id: uuid.UUID) -> set[uuid.UUID]:
     """The unit itself and all units above it."""
     rows = session.exec(select(OrgUnitClosure.ancestor_id).where(OrgUnitClosure.descendant_id == unit_id))
