@@ -100,7 +100,7 @@ def members_create(
 def members_get(member: MemberDep, session: SessionDep, principal: Authorized, response: Response) -> MemberView:
     """One member, as the caller may see them (see the list for masking). ETag carries the version."""
     set_etag(response, member)
-    return service.to_out_one(session, member, principal)
+    return service.to_out_one(session, member, principal, loaded_in_scope=True)
 
 
 @router.patch(MEMBER_PATH, response_model=MemberOut, dependencies=[Depends(require("members.write"))])

@@ -318,21 +318,39 @@ class Visibility:
     wage: frozenset[uuid.UUID]  # members.write or dues.write: the monthly wage (the dues base)
 
 
-def visibility(session: Session, principal: Principal, unit_ids: Iterable[uuid.UUID]) -> Visibility:
-    """Which of ``unit_ids`` fall in the caller's subtrees for each permission, in one query."""
+def visibility(
+    session: Session, principal: Principal, unit_ids: Iterable[uuid.UUID], *, within: Sequence[uuid.UUID] = ()
+) -> Visibility:
+    """Which of ``unit_ids`` fall in the caller's subtrees for each permission, in one query at most.
+
+    ``within``: roots the caller already knows every unit lies under (the scope the members were
+    loaded through). A permission held at all of those roots then covers every unit, and one held
+    nowhere covers none; only the others need the closure table. A by-id read by a caller whose
+    grants are all at the same units (the usual case) needs no query.
+    """
     units = set(unit_ids)
     roots = {
         "full": set(principal.units_for("members.read")),
         "contact": set(principal.units_for("members.write")),
         "wage": set(principal.units_for("members.write")) | set(principal.units_for("dues.write")),
     }
-    all_roots = set().union(*roots.values())
+    known = set(within)
+    settled = {
+        name: frozenset(units) if r else frozenset()
+        for name, r in roots.items() if not r or (known and known <= r)
+    }
+    open_roots = set().union(*(r for name, r in roots.items() if name not in settled))
     above: dict[uuid.UUID, set[uuid.UUID]] = {}
-    if units and all_roots:
-        rows = session.execute(_UNITS_UNDER, {"units": list(units), "roots": list(all_roots)}).all()
+    if units and open_roots:
+        rows = session.execute(_UNITS_UNDER, {"units": list(units), "roots": list(open_roots)}).all()
         for unit, ancestor in rows:
             above.setdefault(unit, set()).add(ancestor)
-    pick = lambda name: frozenset(u for u, a in above.items() if a & roots[name])  # noqa: E731
+
+    def pick(name: str) -> frozenset[uuid.UUID]:
+        if name in settled:
+            return settled[name]
+        return frozenset(u for u, a in above.items() if a & roots[name])
+
     return Visibility(full=pick("full"), contact=pick("contact"), wage=pick("wage"))
 
 
@@ -383,15 +401,22 @@ def to_out(
     })
 
 
-def to_outs(session: Session, members: Sequence[Member], principal: Principal) -> list[MemberOut | MemberNameOut]:
-    """Views of a page of members: tags and visibility in one query each, whatever the page size."""
+def to_outs(
+    session: Session, members: Sequence[Member], principal: Principal, *, within: Sequence[uuid.UUID] = ()
+) -> list[MemberOut | MemberNameOut]:
+    """Views of a page of members: tags and visibility in one query each, whatever the page size.
+    ``within``: see :func:`visibility` (pass it only for members loaded through that scope)."""
     tags = tags_of(session, [m.id for m in members])
-    vis = visibility(session, principal, {m.org_unit_id for m in members})
+    vis = visibility(session, principal, {m.org_unit_id for m in members}, within=within)
     return [to_out(m, principal, tags=tags[m.id], vis=vis) for m in members]
 
 
-def to_out_one(session: Session, member: Member, principal: Principal) -> MemberOut | MemberNameOut:
-    return to_outs(session, [member], principal)[0]
+def to_out_one(
+    session: Session, member: Member, principal: Principal, *, loaded_in_scope: bool = False
+) -> MemberOut | MemberNameOut:
+    """``loaded_in_scope``: ``member`` was just loaded by :func:`get_in_scope` for the route's permission
+    and not moved since, so its unit lies under ``principal.units_for()``."""
+    return to_outs(session, [member], principal, within=principal.units_for() if loaded_in_scope else ())[0]
 
 
 def list_events(

@@ -312,6 +312,13 @@ def test_visibility_follows_the_scope_of_each_grant(client, world, new_member):
     items = {i["id"]: i for i in client.get(BASE, headers=world.headers("mixed")).json()["items"]}
     assert items[a["id"]]["phone"] == "13800000001"
     assert items[b["id"]]["phone"] == "138****0002"
+    # by id too (the one-member view settles what it can from the grants and asks the closure table
+    # only for permissions held at some of the caller's units but not all)
+    one = lambda m, who: client.get(f"{BASE}/{m['id']}", headers=world.headers(who)).json()  # noqa: E731
+    assert (one(a, "mixed")["phone"], one(b, "mixed")["phone"]) == ("13800000001", "138****0002")
+    world.user("names-and-branch", ("treasurer", "U01"), ("officer", "U01-B02"))
+    assert (one(a, "names-and-branch")["view"], one(b, "names-and-branch")["view"]) == ("names", "full")
+    assert one(b, "names-and-branch")["phone"] == "13800000002"
 
 
 def test_unknown_member_is_404(client, officer, problem):
