@@ -64,7 +64,7 @@ from api.services.member_core import (
     protect_national_id,
 )
 from api.services.pagination import keyset
-from api.services.scope import SCOPE_ROOTS, in_scope, in_scope_of_roots, subtree_ids, unit_within
+from api.services.scope import SCOPE_ROOTS, in_scope, in_scope_of_roots, subtree_ids
 
 register({
     "member_transfer_pending": (
@@ -205,14 +205,17 @@ def unit_filter(
     """Members in ``unit_id``'s subtree that the caller may read.
 
     When the unit lies inside the caller's subtrees (checked once here with a session: one indexed
-    closure lookup), the unit's subtree alone is the filter (:func:`subtree_filter`). Filtering by the
-    scope's subtrees AND the unit's subtree instead makes SQLite drive the index with the (large) scope
-    and sort every row in scope for ``ORDER BY id`` (docs/benchmarks.md, "Lists at scale"). Otherwise
+    closure lookup, :func:`_unit_in_scope`), the unit's subtree alone is the filter
+    (:func:`subtree_filter`). Filtering by the scope's subtrees AND the unit's subtree instead makes
+    SQLite drive the index with the (large) scope and sort every row in scope for ``ORDER BY id``
+    (docs/benchmarks.md, "Lists at scale"). Otherwise
     (a unit above or beside the caller's grants, or no session) both conditions stay: the members of
     the caller's subtrees below that unit, possibly none.
     """
-    if session is not None and unit_within(session, unit_id, principal.units_for(permission)):
-        return subtree_filter(session, unit_id)
+    if session is not None:
+        within, small = _unit_in_scope(session, unit_id, principal.units_for(permission))
+        if within:
+            return subtree_filter(unit_id, small=small)
     return sa.and_(scope_filter(principal, permission), in_scope(Member.org_unit_id, [unit_id]))
 
 
@@ -220,7 +223,32 @@ def unit_filter(
 SMALL_SUBTREE_UNITS = 500
 
 
-def subtree_filter(session: Session, unit_id: uuid.UUID) -> ColumnElement[bool]:
+_UNIT_IN_ROOTS = sa.exists(sa.select(OrgUnitClosure.ancestor_id).where(
+    OrgUnitClosure.descendant_id == sa.bindparam("unit"),
+    OrgUnitClosure.ancestor_id.in_(sa.bindparam("roots", expanding=True)),
+))
+#: built once, like the other statements of a list request: is the unit in scope (and on PostgreSQL:
+#: how many units its subtree has, counted up to ``cap``)
+_UNIT_IN_SCOPE = sa.select(_UNIT_IN_ROOTS)
+_UNIT_IN_SCOPE_AND_SIZE = sa.select(_UNIT_IN_ROOTS, sa.select(sa.func.count()).select_from(
+    sa.select(OrgUnitClosure.descendant_id).where(OrgUnitClosure.ancestor_id == sa.bindparam("unit"))
+    .limit(sa.bindparam("cap", type_=sa.Integer)).subquery()
+).scalar_subquery())
+
+
+def _unit_in_scope(session: Session, unit_id: uuid.UUID, roots: Sequence[uuid.UUID]) -> tuple[bool, bool]:
+    """In one query: does ``unit_id`` lie in the subtrees of ``roots``; and, on PostgreSQL, is its subtree
+    small (at most :data:`SMALL_SUBTREE_UNITS` units) — see :func:`subtree_filter`."""
+    if not roots:
+        return False, False
+    params = {"unit": unit_id, "roots": list(roots)}
+    if session.get_bind().dialect.name != "postgresql":
+        return bool(session.execute(_UNIT_IN_SCOPE, params).scalar_one()), False
+    inside, units = session.execute(_UNIT_IN_SCOPE_AND_SIZE, {**params, "cap": SMALL_SUBTREE_UNITS + 1}).one()
+    return bool(inside), units <= SMALL_SUBTREE_UNITS
+
+
+def subtree_filter(unit_id: uuid.UUID, *, small: bool = False) -> ColumnElement[bool]:
     """Members in ``unit_id``'s subtree, written so that each engine plans the list page well.
 
     SQLite probes ``ix_member_status_org_unit_id_id`` unit by unit for ``IN (subquery)`` whatever the
@@ -229,14 +257,11 @@ def subtree_filter(session: Session, unit_id: uuid.UUID) -> ColumnElement[bool]:
     slow for a grassroots union holding 1 % of the members (~5,000 rows and unit probes per page,
     15-20 ms at 1M members). With ``= ANY(ARRAY(subquery))`` it reads the index instead (the subtree's
     entries, then a top-N sort: 3-5 ms), which is slow for a large subtree (0.4 s for a federation of
-    1M members). So on PostgreSQL a subtree of at most :data:`SMALL_SUBTREE_UNITS` units (a bounded
-    count, one query) gets the array form (docs/benchmarks.md, "Lists at scale").
+    1M members). So on PostgreSQL a ``small`` subtree (at most :data:`SMALL_SUBTREE_UNITS` units,
+    :func:`_unit_in_scope`) gets the array form (docs/benchmarks.md, "Lists at scale").
     """
-    if session.get_bind().dialect.name == "postgresql":
-        capped = (sa.select(OrgUnitClosure.descendant_id).where(OrgUnitClosure.ancestor_id == unit_id)
-                  .limit(SMALL_SUBTREE_UNITS + 1).subquery())
-        if session.execute(sa.select(sa.func.count()).select_from(capped)).scalar_one() <= SMALL_SUBTREE_UNITS:
-            return Member.org_unit_id == sa.any_(sa.func.array(subtree_ids([unit_id]).scalar_subquery()))
+    if small:
+        return Member.org_unit_id == sa.any_(sa.func.array(subtree_ids([unit_id]).scalar_subquery()))
     return in_scope(Member.org_unit_id, [unit_id])
 
 
@@ -283,10 +308,13 @@ def list_members(
     """One page of :func:`list_stmt`, keys first: the page's ids are chosen by the filters in a subquery
     (from ``ix_member_status_org_unit_id_id`` / ``ix_member_org_unit_id_id`` alone when the filters are
     unit and status), then only those rows are read. Selecting whole rows instead makes the engine read
-    and sort every matching row of the subtree for ``ORDER BY id`` (docs/benchmarks.md, "Lists at scale")."""
+    and sort every matching row of the subtree for ``ORDER BY id`` (docs/benchmarks.md, "Lists at scale").
+
+    Every listed member lies under the caller's roots for the route's permission (the scope filter, or
+    a unit checked to be inside it), so visibility settles from the grants what it can (``within``)."""
     ids = list_stmt(principal, filters, session=session).with_only_columns(Member.id)
     rows, next_cursor = keyset(session, ids, keys=[Member.id], limit=limit, cursor=cursor, fetch=select(Member))
-    return to_outs(session, rows, principal), next_cursor
+    return to_outs(session, rows, principal, within=principal.units_for()), next_cursor
 
 
 #: built once (building a statement and its cache key costs more CPU than running it on SQLite)

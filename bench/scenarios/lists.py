@@ -86,7 +86,8 @@ class RawList:
         self.raw = engine.raw_connection()
         cols = ", ".join(f"member.{c.name}" for c in seed.Member.__table__.columns)
         ph = "?" if self.dialect == "sqlite" else "%s"
-        closure = f"SELECT org_unit_closure.descendant_id FROM org_unit_closure WHERE org_unit_closure.ancestor_id IN ({ph})"
+        closure = (f"SELECT org_unit_closure.descendant_id FROM org_unit_closure "
+                   f"WHERE org_unit_closure.ancestor_id IN ({ph})")
         subtree = f"member.org_unit_id IN ({closure})"
         unit_subtree = subtree
         if RAW_FORM == "keys-first" and self.dialect == "postgresql":

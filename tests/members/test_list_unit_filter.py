@@ -53,7 +53,8 @@ def test_pages_of_a_unit_and_status_neither_skip_nor_repeat(client, world, new_m
             client.post(f"{BASE}/{m['id']}/lifecycle", json={"action": "retain", "reason": "退休"},
                         headers={**officer, "If-Match": m["etag"]})
     root = world.as_role("auditor", "ROOT")
-    u01 = [m["id"] for m in made if m["org_unit_id"] in {str(world.units["U01-B01"].id), str(world.units["U01-B02"].id)}]
+    branches = {str(world.units["U01-B01"].id), str(world.units["U01-B02"].id)}
+    u01 = [m["id"] for m in made if m["org_unit_id"] in branches]
     active = [i for i in u01 if i not in retained]
     assert _walk(client, root, org_unit_id=str(world.units["U01"].id), status="active") == (active, [2, 1])
     assert _walk(client, root, org_unit_id=str(world.units["U01"].id)) == (u01, [2, 2, 1])
@@ -79,3 +80,20 @@ def test_small_and_large_subtrees_list_the_same_members(client, world, new_membe
         monkeypatch.setattr(members, "SMALL_SUBTREE_UNITS", cap)
         assert _walk(client, root, **params) == expected, cap
         assert _walk(client, root, org_unit_id=str(world.units["U01-B02"].id)) == ([made[2], made[4]], [2]), cap
+
+
+def test_list_visibility_per_grant_with_a_unit_filter(client, world, new_member):
+    """The list settles visibility from the grants where it can: a caller with names-only over the
+    union and member rights over one branch sees that branch in full, with contacts, the rest names only."""
+    a, b = new_member("U01-B01", phone="13800000001"), new_member("U01-B02", phone="13800000002")
+    world.user("names-and-branch-list", ("treasurer", "U01"), ("officer", "U01-B02"))
+    who = world.headers("names-and-branch-list")
+    for params in ({}, {"org_unit_id": str(world.units["U01"].id)}, {"org_unit_id": str(world.units["U01-B02"].id)}):
+        items = {i["id"]: i for i in client.get(BASE, params=params, headers=who).json()["items"]}
+        if a["id"] in items:
+            assert items[a["id"]]["view"] == "names", params
+        assert (items[b["id"]]["view"], items[b["id"]]["phone"]) == ("full", "13800000002"), params
+    auditor = {i["id"]: i for i in client.get(BASE, params={"org_unit_id": str(world.units["U01"].id)},
+                                                headers=world.as_role("auditor", "ROOT")).json()["items"]}
+    assert [(auditor[m["id"]]["view"], auditor[m["id"]]["phone"]) for m in (a, b)] == [
+        ("full", "138****0001"), ("full", "138****0002")]
