@@ -261,7 +261,8 @@ def _probe(keys: Any, columns: tuple[Any, ...], *match: Any) -> sa.Select[Any]:
     as it goes: with every key of a batch in one union PostgreSQL chose a merge join on the union alone
     (1,000 keys x the union's members, per batch: quadratic; docs/benchmarks.md "2. Bulk import"). The
     ``LIMIT`` keeps the subquery from being flattened, so it can only run as a nested loop probing the
-    unique index with each key (at most one row per key either way).
+    unique index with each key (at most one row per key either way), whatever the statistics say; an
+    ``ANALYZE member`` inside the import transaction is then not needed (tried: no faster).
     """
     probe = select(*columns).where(*match).limit(sa.literal_column("1")).lateral()
     return select(probe).select_from(keys).join(probe, sa.true())
@@ -592,39 +593,6 @@ def _page_cache(session: Session) -> Iterator[None]:
         driver.execute(f"PRAGMA cache_size = {int(before)}")
 
 
-class _FreshStatistics:
-    """Keeps PostgreSQL's statistics of ``member`` abreast of the import's own rows.
-
-    The on-record checks (:func:`_existing`, :func:`_owners`) are planned from statistics taken before
-    the import, an empty or small table at first; as the transaction's rows pile up, each batch's lookup
-    became a sequential scan of the growing table (quadratic: a 100k-row import did not finish,
-    docs/benchmarks.md "2. Bulk import"). ``ANALYZE`` inside the transaction sees its own rows; it runs
-    whenever the rows written since the last one reach what the statistics already count (at least one
-    batch), so about log2(rows / batch) times. (A role that does not own the table gets a warning and
-    the old plans.) SQLite plans these lookups by the unique indexes without statistics.
-    """
-
-    __slots__ = ("_known", "_pending", "_session")
-
-    def __init__(self, session: Session) -> None:
-        self._session = session if session.get_bind().dialect.name == "postgresql" else None
-        self._pending = 0
-        self._known = 0.0
-        if self._session is not None:
-            reltuples = session.execute(
-                sa.text("SELECT reltuples FROM pg_class WHERE oid = CAST('member' AS regclass)")).scalar()
-            self._known = max(float(reltuples or 0), 0.0)
-
-    def written(self, rows: int) -> None:
-        if self._session is None:
-            return
-        self._pending += rows
-        if self._pending >= max(BATCH_SIZE, self._known):
-            self._session.execute(sa.text("ANALYZE member"))
-            self._known += self._pending
-            self._pending = 0
-
-
 def _pass(
     session: Session, ctx: _Context, file_path: str, filename: str, tally: _Tally,
     on_batch: Callable[[list[_Plan]], None],
@@ -711,12 +679,10 @@ def run_import(
         commit_progress = db.dialect != "sqlite"
         with db.write_session() as session, _page_cache(session):
             ctx = load_context(session, unit, vault, actor_id=job.created_by_id, today=today)
-            statistics = _FreshStatistics(session)
 
             def write(plans: list[_Plan]) -> None:
                 if not (abort and tally.failed):
                     write_batch(session, ctx, plans)
-                    statistics.written(sum(p.action == "created" for p in plans))
                 progress(ImportPhase.writing, tally.rows, total, commit=commit_progress)
 
             _pass(session, ctx, file_path, job.filename, tally, write)
