@@ -20,7 +20,6 @@ import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.patches import PATCHES
 from bench.harness import (
     ROOT,
     Config,
@@ -52,9 +51,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                     help="rows of the big import for the peak-memory figure (default 1,000,000; quick 10,000)")
     ap.add_argument("--no-write", action="store_true", help="do not touch docs/benchmarks.md")
     ap.add_argument("--keep", action="store_true", help="keep the work directory (databases, CSVs)")
-    ap.add_argument("--patch", action="append", default=[], choices=sorted(PATCHES),
-                    help="serve gonghui with this proposed fix applied (bench/patches.py); figures go to a "
-                         "separate 'patched' section of the doc")
     ap.add_argument("-v", "--verbose", action="store_true", help="log every measurement")
     return ap.parse_args(argv)
 
@@ -145,9 +141,9 @@ def main(argv: list[str]) -> int:
     pin_self_to_client_core()
     workdir = Path(tempfile.mkdtemp(prefix="gonghui-bench."))
     cfg = Config(quick=args.quick, dbs=dbs, generator=args.generator, workdir=workdir, verbose=args.verbose,
-                 patches=args.patch, import_big=args.import_big)
+                 import_big=args.import_big)
     generator = resolve_generator(args.generator)
-    mode = ("quick" if args.quick else "full") + ("-patched" if args.patch else "")
+    mode = "quick" if args.quick else "full"
     load0 = os.getloadavg()[0]
     if load0 > 0.5 * (os.cpu_count() or 1):
         log(f"warning: the machine is busy (load average {load0:.1f} on {os.cpu_count()} cores): figures will be noisy")
@@ -194,10 +190,6 @@ def main(argv: list[str]) -> int:
     print(f"\n{len(rows)} figures, {sum(r.met is True for r in rows)} targets met, {len(missed)} missed; "
           f"{len(failed)} scenario runs crashed; {time.monotonic() - started:.0f}s")
     load = f"{load0:.2f} / {os.getloadavg()[0]:.2f}"
-    if args.patch:
-        for res in results:
-            res.notes.insert(0, "Served with proposed fixes applied: " + "; ".join(
-                f"`{p}`: {PATCHES[p][0]}" for p in args.patch) + ".")
     if not args.no_write:
         write_doc(mode, results, machine_description(pg_version), git_commit(), command, generator, dbs, load)
         log(f"wrote {DOC.relative_to(ROOT)}")

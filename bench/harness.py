@@ -53,17 +53,12 @@ class Config:
     workdir: Path
     pg_url: str | None = None  # admin URL of the throwaway cluster when PostgreSQL is among dbs
     verbose: bool = False
-    patches: list[str] = field(default_factory=list)  # proposed fixes to serve (bench/patches.py)
     import_big: int | None = None  # rows of the big import (peak memory); None = the mode's default
 
-    @property
-    def app(self) -> str:
-        """The gonghui ASGI app the servers run: the real one, or with --patch fixes applied."""
-        return "bench.patched_app:app" if self.patches else "api.main:app"
+    #: the gonghui ASGI app the servers run
+    app: str = "api.main:app"
 
     def env(self, database_url: str, **extra: str) -> dict[str, str]:
-        if self.patches:
-            extra["BENCH_PATCHES"] = ",".join(self.patches)
         return server_env(database_url, **extra)
 
     def size(self, quick: Any, full: Any) -> Any:

@@ -1,15 +1,17 @@
-"""CPU cost per request in-process, with and without the proposed fixes of bench/patches.py.
+"""CPU cost per request in-process: where a request's time goes without HTTP and the load generator.
 
 ``python -m bench.micro [--db sqlite|postgresql] [--requests N] [--rounds R]`` seeds a small database,
-then for each variant (none, each patch, all patches) runs a fresh process that builds the app
-(``bench.patched_app``) and times N sequential requests per path through Starlette's TestClient, in
-CPU seconds of that process (``time.process_time``), which a busy machine distorts far less than
-wall-clock throughput. Variants alternate over R rounds; medians are printed.
+then in R fresh processes builds the app (``api.main.create_app``), warms it up and sends N sequential
+requests per path straight to the ASGI callable (no sockets, no HTTP parsing, no test client), timing
+them in CPU seconds of that process (``time.process_time``: all threads, so the thread pool's work
+counts), which a busy machine distorts far less than wall-clock throughput. Medians are printed.
+Run it under ``py-spy record --threads`` (the ``bench`` extra) to see where the CPU goes.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import json
 import os
@@ -17,6 +19,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from bench import seed
 from bench.harness import (
@@ -29,35 +32,59 @@ from bench.harness import (
     run_json_subprocess,
     server_env,
 )
-from bench.patches import PATCHES
 
 
-def worker(url: str, patches: str, paths: list[str], token: str, n: int) -> None:
-    os.environ.update(server_env(url, BENCH_PATCHES=patches))
-    from fastapi.testclient import TestClient
+async def _get(app: Any, path: str, token: str) -> int:
+    route, _, query = path.partition("?")
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
+        "path": route, "raw_path": route.encode(), "query_string": query.encode(), "root_path": "",
+        "headers": [(b"host", b"127.0.0.1"), (b"authorization", f"Bearer {token}".encode())],
+        "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8000),
+    }
+    status = 0
 
-    import bench.patched_app as patched
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
 
-    headers = {"Authorization": f"Bearer {token}"}
-    out = {}
-    with TestClient(patched.app) as client:
+    async def send(message: dict[str, Any]) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+
+    await app(scope, receive, send)
+    return status
+
+
+def worker(url: str, paths: list[str], token: str, n: int) -> None:
+    os.environ.update(server_env(url))
+    from api.main import create_app
+
+    app = create_app()
+
+    async def run() -> dict[str, dict[str, float]]:
+        out = {}
         for path in paths:
             for _ in range(max(20, n // 10)):
-                assert client.get(path, headers=headers).status_code == 200, client.get(path, headers=headers).text
+                status = await _get(app, path, token)
+                assert status == 200, (path, status)
             t0, w0 = time.process_time(), time.perf_counter()
             for _ in range(n):
-                client.get(path, headers=headers)
-            out[path] = {"cpu_ms": (time.process_time() - t0) * 1000 / n, "wall_ms": (time.perf_counter() - w0) * 1000 / n}
-    print(json.dumps(out))
+                await _get(app, path, token)
+            out[path] = {"cpu_ms": (time.process_time() - t0) * 1000 / n,
+                         "wall_ms": (time.perf_counter() - w0) * 1000 / n}
+        return out
+
+    print(json.dumps(asyncio.run(run())))
 
 
 def main(argv: list[str]) -> int:
     if argv and argv[0] == "--worker":
-        worker(argv[1], argv[2], json.loads(argv[3]), argv[4], int(argv[5]))
+        worker(argv[1], json.loads(argv[2]), argv[3], int(argv[4]))
         return 0
     ap = argparse.ArgumentParser(prog="python -m bench.micro")
     ap.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
-    ap.add_argument("--requests", type=int, default=300)
+    ap.add_argument("--requests", type=int, default=500)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--changes", type=int, default=2_000, help="feed entries to seed (the feed is read in pages of 500)")
     args = ap.parse_args(argv)
@@ -82,24 +109,15 @@ def main(argv: list[str]) -> int:
         token = create_access_token(user_id, settings).token
         paths = [f"/api/v1/members/{sample[3][0]}", "/api/v1/members?limit=50", "/api/v1/changes?since=0&limit=500",
                  "/api/v1/auth/me"]
-        variants = ["", *PATCHES, ",".join(PATCHES)]
-        results: dict[str, list[dict]] = {v: [] for v in variants}
-        for r in range(args.rounds):
-            for v in (variants if r % 2 == 0 else list(reversed(variants))):
-                results[v].append(run_json_subprocess(
-                    ["bench.micro", "--worker", url, v, json.dumps(paths), token, str(args.requests)],
-                    env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}))
-    print(f"CPU ms per request (median of {args.rounds} rounds x {args.requests} requests, in-process, {args.db})")
-    short = {p: p.split("?")[0].replace(str(sample[3][0]), "{id}") + ("?" + p.split("?")[1] if "?" in p else "")
-             for p in paths}
-    print("variant".ljust(48) + "".join(short[p][:30].rjust(32) for p in paths))
-    base = {p: median([x[p]["cpu_ms"] for x in results[""]]) for p in paths}
-    for v in variants:
-        cells = []
-        for p in paths:
-            m = median([x[p]["cpu_ms"] for x in results[v]])
-            cells.append(f"{m:8.2f} ({(m / base[p] - 1) * 100:+4.0f}%)".rjust(32))
-        print((v or "(none)")[:48].ljust(48) + "".join(cells))
+        runs = [run_json_subprocess(["bench.micro", "--worker", url, json.dumps(paths), token, str(args.requests)],
+                                    env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
+                for _ in range(args.rounds)]
+    print(f"CPU ms per request (median of {args.rounds} processes x {args.requests} requests, in-process, {args.db})")
+    for path in paths:
+        name = path.replace(str(sample[3][0]), "{id}")
+        cpu = median([r[path]["cpu_ms"] for r in runs])
+        wall = median([r[path]["wall_ms"] for r in runs])
+        print(f"{name:<40} {cpu:8.2f} ms CPU {wall:8.2f} ms wall")
     return 0
 
 
