@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import threading
+import time
 import uuid
 from datetime import UTC, datetime
 
@@ -33,6 +36,36 @@ class UTCDateTime(TypeDecorator[datetime]):
 def new_id() -> uuid.UUID:
     """Time-ordered UUIDv7: unguessable like v4, but index-friendly and sortable by creation."""
     return uuid.UUID(bytes=uuid6.uuid7().bytes)
+
+
+_ids_lock = threading.Lock()
+_last_batch_ms = 0
+
+
+def new_ids(count: int) -> list[uuid.UUID]:
+    """``count`` UUIDv7 (RFC 9562) in creation order, for bulk writes.
+
+    ``new_id`` draws its 74 random bits with one ``os.urandom`` system call per id, which made id
+    generation a tenth of a bulk import's CPU (docs/benchmarks.md, imports). Here one call serves the
+    whole batch: the ids share one millisecond timestamp and their random parts are sorted, so they
+    are still unguessable and increase within the batch; the timestamp never repeats or goes back
+    between batches (a batch in the same millisecond as the last takes the next one, as ``uuid6``
+    does for single ids).
+    """
+    global _last_batch_ms
+    if count <= 0:
+        return []
+    raw = os.urandom(10 * count)
+    rand = sorted(int.from_bytes(raw[i:i + 10], "big") & _RAND74 for i in range(0, 10 * count, 10))
+    with _ids_lock:
+        ms = max(time.time_ns() // 1_000_000, _last_batch_ms + 1)
+        _last_batch_ms = ms
+    head = (ms & 0xFFFF_FFFF_FFFF) << 80 | 0x7 << 76
+    return [uuid.UUID(int=head | (r >> 62) << 64 | 0b10 << 62 | (r & _RAND62)) for r in rand]
+
+
+_RAND74 = (1 << 74) - 1
+_RAND62 = (1 << 62) - 1
 
 
 def utcnow() -> datetime:

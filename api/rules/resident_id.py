@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from operator import mul
 from datetime import date
 from typing import Literal
 
@@ -61,6 +62,7 @@ _EARLIEST_BIRTH = date(1900, 1, 1)
 #: What spreadsheets make of a long number: ``1.40105E+17``, ``1.40105198310051e+17``, ``1401...793.0``.
 _FLOAT_FORM = re.compile(r"^[+-]?\d+(?:\.\d*)?[eE][+-]?\d+$|^[+-]?\d+\.\d*$")
 _ID_FORM = re.compile(r"^\d{17}[\dX]$")
+_ID_CHARS = re.compile(r"[0-9X]*")
 
 
 class ResidentIdError(ValueError):
@@ -89,7 +91,7 @@ def compute_check_char(first17: str) -> str:
     """Return the 18th character for 17 ASCII digits (GB 11643-1999 §6.2, ISO 7064 MOD 11-2)."""
     if len(first17) != 17 or not first17.isascii() or not first17.isdigit():
         raise ValueError("expected exactly 17 ASCII digits")
-    total = sum(int(digit) * weight for digit, weight in zip(first17, _WEIGHTS, strict=True))
+    total = sum(map(mul, map(int, first17), _WEIGHTS))  # lengths checked above
     return _CHECK_CHARS[total % 11]
 
 
@@ -125,7 +127,7 @@ def _check_shape(value: str) -> None:
         raise ResidentIdError(
             "id_excel_float", "turned into a number by a spreadsheet; format the column as text"
         )
-    if not value.isascii() or any(ch not in "0123456789X" for ch in value):
+    if not value.isascii() or not _ID_CHARS.fullmatch(value):
         raise ResidentIdError("id_format", "may contain only digits and a final X")
     if len(value) < _LENGTH:
         raise ResidentIdError("id_short", f"has {len(value)} characters, expected 18")

@@ -44,7 +44,7 @@ from api.config import Settings
 from api.db.bulk import insert_rows
 from api.db.models import Member, MemberEvent, MemberImport, MemberTag, OrgUnit, OrgUnitClosure, User
 from api.db.session import Database
-from api.db.types import new_id, utcnow
+from api.db.types import new_ids, utcnow
 from api.errors import AppError, Conflict, NotFound, RuleViolation
 from api.i18n import register
 from api.imports.members import (
@@ -427,11 +427,12 @@ def write_batch(session: Session, ctx: _Context, plans: list[_Plan]) -> None:
         per_union[p.grassroots_id].append(p)
     active = MemberStatus.active.value
     encrypt = ctx.vault.encrypt
+    ids = iter(new_ids(2 * len(creates)))  # member and event ids of the batch, one system call
     for gid, group in per_union.items():
         union = session.get(OrgUnit, gid)
         assert union is not None
         for p, number in zip(group, allocate_member_numbers(session, union, len(group)), strict=True):
-            p.member_id = member_id = new_id()
+            p.member_id = member_id = next(ids)
             row, v = p.row, p.values
             org_unit_id = v["org_unit_id"]
             member_rows.append((
@@ -440,7 +441,7 @@ def write_batch(session: Session, ctx: _Context, plans: list[_Plan]) -> None:
                 v["email"], v["join_date"], active, None, row.join_date, v["is_representative"],
                 v["monthly_wage_fen"], v["notes"], 1, now, now,
             ))
-            event_rows.append((new_id(), member_id, "joined", None, active, row.join_date or ctx.today, None,
+            event_rows.append((next(ids), member_id, "joined", None, active, row.join_date or ctx.today, None,
                                org_unit_id, ctx.actor_id, now))
             if p.tags:
                 tag_rows.extend({"member_id": member_id, "tag": t} for t in p.tags)
