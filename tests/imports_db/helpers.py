@@ -62,3 +62,25 @@ def sample(name: str) -> Path:
     if not path.exists():
         pytest.skip(f"sample {path} not found")
     return path
+
+
+TEST_SECRET = "test-secret-key-that-is-long-enough-000"
+
+
+def union_database(url: str) -> tuple[Any, Any]:
+    """A migrated database at ``url`` holding ROOT > U01 (a grassroots union), its ``Database`` and the
+    ``Settings`` pointing at it. The caller disposes ``db.engine``."""
+    from api.config import Settings
+    from api.db import migrate
+    from api.db.models import OrgUnit
+    from api.db.session import Database, make_engine
+    from api.services.org_units import insert_unit
+
+    migrate.upgrade(url)
+    db = Database(make_engine(url))
+    with db.write_session() as s:
+        root = OrgUnit(code="ROOT", name="总工会", kind="federation", depth=0)
+        insert_unit(s, root, None)
+        insert_unit(s, OrgUnit(code="U01", name="一厂工会", kind="grassroots", depth=1, parent_id=root.id), root)
+        s.commit()
+    return db, Settings(database_url=url, secret_key=TEST_SECRET, log_level="WARNING")

@@ -7,29 +7,16 @@ import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from api import cli
-from api.config import Settings
-from api.db import migrate
-from api.db.models import AuditEvent, Member, OrgUnit
-from api.db.session import Database, make_engine
-from api.services.org_units import insert_unit
-from imports_db.helpers import csv_bytes, make_id, row
+from api.db.models import AuditEvent, Member
+from imports_db.helpers import csv_bytes, make_id, row, union_database
 
 
 @pytest.fixture
 def cli_db(fresh_database_url, monkeypatch):
-    url = fresh_database_url("cli_import")
-    migrate.upgrade(url)
-    engine = make_engine(url)
-    db = Database(engine)
-    with db.write_session() as s:
-        root = OrgUnit(code="ROOT", name="总工会", kind="federation", depth=0)
-        insert_unit(s, root, None)
-        insert_unit(s, OrgUnit(code="U01", name="一厂工会", kind="grassroots", depth=1, parent_id=root.id), root)
-        s.commit()
-    settings = Settings(database_url=url, secret_key="test-secret-key-that-is-long-enough-000", log_level="WARNING")
+    db, settings = union_database(fresh_database_url("cli_import"))
     monkeypatch.setattr(cli, "_settings", lambda: settings)
     yield db
-    engine.dispose()
+    db.engine.dispose()
 
 
 def test_cli_imports_with_progress_and_reports_failures(cli_db, tmp_path):

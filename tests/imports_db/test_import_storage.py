@@ -8,14 +8,10 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from api.config import Settings
-from api.db import migrate
 from api.db.models import ChangeLogEntry, Member, MemberEvent, MemberTag, OrgUnit
-from api.db.session import Database, make_engine
 from api.security.pii import PiiVault
 from api.services.member_imports import import_file_as_system
-from api.services.org_units import insert_unit
-from imports_db.helpers import make_id
+from imports_db.helpers import make_id, union_database
 
 HEADER = "工号,姓名,性别,身份证号,手机号,出生日期,入会日期,所属工会代码,月工资,职工代表,邮箱,标签,备注"
 ROWS = [
@@ -29,23 +25,14 @@ TABLES = (Member.__table__, MemberEvent.__table__, MemberTag.__table__, ChangeLo
 
 @pytest.fixture
 def imported(fresh_database_url, tmp_path):
-    url = fresh_database_url("import_storage")
-    migrate.upgrade(url)
-    engine = make_engine(url)
-    db = Database(engine)
-    with db.write_session() as s:
-        root = OrgUnit(code="ROOT", name="总工会", kind="federation", depth=0)
-        insert_unit(s, root, None)
-        insert_unit(s, OrgUnit(code="U01", name="一厂工会", kind="grassroots", depth=1, parent_id=root.id), root)
-        s.commit()
-    settings = Settings(database_url=url, secret_key="test-secret-key-that-is-long-enough-000", log_level="WARNING")
+    db, settings = union_database(fresh_database_url("import_storage"))
     path = tmp_path / "hr.csv"
     path.write_text("\n".join([HEADER, *ROWS]) + "\n", encoding="utf-8")
     before = datetime.now(UTC)
     job = import_file_as_system(db, settings, path=path, org_code="U01")
     assert job["status"] == "succeeded" and job["created_count"] == 3, job
     yield db, settings, before
-    engine.dispose()
+    db.engine.dispose()
 
 
 def _raw(conn: sa.Connection, table: sa.Table) -> list[tuple]:
