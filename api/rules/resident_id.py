@@ -57,6 +57,7 @@ PROVINCE_CODES: frozenset[str] = frozenset(
     )
 )
 
+_DIGIT_OFFSET = 48 * sum(_WEIGHTS)
 _LENGTH = 18
 _EARLIEST_BIRTH = date(1900, 1, 1)
 #: What spreadsheets make of a long number: ``1.40105E+17``, ``1.40105198310051e+17``, ``1401...793.0``.
@@ -91,7 +92,8 @@ def compute_check_char(first17: str) -> str:
     """Return the 18th character for 17 ASCII digits (GB 11643-1999 §6.2, ISO 7064 MOD 11-2)."""
     if len(first17) != 17 or not first17.isascii() or not first17.isdigit():
         raise ValueError("expected exactly 17 ASCII digits")
-    total = sum(map(mul, map(int, first17), _WEIGHTS))  # lengths checked above
+    # ASCII digits as bytes are 48 + d: subtract 48 x (sum of weights) once instead of int() per digit
+    total = sum(map(mul, first17.encode(), _WEIGHTS)) - _DIGIT_OFFSET
     return _CHECK_CHARS[total % 11]
 
 

@@ -338,7 +338,8 @@ def plan_batch(
     hmacs = {id(row): ctx.vault.lookup_hash(row.national_id.value) for row, _, _ in located}
     owners = {r.national_id_hmac: (r.grassroots_unit_id, r.employee_no)
               for r in _owners(session, set(hmacs.values()))}
-    given_of = {id(row): authority(row) for row, _, _ in located}
+    # what each row says only matters for members on record (an update); new members take the whole row
+    given_of = {id(row): authority(row) for row, _, g in located if (g, row.employee_no) in existing}
     retagged = [existing[(g, r.employee_no)].id for r, _, g in located
                 if (g, r.employee_no) in existing and "tags" in given_of[id(r)]]
     current_tags: dict[uuid.UUID, set[str]] = defaultdict(set)
@@ -355,7 +356,6 @@ def plan_batch(
         if owner is not None and owner != key:
             errors.append(_err(row.row_number, "national_id", "dup_national_id_on_record"))
             continue
-        given = given_of[id(row)]
         old = existing.get(key)
         if old is None:
             target = unit or ctx.unit
@@ -370,6 +370,7 @@ def plan_batch(
         if old.org_unit_id not in ctx.subtree or (unit is not None and unit.id not in ctx.subtree):
             errors.append(_err(row.row_number, "employee_no", "member_out_of_scope"))
             continue
+        given = given_of[id(row)]
         values = {name: getattr(old, name) for name in MUTABLE}
         if unit is not None:
             values["org_unit_id"] = unit.id
