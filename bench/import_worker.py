@@ -9,7 +9,10 @@
 * ``raw``: the floor: ``csv.reader`` and ``executemany`` of the same rows into the same ``member``
   table (SQLite, 1,000-row batches, one transaction, the app's PRAGMAs) or ``COPY ... FROM STDIN``
   (PostgreSQL, psycopg 3 ``cursor.copy``). It only converts types: no validation, no encryption (the
-  cipher column gets a placeholder, the HMAC column a plain SHA-256 so it stays unique), no audit.
+  cipher column gets a placeholder, the HMAC column a plain SHA-256 so it stays unique), no audit;
+* ``raw3``: ``raw`` plus the two other rows the service writes per member — the "joined" lifecycle
+  event and the change-feed entry — the same way: the writes' own floor, to show how much of the
+  service's time is left for validation, duplicate checks and encryption.
 
 Prints one JSON line: rows, seconds (work only, not interpreter start-up), peak and start RSS in MB.
 """
@@ -70,7 +73,7 @@ def _units(conn: sa.Connection) -> dict[str, tuple[Any, Any]]:
     return out
 
 
-def raw(url: str, csv_path: str) -> dict[str, Any]:
+def raw(url: str, csv_path: str, *, all_rows: bool = False) -> dict[str, Any]:
     from api.db.session import make_engine
     from api.db.types import new_id
 
@@ -87,6 +90,15 @@ def raw(url: str, csv_path: str) -> dict[str, Any]:
     raw_conn = engine.raw_connection()
     dbapi = raw_conn.driver_connection
     n = 0
+    ev_cols = ["id", "member_id", "kind", "to_status", "effective_on", "org_unit_id", "created_at"]
+    feed_cols = ["entity_type", "entity_id", "action", "org_unit_id", "entity_version", "changed_at"]
+    events: list[tuple[Any, ...]] = []
+    feed: list[tuple[Any, ...]] = []
+
+    def others(row: tuple[Any, ...]) -> None:  # the event and feed entry of a member row, when asked for
+        if all_rows:
+            events.append((new_id(), row[0], "joined", "active", row[13], row[3], now))
+            feed.append(("member", row[0], "created", row[3], 1, now))
 
     def rows() -> Any:
         nonlocal n
@@ -108,23 +120,43 @@ def raw(url: str, csv_path: str) -> dict[str, Any]:
             return (row[0].hex, *row[1:3], _hex(row[3]), _hex(row[4]), *row[5:18],
                     row[18].replace(tzinfo=None).isoformat(" "), row[19].replace(tzinfo=None).isoformat(" "))
 
-        sql = f"INSERT INTO member ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
+        def insert(table: str, columns: list[str]) -> str:
+            return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+
+        stamp = now.replace(tzinfo=None).isoformat(" ")
+        sql, ev_sql, feed_sql = insert("member", cols), insert("member_event", ev_cols), insert("change_log", feed_cols)
         cur = dbapi.cursor()
         cur.execute("BEGIN IMMEDIATE")
         batch: list[tuple[Any, ...]] = []
+
+        def flush() -> None:
+            cur.executemany(sql, batch)
+            if all_rows:
+                cur.executemany(ev_sql, [(e[0].hex, e[1].hex, *e[2:5], _hex(e[5]), stamp) for e in events])
+                cur.executemany(feed_sql, [(*f[:1], f[1].hex, f[2], _hex(f[3]), f[4], stamp) for f in feed])
+                events.clear()
+                feed.clear()
+            batch.clear()
+
         for row in rows():
             batch.append(conv(row))
+            others(row)
             if len(batch) >= 1000:
-                cur.executemany(sql, batch)
-                batch = []
+                flush()
         if batch:
-            cur.executemany(sql, batch)
+            flush()
         cur.execute("COMMIT")
     else:
         with dbapi.cursor() as cur:
             with cur.copy(f"COPY member ({', '.join(cols)}) FROM STDIN") as copy:
                 for row in rows():
                     copy.write_row(row)
+                    others(row)
+            for table, columns, data in (("member_event", ev_cols, events), ("change_log", feed_cols, feed)):
+                if data:
+                    with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                        for item in data:
+                            copy.write_row(item)
         dbapi.commit()
     seconds = time.perf_counter() - t0
     raw_conn.close()
@@ -138,8 +170,8 @@ def _hex(value: Any) -> str:
 
 def main(argv: list[str]) -> None:
     mode, url, csv_path, org_code = argv
-    if mode == "raw":
-        out = raw(url, csv_path)
+    if mode in ("raw", "raw3"):
+        out = raw(url, csv_path, all_rows=mode == "raw3")
     else:
         out = service(url, csv_path, org_code, dry_run=mode == "dry")
     out.update(mode=mode, peak_rss_mb=rss_mb())
