@@ -52,12 +52,8 @@ def insert_rows(session: Session | sa.Connection, table: sa.Table, columns: Sequ
             if process is not None:
                 data[i] = _convert(data[i], process, memo=not isinstance(table.c[columns[i]].type, _UNIQUE_TYPES))
         rows = list(zip(*data, strict=True))
-    marks = ", ".join(_marker(dialect, c) for c in columns)
+    marks = ", ".join(["?" if dialect.paramstyle == "qmark" else "%s"] * len(columns))
     conn.exec_driver_sql(f"INSERT INTO {target} ({names}) VALUES ({marks})", rows)
-
-
-def _marker(dialect: sa.Dialect, column: str) -> str:
-    return "?" if dialect.paramstyle == "qmark" else "%s"
 
 
 def _processors(table: sa.Table, columns: Sequence[str], dialect: sa.Dialect) -> list[Callable[[Any], Any] | None]:
