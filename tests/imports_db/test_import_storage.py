@@ -104,3 +104,25 @@ def test_imported_member_reads_back_through_the_orm(imported):
         assert all(f.changed_at == first.created_at for f in feed)
         # the ORM finds them by their typed keys (Uuid bound by SQLAlchemy matches what the import stored)
         assert s.get(Member, first.id) is first
+
+
+def test_import_runs_with_a_relaxed_collector_and_restores_it(fresh_database_url, tmp_path):
+    """api/imports/gc_tuning.py: collector passes every 700 allocations were a tenth of an import's time.
+    During the import the young-generation threshold is raised; afterwards it is what it was."""
+    import gc
+
+    from api.imports.gc_tuning import BULK_GEN0_THRESHOLD
+
+    db, settings = union_database(fresh_database_url("import_gc"))
+    path = tmp_path / "hr.csv"
+    path.write_text("\n".join([HEADER, *ROWS]) + "\n", encoding="utf-8")
+    before = gc.get_threshold()
+    during: list[int] = []
+    try:
+        job = import_file_as_system(db, settings, path=path, org_code="U01",
+                                    on_progress=lambda *_: during.append(gc.get_threshold()[0]))
+    finally:
+        db.engine.dispose()
+    assert job["status"] == "succeeded"
+    assert during and set(during) == {max(BULK_GEN0_THRESHOLD, before[0])}
+    assert gc.get_threshold() == before
