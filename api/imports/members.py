@@ -197,6 +197,12 @@ def parse_date(text: str) -> date:
     A time of day after the date (a spreadsheet's midnight) is ignored. Raise ``ValueError`` otherwise,
     including for dates that do not exist (2023-02-30) and for years before 1900.
     """
+    if len(text) == 10 and text[4] == "-" == text[7] and text.isascii():
+        # YYYY-MM-DD, the usual form: the C parser (its other ISO 8601 forms cannot have this shape)
+        parsed = date.fromisoformat(text)
+        if parsed < _EARLIEST_DATE:
+            raise ValueError("dates before 1900 are not plausible")
+        return parsed
     for form in _DATE_FORMS:
         match = form.match(text)
         if match:

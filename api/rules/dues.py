@@ -40,6 +40,8 @@ _ROUNDING_MODES: dict[str, str] = {
 }
 _FEN = Decimal("0.01")
 _AMOUNT = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
+#: ASCII digits, no separators, at most two decimals: converted without Decimal
+_PLAIN_AMOUNT = re.compile(r"([+-]?)([0-9]{1,18})(?:\.([0-9]{1,2}))?")
 
 
 def monthly_dues_fen(
@@ -89,6 +91,11 @@ def yuan_to_fen(value: str | float | Decimal) -> int:
     if isinstance(value, Decimal):
         return _exact_fen(value)
     if isinstance(value, str):
+        plain = _PLAIN_AMOUNT.fullmatch(value)
+        if plain:  # "6000", "-12.5", "6000.00" (most cells): integer arithmetic gives the same fen
+            sign, whole, decimals = plain.groups()
+            fen = int(whole) * 100 + (int(decimals.ljust(2, "0")) if decimals else 0)
+            return -fen if sign == "-" else fen
         return _exact_fen(_parse_text(value))
     raise ValueError(f"cannot read an amount from {type(value).__name__}")
 

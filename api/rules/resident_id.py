@@ -63,6 +63,7 @@ _EARLIEST_BIRTH = date(1900, 1, 1)
 #: What spreadsheets make of a long number: ``1.40105E+17``, ``1.40105198310051e+17``, ``1401...793.0``.
 _FLOAT_FORM = re.compile(r"^[+-]?\d+(?:\.\d*)?[eE][+-]?\d+$|^[+-]?\d+\.\d*$")
 _ID_FORM = re.compile(r"^\d{17}[\dX]$")
+_VALID_SHAPE = re.compile(r"[0-9]{17}[0-9X]")
 _ID_CHARS = re.compile(r"[0-9X]*")
 
 
@@ -92,6 +93,11 @@ def compute_check_char(first17: str) -> str:
     """Return the 18th character for 17 ASCII digits (GB 11643-1999 §6.2, ISO 7064 MOD 11-2)."""
     if len(first17) != 17 or not first17.isascii() or not first17.isdigit():
         raise ValueError("expected exactly 17 ASCII digits")
+    return _check_char(first17)
+
+
+def _check_char(first17: str) -> str:
+    """:func:`compute_check_char` for 17 characters already known to be ASCII digits."""
     # ASCII digits as bytes are 48 + d: subtract 48 x (sum of weights) once instead of int() per digit
     total = sum(map(mul, first17.encode(), _WEIGHTS)) - _DIGIT_OFFSET
     return _CHECK_CHARS[total % 11]
@@ -110,17 +116,18 @@ def parse_resident_id(raw: str, *, today: date | None = None) -> ResidentId:
     date so that any single mistyped digit is reported as ``id_checksum`` — the likeliest cause.
     """
     value = _normalise(raw)
-    _check_shape(value)
+    if not _VALID_SHAPE.fullmatch(value):  # the shape of every valid number: one match, then the details
+        _check_shape(value)
     _check_checksum(value)
     _check_region(value)
     birth = _birth_date(value, today or date.today())
-    gender: Literal["male", "female"] = "male" if int(value[16]) % 2 else "female"
+    gender: Literal["male", "female"] = "male" if value[16] in "13579" else "female"
     return ResidentId(value=value, birth_date=birth, gender=gender, masked=mask_resident_id(value))
 
 
 def _normalise(raw: str) -> str:
     """NFKC folds full-width digits/letters and U+3000 to ASCII; then trim and upper-case the ``x``."""
-    return unicodedata.normalize("NFKC", raw).strip().upper()
+    return (raw if raw.isascii() else unicodedata.normalize("NFKC", raw)).strip().upper()
 
 
 def _check_shape(value: str) -> None:
@@ -141,7 +148,7 @@ def _check_shape(value: str) -> None:
 
 def _check_checksum(value: str) -> None:
     """GB 11643-1999 §6.2. A spreadsheet that kept only 15 significant digits leaves ``...000``: say so."""
-    if compute_check_char(value[:17]) == value[17]:
+    if _check_char(value[:17]) == value[17]:
         return
     if value.endswith("000"):
         raise ResidentIdError(
@@ -159,7 +166,7 @@ def _check_region(value: str) -> None:
 def _birth_date(value: str, today: date) -> date:
     """Digits 7-14 are the birth date (GB 11643-1999 §5.2); it must exist and not be in the future."""
     try:
-        birth = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+        birth = date.fromisoformat(value[6:14])  # YYYYMMDD, ISO 8601 basic format
     except ValueError:
         raise ResidentIdError("id_birth_date", f"contains no valid birth date ({value[6:14]})") from None
     if birth > today:

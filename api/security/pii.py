@@ -30,6 +30,7 @@ class PiiVault:
             raise ValueError("at least one PII key is needed")
         self._fernet = MultiFernet([Fernet(k.encode() if isinstance(k, str) else k) for k in keys])
         self._hmac_key = hmac_key
+        self._hmac = hmac.new(hmac_key, digestmod=hashlib.sha256)  # keyed once; copied per value
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "PiiVault":
@@ -49,7 +50,9 @@ class PiiVault:
         return self._fernet.rotate(token.encode()).decode()
 
     def lookup_hash(self, value: str) -> str:
-        return hmac.new(self._hmac_key, value.encode(), hashlib.sha256).hexdigest()
+        mac = self._hmac.copy()
+        mac.update(value.encode())
+        return mac.hexdigest()
 
 
 @lru_cache(maxsize=4)

@@ -28,3 +28,17 @@ def test_batched_ids_are_uuid7_unique_and_increasing_across_batches():
     # the random part is not a counter: 500 ids of one batch do not follow each other
     random_parts = [i.int & ((1 << 62) - 1) for i in batches[1]]
     assert max(b - a for a, b in zip(random_parts, random_parts[1:], strict=False)) > 1 << 40
+
+
+def test_batched_ids_behave_like_constructed_uuids():
+    """new_ids builds its UUIDs without ``UUID.__init__``: they must be indistinguishable from ones built
+    with it (equality, hashing, ordering, text, pickling, the slots)."""
+    import pickle
+
+    for made in new_ids(50):
+        built = uuid.UUID(int=made.int)
+        assert made == built and hash(made) == hash(built) and not made < built
+        assert str(made) == str(built) and made.hex == built.hex and made.bytes == built.bytes
+        assert made.is_safe is uuid.SafeUUID.unknown
+        assert pickle.loads(pickle.dumps(made)) == built
+        assert uuid.UUID(str(made)) == made

@@ -9,6 +9,8 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from api.imports.members import (
@@ -604,3 +606,25 @@ def test_every_kind_has_english_and_chinese_text() -> None:
     assert kinds <= set(KIND_MESSAGES)
     assert set(KIND_MESSAGES) == set(KIND_MESSAGES_ZH)
     assert all(KIND_MESSAGES_ZH.values())
+
+
+@given(st.dates(min_value=date(1, 1, 1)), st.sampled_from(["-", "/", ".", "", "年"]))
+def test_iso_fast_path_agrees_with_the_general_forms(day: date, sep: str) -> None:
+    """YYYY-MM-DD goes to date.fromisoformat; every style must give the same day (or the same refusal:
+    years before 1900 are not plausible)."""
+    text = f"{day.year:04d}年{day.month}月{day.day}日" if sep == "年" else f"{day.year:04d}{sep}{day.month:02d}{sep}{day.day:02d}"
+    if day < date(1900, 1, 1):
+        with pytest.raises(ValueError):
+            parse_date(text)
+    else:
+        assert parse_date(text) == day
+
+
+@pytest.mark.parametrize("text", ["2024-W10-2", "2024-065", "２０２４-03-05x", "+024-03-05", "2024-3-05"])
+def test_iso_shaped_text_that_is_not_yyyy_mm_dd(text: str) -> None:
+    """Other ISO 8601 forms date.fromisoformat knows (week and ordinal dates) are not HR date styles."""
+    if text == "2024-3-05":
+        assert parse_date(text) == date(2024, 3, 5)  # the regex forms take single-digit months
+        return
+    with pytest.raises(ValueError):
+        parse_date(text)

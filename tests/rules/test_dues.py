@@ -124,3 +124,20 @@ def test_yuan_text_round_trips(fen: int) -> None:
 def test_spreadsheet_floats_round_to_the_fen(fen: int) -> None:
     """domain.md §1 Dues: a number cell read by openpyxl is a float; Decimal(str(x)) recovers the fen."""
     assert yuan_to_fen(float(Decimal(fen) / 100)) == fen
+
+
+@given(st.from_regex(r"[+-]?[0-9]{1,18}(\.[0-9]{0,4})?", fullmatch=True))
+def test_plain_amounts_take_the_integer_path_with_the_decimal_result(text: str) -> None:
+    """domain.md §1: money is integer fen. Plain amounts ("6000.00", "-12.5": most HR cells) are converted
+    with integer arithmetic; it must agree with the general Decimal path on value and on refusal."""
+    from api.rules.dues import _exact_fen, _parse_text
+
+    try:
+        expected: int | None = _exact_fen(_parse_text(text))
+    except ValueError:
+        expected = None
+    try:
+        got: int | None = yuan_to_fen(text)
+    except ValueError:
+        got = None
+    assert got == expected

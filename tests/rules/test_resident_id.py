@@ -153,3 +153,25 @@ def test_single_digit_mutation_is_a_checksum_error(first17: str, position: int, 
     mutated = value[:position] + str(digit) + value[position + 1 :]
     assume(not mutated.endswith("000"))  # that shape is reported as a spreadsheet float on purpose
     assert kind_of(mutated) == "id_checksum"
+
+
+@pytest.mark.parametrize(
+    ("raw", "kind"),
+    [
+        ("١١٠١٠٥١٩٤٩١٢٣١٠٠٢١", "id_format"),  # Arabic-Indic digits: \d, but not ASCII (NFKC keeps them)
+        ("11010519491231002X\n1", "id_format"),
+        ("1101051949123100X" + "2", "id_format"),
+        (with_check("11010519490230002"), "id_birth_date"),  # a well-formed number with no such day
+        (with_check("99010519491231002"), "id_region"),
+    ],
+)
+def test_one_match_shape_check_leaves_the_detailed_kinds(raw: str, kind: str) -> None:
+    """GB 11643-1999 §4: the one-regex shape check of valid numbers accepts only ASCII digits and a final
+    X; anything else still gets its detailed kind."""
+    assert kind_of(raw) == kind
+
+
+@given(st.dates(min_value=date(1900, 1, 1), max_value=TODAY))
+def test_birth_date_read_as_iso_basic_format(day: date) -> None:
+    """GB 11643-1999 §5.2: digits 7-14 are YYYYMMDD, read with date.fromisoformat."""
+    assert parse_resident_id(with_check(f"110105{day:%Y%m%d}003"), today=TODAY).birth_date == day
