@@ -276,6 +276,14 @@ _KEYS = sa.func.unnest(
 _EXISTING_PG = _probe(_KEYS, _EXISTING_COLUMNS,
                       MEMBER.c.grassroots_unit_id == _KEYS.c.union_id, MEMBER.c.employee_no == _KEYS.c.employee_no)
 
+# Statements run once per batch are built once, their keys passed as (expanding) parameters: a statement
+# built per batch with its 1,000 keys inside is cyclic garbage after use (~125 kB each), which only the
+# collector frees — and imports run it rarely (api/imports/gc_tuning.py).
+_EXISTING_SQLITE = select(*_EXISTING_COLUMNS).where(
+    MEMBER.c.grassroots_unit_id == sa.bindparam("union_id"),
+    MEMBER.c.employee_no.in_(sa.bindparam("employee_nos", expanding=True)),
+)
+
 
 def _existing(session: Session, located: list[tuple[MemberRowOk, Any, uuid.UUID]]) -> Iterable[Any]:
     """Members already on record under the batch's (grassroots union, employee number) keys.
@@ -295,8 +303,7 @@ def _existing(session: Session, located: list[tuple[MemberRowOk, Any, uuid.UUID]
     for gid, employee_no in keys:
         per_union[gid].append(employee_no)
     return itertools.chain.from_iterable(
-        session.execute(select(*_EXISTING_COLUMNS).where(MEMBER.c.grassroots_unit_id == gid,
-                                                         MEMBER.c.employee_no.in_(numbers)))
+        session.execute(_EXISTING_SQLITE, {"union_id": gid, "employee_nos": numbers})
         for gid, numbers in per_union.items()
     )
 
@@ -305,6 +312,7 @@ _HMAC_KEYS = sa.func.unnest(sa.bindparam("key_hmacs", type_=postgresql.ARRAY(sa.
     sa.column("hmac", sa.String)).render_derived()
 _OWNERS_COLUMNS = (MEMBER.c.national_id_hmac, MEMBER.c.grassroots_unit_id, MEMBER.c.employee_no)
 _OWNERS_PG = _probe(_HMAC_KEYS, _OWNERS_COLUMNS, MEMBER.c.national_id_hmac == _HMAC_KEYS.c.hmac)
+_OWNERS_SQLITE = select(*_OWNERS_COLUMNS).where(MEMBER.c.national_id_hmac.in_(sa.bindparam("hmacs", expanding=True)))
 
 
 def _owners(session: Session, hmacs: set[str]) -> Iterable[Any]:
@@ -312,7 +320,7 @@ def _owners(session: Session, hmacs: set[str]) -> Iterable[Any]:
     gets them as an unnest array, one cached statement, like :func:`_existing`)."""
     if session.get_bind().dialect.name == "postgresql":
         return session.execute(_OWNERS_PG, {"key_hmacs": list(hmacs)})
-    return session.execute(select(*_OWNERS_COLUMNS).where(MEMBER.c.national_id_hmac.in_(hmacs)))
+    return session.execute(_OWNERS_SQLITE, {"hmacs": list(hmacs)})
 
 
 def plan_batch(

@@ -126,3 +126,37 @@ def test_import_runs_with_a_relaxed_collector_and_restores_it(fresh_database_url
     assert job["status"] == "succeeded"
     assert during and set(during) == {max(BULK_GEN0_THRESHOLD, before[0])}
     assert gc.get_threshold() == before
+
+
+def test_batches_leave_no_cyclic_garbage_behind(fresh_database_url, tmp_path):
+    """Imports run with the collector mostly idle (api/imports/gc_tuning.py), so a batch must not leave
+    reference cycles behind: statements built per batch with their 1,000 keys inside did (~125 kB each;
+    +200 MB of peak memory at 1M rows, docs/benchmarks.md "2. Bulk import"). With the collector off,
+    what it finds after an import must not grow with the number of batches."""
+    import gc
+
+    db, settings = union_database(fresh_database_url("import_garbage"))
+    imported = 0
+
+    def garbage_after_import(rows: int) -> int:
+        nonlocal imported
+        path = tmp_path / f"hr{imported}.csv"
+        lines = [f"E{n:05d},职工{n},男,{make_id(n % 500, birth=f'1980{n // 500 + 1:02d}15')},,,,U01,,,,,"
+                 for n in range(imported, imported + rows)]
+        imported += rows
+        path.write_text("\n".join([HEADER, *lines]) + "\n", encoding="utf-8")
+        gc.collect()
+        gc.disable()
+        try:
+            job = import_file_as_system(db, settings, path=path, org_code="U01")
+            assert job["status"] == "succeeded" and job["created_count"] == rows, job
+            return gc.collect()
+        finally:
+            gc.enable()
+
+    try:
+        garbage_after_import(1000)  # first use: statements compiled and cached
+        one_batch, four_batches = garbage_after_import(1000), garbage_after_import(4000)
+    finally:
+        db.engine.dispose()
+    assert four_batches - one_batch < 10, (one_batch, four_batches)
