@@ -1,4 +1,5 @@
-"""The ``gonghui`` command: serve, migrate, create-admin, bootstrap, seed-demo, openapi, import-members."""
+"""The ``gonghui`` command: serve, migrate, create-admin, bootstrap, seed-demo, openapi, import-members,
+new-pii-key, rotate-pii-keys."""
 
 from __future__ import annotations
 
@@ -159,6 +160,36 @@ def seed_demo(
     migrate()
     for line in seed(_settings().database_url, members=members):
         typer.echo(line)
+
+
+@app.command("new-pii-key")
+def new_pii_key() -> None:
+    """Print a new key for GONGHUI_PII_KEYS (32 random bytes, url-safe base64)."""
+    from api.security.pii import new_pii_key as make
+
+    typer.echo(make())
+
+
+@app.command("rotate-pii-keys")
+def rotate_pii_keys(
+    batch_size: Annotated[int, typer.Option(min=1, help="Members per transaction.")] = 1000,
+) -> None:
+    """Re-encrypt stored resident IDs under the first key of GONGHUI_PII_KEYS (audited as "cli").
+
+    To rotate: put a new key (gonghui new-pii-key) first in GONGHUI_PII_KEYS, keeping the old ones after
+    it; run this; then the old keys can be removed. Safe to interrupt and repeat.
+    """
+    from api.db.session import Database, make_engine
+    from api.security.pii import PiiVault
+    from api.services.member_core import rotate_national_ids
+
+    settings = _settings()
+    db = Database(make_engine(settings.database_url))
+    try:
+        result = rotate_national_ids(db, PiiVault.from_settings(settings), batch_size=batch_size)
+    finally:
+        db.engine.dispose()
+    typer.echo(f"re-encrypted {result.rewritten} resident IDs; {result.current} were already current")
 
 
 @app.command("import-members")

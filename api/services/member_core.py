@@ -13,7 +13,8 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from api.db.models import MemberNumberCounter, OrgUnit, OrgUnitClosure
+from api.db.models import Member, MemberNumberCounter, OrgUnit, OrgUnitClosure
+from api.db.session import Database
 from api.errors import RuleViolation
 from api.rules.resident_id import ResidentId
 from api.security.pii import PiiVault
@@ -149,3 +150,42 @@ def protect_national_id(vault: PiiVault, rid: ResidentId) -> ProtectedId:
 
 def national_id_hash(vault: PiiVault, rid: ResidentId) -> str:
     return vault.lookup_hash(rid.value)
+
+
+@dataclass(frozen=True)
+class RotationResult:
+    rewritten: int
+    current: int
+
+
+def rotate_national_ids(db: Database, vault: PiiVault, *, batch_size: int = 1000,
+                        actor_label: str = "cli") -> RotationResult:
+    """Re-encrypt every stored resident ID not yet in the current format under the first ring key.
+
+    Walks ``member`` by id in batches, one transaction per batch with one audit event for what it
+    rewrote, so a large table is never locked for long and an interrupted run can simply be repeated
+    (values already current are skipped). Members' versions are not bumped: the ID itself is unchanged.
+    """
+    from api.services import audit
+
+    member = Member.__table__
+    page = select(member.c.id, member.c.national_id_cipher).order_by(member.c.id).limit(batch_size)
+    rewrite = sa.update(member).where(member.c.id == sa.bindparam("b_id")).values(
+        national_id_cipher=sa.bindparam("b_cipher"))
+    after: uuid.UUID | None = None
+    rewritten = current = 0
+    while True:
+        with db.write_session() as session:
+            rows = session.execute(page if after is None else page.where(member.c.id > after)).all()
+            if not rows:
+                return RotationResult(rewritten, current)
+            after = rows[-1].id
+            stale = [{"b_id": r.id, "b_cipher": vault.rotate(r.national_id_cipher)}
+                     for r in rows if not vault.is_current(r.national_id_cipher)]
+            current += len(rows) - len(stale)
+            if stale:
+                session.execute(rewrite, stale)
+                audit.record(session, None, "member.national_ids_reencrypted", entity_type="member",
+                             changes={"after": {"members": len(stale)}}, actor_label=actor_label)
+                rewritten += len(stale)
+            session.commit()

@@ -27,7 +27,7 @@ from api.main import create_app
 from api.rules.resident_id import parse_resident_id
 from api.rules.uscc import validate_uscc
 from api.security.permissions import Role
-from api.security.pii import PiiVault, new_fernet_key
+from api.security.pii import TOKEN_PREFIX, PiiVault, new_pii_key
 
 ROOT = Path(__file__).resolve().parents[2]
 runner = CliRunner()
@@ -221,13 +221,56 @@ def test_seed_demo_goes_under_an_existing_root(cli_db):
 def test_seed_demo_refuses_outside_development(cli_db, monkeypatch):
     monkeypatch.setenv("GONGHUI_ENV", "production")
     monkeypatch.setenv("GONGHUI_SECRET_KEY", "p" * 48)
-    monkeypatch.setenv("GONGHUI_PII_KEYS", f'["{new_fernet_key()}"]')
+    monkeypatch.setenv("GONGHUI_PII_KEYS", f'["{new_pii_key()}"]')
     monkeypatch.setenv("GONGHUI_PII_HMAC_KEY", "h" * 48)
     get_settings.cache_clear()
     result = invoke("seed-demo")
     assert result.exit_code == 1
     assert "development" in result.output
     assert DEMO_PASSWORD not in result.output
+
+
+def test_rotate_pii_keys_reencrypts_under_the_new_first_key(cli_db, monkeypatch):
+    """Key rotation (api/security/pii.py): a new key first in GONGHUI_PII_KEYS, ``rotate-pii-keys``, then the
+    old key can go. Legacy Fernet tokens become g1 tokens; nothing else about the member changes; each
+    rewritten batch is audited; a second run finds everything current."""
+    from cryptography.fernet import Fernet
+
+    from api.db.models import AuditEvent
+
+    old = new_pii_key()
+    monkeypatch.setenv("GONGHUI_PII_KEYS", f'["{old}"]')
+    get_settings.cache_clear()
+    assert invoke("seed-demo", "--members", "12").exit_code == 0
+    engine = make_engine(cli_db)
+    try:
+        with Session(engine) as s:  # half of them as an older gonghui stored them: Fernet tokens
+            members = s.exec(select(Member).order_by(Member.id)).all()
+            plain = {m.id: PiiVault([old], b"h").decrypt(m.national_id_cipher) for m in members}
+            for m in members[::2]:
+                m.national_id_cipher = Fernet(old.encode()).encrypt(plain[m.id].encode()).decode()
+            s.commit()
+            before = {m.id: (m.version, m.updated_at, m.national_id_hmac) for m in s.exec(select(Member))}
+
+        new = new_pii_key()
+        monkeypatch.setenv("GONGHUI_PII_KEYS", f'["{new}", "{old}"]')
+        get_settings.cache_clear()
+        result = invoke("rotate-pii-keys", "--batch-size", "5")
+        assert result.exit_code == 0, result.output
+        assert "re-encrypted 12 resident IDs; 0 were already current" in result.output
+        assert "re-encrypted 0 resident IDs; 12 were already current" in invoke("rotate-pii-keys").output
+
+        only_new = PiiVault([new], b"h")
+        with Session(engine) as s:
+            for m in s.exec(select(Member)):
+                assert m.national_id_cipher.startswith(TOKEN_PREFIX)
+                assert only_new.decrypt(m.national_id_cipher) == plain[m.id]
+                assert (m.version, m.updated_at, m.national_id_hmac) == before[m.id]
+            events = s.exec(select(AuditEvent).where(AuditEvent.action == "member.national_ids_reencrypted")).all()
+            assert sorted(e.changes["after"]["members"] for e in events) == [2, 5, 5]
+            assert {e.actor_label for e in events} == {"cli"}
+    finally:
+        engine.dispose()
 
 
 # --- the container image --------------------------------------------------------------------------
