@@ -22,7 +22,6 @@ member records, and rotation starts a new key.
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import hmac
 import os
@@ -40,6 +39,7 @@ from api.config import Settings
 TOKEN_PREFIX = "g1:"
 _ASSOCIATED_DATA = b"gonghui pii g1"
 _NONCE_BYTES = 12
+_TAG_BYTES = 16
 
 
 def _derive(secret: bytes, purpose: bytes) -> bytes:
@@ -65,36 +65,36 @@ class PiiVault:
         return TOKEN_PREFIX + base64.urlsafe_b64encode(nonce + sealed).decode()
 
     def decrypt(self, token: str) -> str:
-        if not token.startswith(TOKEN_PREFIX):
-            return self._decrypt_legacy(token)
-        try:
-            raw = _unb64(token)
-        except (binascii.Error, ValueError):
-            raise ValueError("ciphertext is not a valid token") from None
-        nonce, sealed = raw[:_NONCE_BYTES], raw[_NONCE_BYTES:]
-        for key in self._ring:
-            try:
-                return key.decrypt(nonce, sealed, _ASSOCIATED_DATA).decode()
-            except (InvalidTag, ValueError):  # ValueError: a truncated token
-                continue
-        raise ValueError("ciphertext does not decrypt under any configured PII key")
-
-    def _decrypt_legacy(self, token: str) -> str:
-        try:
-            return self._legacy.decrypt(token.encode()).decode()
-        except InvalidToken:
-            raise ValueError("ciphertext does not decrypt under any configured PII key") from None
+        value = self._open(token, self._ring) if token.startswith(TOKEN_PREFIX) else self._open_legacy(token)
+        if value is None:
+            raise ValueError("ciphertext does not decrypt under any configured PII key")
+        return value
 
     def is_current(self, token: str) -> bool:
         """Whether ``token`` is in the current format under the first (current) key."""
-        if not token.startswith(TOKEN_PREFIX):
-            return False
+        return token.startswith(TOKEN_PREFIX) and self._open(token, self._ring[:1]) is not None
+
+    @staticmethod
+    def _open(token: str, keys: list[AESGCM]) -> str | None:
+        try:  # strict: characters outside url-safe base64 are an error, not skipped
+            raw = base64.b64decode(token[len(TOKEN_PREFIX):], altchars=b"-_", validate=True)
+        except ValueError:
+            return None
+        if len(raw) < _NONCE_BYTES + _TAG_BYTES:
+            return None
+        nonce, sealed = raw[:_NONCE_BYTES], raw[_NONCE_BYTES:]
+        for key in keys:
+            try:
+                return key.decrypt(nonce, sealed, _ASSOCIATED_DATA).decode()
+            except InvalidTag:
+                continue
+        return None
+
+    def _open_legacy(self, token: str) -> str | None:
         try:
-            raw = _unb64(token)
-            self._ring[0].decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], _ASSOCIATED_DATA)
-        except (binascii.Error, InvalidTag, ValueError):
-            return False
-        return True
+            return self._legacy.decrypt(token.encode()).decode()
+        except InvalidToken:
+            return None
 
     def rotate(self, token: str) -> str:
         """Re-encrypt under the first (current) key, in the current format."""
@@ -104,11 +104,6 @@ class PiiVault:
         mac = self._hmac.copy()
         mac.update(value.encode())
         return mac.hexdigest()
-
-
-def _unb64(token: str) -> bytes:
-    """The bytes of a g1 token; strict: characters outside url-safe base64 are an error, not skipped."""
-    return base64.b64decode(token[len(TOKEN_PREFIX):], altchars=b"-_", validate=True)
 
 
 @lru_cache(maxsize=4)
@@ -123,5 +118,3 @@ def new_pii_key() -> str:
     """A new ring key: 32 random bytes, url-safe base64 (the format of a Fernet key)."""
     return Fernet.generate_key().decode()
 
-
-new_fernet_key = new_pii_key  # the name used before the g1 format
