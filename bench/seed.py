@@ -147,7 +147,7 @@ def member_rows(tree: Tree, count: int, vault: PiiVault, *, start: int = 0, seed
     now = datetime.now(UTC)
     per_union: dict[uuid.UUID, int] = {}
     n_units = len(tree.branches)
-    # one Fernet token reused per 1,000 rows keeps seeding 1M rows quick; every row still has a real,
+    # one ciphertext reused per 1,000 rows keeps seeding 1M rows quick; every row still has a real,
     # decryptable ciphertext of *a* valid ID, and its own unique HMAC
     cipher = ""
     for i in range(start, start + count):
