@@ -213,6 +213,7 @@ def import_members(
         raise typer.BadParameter("abort or skip", param_hint="--on-error")
     settings = _settings()
     db = Database(make_engine(settings.database_url))
+    member_imports.reap_interrupted(db)  # e.g. an earlier run of this command that was killed
     labels = {"validating": "checking rows", "writing": "writing members"}
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()) as bar:
         tasks: dict[str, object] = {}

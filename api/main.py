@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import swagger_ui_bundle
@@ -12,7 +14,10 @@ from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redi
 from fastapi.responses import HTMLResponse
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
+import structlog
 
 from api import __doc__ as package_doc
 from api.config import Settings, get_settings
@@ -26,6 +31,7 @@ from api.routers import changes, member_imports, member_sync
 from api.routers import me, members
 from api.routers import dues, transfers
 from api.routers import congresses, motions, tasks
+from api.services import member_imports as import_service
 
 API_PREFIX = "/api/v1"
 #: one tag per area, in the order the docs show them
@@ -89,6 +95,22 @@ class ClientIPMiddleware:
             await self.app(scope, receive, send)
 
 
+log = structlog.get_logger(__name__)
+
+
+@contextlib.asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """On start: imports left "running" by a process of this host that has ended are marked failed."""
+    try:
+        reaped = await run_in_threadpool(import_service.reap_interrupted, app.state.db)
+    except SQLAlchemyError:  # e.g. a database not migrated yet: the server still starts (health says why)
+        log.warning("import_reaper_failed", exc_info=True)
+    else:
+        if reaped:
+            log.warning("imports_interrupted", count=reaped)
+    yield
+
+
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(json=settings.log_json, level=settings.log_level)
@@ -105,6 +127,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         docs_url=None,
         redoc_url=None,
         swagger_ui_oauth2_redirect_url="/docs/oauth2-redirect",
+        lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.db = database or Database(make_engine(

@@ -25,6 +25,7 @@ import contextlib
 import hashlib
 import itertools
 import os
+import socket
 import tempfile
 import threading
 import uuid
@@ -32,7 +33,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import IO, Any
 
 import sqlalchemy as sa
@@ -122,6 +123,10 @@ register(
         "import_concurrent_change": (
             "Members changed while the import ran; nothing was imported, run it again.",
             "导入期间会员数据被修改，未导入任何数据，请重新导入。",
+        ),
+        "import_interrupted": (
+            "The import was interrupted (the process running it stopped); nothing was imported, run it again.",
+            "导入过程中服务中断，未导入任何数据，请重新导入。",
         ),
         "import_file_too_large": ("The file is larger than {limit_mb} MB.", "文件超过 {limit_mb} MB。"),
         "hr_invalid_field": ("{column}: {reason}.", "{column}：{reason_zh}。"),
@@ -671,7 +676,8 @@ def run_import(
     progress = _Progress(db, import_id, on_progress)
     today = date.today()
     abort = job.on_error == ImportOnError.abort
-    _finish(db, import_id, status=ImportStatus.running.value, started_at=utcnow(), finished_at=None)
+    _finish(db, import_id, status=ImportStatus.running.value, started_at=utcnow(), finished_at=None,
+            runner=this_process())
     tally = _Tally()
     total: int | None = None
     try:
@@ -728,6 +734,55 @@ def run_import(
                 report=tally.report())
     finally:
         progress.clear()
+
+
+# --- jobs whose process died ------------------------------------------------------------------------------
+
+
+def _start_ticks(pid: int) -> str | None:
+    """When process ``pid`` started (clock ticks since boot, /proc/PID/stat field 22), or ``None`` if there
+    is no such process. Told apart from a later process that reuses the pid."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat.rpartition(")")[2].split()[19]
+
+
+def this_process() -> str:
+    """``host:pid:start`` of the running process, recorded on the jobs it queues and runs."""
+    pid = os.getpid()
+    return f"{socket.gethostname()}:{pid}:{_start_ticks(pid) or ''}"
+
+
+def _runner_gone(runner: str | None) -> bool:
+    """Whether the process that queued / ran a job has certainly ended. Only processes of this host can be
+    checked (and only where /proc exists); jobs of other hosts are left to their own host."""
+    if not runner or not Path("/proc/self/stat").exists():
+        return False
+    parts = runner.split(":")
+    if len(parts) != 3 or parts[0] != socket.gethostname() or not parts[1].isdigit():
+        return False
+    started = _start_ticks(int(parts[1]))
+    return started is None or (parts[2] != "" and started != parts[2])
+
+
+def reap_interrupted(db: Database) -> int:
+    """Mark failed (``import_interrupted``) the queued or running jobs whose process on this host has ended:
+    a server stopped or killed mid-import rolled its transaction back, but the job row said "running" for
+    ever. Run when a server starts and before a CLI import; audited as the system. Returns how many."""
+    with db.write_session() as session:
+        jobs = session.exec(select(MemberImport).where(
+            MemberImport.status.in_((ImportStatus.queued.value, ImportStatus.running.value)))).all()
+        gone = [job for job in jobs if _runner_gone(job.runner)]
+        for job in gone:
+            job.status, job.error_code, job.finished_at = ImportStatus.failed.value, "import_interrupted", utcnow()
+            job.report = {"phase": ImportPhase.done.value, "errors": [], "errors_total": 0}
+            audit.record(session, None, "member_import.interrupted", entity_type="member_import", entity_id=job.id,
+                         org_unit_id=job.org_unit_id, changes={"after": {"status": job.status}},
+                         actor_label="system")
+        session.commit()
+        return len(gone)
 
 
 def run_import_job(db: Database, import_id: uuid.UUID, file_path: str, settings: Settings) -> None:
@@ -818,7 +873,7 @@ def create_job(session: Session, *, unit: OrgUnit, upload: StoredUpload, dry_run
     job = MemberImport(
         org_unit_id=unit.id, filename=upload.filename, file_format=upload.file_format, file_hash=upload.sha256,
         idempotency_key=key, dry_run=dry_run, on_error=on_error.value, created_by_id=by,
-        report={"phase": ImportPhase.queued.value},
+        report={"phase": ImportPhase.queued.value}, runner=this_process(),
     )
     session.add(job)
     session.commit()

@@ -165,3 +165,5 @@ class MemberImport(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # host:pid:start of the process that queued / runs the job (internal, not in the API)
+    runner: str | None = Field(default=None, max_length=200)
