@@ -13,7 +13,6 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from api.db.bulk import insert_rows
-from api.db.types import utcnow
 from api.db.models import ChangeLogCounter, ChangeLogEntry
 from api.services.scope import in_scope
 
@@ -37,13 +36,6 @@ def record(
 
 #: column order of :func:`record_rows` tuples
 FEED_ROW_COLUMNS = ("entity_type", "entity_id", "action", "org_unit_id", "entity_version", "changed_at")
-
-
-def record_many(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    """Bulk form: dicts with entity_type, entity_id, action, org_unit_id, entity_version (changed_at: now)."""
-    now = utcnow()
-    record_rows(session, [(*(row.get(c) for c in FEED_ROW_COLUMNS[:-1]), row.get("changed_at") or now)
-                          for row in rows])
 
 
 def record_rows(session: Session, rows: Sequence[tuple[Any, ...]]) -> None:

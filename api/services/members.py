@@ -64,7 +64,14 @@ from api.services.member_core import (
     protect_national_id,
 )
 from api.services.pagination import keyset
-from api.services.scope import SCOPE_ROOTS, in_scope, in_scope_of_roots, subtree_ids
+from api.services.scope import (
+    SCOPE_ROOTS,
+    UNIT_IN_ROOTS,
+    in_scope,
+    in_scope_of_roots,
+    subtree_ids,
+    unit_within,
+)
 
 register({
     "member_transfer_pending": (
@@ -223,14 +230,9 @@ def unit_filter(
 SMALL_SUBTREE_UNITS = 500
 
 
-_UNIT_IN_ROOTS = sa.exists(sa.select(OrgUnitClosure.ancestor_id).where(
-    OrgUnitClosure.descendant_id == sa.bindparam("unit"),
-    OrgUnitClosure.ancestor_id.in_(sa.bindparam("roots", expanding=True)),
-))
-#: built once, like the other statements of a list request: is the unit in scope (and on PostgreSQL:
-#: how many units its subtree has, counted up to ``cap``)
-_UNIT_IN_SCOPE = sa.select(_UNIT_IN_ROOTS)
-_UNIT_IN_SCOPE_AND_SIZE = sa.select(_UNIT_IN_ROOTS, sa.select(sa.func.count()).select_from(
+#: built once, like the other statements of a list request: on PostgreSQL, is the unit in scope and how
+#: many units its subtree has, counted up to ``cap`` (elsewhere :func:`scope.unit_within` suffices)
+_UNIT_IN_SCOPE_AND_SIZE = sa.select(UNIT_IN_ROOTS, sa.select(sa.func.count()).select_from(
     sa.select(OrgUnitClosure.descendant_id).where(OrgUnitClosure.ancestor_id == sa.bindparam("unit"))
     .limit(sa.bindparam("cap", type_=sa.Integer)).subquery()
 ).scalar_subquery())
@@ -241,10 +243,10 @@ def _unit_in_scope(session: Session, unit_id: uuid.UUID, roots: Sequence[uuid.UU
     small (at most :data:`SMALL_SUBTREE_UNITS` units) — see :func:`subtree_filter`."""
     if not roots:
         return False, False
-    params = {"unit": unit_id, "roots": list(roots)}
     if session.get_bind().dialect.name != "postgresql":
-        return bool(session.execute(_UNIT_IN_SCOPE, params).scalar_one()), False
-    inside, units = session.execute(_UNIT_IN_SCOPE_AND_SIZE, {**params, "cap": SMALL_SUBTREE_UNITS + 1}).one()
+        return unit_within(session, unit_id, roots), False
+    params = {"unit": unit_id, "roots": list(roots), "cap": SMALL_SUBTREE_UNITS + 1}
+    inside, units = session.execute(_UNIT_IN_SCOPE_AND_SIZE, params).one()
     return bool(inside), units <= SMALL_SUBTREE_UNITS
 
 

@@ -17,8 +17,9 @@ from sqlmodel import Session, select
 from api.db.models import OrgUnitClosure
 
 
-def subtree_ids(roots: Sequence[uuid.UUID]) -> sa.Select[Any]:
-    """``SELECT descendant_id`` of every unit under (and including) ``roots``."""
+def subtree_ids(roots: Sequence[uuid.UUID] | sa.BindParameter[Any]) -> sa.Select[Any]:
+    """``SELECT descendant_id`` of every unit under (and including) ``roots`` (ids, or an expanding
+    parameter for statements built once)."""
     return select(OrgUnitClosure.descendant_id).where(OrgUnitClosure.ancestor_id.in_(roots))
 
 
@@ -42,7 +43,7 @@ def in_scope_of_roots(unit_column: ColumnElement[Any]) -> ColumnElement[bool]:
     execute (an empty expanding IN is false, but they can answer 404 without a query).
     """
     roots = sa.bindparam(SCOPE_ROOTS, expanding=True, type_=OrgUnitClosure.__table__.c.ancestor_id.type)
-    return unit_column.in_(select(OrgUnitClosure.descendant_id).where(OrgUnitClosure.ancestor_id.in_(roots)))
+    return unit_column.in_(subtree_ids(roots))
 
 
 def ancestors_of(session: Session, unit_id: uuid.UUID) -> set[uuid.UUID]:
@@ -51,10 +52,16 @@ def ancestors_of(session: Session, unit_id: uuid.UUID) -> set[uuid.UUID]:
     return set(rows.all())
 
 
+#: ``EXISTS``: unit ``:unit`` lies in the subtrees of ``:roots`` (built once; also used by member lists)
+UNIT_IN_ROOTS = sa.exists(select(OrgUnitClosure.ancestor_id).where(
+    OrgUnitClosure.descendant_id == sa.bindparam("unit"),
+    OrgUnitClosure.ancestor_id.in_(sa.bindparam("roots", expanding=True)),
+))
+_UNIT_WITHIN = sa.select(UNIT_IN_ROOTS)
+
+
 def unit_within(session: Session, unit_id: uuid.UUID, roots: Sequence[uuid.UUID]) -> bool:
+    """Whether ``unit_id`` lies in the subtrees of ``roots`` (one indexed closure lookup)."""
     if not roots:
         return False
-    stmt = select(OrgUnitClosure.ancestor_id).where(
-        OrgUnitClosure.descendant_id == unit_id, OrgUnitClosure.ancestor_id.in_(roots)
-    )
-    return session.exec(stmt.limit(1)).first() is not None
+    return bool(session.execute(_UNIT_WITHIN, {"unit": unit_id, "roots": list(roots)}).scalar_one())
