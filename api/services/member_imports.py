@@ -771,10 +771,13 @@ def reap_interrupted(db: Database) -> int:
     """Mark failed (``import_interrupted``) the queued or running jobs whose process on this host has ended:
     a server stopped or killed mid-import rolled its transaction back, but the job row said "running" for
     ever. Run when a server starts and before a CLI import; audited as the system. Returns how many."""
+    unfinished = select(MemberImport).where(
+        MemberImport.status.in_((ImportStatus.queued.value, ImportStatus.running.value)))
+    with db.read_session() as session:  # the usual case, nothing to reap, takes no write lock
+        if not any(_runner_gone(job.runner) for job in session.exec(unfinished)):
+            return 0
     with db.write_session() as session:
-        jobs = session.exec(select(MemberImport).where(
-            MemberImport.status.in_((ImportStatus.queued.value, ImportStatus.running.value)))).all()
-        gone = [job for job in jobs if _runner_gone(job.runner)]
+        gone = [job for job in session.exec(unfinished).all() if _runner_gone(job.runner)]
         for job in gone:
             job.status, job.error_code, job.finished_at = ImportStatus.failed.value, "import_interrupted", utcnow()
             job.report = {"phase": ImportPhase.done.value, "errors": [], "errors_total": 0}
