@@ -181,12 +181,16 @@ def rotate_pii_keys(
     """
     from api.db.session import Database, make_engine
     from api.security.pii import PiiVault
-    from api.services.member_core import rotate_national_ids
+    from api.services.member_core import UndecryptableId, rotate_national_ids
 
     settings = _settings()
     db = Database(make_engine(settings.database_url))
     try:
         result = rotate_national_ids(db, PiiVault.from_settings(settings), batch_size=batch_size)
+    except UndecryptableId as exc:
+        typer.echo(f"stopped after re-encrypting {exc.done.rewritten} resident IDs: {exc}; put the key it was "
+                   "encrypted with back into GONGHUI_PII_KEYS and run this again", err=True)
+        raise typer.Exit(1) from None
     finally:
         db.engine.dispose()
     typer.echo(f"re-encrypted {result.rewritten} resident IDs; {result.current} were already current")

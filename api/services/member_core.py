@@ -18,6 +18,7 @@ from api.db.session import Database
 from api.errors import RuleViolation
 from api.rules.resident_id import ResidentId
 from api.security.pii import PiiVault
+from api.services import audit
 
 
 class MemberStatus(StrEnum):
@@ -158,6 +159,15 @@ class RotationResult:
     current: int
 
 
+class UndecryptableId(Exception):
+    """A stored resident ID decrypts under none of the configured keys (a key was dropped too early)."""
+
+    def __init__(self, member_id: uuid.UUID, done: RotationResult):
+        super().__init__(f"member {member_id}: resident ID does not decrypt under any configured PII key")
+        self.member_id = member_id
+        self.done = done
+
+
 def rotate_national_ids(db: Database, vault: PiiVault, *, batch_size: int = 1000,
                         actor_label: str = "cli") -> RotationResult:
     """Re-encrypt every stored resident ID not yet in the current format under the first ring key.
@@ -165,9 +175,8 @@ def rotate_national_ids(db: Database, vault: PiiVault, *, batch_size: int = 1000
     Walks ``member`` by id in batches, one transaction per batch with one audit event for what it
     rewrote, so a large table is never locked for long and an interrupted run can simply be repeated
     (values already current are skipped). Members' versions are not bumped: the ID itself is unchanged.
+    Raises :class:`UndecryptableId` at the first value no key opens (earlier batches stay rewritten).
     """
-    from api.services import audit
-
     member = Member.__table__
     page = select(member.c.id, member.c.national_id_cipher).order_by(member.c.id).limit(batch_size)
     rewrite = sa.update(member).where(member.c.id == sa.bindparam("b_id")).values(
@@ -180,8 +189,14 @@ def rotate_national_ids(db: Database, vault: PiiVault, *, batch_size: int = 1000
             if not rows:
                 return RotationResult(rewritten, current)
             after = rows[-1].id
-            stale = [{"b_id": r.id, "b_cipher": vault.rotate(r.national_id_cipher)}
-                     for r in rows if not vault.is_current(r.national_id_cipher)]
+            stale = []
+            for r in rows:
+                if vault.is_current(r.national_id_cipher):
+                    continue
+                try:
+                    stale.append({"b_id": r.id, "b_cipher": vault.rotate(r.national_id_cipher)})
+                except ValueError:
+                    raise UndecryptableId(r.id, RotationResult(rewritten, current)) from None
             current += len(rows) - len(stale)
             if stale:
                 session.execute(rewrite, stale)

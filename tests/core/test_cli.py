@@ -273,6 +273,30 @@ def test_rotate_pii_keys_reencrypts_under_the_new_first_key(cli_db, monkeypatch)
         engine.dispose()
 
 
+def test_rotate_pii_keys_stops_clearly_when_a_key_was_dropped_too_early(cli_db, monkeypatch):
+    """A value no configured key opens is an operator error to fix, not a traceback: the command names
+    the member, says what to do, exits 1, and changes nothing it could not read."""
+    old = new_pii_key()
+    monkeypatch.setenv("GONGHUI_PII_KEYS", f'["{old}"]')
+    get_settings.cache_clear()
+    assert invoke("seed-demo", "--members", "3").exit_code == 0
+    engine = make_engine(cli_db)
+    try:
+        with Session(engine) as s:
+            before = {m.id: m.national_id_cipher for m in s.exec(select(Member))}
+
+        monkeypatch.setenv("GONGHUI_PII_KEYS", f'["{new_pii_key()}"]')  # the old key left out
+        get_settings.cache_clear()
+        result = invoke("rotate-pii-keys")
+        assert result.exit_code == 1
+        assert "does not decrypt under any configured PII key" in result.output
+        assert "GONGHUI_PII_KEYS" in result.output and "Traceback" not in result.output
+        with Session(engine) as s:
+            assert {m.id: m.national_id_cipher for m in s.exec(select(Member))} == before
+    finally:
+        engine.dispose()
+
+
 # --- the container image --------------------------------------------------------------------------
 
 
