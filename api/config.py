@@ -50,9 +50,9 @@ class Settings(BaseSettings):
     login_lockout_account: int = 10
     login_lockout_address: int = 30
 
-    # Personal data: the key ring for resident ID numbers (`gonghui new-pii-key`; the first one encrypts,
-    # all decrypt, so a key can be rotated in: `gonghui rotate-pii-keys`), and the HMAC key of the lookup hash. Derived from the secret key in
-    # development; required in production.
+    # Personal data: the key ring for resident ID numbers (`gonghui new-pii-key`; the first one
+    # encrypts, all decrypt, so a key can be rotated in: `gonghui rotate-pii-keys`), and the HMAC key
+    # of the lookup hash. Derived from the secret key in development; required in production.
     pii_keys: list[str] = []
     pii_hmac_key: str | None = None
 
