@@ -230,6 +230,12 @@ def test_seed_demo_refuses_outside_development(cli_db, monkeypatch):
     assert DEMO_PASSWORD not in result.output
 
 
+def use_pii_keys(monkeypatch, *keys: str) -> None:
+    """Point the commands at this key ring (the first key encrypts)."""
+    monkeypatch.setenv("GONGHUI_PII_KEYS", json.dumps(list(keys)))
+    get_settings.cache_clear()
+
+
 def test_rotate_pii_keys_reencrypts_under_the_new_first_key(cli_db, monkeypatch):
     """Key rotation (api/security/pii.py): a new key first in GONGHUI_PII_KEYS, ``rotate-pii-keys``, then the
     old key can go. Legacy Fernet tokens become g1 tokens; nothing else about the member changes; each
@@ -239,8 +245,7 @@ def test_rotate_pii_keys_reencrypts_under_the_new_first_key(cli_db, monkeypatch)
     from api.db.models import AuditEvent
 
     old = new_pii_key()
-    monkeypatch.setenv("GONGHUI_PII_KEYS", f'["{old}"]')
-    get_settings.cache_clear()
+    use_pii_keys(monkeypatch, old)
     assert invoke("seed-demo", "--members", "12").exit_code == 0
     engine = make_engine(cli_db)
     try:
@@ -253,8 +258,7 @@ def test_rotate_pii_keys_reencrypts_under_the_new_first_key(cli_db, monkeypatch)
             before = {m.id: (m.version, m.updated_at, m.national_id_hmac) for m in s.exec(select(Member))}
 
         new = new_pii_key()
-        monkeypatch.setenv("GONGHUI_PII_KEYS", f'["{new}", "{old}"]')
-        get_settings.cache_clear()
+        use_pii_keys(monkeypatch, new, old)
         result = invoke("rotate-pii-keys", "--batch-size", "5")
         assert result.exit_code == 0, result.output
         assert "re-encrypted 12 resident IDs; 0 were already current" in result.output
@@ -277,16 +281,14 @@ def test_rotate_pii_keys_stops_clearly_when_a_key_was_dropped_too_early(cli_db, 
     """A value no configured key opens is an operator error to fix, not a traceback: the command names
     the member, says what to do, exits 1, and changes nothing it could not read."""
     old = new_pii_key()
-    monkeypatch.setenv("GONGHUI_PII_KEYS", f'["{old}"]')
-    get_settings.cache_clear()
+    use_pii_keys(monkeypatch, old)
     assert invoke("seed-demo", "--members", "3").exit_code == 0
     engine = make_engine(cli_db)
     try:
         with Session(engine) as s:
             before = {m.id: m.national_id_cipher for m in s.exec(select(Member))}
 
-        monkeypatch.setenv("GONGHUI_PII_KEYS", f'["{new_pii_key()}"]')  # the old key left out
-        get_settings.cache_clear()
+        use_pii_keys(monkeypatch, new_pii_key())  # the old key left out
         result = invoke("rotate-pii-keys")
         assert result.exit_code == 1
         assert "does not decrypt under any configured PII key" in result.output
