@@ -5,18 +5,20 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
-app = typer.Typer(help="gonghui: API backend for running a trade union.", no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="gonghui: API backend for running a trade union.", no_args_is_help=True, add_completion=False
+)
 
 ROOT_CODE = "ROOT"
 ROOT_NAME = "总工会"
 OPENAPI_PATH = Path("openapi/openapi.json")
 
 
-def _settings():  # noqa: ANN202
+def _settings():
     from api.config import get_settings
 
     return get_settings()
@@ -49,7 +51,9 @@ def _ensure_admin(username: str, password: str | None, org: str | None) -> tuple
             if unit is None:
                 raise typer.BadParameter(f"no org unit with code {org}", param_hint="--org")
         else:
-            unit = session.exec(select(OrgUnit).where(OrgUnit.parent_id.is_(None)).order_by(OrgUnit.created_at)).first()
+            unit = session.exec(
+                select(OrgUnit).where(OrgUnit.parent_id.is_(None)).order_by(OrgUnit.created_at)
+            ).first()
             if unit is None:
                 unit = OrgUnit(code=ROOT_CODE, name=ROOT_NAME, kind="federation", depth=0)
                 org_units.insert_unit(session, unit, None)
@@ -64,8 +68,8 @@ def _ensure_admin(username: str, password: str | None, org: str | None) -> tuple
 @app.command("create-admin")
 def create_admin(
     username: Annotated[str, typer.Option(help="Login name of the admin.")],
-    password: Annotated[Optional[str], typer.Option(help="Prompted for when omitted.")] = None,  # noqa: UP007
-    org: Annotated[Optional[str], typer.Option(help="Org unit code; default: the root unit.")] = None,  # noqa: UP007
+    password: Annotated[str | None, typer.Option(help="Prompted for when omitted.")] = None,
+    org: Annotated[str | None, typer.Option(help="Org unit code; default: the root unit.")] = None,
 ) -> None:
     """Create an admin account with an admin grant at the root unit (created if the tree is empty)."""
     from api.errors import AppError
@@ -119,8 +123,15 @@ def serve(
     """Run the API under uvicorn."""
     import uvicorn
 
-    uvicorn.run("api.main:app", host=host, port=port, workers=workers, reload=reload, proxy_headers=True,
-                access_log=False)
+    uvicorn.run(
+        "api.main:app",
+        host=host,
+        port=port,
+        workers=workers,
+        reload=reload,
+        proxy_headers=True,
+        access_log=False,
+    )
 
 
 @app.command()
@@ -142,7 +153,7 @@ def openapi(
     typer.echo(f"wrote {output}")
 
 
-def render_openapi(application) -> str:  # noqa: ANN001
+def render_openapi(application) -> str:
     return json.dumps(application.openapi(), ensure_ascii=False, indent=2, sort_keys=False) + "\n"
 
 
@@ -188,8 +199,11 @@ def rotate_pii_keys(
     try:
         result = rotate_national_ids(db, PiiVault.from_settings(settings), batch_size=batch_size)
     except UndecryptableId as exc:
-        typer.echo(f"stopped after re-encrypting {exc.done.rewritten} resident IDs: {exc}; put the key it was "
-                   "encrypted with back into GONGHUI_PII_KEYS and run this again", err=True)
+        typer.echo(
+            f"stopped after re-encrypting {exc.done.rewritten} resident IDs: {exc}; put the key it was "
+            "encrypted with back into GONGHUI_PII_KEYS and run this again",
+            err=True,
+        )
         raise typer.Exit(1) from None
     finally:
         db.engine.dispose()
@@ -198,12 +212,22 @@ def rotate_pii_keys(
 
 @app.command("import-members")
 def import_members(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True,
-                                         help="HR export: CSV (UTF-8 or GB18030), XLSX or JSON Lines.")],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            exists=True,
+            dir_okay=False,
+            readable=True,
+            help="HR export: CSV (UTF-8 or GB18030), XLSX or JSON Lines.",
+        ),
+    ],
     org: Annotated[str, typer.Option(help="Code of the unit to import into (rows may name units below it).")],
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate and report only; write nothing.")] = False,
-    on_error: Annotated[str, typer.Option(
-        help="abort: nothing is written if any row fails; skip: write the good rows.")] = "abort",
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Validate and report only; write nothing.")
+    ] = False,
+    on_error: Annotated[
+        str, typer.Option(help="abort: nothing is written if any row fails; skip: write the good rows.")
+    ] = "abort",
 ) -> None:
     """Import members from an HR file with a progress bar (audited as "cli"); exit 1 if it failed."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -219,7 +243,9 @@ def import_members(
     db = Database(make_engine(settings.database_url))
     member_imports.reap_interrupted(db)  # e.g. an earlier run of this command that was killed
     labels = {"validating": "checking rows", "writing": "writing members"}
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()) as bar:
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()
+    ) as bar:
         tasks: dict[str, object] = {}
 
         def on_progress(phase: str, done: int, total: int | None) -> None:
@@ -229,11 +255,18 @@ def import_members(
 
         try:
             job = member_imports.import_file_as_system(
-                db, settings, path=file, org_code=org, dry_run=dry_run, on_error=ImportOnError(on_error),
+                db,
+                settings,
+                path=file,
+                org_code=org,
+                dry_run=dry_run,
+                on_error=ImportOnError(on_error),
                 on_progress=on_progress,
             )
         except AppError as exc:
-            detail = exc.params.get("detail") or ("no org unit with this code" if exc.code == "not_found" else "")
+            detail = exc.params.get("detail") or (
+                "no org unit with this code" if exc.code == "not_found" else ""
+            )
             typer.echo(f"import refused: {exc.code} {detail}".rstrip(), err=True)
             raise typer.Exit(1) from None
     report = job.get("report") or {}

@@ -70,10 +70,12 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
 
     @model_validator(mode="after")
-    def _refuse_weak_secrets(self) -> "Settings":
+    def _refuse_weak_secrets(self) -> Settings:
         if self.env is Env.production:
             if self.jwt_algorithm == "HS256" and (
-                not self.secret_key or self.secret_key == DEV_SECRET or len(self.secret_key) < MIN_SECRET_LENGTH
+                not self.secret_key
+                or self.secret_key == DEV_SECRET
+                or len(self.secret_key) < MIN_SECRET_LENGTH
             ):
                 raise ValueError(
                     f"GONGHUI_SECRET_KEY must be set to a random value of at least {MIN_SECRET_LENGTH} "

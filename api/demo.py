@@ -51,7 +51,9 @@ class UnitSpec:
 UNITS: list[UnitSpec] = [
     UnitSpec(DEMO_ROOT_CODE, "示范市总工会", "federation", None),
     # a machinery factory
-    UnitSpec("DEMO-JX", "示范市第一机械厂工会委员会", "grassroots", DEMO_ROOT_CODE, _uscc("91350100MA31JX0K7")),
+    UnitSpec(
+        "DEMO-JX", "示范市第一机械厂工会委员会", "grassroots", DEMO_ROOT_CODE, _uscc("91350100MA31JX0K7")
+    ),
     UnitSpec("DEMO-JX-B01", "金工车间分工会", "branch", "DEMO-JX"),
     UnitSpec("DEMO-JX-B01-G1", "车工班工会小组", "group", "DEMO-JX-B01"),
     UnitSpec("DEMO-JX-B01-G2", "铣工班工会小组", "group", "DEMO-JX-B01"),
@@ -59,7 +61,9 @@ UNITS: list[UnitSpec] = [
     UnitSpec("DEMO-JX-B02-G1", "总装一班工会小组", "group", "DEMO-JX-B02"),
     UnitSpec("DEMO-JX-B03", "机关分工会", "branch", "DEMO-JX"),
     # a textile mill
-    UnitSpec("DEMO-FZ", "示范市第二纺织厂工会委员会", "grassroots", DEMO_ROOT_CODE, _uscc("91350100MA32FT0N2")),
+    UnitSpec(
+        "DEMO-FZ", "示范市第二纺织厂工会委员会", "grassroots", DEMO_ROOT_CODE, _uscc("91350100MA32FT0N2")
+    ),
     UnitSpec("DEMO-FZ-B01", "纺纱车间分工会", "branch", "DEMO-FZ"),
     UnitSpec("DEMO-FZ-B01-G1", "细纱甲班工会小组", "group", "DEMO-FZ-B01"),
     UnitSpec("DEMO-FZ-B01-G2", "细纱乙班工会小组", "group", "DEMO-FZ-B01"),
@@ -103,8 +107,18 @@ MIGRANT_REGIONS = ("360121", "362322", "430521", "431121", "510722", "511621", "
 
 #: (grassroots code, share of members, share of women, branch and group codes members are placed in)
 UNIONS = (
-    ("DEMO-JX", 0.55, 0.2, ("DEMO-JX-B01-G1", "DEMO-JX-B01-G2", "DEMO-JX-B02", "DEMO-JX-B02-G1", "DEMO-JX-B03")),
-    ("DEMO-FZ", 0.45, 0.75, ("DEMO-FZ-B01-G1", "DEMO-FZ-B01-G2", "DEMO-FZ-B02", "DEMO-FZ-B02-G1", "DEMO-FZ-B03")),
+    (
+        "DEMO-JX",
+        0.55,
+        0.2,
+        ("DEMO-JX-B01-G1", "DEMO-JX-B01-G2", "DEMO-JX-B02", "DEMO-JX-B02-G1", "DEMO-JX-B03"),
+    ),
+    (
+        "DEMO-FZ",
+        0.45,
+        0.75,
+        ("DEMO-FZ-B01-G1", "DEMO-FZ-B01-G2", "DEMO-FZ-B02", "DEMO-FZ-B02-G1", "DEMO-FZ-B03"),
+    ),
 )
 
 
@@ -127,15 +141,31 @@ def seed(database_url: str, members: int = 300) -> list[str]:
 def _units(session: Session) -> dict[str, OrgUnit]:
     """The demo tree. On a database that already has a top unit (e.g. the one ``bootstrap`` made), the demo
     federation is set up under it, so that unit's admin sees the demo too."""
-    top = session.exec(select(OrgUnit).where(OrgUnit.parent_id.is_(None)).order_by(OrgUnit.created_at)).first()
+    top = session.exec(
+        select(OrgUnit).where(OrgUnit.parent_id.is_(None)).order_by(OrgUnit.created_at)
+    ).first()
     units: dict[str, OrgUnit] = {}
     for spec in UNITS:
         parent = units[spec.parent] if spec.parent else top
-        unit = OrgUnit(code=spec.code, name=spec.name, kind=spec.kind, parent_id=parent.id if parent else None,
-                       depth=parent.depth + 1 if parent else 0, uscc=spec.uscc)
+        unit = OrgUnit(
+            code=spec.code,
+            name=spec.name,
+            kind=spec.kind,
+            parent_id=parent.id if parent else None,
+            depth=parent.depth + 1 if parent else 0,
+            uscc=spec.uscc,
+        )
         org_units.insert_unit(session, unit, parent)
-        audit.record(session, None, "org_unit.created", actor_label=ACTOR, entity_type="org_unit", entity_id=unit.id,
-                     org_unit_id=unit.id, changes=audit.created(audit.snapshot(unit, org_units.AUDITED_FIELDS)))
+        audit.record(
+            session,
+            None,
+            "org_unit.created",
+            actor_label=ACTOR,
+            entity_type="org_unit",
+            entity_id=unit.id,
+            org_unit_id=unit.id,
+            changes=audit.created(audit.snapshot(unit, org_units.AUDITED_FIELDS)),
+        )
         units[spec.code] = unit
     return units
 
@@ -144,24 +174,49 @@ def _grant(session: Session, user_id: uuid.UUID, role: Role, unit: OrgUnit) -> N
     grant = Grant(user_id=user_id, role=role.value, org_unit_id=unit.id)
     session.add(grant)
     session.flush()
-    audit.record(session, None, "grant.added", actor_label=ACTOR, entity_type="user", entity_id=user_id,
-                 org_unit_id=unit.id,
-                 changes={"after": {"grant_id": str(grant.id), "role": role.value, "org_unit_id": str(unit.id)}})
+    audit.record(
+        session,
+        None,
+        "grant.added",
+        actor_label=ACTOR,
+        entity_type="user",
+        entity_id=user_id,
+        org_unit_id=unit.id,
+        changes={"after": {"grant_id": str(grant.id), "role": role.value, "org_unit_id": str(unit.id)}},
+    )
 
 
 def _accounts(session: Session, units: dict[str, OrgUnit]) -> tuple[dict[str, uuid.UUID], str]:
     ids: dict[str, uuid.UUID] = {}
     for spec in ACCOUNTS:
-        user, _ = users.create_user(session, username=spec.username, display_name=spec.display_name,
-                                    org_unit_id=units[spec.unit].id, password=DEMO_PASSWORD, by=None)
+        user, _ = users.create_user(
+            session,
+            username=spec.username,
+            display_name=spec.display_name,
+            org_unit_id=units[spec.unit].id,
+            password=DEMO_PASSWORD,
+            by=None,
+        )
         _grant(session, user.id, spec.role, units[spec.unit])
         ids[spec.username] = user.id
-    member_user, _ = users.create_user(session, username=MEMBER_ACCOUNT, display_name="机械厂会员代表",
-                                       org_unit_id=units["DEMO-JX-B01-G1"].id, password=DEMO_PASSWORD, by=None)
+    member_user, _ = users.create_user(
+        session,
+        username=MEMBER_ACCOUNT,
+        display_name="机械厂会员代表",
+        org_unit_id=units["DEMO-JX-B01-G1"].id,
+        password=DEMO_PASSWORD,
+        by=None,
+    )
     _grant(session, member_user.id, Role.member, units["DEMO-JX-B01-G1"])
     ids[MEMBER_ACCOUNT] = member_user.id
-    service, secret = users.create_user(session, username=SERVICE_ACCOUNT, display_name="机械厂人事系统",
-                                        org_unit_id=units["DEMO-JX"].id, kind=UserKind.service, by=None)
+    service, secret = users.create_user(
+        session,
+        username=SERVICE_ACCOUNT,
+        display_name="机械厂人事系统",
+        org_unit_id=units["DEMO-JX"].id,
+        kind=UserKind.service,
+        by=None,
+    )
     _grant(session, service.id, Role.integration, units["DEMO-JX"])
     ids[SERVICE_ACCOUNT] = service.id
     assert secret is not None
@@ -189,10 +244,17 @@ def _person(rng: random.Random, women_share: float, taken: set[str], today: date
         if number not in taken:
             taken.add(number)
             break
-    rid = parse_resident_id(number, today=today)  # the generator and the validator agree, or this fails loudly
+    rid = parse_resident_id(
+        number, today=today
+    )  # the generator and the validator agree, or this fails loudly
     given = "".join(rng.choice(FEMALE_GIVEN if female else MALE_GIVEN) for _ in range(rng.choice((1, 2, 2))))
-    return Person(name=rng.choice(SURNAMES) + given, national_id=number, gender=rid.gender, birth_date=rid.birth_date,
-                  migrant=migrant)
+    return Person(
+        name=rng.choice(SURNAMES) + given,
+        national_id=number,
+        gender=rid.gender,
+        birth_date=rid.birth_date,
+        migrant=migrant,
+    )
 
 
 def _members(
@@ -220,9 +282,14 @@ def _members(
             applied = rng.random() < 0.03
             adult = date(person.birth_date.year + 18, 9, 1)
             earliest = max(adult, date(2001, 1, 1))
-            join_date = None if applied else earliest + timedelta(
-                days=rng.randrange(max(1, (today - earliest).days - 30)))
-            wage_yuan = rng.randrange(4200, 16000, 10) if code == "DEMO-JX" else rng.randrange(3800, 11000, 10)
+            join_date = (
+                None
+                if applied
+                else earliest + timedelta(days=rng.randrange(max(1, (today - earliest).days - 30)))
+            )
+            wage_yuan = (
+                rng.randrange(4200, 16000, 10) if code == "DEMO-JX" else rng.randrange(3800, 11000, 10)
+            )
             representative = not applied and rng.random() < 0.08
             if code == "DEMO-JX" and n == 1:  # the member account's own record: a representative
                 unit, applied, representative = units["DEMO-JX-B01-G1"], False, True
@@ -230,13 +297,22 @@ def _members(
             protected = protect_national_id(vault, parse_resident_id(person.national_id, today=today))
             status = "applied" if applied else "active"
             member = Member(
-                member_no=member_no, employee_no=f"{prefix}{n:05d}", org_unit_id=unit.id,
-                grassroots_unit_id=grassroots.id, name=person.name, gender=person.gender,
-                birth_date=person.birth_date, national_id_cipher=protected.cipher, national_id_hmac=protected.hmac,
+                member_no=member_no,
+                employee_no=f"{prefix}{n:05d}",
+                org_unit_id=unit.id,
+                grassroots_unit_id=grassroots.id,
+                name=person.name,
+                gender=person.gender,
+                birth_date=person.birth_date,
+                national_id_cipher=protected.cipher,
+                national_id_hmac=protected.hmac,
                 national_id_masked=protected.masked,
                 phone=f"1{rng.choice('3578')}{rng.randrange(10**9):09d}" if rng.random() < 0.85 else None,
-                join_date=join_date, status=status, status_changed_on=join_date or today,
-                is_representative=representative, monthly_wage_fen=wage_yuan * 100,
+                join_date=join_date,
+                status=status,
+                status_changed_on=join_date or today,
+                is_representative=representative,
+                monthly_wage_fen=wage_yuan * 100,
             )
             session.add(member)
             session.flush()
@@ -244,13 +320,37 @@ def _members(
             if not applied and rng.random() < 0.02:
                 tags.append("劳模")
             session.add_all(MemberTag(member_id=member.id, tag=t) for t in tags)
-            session.add(MemberEvent(member_id=member.id, kind="applied" if applied else "joined", from_status=None,
-                                    to_status=status, effective_on=member.status_changed_on, org_unit_id=unit.id))
-            audit.record(session, None, "member.created", actor_label=ACTOR, entity_type="member",
-                         entity_id=member.id, org_unit_id=unit.id,
-                         changes={"after": {"member_no": member_no, "name": person.name, "national_id": audit.REDACTED,
-                                            "status": status, "tags": sorted(tags)}})
-            changes.record(session, "member", member.id, "created", org_unit_id=unit.id, version=member.version)
+            session.add(
+                MemberEvent(
+                    member_id=member.id,
+                    kind="applied" if applied else "joined",
+                    from_status=None,
+                    to_status=status,
+                    effective_on=member.status_changed_on,
+                    org_unit_id=unit.id,
+                )
+            )
+            audit.record(
+                session,
+                None,
+                "member.created",
+                actor_label=ACTOR,
+                entity_type="member",
+                entity_id=member.id,
+                org_unit_id=unit.id,
+                changes={
+                    "after": {
+                        "member_no": member_no,
+                        "name": person.name,
+                        "national_id": audit.REDACTED,
+                        "status": status,
+                        "tags": sorted(tags),
+                    }
+                },
+            )
+            changes.record(
+                session, "member", member.id, "created", org_unit_id=unit.id, version=member.version
+            )
             if code == "DEMO-JX" and n == 1:
                 account = session.get(User, accounts[MEMBER_ACCOUNT])
                 assert account is not None
@@ -268,9 +368,17 @@ def _report(units: dict[str, OrgUnit], counts: dict[str, int], secret: str) -> l
     lines += [f"  {u.code:<16} {u.kind:<11} {u.name}" for u in units.values()]
     lines += ["", f"Accounts (password for people: {DEMO_PASSWORD}):"]
     lines += [f"  {a.username:<14} {a.role.value:<11} at {a.unit:<15} {a.display_name}" for a in ACCOUNTS]
-    lines.append(f"  {MEMBER_ACCOUNT:<14} {'member':<11} at {'DEMO-JX-B01-G1':<15} a representative's own member account")
-    lines.append(f"  {SERVICE_ACCOUNT:<14} {'integration':<11} at {'DEMO-JX':<15} client_id={SERVICE_ACCOUNT} "
-                 f"client_secret={secret}")
-    lines += ["", "Members: " + ", ".join(f"{units[c].name} {n}" for c, n in counts.items()),
-              "", "Log in at http://127.0.0.1:8000/docs (Authorize) as demo.admin / " + DEMO_PASSWORD]
+    lines.append(
+        f"  {MEMBER_ACCOUNT:<14} {'member':<11} at {'DEMO-JX-B01-G1':<15} a representative's own member account"
+    )
+    lines.append(
+        f"  {SERVICE_ACCOUNT:<14} {'integration':<11} at {'DEMO-JX':<15} client_id={SERVICE_ACCOUNT} "
+        f"client_secret={secret}"
+    )
+    lines += [
+        "",
+        "Members: " + ", ".join(f"{units[c].name} {n}" for c, n in counts.items()),
+        "",
+        "Log in at http://127.0.0.1:8000/docs (Authorize) as demo.admin / " + DEMO_PASSWORD,
+    ]
     return lines

@@ -87,8 +87,14 @@ SessionDep = Annotated[Session, Depends(get_session)]
 #: would otherwise recompute from the statement tree on every request (a third of this query's cost)
 _PRINCIPAL = (
     select(
-        User.username, User.kind, User.org_unit_id, User.member_id, User.is_active, User.must_change_password,
-        Grant.role, Grant.org_unit_id.label("grant_unit_id"),
+        User.username,
+        User.kind,
+        User.org_unit_id,
+        User.member_id,
+        User.is_active,
+        User.must_change_password,
+        Grant.role,
+        Grant.org_unit_id.label("grant_unit_id"),
     )
     .outerjoin(Grant, Grant.user_id == User.id)
     .where(User.id == sa.bindparam("user_id", type_=User.__table__.c.id.type))
@@ -180,7 +186,9 @@ class PageParams:
     def __init__(
         self,
         limit: Annotated[int, Query(ge=1, le=200, description="Page size (at most 200).")] = 50,
-        cursor: Annotated[str | None, Query(max_length=512, description="`next_cursor` of the previous page.")] = None,
+        cursor: Annotated[
+            str | None, Query(max_length=512, description="`next_cursor` of the previous page.")
+        ] = None,
     ):
         self.limit = limit
         self.cursor = cursor

@@ -16,7 +16,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "invalid_token": ("The access token is invalid or expired.", "访问令牌无效或已过期。"),
     "invalid_credentials": ("Wrong username or password.", "用户名或密码错误。"),
     "invalid_client": ("Wrong client id or secret.", "客户端标识或密钥错误。"),
-    "invalid_refresh_token": ("The refresh token is invalid, expired or revoked.", "刷新令牌无效、已过期或已吊销。"),
+    "invalid_refresh_token": (
+        "The refresh token is invalid, expired or revoked.",
+        "刷新令牌无效、已过期或已吊销。",
+    ),
     "refresh_token_reused": (
         "This refresh token was already used; all sessions of its family are revoked.",
         "该刷新令牌已被使用，其所属会话已全部吊销。",
@@ -27,13 +30,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "首次登录须先修改密码。",
     ),
     "account_disabled": ("This account is disabled.", "该账号已停用。"),
-    "too_many_requests": ("Too many attempts; retry after {retry_after} s.", "尝试次数过多，请 {retry_after} 秒后重试。"),
+    "too_many_requests": (
+        "Too many attempts; retry after {retry_after} s.",
+        "尝试次数过多，请 {retry_after} 秒后重试。",
+    ),
     "login_locked": (
         "Too many failed logins; retry after {retry_after} s.",
         "登录失败次数过多，请 {retry_after} 秒后重试。",
     ),
     "permission_denied": ("You lack the permission {permission}.", "您没有权限 {permission}。"),
-    "not_found": ("The resource does not exist or is outside your scope.", "资源不存在或不在您的管辖范围内。"),
+    "not_found": (
+        "The resource does not exist or is outside your scope.",
+        "资源不存在或不在您的管辖范围内。",
+    ),
     "method_not_allowed": ("Method not allowed.", "不允许的请求方法。"),
     "not_acceptable": ("Not acceptable.", "无法提供所请求的格式。"),
     "payload_too_large": ("The request body is too large.", "请求体过大。"),
@@ -78,13 +87,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Close or move the {count} open sub-unit(s) first.",
         "请先撤销或移出 {count} 个下级组织。",
     ),
-    "org_unit_root_required": ("Only a root-scope admin can create a top-level unit.", "只有根组织管理员可以创建顶级组织。"),
+    "org_unit_root_required": (
+        "Only a root-scope admin can create a top-level unit.",
+        "只有根组织管理员可以创建顶级组织。",
+    ),
     "org_unit_needs_unit_above": (
         "Closing org unit {code} needs a grant at the unit above it (章程 Art 16).",
         "撤销组织 {code} 须经上级组织批准（须在其上级组织拥有授权，章程第十六条）。",
     ),
-    "uscc_short": ("The unified social credit code is too short (18 characters).", "统一社会信用代码位数不足（应为18位）。"),
-    "uscc_long": ("The unified social credit code is too long (18 characters).", "统一社会信用代码位数过多（应为18位）。"),
+    "uscc_short": (
+        "The unified social credit code is too short (18 characters).",
+        "统一社会信用代码位数不足（应为18位）。",
+    ),
+    "uscc_long": (
+        "The unified social credit code is too long (18 characters).",
+        "统一社会信用代码位数过多（应为18位）。",
+    ),
     "uscc_format": (
         "The unified social credit code has characters outside GB 32100 (no I, O, Z, S, V).",
         "统一社会信用代码含有 GB 32100 不允许的字符（不含 I、O、Z、S、V）。",

@@ -45,7 +45,9 @@ class IdempotencyMiddleware:
             return
         state_app = scope["app"]
         auth = headers.get("authorization", "")
-        principal = subject_of(auth[7:], state_app.state.settings) if auth.lower().startswith("bearer ") else None
+        principal = (
+            subject_of(auth[7:], state_app.state.settings) if auth.lower().startswith("bearer ") else None
+        )
         if principal is None:  # the request will be refused anyway; nothing to remember
             await self.app(scope, receive, send)
             return
@@ -53,11 +55,27 @@ class IdempotencyMiddleware:
         body = await _read_body(receive)
         request = Request(scope)
         if len(key) > MAX_KEY_LENGTH:
-            await _send(problem(request, 422, "validation_failed", {"count": 1}, errors=[
-                {"field": "Idempotency-Key", "code": "string_too_long", "message": "At most 200 characters."}
-            ]), scope, send)
+            await _send(
+                problem(
+                    request,
+                    422,
+                    "validation_failed",
+                    {"count": 1},
+                    errors=[
+                        {
+                            "field": "Idempotency-Key",
+                            "code": "string_too_long",
+                            "message": "At most 200 characters.",
+                        }
+                    ],
+                ),
+                scope,
+                send,
+            )
             return
-        digest = hashlib.sha256(path.encode() + b"\n" + (scope.get("query_string") or b"") + b"\n" + body).hexdigest()
+        digest = hashlib.sha256(
+            path.encode() + b"\n" + (scope.get("query_string") or b"") + b"\n" + body
+        ).hexdigest()
         db = state_app.state.db
 
         outcome = await run_in_threadpool(
@@ -67,7 +85,9 @@ class IdempotencyMiddleware:
             await _send(problem(request, 422, "idempotency_key_reused"), scope, send)
             return
         if outcome == "in_progress":
-            await _send(problem(request, 409, "idempotency_in_progress", headers={"Retry-After": "1"}), scope, send)
+            await _send(
+                problem(request, 409, "idempotency_in_progress", headers={"Retry-After": "1"}), scope, send
+            )
             return
         if isinstance(outcome, IdempotencyRecord):
             await _replay(outcome, send)
@@ -115,7 +135,9 @@ def _replay_body(body: bytes) -> Receive:
 def _reserve(db: Any, principal: str, key: str, path: str, digest: str, ttl_hours: int) -> Any:
     with db.write_session() as session:
         existing = session.execute(
-            sa.select(IdempotencyRecord).where(IdempotencyRecord.principal == principal, IdempotencyRecord.key == key)
+            sa.select(IdempotencyRecord).where(
+                IdempotencyRecord.principal == principal, IdempotencyRecord.key == key
+            )
         ).scalar_one_or_none()
         if existing is not None and existing.created_at < utcnow() - timedelta(hours=ttl_hours):
             session.delete(existing)
@@ -125,7 +147,9 @@ def _reserve(db: Any, principal: str, key: str, path: str, digest: str, ttl_hour
             if existing.request_hash != digest or existing.path != path:
                 return "mismatch"
             return existing if existing.status_code is not None else "in_progress"
-        session.add(IdempotencyRecord(principal=principal, key=key, method="POST", path=path, request_hash=digest))
+        session.add(
+            IdempotencyRecord(principal=principal, key=key, method="POST", path=path, request_hash=digest)
+        )
         try:
             session.commit()
         except IntegrityError:
@@ -136,7 +160,9 @@ def _reserve(db: Any, principal: str, key: str, path: str, digest: str, ttl_hour
 def _finish(db: Any, principal: str, key: str, captured: dict[str, Any]) -> None:
     with db.write_session() as session:
         record = session.execute(
-            sa.select(IdempotencyRecord).where(IdempotencyRecord.principal == principal, IdempotencyRecord.key == key)
+            sa.select(IdempotencyRecord).where(
+                IdempotencyRecord.principal == principal, IdempotencyRecord.key == key
+            )
         ).scalar_one_or_none()
         if record is None:
             return
@@ -144,7 +170,9 @@ def _finish(db: Any, principal: str, key: str, captured: dict[str, Any]) -> None
             record.status_code = captured["status"]
             record.response_body = captured["body"]
             record.response_headers = {
-                k.decode().lower(): v.decode() for k, v in captured["headers"] if k.decode().lower() in REPLAYED_HEADERS
+                k.decode().lower(): v.decode()
+                for k, v in captured["headers"]
+                if k.decode().lower() in REPLAYED_HEADERS
             }
         else:
             session.delete(record)  # nothing happened; let the client retry with the same key
@@ -164,4 +192,3 @@ async def _send(response: Any, scope: Scope, send: Send) -> None:
         return {"type": "http.disconnect"}
 
     await response(scope, no_receive, send)
-

@@ -6,6 +6,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import structlog
 import swagger_ui_bundle
 from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import APIRouter, FastAPI, Request
@@ -17,7 +18,6 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
-import structlog
 
 from api import __doc__ as package_doc
 from api.config import Settings, get_settings
@@ -26,28 +26,58 @@ from api.db.session import Database, make_engine
 from api.errors import install_error_handlers
 from api.idempotency import IdempotencyMiddleware
 from api.logging import configure_logging
-from api.routers import audit_events, auth, health, org_units, users
-from api.routers import changes, member_imports, member_sync
-from api.routers import me, members
-from api.routers import dues, transfers
-from api.routers import congresses, motions, tasks
+from api.routers import (
+    audit_events,
+    auth,
+    changes,
+    congresses,
+    dues,
+    health,
+    me,
+    member_imports,
+    member_sync,
+    members,
+    motions,
+    org_units,
+    tasks,
+    transfers,
+    users,
+)
 from api.services import member_imports as import_service
 
 API_PREFIX = "/api/v1"
 #: one tag per area, in the order the docs show them
 TAGS = [
     {"name": "auth", "description": "Log in (password or client credentials), refresh, log out, who am I."},
-    {"name": "org-units", "description": "The union's organisation tree: federation → grassroots → branch → group."},
+    {
+        "name": "org-units",
+        "description": "The union's organisation tree: federation → grassroots → branch → group.",
+    },
     {"name": "users", "description": "Accounts, service accounts and their (role, org unit) grants."},
-    {"name": "members", "description": "Member records, resident-ID protection, lifecycle and member accounts."},
+    {
+        "name": "members",
+        "description": "Member records, resident-ID protection, lifecycle and member accounts.",
+    },
     {"name": "me", "description": "Self-service for members: their own record and contact details."},
     {"name": "transfers", "description": "Membership transfers (会籍接转) between units and unions."},
     {"name": "dues", "description": "Membership dues (会费): payments, statements, arrears and summaries."},
-    {"name": "congresses", "description": "Workers' congresses (职代会), their representatives, and the departments that answer motions."},
-    {"name": "motions", "description": "Motions to the congress (提案): drafting, co-signing, review, assignment, replies, ratings, timeline."},
+    {
+        "name": "congresses",
+        "description": "Workers' congresses (职代会), their representatives, and the departments that answer motions.",
+    },
+    {
+        "name": "motions",
+        "description": "Motions to the congress (提案): drafting, co-signing, review, assignment, replies, ratings, timeline.",
+    },
     {"name": "tasks", "description": "The caller's task inbox across areas."},
-    {"name": "member-imports", "description": "Bulk member imports from HR files (CSV, XLSX, JSON Lines): jobs, progress, reports."},
-    {"name": "changes", "description": "Change feed for integrations: every change in commit order, by cursor."},
+    {
+        "name": "member-imports",
+        "description": "Bulk member imports from HR files (CSV, XLSX, JSON Lines): jobs, progress, reports.",
+    },
+    {
+        "name": "changes",
+        "description": "Change feed for integrations: every change in commit order, by cursor.",
+    },
     {"name": "audit", "description": "The append-only audit trail."},
     {"name": "health", "description": "Liveness and readiness probes."},
 ]
@@ -130,8 +160,11 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.db = database or Database(make_engine(
-        settings.database_url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow))
+    app.state.db = database or Database(
+        make_engine(
+            settings.database_url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow
+        )
+    )
 
     install_error_handlers(app)
     # member imports key idempotency on the file's hash themselves (a multipart body differs per retry)

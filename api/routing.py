@@ -22,8 +22,11 @@ from starlette.concurrency import run_in_threadpool
 def in_threadpool(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     """``endpoint`` as a coroutine function that runs it in the thread pool (unchanged if already async
     or a generator). ``functools.wraps`` keeps the signature FastAPI reads parameters from."""
-    if (inspect.iscoroutinefunction(endpoint) or inspect.isgeneratorfunction(endpoint)
-            or inspect.isasyncgenfunction(endpoint)):
+    if (
+        inspect.iscoroutinefunction(endpoint)
+        or inspect.isgeneratorfunction(endpoint)
+        or inspect.isasyncgenfunction(endpoint)
+    ):
         return endpoint
 
     @functools.wraps(endpoint)

@@ -40,15 +40,26 @@ DOC = ROOT / "docs" / "benchmarks.md"
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    ap = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--quick", action="store_true", help="CI smoke sizes (whole run well under 3 minutes)")
-    ap.add_argument("--scenario", action="append", choices=SCENARIOS, help="run only this scenario (repeatable)")
+    ap.add_argument(
+        "--scenario", action="append", choices=SCENARIOS, help="run only this scenario (repeatable)"
+    )
     ap.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
-    ap.add_argument("--generator", choices=["auto", "wrk", "python"], default="auto",
-                    help="load generator: wrk when installed (auto), or the asyncio fallback")
-    ap.add_argument("--import-big", type=int, default=None,
-                    help="rows of the big import for the peak-memory figure (default 1,000,000; quick 10,000)")
+    ap.add_argument(
+        "--generator",
+        choices=["auto", "wrk", "python"],
+        default="auto",
+        help="load generator: wrk when installed (auto), or the asyncio fallback",
+    )
+    ap.add_argument(
+        "--import-big",
+        type=int,
+        default=None,
+        help="rows of the big import for the peak-memory figure (default 1,000,000; quick 10,000)",
+    )
     ap.add_argument("--no-write", action="store_true", help="do not touch docs/benchmarks.md")
     ap.add_argument("--keep", action="store_true", help="keep the work directory (databases, CSVs)")
     ap.add_argument("-v", "--verbose", action="store_true", help="log every measurement")
@@ -70,9 +81,19 @@ def met_text(row: Row) -> str:
 
 def table(rows: list[Row], markdown: bool) -> str:
     head = ["db", "case", "metric", "gonghui", "baseline", "ratio g/b", "target", "met"]
-    body = [[r.db, r.case, r.metric, f"{fmt(r.gonghui, r.unit)} {r.unit}".strip(),
-             f"{fmt(r.baseline, r.unit)} {r.unit}".strip() if r.baseline is not None else "—",
-             ratio_text(r), r.target, met_text(r)] for r in rows]
+    body = [
+        [
+            r.db,
+            r.case,
+            r.metric,
+            f"{fmt(r.gonghui, r.unit)} {r.unit}".strip(),
+            f"{fmt(r.baseline, r.unit)} {r.unit}".strip() if r.baseline is not None else "—",
+            ratio_text(r),
+            r.target,
+            met_text(r),
+        ]
+        for r in rows
+    ]
     if markdown:
         lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
         lines += ["| " + " | ".join(cells) + " |" for cells in body]
@@ -80,7 +101,9 @@ def table(rows: list[Row], markdown: bool) -> str:
     widths = [max(len(str(x)) for x in col) for col in zip(head, *body, strict=True)]
     out = ["  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True))]
     out.append("  ".join("-" * w for w in widths))
-    out += ["  ".join(c.replace("**", "").ljust(w) for c, w in zip(cells, widths, strict=True)) for cells in body]
+    out += [
+        "  ".join(c.replace("**", "").ljust(w) for c, w in zip(cells, widths, strict=True)) for cells in body
+    ]
     return "\n".join(out)
 
 
@@ -111,21 +134,32 @@ def replace_block(text: str, key: str, content: str, anchor: str) -> str:
     return text.rstrip() + "\n\n" + block + "\n"
 
 
-def write_doc(mode: str, results: list[ScenarioResult], machine: dict[str, str], commit: str, command: str,
-              generator: str, dbs: list[str], load: str) -> None:
+def write_doc(
+    mode: str,
+    results: list[ScenarioResult],
+    machine: dict[str, str],
+    commit: str,
+    command: str,
+    generator: str,
+    dbs: list[str],
+    load: str,
+) -> None:
     text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
     anchor = f"<!-- bench:{mode}:anchor -->"
     if anchor not in text:
         text = text.rstrip() + f"\n\n## Figures: {mode.replace('-', ', ')}\n\n{anchor}\n"
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    machine_md = "\n".join([
-        f"Last {mode} run: {when}, commit `{commit}`, `{command}`.", "",
-        f"- Machine: {machine['nproc']} cores, {machine['cpu']}, {machine['memory']} RAM, Linux {machine['kernel']}",
-        f"- Python {machine['python']}, SQLite {machine['sqlite']}, PostgreSQL {machine['postgresql']}",
-        f"- {machine['packages']}",
-        f"- Load generator: `{generator}` (pinned to core 1 with `taskset -c 1`; servers on core 0)",
-        f"- Load average (1 min) at start and end of the run: {load}",
-    ])
+    machine_md = "\n".join(
+        [
+            f"Last {mode} run: {when}, commit `{commit}`, `{command}`.",
+            "",
+            f"- Machine: {machine['nproc']} cores, {machine['cpu']}, {machine['memory']} RAM, Linux {machine['kernel']}",
+            f"- Python {machine['python']}, SQLite {machine['sqlite']}, PostgreSQL {machine['postgresql']}",
+            f"- {machine['packages']}",
+            f"- Load generator: `{generator}` (pinned to core 1 with `taskset -c 1`; servers on core 0)",
+            f"- Load average (1 min) at start and end of the run: {load}",
+        ]
+    )
     text = replace_block(text, f"{mode}:machine", machine_md, anchor)
     for res in results:
         for db in dbs:
@@ -140,13 +174,21 @@ def main(argv: list[str]) -> int:
     dbs = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
     pin_self_to_client_core()
     workdir = Path(tempfile.mkdtemp(prefix="gonghui-bench."))
-    cfg = Config(quick=args.quick, dbs=dbs, generator=args.generator, workdir=workdir, verbose=args.verbose,
-                 import_big=args.import_big)
+    cfg = Config(
+        quick=args.quick,
+        dbs=dbs,
+        generator=args.generator,
+        workdir=workdir,
+        verbose=args.verbose,
+        import_big=args.import_big,
+    )
     generator = resolve_generator(args.generator)
     mode = "quick" if args.quick else "full"
     load0 = os.getloadavg()[0]
     if load0 > 0.5 * (os.cpu_count() or 1):
-        log(f"warning: the machine is busy (load average {load0:.1f} on {os.cpu_count()} cores): figures will be noisy")
+        log(
+            f"warning: the machine is busy (load average {load0:.1f} on {os.cpu_count()} cores): figures will be noisy"
+        )
     command = "python -m bench " + shlex.join(argv) if argv else "python -m bench"
     log(f"{mode} run of {', '.join(names)} on {', '.join(dbs)}; generator {generator}; work dir {workdir}")
     started = time.monotonic()
@@ -165,7 +207,7 @@ def main(argv: list[str]) -> int:
                     t0 = time.monotonic()
                     try:
                         res = module.run(cfg, db)
-                    except Exception:  # noqa: BLE001 - report, run the others, exit non-zero
+                    except Exception:
                         traceback.print_exc()
                         failed.append(f"{name}/{db}")
                         merged.details.append(f"{db}: **the scenario crashed**; see the run's log.")
@@ -187,8 +229,10 @@ def main(argv: list[str]) -> int:
         for p in res.pending:
             print(f"pending ({res.name}): {p}")
     missed = [r for r in rows if r.met is False]
-    print(f"\n{len(rows)} figures, {sum(r.met is True for r in rows)} targets met, {len(missed)} missed; "
-          f"{len(failed)} scenario runs crashed; {time.monotonic() - started:.0f}s")
+    print(
+        f"\n{len(rows)} figures, {sum(r.met is True for r in rows)} targets met, {len(missed)} missed; "
+        f"{len(failed)} scenario runs crashed; {time.monotonic() - started:.0f}s"
+    )
     load = f"{load0:.2f} / {os.getloadavg()[0]:.2f}"
     if not args.no_write:
         write_doc(mode, results, machine_description(pg_version), git_commit(), command, generator, dbs, load)

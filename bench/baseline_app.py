@@ -20,8 +20,11 @@ from typing import Any
 
 from fastapi import FastAPI, HTTPException
 
-_DOCS: dict[str, Any] = json.loads(open(os.environ["BENCH_BARE_DOCS"], encoding="utf-8").read()) \
-    if os.environ.get("BENCH_BARE_DOCS") else {"one": {"id": "x", "name": "x"}, "page": {"items": [], "next_cursor": None}}
+_DOCS: dict[str, Any] = (
+    json.loads(open(os.environ["BENCH_BARE_DOCS"], encoding="utf-8").read())
+    if os.environ.get("BENCH_BARE_DOCS")
+    else {"one": {"id": "x", "name": "x"}, "page": {"items": [], "next_cursor": None}}
+)
 
 app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
 

@@ -158,7 +158,16 @@ def _package_versions() -> str:
     from importlib.metadata import version
 
     out = []
-    for name in ("fastapi", "starlette", "pydantic", "sqlalchemy", "uvicorn", "uvloop", "httptools", "psycopg"):
+    for name in (
+        "fastapi",
+        "starlette",
+        "pydantic",
+        "sqlalchemy",
+        "uvicorn",
+        "uvloop",
+        "httptools",
+        "psycopg",
+    ):
         with contextlib.suppress(Exception):
             out.append(f"{name} {version(name)}")
     return ", ".join(out)
@@ -166,10 +175,15 @@ def _package_versions() -> str:
 
 def git_commit() -> str:
     try:
-        sha = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=ROOT, capture_output=True,
-                             text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", "api", "bench"],
-                               cwd=ROOT, capture_output=True, text=True).stdout.strip()
+        sha = subprocess.run(
+            ["git", "rev-parse", "--short=12", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", "api", "bench"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
         return sha + (" (with uncommitted changes in api/ or bench/)" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
@@ -203,8 +217,11 @@ def postgres_cluster(workdir: Path) -> Iterator[str]:
     """A throwaway cluster from scripts/pg-cluster.sh; yields its SQLAlchemy URL."""
     pgdir = Path(tempfile.mkdtemp(prefix="gonghui-bench-pg.", dir="/tmp"))
     script = ROOT / "scripts" / "pg-cluster.sh"
-    url = subprocess.run(["bash", str(script), "start", str(pgdir)], capture_output=True, text=True, check=True
-                         ).stdout.strip().splitlines()[-1]
+    url = (
+        subprocess.run(["bash", str(script), "start", str(pgdir)], capture_output=True, text=True, check=True)
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     try:
         yield url
     finally:
@@ -288,7 +305,9 @@ def bench_settings(database_url: str) -> Any:
     """The Settings the server subprocess will read from :func:`server_env` (for tokens and the vault)."""
     from api.config import Settings
 
-    return Settings(database_url=database_url, secret_key=SECRET, log_level="WARNING", access_token_minutes=600)
+    return Settings(
+        database_url=database_url, secret_key=SECRET, log_level="WARNING", access_token_minutes=600
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -311,10 +330,24 @@ class Server:
     def base(self) -> str:
         return f"http://{HOST}:{self.port}"
 
-    def __enter__(self) -> "Server":
-        cmd = [*taskset(SERVER_CORE), PYTHON, "-m", "uvicorn", self.app, "--host", HOST, "--port", str(self.port),
-               "--workers", "1", "--no-access-log", "--log-level", "warning"]
-        self._log = open(self.log_path, "wb")  # noqa: SIM115
+    def __enter__(self) -> Server:
+        cmd = [
+            *taskset(SERVER_CORE),
+            PYTHON,
+            "-m",
+            "uvicorn",
+            self.app,
+            "--host",
+            HOST,
+            "--port",
+            str(self.port),
+            "--workers",
+            "1",
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ]
+        self._log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=self._log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -382,20 +415,48 @@ def resolve_generator(choice: str) -> str:
     return "python"
 
 
-def run_load(generator: str, server: Server, path: str, *, connections: int, seconds: float,
-             headers: dict[str, str] | None = None) -> LoadResult:
+def run_load(
+    generator: str,
+    server: Server,
+    path: str,
+    *,
+    connections: int,
+    seconds: float,
+    headers: dict[str, str] | None = None,
+) -> LoadResult:
     """Closed-loop load on ``server``: ``connections`` keep-alive connections for ``seconds``."""
     headers = headers or {}
     url = server.base + path
     if generator == "wrk":
-        cmd = [*taskset(CLIENT_CORE), "wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s",
-               "--timeout", "5s", "-s", str(WRK_SCRIPT)]
+        cmd = [
+            *taskset(CLIENT_CORE),
+            "wrk",
+            "-t1",
+            f"-c{connections}",
+            f"-d{max(1, round(seconds))}s",
+            "--timeout",
+            "5s",
+            "-s",
+            str(WRK_SCRIPT),
+        ]
         for k, v in headers.items():
             cmd += ["-H", f"{k}: {v}"]
         cmd.append(url)
     else:
-        cmd = [*taskset(CLIENT_CORE), PYTHON, "-m", "bench.loadgen", "--url", url, "--connections", str(connections),
-               "--seconds", str(seconds), "--max-requests", str(MAX_REQUESTS_PER_RUN)]
+        cmd = [
+            *taskset(CLIENT_CORE),
+            PYTHON,
+            "-m",
+            "bench.loadgen",
+            "--url",
+            url,
+            "--connections",
+            str(connections),
+            "--seconds",
+            str(seconds),
+            "--max-requests",
+            str(MAX_REQUESTS_PER_RUN),
+        ]
         for k, v in headers.items():
             cmd += ["--header", f"{k}: {v}"]
     server_cpu0 = server.cpu_seconds()
@@ -440,8 +501,9 @@ def _last_json(text: str) -> dict[str, Any]:
 # Measuring in rounds
 
 
-def alternate(cases: Sequence[str], rounds: int, warmup: Callable[[str], None], measure: Callable[[str], Any]
-              ) -> dict[str, list[Any]]:
+def alternate(
+    cases: Sequence[str], rounds: int, warmup: Callable[[str], None], measure: Callable[[str], Any]
+) -> dict[str, list[Any]]:
     """Warm each case up, then run ``rounds`` rounds over all cases, reversing the order every other
     round so neither side always goes first. Returns the measurements per case."""
     for case in cases:
@@ -460,12 +522,19 @@ def timed(fn: Callable[[], Any]) -> float:
     return time.perf_counter() - t0
 
 
-def run_json_subprocess(args: list[str], env: dict[str, str] | None = None, timeout: float = 3600,
-                        core: str | None = None) -> dict[str, Any]:
+def run_json_subprocess(
+    args: list[str], env: dict[str, str] | None = None, timeout: float = 3600, core: str | None = None
+) -> dict[str, Any]:
     """Run ``python -m ARGS`` (a worker that prints one JSON line) and return its summary."""
     cmd = [*(taskset(core) if core else []), PYTHON, "-m", *args]
-    proc = subprocess.run(cmd, cwd=ROOT, env=env or {**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True,
-                          text=True, timeout=timeout)
+    proc = subprocess.run(
+        cmd,
+        cwd=ROOT,
+        env=env or {**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     if proc.returncode != 0:
         raise RuntimeError(f"worker {' '.join(args[:2])} failed ({proc.returncode}):\n{proc.stderr[-4000:]}")
     return _last_json(proc.stdout)
@@ -483,8 +552,7 @@ def route_exists(path_template: str, method: str = "GET") -> bool:
         from api.main import api_routes
 
         routes = api_routes()
-    except Exception as exc:  # noqa: BLE001 - an area still being written must not stop the bench
+    except Exception as exc:
         log(f"cannot import the app's routes: {exc!r}")
         return False
     return any(re.sub(r":\w+}", "}", p) == path_template and method in (r.methods or ()) for p, r in routes)
-

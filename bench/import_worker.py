@@ -56,14 +56,21 @@ def service(url: str, csv_path: str, org_code: str, dry_run: bool) -> dict[str, 
     db = Database(make_engine(url))
     start_rss = current_rss_mb()
     t0, c0 = time.perf_counter(), time.process_time()
-    job = import_file_as_system(db, settings, path=csv_path, org_code=org_code, dry_run=dry_run,
-                                actor_label="bench")
+    job = import_file_as_system(
+        db, settings, path=csv_path, org_code=org_code, dry_run=dry_run, actor_label="bench"
+    )
     seconds, cpu_seconds = time.perf_counter() - t0, time.process_time() - c0
     status = str(job.get("status"))
     if not status.endswith("succeeded"):
         raise SystemExit(f"import did not succeed: {json.dumps(job, default=str)[:3000]}")
-    return {"rows": job.get("rows_done"), "created": job.get("created_count"), "failed": job.get("failed_count"),
-            "seconds": seconds, "cpu_seconds": cpu_seconds, "start_rss_mb": start_rss}
+    return {
+        "rows": job.get("rows_done"),
+        "created": job.get("created_count"),
+        "failed": job.get("failed_count"),
+        "seconds": seconds,
+        "cpu_seconds": cpu_seconds,
+        "start_rss_mb": start_rss,
+    }
 
 
 def _units(conn: sa.Connection) -> dict[str, tuple[Any, Any]]:
@@ -83,9 +90,28 @@ def raw(url: str, csv_path: str, *, all_rows: bool = False) -> dict[str, Any]:
     dialect = engine.dialect.name
     with engine.connect() as conn:
         units = _units(conn)
-    cols = ["id", "member_no", "employee_no", "org_unit_id", "grassroots_unit_id", "name", "gender", "birth_date",
-            "national_id_cipher", "national_id_hmac", "national_id_masked", "phone", "email", "join_date", "status",
-            "is_representative", "monthly_wage_fen", "version", "created_at", "updated_at"]
+    cols = [
+        "id",
+        "member_no",
+        "employee_no",
+        "org_unit_id",
+        "grassroots_unit_id",
+        "name",
+        "gender",
+        "birth_date",
+        "national_id_cipher",
+        "national_id_hmac",
+        "national_id_masked",
+        "phone",
+        "email",
+        "join_date",
+        "status",
+        "is_representative",
+        "monthly_wage_fen",
+        "version",
+        "created_at",
+        "updated_at",
+    ]
     start_rss = current_rss_mb()
     t0, c0 = time.perf_counter(), time.process_time()
     now = datetime.now(UTC)
@@ -112,21 +138,51 @@ def raw(url: str, csv_path: str, *, all_rows: bool = False) -> dict[str, Any]:
                 unit_id, union_id = units[r[7]]
                 nid = r[3]
                 yuan, _, fen = r[8].partition(".")
-                yield (new_id(), f"{r[7][:5]}-{n:07d}", r[0], unit_id, union_id, r[1],
-                       "male" if r[2] == "男" else "female", r[5], "-", hashlib.sha256(nid.encode()).hexdigest(),
-                       nid[:3] + "***********" + nid[-4:], r[4], None, r[6], "active", False,
-                       int(yuan) * 100 + int(fen or 0), 1, now, now)
+                yield (
+                    new_id(),
+                    f"{r[7][:5]}-{n:07d}",
+                    r[0],
+                    unit_id,
+                    union_id,
+                    r[1],
+                    "male" if r[2] == "男" else "female",
+                    r[5],
+                    "-",
+                    hashlib.sha256(nid.encode()).hexdigest(),
+                    nid[:3] + "***********" + nid[-4:],
+                    r[4],
+                    None,
+                    r[6],
+                    "active",
+                    False,
+                    int(yuan) * 100 + int(fen or 0),
+                    1,
+                    now,
+                    now,
+                )
 
     if dialect == "sqlite":
+
         def conv(row: tuple[Any, ...]) -> tuple[Any, ...]:  # SQLAlchemy's Uuid/DateTime storage on SQLite
-            return (row[0].hex, *row[1:3], _hex(row[3]), _hex(row[4]), *row[5:18],
-                    row[18].replace(tzinfo=None).isoformat(" "), row[19].replace(tzinfo=None).isoformat(" "))
+            return (
+                row[0].hex,
+                *row[1:3],
+                _hex(row[3]),
+                _hex(row[4]),
+                *row[5:18],
+                row[18].replace(tzinfo=None).isoformat(" "),
+                row[19].replace(tzinfo=None).isoformat(" "),
+            )
 
         def insert(table: str, columns: list[str]) -> str:
             return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
 
         stamp = now.replace(tzinfo=None).isoformat(" ")
-        sql, ev_sql, feed_sql = insert("member", cols), insert("member_event", ev_cols), insert("change_log", feed_cols)
+        sql, ev_sql, feed_sql = (
+            insert("member", cols),
+            insert("member_event", ev_cols),
+            insert("change_log", feed_cols),
+        )
         cur = dbapi.cursor()
         cur.execute("BEGIN IMMEDIATE")
         batch: list[tuple[Any, ...]] = []
@@ -163,8 +219,14 @@ def raw(url: str, csv_path: str, *, all_rows: bool = False) -> dict[str, Any]:
     seconds, cpu_seconds = time.perf_counter() - t0, time.process_time() - c0
     raw_conn.close()
     engine.dispose()
-    return {"rows": n, "created": n, "failed": 0, "seconds": seconds, "cpu_seconds": cpu_seconds,
-            "start_rss_mb": start_rss}
+    return {
+        "rows": n,
+        "created": n,
+        "failed": 0,
+        "seconds": seconds,
+        "cpu_seconds": cpu_seconds,
+        "start_rss_mb": start_rss,
+    }
 
 
 def _hex(value: Any) -> str:

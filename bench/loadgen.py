@@ -15,8 +15,9 @@ import time
 from urllib.parse import urlsplit
 
 
-async def _connection(host: str, port: int, request: bytes, deadline: float, state: dict, latencies: list[float]
-                      ) -> None:
+async def _connection(
+    host: str, port: int, request: bytes, deadline: float, state: dict, latencies: list[float]
+) -> None:
     reader, writer = await asyncio.open_connection(host, port)
     try:
         while time.perf_counter() < deadline and state["sent"] < state["max"]:
@@ -53,16 +54,24 @@ async def main(url: str, connections: int, seconds: float, max_requests: int, he
     latencies: list[float] = []
     start = time.perf_counter()
     deadline = start + seconds
-    await asyncio.gather(*(_connection(host, port, request, deadline, state, latencies) for _ in range(connections)))
+    await asyncio.gather(
+        *(_connection(host, port, request, deadline, state, latencies) for _ in range(connections))
+    )
     elapsed = time.perf_counter() - start
     latencies.sort()
 
     def pct(p: float) -> float:
         return latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))] * 1e6 if latencies else 0.0
 
-    return {"requests": len(latencies), "seconds": elapsed, "p50_us": pct(50), "p99_us": pct(99),
-            "mean_us": sum(latencies) / len(latencies) * 1e6 if latencies else 0.0,
-            "errors": state["errors"], "non_2xx": state["non_2xx"]}
+    return {
+        "requests": len(latencies),
+        "seconds": elapsed,
+        "p50_us": pct(50),
+        "p99_us": pct(99),
+        "mean_us": sum(latencies) / len(latencies) * 1e6 if latencies else 0.0,
+        "errors": state["errors"],
+        "non_2xx": state["non_2xx"],
+    }
 
 
 if __name__ == "__main__":

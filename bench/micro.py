@@ -37,10 +37,18 @@ from bench.harness import (
 async def _get(app: Any, path: str, token: str) -> int:
     route, _, query = path.partition("?")
     scope = {
-        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
-        "path": route, "raw_path": route.encode(), "query_string": query.encode(), "root_path": "",
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": route,
+        "raw_path": route.encode(),
+        "query_string": query.encode(),
+        "root_path": "",
         "headers": [(b"host", b"127.0.0.1"), (b"authorization", f"Bearer {token}".encode())],
-        "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8000),
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8000),
     }
     status = 0
 
@@ -71,8 +79,10 @@ def worker(url: str, paths: list[str], token: str, n: int) -> None:
             t0, w0 = time.process_time(), time.perf_counter()
             for _ in range(n):
                 await _get(app, path, token)
-            out[path] = {"cpu_ms": (time.process_time() - t0) * 1000 / n,
-                         "wall_ms": (time.perf_counter() - w0) * 1000 / n}
+            out[path] = {
+                "cpu_ms": (time.process_time() - t0) * 1000 / n,
+                "wall_ms": (time.perf_counter() - w0) * 1000 / n,
+            }
         return out
 
     print(json.dumps(asyncio.run(run())))
@@ -86,7 +96,9 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
     ap.add_argument("--requests", type=int, default=500)
     ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--changes", type=int, default=2_000, help="feed entries to seed (the feed is read in pages of 500)")
+    ap.add_argument(
+        "--changes", type=int, default=2_000, help="feed entries to seed (the feed is read in pages of 500)"
+    )
     args = ap.parse_args(argv)
     pin_self_to_client_core()
     workdir = Path(tempfile.mkdtemp(prefix="gonghui-micro."))
@@ -107,12 +119,22 @@ def main(argv: list[str]) -> int:
         seed.analyze(engine)
         engine.dispose()
         token = create_access_token(user_id, settings).token
-        paths = [f"/api/v1/members/{sample[3][0]}", "/api/v1/members?limit=50", "/api/v1/changes?since=0&limit=500",
-                 "/api/v1/auth/me"]
-        runs = [run_json_subprocess(["bench.micro", "--worker", url, json.dumps(paths), token, str(args.requests)],
-                                    env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
-                for _ in range(args.rounds)]
-    print(f"CPU ms per request (median of {args.rounds} processes x {args.requests} requests, in-process, {args.db})")
+        paths = [
+            f"/api/v1/members/{sample[3][0]}",
+            "/api/v1/members?limit=50",
+            "/api/v1/changes?since=0&limit=500",
+            "/api/v1/auth/me",
+        ]
+        runs = [
+            run_json_subprocess(
+                ["bench.micro", "--worker", url, json.dumps(paths), token, str(args.requests)],
+                env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])},
+            )
+            for _ in range(args.rounds)
+        ]
+    print(
+        f"CPU ms per request (median of {args.rounds} processes x {args.requests} requests, in-process, {args.db})"
+    )
     for path in paths:
         name = path.replace(str(sample[3][0]), "{id}")
         cpu = median([r[path]["cpu_ms"] for r in runs])

@@ -69,7 +69,7 @@ class Tree:
 
 def _insert(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
     for i in range(0, len(rows), BATCH):
-        conn.execute(sa.insert(table), rows[i:i + BATCH])
+        conn.execute(sa.insert(table), rows[i : i + BATCH])
 
 
 def seed_tree(engine: sa.Engine, units: int) -> Tree:
@@ -84,10 +84,25 @@ def seed_tree(engine: sa.Engine, units: int) -> Tree:
     unit_rows: list[dict[str, Any]] = []
     closure: list[dict[str, Any]] = []
 
-    def unit(uid: uuid.UUID, code: str, kind: str, parent: uuid.UUID | None, depth: int, ancestors: list[uuid.UUID]
-             ) -> None:
-        unit_rows.append(dict(id=uid, code=code, name=f"{code} 工会", kind=kind, parent_id=parent, depth=depth,
-                              uscc=None, status="active", closed_on=None, version=1, created_at=now, updated_at=now))
+    def unit(
+        uid: uuid.UUID, code: str, kind: str, parent: uuid.UUID | None, depth: int, ancestors: list[uuid.UUID]
+    ) -> None:
+        unit_rows.append(
+            dict(
+                id=uid,
+                code=code,
+                name=f"{code} 工会",
+                kind=kind,
+                parent_id=parent,
+                depth=depth,
+                uscc=None,
+                status="active",
+                closed_on=None,
+                version=1,
+                created_at=now,
+                updated_at=now,
+            )
+        )
         closure.append(dict(ancestor_id=uid, descendant_id=uid, depth=0))
         for d, anc in enumerate(reversed(ancestors), 1):
             closure.append(dict(ancestor_id=anc, descendant_id=uid, depth=d))
@@ -120,12 +135,40 @@ def seed_reader(engine: sa.Engine, tree: Tree, role: str = "officer") -> uuid.UU
     uid = new_id()
     now = datetime.now(UTC)
     with engine.begin() as conn:
-        conn.execute(sa.insert(User.__table__), [dict(
-            id=uid, username=f"bench-{role}", display_name="bench", email=None, kind="human",
-            password_hash="!", is_active=True, must_change_password=False, org_unit_id=tree.root,
-            member_id=None, last_login_at=None, version=1, created_at=now, updated_at=now)])
-        conn.execute(sa.insert(Grant.__table__), [dict(
-            id=new_id(), user_id=uid, role=role, org_unit_id=tree.root, granted_by_id=None, created_at=now)])
+        conn.execute(
+            sa.insert(User.__table__),
+            [
+                dict(
+                    id=uid,
+                    username=f"bench-{role}",
+                    display_name="bench",
+                    email=None,
+                    kind="human",
+                    password_hash="!",
+                    is_active=True,
+                    must_change_password=False,
+                    org_unit_id=tree.root,
+                    member_id=None,
+                    last_login_at=None,
+                    version=1,
+                    created_at=now,
+                    updated_at=now,
+                )
+            ],
+        )
+        conn.execute(
+            sa.insert(Grant.__table__),
+            [
+                dict(
+                    id=new_id(),
+                    user_id=uid,
+                    role=role,
+                    org_unit_id=tree.root,
+                    granted_by_id=None,
+                    created_at=now,
+                )
+            ],
+        )
     return uid
 
 
@@ -141,7 +184,9 @@ def _status(rng: random.Random) -> str:
     return "active"
 
 
-def member_rows(tree: Tree, count: int, vault: PiiVault, *, start: int = 0, seed: int = 7) -> Iterator[dict[str, Any]]:
+def member_rows(
+    tree: Tree, count: int, vault: PiiVault, *, start: int = 0, seed: int = 7
+) -> Iterator[dict[str, Any]]:
     """``count`` member rows spread evenly over the tree's branches (status mostly active)."""
     rng = random.Random(seed)
     now = datetime.now(UTC)
@@ -160,18 +205,35 @@ def member_rows(tree: Tree, count: int, vault: PiiVault, *, start: int = 0, seed
         seq = per_union[grassroots] = per_union.get(grassroots, 0) + 1
         status = _status(rng)
         yield dict(
-            id=new_id(), member_no=f"{tree.codes[grassroots]}-{seq:06d}", employee_no=f"E{i:08d}",
-            org_unit_id=unit_id, grassroots_unit_id=grassroots, name=person_name(i),
+            id=new_id(),
+            member_no=f"{tree.codes[grassroots]}-{seq:06d}",
+            employee_no=f"E{i:08d}",
+            org_unit_id=unit_id,
+            grassroots_unit_id=grassroots,
+            name=person_name(i),
             gender="male" if int(rid[16]) % 2 else "female",
             birth_date=date(int(rid[6:10]), int(rid[10:12]), int(rid[12:14])),
-            national_id_cipher=cipher, national_id_hmac=vault.lookup_hash(rid), national_id_masked=mask_resident_id(rid),
-            phone=f"13{i % 10}{i:08d}"[:11], email=None, join_date=date(2015, 1, 1) + timedelta(days=i % 3000),
-            status=status, status_reason=None, status_changed_on=None, is_representative=False,
-            monthly_wage_fen=500_000 + (i % 700) * 1000, notes=None, version=1, created_at=now, updated_at=now,
+            national_id_cipher=cipher,
+            national_id_hmac=vault.lookup_hash(rid),
+            national_id_masked=mask_resident_id(rid),
+            phone=f"13{i % 10}{i:08d}"[:11],
+            email=None,
+            join_date=date(2015, 1, 1) + timedelta(days=i % 3000),
+            status=status,
+            status_reason=None,
+            status_changed_on=None,
+            is_representative=False,
+            monthly_wage_fen=500_000 + (i % 700) * 1000,
+            notes=None,
+            version=1,
+            created_at=now,
+            updated_at=now,
         )
 
 
-def seed_members(engine: sa.Engine, tree: Tree, count: int, vault: PiiVault) -> list[tuple[uuid.UUID, uuid.UUID]]:
+def seed_members(
+    engine: sa.Engine, tree: Tree, count: int, vault: PiiVault
+) -> list[tuple[uuid.UUID, uuid.UUID]]:
     """Insert ``count`` members; returns (member id, org unit id) of every 100th member for sampling."""
     sample: list[tuple[uuid.UUID, uuid.UUID]] = []
     batch: list[dict[str, Any]] = []
@@ -197,14 +259,25 @@ def seed_changes(engine: sa.Engine, members: list[tuple[uuid.UUID, uuid.UUID]], 
         batch: list[dict[str, Any]] = []
         for i in range(1, count + 1):
             member_id, unit_id = members[i % len(members)]
-            batch.append(dict(seq=i, entity_type="member", entity_id=member_id, action="updated",
-                              org_unit_id=unit_id, entity_version=1 + i // len(members), changed_at=now))
+            batch.append(
+                dict(
+                    seq=i,
+                    entity_type="member",
+                    entity_id=member_id,
+                    action="updated",
+                    org_unit_id=unit_id,
+                    entity_version=1 + i // len(members),
+                    changed_at=now,
+                )
+            )
             if len(batch) >= BATCH:
                 conn.execute(sa.insert(table), batch)
                 batch = []
         if batch:
             conn.execute(sa.insert(table), batch)
-        conn.execute(sa.update(ChangeLogCounter.__table__).where(ChangeLogCounter.id == 1).values(last_seq=count))
+        conn.execute(
+            sa.update(ChangeLogCounter.__table__).where(ChangeLogCounter.id == 1).values(last_seq=count)
+        )
 
 
 def analyze(engine: sa.Engine) -> None:
@@ -224,8 +297,21 @@ def analyze(engine: sa.Engine) -> None:
 
 # ------------------------------------------------------------------------------------------------ import CSVs
 
-CSV_HEADER = ("employee_no", "name", "gender", "national_id", "phone", "birth_date", "join_date", "org_unit_code",
-              "monthly_wage", "is_representative", "email", "tags", "notes")
+CSV_HEADER = (
+    "employee_no",
+    "name",
+    "gender",
+    "national_id",
+    "phone",
+    "birth_date",
+    "join_date",
+    "org_unit_code",
+    "monthly_wage",
+    "is_representative",
+    "email",
+    "tags",
+    "notes",
+)
 
 
 def write_import_csv(path: Path, rows: int, unit_codes: list[str], *, start: int = 10_000_000) -> Path:
@@ -236,9 +322,21 @@ def write_import_csv(path: Path, rows: int, unit_codes: list[str], *, start: int
         for k in range(rows):
             i = start + k
             rid = resident_id(i)
-            w.writerow((
-                f"H{i:09d}", person_name(i), "男" if int(rid[16]) % 2 else "女", rid, f"139{i % 100_000_000:08d}",
-                f"{rid[6:10]}-{rid[10:12]}-{rid[12:14]}", f"20{10 + i % 14:02d}-0{1 + i % 9}-1{i % 9}",
-                unit_codes[k * len(unit_codes) // rows], f"{5000 + i % 9000}.{i % 100:02d}", "否", "", "", "",
-            ))
+            w.writerow(
+                (
+                    f"H{i:09d}",
+                    person_name(i),
+                    "男" if int(rid[16]) % 2 else "女",
+                    rid,
+                    f"139{i % 100_000_000:08d}",
+                    f"{rid[6:10]}-{rid[10:12]}-{rid[12:14]}",
+                    f"20{10 + i % 14:02d}-0{1 + i % 9}-1{i % 9}",
+                    unit_codes[k * len(unit_codes) // rows],
+                    f"{5000 + i % 9000}.{i % 100:02d}",
+                    "否",
+                    "",
+                    "",
+                    "",
+                )
+            )
     return path

@@ -40,7 +40,9 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     if REQUIRE_PG and not (PG_URL and PG_URL.startswith("postgresql")):
-        pytest.exit("GONGHUI_TEST_REQUIRE_POSTGRES=1 but GONGHUI_TEST_DATABASE_URL names no PostgreSQL", returncode=3)
+        pytest.exit(
+            "GONGHUI_TEST_REQUIRE_POSTGRES=1 but GONGHUI_TEST_DATABASE_URL names no PostgreSQL", returncode=3
+        )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -167,20 +169,37 @@ class World:
     def unit(self, code: str, kind: str, parent: str | None, *, name: str | None = None) -> OrgUnit:
         parent_unit = self.units[parent] if parent else None
         with self.db.write_session() as s:
-            unit = OrgUnit(code=code, name=name or code, kind=kind, depth=(parent_unit.depth + 1) if parent_unit else 0,
-                           parent_id=parent_unit.id if parent_unit else None)
+            unit = OrgUnit(
+                code=code,
+                name=name or code,
+                kind=kind,
+                depth=(parent_unit.depth + 1) if parent_unit else 0,
+                parent_id=parent_unit.id if parent_unit else None,
+            )
             insert_unit(s, unit, parent_unit)
             s.commit()
         self.units[code] = unit
         return unit
 
-    def user(self, username: str, *grants: tuple[str, str], kind: str = "human", unit: str | None = None,
-             member_id: uuid.UUID | None = None) -> User:
+    def user(
+        self,
+        username: str,
+        *grants: tuple[str, str],
+        kind: str = "human",
+        unit: str | None = None,
+        member_id: uuid.UUID | None = None,
+    ) -> User:
         """A user with ``grants`` as (role, unit code) pairs; home unit = first grant's unit."""
         home = unit or (grants[0][1] if grants else "ROOT")
         with self.db.write_session() as s:
-            user = User(username=username, display_name=username, kind=kind, password_hash=self.password_hash,
-                        org_unit_id=self.units[home].id, member_id=member_id)
+            user = User(
+                username=username,
+                display_name=username,
+                kind=kind,
+                password_hash=self.password_hash,
+                org_unit_id=self.units[home].id,
+                member_id=member_id,
+            )
             s.add(user)
             s.flush()
             for role, code in grants:
@@ -228,4 +247,6 @@ def problem() -> Callable[..., dict[str, Any]]:
     return assert_problem
 
 
-SAMPLES = Path(os.environ.get("GONGHUI_SAMPLES_DIR", Path(__file__).resolve().parents[2] / "shared" / "samples"))
+SAMPLES = Path(
+    os.environ.get("GONGHUI_SAMPLES_DIR", Path(__file__).resolve().parents[2] / "shared" / "samples")
+)

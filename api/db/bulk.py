@@ -29,8 +29,9 @@ from sqlalchemy.orm import Session
 _UNIQUE_TYPES = (sa.Uuid,)
 
 
-def insert_rows(session: Session | sa.Connection, table: sa.Table, columns: Sequence[str],
-                rows: Sequence[Sequence[Any]]) -> None:
+def insert_rows(
+    session: Session | sa.Connection, table: sa.Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
     """INSERT ``rows`` (tuples of Python values in ``columns`` order) into ``table`` in one batch."""
     if not rows:
         return
@@ -50,13 +51,17 @@ def insert_rows(session: Session | sa.Connection, table: sa.Table, columns: Sequ
         data = list(zip(*rows, strict=True))
         for i, process in enumerate(processors):
             if process is not None:
-                data[i] = _convert(data[i], process, memo=not isinstance(table.c[columns[i]].type, _UNIQUE_TYPES))
+                data[i] = _convert(
+                    data[i], process, memo=not isinstance(table.c[columns[i]].type, _UNIQUE_TYPES)
+                )
         rows = list(zip(*data, strict=True))
     marks = ", ".join(["?" if dialect.paramstyle == "qmark" else "%s"] * len(columns))
     conn.exec_driver_sql(f"INSERT INTO {target} ({names}) VALUES ({marks})", rows)
 
 
-def _processors(table: sa.Table, columns: Sequence[str], dialect: sa.Dialect) -> list[Callable[[Any], Any] | None]:
+def _processors(
+    table: sa.Table, columns: Sequence[str], dialect: sa.Dialect
+) -> list[Callable[[Any], Any] | None]:
     return [table.c[c].type._cached_bind_processor(dialect) for c in columns]
 
 

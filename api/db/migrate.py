@@ -26,13 +26,17 @@ def alembic_config(url: str | None = None, connection: sa.Connection | None = No
     return cfg
 
 
-def upgrade(url: str | None = None, *, connection: sa.Connection | None = None, revision: str = "head") -> None:
+def upgrade(
+    url: str | None = None, *, connection: sa.Connection | None = None, revision: str = "head"
+) -> None:
     if url:
         ensure_sqlite_dir(url)
     command.upgrade(alembic_config(url, connection), revision)
 
 
-def downgrade(url: str | None = None, *, connection: sa.Connection | None = None, revision: str = "base") -> None:
+def downgrade(
+    url: str | None = None, *, connection: sa.Connection | None = None, revision: str = "base"
+) -> None:
     command.downgrade(alembic_config(url, connection), revision)
 
 

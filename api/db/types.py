@@ -56,7 +56,7 @@ def new_ids(count: int) -> list[uuid.UUID]:
     if count <= 0:
         return []
     raw = os.urandom(10 * count)
-    rand = sorted(int.from_bytes(raw[i:i + 10], "big") & _RAND74 for i in range(0, 10 * count, 10))
+    rand = sorted(int.from_bytes(raw[i : i + 10], "big") & _RAND74 for i in range(0, 10 * count, 10))
     with _ids_lock:
         ms = max(time.time_ns() // 1_000_000, _last_batch_ms + 1)
         _last_batch_ms = ms

@@ -40,7 +40,9 @@ def audit_events_list(
     until = until.replace(tzinfo=UTC) if until and until.tzinfo is None else until
     roots = principal.units_for()
     visible = in_scope(AuditEvent.org_unit_id, roots)
-    if session.exec(select(OrgUnit.id).where(OrgUnit.id.in_(roots), OrgUnit.parent_id.is_(None)).limit(1)).first():
+    if session.exec(
+        select(OrgUnit.id).where(OrgUnit.id.in_(roots), OrgUnit.parent_id.is_(None)).limit(1)
+    ).first():
         # Events tied to no unit (failed logins for unknown usernames) are for whoever holds the root.
         visible = sa.or_(visible, AuditEvent.org_unit_id.is_(None))
     stmt = select(AuditEvent).where(visible)
@@ -56,5 +58,7 @@ def audit_events_list(
         stmt = stmt.where(AuditEvent.at >= since)
     if until:
         stmt = stmt.where(AuditEvent.at < until)
-    items, next_cursor = keyset(session, stmt, keys=[AuditEvent.id], limit=page.limit, cursor=page.cursor, descending=True)
+    items, next_cursor = keyset(
+        session, stmt, keys=[AuditEvent.id], limit=page.limit, cursor=page.cursor, descending=True
+    )
     return Page(items=items, next_cursor=next_cursor)

@@ -34,7 +34,9 @@ def _basic_client(authorization: str | None) -> tuple[str, str] | None:
 def auth_token(
     session: SessionDep,
     settings: SettingsDep,
-    grant_type: Annotated[str, Form(examples=["password"], description="`password` or `client_credentials`")] = "password",
+    grant_type: Annotated[
+        str, Form(examples=["password"], description="`password` or `client_credentials`")
+    ] = "password",
     username: Annotated[str | None, Form(max_length=64)] = None,
     password: Annotated[str | None, Form(max_length=200)] = None,
     client_id: Annotated[str | None, Form(max_length=64)] = None,
@@ -81,7 +83,9 @@ def auth_logout(body: RefreshIn, session: SessionDep, principal: CurrentPrincipa
 def auth_me(session: SessionDep, principal: CurrentPrincipal) -> MeOut:
     """The caller, their grants and the permissions those grants give."""
     user = session.get(User, principal.user_id)
-    grants = session.exec(select(Grant).where(Grant.user_id == principal.user_id).order_by(Grant.created_at)).all()
+    grants = session.exec(
+        select(Grant).where(Grant.user_id == principal.user_id).order_by(Grant.created_at)
+    ).all()
     perms = sorted(p for p in PERMISSIONS if principal.has(p))
     return MeOut.model_validate(
         {**user.model_dump(), "grants": [GrantOut.model_validate(g) for g in grants], "permissions": perms}

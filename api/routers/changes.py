@@ -27,8 +27,12 @@ def write_session(request: Request) -> Iterator[Session]:
 def changes_list(
     session: Annotated[Session, Depends(write_session)],
     principal: Authorized,
-    since: Annotated[str | None, Query(max_length=20, description="`next_cursor` of your last call; omit to start.")] = None,
-    entity: Annotated[str | None, Query(max_length=40, description="Only this entity type, e.g. `member`.")] = None,
+    since: Annotated[
+        str | None, Query(max_length=20, description="`next_cursor` of your last call; omit to start.")
+    ] = None,
+    entity: Annotated[
+        str | None, Query(max_length=40, description="Only this entity type, e.g. `member`.")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> Response:
     """Every create, update and state change in the caller's units, in commit order. Keep `next_cursor`
@@ -39,7 +43,9 @@ def changes_list(
     return Response(content=page.model_dump_json(), media_type="application/json")
 
 
-def feed(session: Session, principal: Principal, *, since: str | None, entity: str | None, limit: int) -> ChangeFeed:
+def feed(
+    session: Session, principal: Principal, *, since: str | None, entity: str | None, limit: int
+) -> ChangeFeed:
     """Stamp (number newly committed entries, commit), then read past the cursor in a fresh transaction."""
     try:
         after = int(since) if since else 0
@@ -48,7 +54,14 @@ def feed(session: Session, principal: Principal, *, since: str | None, entity: s
     if after < 0:
         raise BadRequest("invalid_cursor")
     changes.stamp(session)
-    rows = changes.read(session, since=after, limit=limit + 1, roots=principal.units_for(), entity_type=entity)
+    rows = changes.read(
+        session, since=after, limit=limit + 1, roots=principal.units_for(), entity_type=entity
+    )
     items = rows[:limit]
-    return ChangeFeed.model_validate({"items": items, "next_cursor": str(items[-1]["seq"]) if items else str(after),
-                                      "has_more": len(rows) > limit})
+    return ChangeFeed.model_validate(
+        {
+            "items": items,
+            "next_cursor": str(items[-1]["seq"]) if items else str(after),
+            "has_more": len(rows) > limit,
+        }
+    )

@@ -27,7 +27,9 @@ from api.services import congresses as service
 from api.services import motions as motions_service
 
 router = APIRouter(route_class=Route, prefix="/congresses", tags=["congresses"], responses=PROBLEM_RESPONSES)
-departments_router = APIRouter(route_class=Route, prefix="/departments", tags=["congresses"], responses=PROBLEM_RESPONSES)
+departments_router = APIRouter(
+    route_class=Route, prefix="/departments", tags=["congresses"], responses=PROBLEM_RESPONSES
+)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -44,20 +46,34 @@ def congresses_list(
     session: SessionDep,
     principal: Authorized,
     page: PageQuery,
-    under: Annotated[uuid.UUID | None, Query(description="Congresses held within this unit's subtree.")] = None,
+    under: Annotated[
+        uuid.UUID | None, Query(description="Congresses held within this unit's subtree.")
+    ] = None,
     opening_from: Annotated[date | None, Query(description="Opening on or after this date.")] = None,
     q: Annotated[str | None, Query(max_length=100, description="Substring of the name.")] = None,
 ) -> Page[CongressOut]:
     """Congresses the caller can see: by org scope, or, for members, those of their own union."""
     items, next_cursor = service.list_congresses(
-        session, principal, limit=page.limit, cursor=page.cursor, under=under, opening_from=opening_from, q=q,
+        session,
+        principal,
+        limit=page.limit,
+        cursor=page.cursor,
+        under=under,
+        opening_from=opening_from,
+        q=q,
     )
     return Page(items=items, next_cursor=next_cursor)
 
 
-@router.post("", response_model=CongressOut, status_code=201, dependencies=[Depends(require("congresses.manage"))])
+@router.post(
+    "", response_model=CongressOut, status_code=201, dependencies=[Depends(require("congresses.manage"))]
+)
 def congresses_create(
-    body: CongressCreate, session: SessionDep, settings: SettingsDep, principal: Authorized, response: Response
+    body: CongressCreate,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: Authorized,
+    response: Response,
 ) -> Congress:
     """Set up a congress session. Unset deadline, reply period and co-signer minimum take the
     configured defaults (15 days before opening, 2 months, 2 co-signers)."""
@@ -74,9 +90,15 @@ def congresses_get(congress: CongressDep, response: Response) -> Congress:
     return congress
 
 
-@router.patch("/{congress_id}", response_model=CongressOut, dependencies=[Depends(require("congresses.manage"))])
+@router.patch(
+    "/{congress_id}", response_model=CongressOut, dependencies=[Depends(require("congresses.manage"))]
+)
 def congresses_update(
-    congress: CongressDep, body: CongressUpdate, version: IfMatch, session: SessionDep, principal: Authorized,
+    congress: CongressDep,
+    body: CongressUpdate,
+    version: IfMatch,
+    session: SessionDep,
+    principal: Authorized,
     response: Response,
 ) -> Congress:
     """Change the name, dates, reply period, co-signer minimum or satisfaction scale."""
@@ -86,7 +108,8 @@ def congresses_update(
 
 
 @router.get(
-    "/{congress_id}/representatives", response_model=Page[RepresentativeOut],
+    "/{congress_id}/representatives",
+    response_model=Page[RepresentativeOut],
     dependencies=[Depends(require("congresses.read"))],
 )
 def congresses_representatives_list(
@@ -97,16 +120,24 @@ def congresses_representatives_list(
 ) -> Page[RepresentativeOut]:
     """Who may submit and co-sign motions: members flagged as representatives in the congress's
     subtree with voting rights (retained members have none), plus additions, minus removals."""
-    items, next_cursor = service.list_representatives(session, congress, limit=page.limit, cursor=page.cursor, q=q)
+    items, next_cursor = service.list_representatives(
+        session, congress, limit=page.limit, cursor=page.cursor, q=q
+    )
     return Page(items=items, next_cursor=next_cursor)
 
 
 @router.post(
-    "/{congress_id}/representatives", response_model=RepresentativeOut, status_code=201,
+    "/{congress_id}/representatives",
+    response_model=RepresentativeOut,
+    status_code=201,
     dependencies=[Depends(require("congresses.manage"))],
 )
 def congresses_representatives_add(
-    congress: CongressDep, body: RepresentativeAdd, version: IfMatch, session: SessionDep, principal: Authorized,
+    congress: CongressDep,
+    body: RepresentativeAdd,
+    version: IfMatch,
+    session: SessionDep,
+    principal: Authorized,
     response: Response,
 ) -> RepresentativeOut:
     """Add a member of the congress's union with voting rights as representative for this congress.
@@ -117,7 +148,8 @@ def congresses_representatives_add(
 
 
 @router.delete(
-    "/{congress_id}/representatives/{member_id}", status_code=204,
+    "/{congress_id}/representatives/{member_id}",
+    status_code=204,
     dependencies=[Depends(require("congresses.manage"))],
 )
 def congresses_representatives_remove(
@@ -131,14 +163,20 @@ def congresses_representatives_remove(
 
 
 @router.get(
-    "/{congress_id}/motion-report", response_model=MotionReport, dependencies=[Depends(require("motions.read"))],
-    responses={200: {"content": {XLSX: {}}, "description": "The report as JSON, or as XLSX with `format=xlsx`."}},
+    "/{congress_id}/motion-report",
+    response_model=MotionReport,
+    dependencies=[Depends(require("motions.read"))],
+    responses={
+        200: {"content": {XLSX: {}}, "description": "The report as JSON, or as XLSX with `format=xlsx`."}
+    },
 )
 def congresses_motion_report(
     congress: CongressDep,
     session: SessionDep,
     principal: Authorized,
-    fmt: Annotated[Literal["json", "xlsx"], Query(alias="format", description="`xlsx` for a printable workbook.")] = "json",
+    fmt: Annotated[
+        Literal["json", "xlsx"], Query(alias="format", description="`xlsx` for a printable workbook.")
+    ] = "json",
 ) -> MotionReport | Response:
     """The motion committee's report to the next congress: counts by decision and outcome class,
     on-time reply rate, satisfaction rate, reopened motions, overdue list, per-department table.
@@ -146,7 +184,8 @@ def congresses_motion_report(
     report = motions_service.report(session, congress, by=principal)
     if fmt == "xlsx":
         return Response(
-            motions_service.report_xlsx(report), media_type=XLSX,
+            motions_service.report_xlsx(report),
+            media_type=XLSX,
             headers={"Content-Disposition": f'attachment; filename="motion-report-{congress.id}.xlsx"'},
         )
     return report
@@ -167,7 +206,9 @@ def _one(session: SessionDep, dept: Department, response: Response) -> Departmen
     return service.present_departments(session, [dept])[0]
 
 
-@departments_router.get("", response_model=Page[DepartmentOut], dependencies=[Depends(require("congresses.read"))])
+@departments_router.get(
+    "", response_model=Page[DepartmentOut], dependencies=[Depends(require("congresses.read"))]
+)
 def departments_list(
     session: SessionDep,
     principal: Authorized,
@@ -178,7 +219,12 @@ def departments_list(
 ) -> Page[DepartmentOut]:
     """Departments that answer motions, within the caller's scope."""
     items, next_cursor = service.list_departments(
-        session, principal, limit=page.limit, cursor=page.cursor, org_unit_id=org_unit_id, is_active=is_active,
+        session,
+        principal,
+        limit=page.limit,
+        cursor=page.cursor,
+        org_unit_id=org_unit_id,
+        is_active=is_active,
         mine=mine,
     )
     return Page(items=service.present_departments(session, items), next_cursor=next_cursor)
@@ -208,7 +254,11 @@ def departments_get(dept: DepartmentDep, session: SessionDep, response: Response
     "/{department_id}", response_model=DepartmentOut, dependencies=[Depends(require("congresses.manage"))]
 )
 def departments_update(
-    dept: DepartmentDep, body: DepartmentUpdate, version: IfMatch, session: SessionDep, principal: Authorized,
+    dept: DepartmentDep,
+    body: DepartmentUpdate,
+    version: IfMatch,
+    session: SessionDep,
+    principal: Authorized,
     response: Response,
 ) -> DepartmentOut:
     """Rename or deactivate a department (inactive ones get no new motions)."""
@@ -217,10 +267,16 @@ def departments_update(
 
 
 @departments_router.post(
-    "/{department_id}/handlers", response_model=DepartmentOut, dependencies=[Depends(require("congresses.manage"))]
+    "/{department_id}/handlers",
+    response_model=DepartmentOut,
+    dependencies=[Depends(require("congresses.manage"))],
 )
 def departments_handlers_add(
-    dept: DepartmentDep, body: HandlerAdd, version: IfMatch, session: SessionDep, principal: Authorized,
+    dept: DepartmentDep,
+    body: HandlerAdd,
+    version: IfMatch,
+    session: SessionDep,
+    principal: Authorized,
     response: Response,
 ) -> DepartmentOut:
     """Attach a user holding the handler role over the department's union."""
@@ -229,11 +285,16 @@ def departments_handlers_add(
 
 
 @departments_router.delete(
-    "/{department_id}/handlers/{user_id}", response_model=DepartmentOut,
+    "/{department_id}/handlers/{user_id}",
+    response_model=DepartmentOut,
     dependencies=[Depends(require("congresses.manage"))],
 )
 def departments_handlers_remove(
-    dept: DepartmentDep, user_id: uuid.UUID, version: IfMatch, session: SessionDep, principal: Authorized,
+    dept: DepartmentDep,
+    user_id: uuid.UUID,
+    version: IfMatch,
+    session: SessionDep,
+    principal: Authorized,
     response: Response,
 ) -> DepartmentOut:
     """Detach a handler from the department."""

@@ -23,10 +23,13 @@ from api.services import dues as service
 
 router = APIRouter(route_class=Route, tags=["dues"], responses=PROBLEM_RESPONSES)
 
-PeriodQuery = Annotated[str, Query(pattern=PERIOD_PATTERN, description="A month, `YYYY-MM`.", examples=["2025-03"])]
+PeriodQuery = Annotated[
+    str, Query(pattern=PERIOD_PATTERN, description="A month, `YYYY-MM`.", examples=["2025-03"])
+]
 OptionalPeriod = Annotated[str | None, Query(pattern=PERIOD_PATTERN, description="A month, `YYYY-MM`.")]
 UnitFilter = Annotated[
-    uuid.UUID | None, Query(description="Only this unit's subtree (inside your scope); default your whole scope.")
+    uuid.UUID | None,
+    Query(description="Only this unit's subtree (inside your scope); default your whole scope."),
 ]
 
 
@@ -37,18 +40,23 @@ async def load_member(member_id: uuid.UUID, session: SessionDep, principal: Auth
 MemberDep = Annotated[Member, Depends(load_member)]
 
 
-@router.get("/members/{member_id}/dues", response_model=DuesStatement, dependencies=[Depends(require("dues.read"))])
+@router.get(
+    "/members/{member_id}/dues", response_model=DuesStatement, dependencies=[Depends(require("dues.read"))]
+)
 def dues_statement(
     member: MemberDep,
     session: SessionDep,
     settings: SettingsDep,
-    from_: Annotated[str | None, Query(alias="from", pattern=PERIOD_PATTERN, description="First month, `YYYY-MM`.")]
-    = None,
+    from_: Annotated[
+        str | None, Query(alias="from", pattern=PERIOD_PATTERN, description="First month, `YYYY-MM`.")
+    ] = None,
     to: OptionalPeriod = None,
 ) -> DuesStatement:
     """A member's dues month by month from the join month: expected (0.5 % of the wage, nothing while
     retained), paid, and the arrears. Default: the last 12 months."""
-    return service.statement(session, member, rounding=settings.dues_rounding, from_period=from_, to_period=to)
+    return service.statement(
+        session, member, rounding=settings.dues_rounding, from_period=from_, to_period=to
+    )
 
 
 @router.get("/me/dues", response_model=DuesStatement, dependencies=[Depends(require("self.read"))])
@@ -56,19 +64,30 @@ def dues_mine(
     session: SessionDep,
     settings: SettingsDep,
     principal: Authorized,
-    from_: Annotated[str | None, Query(alias="from", pattern=PERIOD_PATTERN, description="First month, `YYYY-MM`.")]
-    = None,
+    from_: Annotated[
+        str | None, Query(alias="from", pattern=PERIOD_PATTERN, description="First month, `YYYY-MM`.")
+    ] = None,
     to: OptionalPeriod = None,
 ) -> DuesStatement:
     """The caller's own dues statement (member accounts, linked to their member record)."""
     member = service.load_own_member(session, principal)
-    return service.statement(session, member, rounding=settings.dues_rounding, from_period=from_, to_period=to)
+    return service.statement(
+        session, member, rounding=settings.dues_rounding, from_period=from_, to_period=to
+    )
 
 
-@router.post("/dues-payments", response_model=DuesPaymentOut, status_code=201,
-             dependencies=[Depends(require("dues.write"))])
+@router.post(
+    "/dues-payments",
+    response_model=DuesPaymentOut,
+    status_code=201,
+    dependencies=[Depends(require("dues.write"))],
+)
 def dues_payments_create(
-    body: DuesPaymentCreate, session: SessionDep, settings: SettingsDep, principal: Authorized, response: Response
+    body: DuesPaymentCreate,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: Authorized,
+    response: Response,
 ) -> DuesPaymentOut:
     """Record one month's dues of a member in your scope (officer or treasurer).
 
@@ -80,8 +99,12 @@ def dues_payments_create(
     return payment
 
 
-@router.post("/dues-payments/batch", response_model=DuesBatchOut, status_code=201,
-             dependencies=[Depends(require("dues.write"))])
+@router.post(
+    "/dues-payments/batch",
+    response_model=DuesBatchOut,
+    status_code=201,
+    dependencies=[Depends(require("dues.write"))],
+)
 def dues_payments_batch(
     body: DuesBatchCreate, session: SessionDep, settings: SettingsDep, principal: Authorized
 ) -> DuesBatchOut:
@@ -95,7 +118,11 @@ def dues_payments_batch(
 
 @router.get("/dues/arrears", response_model=Page[ArrearsItem], dependencies=[Depends(require("dues.read"))])
 def dues_arrears(
-    session: SessionDep, principal: Authorized, page: PageQuery, period: PeriodQuery, org_unit_id: UnitFilter = None,
+    session: SessionDep,
+    principal: Authorized,
+    page: PageQuery,
+    period: PeriodQuery,
+    org_unit_id: UnitFilter = None,
 ) -> Page[ArrearsItem]:
     """Dues-paying members in scope with no payment recorded for `period`."""
     items, next_cursor = service.arrears(
@@ -106,7 +133,10 @@ def dues_arrears(
 
 @router.get("/dues/summary", response_model=DuesSummary, dependencies=[Depends(require("dues.read"))])
 def dues_summary(
-    session: SessionDep, principal: Authorized, period: PeriodQuery, org_unit_id: UnitFilter = None,
+    session: SessionDep,
+    principal: Authorized,
+    period: PeriodQuery,
+    org_unit_id: UnitFilter = None,
 ) -> DuesSummary:
     """Totals for one month: members owing and their expected dues, payments recorded, arrears."""
     return service.summary(session, principal, period=period, org_unit_id=org_unit_id)

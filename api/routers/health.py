@@ -16,7 +16,12 @@ def health_live() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", dependencies=[Depends(public())], summary="Readiness", responses={503: {"description": "Not ready"}})
+@router.get(
+    "/readyz",
+    dependencies=[Depends(public())],
+    summary="Readiness",
+    responses={503: {"description": "Not ready"}},
+)
 def health_ready(request: Request) -> JSONResponse:
     """The database answers and its schema is at the latest migration."""
     db = request.app.state.db

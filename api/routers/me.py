@@ -38,7 +38,11 @@ def me_member_get(member: OwnMemberDep, session: SessionDep, response: Response)
 
 @router.patch("/member", response_model=MemberSelfOut, dependencies=[Depends(require("self.write"))])
 def me_member_update(
-    member: OwnMemberDep, body: MemberContactUpdate, version: IfMatch, session: SessionDep, principal: Authorized,
+    member: OwnMemberDep,
+    body: MemberContactUpdate,
+    version: IfMatch,
+    session: SessionDep,
+    principal: Authorized,
     response: Response,
 ) -> MemberSelfOut:
     """Correct your own phone and email (If-Match). Any other field is refused (`extra_forbidden`)."""
@@ -47,7 +51,9 @@ def me_member_update(
     return service.own_out(session, member)
 
 
-@router.get("/member/national-id", response_model=MemberNationalId, dependencies=[Depends(require("self.read"))])
+@router.get(
+    "/member/national-id", response_model=MemberNationalId, dependencies=[Depends(require("self.read"))]
+)
 def me_member_national_id(
     member: OwnMemberDep, session: SessionDep, principal: Authorized, vault: VaultDep
 ) -> MemberNationalId:

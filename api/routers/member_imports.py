@@ -13,7 +13,9 @@ from api.schemas.common import PROBLEM_RESPONSES, Page
 from api.schemas.member_imports import ImportOnError, MemberImportOut, MemberImportSummary
 from api.services import member_imports as service
 
-router = APIRouter(route_class=Route, prefix="/member-imports", tags=["member-imports"], responses=PROBLEM_RESPONSES)
+router = APIRouter(
+    route_class=Route, prefix="/member-imports", tags=["member-imports"], responses=PROBLEM_RESPONSES
+)
 
 DatabaseDep = Annotated[Database, Depends(get_database)]
 
@@ -30,8 +32,14 @@ ImportDep = Annotated[MemberImport, Depends(load_import)]
     response_model=MemberImportOut,
     status_code=201,
     responses={
-        200: {"model": MemberImportOut, "description": "Same file and Idempotency-Key as before: the earlier job."},
-        202: {"model": MemberImportOut, "description": "Large file: queued; poll `GET /member-imports/{id}`."},
+        200: {
+            "model": MemberImportOut,
+            "description": "Same file and Idempotency-Key as before: the earlier job.",
+        },
+        202: {
+            "model": MemberImportOut,
+            "description": "Large file: queued; poll `GET /member-imports/{id}`.",
+        },
     },
     dependencies=[Depends(require("members.import"))],
 )
@@ -42,16 +50,36 @@ def member_imports_create(
     db: DatabaseDep,
     background: BackgroundTasks,
     response: Response,
-    file: Annotated[UploadFile, File(description="CSV (UTF-8 or GB18030), XLSX or JSON Lines; Chinese or English headers.")],
-    org_unit: Annotated[str, Form(min_length=1, max_length=40, description=(
-        "Code of the unit imported into: rows without 所属工会代码 land here; rows may name only units "
-        "in its subtree."))],
+    file: Annotated[
+        UploadFile,
+        File(description="CSV (UTF-8 or GB18030), XLSX or JSON Lines; Chinese or English headers."),
+    ],
+    org_unit: Annotated[
+        str,
+        Form(
+            min_length=1,
+            max_length=40,
+            description=(
+                "Code of the unit imported into: rows without 所属工会代码 land here; rows may name only units "
+                "in its subtree."
+            ),
+        ),
+    ],
     dry_run: Annotated[bool, Form(description="Validate and report only; write nothing.")] = False,
-    on_error: Annotated[ImportOnError, Form(description=(
-        "`abort`: any failed row and nothing is written; `skip`: write the good rows."))] = ImportOnError.abort,
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200, description=(
-        "Resending the same file with the same key returns the first job (200) instead of importing again."
-    ))] = None,
+    on_error: Annotated[
+        ImportOnError,
+        Form(description=("`abort`: any failed row and nothing is written; `skip`: write the good rows.")),
+    ] = ImportOnError.abort,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            max_length=200,
+            description=(
+                "Resending the same file with the same key returns the first job (200) instead of importing again."
+            ),
+        ),
+    ] = None,
 ) -> Any:
     """Import members from an HR export. Employee numbers already on record in the union update that
     member; unchanged rows write nothing. Small files run at once (201 with the report); large ones run in
@@ -62,15 +90,29 @@ def member_imports_create(
     inline = upload.size <= service.INLINE_MAX_BYTES
     try:
         if idempotency_key:
-            existing = service.find_existing(session, user_id=principal.user_id, key=idempotency_key, upload=upload,
-                                             unit_id=unit.id, dry_run=dry_run, on_error=on_error)
+            existing = service.find_existing(
+                session,
+                user_id=principal.user_id,
+                key=idempotency_key,
+                upload=upload,
+                unit_id=unit.id,
+                dry_run=dry_run,
+                on_error=on_error,
+            )
             if existing is not None:
                 response.status_code = 200
                 service.remove_file(upload.path)
                 return service.view(existing)
         service.check_header(upload)
-        job = service.create_job(session, unit=unit, upload=upload, dry_run=dry_run, on_error=on_error,
-                                 key=idempotency_key, by=principal.user_id)
+        job = service.create_job(
+            session,
+            unit=unit,
+            upload=upload,
+            dry_run=dry_run,
+            on_error=on_error,
+            key=idempotency_key,
+            by=principal.user_id,
+        )
     except BaseException:
         service.remove_file(upload.path)
         raise
@@ -88,10 +130,14 @@ def member_imports_create(
 
 
 @router.get("", response_model=Page[MemberImportSummary], dependencies=[Depends(require("members.import"))])
-def member_imports_list(session: SessionDep, principal: Authorized, page: PageQuery) -> Page[MemberImportSummary]:
+def member_imports_list(
+    session: SessionDep, principal: Authorized, page: PageQuery
+) -> Page[MemberImportSummary]:
     """Import jobs of units in the caller's scope, newest first (reports: see the single job)."""
     items, next_cursor = service.list_jobs(session, principal, limit=page.limit, cursor=page.cursor)
-    return Page(items=[MemberImportSummary.model_validate(service.view(j)) for j in items], next_cursor=next_cursor)
+    return Page(
+        items=[MemberImportSummary.model_validate(service.view(j)) for j in items], next_cursor=next_cursor
+    )
 
 
 @router.get("/{import_id}", response_model=MemberImportOut, dependencies=[Depends(require("members.import"))])

@@ -32,8 +32,16 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 )
 def members_upsert_by_employee_no(
     employee_no: Annotated[str, Path(min_length=1, max_length=40, description="The HR system's key.")],
-    org_unit: Annotated[str, Query(min_length=1, max_length=40, description=(
-        "Code of the unit whose grassroots union the employee number belongs to (and the default unit)."))],
+    org_unit: Annotated[
+        str,
+        Query(
+            min_length=1,
+            max_length=40,
+            description=(
+                "Code of the unit whose grassroots union the employee number belongs to (and the default unit)."
+            ),
+        ),
+    ],
     body: MemberUpsert,
     session: SessionDep,
     settings: SettingsDep,
@@ -63,21 +71,32 @@ def members_export(
     db: DatabaseDep,
     principal: Authorized,
     format: ExportFormat = ExportFormat.csv,
-    lang: Annotated[ExportLang, Query(description="Column names: 中文 (the import's headers) or English.")] = ExportLang.zh,
+    lang: Annotated[
+        ExportLang, Query(description="Column names: 中文 (the import's headers) or English.")
+    ] = ExportLang.zh,
     org_unit_id: Annotated[uuid.UUID | None, Query(description="Only this unit's subtree.")] = None,
     status: Annotated[str | None, Query(max_length=20)] = None,
     is_representative: bool | None = None,
     tag: Annotated[str | None, Query(max_length=40)] = None,
-    q: Annotated[str | None, Query(max_length=100, description="Substring of name, member no or employee no.")] = None,
+    q: Annotated[
+        str | None, Query(max_length=100, description="Substring of name, member no or employee no.")
+    ] = None,
 ) -> StreamingResponse:
     """Members in the caller's scope as CSV or XLSX with the import's column names. ID numbers are
     always masked; phone and email are shown in full only where the caller may edit members."""
-    flt = member_export.MemberFilter(org_unit_id=org_unit_id, status=status, is_representative=is_representative,
-                                     tag=tag, q=q)
+    flt = member_export.MemberFilter(
+        org_unit_id=org_unit_id, status=status, is_representative=is_representative, tag=tag, q=q
+    )
     stamp = date.today().strftime("%Y%m%d")
     if format is ExportFormat.xlsx:
         path = member_export.export_xlsx(db, principal, flt, lang.value)
-        return StreamingResponse(member_export.stream_file(path), media_type=XLSX_TYPE, headers={
-            "Content-Disposition": f'attachment; filename="members-{stamp}.xlsx"'})
-    return StreamingResponse(member_export.export_csv(db, principal, flt, lang.value), media_type="text/csv; charset=utf-8",
-                             headers={"Content-Disposition": f'attachment; filename="members-{stamp}.csv"'})
+        return StreamingResponse(
+            member_export.stream_file(path),
+            media_type=XLSX_TYPE,
+            headers={"Content-Disposition": f'attachment; filename="members-{stamp}.xlsx"'},
+        )
+    return StreamingResponse(
+        member_export.export_csv(db, principal, flt, lang.value),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="members-{stamp}.csv"'},
+    )

@@ -56,11 +56,17 @@ def members_list(
     org_unit_id: Annotated[uuid.UUID | None, Query(description="Members of this unit's subtree.")] = None,
     status: MemberStatusName | None = None,
     is_representative: bool | None = None,
-    tag: Annotated[str | None, Query(max_length=40, description="Members carrying this tag, e.g. 女职工.")] = None,
+    tag: Annotated[
+        str | None, Query(max_length=40, description="Members carrying this tag, e.g. 女职工.")
+    ] = None,
     joined_from: Annotated[date | None, Query(description="Join date on or after.")] = None,
     joined_to: Annotated[date | None, Query(description="Join date on or before.")] = None,
-    q: Annotated[str | None, Query(min_length=1, max_length=100,
-                                   description="Substring of name, member number or employee number.")] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            min_length=1, max_length=100, description="Substring of name, member number or employee number."
+        ),
+    ] = None,
 ) -> Page[MemberView]:
     """Members inside the caller's scope, in registration order.
 
@@ -71,11 +77,17 @@ def members_list(
     member or record their dues (officers, treasurers).
     """
     filters = service.MemberFilters(
-        org_unit_id=org_unit_id, status=status, is_representative=is_representative, tag=tag,
-        joined_from=joined_from, joined_to=joined_to, q=q,
+        org_unit_id=org_unit_id,
+        status=status,
+        is_representative=is_representative,
+        tag=tag,
+        joined_from=joined_from,
+        joined_to=joined_to,
+        q=q,
     )
-    items, next_cursor = service.list_members(session, principal, limit=page.limit, cursor=page.cursor,
-                                              filters=filters)
+    items, next_cursor = service.list_members(
+        session, principal, limit=page.limit, cursor=page.cursor, filters=filters
+    )
     return Page(items=items, next_cursor=next_cursor)
 
 
@@ -97,7 +109,9 @@ def members_create(
 
 
 @router.get(MEMBER_PATH, response_model=MemberView, dependencies=[Depends(require("members.read_names"))])
-def members_get(member: MemberDep, session: SessionDep, principal: Authorized, response: Response) -> MemberView:
+def members_get(
+    member: MemberDep, session: SessionDep, principal: Authorized, response: Response
+) -> MemberView:
     """One member, as the caller may see them (see the list for masking). ETag carries the version."""
     set_etag(response, member)
     return service.to_out_one(session, member, principal, loaded_in_scope=True)
@@ -105,8 +119,13 @@ def members_get(member: MemberDep, session: SessionDep, principal: Authorized, r
 
 @router.patch(MEMBER_PATH, response_model=MemberOut, dependencies=[Depends(require("members.write"))])
 def members_update(
-    member: MemberDep, body: MemberUpdate, version: IfMatch, session: SessionDep, principal: Authorized,
-    vault: VaultDep, response: Response,
+    member: MemberDep,
+    body: MemberUpdate,
+    version: IfMatch,
+    session: SessionDep,
+    principal: Authorized,
+    vault: VaultDep,
+    response: Response,
 ) -> MemberOut:
     """Correct a member's record (If-Match). Same checks as creation; a new resident ID is re-validated.
 
@@ -117,10 +136,14 @@ def members_update(
     return service.to_out_one(session, member, principal)
 
 
-@router.get(f"{MEMBER_PATH}/national-id", response_model=MemberNationalId,
-            dependencies=[Depends(require("members.national_id"))])
-def members_national_id(member: MemberDep, session: SessionDep, principal: Authorized,
-                        vault: VaultDep) -> MemberNationalId:
+@router.get(
+    f"{MEMBER_PATH}/national-id",
+    response_model=MemberNationalId,
+    dependencies=[Depends(require("members.national_id"))],
+)
+def members_national_id(
+    member: MemberDep, session: SessionDep, principal: Authorized, vault: VaultDep
+) -> MemberNationalId:
     """The full resident ID number (chairs and officers, domain.md §0). Every read is audited.
 
     The audit event is committed before the value is sent; if it cannot be written the value is not
@@ -130,9 +153,15 @@ def members_national_id(member: MemberDep, session: SessionDep, principal: Autho
     return MemberNationalId(id=member.id, member_no=member.member_no, national_id=value)
 
 
-@router.post(f"{MEMBER_PATH}/lifecycle", response_model=MemberOut, dependencies=[Depends(require("members.write"))])
+@router.post(
+    f"{MEMBER_PATH}/lifecycle", response_model=MemberOut, dependencies=[Depends(require("members.write"))]
+)
 def members_lifecycle(
-    member: MemberDep, body: LifecycleIn, version: IfMatch, session: SessionDep, principal: Authorized,
+    member: MemberDep,
+    body: LifecycleIn,
+    version: IfMatch,
+    session: SessionDep,
+    principal: Authorized,
     response: Response,
 ) -> MemberOut:
     """Record a lifecycle step (If-Match): approve, retain, restore, withdraw, deem_withdrawn, expel,
@@ -147,18 +176,28 @@ def members_lifecycle(
     return service.to_out_one(session, member, principal)
 
 
-@router.get(f"{MEMBER_PATH}/events", response_model=Page[MemberEventOut],
-            dependencies=[Depends(require("members.read"))])
+@router.get(
+    f"{MEMBER_PATH}/events",
+    response_model=Page[MemberEventOut],
+    dependencies=[Depends(require("members.read"))],
+)
 def members_events(member: MemberDep, session: SessionDep, page: PageQuery) -> Page[MemberEventOut]:
     """The member's lifecycle timeline (join, retain, restore, transfers ...), oldest first."""
     items, next_cursor = service.list_events(session, member, limit=page.limit, cursor=page.cursor)
     return Page(items=items, next_cursor=next_cursor)
 
 
-@router.post(f"{MEMBER_PATH}/account", response_model=MemberAccountOut, status_code=201,
-             dependencies=[Depends(require("members.accounts"))])
+@router.post(
+    f"{MEMBER_PATH}/account",
+    response_model=MemberAccountOut,
+    status_code=201,
+    dependencies=[Depends(require("members.accounts"))],
+)
 def members_account_create(
-    member: MemberDep, session: SessionDep, principal: Authorized, body: MemberAccountIn | None = None,
+    member: MemberDep,
+    session: SessionDep,
+    principal: Authorized,
+    body: MemberAccountIn | None = None,
 ) -> MemberAccountOut:
     """Give the member a login: role `member` at their unit, linked to this record.
 
@@ -166,6 +205,11 @@ def members_account_create(
     409 `member_account_exists` if the member already has one.
     """
     user, shown = service.create_account(session, member, body or MemberAccountIn(), by=principal)
-    return MemberAccountOut(user_id=user.id, username=user.username, member_id=member.id,
-                            org_unit_id=user.org_unit_id, must_change_password=user.must_change_password,
-                            initial_password=shown)
+    return MemberAccountOut(
+        user_id=user.id,
+        username=user.username,
+        member_id=member.id,
+        org_unit_id=user.org_unit_id,
+        must_change_password=user.must_change_password,
+        initial_password=shown,
+    )

@@ -54,21 +54,37 @@ def motions_list(
     category: MotionCategory | None = None,
     department_id: Annotated[uuid.UUID | None, Query(description="Lead or co-handling department.")] = None,
     proposer_member_id: uuid.UUID | None = None,
-    overdue: Annotated[bool | None, Query(description="Due date passed with no reply in the current round.")] = None,
-    q: Annotated[str | None, Query(max_length=100, description="Text in title, reasons or proposals.")] = None,
+    overdue: Annotated[
+        bool | None, Query(description="Due date passed with no reply in the current round.")
+    ] = None,
+    q: Annotated[
+        str | None, Query(max_length=100, description="Text in title, reasons or proposals.")
+    ] = None,
 ) -> Page[MotionOut]:
     """Motions the caller can see, oldest first. Chairs, officers and auditors: by org scope;
     handlers: motions assigned to their departments; members: their own, those they signed, and the
     registered motions of their union's congresses once the congress has opened."""
     items, next_cursor = service.list_motions(
-        session, principal, limit=page.limit, cursor=page.cursor, congress_id=congress_id, status=status, kind=kind,
-        category=category, department_id=department_id, proposer_member_id=proposer_member_id, overdue=overdue, q=q,
+        session,
+        principal,
+        limit=page.limit,
+        cursor=page.cursor,
+        congress_id=congress_id,
+        status=status,
+        kind=kind,
+        category=category,
+        department_id=department_id,
+        proposer_member_id=proposer_member_id,
+        overdue=overdue,
+        q=q,
     )
     return Page(items=service.present(session, items), next_cursor=next_cursor)
 
 
 @router.post("", response_model=MotionOut, status_code=201, dependencies=[Depends(require("motions.submit"))])
-def motions_create(body: MotionCreate, session: SessionDep, principal: Authorized, response: Response) -> MotionOut:
+def motions_create(
+    body: MotionCreate, session: SessionDep, principal: Authorized, response: Response
+) -> MotionOut:
     """Draft a motion (a representative of the congress, for themselves)."""
     motion = service.create(session, body, by=principal)
     response.headers["Location"] = f"/api/v1/motions/{motion.id}"
@@ -85,7 +101,11 @@ def motions_get(motion: MotionDep, session: SessionDep, response: Response) -> M
 
 @router.patch("/{motion_id}", response_model=MotionOut, dependencies=[Depends(require("motions.submit"))])
 def motions_update(
-    motion: MotionDep, body: MotionUpdate, version: IfMatch, session: SessionDep, principal: Authorized,
+    motion: MotionDep,
+    body: MotionUpdate,
+    version: IfMatch,
+    session: SessionDep,
+    principal: Authorized,
     response: Response,
 ) -> MotionOut:
     """Edit a draft (its proposer only)."""
@@ -93,10 +113,15 @@ def motions_update(
     return _out(session, motion, response)
 
 
-@router.post("/{motion_id}/cosignatures", response_model=MotionOut,
-             dependencies=[Depends(require("motions.submit"))])
+@router.post(
+    "/{motion_id}/cosignatures", response_model=MotionOut, dependencies=[Depends(require("motions.submit"))]
+)
 def motions_cosign(
-    motion: MotionDep, version: IfMatch, session: SessionDep, principal: Authorized, response: Response,
+    motion: MotionDep,
+    version: IfMatch,
+    session: SessionDep,
+    principal: Authorized,
+    response: Response,
     body: CosignIn | None = None,
 ) -> MotionOut:
     """Co-sign a draft as yourself (another representative of the same congress). Nobody signs for
@@ -105,8 +130,9 @@ def motions_cosign(
     return _out(session, motion, response)
 
 
-@router.delete("/{motion_id}/cosignatures", response_model=MotionOut,
-               dependencies=[Depends(require("motions.submit"))])
+@router.delete(
+    "/{motion_id}/cosignatures", response_model=MotionOut, dependencies=[Depends(require("motions.submit"))]
+)
 def motions_cosign_withdraw(
     motion: MotionDep, version: IfMatch, session: SessionDep, principal: Authorized, response: Response
 ) -> MotionOut:
@@ -115,9 +141,15 @@ def motions_cosign_withdraw(
     return _out(session, motion, response)
 
 
-@router.post("/{motion_id}/submit", response_model=MotionOut, dependencies=[Depends(require("motions.submit"))])
+@router.post(
+    "/{motion_id}/submit", response_model=MotionOut, dependencies=[Depends(require("motions.submit"))]
+)
 def motions_submit(
-    motion: MotionDep, body: SubmitIn, version: IfMatch, session: SessionDep, principal: Authorized,
+    motion: MotionDep,
+    body: SubmitIn,
+    version: IfMatch,
+    session: SessionDep,
+    principal: Authorized,
     response: Response,
 ) -> MotionOut:
     """Submit a draft (proposer). By the deadline and with enough co-signers it becomes a motion
@@ -127,9 +159,15 @@ def motions_submit(
     return _out(session, motion, response)
 
 
-@router.post("/{motion_id}/review", response_model=MotionOut, dependencies=[Depends(require("motions.review"))])
+@router.post(
+    "/{motion_id}/review", response_model=MotionOut, dependencies=[Depends(require("motions.review"))]
+)
 def motions_review(
-    motion: MotionDep, body: ReviewIn, version: IfMatch, session: SessionDep, principal: Authorized,
+    motion: MotionDep,
+    body: ReviewIn,
+    version: IfMatch,
+    session: SessionDep,
+    principal: Authorized,
     response: Response,
 ) -> MotionOut:
     """The motion committee's decision (chair): register, decline with a reason, merge into another
@@ -138,9 +176,15 @@ def motions_review(
     return _out(session, motion, response)
 
 
-@router.post("/{motion_id}/assign", response_model=MotionOut, dependencies=[Depends(require("motions.manage"))])
+@router.post(
+    "/{motion_id}/assign", response_model=MotionOut, dependencies=[Depends(require("motions.manage"))]
+)
 def motions_assign(
-    motion: MotionDep, body: AssignIn, version: IfMatch, session: SessionDep, principal: Authorized,
+    motion: MotionDep,
+    body: AssignIn,
+    version: IfMatch,
+    session: SessionDep,
+    principal: Authorized,
     response: Response,
 ) -> MotionOut:
     """Give a registered motion or a suggestion its lead department, co-handling departments and due
@@ -151,7 +195,11 @@ def motions_assign(
 
 @router.post("/{motion_id}/reply", response_model=MotionOut, dependencies=[Depends(require("motions.reply"))])
 def motions_reply(
-    motion: MotionDep, body: ReplyIn, version: IfMatch, session: SessionDep, principal: Authorized,
+    motion: MotionDep,
+    body: ReplyIn,
+    version: IfMatch,
+    session: SessionDep,
+    principal: Authorized,
     response: Response,
 ) -> MotionOut:
     """Answer for the lead department (its handlers only) with an outcome class A-D. A reply after
@@ -160,9 +208,15 @@ def motions_reply(
     return _out(session, motion, response)
 
 
-@router.post("/{motion_id}/ratings", response_model=MotionOut, dependencies=[Depends(require("motions.submit"))])
+@router.post(
+    "/{motion_id}/ratings", response_model=MotionOut, dependencies=[Depends(require("motions.submit"))]
+)
 def motions_rate(
-    motion: MotionDep, body: RatingIn, version: IfMatch, session: SessionDep, principal: Authorized,
+    motion: MotionDep,
+    body: RatingIn,
+    version: IfMatch,
+    session: SessionDep,
+    principal: Authorized,
     response: Response,
 ) -> MotionOut:
     """Rate this round's reply, once (proposer and co-signers). The proposer's rating decides:
@@ -171,8 +225,11 @@ def motions_rate(
     return _out(session, motion, response)
 
 
-@router.get("/{motion_id}/timeline", response_model=list[MotionEventOut],
-            dependencies=[Depends(require("motions.read"))])
+@router.get(
+    "/{motion_id}/timeline",
+    response_model=list[MotionEventOut],
+    dependencies=[Depends(require("motions.read"))],
+)
 def motions_timeline(motion: MotionDep, session: SessionDep) -> list[MotionEventOut]:
     """Every step of the motion, oldest first: who did what, from which state to which."""
     return service.timeline(session, motion)

@@ -37,21 +37,34 @@ def org_units_list(
     principal: Authorized,
     page: PageQuery,
     parent_id: uuid.UUID | None = None,
-    under: Annotated[uuid.UUID | None, Query(description="Only this unit's subtree (itself included).")] = None,
+    under: Annotated[
+        uuid.UUID | None, Query(description="Only this unit's subtree (itself included).")
+    ] = None,
     kind: OrgUnitKind | None = None,
     status: OrgUnitStatus | None = None,
     q: Annotated[str | None, Query(max_length=100, description="Substring of name or code.")] = None,
 ) -> Page[OrgUnitOut]:
     """Units inside the caller's scope, in creation order."""
     items, next_cursor = service.list_units(
-        session, principal, limit=page.limit, cursor=page.cursor, parent_id=parent_id, under=under,
-        kind=kind, status=status, q=q,
+        session,
+        principal,
+        limit=page.limit,
+        cursor=page.cursor,
+        parent_id=parent_id,
+        under=under,
+        kind=kind,
+        status=status,
+        q=q,
     )
     return Page(items=items, next_cursor=next_cursor)
 
 
-@router.post("", response_model=OrgUnitOut, status_code=201, dependencies=[Depends(require("org_units.write"))])
-def org_units_create(body: OrgUnitCreate, session: SessionDep, principal: Authorized, response: Response) -> OrgUnit:
+@router.post(
+    "", response_model=OrgUnitOut, status_code=201, dependencies=[Depends(require("org_units.write"))]
+)
+def org_units_create(
+    body: OrgUnitCreate, session: SessionDep, principal: Authorized, response: Response
+) -> OrgUnit:
     """Set up a unit under a parent the caller administers (章程 Art 16: approval of the unit above)."""
     unit = service.create(session, body, by=principal)
     set_etag(response, unit)
@@ -68,7 +81,11 @@ def org_units_get(unit: OrgUnitDep, response: Response) -> OrgUnit:
 
 @router.patch("/{unit_id}", response_model=OrgUnitOut, dependencies=[Depends(require("org_units.write"))])
 def org_units_update(
-    unit: OrgUnitDep, body: OrgUnitUpdate, version: IfMatch, session: SessionDep, principal: Authorized,
+    unit: OrgUnitDep,
+    body: OrgUnitUpdate,
+    version: IfMatch,
+    session: SessionDep,
+    principal: Authorized,
     response: Response,
 ) -> OrgUnit:
     """Rename a unit or set its employer's unified social credit code."""
@@ -79,7 +96,11 @@ def org_units_update(
 
 @router.post("/{unit_id}/move", response_model=OrgUnitOut, dependencies=[Depends(require("org_units.write"))])
 def org_units_move(
-    unit: OrgUnitDep, body: OrgUnitMove, version: IfMatch, session: SessionDep, principal: Authorized,
+    unit: OrgUnitDep,
+    body: OrgUnitMove,
+    version: IfMatch,
+    session: SessionDep,
+    principal: Authorized,
     response: Response,
 ) -> OrgUnit:
     """Move a unit and its subtree under another parent (never under itself or its descendants)."""
@@ -88,9 +109,15 @@ def org_units_move(
     return unit
 
 
-@router.post("/{unit_id}/close", response_model=OrgUnitOut, dependencies=[Depends(require("org_units.write"))])
+@router.post(
+    "/{unit_id}/close", response_model=OrgUnitOut, dependencies=[Depends(require("org_units.write"))]
+)
 def org_units_close(
-    unit: OrgUnitDep, body: OrgUnitClose, version: IfMatch, session: SessionDep, principal: Authorized,
+    unit: OrgUnitDep,
+    body: OrgUnitClose,
+    version: IfMatch,
+    session: SessionDep,
+    principal: Authorized,
     response: Response,
 ) -> OrgUnit:
     """Close a unit with no open sub-units; needs a grant above it (章程 Art 16)."""

@@ -21,7 +21,9 @@ from api.schemas.transfers import (
 )
 from api.services import transfers as service
 
-router = APIRouter(route_class=Route, prefix="/member-transfers", tags=["transfers"], responses=PROBLEM_RESPONSES)
+router = APIRouter(
+    route_class=Route, prefix="/member-transfers", tags=["transfers"], responses=PROBLEM_RESPONSES
+)
 
 
 async def load_transfer(transfer_id: uuid.UUID, session: SessionDep, principal: Authorized) -> MemberTransfer:
@@ -43,7 +45,9 @@ def transfers_list(
     page: PageQuery,
     direction: Annotated[
         TransferDirection | None,
-        Query(description="`incoming`: the receiving unit is yours; `outgoing`: the sending unit is. Default both."),
+        Query(
+            description="`incoming`: the receiving unit is yours; `outgoing`: the sending unit is. Default both."
+        ),
     ] = None,
     status: TransferStatus | None = None,
     member_id: uuid.UUID | None = None,
@@ -54,13 +58,20 @@ def transfers_list(
     number, gender, birth date), never the sending union's other members.
     """
     items, next_cursor = service.list_transfers(
-        session, principal, limit=page.limit, cursor=page.cursor, direction=direction, status=status,
+        session,
+        principal,
+        limit=page.limit,
+        cursor=page.cursor,
+        direction=direction,
+        status=status,
         member_id=member_id,
     )
     return Page(items=items, next_cursor=next_cursor)
 
 
-@router.post("", response_model=TransferOut, status_code=201, dependencies=[Depends(require("members.transfer"))])
+@router.post(
+    "", response_model=TransferOut, status_code=201, dependencies=[Depends(require("members.transfer"))]
+)
 def transfers_create(
     body: TransferCreate, session: SessionDep, principal: Authorized, response: Response
 ) -> TransferOut:
@@ -80,10 +91,15 @@ def transfers_get(transfer: TransferDep, session: SessionDep, response: Response
     return _out(session, transfer, response)
 
 
-@router.post("/{transfer_id}/accept", response_model=TransferOut,
-             dependencies=[Depends(require("members.transfer"))])
+@router.post(
+    "/{transfer_id}/accept", response_model=TransferOut, dependencies=[Depends(require("members.transfer"))]
+)
 def transfers_accept(
-    transfer: TransferDep, version: IfMatch, session: SessionDep, principal: Authorized, response: Response,
+    transfer: TransferDep,
+    version: IfMatch,
+    session: SessionDep,
+    principal: Authorized,
+    response: Response,
     body: Annotated[TransferAccept | None, Body()] = None,
 ) -> TransferOut:
     """Register the member with the receiving unit (receiving union only).
@@ -95,10 +111,15 @@ def transfers_accept(
     return _out(session, transfer, response)
 
 
-@router.post("/{transfer_id}/refuse", response_model=TransferOut,
-             dependencies=[Depends(require("members.transfer"))])
+@router.post(
+    "/{transfer_id}/refuse", response_model=TransferOut, dependencies=[Depends(require("members.transfer"))]
+)
 def transfers_refuse(
-    transfer: TransferDep, body: TransferRefuse, version: IfMatch, session: SessionDep, principal: Authorized,
+    transfer: TransferDep,
+    body: TransferRefuse,
+    version: IfMatch,
+    session: SessionDep,
+    principal: Authorized,
     response: Response,
 ) -> TransferOut:
     """Decline to register the member, with a reason (receiving union only); the member is active
@@ -107,10 +128,15 @@ def transfers_refuse(
     return _out(session, transfer, response)
 
 
-@router.post("/{transfer_id}/cancel", response_model=TransferOut,
-             dependencies=[Depends(require("members.transfer"))])
+@router.post(
+    "/{transfer_id}/cancel", response_model=TransferOut, dependencies=[Depends(require("members.transfer"))]
+)
 def transfers_cancel(
-    transfer: TransferDep, version: IfMatch, session: SessionDep, principal: Authorized, response: Response,
+    transfer: TransferDep,
+    version: IfMatch,
+    session: SessionDep,
+    principal: Authorized,
+    response: Response,
     body: Annotated[TransferCancel | None, Body()] = None,
 ) -> TransferOut:
     """Withdraw the release before the receiving union decides (sending union only)."""

@@ -35,14 +35,22 @@ def users_list(
 ) -> Page[UserOut]:
     """Accounts whose home unit is inside the caller's scope."""
     items, next_cursor = service.list_users(
-        session, principal, limit=page.limit, cursor=page.cursor, org_unit_id=org_unit_id, kind=kind,
-        is_active=is_active, q=q,
+        session,
+        principal,
+        limit=page.limit,
+        cursor=page.cursor,
+        org_unit_id=org_unit_id,
+        kind=kind,
+        is_active=is_active,
+        q=q,
     )
     return Page(items=items, next_cursor=next_cursor)
 
 
 @router.post("", response_model=UserCreated, status_code=201, dependencies=[Depends(require("users.write"))])
-def users_create(body: UserCreate, session: SessionDep, principal: Authorized, response: Response) -> UserCreated:
+def users_create(
+    body: UserCreate, session: SessionDep, principal: Authorized, response: Response
+) -> UserCreated:
     """Create a person's account or an integration's service account.
 
     The one-time initial password (people, when none is given) or the client secret (service
@@ -68,7 +76,12 @@ def users_get(user: UserDep, response: Response) -> User:
 
 @router.patch("/{user_id}", response_model=UserOut, dependencies=[Depends(require("users.write"))])
 def users_update(
-    user: UserDep, body: UserUpdate, version: IfMatch, session: SessionDep, principal: Authorized, response: Response
+    user: UserDep,
+    body: UserUpdate,
+    version: IfMatch,
+    session: SessionDep,
+    principal: Authorized,
+    response: Response,
 ) -> User:
     """Change display name or e-mail, or (de)activate the account."""
     user = service.update(session, user, body, version=version, by=principal)
@@ -76,8 +89,12 @@ def users_update(
     return user
 
 
-@router.post("/{user_id}/reset-secret", response_model=UserCreated, dependencies=[Depends(require("users.write"))])
-def users_reset_secret(user: UserDep, session: SessionDep, principal: Authorized, response: Response) -> UserCreated:
+@router.post(
+    "/{user_id}/reset-secret", response_model=UserCreated, dependencies=[Depends(require("users.write"))]
+)
+def users_reset_secret(
+    user: UserDep, session: SessionDep, principal: Authorized, response: Response
+) -> UserCreated:
     """Issue a new one-time password (people) or client secret (service accounts), shown once."""
     shown = service.rotate_secret(session, user, by=principal)
     set_etag(response, user)
@@ -96,15 +113,24 @@ def users_grants_list(user: UserDep, session: SessionDep) -> list[Grant]:
 
 
 @router.post(
-    "/{user_id}/grants", response_model=GrantOut, status_code=201, dependencies=[Depends(require("grants.write"))]
+    "/{user_id}/grants",
+    response_model=GrantOut,
+    status_code=201,
+    dependencies=[Depends(require("grants.write"))],
 )
-def users_grants_create(user: UserDep, body: GrantCreate, session: SessionDep, principal: Authorized) -> Grant:
+def users_grants_create(
+    user: UserDep, body: GrantCreate, session: SessionDep, principal: Authorized
+) -> Grant:
     """Grant a role at a unit inside the caller's scope, never above the caller's own role there."""
     return service.add_grant(session, user, body, by=principal)
 
 
-@router.delete("/{user_id}/grants/{grant_id}", status_code=204, dependencies=[Depends(require("grants.write"))])
-def users_grants_delete(user: UserDep, grant_id: uuid.UUID, session: SessionDep, principal: Authorized) -> Response:
+@router.delete(
+    "/{user_id}/grants/{grant_id}", status_code=204, dependencies=[Depends(require("grants.write"))]
+)
+def users_grants_delete(
+    user: UserDep, grant_id: uuid.UUID, session: SessionDep, principal: Authorized
+) -> Response:
     """Withdraw a grant."""
     service.remove_grant(session, user, grant_id, by=principal)
     return Response(status_code=204)

@@ -81,7 +81,7 @@ def yuan_to_fen(value: str | float | Decimal) -> int:
     claims to be. Raises ``ValueError`` on anything else.
     """
     if isinstance(value, bool):
-        raise ValueError("a boolean is not an amount")  # noqa: TRY004 - callers treat all junk alike
+        raise ValueError("a boolean is not an amount")
     if isinstance(value, int):
         return value * 100
     if isinstance(value, float):

@@ -17,8 +17,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from operator import mul
 from datetime import date
+from operator import mul
 from typing import Literal
 
 __all__ = [

@@ -19,13 +19,18 @@ class SatisfactionScale(StrEnum):
 
 
 class CongressCreate(StrictIn):
-    org_unit_id: uuid.UUID = Field(description="The union that holds the congress; representatives come from its subtree.")
+    org_unit_id: uuid.UUID = Field(
+        description="The union that holds the congress; representatives come from its subtree."
+    )
     name: str = Field(min_length=1, max_length=200, examples=["第五届第三次职工代表大会"])
     opening_on: date = Field(examples=["2027-03-20"])
     motion_deadline_on: date | None = Field(
-        None, description="Last day to submit motions; default `opening_on` minus the configured days (15).",
+        None,
+        description="Last day to submit motions; default `opening_on` minus the configured days (15).",
     )
-    reply_months: int | None = Field(None, ge=1, le=24, description="Reply period after assignment; default 2.")
+    reply_months: int | None = Field(
+        None, ge=1, le=24, description="Reply period after assignment; default 2."
+    )
     min_cosigners: int | None = Field(None, ge=0, le=50, description="Co-signers a motion needs; default 2.")
     satisfaction_scale: SatisfactionScale = SatisfactionScale.three_level
 

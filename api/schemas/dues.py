@@ -12,7 +12,9 @@ from pydantic import Field, model_validator
 from api.schemas.common import MoneyFen, Out, StrictIn
 
 PERIOD_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
-Period = Annotated[str, Field(pattern=PERIOD_PATTERN, examples=["2025-03"], description="A month, `YYYY-MM`.")]
+Period = Annotated[
+    str, Field(pattern=PERIOD_PATTERN, examples=["2025-03"], description="A month, `YYYY-MM`.")
+]
 
 #: rows of one batch (a month's payroll deduction file of a large union fits easily)
 MAX_BATCH_ROWS = 50_000
@@ -39,7 +41,9 @@ class DuesPaymentCreate(StrictIn):
     method: PaymentMethod
     reference: str | None = Field(None, max_length=100, examples=["2025年3月工资代扣"])
     override_reason: str | None = Field(
-        None, min_length=1, max_length=500,
+        None,
+        min_length=1,
+        max_length=500,
         description="Required when `amount_fen` differs from the expected dues for the month; audited.",
     )
 
@@ -51,7 +55,7 @@ class DuesBatchRow(StrictIn):
     amount_fen: MoneyFen = Field(ge=0, le=100_000_000)
 
     @model_validator(mode="after")
-    def _one_key(self) -> "DuesBatchRow":
+    def _one_key(self) -> DuesBatchRow:
         if (self.member_id is None) == (self.employee_no is None):
             raise ValueError("give exactly one of member_id and employee_no")
         return self
@@ -63,7 +67,9 @@ class DuesBatchCreate(StrictIn):
     method: PaymentMethod = PaymentMethod.payroll
     reference: str | None = Field(None, max_length=100, examples=["2025-03 工资代扣文件"])
     override_reason: str | None = Field(
-        None, min_length=1, max_length=500,
+        None,
+        min_length=1,
+        max_length=500,
         description="Accept amounts that differ from the expected dues (e.g. wage changed in payroll); audited.",
     )
     rows: list[DuesBatchRow] = Field(min_length=1, max_length=MAX_BATCH_ROWS)
@@ -91,7 +97,9 @@ class DuesPaymentOut(Out):
 class StatementMonth(Out):
     period: Period
     status: MonthStatus
-    expected_fen: MoneyFen | None = Field(description="Dues owed for the month; null when the wage is unknown.")
+    expected_fen: MoneyFen | None = Field(
+        description="Dues owed for the month; null when the wage is unknown."
+    )
     paid_fen: MoneyFen | None
     paid_on: date | None
     method: PaymentMethod | None

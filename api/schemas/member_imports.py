@@ -76,7 +76,9 @@ class MemberImportSummary(Out):
     updated_count: int
     unchanged_count: int
     failed_count: int
-    error_code: str | None = Field(None, description="Why a failed import failed, e.g. `import_rows_invalid`.")
+    error_code: str | None = Field(
+        None, description="Why a failed import failed, e.g. `import_rows_invalid`."
+    )
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None

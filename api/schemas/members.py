@@ -45,14 +45,18 @@ class LifecycleActionName(StrEnum):
     retain = "retain"  # active -> retained: retired, unemployed, employer closed (章程 Art 8)
     restore = "restore"  # retained -> active: re-employed
     withdraw = "withdraw"  # active -> withdrawn at the member's request (章程 Art 6)
-    deem_withdrawn = "deem_withdrawn"  # active -> withdrawn after 6 months without dues or participation (章程 Art 6)
+    deem_withdrawn = (
+        "deem_withdrawn"  # active -> withdrawn after 6 months without dues or participation (章程 Art 6)
+    )
     expel = "expel"  # active -> expelled, only after a criminal penalty (章程 Art 7)
     rejoin = "rejoin"  # withdrawn -> applied [L]
     death = "death"  # any living state -> deceased
 
 
 Tag = Annotated[str, Field(min_length=1, max_length=40, examples=["女职工"])]
-Phone = Annotated[str, Field(pattern=PHONE_PATTERN, examples=["13812345678"], description="Mainland mobile number.")]
+Phone = Annotated[
+    str, Field(pattern=PHONE_PATTERN, examples=["13812345678"], description="Mainland mobile number.")
+]
 
 
 def _unique_tags(tags: list[str] | None) -> list[str] | None:
@@ -62,23 +66,38 @@ def _unique_tags(tags: list[str] | None) -> list[str] | None:
 
 
 class MemberCreate(StrictIn):
-    employee_no: str = Field(min_length=1, max_length=40, examples=["E10023"],
-                             description="The HR key; unique within the grassroots union.")
+    employee_no: str = Field(
+        min_length=1,
+        max_length=40,
+        examples=["E10023"],
+        description="The HR key; unique within the grassroots union.",
+    )
     name: str = Field(min_length=1, max_length=100, examples=["张三"])
     national_id: str = Field(
-        min_length=1, max_length=64, examples=["11010519491231002X"],
+        min_length=1,
+        max_length=64,
+        examples=["11010519491231002X"],
         description="Resident ID number (GB 11643); full-width digits, spaces and a lower-case x are accepted. "
         "Stored encrypted; never returned by this endpoint.",
     )
-    gender: Gender | None = Field(None, description="Filled from the resident ID when absent; must agree with it.")
-    birth_date: date | None = Field(None, description="Filled from the resident ID when absent; must agree with it.")
+    gender: Gender | None = Field(
+        None, description="Filled from the resident ID when absent; must agree with it."
+    )
+    birth_date: date | None = Field(
+        None, description="Filled from the resident ID when absent; must agree with it."
+    )
     phone: Phone | None = None
     email: EmailStr | None = None
     org_unit_id: uuid.UUID = Field(description="The member's unit: a grassroots union or a unit inside one.")
-    join_date: date | None = Field(None, description="Date membership was approved (章程 Art 2); defaults to today.")
+    join_date: date | None = Field(
+        None, description="Date membership was approved (章程 Art 2); defaults to today."
+    )
     status: Literal["applied", "active"] = Field(
-        "active", description="`applied` records an application still awaiting approval.")
-    is_representative: bool = Field(False, description="Workers' congress representative (active members only).")
+        "active", description="`applied` records an application still awaiting approval."
+    )
+    is_representative: bool = Field(
+        False, description="Workers' congress representative (active members only)."
+    )
     tags: list[Tag] = Field(default_factory=list, max_length=MAX_TAGS, examples=[["女职工", "劳模"]])
     monthly_wage_fen: MoneyFen | None = Field(None, ge=0, description="Monthly wage (the dues base), in fen.")
     notes: str | None = Field(None, max_length=1000)
@@ -100,7 +119,8 @@ class MemberUpdate(StrictIn):
     phone: Phone | None = None
     email: EmailStr | None = None
     org_unit_id: uuid.UUID | None = Field(
-        None, description="Another unit of the same grassroots union; other unions need a transfer.")
+        None, description="Another unit of the same grassroots union; other unions need a transfer."
+    )
     join_date: date | None = None
     is_representative: bool | None = None
     tags: list[Tag] | None = Field(None, max_length=MAX_TAGS, description="Replaces the member's tags.")
@@ -156,7 +176,9 @@ class MemberNameOut(Out):
     name: str
     org_unit_id: uuid.UUID
     status: MemberStatusName
-    monthly_wage_fen: MoneyFen | None = Field(None, description="Shown to callers who record dues for the member.")
+    monthly_wage_fen: MoneyFen | None = Field(
+        None, description="Shown to callers who record dues for the member."
+    )
     version: int
 
 
@@ -172,8 +194,9 @@ class MemberNationalId(Out):
 class LifecycleIn(StrictIn):
     action: LifecycleActionName
     effective_on: date | None = Field(None, description="Defaults to today; never in the future.")
-    reason: str | None = Field(None, min_length=1, max_length=500,
-                               description="Required for every action except approve and death.")
+    reason: str | None = Field(
+        None, min_length=1, max_length=500, description="Required for every action except approve and death."
+    )
 
 
 class MemberEventOut(Out):
@@ -191,7 +214,8 @@ class MemberEventOut(Out):
 
 class MemberAccountIn(StrictIn):
     username: str | None = Field(
-        None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.@-]{2,63}$",
+        None,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.@-]{2,63}$",
         description="Defaults to the member number in lower case.",
     )
 

@@ -71,8 +71,12 @@ class SignatoryRole(StrEnum):
 
 class MotionCreate(StrictIn):
     congress_id: uuid.UUID
-    title: str = Field(min_length=1, max_length=200, description="案由: one issue per motion.",
-                       examples=["关于改善一车间夏季防暑降温条件的提案"])
+    title: str = Field(
+        min_length=1,
+        max_length=200,
+        description="案由: one issue per motion.",
+        examples=["关于改善一车间夏季防暑降温条件的提案"],
+    )
     reasons: str = Field(min_length=1, max_length=5000, description="理由")
     proposals: str = Field(min_length=1, max_length=5000, description="建议/办法: concrete proposals.")
     category: MotionCategory
@@ -105,7 +109,7 @@ class ReviewIn(StrictIn):
     merge_into_id: uuid.UUID | None = Field(None, description="The motion to merge into (decision `merge`).")
 
     @model_validator(mode="after")
-    def _shape(self) -> "ReviewIn":
+    def _shape(self) -> ReviewIn:
         if self.decision is ReviewDecision.decline and not self.reason:
             raise ValueError("a decline needs a reason")
         if (self.decision is ReviewDecision.merge) != (self.merge_into_id is not None):
@@ -119,7 +123,7 @@ class AssignIn(StrictIn):
     due_on: date | None = Field(None, description="Default: today plus the congress's reply period.")
 
     @model_validator(mode="after")
-    def _distinct(self) -> "AssignIn":
+    def _distinct(self) -> AssignIn:
         ids = self.co_department_ids
         if len(set(ids)) != len(ids) or self.lead_department_id in ids:
             raise ValueError("departments must be distinct and the lead cannot also co-handle")
@@ -213,7 +217,9 @@ class MotionEventOut(Out):
 class Ratio(Out):
     numerator: int
     denominator: int
-    rate: float | None = Field(description="numerator / denominator rounded to 4 places; null when nothing to count.")
+    rate: float | None = Field(
+        description="numerator / denominator rounded to 4 places; null when nothing to count."
+    )
 
 
 class OverdueItem(Out):
@@ -251,7 +257,9 @@ class MotionReport(Out):
     by_decision: dict[str, int]
     by_outcome: dict[str, int] = Field(description="Outcome class of the latest reply of each motion.")
     on_time_replies: Ratio = Field(description="Replies (every round) given by their due date.")
-    satisfaction: Ratio = Field(description="Ratings (every round, every signatory) satisfied or basically satisfied.")
+    satisfaction: Ratio = Field(
+        description="Ratings (every round, every signatory) satisfied or basically satisfied."
+    )
     ratings_by_value: dict[str, int]
     reopened: int = Field(description="Motions sent back for another round at least once.")
     extra_rounds: int = Field(description="Rounds beyond the first, over all motions.")

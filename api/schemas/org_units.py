@@ -25,12 +25,17 @@ CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$"
 
 
 class OrgUnitCreate(StrictIn):
-    code: str = Field(pattern=CODE_PATTERN, examples=["U01-B01"], description="Unique; imports refer to units by it.")
+    code: str = Field(
+        pattern=CODE_PATTERN, examples=["U01-B01"], description="Unique; imports refer to units by it."
+    )
     name: str = Field(min_length=1, max_length=200, examples=["第一分工会"])
     kind: OrgUnitKind
     parent_id: uuid.UUID
     uscc: str | None = Field(
-        None, min_length=18, max_length=18, examples=["91350100M000100Y43"],
+        None,
+        min_length=18,
+        max_length=18,
+        examples=["91350100M000100Y43"],
         description="Employer's unified social credit code (GB 32100), check character verified.",
     )
 

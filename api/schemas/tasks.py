@@ -11,8 +11,10 @@ from api.schemas.common import Out
 
 
 class TaskOut(Out):
-    kind: str = Field(description="Dotted task kind, area first: `motion.reply`, `motion.rate` ...",
-                      examples=["motion.reply"])
+    kind: str = Field(
+        description="Dotted task kind, area first: `motion.reply`, `motion.rate` ...",
+        examples=["motion.reply"],
+    )
     title: str = Field(examples=["关于改善一车间夏季防暑降温条件的提案"])
     resource_type: str = Field(examples=["motion"])
     resource_id: uuid.UUID

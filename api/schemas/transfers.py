@@ -29,15 +29,21 @@ class TransferCreate(StrictIn):
         description="The receiving unit: any active unit inside a grassroots union, in or out of your scope."
     )
     reason: str = Field(min_length=1, max_length=400, examples=["调入第二纺织厂工作"])
-    effective_on: date | None = Field(None, description="Date the sending union releases the member; default today.")
+    effective_on: date | None = Field(
+        None, description="Date the sending union releases the member; default today."
+    )
 
 
 class TransferAccept(StrictIn):
     employee_no: str | None = Field(
-        None, min_length=1, max_length=40,
+        None,
+        min_length=1,
+        max_length=40,
         description="The member's employee number at the new employer; needed when the old one is taken there.",
     )
-    effective_on: date | None = Field(None, description="Date the receiving union registers the member; default today.")
+    effective_on: date | None = Field(
+        None, description="Date the receiving union registers the member; default today."
+    )
 
 
 class TransferRefuse(StrictIn):

@@ -34,7 +34,9 @@ class UserCreate(StrictIn):
     kind: UserKind = UserKind.human
     org_unit_id: uuid.UUID = Field(description="The unit the account belongs to (its audit scope).")
     password: str | None = Field(
-        None, min_length=10, max_length=200,
+        None,
+        min_length=10,
+        max_length=200,
         description="Humans only. Omit to get a one-time initial password that must be changed at first login.",
     )
 
@@ -75,7 +77,8 @@ class UserOut(Out):
 class UserCreated(UserOut):
     initial_password: str | None = Field(None, description="Shown once; must be changed at first login.")
     client_secret: str | None = Field(
-        None, description="Service accounts: shown once, stored hashed. Use as client_secret with client_id=username."
+        None,
+        description="Service accounts: shown once, stored hashed. Use as client_secret with client_id=username.",
     )
 
 

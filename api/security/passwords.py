@@ -39,7 +39,9 @@ def burn_verify_time(password: str) -> None:
 
 def check_strength(password: str, *, username: str | None = None) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise RuleViolation("password_too_weak", field="password", reason=f"fewer than {MIN_PASSWORD_LENGTH} characters")
+        raise RuleViolation(
+            "password_too_weak", field="password", reason=f"fewer than {MIN_PASSWORD_LENGTH} characters"
+        )
     if username and username.lower() in password.lower():
         raise RuleViolation("password_too_weak", field="password", reason="contains the username")
     if len(set(password)) < 4:

@@ -77,7 +77,7 @@ class PiiVault:
     @staticmethod
     def _open(token: str, keys: list[AESGCM]) -> str | None:
         try:  # strict: characters outside url-safe base64 are an error, not skipped
-            raw = base64.b64decode(token[len(TOKEN_PREFIX):], altchars=b"-_", validate=True)
+            raw = base64.b64decode(token[len(TOKEN_PREFIX) :], altchars=b"-_", validate=True)
         except ValueError:
             return None
         if len(raw) < _NONCE_BYTES + _TAG_BYTES:
@@ -117,4 +117,3 @@ def _vault(keys: tuple[str, ...], hmac_key: str | None, secret: str) -> PiiVault
 def new_pii_key() -> str:
     """A new ring key: 32 random bytes, url-safe base64 (the format of a Fernet key)."""
     return Fernet.generate_key().decode()
-

@@ -77,7 +77,13 @@ _verified_lock = threading.Lock()
 
 
 def decode_access_token(token: str, settings: Settings) -> dict[str, Any]:
-    key = (token, settings.jwt_algorithm, _verifying_key(settings), settings.jwt_audience, settings.jwt_issuer)
+    key = (
+        token,
+        settings.jwt_algorithm,
+        _verifying_key(settings),
+        settings.jwt_audience,
+        settings.jwt_issuer,
+    )
     claims = _verified.get(key)
     if claims is not None:
         if int(time.time()) <= claims["exp"]:  # python-jose's rule: expired once exp < now

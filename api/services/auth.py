@@ -28,7 +28,7 @@ from api.services import audit
 LOGIN_FAILED = "auth.login_failed"
 
 
-def _failures_since(session: Session, column: sa.ColumnElement[str | None], value: str, since) -> list:  # noqa: ANN001
+def _failures_since(session: Session, column: sa.ColumnElement[str | None], value: str, since) -> list:
     stmt = (
         select(AuditEvent.at)
         .where(AuditEvent.action == LOGIN_FAILED, column == value, AuditEvent.at >= since)
@@ -45,7 +45,10 @@ def _throttle(session: Session, settings: Settings, username: str) -> None:
     ip = client_ip.get()
     by_account = _failures_since(session, AuditEvent.actor_label, username, since)
     by_address = _failures_since(session, AuditEvent.ip, ip, since) if ip else []
-    for failures, limit in ((by_account, settings.login_lockout_account), (by_address, settings.login_lockout_address)):
+    for failures, limit in (
+        (by_account, settings.login_lockout_account),
+        (by_address, settings.login_lockout_address),
+    ):
         if len(failures) >= limit:
             # Allowed again once the failure that tipped the count leaves the window.
             tipping = failures[limit - 1]
@@ -53,20 +56,29 @@ def _throttle(session: Session, settings: Settings, username: str) -> None:
             raise TooManyRequests("login_locked", retry_after=retry_after)
     excess = len(by_account) - settings.login_slowdown_after + 1
     if excess > 0 and settings.login_slowdown_step_seconds > 0:
-        time.sleep(min(settings.login_slowdown_max_seconds, settings.login_slowdown_step_seconds * 2 ** (excess - 1)))
+        time.sleep(
+            min(settings.login_slowdown_max_seconds, settings.login_slowdown_step_seconds * 2 ** (excess - 1))
+        )
 
 
 def _fail(session: Session, username: str, code: str, user: User | None) -> Unauthorized:
     audit.record(
-        session, None, LOGIN_FAILED, actor_label=username, entity_type="user",
-        entity_id=user.id if user else None, org_unit_id=user.org_unit_id if user else None,
+        session,
+        None,
+        LOGIN_FAILED,
+        actor_label=username,
+        entity_type="user",
+        entity_id=user.id if user else None,
+        org_unit_id=user.org_unit_id if user else None,
         changes={"after": {"reason": code}},
     )
     session.commit()
     return Unauthorized(code)
 
 
-def _issue(session: Session, settings: Settings, user: User, *, family_id: uuid.UUID | None, refresh: bool) -> TokenOut:
+def _issue(
+    session: Session, settings: Settings, user: User, *, family_id: uuid.UUID | None, refresh: bool
+) -> TokenOut:
     access = create_access_token(user.id, settings)
     refresh_token = None
     if refresh:
@@ -101,7 +113,12 @@ def login(session: Session, settings: Settings, *, username: str, password: str,
     if not user.is_active:
         raise _fail(session, username, "account_disabled", user)
     audit.record(
-        session, None, "auth.login", actor_label=username, entity_type="user", entity_id=user.id,
+        session,
+        None,
+        "auth.login",
+        actor_label=username,
+        entity_type="user",
+        entity_id=user.id,
         org_unit_id=user.org_unit_id,
     )
     # a Core UPDATE: logging in must not bump the optimistic-locking version clients hold
@@ -113,7 +130,9 @@ def login(session: Session, settings: Settings, *, username: str, password: str,
 
 def refresh(session: Session, settings: Settings, raw_token: str) -> TokenOut:
     """Rotate a refresh token. Presenting a spent one revokes its whole family (theft detection)."""
-    token = session.exec(select(RefreshToken).where(RefreshToken.token_hash == hash_secret(raw_token))).first()
+    token = session.exec(
+        select(RefreshToken).where(RefreshToken.token_hash == hash_secret(raw_token))
+    ).first()
     now = utcnow()
     if token is None or token.revoked_at is not None or token.expires_at <= now:
         raise Unauthorized("invalid_refresh_token")
@@ -121,8 +140,13 @@ def refresh(session: Session, settings: Settings, raw_token: str) -> TokenOut:
     if token.used_at is not None:
         revoked = _revoke_family(session, token.family_id)
         audit.record(
-            session, None, "auth.refresh_reused", actor_label=user.username if user else None, entity_type="user",
-            entity_id=token.user_id, org_unit_id=user.org_unit_id if user else None,
+            session,
+            None,
+            "auth.refresh_reused",
+            actor_label=user.username if user else None,
+            entity_type="user",
+            entity_id=token.user_id,
+            org_unit_id=user.org_unit_id if user else None,
             changes={"after": {"family_id": str(token.family_id), "revoked": revoked}},
         )
         session.commit()
@@ -131,8 +155,14 @@ def refresh(session: Session, settings: Settings, raw_token: str) -> TokenOut:
         raise Unauthorized("invalid_refresh_token")
     token.used_at = now
     audit.record(
-        session, None, "auth.refresh", actor_label=user.username, entity_type="user", entity_id=user.id,
-        org_unit_id=user.org_unit_id, changes={"after": {"family_id": str(token.family_id)}},
+        session,
+        None,
+        "auth.refresh",
+        actor_label=user.username,
+        entity_type="user",
+        entity_id=user.id,
+        org_unit_id=user.org_unit_id,
+        changes={"after": {"family_id": str(token.family_id)}},
     )
     tokens = _issue(session, settings, user, family_id=token.family_id, refresh=True)
     session.commit()
@@ -149,11 +179,15 @@ def _revoke_family(session: Session, family_id: uuid.UUID) -> int:
 
 
 def logout(session: Session, raw_token: str, *, by: Principal) -> None:
-    token = session.exec(select(RefreshToken).where(RefreshToken.token_hash == hash_secret(raw_token))).first()
+    token = session.exec(
+        select(RefreshToken).where(RefreshToken.token_hash == hash_secret(raw_token))
+    ).first()
     if token is None or token.user_id != by.user_id:
         raise Unauthorized("invalid_refresh_token")
     _revoke_family(session, token.family_id)
-    audit.record(session, by, "auth.logout", entity_type="user", entity_id=by.user_id, org_unit_id=by.org_unit_id)
+    audit.record(
+        session, by, "auth.logout", entity_type="user", entity_id=by.user_id, org_unit_id=by.org_unit_id
+    )
     session.commit()
 
 
@@ -169,8 +203,12 @@ def change_password(session: Session, *, by: Principal, current: str, new: str) 
     user.must_change_password = False
     user.updated_at = utcnow()
     audit.record(
-        session, by, "user.password_changed", entity_type="user", entity_id=user.id, org_unit_id=user.org_unit_id,
+        session,
+        by,
+        "user.password_changed",
+        entity_type="user",
+        entity_id=user.id,
+        org_unit_id=user.org_unit_id,
         changes={"after": {"password": audit.REDACTED}},
     )
     session.commit()
-

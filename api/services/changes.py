@@ -28,7 +28,10 @@ def record(
 ) -> None:
     session.add(
         ChangeLogEntry(
-            entity_type=entity_type, entity_id=entity_id, action=action, org_unit_id=org_unit_id,
+            entity_type=entity_type,
+            entity_id=entity_id,
+            action=action,
+            org_unit_id=org_unit_id,
             entity_version=version,
         )
     )
@@ -53,9 +56,13 @@ def stamp(session: Session) -> None:
     counter = session.execute(
         select(ChangeLogCounter).where(ChangeLogCounter.id == 1).with_for_update()
     ).scalar_one()
-    pending = session.execute(
-        select(ChangeLogEntry.id).where(ChangeLogEntry.seq.is_(None)).order_by(ChangeLogEntry.id)
-    ).scalars().all()
+    pending = (
+        session.execute(
+            select(ChangeLogEntry.id).where(ChangeLogEntry.seq.is_(None)).order_by(ChangeLogEntry.id)
+        )
+        .scalars()
+        .all()
+    )
     if not pending:
         session.rollback()
         return
@@ -70,8 +77,13 @@ def stamp(session: Session) -> None:
 
 #: The columns a feed item shows (``ChangeOut``), in its order
 _FEED_COLUMNS = (
-    ChangeLogEntry.seq, ChangeLogEntry.entity_type, ChangeLogEntry.entity_id, ChangeLogEntry.action,
-    ChangeLogEntry.org_unit_id, ChangeLogEntry.entity_version, ChangeLogEntry.changed_at,
+    ChangeLogEntry.seq,
+    ChangeLogEntry.entity_type,
+    ChangeLogEntry.entity_id,
+    ChangeLogEntry.action,
+    ChangeLogEntry.org_unit_id,
+    ChangeLogEntry.entity_version,
+    ChangeLogEntry.changed_at,
 )
 _FEED_KEYS = tuple(c.key for c in _FEED_COLUMNS)
 
@@ -89,7 +101,9 @@ def read(
     Core rows, not ORM entities: a page of 500 entities (identity map, instrumented attributes) cost
     several times the SELECT itself (docs/benchmarks.md, "4. Change feed").
     """
-    stmt = sa.select(*_FEED_COLUMNS).where(ChangeLogEntry.seq > since, in_scope(ChangeLogEntry.org_unit_id, roots))
+    stmt = sa.select(*_FEED_COLUMNS).where(
+        ChangeLogEntry.seq > since, in_scope(ChangeLogEntry.org_unit_id, roots)
+    )
     if entity_type:
         stmt = stmt.where(ChangeLogEntry.entity_type == entity_type)
     rows = session.execute(stmt.order_by(ChangeLogEntry.seq).limit(limit))

@@ -54,32 +54,46 @@ from api.services.member_core import VOTING
 from api.services.pagination import keyset
 from api.services.scope import in_scope, unit_within
 
-register({
-    "congress_deadline_after_opening": (
-        "The motion deadline {deadline} must not be after the opening date {opening}.",
-        "提案截止日期 {deadline} 不能晚于开幕日期 {opening}。",
-    ),
-    "congress_already_representative": (
-        "This member is already a representative of the congress.",
-        "该会员已是本次大会的代表。",
-    ),
-    "congress_not_representative": ("This member is not a representative of the congress.", "该会员不是本次大会的代表。"),
-    "congress_representative_not_voting": (
-        "Only members with voting rights can be representatives (status {member_status}; retained members have none).",
-        "只有享有表决权的会员才能担任代表（当前状态 {member_status}；保留会籍人员不享有表决权）。",
-    ),
-    "department_name_taken": ("A department named {value} already exists in this union.", "本工会已有名为 {value} 的部门。"),
-    "department_unit_not_grassroots": (
-        "Departments belong to a grassroots union.",
-        "承办部门须隶属于基层工会。",
-    ),
-    "department_user_not_handler": (
-        "The user holds no handler role over this department's union.",
-        "该用户在此部门所属工会没有承办人角色。",
-    ),
-    "department_handler_exists": ("The user is already attached to this department.", "该用户已是此部门的承办人。"),
-    "department_handler_not_attached": ("The user is not attached to this department.", "该用户不是此部门的承办人。"),
-})
+register(
+    {
+        "congress_deadline_after_opening": (
+            "The motion deadline {deadline} must not be after the opening date {opening}.",
+            "提案截止日期 {deadline} 不能晚于开幕日期 {opening}。",
+        ),
+        "congress_already_representative": (
+            "This member is already a representative of the congress.",
+            "该会员已是本次大会的代表。",
+        ),
+        "congress_not_representative": (
+            "This member is not a representative of the congress.",
+            "该会员不是本次大会的代表。",
+        ),
+        "congress_representative_not_voting": (
+            "Only members with voting rights can be representatives (status {member_status}; retained members have none).",
+            "只有享有表决权的会员才能担任代表（当前状态 {member_status}；保留会籍人员不享有表决权）。",
+        ),
+        "department_name_taken": (
+            "A department named {value} already exists in this union.",
+            "本工会已有名为 {value} 的部门。",
+        ),
+        "department_unit_not_grassroots": (
+            "Departments belong to a grassroots union.",
+            "承办部门须隶属于基层工会。",
+        ),
+        "department_user_not_handler": (
+            "The user holds no handler role over this department's union.",
+            "该用户在此部门所属工会没有承办人角色。",
+        ),
+        "department_handler_exists": (
+            "The user is already attached to this department.",
+            "该用户已是此部门的承办人。",
+        ),
+        "department_handler_not_attached": (
+            "The user is not attached to this department.",
+            "该用户不是此部门的承办人。",
+        ),
+    }
+)
 
 #: China has one time zone and no daylight saving: dates of deadlines are dates in UTC+8
 CHINA = timezone(timedelta(hours=8))
@@ -87,8 +101,15 @@ CHINA = timezone(timedelta(hours=8))
 #: roles that see congresses and departments by org scope; members see the congresses over their unit
 SCOPE_READERS = frozenset({Role.chair, Role.officer, Role.auditor, Role.handler})
 
-CONGRESS_FIELDS = ("org_unit_id", "name", "opening_on", "motion_deadline_on", "reply_months", "min_cosigners",
-                   "satisfaction_scale")
+CONGRESS_FIELDS = (
+    "org_unit_id",
+    "name",
+    "opening_on",
+    "motion_deadline_on",
+    "reply_months",
+    "min_cosigners",
+    "satisfaction_scale",
+)
 DEPARTMENT_FIELDS = ("org_unit_id", "name", "is_active")
 
 
@@ -173,8 +194,12 @@ def _managed_unit(session: Session, unit_id: uuid.UUID, principal: Principal, fi
 
 def _check_dates(congress: Congress) -> None:
     if congress.motion_deadline_on > congress.opening_on:
-        raise RuleViolation("congress_deadline_after_opening", field="motion_deadline_on",
-                            deadline=congress.motion_deadline_on.isoformat(), opening=congress.opening_on.isoformat())
+        raise RuleViolation(
+            "congress_deadline_after_opening",
+            field="motion_deadline_on",
+            deadline=congress.motion_deadline_on.isoformat(),
+            opening=congress.opening_on.isoformat(),
+        )
 
 
 def create(session: Session, data: CongressCreate, *, settings: Settings, by: Principal) -> Congress:
@@ -194,11 +219,17 @@ def create(session: Session, data: CongressCreate, *, settings: Settings, by: Pr
     _check_dates(congress)
     session.add(congress)
     session.flush()
-    audit.record(session, by, "congress.created", entity_type="congress", entity_id=congress.id,
-                 org_unit_id=congress.org_unit_id, changes=audit.created(audit.snapshot(congress, CONGRESS_FIELDS)))
+    audit.record(
+        session,
+        by,
+        "congress.created",
+        entity_type="congress",
+        entity_id=congress.id,
+        org_unit_id=congress.org_unit_id,
+        changes=audit.created(audit.snapshot(congress, CONGRESS_FIELDS)),
+    )
     session.commit()
     return congress
-
 
 
 def _require_manage(session: Session, unit_id: uuid.UUID, principal: Principal) -> None:
@@ -207,7 +238,9 @@ def _require_manage(session: Session, unit_id: uuid.UUID, principal: Principal) 
         raise NotFound()
 
 
-def update(session: Session, congress: Congress, data: CongressUpdate, *, version: int, by: Principal) -> Congress:
+def update(
+    session: Session, congress: Congress, data: CongressUpdate, *, version: int, by: Principal
+) -> Congress:
     _require_manage(session, congress.org_unit_id, by)
     expect_version(congress, version)
     before = audit.snapshot(congress, CONGRESS_FIELDS)
@@ -220,8 +253,15 @@ def update(session: Session, congress: Congress, data: CongressUpdate, *, versio
     if after == before:
         return congress
     congress.updated_at = utcnow()
-    audit.record(session, by, "congress.updated", entity_type="congress", entity_id=congress.id,
-                 org_unit_id=congress.org_unit_id, changes=audit.diff(before, after))
+    audit.record(
+        session,
+        by,
+        "congress.updated",
+        entity_type="congress",
+        entity_id=congress.id,
+        org_unit_id=congress.org_unit_id,
+        changes=audit.diff(before, after),
+    )
     session.commit()
     return congress
 
@@ -231,7 +271,8 @@ def update(session: Session, congress: Congress, data: CongressUpdate, *, versio
 
 def _overrides(congress_id: uuid.UUID, action: str) -> sa.Select[Any]:
     return select(CongressRepresentativeOverride.member_id).where(
-        CongressRepresentativeOverride.congress_id == congress_id, CongressRepresentativeOverride.action == action
+        CongressRepresentativeOverride.congress_id == congress_id,
+        CongressRepresentativeOverride.action == action,
     )
 
 
@@ -261,16 +302,26 @@ def is_representative(session: Session, congress: Congress, member_id: uuid.UUID
 def list_representatives(
     session: Session, congress: Congress, *, limit: int, cursor: str | None, q: str | None = None
 ) -> tuple[list[RepresentativeOut], str | None]:
-    source = sa.case((Member.id.in_(_overrides(congress.id, "add")), RepresentativeSource.added.value),
-                     else_=RepresentativeSource.flagged.value).label("source")
+    source = sa.case(
+        (Member.id.in_(_overrides(congress.id, "add")), RepresentativeSource.added.value),
+        else_=RepresentativeSource.flagged.value,
+    ).label("source")
     stmt = select(Member.id, Member.member_no, Member.name, Member.org_unit_id, source).where(
         representative_clause(congress)
     )
     if q:
         stmt = stmt.where(sa.or_(Member.name.like(f"%{q}%"), Member.member_no.like(f"%{q}%")))
     rows, next_cursor = keyset(session, stmt, keys=[Member.id], limit=limit, cursor=cursor, scalars=False)
-    items = [RepresentativeOut(member_id=r.id, member_no=r.member_no, name=r.name, org_unit_id=r.org_unit_id,
-                               source=RepresentativeSource(r.source)) for r in rows]
+    items = [
+        RepresentativeOut(
+            member_id=r.id,
+            member_no=r.member_no,
+            name=r.name,
+            org_unit_id=r.org_unit_id,
+            source=RepresentativeSource(r.source),
+        )
+        for r in rows
+    ]
     return items, next_cursor
 
 
@@ -290,7 +341,9 @@ def add_representative(
     if member is None or not unit_within(session, member.org_unit_id, [congress.org_unit_id]):
         raise RuleViolation("not_found", field="member_id")
     if member.status not in {s.value for s in VOTING}:
-        raise RuleViolation("congress_representative_not_voting", field="member_id", member_status=member.status)
+        raise RuleViolation(
+            "congress_representative_not_voting", field="member_id", member_status=member.status
+        )
     if is_representative(session, congress, member.id):
         raise Conflict("congress_already_representative")
     existing = session.get(CongressRepresentativeOverride, (congress.id, member.id))
@@ -298,15 +351,38 @@ def add_representative(
         session.delete(existing)
         session.flush()
     if not is_representative(session, congress, member.id):
-        session.add(CongressRepresentativeOverride(congress_id=congress.id, member_id=member.id, action="add",
-                                                   reason=data.reason, created_by_id=by.user_id))
+        session.add(
+            CongressRepresentativeOverride(
+                congress_id=congress.id,
+                member_id=member.id,
+                action="add",
+                reason=data.reason,
+                created_by_id=by.user_id,
+            )
+        )
     _touch(congress)
-    audit.record(session, by, "congress.representative_added", entity_type="congress", entity_id=congress.id,
-                 org_unit_id=congress.org_unit_id, changes={"member_id": str(member.id), "reason": data.reason})
+    audit.record(
+        session,
+        by,
+        "congress.representative_added",
+        entity_type="congress",
+        entity_id=congress.id,
+        org_unit_id=congress.org_unit_id,
+        changes={"member_id": str(member.id), "reason": data.reason},
+    )
     session.commit()
-    source = RepresentativeSource.added if existing is None or existing.action != "remove" else RepresentativeSource.flagged
-    return RepresentativeOut(member_id=member.id, member_no=member.member_no, name=member.name,
-                             org_unit_id=member.org_unit_id, source=source)
+    source = (
+        RepresentativeSource.added
+        if existing is None or existing.action != "remove"
+        else RepresentativeSource.flagged
+    )
+    return RepresentativeOut(
+        member_id=member.id,
+        member_no=member.member_no,
+        name=member.name,
+        org_unit_id=member.org_unit_id,
+        source=source,
+    )
 
 
 def remove_representative(
@@ -321,11 +397,21 @@ def remove_representative(
         session.delete(existing)
         session.flush()
     if is_representative(session, congress, member_id):  # still flagged on the member record
-        session.add(CongressRepresentativeOverride(congress_id=congress.id, member_id=member_id, action="remove",
-                                                   created_by_id=by.user_id))
+        session.add(
+            CongressRepresentativeOverride(
+                congress_id=congress.id, member_id=member_id, action="remove", created_by_id=by.user_id
+            )
+        )
     _touch(congress)
-    audit.record(session, by, "congress.representative_removed", entity_type="congress", entity_id=congress.id,
-                 org_unit_id=congress.org_unit_id, changes={"member_id": str(member_id)})
+    audit.record(
+        session,
+        by,
+        "congress.representative_removed",
+        entity_type="congress",
+        entity_id=congress.id,
+        org_unit_id=congress.org_unit_id,
+        changes={"member_id": str(member_id)},
+    )
     session.commit()
 
 
@@ -378,15 +464,18 @@ def present_departments(session: Session, departments: list[Department]) -> list
         ).all()
         for dept_id, user_id in rows:
             handlers[dept_id].append(user_id)
-    return [DepartmentOut.model_validate({**d.model_dump(), "handler_ids": handlers[d.id]}) for d in departments]
+    return [
+        DepartmentOut.model_validate({**d.model_dump(), "handler_ids": handlers[d.id]}) for d in departments
+    ]
 
 
 def create_department(session: Session, data: DepartmentCreate, *, by: Principal) -> Department:
     unit = _managed_unit(session, data.org_unit_id, by, "org_unit_id")
     if unit.kind != "grassroots":
         raise RuleViolation("department_unit_not_grassroots", field="org_unit_id")
-    if session.exec(select(Department.id).where(Department.org_unit_id == unit.id,
-                                                Department.name == data.name)).first():
+    if session.exec(
+        select(Department.id).where(Department.org_unit_id == unit.id, Department.name == data.name)
+    ).first():
         raise Conflict("department_name_taken", value=data.name)
     dept = Department(org_unit_id=unit.id, name=data.name)
     session.add(dept)
@@ -395,8 +484,15 @@ def create_department(session: Session, data: DepartmentCreate, *, by: Principal
     except IntegrityError:
         session.rollback()
         raise Conflict("department_name_taken", value=data.name) from None
-    audit.record(session, by, "department.created", entity_type="department", entity_id=dept.id,
-                 org_unit_id=dept.org_unit_id, changes=audit.created(audit.snapshot(dept, DEPARTMENT_FIELDS)))
+    audit.record(
+        session,
+        by,
+        "department.created",
+        entity_type="department",
+        entity_id=dept.id,
+        org_unit_id=dept.org_unit_id,
+        changes=audit.created(audit.snapshot(dept, DEPARTMENT_FIELDS)),
+    )
     session.commit()
     return dept
 
@@ -415,12 +511,27 @@ def update_department(
     after = audit.snapshot(dept, DEPARTMENT_FIELDS)
     if after == before:
         return dept
-    if "name" in changes and session.exec(select(Department.id).where(
-            Department.org_unit_id == dept.org_unit_id, Department.name == dept.name, Department.id != dept.id)).first():
+    if (
+        "name" in changes
+        and session.exec(
+            select(Department.id).where(
+                Department.org_unit_id == dept.org_unit_id,
+                Department.name == dept.name,
+                Department.id != dept.id,
+            )
+        ).first()
+    ):
         raise Conflict("department_name_taken", value=dept.name)
     dept.updated_at = utcnow()
-    audit.record(session, by, "department.updated", entity_type="department", entity_id=dept.id,
-                 org_unit_id=dept.org_unit_id, changes=audit.diff(before, after))
+    audit.record(
+        session,
+        by,
+        "department.updated",
+        entity_type="department",
+        entity_id=dept.id,
+        org_unit_id=dept.org_unit_id,
+        changes=audit.diff(before, after),
+    )
     session.commit()
     return dept
 
@@ -429,13 +540,19 @@ def _holds_handler_over(session: Session, user_id: uuid.UUID, unit_id: uuid.UUID
     stmt = (
         select(Grant.id)
         .join(OrgUnitClosure, OrgUnitClosure.ancestor_id == Grant.org_unit_id)
-        .where(Grant.user_id == user_id, Grant.role == Role.handler.value, OrgUnitClosure.descendant_id == unit_id)
+        .where(
+            Grant.user_id == user_id,
+            Grant.role == Role.handler.value,
+            OrgUnitClosure.descendant_id == unit_id,
+        )
         .limit(1)
     )
     return session.exec(stmt).first() is not None
 
 
-def add_handler(session: Session, dept: Department, data: HandlerAdd, *, version: int, by: Principal) -> Department:
+def add_handler(
+    session: Session, dept: Department, data: HandlerAdd, *, version: int, by: Principal
+) -> Department:
     """Attach a user who holds the handler role over the department's union."""
     _require_manage(session, dept.org_unit_id, by)
     expect_version(dept, version)
@@ -448,8 +565,15 @@ def add_handler(session: Session, dept: Department, data: HandlerAdd, *, version
         raise Conflict("department_handler_exists")
     session.add(DepartmentHandler(department_id=dept.id, user_id=user.id))
     _touch(dept)
-    audit.record(session, by, "department.handler_added", entity_type="department", entity_id=dept.id,
-                 org_unit_id=dept.org_unit_id, changes={"user_id": str(user.id)})
+    audit.record(
+        session,
+        by,
+        "department.handler_added",
+        entity_type="department",
+        entity_id=dept.id,
+        org_unit_id=dept.org_unit_id,
+        changes={"user_id": str(user.id)},
+    )
     session.commit()
     return dept
 
@@ -464,8 +588,15 @@ def remove_handler(
         raise Conflict("department_handler_not_attached")
     session.delete(link)
     _touch(dept)
-    audit.record(session, by, "department.handler_removed", entity_type="department", entity_id=dept.id,
-                 org_unit_id=dept.org_unit_id, changes={"user_id": str(user_id)})
+    audit.record(
+        session,
+        by,
+        "department.handler_removed",
+        entity_type="department",
+        entity_id=dept.id,
+        org_unit_id=dept.org_unit_id,
+        changes={"user_id": str(user_id)},
+    )
     session.commit()
     return dept
 
@@ -476,7 +607,9 @@ def handler_department_ids(principal: Principal) -> sa.Select[Any]:
     return (
         select(DepartmentHandler.department_id)
         .join(Department, Department.id == DepartmentHandler.department_id)
-        .where(DepartmentHandler.user_id == principal.user_id, in_scope(Department.org_unit_id, handler_roots))
+        .where(
+            DepartmentHandler.user_id == principal.user_id, in_scope(Department.org_unit_id, handler_roots)
+        )
     )
 
 

@@ -45,35 +45,46 @@ from api.services.member_core import DUES_PAYING
 from api.services.pagination import keyset
 from api.services.scope import in_scope, unit_within
 
-register({
-    "dues_already_paid": ("Dues for {period} are already recorded for this member.", "该会员 {period} 的会费已登记。"),
-    "dues_not_owed": (
-        "The member owes no dues for {period} (status {member_status}).",
-        "该会员 {period} 无需缴纳会费（状态：{member_status}）。",
-    ),
-    "dues_period_in_future": ("Dues cannot be recorded for a future month.", "不能登记未来月份的会费。"),
-    "dues_period_before_join": (
-        "The month is before the member joined ({join_month}).",
-        "该月份早于入会时间（{join_month}）。",
-    ),
-    "dues_paid_on_in_future": ("The payment date is in the future.", "缴费日期不能晚于今天。"),
-    "dues_amount_mismatch": (
-        "The amount differs from the expected dues of {expected_fen} fen; give override_reason to record it anyway.",
-        "金额与应缴会费 {expected_fen} 分不符；如确需登记请填写 override_reason。",
-    ),
-    "dues_wage_unknown": (
-        "The member's wage is not on record, so the dues cannot be checked; give override_reason.",
-        "该会员未登记月工资，无法核对会费；请填写 override_reason。",
-    ),
-    "dues_duplicate_in_batch": ("The same member and month appear twice in the batch.", "同一会员同一月份在批次中重复。"),
-    "dues_employee_no_ambiguous": (
-        "This employee number exists in several unions under the unit; use member_id.",
-        "该工号在所选组织下的多个工会中存在，请改用 member_id。",
-    ),
-    "dues_batch_rejected": ("{count} row(s) were refused; nothing was recorded.", "有 {count} 行未通过校验，未登记任何数据。"),
-    "dues_range_invalid": ("`from` must not be after `to`.", "起始月份不能晚于截止月份。"),
-    "dues_range_too_long": ("A statement covers at most {max} months.", "对账单最多覆盖 {max} 个月。"),
-})
+register(
+    {
+        "dues_already_paid": (
+            "Dues for {period} are already recorded for this member.",
+            "该会员 {period} 的会费已登记。",
+        ),
+        "dues_not_owed": (
+            "The member owes no dues for {period} (status {member_status}).",
+            "该会员 {period} 无需缴纳会费（状态：{member_status}）。",
+        ),
+        "dues_period_in_future": ("Dues cannot be recorded for a future month.", "不能登记未来月份的会费。"),
+        "dues_period_before_join": (
+            "The month is before the member joined ({join_month}).",
+            "该月份早于入会时间（{join_month}）。",
+        ),
+        "dues_paid_on_in_future": ("The payment date is in the future.", "缴费日期不能晚于今天。"),
+        "dues_amount_mismatch": (
+            "The amount differs from the expected dues of {expected_fen} fen; give override_reason to record it anyway.",
+            "金额与应缴会费 {expected_fen} 分不符；如确需登记请填写 override_reason。",
+        ),
+        "dues_wage_unknown": (
+            "The member's wage is not on record, so the dues cannot be checked; give override_reason.",
+            "该会员未登记月工资，无法核对会费；请填写 override_reason。",
+        ),
+        "dues_duplicate_in_batch": (
+            "The same member and month appear twice in the batch.",
+            "同一会员同一月份在批次中重复。",
+        ),
+        "dues_employee_no_ambiguous": (
+            "This employee number exists in several unions under the unit; use member_id.",
+            "该工号在所选组织下的多个工会中存在，请改用 member_id。",
+        ),
+        "dues_batch_rejected": (
+            "{count} row(s) were refused; nothing was recorded.",
+            "有 {count} 行未通过校验，未登记任何数据。",
+        ),
+        "dues_range_invalid": ("`from` must not be after `to`.", "起始月份不能晚于截止月份。"),
+        "dues_range_too_long": ("A statement covers at most {max} months.", "对账单最多覆盖 {max} 个月。"),
+    }
+)
 
 MAX_STATEMENT_MONTHS = 240
 #: rows reported back from a refused batch (the count is always complete)
@@ -81,11 +92,12 @@ MAX_REPORTED_ERRORS = 1000
 _CHUNK = 5000
 
 _PER_FLOOR_UNIT = DEFAULT_FLOOR_UNIT_FEN * DEFAULT_DUES_RATE
-assert _PER_FLOOR_UNIT == int(_PER_FLOOR_UNIT), "the SQL dues formula needs whole fen per floor unit"
+assert int(_PER_FLOOR_UNIT) == _PER_FLOOR_UNIT, "the SQL dues formula needs whole fen per floor unit"
 _DUES_PAYING = sorted(s.value for s in DUES_PAYING)
 
 
 # --- months ---------------------------------------------------------------------------------------
+
 
 def parse_period(period: str) -> date:
     year, month = period.split("-")
@@ -110,6 +122,7 @@ def months_between(start: date, end: date) -> int:
 
 
 # --- who owes what --------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class _Event:
@@ -178,7 +191,12 @@ def _events_of(session: Session, member_ids: Iterable[uuid.UUID]) -> dict[uuid.U
     out: dict[uuid.UUID, list[_Event]] = defaultdict(list)
     for chunk in _chunks(member_ids):
         rows = session.execute(
-            select(MemberEvent.member_id, MemberEvent.effective_on, MemberEvent.from_status, MemberEvent.to_status)
+            select(
+                MemberEvent.member_id,
+                MemberEvent.effective_on,
+                MemberEvent.from_status,
+                MemberEvent.to_status,
+            )
             .where(MemberEvent.member_id.in_(chunk))
             .order_by(MemberEvent.member_id, MemberEvent.effective_on, MemberEvent.created_at, MemberEvent.id)
         )
@@ -190,10 +208,11 @@ def _events_of(session: Session, member_ids: Iterable[uuid.UUID]) -> dict[uuid.U
 def _chunks(values: Iterable[Any], size: int = _CHUNK) -> Iterator[list[Any]]:
     items = list(values)
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]
 
 
 # --- statements -----------------------------------------------------------------------------------
+
 
 def load_member(session: Session, member_id: uuid.UUID, principal: Principal) -> Member:
     member = session.exec(
@@ -213,7 +232,12 @@ def load_own_member(session: Session, principal: Principal) -> Member:
 
 
 def statement(
-    session: Session, member: Member, *, rounding: Rounding, from_period: str | None, to_period: str | None,
+    session: Session,
+    member: Member,
+    *,
+    rounding: Rounding,
+    from_period: str | None,
+    to_period: str | None,
     today: date | None = None,
 ) -> DuesStatement:
     """Month by month from the join month (default: the last 12 months) up to this month at the latest:
@@ -244,7 +268,9 @@ def statement(
         owed = status_on(events, member.status, month_end(month)) in _DUES_PAYING
         payment = payments.get(month)
         base = payment.wage_base_fen if payment is not None and payment.wage_base_fen is not None else None
-        expected = expected_fen(base if base is not None else member.monthly_wage_fen, rounding) if owed else 0
+        expected = (
+            expected_fen(base if base is not None else member.monthly_wage_fen, rounding) if owed else 0
+        )
         if payment is not None:
             status = MonthStatus.paid
             paid_total += payment.amount_fen
@@ -256,26 +282,46 @@ def statement(
             status = MonthStatus.not_owed
         if owed:
             expected_total += expected or 0
-        months.append(StatementMonth(
-            period=format_period(month), status=status, expected_fen=expected,
-            paid_fen=payment.amount_fen if payment else None, paid_on=payment.paid_on if payment else None,
-            method=payment.method if payment else None,
-        ))
+        months.append(
+            StatementMonth(
+                period=format_period(month),
+                status=status,
+                expected_fen=expected,
+                paid_fen=payment.amount_fen if payment else None,
+                paid_on=payment.paid_on if payment else None,
+                method=payment.method if payment else None,
+            )
+        )
         month = add_months(month, 1)
     return DuesStatement(
-        member_id=member.id, member_no=member.member_no, name=member.name, status=member.status,
-        from_period=format_period(first), to_period=format_period(last), months=months,
-        expected_total_fen=expected_total, paid_total_fen=paid_total, arrears_fen=arrears,
+        member_id=member.id,
+        member_no=member.member_no,
+        name=member.name,
+        status=member.status,
+        from_period=format_period(first),
+        to_period=format_period(last),
+        months=months,
+        expected_total_fen=expected_total,
+        paid_total_fen=paid_total,
+        arrears_fen=arrears,
         arrears_months=arrears_months,
     )
 
 
 # --- recording payments ---------------------------------------------------------------------------
 
+
 def _payment_out(p: DuesPayment) -> DuesPaymentOut:
     return DuesPaymentOut(
-        id=p.id, member_id=p.member_id, org_unit_id=p.org_unit_id, period=format_period(p.period),
-        amount_fen=p.amount_fen, paid_on=p.paid_on, method=p.method, reference=p.reference, batch_id=p.batch_id,
+        id=p.id,
+        member_id=p.member_id,
+        org_unit_id=p.org_unit_id,
+        period=format_period(p.period),
+        amount_fen=p.amount_fen,
+        paid_on=p.paid_on,
+        method=p.method,
+        reference=p.reference,
+        batch_id=p.batch_id,
         created_at=p.created_at,
     )
 
@@ -312,8 +358,12 @@ def record_payment(
     if data.paid_on > today:
         raise RuleViolation("dues_paid_on_in_future", field="paid_on")
     events = _events_of(session, [member.id]).get(member.id, [])
-    broken = _check_month(first, join_date=member.join_date, status=status_on(events, member.status, month_end(first)),
-                          this_month=today.replace(day=1))
+    broken = _check_month(
+        first,
+        join_date=member.join_date,
+        status=status_on(events, member.status, month_end(first)),
+        this_month=today.replace(day=1),
+    )
     if broken:
         raise RuleViolation(broken[0], field="period", **broken[1])
     expected = expected_fen(member.monthly_wage_fen, rounding)
@@ -328,9 +378,15 @@ def record_payment(
     if exists is not None:
         raise Conflict("dues_already_paid", period=data.period)
     payment = DuesPayment(
-        member_id=member.id, org_unit_id=member.org_unit_id, period=first, amount_fen=data.amount_fen,
-        wage_base_fen=member.monthly_wage_fen, paid_on=data.paid_on, method=data.method.value,
-        reference=data.reference, recorded_by_id=by.user_id,
+        member_id=member.id,
+        org_unit_id=member.org_unit_id,
+        period=first,
+        amount_fen=data.amount_fen,
+        wage_base_fen=member.monthly_wage_fen,
+        paid_on=data.paid_on,
+        method=data.method.value,
+        reference=data.reference,
+        recorded_by_id=by.user_id,
     )
     session.add(payment)
     try:
@@ -339,12 +395,23 @@ def record_payment(
         session.rollback()
         raise Conflict("dues_already_paid", period=data.period) from None
     audit.record(
-        session, by, "dues.recorded", entity_type="dues_payment", entity_id=payment.id,
+        session,
+        by,
+        "dues.recorded",
+        entity_type="dues_payment",
+        entity_id=payment.id,
         org_unit_id=member.org_unit_id,
         changes={
-            "after": {"member_id": member.id, "period": data.period, "amount_fen": data.amount_fen,
-                      "paid_on": data.paid_on, "method": data.method.value, "reference": data.reference},
-            "expected_fen": expected, "override_reason": data.override_reason,
+            "after": {
+                "member_id": member.id,
+                "period": data.period,
+                "amount_fen": data.amount_fen,
+                "paid_on": data.paid_on,
+                "method": data.method.value,
+                "reference": data.reference,
+            },
+            "expected_fen": expected,
+            "override_reason": data.override_reason,
         },
     )
     session.commit()
@@ -364,8 +431,14 @@ class _MemberRow:
 def _batch_members(
     session: Session, unit_id: uuid.UUID, member_ids: set[uuid.UUID], employee_nos: set[str]
 ) -> tuple[dict[uuid.UUID, _MemberRow], dict[str, list[_MemberRow]]]:
-    cols = select(Member.id, Member.employee_no, Member.org_unit_id, Member.status, Member.join_date,
-                  Member.monthly_wage_fen).where(in_scope(Member.org_unit_id, [unit_id]))
+    cols = select(
+        Member.id,
+        Member.employee_no,
+        Member.org_unit_id,
+        Member.status,
+        Member.join_date,
+        Member.monthly_wage_fen,
+    ).where(in_scope(Member.org_unit_id, [unit_id]))
     by_id: dict[uuid.UUID, _MemberRow] = {}
     by_employee_no: dict[str, list[_MemberRow]] = defaultdict(list)
     for chunk in _chunks(member_ids):
@@ -396,7 +469,8 @@ def record_batch(
         raise RuleViolation("dues_paid_on_in_future", field="paid_on")
 
     by_id, by_employee_no = _batch_members(
-        session, unit.id,
+        session,
+        unit.id,
         {r.member_id for r in data.rows if r.member_id is not None},
         {r.employee_no for r in data.rows if r.employee_no is not None},
     )
@@ -423,7 +497,8 @@ def record_batch(
     paid: set[tuple[uuid.UUID, date]] = set()
     for chunk in _chunks(member_ids):
         paid.update(
-            (m, p) for m, p in session.execute(
+            (m, p)
+            for m, p in session.execute(
                 select(DuesPayment.member_id, DuesPayment.period).where(
                     DuesPayment.member_id.in_(chunk), DuesPayment.period.in_(periods)
                 )
@@ -446,8 +521,14 @@ def record_batch(
             errors.append({"index": index, "field": "amount_fen", "code": "dues_wage_unknown"})
             continue
         if data.override_reason is None and row.amount_fen != expected:
-            errors.append({"index": index, "field": "amount_fen", "code": "dues_amount_mismatch",
-                           "expected_fen": expected})
+            errors.append(
+                {
+                    "index": index,
+                    "field": "amount_fen",
+                    "code": "dues_amount_mismatch",
+                    "expected_fen": expected,
+                }
+            )
             continue
         key = (member.id, first)
         if key in paid:
@@ -458,12 +539,22 @@ def record_batch(
             continue
         seen.add(key)
         total += row.amount_fen
-        payload.append({
-            "id": new_id(), "member_id": member.id, "org_unit_id": member.org_unit_id, "period": first,
-            "amount_fen": row.amount_fen, "wage_base_fen": member.monthly_wage_fen, "paid_on": data.paid_on,
-            "method": data.method.value, "reference": data.reference, "batch_id": batch_id,
-            "recorded_by_id": by.user_id, "created_at": now,
-        })
+        payload.append(
+            {
+                "id": new_id(),
+                "member_id": member.id,
+                "org_unit_id": member.org_unit_id,
+                "period": first,
+                "amount_fen": row.amount_fen,
+                "wage_base_fen": member.monthly_wage_fen,
+                "paid_on": data.paid_on,
+                "method": data.method.value,
+                "reference": data.reference,
+                "batch_id": batch_id,
+                "recorded_by_id": by.user_id,
+                "created_at": now,
+            }
+        )
     if errors:
         errors.sort(key=lambda e: e["index"])
         raise RuleViolation("dues_batch_rejected", count=len(errors), errors=errors[:MAX_REPORTED_ERRORS])
@@ -474,11 +565,21 @@ def record_batch(
         session.rollback()
         raise Conflict("dues_already_paid", period="batch") from None
     audit.record(
-        session, by, "dues.batch_recorded", entity_type="dues_batch", entity_id=batch_id, org_unit_id=unit.id,
+        session,
+        by,
+        "dues.batch_recorded",
+        entity_type="dues_batch",
+        entity_id=batch_id,
+        org_unit_id=unit.id,
         changes={
-            "batch_id": batch_id, "count": len(payload), "total_fen": total, "paid_on": data.paid_on,
-            "method": data.method.value, "reference": data.reference,
-            "periods": sorted(format_period(p) for p in periods), "override_reason": data.override_reason,
+            "batch_id": batch_id,
+            "count": len(payload),
+            "total_fen": total,
+            "paid_on": data.paid_on,
+            "method": data.method.value,
+            "reference": data.reference,
+            "periods": sorted(format_period(p) for p in periods),
+            "override_reason": data.override_reason,
         },
     )
     session.commit()
@@ -486,6 +587,7 @@ def record_batch(
 
 
 # --- arrears and summaries ------------------------------------------------------------------------
+
 
 def _roots(session: Session, principal: Principal, org_unit_id: uuid.UUID | None) -> list[uuid.UUID]:
     roots = principal.units_for()
@@ -497,7 +599,12 @@ def _roots(session: Session, principal: Principal, org_unit_id: uuid.UUID | None
 
 
 def arrears(
-    session: Session, principal: Principal, *, period: str, org_unit_id: uuid.UUID | None, limit: int,
+    session: Session,
+    principal: Principal,
+    *,
+    period: str,
+    org_unit_id: uuid.UUID | None,
+    limit: int,
     cursor: str | None,
 ) -> tuple[list[ArrearsItem], str | None]:
     """Dues-paying members in scope with no payment for ``period`` (NOT EXISTS in SQL), by member id."""
@@ -505,19 +612,31 @@ def arrears(
     roots = _roots(session, principal, org_unit_id)
     unpaid = ~sa.exists().where(DuesPayment.member_id == Member.id, DuesPayment.period == first)
     stmt = select(
-        Member.id, Member.member_no, Member.employee_no, Member.name, Member.org_unit_id,
+        Member.id,
+        Member.member_no,
+        Member.employee_no,
+        Member.name,
+        Member.org_unit_id,
         _expected_sql().label("expected_fen"),
     ).where(in_scope(Member.org_unit_id, roots), _owes_sql(first), unpaid)
     rows, next_cursor = keyset(session, stmt, keys=[Member.id], limit=limit, cursor=cursor, scalars=False)
     items = [
-        ArrearsItem(member_id=r.id, member_no=r.member_no, employee_no=r.employee_no, name=r.name,
-                    org_unit_id=r.org_unit_id, expected_fen=r.expected_fen)
+        ArrearsItem(
+            member_id=r.id,
+            member_no=r.member_no,
+            employee_no=r.employee_no,
+            name=r.name,
+            org_unit_id=r.org_unit_id,
+            expected_fen=r.expected_fen,
+        )
         for r in rows
     ]
     return items, next_cursor
 
 
-def summary(session: Session, principal: Principal, *, period: str, org_unit_id: uuid.UUID | None) -> DuesSummary:
+def summary(
+    session: Session, principal: Principal, *, period: str, org_unit_id: uuid.UUID | None
+) -> DuesSummary:
     """Totals for one month in scope, summed in SQL: owing members and their dues, payments, arrears."""
     first = parse_period(period)
     roots = _roots(session, principal, org_unit_id)
@@ -529,7 +648,9 @@ def summary(session: Session, principal: Principal, *, period: str, org_unit_id:
             sa.func.coalesce(sa.func.sum(expected), 0),
             sa.func.coalesce(sa.func.sum(sa.case((has_payment, 0), else_=1)), 0),
             sa.func.coalesce(sa.func.sum(sa.case((has_payment, 0), else_=expected)), 0),
-        ).select_from(Member).where(in_scope(Member.org_unit_id, roots), _owes_sql(first))
+        )
+        .select_from(Member)
+        .where(in_scope(Member.org_unit_id, roots), _owes_sql(first))
     ).one()
     paid = session.execute(
         select(sa.func.count(), sa.func.coalesce(sa.func.sum(DuesPayment.amount_fen), 0)).where(
@@ -537,6 +658,12 @@ def summary(session: Session, principal: Principal, *, period: str, org_unit_id:
         )
     ).one()
     return DuesSummary(
-        org_unit_id=org_unit_id, period=period, members_owing=owing[0], expected_fen=int(owing[1]),
-        arrears_count=int(owing[2]), arrears_fen=int(owing[3]), paid_count=paid[0], paid_fen=int(paid[1]),
+        org_unit_id=org_unit_id,
+        period=period,
+        members_owing=owing[0],
+        expected_fen=int(owing[1]),
+        arrears_count=int(owing[2]),
+        arrears_fen=int(owing[3]),
+        paid_count=paid[0],
+        paid_fen=int(paid[1]),
     )

@@ -38,7 +38,9 @@ class LifecycleAction(StrEnum):
     retain = "retain"  # active -> retained (章程 Art 8; Beijing 2020)
     restore = "restore"  # retained -> active (re-employed)
     withdraw = "withdraw"  # active -> withdrawn, own request (章程 Art 6)
-    deem_withdrawn = "deem_withdrawn"  # active -> withdrawn after 6 months without dues or participation (章程 Art 6)
+    deem_withdrawn = (
+        "deem_withdrawn"  # active -> withdrawn after 6 months without dues or participation (章程 Art 6)
+    )
     expel = "expel"  # active -> expelled, only after a criminal penalty (章程 Art 7)
     rejoin = "rejoin"  # withdrawn -> applied (may re-join) [L]
     death = "death"  # any living state -> deceased: ends membership
@@ -58,7 +60,9 @@ class Transition:
 _LIVING = frozenset(MemberStatus) - {MemberStatus.deceased}
 
 TRANSITIONS: dict[LifecycleAction, Transition] = {
-    LifecycleAction.approve: Transition(frozenset({MemberStatus.applied}), MemberStatus.active, needs_reason=False),
+    LifecycleAction.approve: Transition(
+        frozenset({MemberStatus.applied}), MemberStatus.active, needs_reason=False
+    ),
     LifecycleAction.retain: Transition(frozenset({MemberStatus.active}), MemberStatus.retained),
     LifecycleAction.restore: Transition(frozenset({MemberStatus.retained}), MemberStatus.active),
     LifecycleAction.withdraw: Transition(frozenset({MemberStatus.active}), MemberStatus.withdrawn),
@@ -66,12 +70,15 @@ TRANSITIONS: dict[LifecycleAction, Transition] = {
     LifecycleAction.expel: Transition(frozenset({MemberStatus.active}), MemberStatus.expelled),
     LifecycleAction.rejoin: Transition(frozenset({MemberStatus.withdrawn}), MemberStatus.applied),
     LifecycleAction.death: Transition(_LIVING, MemberStatus.deceased, needs_reason=False),
-    LifecycleAction.transfer_out: Transition(frozenset({MemberStatus.active}), MemberStatus.transfer_pending,
-                                             needs_reason=False),
-    LifecycleAction.transfer_in: Transition(frozenset({MemberStatus.transfer_pending}), MemberStatus.active,
-                                            needs_reason=False),
-    LifecycleAction.transfer_back: Transition(frozenset({MemberStatus.transfer_pending}), MemberStatus.active,
-                                              needs_reason=False),
+    LifecycleAction.transfer_out: Transition(
+        frozenset({MemberStatus.active}), MemberStatus.transfer_pending, needs_reason=False
+    ),
+    LifecycleAction.transfer_in: Transition(
+        frozenset({MemberStatus.transfer_pending}), MemberStatus.active, needs_reason=False
+    ),
+    LifecycleAction.transfer_back: Transition(
+        frozenset({MemberStatus.transfer_pending}), MemberStatus.active, needs_reason=False
+    ),
 }
 
 #: statuses that pay dues and count as members in good standing
@@ -121,7 +128,9 @@ def allocate_member_numbers(session: Session, grassroots: OrgUnit, count: int = 
     concurrent creations never hand out the same number.
     """
     counter = session.execute(
-        select(MemberNumberCounter).where(MemberNumberCounter.grassroots_unit_id == grassroots.id).with_for_update()
+        select(MemberNumberCounter)
+        .where(MemberNumberCounter.grassroots_unit_id == grassroots.id)
+        .with_for_update()
     ).scalar_one_or_none()
     if counter is None:
         counter = MemberNumberCounter(grassroots_unit_id=grassroots.id, next_value=1)
@@ -168,8 +177,9 @@ class UndecryptableId(Exception):
         self.done = done
 
 
-def rotate_national_ids(db: Database, vault: PiiVault, *, batch_size: int = 1000,
-                        actor_label: str = "cli") -> RotationResult:
+def rotate_national_ids(
+    db: Database, vault: PiiVault, *, batch_size: int = 1000, actor_label: str = "cli"
+) -> RotationResult:
     """Re-encrypt every stored resident ID not yet in the current format under the first ring key.
 
     Walks ``member`` by id in batches, one transaction per batch with one audit event for what it
@@ -179,8 +189,11 @@ def rotate_national_ids(db: Database, vault: PiiVault, *, batch_size: int = 1000
     """
     member = Member.__table__
     page = select(member.c.id, member.c.national_id_cipher).order_by(member.c.id).limit(batch_size)
-    rewrite = sa.update(member).where(member.c.id == sa.bindparam("b_id")).values(
-        national_id_cipher=sa.bindparam("b_cipher"))
+    rewrite = (
+        sa.update(member)
+        .where(member.c.id == sa.bindparam("b_id"))
+        .values(national_id_cipher=sa.bindparam("b_cipher"))
+    )
     after: uuid.UUID | None = None
     rewritten = current = 0
     while True:
@@ -200,7 +213,13 @@ def rotate_national_ids(db: Database, vault: PiiVault, *, batch_size: int = 1000
             current += len(rows) - len(stale)
             if stale:
                 session.execute(rewrite, stale)
-                audit.record(session, None, "member.national_ids_reencrypted", entity_type="member",
-                             changes={"after": {"members": len(stale)}}, actor_label=actor_label)
+                audit.record(
+                    session,
+                    None,
+                    "member.national_ids_reencrypted",
+                    entity_type="member",
+                    changes={"after": {"members": len(stale)}},
+                    actor_label=actor_label,
+                )
                 rewritten += len(stale)
             session.commit()

@@ -30,11 +30,37 @@ from api.services.scope import in_scope, unit_within
 BATCH_SIZE = 1000
 _CHUNK = 256 * 1024
 
-FIELDS = ("employee_no", "name", "gender", "national_id", "phone", "birth_date", "join_date", "org_unit_code",
-          "monthly_wage", "is_representative", "email", "tags", "notes")
+FIELDS = (
+    "employee_no",
+    "name",
+    "gender",
+    "national_id",
+    "phone",
+    "birth_date",
+    "join_date",
+    "org_unit_code",
+    "monthly_wage",
+    "is_representative",
+    "email",
+    "tags",
+    "notes",
+)
 HEADERS = {
-    "zh": ("工号", "姓名", "性别", "身份证号", "手机号", "出生日期", "入会日期", "所属工会代码", "月工资", "职工代表",
-           "邮箱", "标签", "备注"),
+    "zh": (
+        "工号",
+        "姓名",
+        "性别",
+        "身份证号",
+        "手机号",
+        "出生日期",
+        "入会日期",
+        "所属工会代码",
+        "月工资",
+        "职工代表",
+        "邮箱",
+        "标签",
+        "备注",
+    ),
     "en": FIELDS,
 }
 _GENDER = {"zh": {"male": "男", "female": "女"}, "en": {"male": "male", "female": "female"}}
@@ -76,7 +102,11 @@ def member_conditions(
         conds.append(sa.exists().where(MemberTag.member_id == Member.id, MemberTag.tag == flt.tag))
     if flt.q:
         pattern = f"%{flt.q}%"
-        conds.append(sa.or_(Member.name.like(pattern), Member.member_no.like(pattern), Member.employee_no.like(pattern)))
+        conds.append(
+            sa.or_(
+                Member.name.like(pattern), Member.member_no.like(pattern), Member.employee_no.like(pattern)
+            )
+        )
     return conds
 
 
@@ -118,9 +148,23 @@ def _rows(db: Database, principal: Principal, flt: MemberFilter, lang: str) -> I
     last: uuid.UUID | None = None
     with db.read_session() as session:
         base = (
-            select(Member.id, Member.employee_no, Member.name, Member.gender, Member.national_id_masked,
-                   Member.phone, Member.birth_date, Member.join_date, OrgUnit.code, Member.monthly_wage_fen,
-                   Member.is_representative, Member.email, Member.notes, contact, wages)
+            select(
+                Member.id,
+                Member.employee_no,
+                Member.name,
+                Member.gender,
+                Member.national_id_masked,
+                Member.phone,
+                Member.birth_date,
+                Member.join_date,
+                OrgUnit.code,
+                Member.monthly_wage_fen,
+                Member.is_representative,
+                Member.email,
+                Member.notes,
+                contact,
+                wages,
+            )
             .join(OrgUnit, OrgUnit.id == Member.org_unit_id)
             .where(*member_conditions(principal, flt, session))
             .order_by(Member.id)
@@ -132,17 +176,25 @@ def _rows(db: Database, principal: Principal, flt: MemberFilter, lang: str) -> I
                 return
             tags: dict[uuid.UUID, list[str]] = defaultdict(list)
             for member_id, tag in session.execute(
-                select(MemberTag.member_id, MemberTag.tag).where(MemberTag.member_id.in_([r.id for r in batch]))
+                select(MemberTag.member_id, MemberTag.tag)
+                .where(MemberTag.member_id.in_([r.id for r in batch]))
                 .order_by(MemberTag.member_id, MemberTag.tag)
             ):
                 tags[member_id].append(tag)
             for r in batch:
                 yield [
-                    _safe(r.employee_no), _safe(r.name), gender.get(r.gender, r.gender), r.national_id_masked,
+                    _safe(r.employee_no),
+                    _safe(r.name),
+                    gender.get(r.gender, r.gender),
+                    r.national_id_masked,
                     (r.phone if r.contact else mask_phone(r.phone)) or "",
-                    r.birth_date.isoformat(), r.join_date.isoformat() if r.join_date else "", r.code,
-                    _yuan(r.monthly_wage_fen) if r.wages else "", flag[bool(r.is_representative)],
-                    _safe(r.email if r.contact else mask_email(r.email)), _safe(join.join(tags.get(r.id, []))),
+                    r.birth_date.isoformat(),
+                    r.join_date.isoformat() if r.join_date else "",
+                    r.code,
+                    _yuan(r.monthly_wage_fen) if r.wages else "",
+                    flag[bool(r.is_representative)],
+                    _safe(r.email if r.contact else mask_email(r.email)),
+                    _safe(join.join(tags.get(r.id, []))),
                     _safe(r.notes),
                 ]
             last = batch[-1].id

@@ -130,7 +130,10 @@ register(
         ),
         "import_file_too_large": ("The file is larger than {limit_mb} MB.", "文件超过 {limit_mb} MB。"),
         "hr_invalid_field": ("{column}: {reason}.", "{column}：{reason_zh}。"),
-        "hr_unknown_org": ("No org unit {value} inside {org_unit}.", "{org_unit} 下没有代码为 {value} 的组织。"),
+        "hr_unknown_org": (
+            "No org unit {value} inside {org_unit}.",
+            "{org_unit} 下没有代码为 {value} 的组织。",
+        ),
         "hr_org_closed": ("Org unit {value} is closed.", "组织 {value} 已撤销。"),
         "hr_org_not_in_union": (
             "Org unit {value} belongs to no grassroots union.",
@@ -231,14 +234,19 @@ def import_authority(row: MemberRowOk) -> set[str]:
     return given
 
 
-def load_context(session: Session, unit: OrgUnit, vault: PiiVault, *, actor_id: uuid.UUID | None,
-                 today: date) -> _Context:
-    subtree = set(session.execute(
-        select(OrgUnitClosure.descendant_id).where(OrgUnitClosure.ancestor_id == unit.id)
-    ).scalars())
+def load_context(
+    session: Session, unit: OrgUnit, vault: PiiVault, *, actor_id: uuid.UUID | None, today: date
+) -> _Context:
+    subtree = set(
+        session.execute(
+            select(OrgUnitClosure.descendant_id).where(OrgUnitClosure.ancestor_id == unit.id)
+        ).scalars()
+    )
     gid = grassroots_map(session, {unit.id}).get(unit.id)
     own = _Unit(unit.id, unit.code, gid, unit.status != "active")
-    return _Context(vault=vault, unit=own, subtree=subtree, actor_id=actor_id, today=today, units={unit.code: own})
+    return _Context(
+        vault=vault, unit=own, subtree=subtree, actor_id=actor_id, today=today, units={unit.code: own}
+    )
 
 
 def _resolve_units(session: Session, ctx: _Context, codes: set[str]) -> None:
@@ -274,12 +282,20 @@ def _probe(keys: Any, columns: tuple[Any, ...], *match: Any) -> sa.Select[Any]:
     return select(probe).select_from(keys).join(probe, sa.true())
 
 
-_KEYS = sa.func.unnest(
-    sa.bindparam("key_unions", type_=postgresql.ARRAY(sa.Uuid)),
-    sa.bindparam("key_employee_nos", type_=postgresql.ARRAY(sa.String)),
-).table_valued(sa.column("union_id", sa.Uuid), sa.column("employee_no", sa.String)).render_derived()
-_EXISTING_PG = _probe(_KEYS, _EXISTING_COLUMNS,
-                      MEMBER.c.grassroots_unit_id == _KEYS.c.union_id, MEMBER.c.employee_no == _KEYS.c.employee_no)
+_KEYS = (
+    sa.func.unnest(
+        sa.bindparam("key_unions", type_=postgresql.ARRAY(sa.Uuid)),
+        sa.bindparam("key_employee_nos", type_=postgresql.ARRAY(sa.String)),
+    )
+    .table_valued(sa.column("union_id", sa.Uuid), sa.column("employee_no", sa.String))
+    .render_derived()
+)
+_EXISTING_PG = _probe(
+    _KEYS,
+    _EXISTING_COLUMNS,
+    MEMBER.c.grassroots_unit_id == _KEYS.c.union_id,
+    MEMBER.c.employee_no == _KEYS.c.employee_no,
+)
 
 # Statements run once per batch are built once, their keys passed as (expanding) parameters: a statement
 # built per batch with its 1,000 keys inside is cyclic garbage after use (~125 kB each), which only the
@@ -313,11 +329,16 @@ def _existing(session: Session, located: list[tuple[MemberRowOk, Any, uuid.UUID]
     )
 
 
-_HMAC_KEYS = sa.func.unnest(sa.bindparam("key_hmacs", type_=postgresql.ARRAY(sa.String))).table_valued(
-    sa.column("hmac", sa.String)).render_derived()
+_HMAC_KEYS = (
+    sa.func.unnest(sa.bindparam("key_hmacs", type_=postgresql.ARRAY(sa.String)))
+    .table_valued(sa.column("hmac", sa.String))
+    .render_derived()
+)
 _OWNERS_COLUMNS = (MEMBER.c.national_id_hmac, MEMBER.c.grassroots_unit_id, MEMBER.c.employee_no)
 _OWNERS_PG = _probe(_HMAC_KEYS, _OWNERS_COLUMNS, MEMBER.c.national_id_hmac == _HMAC_KEYS.c.hmac)
-_OWNERS_SQLITE = select(*_OWNERS_COLUMNS).where(MEMBER.c.national_id_hmac.in_(sa.bindparam("hmacs", expanding=True)))
+_OWNERS_SQLITE = select(*_OWNERS_COLUMNS).where(
+    MEMBER.c.national_id_hmac.in_(sa.bindparam("hmacs", expanding=True))
+)
 
 
 def _owners(session: Session, hmacs: set[str]) -> Iterable[Any]:
@@ -350,12 +371,17 @@ def plan_batch(
 
     existing = {(r.grassroots_unit_id, r.employee_no): r for r in _existing(session, located)}
     hmacs = {id(row): ctx.vault.lookup_hash(row.national_id.value) for row, _, _ in located}
-    owners = {r.national_id_hmac: (r.grassroots_unit_id, r.employee_no)
-              for r in _owners(session, set(hmacs.values()))}
+    owners = {
+        r.national_id_hmac: (r.grassroots_unit_id, r.employee_no)
+        for r in _owners(session, set(hmacs.values()))
+    }
     # what each row says only matters for members on record (an update); new members take the whole row
     given_of = {id(row): authority(row) for row, _, g in located if (g, row.employee_no) in existing}
-    retagged = [existing[(g, r.employee_no)].id for r, _, g in located
-                if (g, r.employee_no) in existing and "tags" in given_of[id(r)]]
+    retagged = [
+        existing[(g, r.employee_no)].id
+        for r, _, g in located
+        if (g, r.employee_no) in existing and "tags" in given_of[id(r)]
+    ]
     current_tags: dict[uuid.UUID, set[str]] = defaultdict(set)
     if retagged:
         stmt = select(TAG.c.member_id, TAG.c.tag).where(TAG.c.member_id.in_(retagged))
@@ -374,12 +400,25 @@ def plan_batch(
         if old is None:
             target = unit or ctx.unit
             values = {
-                "org_unit_id": target.id, "name": row.name, "gender": row.gender, "birth_date": row.birth_date,
-                "national_id_hmac": hmac, "national_id_masked": row.national_id.masked,
+                "org_unit_id": target.id,
+                "name": row.name,
+                "gender": row.gender,
+                "birth_date": row.birth_date,
+                "national_id_hmac": hmac,
+                "national_id_masked": row.national_id.masked,
                 "is_representative": row.is_representative,
                 **{name: getattr(row, name) for name in _OPTIONAL},
             }
-            plans.append(_Plan(row, "created", gid, hmac, values, tags=row.tags or [], ))
+            plans.append(
+                _Plan(
+                    row,
+                    "created",
+                    gid,
+                    hmac,
+                    values,
+                    tags=row.tags or [],
+                )
+            )
             continue
         if old.org_unit_id not in ctx.subtree or (unit is not None and unit.id not in ctx.subtree):
             errors.append(_err(row.row_number, "employee_no", "member_out_of_scope"))
@@ -398,8 +437,19 @@ def plan_batch(
         if "tags" in given and set(row.tags) != current_tags.get(old.id, set()):
             tags = list(row.tags)
         changed = tags is not None or any(values[n] != getattr(old, n) for n in MUTABLE)
-        plans.append(_Plan(row, "updated" if changed else "unchanged", gid, hmac, values, existing=old,
-                           tags=tags, member_id=old.id, version=old.version))
+        plans.append(
+            _Plan(
+                row,
+                "updated" if changed else "unchanged",
+                gid,
+                hmac,
+                values,
+                existing=old,
+                tags=tags,
+                member_id=old.id,
+                version=old.version,
+            )
+        )
     return plans, errors
 
 
@@ -407,20 +457,48 @@ class ConcurrentChange(Exception):
     """A member changed between our read and our write (optimistic lock)."""
 
 
-_UPDATE = (
-    sa.update(MEMBER)
-    .where(MEMBER.c.id == sa.bindparam("b_id"), MEMBER.c.version == sa.bindparam("b_version"))
+_UPDATE = sa.update(MEMBER).where(
+    MEMBER.c.id == sa.bindparam("b_id"), MEMBER.c.version == sa.bindparam("b_version")
 )
 
 
 _MEMBER_COLUMNS = (
-    "id", "member_no", "employee_no", "org_unit_id", "grassroots_unit_id", "name", "gender", "birth_date",
-    "national_id_cipher", "national_id_hmac", "national_id_masked", "phone", "email", "join_date", "status",
-    "status_reason", "status_changed_on", "is_representative", "monthly_wage_fen", "notes", "version",
-    "created_at", "updated_at",
+    "id",
+    "member_no",
+    "employee_no",
+    "org_unit_id",
+    "grassroots_unit_id",
+    "name",
+    "gender",
+    "birth_date",
+    "national_id_cipher",
+    "national_id_hmac",
+    "national_id_masked",
+    "phone",
+    "email",
+    "join_date",
+    "status",
+    "status_reason",
+    "status_changed_on",
+    "is_representative",
+    "monthly_wage_fen",
+    "notes",
+    "version",
+    "created_at",
+    "updated_at",
 )
-_EVENT_COLUMNS = ("id", "member_id", "kind", "from_status", "to_status", "effective_on", "reason", "org_unit_id",
-                  "actor_id", "created_at")
+_EVENT_COLUMNS = (
+    "id",
+    "member_id",
+    "kind",
+    "from_status",
+    "to_status",
+    "effective_on",
+    "reason",
+    "org_unit_id",
+    "actor_id",
+    "created_at",
+)
 
 
 def write_batch(session: Session, ctx: _Context, plans: list[_Plan]) -> None:
@@ -450,14 +528,47 @@ def write_batch(session: Session, ctx: _Context, plans: list[_Plan]) -> None:
             p.member_id = member_id = next(ids)
             row, v = p.row, p.values
             org_unit_id = v["org_unit_id"]
-            member_rows.append((
-                member_id, number, row.employee_no, org_unit_id, gid, v["name"], v["gender"], v["birth_date"],
-                encrypt(row.national_id.value), v["national_id_hmac"], v["national_id_masked"], v["phone"],
-                v["email"], v["join_date"], active, None, row.join_date, v["is_representative"],
-                v["monthly_wage_fen"], v["notes"], 1, now, now,
-            ))
-            event_rows.append((next(ids), member_id, "joined", None, active, row.join_date or ctx.today, None,
-                               org_unit_id, ctx.actor_id, now))
+            member_rows.append(
+                (
+                    member_id,
+                    number,
+                    row.employee_no,
+                    org_unit_id,
+                    gid,
+                    v["name"],
+                    v["gender"],
+                    v["birth_date"],
+                    encrypt(row.national_id.value),
+                    v["national_id_hmac"],
+                    v["national_id_masked"],
+                    v["phone"],
+                    v["email"],
+                    v["join_date"],
+                    active,
+                    None,
+                    row.join_date,
+                    v["is_representative"],
+                    v["monthly_wage_fen"],
+                    v["notes"],
+                    1,
+                    now,
+                    now,
+                )
+            )
+            event_rows.append(
+                (
+                    next(ids),
+                    member_id,
+                    "joined",
+                    None,
+                    active,
+                    row.join_date or ctx.today,
+                    None,
+                    org_unit_id,
+                    ctx.actor_id,
+                    now,
+                )
+            )
             if p.tags:
                 tag_rows.extend({"member_id": member_id, "tag": t} for t in p.tags)
             feed.append(("member", member_id, "created", org_unit_id, 1, now))
@@ -466,12 +577,18 @@ def write_batch(session: Session, ctx: _Context, plans: list[_Plan]) -> None:
         params = []
         for p in updates:
             same_id = p.values["national_id_hmac"] == p.existing.national_id_hmac
-            params.append({
-                **p.values,
-                "b_id": p.member_id, "b_version": p.version, "version": p.version + 1, "updated_at": now,
-                "national_id_cipher": p.existing.national_id_cipher if same_id
-                else ctx.vault.encrypt(p.row.national_id.value),
-            })
+            params.append(
+                {
+                    **p.values,
+                    "b_id": p.member_id,
+                    "b_version": p.version,
+                    "version": p.version + 1,
+                    "updated_at": now,
+                    "national_id_cipher": p.existing.national_id_cipher
+                    if same_id
+                    else ctx.vault.encrypt(p.row.national_id.value),
+                }
+            )
             feed.append(("member", p.member_id, "updated", p.values["org_unit_id"], p.version + 1, now))
         result = session.execute(_UPDATE, params)
         if session.get_bind().dialect.supports_sane_multi_rowcount and result.rowcount != len(params):
@@ -490,7 +607,9 @@ def write_batch(session: Session, ctx: _Context, plans: list[_Plan]) -> None:
 
 
 def _row_error(row_number: int, fe: FieldError) -> dict[str, Any]:
-    en, zh = DB_KIND_MESSAGES.get(fe.kind, (KIND_MESSAGES.get(fe.kind, fe.message), KIND_MESSAGES_ZH.get(fe.kind)))
+    en, zh = DB_KIND_MESSAGES.get(
+        fe.kind, (KIND_MESSAGES.get(fe.kind, fe.message), KIND_MESSAGES_ZH.get(fe.kind))
+    )
     # the readers' detail may quote parts of the value (e.g. the birth date inside an ID): for the ID
     # column only the generic text is used, except for "repeats row N" which names no value
     message = fe.message if fe.field != "national_id" or fe.kind.startswith("dup_") else en
@@ -519,13 +638,24 @@ class _Tally:
             setattr(self, p.action, getattr(self, p.action) + 1)
 
     def counts(self) -> dict[str, int]:
-        return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged,
-                "failed": self.failed}
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "failed": self.failed,
+        }
 
-    def report(self, *, planned: dict[str, int] | None = None, phase: str = ImportPhase.done.value) -> dict[str, Any]:
+    def report(
+        self, *, planned: dict[str, int] | None = None, phase: str = ImportPhase.done.value
+    ) -> dict[str, Any]:
         self.errors.sort(key=lambda e: e["row"])
-        return {"phase": phase, "errors": self.errors, "errors_total": self.errors_total,
-                "errors_truncated": self.errors_total > len(self.errors), "planned": planned}
+        return {
+            "phase": phase,
+            "errors": self.errors,
+            "errors_total": self.errors_total,
+            "errors_truncated": self.errors_total > len(self.errors),
+            "planned": planned,
+        }
 
 
 # --- progress -------------------------------------------------------------------------------------------
@@ -551,8 +681,11 @@ class _Progress:
             self.callback(phase.value, done, total)
         if commit:
             with self.db.write_session() as s:
-                s.execute(sa.update(IMPORT).where(IMPORT.c.id == self.import_id).values(
-                    rows_done=done, rows_total=total, report={"phase": phase.value}))
+                s.execute(
+                    sa.update(IMPORT)
+                    .where(IMPORT.c.id == self.import_id)
+                    .values(rows_done=done, rows_total=total, report={"phase": phase.value})
+                )
                 s.commit()
 
     def clear(self) -> None:
@@ -610,7 +743,11 @@ def _page_cache(session: Session) -> Iterator[None]:
 
 
 def _pass(
-    session: Session, ctx: _Context, file_path: str, filename: str, tally: _Tally,
+    session: Session,
+    ctx: _Context,
+    file_path: str,
+    filename: str,
+    tally: _Tally,
     on_batch: Callable[[list[_Plan]], None],
 ) -> None:
     tracker = FileDuplicateTracker()
@@ -634,13 +771,21 @@ def _actor(session: Session, user_id: uuid.UUID | None) -> Principal | None:
     user = session.get(User, user_id) if user_id else None
     if user is None:
         return None
-    return Principal(user_id=user.id, username=user.username, kind=user.kind, org_unit_id=user.org_unit_id,
-                     member_id=user.member_id, grants=())
+    return Principal(
+        user_id=user.id,
+        username=user.username,
+        kind=user.kind,
+        org_unit_id=user.org_unit_id,
+        member_id=user.member_id,
+        grants=(),
+    )
 
 
 def _finish(db: Database, import_id: uuid.UUID, **values: Any) -> None:
     with db.write_session() as s:
-        s.execute(sa.update(IMPORT).where(IMPORT.c.id == import_id).values({"finished_at": utcnow(), **values}))
+        s.execute(
+            sa.update(IMPORT).where(IMPORT.c.id == import_id).values({"finished_at": utcnow(), **values})
+        )
         s.commit()
 
 
@@ -676,8 +821,14 @@ def run_import(
     progress = _Progress(db, import_id, on_progress)
     today = date.today()
     abort = job.on_error == ImportOnError.abort
-    _finish(db, import_id, status=ImportStatus.running.value, started_at=utcnow(), finished_at=None,
-            runner=this_process())
+    _finish(
+        db,
+        import_id,
+        status=ImportStatus.running.value,
+        started_at=utcnow(),
+        finished_at=None,
+        runner=this_process(),
+    )
     tally = _Tally()
     total: int | None = None
     try:
@@ -686,11 +837,26 @@ def run_import(
         if job.dry_run:
             with db.read_session() as session:
                 ctx = load_context(session, unit, vault, actor_id=job.created_by_id, today=today)
-                _pass(session, ctx, file_path, job.filename, tally,
-                      lambda _: progress(ImportPhase.validating, tally.rows, total))
-            _finish(db, import_id, status=ImportStatus.succeeded.value, rows_total=total, rows_done=tally.rows,
-                    created_count=tally.created, updated_count=tally.updated, unchanged_count=tally.unchanged,
-                    failed_count=tally.failed, report=tally.report(planned=tally.counts()))
+                _pass(
+                    session,
+                    ctx,
+                    file_path,
+                    job.filename,
+                    tally,
+                    lambda _: progress(ImportPhase.validating, tally.rows, total),
+                )
+            _finish(
+                db,
+                import_id,
+                status=ImportStatus.succeeded.value,
+                rows_total=total,
+                rows_done=tally.rows,
+                created_count=tally.created,
+                updated_count=tally.updated,
+                unchanged_count=tally.unchanged,
+                failed_count=tally.failed,
+                report=tally.report(planned=tally.counts()),
+            )
             return
         progress(ImportPhase.writing, 0, total)
         # SQLite cannot commit progress from another connection while this transaction holds the write lock
@@ -707,31 +873,77 @@ def run_import(
             if abort and tally.failed:
                 raise _RowsInvalid()  # leaving the block rolls back what was written before the first failure
             audit.record(
-                session, _actor(session, job.created_by_id), "member_import.completed",
-                entity_type="member_import", entity_id=import_id, org_unit_id=job.org_unit_id,
-                changes={"after": {**tally.counts(), "rows": tally.rows, "on_error": job.on_error,
-                                   "file_format": job.file_format}},
+                session,
+                _actor(session, job.created_by_id),
+                "member_import.completed",
+                entity_type="member_import",
+                entity_id=import_id,
+                org_unit_id=job.org_unit_id,
+                changes={
+                    "after": {
+                        **tally.counts(),
+                        "rows": tally.rows,
+                        "on_error": job.on_error,
+                        "file_format": job.file_format,
+                    }
+                },
                 actor_label=actor_label,
             )
-            session.execute(sa.update(IMPORT).where(IMPORT.c.id == import_id).values(
-                status=ImportStatus.succeeded.value, rows_total=total, rows_done=tally.rows,
-                created_count=tally.created, updated_count=tally.updated, unchanged_count=tally.unchanged,
-                failed_count=tally.failed, report=tally.report(), finished_at=utcnow(),
-            ))
+            session.execute(
+                sa.update(IMPORT)
+                .where(IMPORT.c.id == import_id)
+                .values(
+                    status=ImportStatus.succeeded.value,
+                    rows_total=total,
+                    rows_done=tally.rows,
+                    created_count=tally.created,
+                    updated_count=tally.updated,
+                    unchanged_count=tally.unchanged,
+                    failed_count=tally.failed,
+                    report=tally.report(),
+                    finished_at=utcnow(),
+                )
+            )
             session.commit()
     except _RowsInvalid:
-        _finish(db, import_id, status=ImportStatus.failed.value, rows_total=total, rows_done=tally.rows,
-                failed_count=tally.failed, error_code="import_rows_invalid", report=tally.report(planned=tally.counts()))
+        _finish(
+            db,
+            import_id,
+            status=ImportStatus.failed.value,
+            rows_total=total,
+            rows_done=tally.rows,
+            failed_count=tally.failed,
+            error_code="import_rows_invalid",
+            report=tally.report(planned=tally.counts()),
+        )
     except ImportFileError as exc:
-        _finish(db, import_id, status=ImportStatus.failed.value, error_code=f"import_{exc.code}", rows_total=total,
-                report={"phase": ImportPhase.done.value, "errors": [], "errors_total": 0, "detail": exc.detail})
+        _finish(
+            db,
+            import_id,
+            status=ImportStatus.failed.value,
+            error_code=f"import_{exc.code}",
+            rows_total=total,
+            report={"phase": ImportPhase.done.value, "errors": [], "errors_total": 0, "detail": exc.detail},
+        )
     except ConcurrentChange:
-        _finish(db, import_id, status=ImportStatus.failed.value, error_code="import_concurrent_change",
-                rows_total=total, report=tally.report())
+        _finish(
+            db,
+            import_id,
+            status=ImportStatus.failed.value,
+            error_code="import_concurrent_change",
+            rows_total=total,
+            report=tally.report(),
+        )
     except Exception:
         log.exception("member_import_crashed", import_id=str(import_id))
-        _finish(db, import_id, status=ImportStatus.failed.value, error_code="internal_error", rows_total=total,
-                report=tally.report())
+        _finish(
+            db,
+            import_id,
+            status=ImportStatus.failed.value,
+            error_code="internal_error",
+            rows_total=total,
+            report=tally.report(),
+        )
     finally:
         progress.clear()
 
@@ -772,18 +984,30 @@ def reap_interrupted(db: Database) -> int:
     a server stopped or killed mid-import rolled its transaction back, but the job row said "running" for
     ever. Run when a server starts and before a CLI import; audited as the system. Returns how many."""
     unfinished = select(MemberImport).where(
-        MemberImport.status.in_((ImportStatus.queued.value, ImportStatus.running.value)))
+        MemberImport.status.in_((ImportStatus.queued.value, ImportStatus.running.value))
+    )
     with db.read_session() as session:  # the usual case, nothing to reap, takes no write lock
         if not any(_runner_gone(job.runner) for job in session.exec(unfinished)):
             return 0
     with db.write_session() as session:
         gone = [job for job in session.exec(unfinished).all() if _runner_gone(job.runner)]
         for job in gone:
-            job.status, job.error_code, job.finished_at = ImportStatus.failed.value, "import_interrupted", utcnow()
+            job.status, job.error_code, job.finished_at = (
+                ImportStatus.failed.value,
+                "import_interrupted",
+                utcnow(),
+            )
             job.report = {"phase": ImportPhase.done.value, "errors": [], "errors_total": 0}
-            audit.record(session, None, "member_import.interrupted", entity_type="member_import", entity_id=job.id,
-                         org_unit_id=job.org_unit_id, changes={"after": {"status": job.status}},
-                         actor_label="system")
+            audit.record(
+                session,
+                None,
+                "member_import.interrupted",
+                entity_type="member_import",
+                entity_id=job.id,
+                org_unit_id=job.org_unit_id,
+                changes={"after": {"status": job.status}},
+                actor_label="system",
+            )
         session.commit()
         return len(gone)
 
@@ -849,7 +1073,9 @@ def check_header(upload: StoredUpload) -> None:
 
 def import_unit(session: Session, code: str, roots: list[uuid.UUID]) -> OrgUnit:
     """The unit an import or upsert targets, inside the caller's scope; anything else is not found."""
-    unit = session.exec(select(OrgUnit).where(OrgUnit.code == code.strip(), in_scope(OrgUnit.id, roots))).first()
+    unit = session.exec(
+        select(OrgUnit).where(OrgUnit.code == code.strip(), in_scope(OrgUnit.id, roots))
+    ).first()
     if unit is None:
         raise NotFound()
     if unit.status != "active":
@@ -857,26 +1083,55 @@ def import_unit(session: Session, code: str, roots: list[uuid.UUID]) -> OrgUnit:
     return unit
 
 
-def find_existing(session: Session, *, user_id: uuid.UUID, key: str, upload: StoredUpload, unit_id: uuid.UUID,
-                  dry_run: bool, on_error: ImportOnError) -> MemberImport | None:
+def find_existing(
+    session: Session,
+    *,
+    user_id: uuid.UUID,
+    key: str,
+    upload: StoredUpload,
+    unit_id: uuid.UUID,
+    dry_run: bool,
+    on_error: ImportOnError,
+) -> MemberImport | None:
     """Idempotency: the same user, key and file give back the first job; the key with another request is 422."""
     job = session.exec(
-        select(MemberImport).where(MemberImport.created_by_id == user_id, MemberImport.idempotency_key == key)
+        select(MemberImport)
+        .where(MemberImport.created_by_id == user_id, MemberImport.idempotency_key == key)
         .order_by(MemberImport.created_at)
     ).first()
     if job is None:
         return None
-    if (job.file_hash, job.org_unit_id, job.dry_run, job.on_error) != (upload.sha256, unit_id, dry_run, on_error.value):
+    if (job.file_hash, job.org_unit_id, job.dry_run, job.on_error) != (
+        upload.sha256,
+        unit_id,
+        dry_run,
+        on_error.value,
+    ):
         raise RuleViolation("idempotency_key_reused", field="Idempotency-Key")
     return job
 
 
-def create_job(session: Session, *, unit: OrgUnit, upload: StoredUpload, dry_run: bool, on_error: ImportOnError,
-               key: str | None, by: uuid.UUID | None) -> MemberImport:
+def create_job(
+    session: Session,
+    *,
+    unit: OrgUnit,
+    upload: StoredUpload,
+    dry_run: bool,
+    on_error: ImportOnError,
+    key: str | None,
+    by: uuid.UUID | None,
+) -> MemberImport:
     job = MemberImport(
-        org_unit_id=unit.id, filename=upload.filename, file_format=upload.file_format, file_hash=upload.sha256,
-        idempotency_key=key, dry_run=dry_run, on_error=on_error.value, created_by_id=by,
-        report={"phase": ImportPhase.queued.value}, runner=this_process(),
+        org_unit_id=unit.id,
+        filename=upload.filename,
+        file_format=upload.file_format,
+        file_hash=upload.sha256,
+        idempotency_key=key,
+        dry_run=dry_run,
+        on_error=on_error.value,
+        created_by_id=by,
+        report={"phase": ImportPhase.queued.value},
+        runner=this_process(),
     )
     session.add(job)
     session.commit()
@@ -885,15 +1140,18 @@ def create_job(session: Session, *, unit: OrgUnit, upload: StoredUpload, dry_run
 
 def get_in_scope(session: Session, import_id: uuid.UUID, principal: Principal) -> MemberImport:
     job = session.exec(
-        select(MemberImport).where(MemberImport.id == import_id, in_scope(MemberImport.org_unit_id, principal.units_for()))
+        select(MemberImport).where(
+            MemberImport.id == import_id, in_scope(MemberImport.org_unit_id, principal.units_for())
+        )
     ).first()
     if job is None:
         raise NotFound()
     return job
 
 
-def list_jobs(session: Session, principal: Principal, *, limit: int, cursor: str | None
-              ) -> tuple[list[MemberImport], str | None]:
+def list_jobs(
+    session: Session, principal: Principal, *, limit: int, cursor: str | None
+) -> tuple[list[MemberImport], str | None]:
     """Newest first; the (potentially long) report is left out of list items."""
     stmt = select(MemberImport).where(in_scope(MemberImport.org_unit_id, principal.units_for()))
     return keyset(session, stmt, keys=[MemberImport.id], limit=limit, cursor=cursor, descending=True)
@@ -934,7 +1192,9 @@ def import_file_as_system(
             upload = store_upload(source, os.fspath(path))
         try:
             check_header(upload)
-            job = create_job(session, unit=unit, upload=upload, dry_run=dry_run, on_error=on_error, key=None, by=None)
+            job = create_job(
+                session, unit=unit, upload=upload, dry_run=dry_run, on_error=on_error, key=None, by=None
+            )
             run_import(db, job.id, upload.path, settings, actor_label=actor_label, on_progress=on_progress)
         finally:
             remove_file(upload.path)
@@ -962,21 +1222,47 @@ def _raw_from_body(employee_no: str, body: MemberUpsert) -> RawRow:
         return str(value)
 
     data = {
-        "employee_no": employee_no, "name": body.name, "gender": body.gender, "national_id": body.national_id,
-        "phone": body.phone, "birth_date": text(body.birth_date), "join_date": text(body.join_date),
-        "org_unit_code": body.org_unit_code, "is_representative": text(body.is_representative),
+        "employee_no": employee_no,
+        "name": body.name,
+        "gender": body.gender,
+        "national_id": body.national_id,
+        "phone": body.phone,
+        "birth_date": text(body.birth_date),
+        "join_date": text(body.join_date),
+        "org_unit_code": body.org_unit_code,
+        "is_representative": text(body.is_representative),
         "monthly_wage": None if body.monthly_wage_fen is None else _fen_to_yuan(body.monthly_wage_fen),
-        "email": body.email, "tags": ",".join(body.tags) if body.tags else None, "notes": body.notes,
+        "email": body.email,
+        "tags": ",".join(body.tags) if body.tags else None,
+        "notes": body.notes,
     }
     return RawRow(row_number=0, data={k: text(v) for k, v in data.items()})
 
 
-UPSERT_AUDITED = ("employee_no", "org_unit_id", "name", "gender", "national_id_hmac", "phone", "email", "join_date",
-                  "is_representative", "monthly_wage_fen", "notes")
+UPSERT_AUDITED = (
+    "employee_no",
+    "org_unit_id",
+    "name",
+    "gender",
+    "national_id_hmac",
+    "phone",
+    "email",
+    "join_date",
+    "is_representative",
+    "monthly_wage_fen",
+    "notes",
+)
 
 
-def upsert(session: Session, settings: Settings, *, employee_no: str, org_unit: str, body: MemberUpsert,
-           by: Principal) -> tuple[uuid.UUID, bool]:
+def upsert(
+    session: Session,
+    settings: Settings,
+    *,
+    employee_no: str,
+    org_unit: str,
+    body: MemberUpsert,
+    by: Principal,
+) -> tuple[uuid.UUID, bool]:
     """Create or update the member with this employee number in ``org_unit``'s grassroots union.
 
     Idempotent: sending the same data again writes nothing (no audit event, no change-feed entry, the
@@ -988,7 +1274,9 @@ def upsert(session: Session, settings: Settings, *, employee_no: str, org_unit: 
         fe = row.errors[0]
         en, zh = KIND_MESSAGES.get(fe.kind, fe.message), KIND_MESSAGES_ZH.get(fe.kind, fe.message)
         column = _FIELD_OUT.get(fe.field, fe.field)
-        raise RuleViolation("hr_invalid_field", field=column, column=column, kind=fe.kind, reason=en, reason_zh=zh)
+        raise RuleViolation(
+            "hr_invalid_field", field=column, column=column, kind=fe.kind, reason=en, reason_zh=zh
+        )
     given = set(body.model_fields_set) | {"gender", "birth_date"}
     if "is_representative" in given and body.is_representative is None:
         given.discard("is_representative")
@@ -996,18 +1284,23 @@ def upsert(session: Session, settings: Settings, *, employee_no: str, org_unit: 
     def authority(_: MemberRowOk) -> set[str]:
         return given
 
-    ctx = load_context(session, unit, PiiVault.from_settings(settings), actor_id=by.user_id, today=date.today())
+    ctx = load_context(
+        session, unit, PiiVault.from_settings(settings), actor_id=by.user_id, today=date.today()
+    )
     plans, errors = plan_batch(session, ctx, [row], authority)
     if errors:
         fe = errors[0].errors[0]
         value = body.org_unit_code or unit.code
         raise {
-            "unknown_org": RuleViolation("hr_unknown_org", field="org_unit_code", value=value, org_unit=unit.code),
+            "unknown_org": RuleViolation(
+                "hr_unknown_org", field="org_unit_code", value=value, org_unit=unit.code
+            ),
             "org_closed": RuleViolation("hr_org_closed", field="org_unit_code", value=value),
             "org_not_in_union": RuleViolation("hr_org_not_in_union", field="org_unit_code", value=value),
             "dup_national_id_on_record": RuleViolation("hr_national_id_on_record", field="national_id"),
-            "member_out_of_scope": RuleViolation("hr_member_out_of_scope", field="employee_no",
-                                                 value=employee_no, org_unit=unit.code),
+            "member_out_of_scope": RuleViolation(
+                "hr_member_out_of_scope", field="employee_no", value=employee_no, org_unit=unit.code
+            ),
         }[fe.kind]
     plan = plans[0]
     if plan.action == "unchanged":
@@ -1021,15 +1314,24 @@ def upsert(session: Session, settings: Settings, *, employee_no: str, org_unit: 
     fields = [f for f in UPSERT_AUDITED if f != "employee_no"]
     after = {f: plan.values[f] for f in fields}
     if plan.action == "created":
-        action, diff = "member.created", audit.created({"employee_no": plan.row.employee_no, **after,
-                                                        "tags": plan.tags or []})
+        action, diff = (
+            "member.created",
+            audit.created({"employee_no": plan.row.employee_no, **after, "tags": plan.tags or []}),
+        )
     else:
         before = {f: getattr(plan.existing, f) for f in fields}
         action, diff = "member.updated", audit.diff(before, after)
         if plan.tags is not None:
             diff.setdefault("after", {})["tags"] = plan.tags
-    audit.record(session, by, action, entity_type="member", entity_id=plan.member_id,
-                 org_unit_id=plan.values["org_unit_id"], changes={**diff, "source": "hr_sync"})
+    audit.record(
+        session,
+        by,
+        action,
+        entity_type="member",
+        entity_id=plan.member_id,
+        org_unit_id=plan.values["org_unit_id"],
+        changes={**diff, "source": "hr_sync"},
+    )
     session.commit()
     return plan.member_id, plan.action == "created"
 
@@ -1038,7 +1340,21 @@ def synced_view(session: Session, member_id: uuid.UUID) -> dict[str, Any]:
     member = session.get(Member, member_id, populate_existing=True)
     assert member is not None
     tags = sorted(session.execute(select(MemberTag.tag).where(MemberTag.member_id == member_id)).scalars())
-    data = {k: getattr(member, k) for k in ("id", "member_no", "employee_no", "org_unit_id", "name", "gender",
-                                            "birth_date", "national_id_masked", "join_date", "status",
-                                            "is_representative", "version")}
+    data = {
+        k: getattr(member, k)
+        for k in (
+            "id",
+            "member_no",
+            "employee_no",
+            "org_unit_id",
+            "name",
+            "gender",
+            "birth_date",
+            "national_id_masked",
+            "join_date",
+            "status",
+            "is_representative",
+            "version",
+        )
+    }
     return {**data, "phone_masked": mask_phone(member.phone), "tags": tags}

@@ -73,59 +73,64 @@ from api.services.scope import (
     unit_within,
 )
 
-register({
-    "member_transfer_pending": (
-        "The member has a pending transfer; the unit changes only when the receiving union accepts it.",
-        "该会员有待接收的会籍接转，接收工会接收后才变更所属组织。",
-    ),
-    "member_employee_no_taken": (
-        "Employee number {value} is already registered in this union.",
-        "工号 {value} 已在本工会登记。",
-    ),
-    "member_national_id_taken": (
-        "A member with this resident ID number is already registered ({member_no}).",
-        "该身份证号码的会员已登记（会员号 {member_no}）。",
-    ),
-    "member_conflict": (
-        "Another request registered the same member at the same time; reload and retry.",
-        "另一请求同时登记了同一会员，请刷新后重试。",
-    ),
-    "member_date_in_future": ("The date {value} is in the future.", "日期 {value} 晚于今天。"),
-    "member_not_approved": (
-        "An applicant has no join date: membership dates from approval (章程 Art 2).",
-        "申请人尚无入会日期：会籍自批准之日起计算（章程第二条）。",
-    ),
-    "member_representative_not_voting": (
-        "Only active members can be congress representatives; the member is {current}.",
-        "只有正常状态的会员可以担任职工代表；该会员当前状态为 {current}。",
-    ),
-    "member_unit_needs_transfer": (
-        "The unit belongs to another grassroots union: start a membership transfer instead.",
-        "该组织属于其他基层工会，请办理会籍接转。",
-    ),
-    "member_illegal_transition": (
-        "A {current} member cannot be changed by {action}.",
-        "当前状态为 {current} 的会员不能执行 {action}。",
-    ),
-    "member_reason_required": ("A reason is required for {action}.", "执行 {action} 须填写原因。"),
-    "member_effective_before_last": (
-        "The effective date is before the last status change ({last}).",
-        "生效日期早于上一次状态变更（{last}）。",
-    ),
-    "member_not_lapsed": (
-        "Deemed withdrawal needs 6 consecutive months without dues (章程 Art 6); last paid or joined {last}.",
-        "视为自动退会须连续 6 个月未交会费（章程第六条）；最近缴费或入会于 {last}。",
-    ),
-    "member_account_exists": ("This member already has an account ({username}).", "该会员已有账号（{username}）。"),
-    "member_not_current": (
-        "A {current} member cannot be given an account.",
-        "状态为 {current} 的会员不能开通账号。",
-    ),
-    "member_not_linked": (
-        "Your account is not linked to a member record.",
-        "您的账号未关联会员档案。",
-    ),
-})
+register(
+    {
+        "member_transfer_pending": (
+            "The member has a pending transfer; the unit changes only when the receiving union accepts it.",
+            "该会员有待接收的会籍接转，接收工会接收后才变更所属组织。",
+        ),
+        "member_employee_no_taken": (
+            "Employee number {value} is already registered in this union.",
+            "工号 {value} 已在本工会登记。",
+        ),
+        "member_national_id_taken": (
+            "A member with this resident ID number is already registered ({member_no}).",
+            "该身份证号码的会员已登记（会员号 {member_no}）。",
+        ),
+        "member_conflict": (
+            "Another request registered the same member at the same time; reload and retry.",
+            "另一请求同时登记了同一会员，请刷新后重试。",
+        ),
+        "member_date_in_future": ("The date {value} is in the future.", "日期 {value} 晚于今天。"),
+        "member_not_approved": (
+            "An applicant has no join date: membership dates from approval (章程 Art 2).",
+            "申请人尚无入会日期：会籍自批准之日起计算（章程第二条）。",
+        ),
+        "member_representative_not_voting": (
+            "Only active members can be congress representatives; the member is {current}.",
+            "只有正常状态的会员可以担任职工代表；该会员当前状态为 {current}。",
+        ),
+        "member_unit_needs_transfer": (
+            "The unit belongs to another grassroots union: start a membership transfer instead.",
+            "该组织属于其他基层工会，请办理会籍接转。",
+        ),
+        "member_illegal_transition": (
+            "A {current} member cannot be changed by {action}.",
+            "当前状态为 {current} 的会员不能执行 {action}。",
+        ),
+        "member_reason_required": ("A reason is required for {action}.", "执行 {action} 须填写原因。"),
+        "member_effective_before_last": (
+            "The effective date is before the last status change ({last}).",
+            "生效日期早于上一次状态变更（{last}）。",
+        ),
+        "member_not_lapsed": (
+            "Deemed withdrawal needs 6 consecutive months without dues (章程 Art 6); last paid or joined {last}.",
+            "视为自动退会须连续 6 个月未交会费（章程第六条）；最近缴费或入会于 {last}。",
+        ),
+        "member_account_exists": (
+            "This member already has an account ({username}).",
+            "该会员已有账号（{username}）。",
+        ),
+        "member_not_current": (
+            "A {current} member cannot be given an account.",
+            "状态为 {current} 的会员不能开通账号。",
+        ),
+        "member_not_linked": (
+            "Your account is not linked to a member record.",
+            "您的账号未关联会员档案。",
+        ),
+    }
+)
 
 #: codes other member areas (imports, HR upsert) raise too: whichever module loads first registers them
 _SHARED_MESSAGES: dict[str, tuple[str, str]] = {
@@ -139,7 +144,10 @@ _SHARED_MESSAGES: dict[str, tuple[str, str]] = {
         "The resident ID number was damaged by a spreadsheet: {reason}.",
         "身份证号码被电子表格转成了数字，请将该列设为文本格式。",
     ),
-    "id_format": ("The resident ID number is malformed: {reason}.", "身份证号码格式不正确：只能是数字和末位 X。"),
+    "id_format": (
+        "The resident ID number is malformed: {reason}.",
+        "身份证号码格式不正确：只能是数字和末位 X。",
+    ),
     "id_region": ("The resident ID number {reason}.", "身份证号码的前两位不是有效的省级行政区划代码。"),
     "id_birth_date": ("The resident ID number {reason}.", "身份证号码中的出生日期无效。"),
     "id_checksum": ("The resident ID number's check digit does not match.", "身份证号码校验位不正确。"),
@@ -153,16 +161,31 @@ register({code: text for code, text in _SHARED_MESSAGES.items() if code not in M
 
 #: audited fields; the redaction list in api.services.audit blanks the personal ones
 AUDITED_FIELDS = (
-    "member_no", "employee_no", "name", "gender", "birth_date", "national_id_hmac", "phone", "email",
-    "org_unit_id", "join_date", "status", "status_reason", "status_changed_on", "is_representative",
-    "monthly_wage_fen", "notes",
+    "member_no",
+    "employee_no",
+    "name",
+    "gender",
+    "birth_date",
+    "national_id_hmac",
+    "phone",
+    "email",
+    "org_unit_id",
+    "join_date",
+    "status",
+    "status_reason",
+    "status_changed_on",
+    "is_representative",
+    "monthly_wage_fen",
+    "notes",
 )
 #: statuses in which a member may hold an account
-ACCOUNT_STATUSES = frozenset({MemberStatus.applied, MemberStatus.active, MemberStatus.transfer_pending,
-                              MemberStatus.retained})
+ACCOUNT_STATUSES = frozenset(
+    {MemberStatus.applied, MemberStatus.active, MemberStatus.transfer_pending, MemberStatus.retained}
+)
 #: lifecycle actions of the transfer endpoints, not of POST /members/{id}/lifecycle
-TRANSFER_ACTIONS = frozenset({LifecycleAction.transfer_out, LifecycleAction.transfer_in,
-                              LifecycleAction.transfer_back})
+TRANSFER_ACTIONS = frozenset(
+    {LifecycleAction.transfer_out, LifecycleAction.transfer_in, LifecycleAction.transfer_back}
+)
 #: 章程 Art 6: deemed withdrawn after 6 consecutive months with neither dues nor participation
 LAPSE_MONTHS = 6
 
@@ -177,14 +200,17 @@ def scope_filter(principal: Principal, permission: str | None = None) -> ColumnE
 
 #: built once; the scope roots are an expanding parameter (api/services/scope.py, in_scope_of_roots)
 _IN_SCOPE = select(Member).where(
-    Member.id == sa.bindparam("member_id", type_=Member.__table__.c.id.type), in_scope_of_roots(Member.org_unit_id)
+    Member.id == sa.bindparam("member_id", type_=Member.__table__.c.id.type),
+    in_scope_of_roots(Member.org_unit_id),
 )
 
 
 def get_in_scope(session: Session, member_id: uuid.UUID, principal: Principal) -> Member:
     """One member inside the caller's scope for the route's permission; otherwise 404 (never 403)."""
     roots = principal.units_for()
-    member = session.scalars(_IN_SCOPE, {"member_id": member_id, SCOPE_ROOTS: roots}).first() if roots else None
+    member = (
+        session.scalars(_IN_SCOPE, {"member_id": member_id, SCOPE_ROOTS: roots}).first() if roots else None
+    )
     if member is None:
         raise NotFound()
     return member
@@ -232,10 +258,17 @@ SMALL_SUBTREE_UNITS = 500
 
 #: built once, like the other statements of a list request: on PostgreSQL, is the unit in scope and how
 #: many units its subtree has, counted up to ``cap`` (elsewhere :func:`scope.unit_within` suffices)
-_UNIT_IN_SCOPE_AND_SIZE = sa.select(UNIT_IN_ROOTS, sa.select(sa.func.count()).select_from(
-    sa.select(OrgUnitClosure.descendant_id).where(OrgUnitClosure.ancestor_id == sa.bindparam("unit"))
-    .limit(sa.bindparam("cap", type_=sa.Integer)).subquery()
-).scalar_subquery())
+_UNIT_IN_SCOPE_AND_SIZE = sa.select(
+    UNIT_IN_ROOTS,
+    sa.select(sa.func.count())
+    .select_from(
+        sa.select(OrgUnitClosure.descendant_id)
+        .where(OrgUnitClosure.ancestor_id == sa.bindparam("unit"))
+        .limit(sa.bindparam("cap", type_=sa.Integer))
+        .subquery()
+    )
+    .scalar_subquery(),
+)
 
 
 def _unit_in_scope(session: Session, unit_id: uuid.UUID, roots: Sequence[uuid.UUID]) -> tuple[bool, bool]:
@@ -296,16 +329,23 @@ def list_stmt(
         stmt = stmt.where(Member.join_date <= f.joined_to)
     if f.q:
         pattern = _like(f.q)
-        stmt = stmt.where(sa.or_(
-            Member.name.like(pattern, escape="\\"),
-            Member.member_no.ilike(pattern, escape="\\"),
-            Member.employee_no.ilike(pattern, escape="\\"),
-        ))
+        stmt = stmt.where(
+            sa.or_(
+                Member.name.like(pattern, escape="\\"),
+                Member.member_no.ilike(pattern, escape="\\"),
+                Member.employee_no.ilike(pattern, escape="\\"),
+            )
+        )
     return stmt
 
 
 def list_members(
-    session: Session, principal: Principal, *, limit: int, cursor: str | None, filters: MemberFilters | None = None,
+    session: Session,
+    principal: Principal,
+    *,
+    limit: int,
+    cursor: str | None,
+    filters: MemberFilters | None = None,
 ) -> tuple[list[MemberOut | MemberNameOut], str | None]:
     """One page of :func:`list_stmt`, keys first: the page's ids are chosen by the filters in a subquery
     (from ``ix_member_status_org_unit_id_id`` / ``ix_member_org_unit_id_id`` alone when the filters are
@@ -315,13 +355,16 @@ def list_members(
     Every listed member lies under the caller's roots for the route's permission (the scope filter, or
     a unit checked to be inside it), so visibility settles from the grants what it can (``within``)."""
     ids = list_stmt(principal, filters, session=session).with_only_columns(Member.id)
-    rows, next_cursor = keyset(session, ids, keys=[Member.id], limit=limit, cursor=cursor, fetch=select(Member))
+    rows, next_cursor = keyset(
+        session, ids, keys=[Member.id], limit=limit, cursor=cursor, fetch=select(Member)
+    )
     return to_outs(session, rows, principal, within=principal.units_for()), next_cursor
 
 
 #: built once (building a statement and its cache key costs more CPU than running it on SQLite)
 _TAGS_OF = select(MemberTag.member_id, MemberTag.tag).where(
-    MemberTag.member_id.in_(sa.bindparam("member_ids", expanding=True)))
+    MemberTag.member_id.in_(sa.bindparam("member_ids", expanding=True))
+)
 _UNITS_UNDER = select(OrgUnitClosure.descendant_id, OrgUnitClosure.ancestor_id).where(
     OrgUnitClosure.descendant_id.in_(sa.bindparam("units", expanding=True)),
     OrgUnitClosure.ancestor_id.in_(sa.bindparam("roots", expanding=True)),
@@ -367,7 +410,8 @@ def visibility(
     known = set(within)
     settled = {
         name: frozenset(units) if r else frozenset()
-        for name, r in roots.items() if not r or (known and known <= r)
+        for name, r in roots.items()
+        if not r or (known and known <= r)
     }
     open_roots = set().union(*(r for name, r in roots.items() if name not in settled))
     above: dict[uuid.UUID, set[uuid.UUID]] = {}
@@ -417,18 +461,28 @@ def to_out(
     wage = member.monthly_wage_fen if unit in vis.wage else None
     if unit not in vis.full:
         return MemberNameOut(
-            id=member.id, member_no=member.member_no, employee_no=member.employee_no, name=member.name,
-            org_unit_id=unit, status=MemberStatusName(member.status), monthly_wage_fen=wage, version=member.version,
+            id=member.id,
+            member_no=member.member_no,
+            employee_no=member.employee_no,
+            name=member.name,
+            org_unit_id=unit,
+            status=MemberStatusName(member.status),
+            monthly_wage_fen=wage,
+            version=member.version,
         )
     masked = unit not in vis.contact
-    return MemberOut.model_validate({
-        **member.model_dump(exclude={"national_id_cipher", "national_id_hmac", "phone", "email", "monthly_wage_fen"}),
-        "phone": mask_phone(member.phone) if masked else member.phone,
-        "email": mask_email(member.email) if masked else member.email,
-        "contact_masked": masked,
-        "monthly_wage_fen": wage,
-        "tags": list(tags),
-    })
+    return MemberOut.model_validate(
+        {
+            **member.model_dump(
+                exclude={"national_id_cipher", "national_id_hmac", "phone", "email", "monthly_wage_fen"}
+            ),
+            "phone": mask_phone(member.phone) if masked else member.phone,
+            "email": mask_email(member.email) if masked else member.email,
+            "contact_masked": masked,
+            "monthly_wage_fen": wage,
+            "tags": list(tags),
+        }
+    )
 
 
 def to_outs(
@@ -467,7 +521,9 @@ def parse_national_id(raw: str) -> ResidentId:
         raise RuleViolation(exc.kind, field="national_id", reason=exc.message) from None
 
 
-def check_national_id(session: Session, vault: PiiVault, rid: ResidentId, *, exclude: uuid.UUID | None = None) -> str:
+def check_national_id(
+    session: Session, vault: PiiVault, rid: ResidentId, *, exclude: uuid.UUID | None = None
+) -> str:
     """One person, one record (会籍办法 Art 3: join once): the ID's keyed hash must be free. Returns it."""
     digest = vault.lookup_hash(rid.value)
     stmt = select(Member.id, Member.member_no).where(Member.national_id_hmac == digest)
@@ -483,7 +539,9 @@ def check_employee_no(
     session: Session, grassroots_id: uuid.UUID, employee_no: str, *, exclude: uuid.UUID | None = None
 ) -> None:
     """The employee number is the HR key: unique within a grassroots union."""
-    stmt = select(Member.id).where(Member.grassroots_unit_id == grassroots_id, Member.employee_no == employee_no)
+    stmt = select(Member.id).where(
+        Member.grassroots_unit_id == grassroots_id, Member.employee_no == employee_no
+    )
     if exclude is not None:
         stmt = stmt.where(Member.id != exclude)
     if session.execute(stmt).first() is not None:
@@ -506,7 +564,9 @@ def _not_future(value: date | None, field: str) -> None:
 
 def _unit_for(session: Session, unit_id: uuid.UUID, by: Principal) -> OrgUnit:
     """The target unit must exist inside the caller's scope (else it is "not found") and be open."""
-    unit = session.exec(select(OrgUnit).where(OrgUnit.id == unit_id, in_scope(OrgUnit.id, by.units_for()))).first()
+    unit = session.exec(
+        select(OrgUnit).where(OrgUnit.id == unit_id, in_scope(OrgUnit.id, by.units_for()))
+    ).first()
     if unit is None:
         raise RuleViolation("not_found", field="org_unit_id")
     if unit.status != "active":
@@ -522,7 +582,6 @@ def _check_representative(status: str) -> None:
 
 def _snapshot(member: Member, tags: Sequence[str]) -> dict[str, Any]:
     return {**audit.snapshot(member, AUDITED_FIELDS), "tags": sorted(tags)}
-
 
 
 def _flush(session: Session) -> None:
@@ -567,22 +626,46 @@ def create(session: Session, data: MemberCreate, *, vault: PiiVault, by: Princip
     protected = protect_national_id(vault, rid)
     [member_no] = allocate_member_numbers(session, grassroots)
     member = Member(
-        member_no=member_no, employee_no=data.employee_no, org_unit_id=unit.id, grassroots_unit_id=grassroots.id,
-        name=data.name, gender=gender, birth_date=birth_date, national_id_cipher=protected.cipher,
-        national_id_hmac=protected.hmac, national_id_masked=protected.masked, phone=data.phone,
-        email=str(data.email) if data.email else None, join_date=join_date, status=status.value,
-        status_changed_on=join_date or date.today(), is_representative=data.is_representative,
-        monthly_wage_fen=data.monthly_wage_fen, notes=data.notes,
+        member_no=member_no,
+        employee_no=data.employee_no,
+        org_unit_id=unit.id,
+        grassroots_unit_id=grassroots.id,
+        name=data.name,
+        gender=gender,
+        birth_date=birth_date,
+        national_id_cipher=protected.cipher,
+        national_id_hmac=protected.hmac,
+        national_id_masked=protected.masked,
+        phone=data.phone,
+        email=str(data.email) if data.email else None,
+        join_date=join_date,
+        status=status.value,
+        status_changed_on=join_date or date.today(),
+        is_representative=data.is_representative,
+        monthly_wage_fen=data.monthly_wage_fen,
+        notes=data.notes,
     )
     session.add(member)
     _flush(session)
     _set_tags(session, member, [], data.tags)
-    session.add(MemberEvent(
-        member_id=member.id, kind="joined" if status is MemberStatus.active else "applied", from_status=None,
-        to_status=status.value, effective_on=member.status_changed_on, org_unit_id=unit.id, actor_id=by.user_id,
-    ))
+    session.add(
+        MemberEvent(
+            member_id=member.id,
+            kind="joined" if status is MemberStatus.active else "applied",
+            from_status=None,
+            to_status=status.value,
+            effective_on=member.status_changed_on,
+            org_unit_id=unit.id,
+            actor_id=by.user_id,
+        )
+    )
     audit.record(
-        session, by, "member.created", entity_type="member", entity_id=member.id, org_unit_id=unit.id,
+        session,
+        by,
+        "member.created",
+        entity_type="member",
+        entity_id=member.id,
+        org_unit_id=unit.id,
         changes=audit.created(_snapshot(member, data.tags)),
     )
     changes.record(session, "member", member.id, "created", org_unit_id=unit.id, version=member.version)
@@ -657,11 +740,18 @@ def update(
         return member
     member.updated_at = utcnow()
     audit.record(
-        session, by, "member.updated", entity_type="member", entity_id=member.id, org_unit_id=member.org_unit_id,
+        session,
+        by,
+        "member.updated",
+        entity_type="member",
+        entity_id=member.id,
+        org_unit_id=member.org_unit_id,
         changes=audit.diff(before, after),
     )
     _flush(session)
-    changes.record(session, "member", member.id, "updated", org_unit_id=member.org_unit_id, version=member.version)
+    changes.record(
+        session, "member", member.id, "updated", org_unit_id=member.org_unit_id, version=member.version
+    )
     session.commit()
     return member
 
@@ -674,7 +764,11 @@ def read_national_id(session: Session, member: Member, *, vault: PiiVault, by: P
     """
     value = vault.decrypt(member.national_id_cipher)
     audit.record(
-        session, by, "member.national_id_read", entity_type="member", entity_id=member.id,
+        session,
+        by,
+        "member.national_id_read",
+        entity_type="member",
+        entity_id=member.id,
         org_unit_id=member.org_unit_id,
     )
     session.commit()
@@ -726,8 +820,9 @@ def record_event(
     if transition.needs_reason and not reason:
         raise RuleViolation("member_reason_required", field="reason", action=action.value)
     if member.status_changed_on is not None and effective_on < member.status_changed_on:
-        raise RuleViolation("member_effective_before_last", field="effective_on",
-                            last=member.status_changed_on.isoformat())
+        raise RuleViolation(
+            "member_effective_before_last", field="effective_on", last=member.status_changed_on.isoformat()
+        )
     if action is LifecycleAction.deem_withdrawn:
         _check_lapsed(session, member, effective_on)
     before = audit.snapshot(member, AUDITED_FIELDS)
@@ -740,8 +835,13 @@ def record_event(
         member.join_date = effective_on
     member.updated_at = utcnow()
     event = MemberEvent(
-        member_id=member.id, kind=action.value, from_status=current.value, to_status=transition.target.value,
-        effective_on=effective_on, reason=reason, org_unit_id=org_unit_id or member.org_unit_id,
+        member_id=member.id,
+        kind=action.value,
+        from_status=current.value,
+        to_status=transition.target.value,
+        effective_on=effective_on,
+        reason=reason,
+        org_unit_id=org_unit_id or member.org_unit_id,
         actor_id=by.user_id if by else None,
     )
     session.add(event)
@@ -750,21 +850,33 @@ def record_event(
         session.execute(
             sa.update(MemberTransfer)
             .where(MemberTransfer.member_id == member.id, MemberTransfer.status == "pending")
-            .values(status="cancelled", decision_reason=f"member {action.value}", decided_at=utcnow(),
-                    version=MemberTransfer.version + 1)
+            .values(
+                status="cancelled",
+                decision_reason=f"member {action.value}",
+                decided_at=utcnow(),
+                version=MemberTransfer.version + 1,
+            )
         )
     diff = audit.diff(before, audit.snapshot(member, AUDITED_FIELDS))
     audit.record(
-        session, by, f"member.{action.value}", entity_type="member", entity_id=member.id,
-        org_unit_id=member.org_unit_id, changes={**diff, "effective_on": effective_on, "reason": reason},
+        session,
+        by,
+        f"member.{action.value}",
+        entity_type="member",
+        entity_id=member.id,
+        org_unit_id=member.org_unit_id,
+        changes={**diff, "effective_on": effective_on, "reason": reason},
     )
     _flush(session)
-    changes.record(session, "member", member.id, "status_changed", org_unit_id=member.org_unit_id,
-                   version=member.version)
+    changes.record(
+        session, "member", member.id, "status_changed", org_unit_id=member.org_unit_id, version=member.version
+    )
     return event
 
 
-def change_status(session: Session, member: Member, data: LifecycleIn, *, version: int, by: Principal) -> Member:
+def change_status(
+    session: Session, member: Member, data: LifecycleIn, *, version: int, by: Principal
+) -> Member:
     """POST /members/{id}/lifecycle: one step of the state machine, dated no later than today."""
     expect_version(member, version)
     action = LifecycleAction(data.action.value)
@@ -780,7 +892,9 @@ def change_status(session: Session, member: Member, data: LifecycleIn, *, versio
 # --- accounts and self-service ---------------------------------------------------------------------
 
 
-def create_account(session: Session, member: Member, data: MemberAccountIn, *, by: Principal) -> tuple[User, str]:
+def create_account(
+    session: Session, member: Member, data: MemberAccountIn, *, by: Principal
+) -> tuple[User, str]:
     """A login for the member: role ``member`` at their unit, linked to the record, with a one-time
     password that must be changed at first login (users.create_user)."""
     existing = session.exec(select(User.username).where(User.member_id == member.id)).first()
@@ -789,20 +903,38 @@ def create_account(session: Session, member: Member, data: MemberAccountIn, *, b
     if MemberStatus(member.status) not in ACCOUNT_STATUSES:
         raise Conflict("member_not_current", current=member.status)
     user, shown = users.create_user(
-        session, username=data.username or member.member_no.lower(), display_name=member.name,
-        org_unit_id=member.org_unit_id, kind=UserKind.human, email=member.email, member_id=member.id, by=by,
+        session,
+        username=data.username or member.member_no.lower(),
+        display_name=member.name,
+        org_unit_id=member.org_unit_id,
+        kind=UserKind.human,
+        email=member.email,
+        member_id=member.id,
+        by=by,
     )
     assert shown is not None  # a human without a password always gets a one-time one
     grant = Grant(user_id=user.id, role="member", org_unit_id=member.org_unit_id, granted_by_id=by.user_id)
     session.add(grant)
     session.flush()
     audit.record(
-        session, by, "grant.added", entity_type="user", entity_id=user.id, org_unit_id=member.org_unit_id,
-        changes={"after": {"grant_id": str(grant.id), "role": "member", "org_unit_id": str(member.org_unit_id)}},
+        session,
+        by,
+        "grant.added",
+        entity_type="user",
+        entity_id=user.id,
+        org_unit_id=member.org_unit_id,
+        changes={
+            "after": {"grant_id": str(grant.id), "role": "member", "org_unit_id": str(member.org_unit_id)}
+        },
     )
     audit.record(
-        session, by, "member.account_created", entity_type="member", entity_id=member.id,
-        org_unit_id=member.org_unit_id, changes={"after": {"user_id": str(user.id), "username": user.username}},
+        session,
+        by,
+        "member.account_created",
+        entity_type="member",
+        entity_id=member.id,
+        org_unit_id=member.org_unit_id,
+        changes={"after": {"user_id": str(user.id), "username": user.username}},
     )
     session.commit()
     return user, shown
@@ -817,7 +949,9 @@ def get_own(session: Session, principal: Principal) -> Member:
 
 
 def own_out(session: Session, member: Member) -> MemberSelfOut:
-    return MemberSelfOut.model_validate({**member.model_dump(), "tags": tags_of(session, [member.id])[member.id]})
+    return MemberSelfOut.model_validate(
+        {**member.model_dump(), "tags": tags_of(session, [member.id])[member.id]}
+    )
 
 
 def update_contact(
@@ -836,10 +970,17 @@ def update_contact(
         return member
     member.updated_at = utcnow()
     audit.record(
-        session, by, "member.contact_updated", entity_type="member", entity_id=member.id,
-        org_unit_id=member.org_unit_id, changes=audit.diff(before, after),
+        session,
+        by,
+        "member.contact_updated",
+        entity_type="member",
+        entity_id=member.id,
+        org_unit_id=member.org_unit_id,
+        changes=audit.diff(before, after),
     )
     _flush(session)
-    changes.record(session, "member", member.id, "updated", org_unit_id=member.org_unit_id, version=member.version)
+    changes.record(
+        session, "member", member.id, "updated", org_unit_id=member.org_unit_id, version=member.version
+    )
     session.commit()
     return member

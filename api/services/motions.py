@@ -72,65 +72,67 @@ from api.services.concurrency import expect_version
 from api.services.pagination import keyset
 from api.services.scope import in_scope, unit_within
 
-register({
-    "motion_illegal_transition": (
-        "The motion is {current}: the step {step} is not possible now.",
-        "提案当前状态为 {current}，不能执行 {step}。",
-    ),
-    "motion_member_account_required": (
-        "Your account is not linked to a member record.",
-        "您的账号未关联会员档案。",
-    ),
-    "motion_not_representative": (
-        "Only representatives of this congress can submit, co-sign or rate motions.",
-        "只有本次大会的代表才能提出、附议或评价提案。",
-    ),
-    "motion_not_proposer": ("Only the proposer can do this.", "只有提案人可以执行此操作。"),
-    "motion_self_cosign": (
-        "The proposer cannot co-sign their own motion.",
-        "提案人不能附议自己的提案。",
-    ),
-    "motion_already_cosigned": ("You have already co-signed this motion.", "您已附议该提案。"),
-    "motion_not_cosigned": ("You have not co-signed this motion.", "您未附议该提案。"),
-    "motion_deadline_passed": (
-        "The motion deadline {deadline} has passed: submit it as a suggestion (as_suggestion: true).",
-        "提案截止日期 {deadline} 已过，只能作为意见建议提交（as_suggestion: true）。",
-    ),
-    "motion_too_few_cosigners": (
-        "A motion needs {required} co-signer(s) and has {actual}: submit it as a suggestion (as_suggestion: true).",
-        "提案需要 {required} 名附议代表，现有 {actual} 名，只能作为意见建议提交（as_suggestion: true）。",
-    ),
-    "motion_review_own": (
-        "You cannot review a motion you proposed or co-signed.",
-        "不能审查本人提出或附议的提案。",
-    ),
-    "motion_merge_target_invalid": (
-        "Merge only into another submitted or registered motion of the same congress.",
-        "只能并入同一次大会中另一件已提交或已立案的提案。",
-    ),
-    "motion_department_invalid": (
-        "The department does not exist, is inactive, or does not serve this congress's union.",
-        "承办部门不存在、已停用或不属于本次大会所在工会。",
-    ),
-    "motion_due_in_past": ("The due date cannot be in the past.", "办理期限不能早于今天。"),
-    "motion_not_lead_handler": (
-        "Only a handler of the lead department can reply.",
-        "只有主办部门的承办人可以答复。",
-    ),
-    "motion_not_signatory": (
-        "Only the proposer and co-signers rate the reply.",
-        "只有提案人和附议人可以评价答复。",
-    ),
-    "motion_already_rated": ("You have already rated this round's reply.", "您已评价过本轮答复。"),
-    "motion_rating_not_on_scale": (
-        "This congress rates on the scale {scale}: {rating} is not on it.",
-        "本次大会的满意度等级为 {scale}，不含 {rating}。",
-    ),
-    "motion_report_forbidden": (
-        "Only the union's chair, officers and auditors read the motion report.",
-        "只有工会主席、干事和审计人员可以查看提案工作报告。",
-    ),
-})
+register(
+    {
+        "motion_illegal_transition": (
+            "The motion is {current}: the step {step} is not possible now.",
+            "提案当前状态为 {current}，不能执行 {step}。",
+        ),
+        "motion_member_account_required": (
+            "Your account is not linked to a member record.",
+            "您的账号未关联会员档案。",
+        ),
+        "motion_not_representative": (
+            "Only representatives of this congress can submit, co-sign or rate motions.",
+            "只有本次大会的代表才能提出、附议或评价提案。",
+        ),
+        "motion_not_proposer": ("Only the proposer can do this.", "只有提案人可以执行此操作。"),
+        "motion_self_cosign": (
+            "The proposer cannot co-sign their own motion.",
+            "提案人不能附议自己的提案。",
+        ),
+        "motion_already_cosigned": ("You have already co-signed this motion.", "您已附议该提案。"),
+        "motion_not_cosigned": ("You have not co-signed this motion.", "您未附议该提案。"),
+        "motion_deadline_passed": (
+            "The motion deadline {deadline} has passed: submit it as a suggestion (as_suggestion: true).",
+            "提案截止日期 {deadline} 已过，只能作为意见建议提交（as_suggestion: true）。",
+        ),
+        "motion_too_few_cosigners": (
+            "A motion needs {required} co-signer(s) and has {actual}: submit it as a suggestion (as_suggestion: true).",
+            "提案需要 {required} 名附议代表，现有 {actual} 名，只能作为意见建议提交（as_suggestion: true）。",
+        ),
+        "motion_review_own": (
+            "You cannot review a motion you proposed or co-signed.",
+            "不能审查本人提出或附议的提案。",
+        ),
+        "motion_merge_target_invalid": (
+            "Merge only into another submitted or registered motion of the same congress.",
+            "只能并入同一次大会中另一件已提交或已立案的提案。",
+        ),
+        "motion_department_invalid": (
+            "The department does not exist, is inactive, or does not serve this congress's union.",
+            "承办部门不存在、已停用或不属于本次大会所在工会。",
+        ),
+        "motion_due_in_past": ("The due date cannot be in the past.", "办理期限不能早于今天。"),
+        "motion_not_lead_handler": (
+            "Only a handler of the lead department can reply.",
+            "只有主办部门的承办人可以答复。",
+        ),
+        "motion_not_signatory": (
+            "Only the proposer and co-signers rate the reply.",
+            "只有提案人和附议人可以评价答复。",
+        ),
+        "motion_already_rated": ("You have already rated this round's reply.", "您已评价过本轮答复。"),
+        "motion_rating_not_on_scale": (
+            "This congress rates on the scale {scale}: {rating} is not on it.",
+            "本次大会的满意度等级为 {scale}，不含 {rating}。",
+        ),
+        "motion_report_forbidden": (
+            "Only the union's chair, officers and auditors read the motion report.",
+            "只有工会主席、干事和审计人员可以查看提案工作报告。",
+        ),
+    }
+)
 
 S = MotionStatus
 
@@ -190,11 +192,13 @@ def visibility(principal: Principal) -> ColumnElement[bool]:
         clauses.append(sa.and_(in_scope(Motion.org_unit_id, scoped), Motion.status != S.draft.value))
     roles = principal.roles()
     if Role.handler in roles:
-        clauses.append(Motion.id.in_(
-            select(MotionDepartment.motion_id).where(
-                MotionDepartment.department_id.in_(congresses.handler_department_ids(principal))
+        clauses.append(
+            Motion.id.in_(
+                select(MotionDepartment.motion_id).where(
+                    MotionDepartment.department_id.in_(congresses.handler_department_ids(principal))
+                )
             )
-        ))
+        )
     if Role.member in roles and principal.member_id is not None:
         mid = principal.member_id
         opened = select(Congress.id).where(
@@ -255,17 +259,20 @@ def list_motions(
     if category is not None:
         stmt = stmt.where(Motion.category == category.value)
     if department_id is not None:
-        stmt = stmt.where(Motion.id.in_(
-            select(MotionDepartment.motion_id).where(MotionDepartment.department_id == department_id)
-        ))
+        stmt = stmt.where(
+            Motion.id.in_(
+                select(MotionDepartment.motion_id).where(MotionDepartment.department_id == department_id)
+            )
+        )
     if proposer_member_id is not None:
         stmt = stmt.where(Motion.proposer_member_id == proposer_member_id)
     if overdue is not None:
         stmt = stmt.where(_overdue_clause() if overdue else sa.not_(_overdue_clause()))
     if q:
         pattern = f"%{q}%"
-        stmt = stmt.where(sa.or_(Motion.title.like(pattern), Motion.reasons.like(pattern),
-                                 Motion.proposals.like(pattern)))
+        stmt = stmt.where(
+            sa.or_(Motion.title.like(pattern), Motion.reasons.like(pattern), Motion.proposals.like(pattern))
+        )
     return keyset(session, stmt, keys=[Motion.id], limit=limit, cursor=cursor)
 
 
@@ -283,17 +290,25 @@ def present(session: Session, motions: list[Motion]) -> list[MotionOut]:
         return []
     signers: dict[uuid.UUID, list[SignatoryOut]] = defaultdict(list)
     for motion_id, member_id, name, role, signed_at in session.execute(
-        select(MotionSignatory.motion_id, MotionSignatory.member_id, Member.name, MotionSignatory.role,
-               MotionSignatory.signed_at)
+        select(
+            MotionSignatory.motion_id,
+            MotionSignatory.member_id,
+            Member.name,
+            MotionSignatory.role,
+            MotionSignatory.signed_at,
+        )
         .join(Member, Member.id == MotionSignatory.member_id)
         .where(MotionSignatory.motion_id.in_(ids))
         .order_by(MotionSignatory.signed_at, MotionSignatory.member_id)
     ).all():
-        signers[motion_id].append(SignatoryOut(member_id=member_id, name=name, role=SignatoryRole(role),
-                                               signed_at=signed_at))
-    names = dict(session.execute(
-        select(Member.id, Member.name).where(Member.id.in_({m.proposer_member_id for m in motions}))
-    ).all())
+        signers[motion_id].append(
+            SignatoryOut(member_id=member_id, name=name, role=SignatoryRole(role), signed_at=signed_at)
+        )
+    names = dict(
+        session.execute(
+            select(Member.id, Member.name).where(Member.id.in_({m.proposer_member_id for m in motions}))
+        ).all()
+    )
     co_depts: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
     for motion_id, dept_id in session.execute(
         select(MotionDepartment.motion_id, MotionDepartment.department_id)
@@ -305,8 +320,12 @@ def present(session: Session, motions: list[Motion]) -> list[MotionOut]:
     for m in motions:
         data = m.model_dump()
         data.update(
-            proposer=SignatoryOut(member_id=m.proposer_member_id, name=names.get(m.proposer_member_id, ""),
-                                  role=SignatoryRole.proposer, signed_at=m.created_at),
+            proposer=SignatoryOut(
+                member_id=m.proposer_member_id,
+                name=names.get(m.proposer_member_id, ""),
+                role=SignatoryRole.proposer,
+                signed_at=m.created_at,
+            ),
             cosigners=signers[m.id],
             co_department_ids=co_depts[m.id],
             overdue=is_overdue(m),
@@ -321,10 +340,14 @@ def present_one(session: Session, motion: Motion) -> MotionOut:
 
 def detail(session: Session, motion: Motion) -> MotionDetail:
     base = present_one(session, motion)
-    replies = session.exec(select(MotionReply).where(MotionReply.motion_id == motion.id)
-                           .order_by(MotionReply.round)).all()
-    ratings = session.exec(select(MotionRating).where(MotionRating.motion_id == motion.id)
-                           .order_by(MotionRating.round, MotionRating.created_at, MotionRating.id)).all()
+    replies = session.exec(
+        select(MotionReply).where(MotionReply.motion_id == motion.id).order_by(MotionReply.round)
+    ).all()
+    ratings = session.exec(
+        select(MotionRating)
+        .where(MotionRating.motion_id == motion.id)
+        .order_by(MotionRating.round, MotionRating.created_at, MotionRating.id)
+    ).all()
     return MotionDetail(
         **base.model_dump(),
         replies=[ReplyOut.model_validate(r) for r in replies],
@@ -333,8 +356,11 @@ def detail(session: Session, motion: Motion) -> MotionDetail:
 
 
 def timeline(session: Session, motion: Motion) -> list[MotionEventOut]:
-    events = session.exec(select(MotionEvent).where(MotionEvent.motion_id == motion.id)
-                          .order_by(MotionEvent.created_at, MotionEvent.id)).all()
+    events = session.exec(
+        select(MotionEvent)
+        .where(MotionEvent.motion_id == motion.id)
+        .order_by(MotionEvent.created_at, MotionEvent.id)
+    ).all()
     return [MotionEventOut.model_validate(e) for e in events]
 
 
@@ -345,7 +371,6 @@ def _step(motion: Motion, step: str) -> None:
     """Refuse a step the state machine does not allow from the motion's current state."""
     if S(motion.status) not in TRANSITIONS[step]:
         raise Conflict("motion_illegal_transition", current=motion.status, step=step)
-
 
 
 def _member_of(principal: Principal) -> uuid.UUID:
@@ -372,7 +397,9 @@ def _require_unit_grant(session: Session, motion: Motion, principal: Principal, 
 
 
 def _signatory_ids(session: Session, motion_id: uuid.UUID) -> set[uuid.UUID]:
-    return set(session.exec(select(MotionSignatory.member_id).where(MotionSignatory.motion_id == motion_id)).all())
+    return set(
+        session.exec(select(MotionSignatory.member_id).where(MotionSignatory.motion_id == motion_id)).all()
+    )
 
 
 def _record(
@@ -384,14 +411,31 @@ def _record(
     details: dict[str, Any] | None = None,
 ) -> None:
     """Append to the timeline and the audit log, in the caller's transaction."""
-    plain = audit._plain(details) if details else None  # noqa: SLF001 - same JSON-safe form as the audit log
-    session.add(MotionEvent(motion_id=motion.id, kind=kind, from_status=from_status, to_status=motion.status,
-                            round=motion.round, actor_id=by.user_id, actor_label=by.label, details=plain))
+    plain = audit._plain(details) if details else None
+    session.add(
+        MotionEvent(
+            motion_id=motion.id,
+            kind=kind,
+            from_status=from_status,
+            to_status=motion.status,
+            round=motion.round,
+            actor_id=by.user_id,
+            actor_label=by.label,
+            details=plain,
+        )
+    )
     changes: dict[str, Any] = {"before": {"status": from_status}, "after": {"status": motion.status}}
     if plain:
         changes["details"] = plain
-    audit.record(session, by, f"motion.{kind}", entity_type="motion", entity_id=motion.id,
-                 org_unit_id=motion.org_unit_id, changes=changes)
+    audit.record(
+        session,
+        by,
+        f"motion.{kind}",
+        entity_type="motion",
+        entity_id=motion.id,
+        org_unit_id=motion.org_unit_id,
+        changes=changes,
+    )
 
 
 def _touch(motion: Motion) -> None:
@@ -498,20 +542,31 @@ def submit(session: Session, motion: Motion, data: SubmitIn, *, version: int, by
     congress = _congress(session, motion)
     _require_representative(session, congress, member_id)
     cosigners = session.exec(
-        select(func.count()).select_from(MotionSignatory).where(
+        select(func.count())
+        .select_from(MotionSignatory)
+        .where(
             MotionSignatory.motion_id == motion.id,
-            MotionSignatory.member_id.in_(select(Member.id).where(congresses.representative_clause(congress))),
+            MotionSignatory.member_id.in_(
+                select(Member.id).where(congresses.representative_clause(congress))
+            ),
         )
     ).one()
     late = today() > congress.motion_deadline_on
     too_few = cosigners < congress.min_cosigners
     if not data.as_suggestion:
         if late:
-            raise RuleViolation("motion_deadline_passed", field="as_suggestion",
-                                deadline=congress.motion_deadline_on.isoformat())
+            raise RuleViolation(
+                "motion_deadline_passed",
+                field="as_suggestion",
+                deadline=congress.motion_deadline_on.isoformat(),
+            )
         if too_few:
-            raise RuleViolation("motion_too_few_cosigners", field="as_suggestion",
-                                required=congress.min_cosigners, actual=cosigners)
+            raise RuleViolation(
+                "motion_too_few_cosigners",
+                field="as_suggestion",
+                required=congress.min_cosigners,
+                actual=cosigners,
+            )
     before = motion.status
     motion.submitted_at = utcnow()
     motion.submitted_late = late
@@ -522,10 +577,19 @@ def submit(session: Session, motion: Motion, data: SubmitIn, *, version: int, by
     else:
         motion.status = S.submitted.value
     _touch(motion)
-    _record(session, motion, "submitted", before, by, {
-        "as_suggestion": data.as_suggestion, "late": late, "cosigners": cosigners,
-        "required_cosigners": congress.min_cosigners,
-    })
+    _record(
+        session,
+        motion,
+        "submitted",
+        before,
+        by,
+        {
+            "as_suggestion": data.as_suggestion,
+            "late": late,
+            "cosigners": cosigners,
+            "required_cosigners": congress.min_cosigners,
+        },
+    )
     session.commit()
     return motion
 
@@ -548,7 +612,9 @@ def review(session: Session, motion: Motion, data: ReviewIn, *, version: int, by
     details: dict[str, Any] = {"decision": data.decision.value}
     target: Motion | None = None
     if data.decision is ReviewDecision.register:
-        last = session.exec(select(func.max(Motion.number)).where(Motion.congress_id == motion.congress_id)).one()
+        last = session.exec(
+            select(func.max(Motion.number)).where(Motion.congress_id == motion.congress_id)
+        ).one()
         motion.number = (last or 0) + 1
         motion.status = S.registered.value
         details["number"] = motion.number
@@ -573,8 +639,14 @@ def review(session: Session, motion: Motion, data: ReviewIn, *, version: int, by
     _record(session, motion, _REVIEW_EVENTS[data.decision], before, by, details)
     if target is not None:
         _touch(target)
-        _record(session, target, "merged_in", target.status, by,
-                {"from_motion_id": motion.id, "moved": details["moved"]})
+        _record(
+            session,
+            target,
+            "merged_in",
+            target.status,
+            by,
+            {"from_motion_id": motion.id, "moved": details["moved"]},
+        )
     try:
         session.commit()
     except IntegrityError:  # two registrations raced for the same number
@@ -616,8 +688,11 @@ def _move_signatories(session: Session, source: Motion, target: Motion) -> list[
     for member_id, role in incoming:
         if member_id in present_ids:
             continue
-        session.add(MotionSignatory(motion_id=target.id, member_id=member_id, role=role.value,
-                                    merged_from_id=source.id))
+        session.add(
+            MotionSignatory(
+                motion_id=target.id, member_id=member_id, role=role.value, merged_from_id=source.id
+            )
+        )
         present_ids.add(member_id)
         moved.append(str(member_id))
     return moved
@@ -652,10 +727,18 @@ def assign(session: Session, motion: Motion, data: AssignIn, *, version: int, by
     motion.due_on = due_on
     motion.status = S.assigned.value
     _touch(motion)
-    _record(session, motion, "assigned", before, by, {
-        "lead_department_id": data.lead_department_id, "co_department_ids": data.co_department_ids,
-        "due_on": due_on,
-    })
+    _record(
+        session,
+        motion,
+        "assigned",
+        before,
+        by,
+        {
+            "lead_department_id": data.lead_department_id,
+            "co_department_ids": data.co_department_ids,
+            "due_on": due_on,
+        },
+    )
     session.commit()
     return motion
 
@@ -671,18 +754,35 @@ def reply(session: Session, motion: Motion, data: ReplyIn, *, version: int, by: 
     assert motion.due_on is not None and motion.lead_department_id is not None
     replied_on = today()
     late = replied_on > motion.due_on
-    session.add(MotionReply(
-        motion_id=motion.id, round=motion.round, department_id=motion.lead_department_id, text=data.text,
-        outcome_class=data.outcome_class.value, due_on=motion.due_on, replied_on=replied_on, late=late,
-        replied_by_id=by.user_id,
-    ))
+    session.add(
+        MotionReply(
+            motion_id=motion.id,
+            round=motion.round,
+            department_id=motion.lead_department_id,
+            text=data.text,
+            outcome_class=data.outcome_class.value,
+            due_on=motion.due_on,
+            replied_on=replied_on,
+            late=late,
+            replied_by_id=by.user_id,
+        )
+    )
     before = motion.status
     motion.outcome_class = data.outcome_class.value
     motion.status = S.answered.value
     _touch(motion)
-    _record(session, motion, "replied", before, by, {
-        "outcome_class": data.outcome_class.value, "due_on": motion.due_on, "late": late,
-    })
+    _record(
+        session,
+        motion,
+        "replied",
+        before,
+        by,
+        {
+            "outcome_class": data.outcome_class.value,
+            "due_on": motion.due_on,
+            "late": late,
+        },
+    )
     session.commit()
     return motion
 
@@ -696,9 +796,13 @@ def rate(session: Session, motion: Motion, data: RatingIn, *, version: int, by: 
     if not is_proposer and member_id not in _signatory_ids(session, motion.id):
         raise Forbidden("motion_not_signatory")
     _step(motion, "rate")
-    already = session.exec(select(MotionRating.id).where(
-        MotionRating.motion_id == motion.id, MotionRating.round == motion.round, MotionRating.member_id == member_id
-    )).first()
+    already = session.exec(
+        select(MotionRating.id).where(
+            MotionRating.motion_id == motion.id,
+            MotionRating.round == motion.round,
+            MotionRating.member_id == member_id,
+        )
+    ).first()
     if already is not None:
         raise Conflict("motion_already_rated")
     if is_proposer and motion.status != S.answered.value:
@@ -706,12 +810,28 @@ def rate(session: Session, motion: Motion, data: RatingIn, *, version: int, by: 
     expect_version(motion, version)
     congress = _congress(session, motion)
     if data.rating not in SCALES.get(congress.satisfaction_scale, frozenset(Rating)):
-        raise RuleViolation("motion_rating_not_on_scale", field="rating", scale=congress.satisfaction_scale,
-                            rating=data.rating.value)
-    session.add(MotionRating(motion_id=motion.id, round=motion.round, member_id=member_id, is_proposer=is_proposer,
-                             rating=data.rating.value, comment=data.comment))
+        raise RuleViolation(
+            "motion_rating_not_on_scale",
+            field="rating",
+            scale=congress.satisfaction_scale,
+            rating=data.rating.value,
+        )
+    session.add(
+        MotionRating(
+            motion_id=motion.id,
+            round=motion.round,
+            member_id=member_id,
+            is_proposer=is_proposer,
+            rating=data.rating.value,
+            comment=data.comment,
+        )
+    )
     before = motion.status
-    details: dict[str, Any] = {"rating": data.rating.value, "proposer": is_proposer, "rated_round": motion.round}
+    details: dict[str, Any] = {
+        "rating": data.rating.value,
+        "proposer": is_proposer,
+        "rated_round": motion.round,
+    }
     kind = "rated"
     if is_proposer:
         if data.rating is Rating.unsatisfied:
@@ -738,8 +858,11 @@ def rate(session: Session, motion: Motion, data: RatingIn, *, version: int, by: 
 
 
 def _ratio(numerator: int, denominator: int) -> Ratio:
-    return Ratio(numerator=numerator, denominator=denominator,
-                 rate=round(numerator / denominator, 4) if denominator else None)
+    return Ratio(
+        numerator=numerator,
+        denominator=denominator,
+        rate=round(numerator / denominator, 4) if denominator else None,
+    )
 
 
 def report(session: Session, congress: Congress, *, by: Principal) -> MotionReport:
@@ -757,28 +880,44 @@ def report(session: Session, congress: Congress, *, by: Principal) -> MotionRepo
     by_decision: dict[str, int] = defaultdict(int)
     for status, kind, decision, count in session.execute(
         select(Motion.status, Motion.kind, Motion.decision, func.count())
-        .where(past_draft).group_by(Motion.status, Motion.kind, Motion.decision)
+        .where(past_draft)
+        .group_by(Motion.status, Motion.kind, Motion.decision)
     ).all():
         by_kind[kind] += count
         by_status[status] += count
         if decision:
             by_decision[decision] += count
-    by_outcome = {cls: n for cls, n in session.execute(
-        select(Motion.outcome_class, func.count()).where(past_draft, Motion.outcome_class.is_not(None))
-        .group_by(Motion.outcome_class)
-    ).all()}
+    by_outcome = {
+        cls: n
+        for cls, n in session.execute(
+            select(Motion.outcome_class, func.count())
+            .where(past_draft, Motion.outcome_class.is_not(None))
+            .group_by(Motion.outcome_class)
+        ).all()
+    }
 
-    reply_rows = (select(MotionReply.department_id, func.count().label("n"),
-                         func.sum(sa.case((MotionReply.late.is_(False), 1), else_=0)).label("on_time"))
-                  .join(Motion, Motion.id == MotionReply.motion_id).where(of_congress)
-                  .group_by(MotionReply.department_id))
+    reply_rows = (
+        select(
+            MotionReply.department_id,
+            func.count().label("n"),
+            func.sum(sa.case((MotionReply.late.is_(False), 1), else_=0)).label("on_time"),
+        )
+        .join(Motion, Motion.id == MotionReply.motion_id)
+        .where(of_congress)
+        .group_by(MotionReply.department_id)
+    )
     replies = {r.department_id: (r.n, int(r.on_time or 0)) for r in session.execute(reply_rows).all()}
 
-    rated = (select(MotionRating.rating, MotionReply.department_id, func.count().label("n"))
-             .join(Motion, Motion.id == MotionRating.motion_id)
-             .join(MotionReply, sa.and_(MotionReply.motion_id == MotionRating.motion_id,
-                                        MotionReply.round == MotionRating.round))
-             .where(of_congress).group_by(MotionRating.rating, MotionReply.department_id))
+    rated = (
+        select(MotionRating.rating, MotionReply.department_id, func.count().label("n"))
+        .join(Motion, Motion.id == MotionRating.motion_id)
+        .join(
+            MotionReply,
+            sa.and_(MotionReply.motion_id == MotionRating.motion_id, MotionReply.round == MotionRating.round),
+        )
+        .where(of_congress)
+        .group_by(MotionRating.rating, MotionReply.department_id)
+    )
     ratings_by_value: dict[str, int] = defaultdict(int)
     dept_ratings: dict[uuid.UUID, list[int]] = defaultdict(lambda: [0, 0])
     for rating, dept_id, n in session.execute(rated).all():
@@ -788,37 +927,69 @@ def report(session: Session, congress: Congress, *, by: Principal) -> MotionRepo
             dept_ratings[dept_id][0] += n
 
     reopened, extra_rounds = session.execute(
-        select(func.sum(sa.case((Motion.round > 1, 1), else_=0)), func.sum(Motion.round - 1)).where(past_draft)
+        select(func.sum(sa.case((Motion.round > 1, 1), else_=0)), func.sum(Motion.round - 1)).where(
+            past_draft
+        )
     ).one()
 
     overdue_rows = session.execute(
-        select(Motion.id, Motion.number, Motion.title, Motion.lead_department_id, Department.name, Motion.due_on,
-               Motion.round)
+        select(
+            Motion.id,
+            Motion.number,
+            Motion.title,
+            Motion.lead_department_id,
+            Department.name,
+            Motion.due_on,
+            Motion.round,
+        )
         .outerjoin(Department, Department.id == Motion.lead_department_id)
         .where(of_congress, _overdue_clause())
         .order_by(Motion.due_on, Motion.id)
     ).all()
-    overdue = [OverdueItem(motion_id=r[0], number=r[1], title=r[2], lead_department_id=r[3], department_name=r[4],
-                           due_on=r[5], days_overdue=(as_of - r[5]).days, round=r[6]) for r in overdue_rows]
+    overdue = [
+        OverdueItem(
+            motion_id=r[0],
+            number=r[1],
+            title=r[2],
+            lead_department_id=r[3],
+            department_name=r[4],
+            due_on=r[5],
+            days_overdue=(as_of - r[5]).days,
+            round=r[6],
+        )
+        for r in overdue_rows
+    ]
 
-    led = dict(session.execute(
-        select(Motion.lead_department_id, func.count()).where(past_draft, Motion.lead_department_id.is_not(None))
-        .group_by(Motion.lead_department_id)
-    ).all())
+    led = dict(
+        session.execute(
+            select(Motion.lead_department_id, func.count())
+            .where(past_draft, Motion.lead_department_id.is_not(None))
+            .group_by(Motion.lead_department_id)
+        ).all()
+    )
     overdue_by_dept: dict[uuid.UUID, int] = defaultdict(int)
     for item in overdue:
         if item.lead_department_id:
             overdue_by_dept[item.lead_department_id] += 1
     dept_ids = set(led) | set(replies) | set(dept_ratings)
-    dept_names = dict(session.execute(select(Department.id, Department.name).where(Department.id.in_(dept_ids))).all())
+    dept_names = dict(
+        session.execute(select(Department.id, Department.name).where(Department.id.in_(dept_ids))).all()
+    )
     departments = sorted(
-        (DepartmentRow(
-            department_id=d, name=dept_names.get(d, ""), assigned=led.get(d, 0),
-            replies=replies.get(d, (0, 0))[0], on_time=replies.get(d, (0, 0))[1],
-            late=replies.get(d, (0, 0))[0] - replies.get(d, (0, 0))[1], overdue=overdue_by_dept.get(d, 0),
-            satisfied=dept_ratings[d][0] if d in dept_ratings else 0,
-            ratings=dept_ratings[d][1] if d in dept_ratings else 0,
-        ) for d in dept_ids),
+        (
+            DepartmentRow(
+                department_id=d,
+                name=dept_names.get(d, ""),
+                assigned=led.get(d, 0),
+                replies=replies.get(d, (0, 0))[0],
+                on_time=replies.get(d, (0, 0))[1],
+                late=replies.get(d, (0, 0))[0] - replies.get(d, (0, 0))[1],
+                overdue=overdue_by_dept.get(d, 0),
+                satisfied=dept_ratings[d][0] if d in dept_ratings else 0,
+                ratings=dept_ratings[d][1] if d in dept_ratings else 0,
+            )
+            for d in dept_ids
+        ),
         key=lambda row: (row.name, str(row.department_id)),
     )
     total_replies = sum(n for n, _ in replies.values())
@@ -861,24 +1032,52 @@ def report_xlsx(data: MotionReport) -> bytes:
     summary.append(["提交总数", data.submitted])
     for label, counts, names in (
         ("类别", data.by_kind, {"motion": "提案", "suggestion": "意见建议"}),
-        ("审查结果", data.by_decision, {"register": "立案", "decline": "不立案", "merge": "并案", "convert": "转为意见建议"}),
-        ("答复类别", data.by_outcome, {"A": "A 已解决", "B": "B 正在解决/列入计划", "C": "C 暂不能解决", "D": "D 留作参考"}),
+        (
+            "审查结果",
+            data.by_decision,
+            {"register": "立案", "decline": "不立案", "merge": "并案", "convert": "转为意见建议"},
+        ),
+        (
+            "答复类别",
+            data.by_outcome,
+            {"A": "A 已解决", "B": "B 正在解决/列入计划", "C": "C 暂不能解决", "D": "D 留作参考"},
+        ),
     ):
         for key in names:
             summary.append([label, names[key], counts.get(key, 0)])
-    summary.append(["按期答复", data.on_time_replies.numerator, data.on_time_replies.denominator,
-                    data.on_time_replies.rate])
-    summary.append(["满意率", data.satisfaction.numerator, data.satisfaction.denominator, data.satisfaction.rate])
+    summary.append(
+        [
+            "按期答复",
+            data.on_time_replies.numerator,
+            data.on_time_replies.denominator,
+            data.on_time_replies.rate,
+        ]
+    )
+    summary.append(
+        ["满意率", data.satisfaction.numerator, data.satisfaction.denominator, data.satisfaction.rate]
+    )
     summary.append(["退回重办件数", data.reopened])
     overdue = book.create_sheet("逾期")
     overdue.append(["案号", "案由", "主办部门", "办理期限", "逾期天数", "轮次"])
     for item in data.overdue:
-        overdue.append([item.number, item.title, item.department_name, item.due_on, item.days_overdue, item.round])
+        overdue.append(
+            [item.number, item.title, item.department_name, item.due_on, item.days_overdue, item.round]
+        )
     depts = book.create_sheet("承办部门")
     depts.append(["部门", "主办件数", "答复", "按期", "逾期答复", "逾期未复", "满意评价", "评价总数"])
     for row in data.departments:
-        depts.append([row.name, row.assigned, row.replies, row.on_time, row.late, row.overdue, row.satisfied,
-                      row.ratings])
+        depts.append(
+            [
+                row.name,
+                row.assigned,
+                row.replies,
+                row.on_time,
+                row.late,
+                row.overdue,
+                row.satisfied,
+                row.ratings,
+            ]
+        )
     for sheet in (overdue, depts):
         for cell in sheet[1]:
             cell.font = bold
@@ -892,16 +1091,27 @@ def report_xlsx(data: MotionReport) -> bytes:
 
 def _tasks(session: Session, kind: str, stmt: sa.Select[Any]) -> list[TaskOut]:
     rows = session.execute(stmt.order_by(Motion.id).limit(tasks.PER_KIND + 1)).all()
-    return [TaskOut(kind=kind, title=r.title, resource_type="motion", resource_id=r.id,
-                    link=f"/api/v1/motions/{r.id}", deadline=r.deadline) for r in rows]
+    return [
+        TaskOut(
+            kind=kind,
+            title=r.title,
+            resource_type="motion",
+            resource_id=r.id,
+            link=f"/api/v1/motions/{r.id}",
+            deadline=r.deadline,
+        )
+        for r in rows
+    ]
 
 
 def _drafts_to_submit(session: Session, principal: Principal) -> list[TaskOut]:
     if principal.member_id is None or Role.member not in principal.roles():
         return []
-    stmt = (select(Motion.id, Motion.title, Congress.motion_deadline_on.label("deadline"))
-            .join(Congress, Congress.id == Motion.congress_id)
-            .where(Motion.proposer_member_id == principal.member_id, Motion.status == S.draft.value))
+    stmt = (
+        select(Motion.id, Motion.title, Congress.motion_deadline_on.label("deadline"))
+        .join(Congress, Congress.id == Motion.congress_id)
+        .where(Motion.proposer_member_id == principal.member_id, Motion.status == S.draft.value)
+    )
     return _tasks(session, "motion.submit", stmt)
 
 
@@ -909,22 +1119,27 @@ def _motions_to_rate(session: Session, principal: Principal) -> list[TaskOut]:
     mid = principal.member_id
     if mid is None or Role.member not in principal.roles():
         return []
-    rated = select(MotionRating.id).where(MotionRating.motion_id == Motion.id, MotionRating.round == Motion.round,
-                                          MotionRating.member_id == mid)
-    stmt = (select(Motion.id, Motion.title, sa.null().label("deadline"))
-            .where(Motion.status == S.answered.value,
-                   sa.or_(Motion.proposer_member_id == mid,
-                          Motion.id.in_(select(MotionSignatory.motion_id).where(MotionSignatory.member_id == mid))),
-                   ~sa.exists(rated)))
+    rated = select(MotionRating.id).where(
+        MotionRating.motion_id == Motion.id, MotionRating.round == Motion.round, MotionRating.member_id == mid
+    )
+    stmt = select(Motion.id, Motion.title, sa.null().label("deadline")).where(
+        Motion.status == S.answered.value,
+        sa.or_(
+            Motion.proposer_member_id == mid,
+            Motion.id.in_(select(MotionSignatory.motion_id).where(MotionSignatory.member_id == mid)),
+        ),
+        ~sa.exists(rated),
+    )
     return _tasks(session, "motion.rate", stmt)
 
 
 def _motions_to_reply(session: Session, principal: Principal) -> list[TaskOut]:
     if Role.handler not in principal.roles():
         return []
-    stmt = (select(Motion.id, Motion.title, Motion.due_on.label("deadline"))
-            .where(Motion.status.in_(_values(AWAITING_REPLY)),
-                   Motion.lead_department_id.in_(congresses.handler_department_ids(principal))))
+    stmt = select(Motion.id, Motion.title, Motion.due_on.label("deadline")).where(
+        Motion.status.in_(_values(AWAITING_REPLY)),
+        Motion.lead_department_id.in_(congresses.handler_department_ids(principal)),
+    )
     return _tasks(session, "motion.reply", stmt)
 
 
@@ -932,9 +1147,11 @@ def _motions_to_review(session: Session, principal: Principal) -> list[TaskOut]:
     units = principal.units_for("motions.review")
     if not units:
         return []
-    stmt = (select(Motion.id, Motion.title, Congress.opening_on.label("deadline"))
-            .join(Congress, Congress.id == Motion.congress_id)
-            .where(Motion.status == S.submitted.value, in_scope(Motion.org_unit_id, units)))
+    stmt = (
+        select(Motion.id, Motion.title, Congress.opening_on.label("deadline"))
+        .join(Congress, Congress.id == Motion.congress_id)
+        .where(Motion.status == S.submitted.value, in_scope(Motion.org_unit_id, units))
+    )
     return _tasks(session, "motion.review", stmt)
 
 
@@ -942,8 +1159,9 @@ def _motions_to_assign(session: Session, principal: Principal) -> list[TaskOut]:
     units = principal.units_for("motions.manage")
     if not units:
         return []
-    stmt = (select(Motion.id, Motion.title, sa.null().label("deadline"))
-            .where(Motion.status.in_([S.registered.value, S.converted.value]), in_scope(Motion.org_unit_id, units)))
+    stmt = select(Motion.id, Motion.title, sa.null().label("deadline")).where(
+        Motion.status.in_([S.registered.value, S.converted.value]), in_scope(Motion.org_unit_id, units)
+    )
     return _tasks(session, "motion.assign", stmt)
 
 

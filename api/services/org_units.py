@@ -93,7 +93,9 @@ def _check_uscc(raw: str | None) -> str | None:
 
 def _check_placement(kind: OrgUnitKind, parent: OrgUnit) -> None:
     if OrgUnitKind(parent.kind) not in ALLOWED_PARENTS[kind]:
-        raise RuleViolation("org_unit_parent_kind", field="parent_id", kind=kind.value, parent_kind=parent.kind)
+        raise RuleViolation(
+            "org_unit_parent_kind", field="parent_id", kind=kind.value, parent_kind=parent.kind
+        )
     if parent.status != OrgUnitStatus.active:
         raise RuleViolation("org_unit_closed", field="parent_id", code=parent.code)
 
@@ -108,9 +110,9 @@ def insert_unit(session: Session, unit: OrgUnit, parent: OrgUnit | None) -> None
         session.execute(
             closure.insert().from_select(
                 ["ancestor_id", "descendant_id", "depth"],
-                select(OrgUnitClosure.ancestor_id, sa.literal(unit.id, type_=sa.Uuid), OrgUnitClosure.depth + 1).where(
-                    OrgUnitClosure.descendant_id == parent.id
-                ),
+                select(
+                    OrgUnitClosure.ancestor_id, sa.literal(unit.id, type_=sa.Uuid), OrgUnitClosure.depth + 1
+                ).where(OrgUnitClosure.descendant_id == parent.id),
             )
         )
 
@@ -137,12 +139,16 @@ def create(session: Session, data: OrgUnitCreate, *, by: Principal) -> OrgUnit:
         session.rollback()
         raise Conflict("org_unit_code_taken", value=data.code) from None
     audit.record(
-        session, by, "org_unit.created", entity_type="org_unit", entity_id=unit.id, org_unit_id=unit.id,
+        session,
+        by,
+        "org_unit.created",
+        entity_type="org_unit",
+        entity_id=unit.id,
+        org_unit_id=unit.id,
         changes=audit.created(audit.snapshot(unit, AUDITED_FIELDS)),
     )
     session.commit()
     return unit
-
 
 
 def update(session: Session, unit: OrgUnit, data: OrgUnitUpdate, *, version: int, by: Principal) -> OrgUnit:
@@ -160,7 +166,12 @@ def update(session: Session, unit: OrgUnit, data: OrgUnitUpdate, *, version: int
         return unit
     unit.updated_at = utcnow()
     audit.record(
-        session, by, "org_unit.updated", entity_type="org_unit", entity_id=unit.id, org_unit_id=unit.id,
+        session,
+        by,
+        "org_unit.updated",
+        entity_type="org_unit",
+        entity_id=unit.id,
+        org_unit_id=unit.id,
         changes=audit.diff(before, after),
     )
     session.commit()
@@ -216,7 +227,12 @@ def move(session: Session, unit: OrgUnit, data: OrgUnitMove, *, version: int, by
     unit.depth = new_parent.depth + 1
     unit.updated_at = utcnow()
     audit.record(
-        session, by, "org_unit.moved", entity_type="org_unit", entity_id=unit.id, org_unit_id=unit.id,
+        session,
+        by,
+        "org_unit.moved",
+        entity_type="org_unit",
+        entity_id=unit.id,
+        org_unit_id=unit.id,
         changes={"before": {"parent_id": str(old_parent_id)}, "after": {"parent_id": str(new_parent.id)}},
     )
     session.commit()
@@ -231,7 +247,9 @@ def close(session: Session, unit: OrgUnit, data: OrgUnitClose, *, version: int, 
     if unit.parent_id is None or not unit_within(session, unit.parent_id, by.units_for()):
         raise RuleViolation("org_unit_needs_unit_above", field="id", code=unit.code)
     open_children = session.exec(
-        select(func.count()).select_from(OrgUnit).where(OrgUnit.parent_id == unit.id, OrgUnit.status == "active")
+        select(func.count())
+        .select_from(OrgUnit)
+        .where(OrgUnit.parent_id == unit.id, OrgUnit.status == "active")
     ).one()
     if open_children:
         raise Conflict("org_unit_has_open_children", count=open_children)
@@ -242,7 +260,13 @@ def close(session: Session, unit: OrgUnit, data: OrgUnitClose, *, version: int, 
     changes = audit.diff(before, audit.snapshot(unit, AUDITED_FIELDS))
     changes["reason"] = data.reason
     audit.record(
-        session, by, "org_unit.closed", entity_type="org_unit", entity_id=unit.id, org_unit_id=unit.id, changes=changes
+        session,
+        by,
+        "org_unit.closed",
+        entity_type="org_unit",
+        entity_id=unit.id,
+        org_unit_id=unit.id,
+        changes=changes,
     )
     session.commit()
     return unit

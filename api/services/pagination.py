@@ -29,7 +29,10 @@ T = TypeVar("T")
 
 
 def encode_cursor(values: Sequence[Any]) -> str:
-    plain = [str(v) if isinstance(v, uuid.UUID) else v.isoformat() if isinstance(v, (date, datetime)) else v for v in values]
+    plain = [
+        str(v) if isinstance(v, uuid.UUID) else v.isoformat() if isinstance(v, (date, datetime)) else v
+        for v in values
+    ]
     return base64.urlsafe_b64encode(json.dumps(plain, separators=(",", ":")).encode()).decode().rstrip("=")
 
 
@@ -78,7 +81,11 @@ def keyset(
     if cursor:
         after = decode_cursor(cursor, keys)
         left = keys[0] if len(keys) == 1 else sa.tuple_(*keys)
-        right = after[0] if len(keys) == 1 else sa.tuple_(*[sa.literal(v, type_=k.type) for k, v in zip(keys, after, strict=True)])
+        right = (
+            after[0]
+            if len(keys) == 1
+            else sa.tuple_(*[sa.literal(v, type_=k.type) for k, v in zip(keys, after, strict=True)])
+        )
         stmt = stmt.where(left < right if descending else left > right)
     order = [k.desc() if descending else k.asc() for k in keys]
     stmt = stmt.order_by(*order).limit(limit + 1)

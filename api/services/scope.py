@@ -53,10 +53,12 @@ def ancestors_of(session: Session, unit_id: uuid.UUID) -> set[uuid.UUID]:
 
 
 #: ``EXISTS``: unit ``:unit`` lies in the subtrees of ``:roots`` (built once; also used by member lists)
-UNIT_IN_ROOTS = sa.exists(select(OrgUnitClosure.ancestor_id).where(
-    OrgUnitClosure.descendant_id == sa.bindparam("unit"),
-    OrgUnitClosure.ancestor_id.in_(sa.bindparam("roots", expanding=True)),
-))
+UNIT_IN_ROOTS = sa.exists(
+    select(OrgUnitClosure.ancestor_id).where(
+        OrgUnitClosure.descendant_id == sa.bindparam("unit"),
+        OrgUnitClosure.ancestor_id.in_(sa.bindparam("roots", expanding=True)),
+    )
+)
 _UNIT_WITHIN = sa.select(UNIT_IN_ROOTS)
 
 

@@ -38,29 +38,31 @@ from api.services.member_core import LifecycleAction, MemberStatus
 from api.services.pagination import keyset
 from api.services.scope import in_scope, unit_within
 
-register({
-    "transfer_not_pending": (
-        "The transfer is no longer pending (it is {current}).",
-        "该会籍接转已办结（当前状态：{current}）。",
-    ),
-    "transfer_already_pending": (
-        "The member already has a pending transfer.",
-        "该会员已有正在办理的会籍接转。",
-    ),
-    "transfer_same_unit": ("The member already belongs to this unit.", "该会员已属于此组织。"),
-    "transfer_unit_not_in_union": (
-        "The receiving unit is not inside a grassroots union.",
-        "接收组织不属于任何基层工会。",
-    ),
-    "transfer_receiving_side_only": (
-        "Only the receiving union can accept or refuse this transfer.",
-        "只有接收方工会可以接收或退回该会籍接转。",
-    ),
-    "transfer_sending_side_only": (
-        "Only the sending union can cancel this transfer.",
-        "只有转出方工会可以撤回该会籍接转。",
-    ),
-})
+register(
+    {
+        "transfer_not_pending": (
+            "The transfer is no longer pending (it is {current}).",
+            "该会籍接转已办结（当前状态：{current}）。",
+        ),
+        "transfer_already_pending": (
+            "The member already has a pending transfer.",
+            "该会员已有正在办理的会籍接转。",
+        ),
+        "transfer_same_unit": ("The member already belongs to this unit.", "该会员已属于此组织。"),
+        "transfer_unit_not_in_union": (
+            "The receiving unit is not inside a grassroots union.",
+            "接收组织不属于任何基层工会。",
+        ),
+        "transfer_receiving_side_only": (
+            "Only the receiving union can accept or refuse this transfer.",
+            "只有接收方工会可以接收或退回该会籍接转。",
+        ),
+        "transfer_sending_side_only": (
+            "Only the sending union can cancel this transfer.",
+            "只有转出方工会可以撤回该会籍接转。",
+        ),
+    }
+)
 
 #: error codes shared with the member records area (registered in api.services.members): an illegal
 #: lifecycle step (409, ``current`` names the member's state), an employee number already used in a
@@ -110,7 +112,9 @@ def list_transfers(
         stmt = stmt.where(MemberTransfer.status == status.value)
     if member_id is not None:
         stmt = stmt.where(MemberTransfer.member_id == member_id)
-    rows, next_cursor = keyset(session, stmt, keys=[MemberTransfer.id], limit=limit, cursor=cursor, descending=True)
+    rows, next_cursor = keyset(
+        session, stmt, keys=[MemberTransfer.id], limit=limit, cursor=cursor, descending=True
+    )
     return present(session, rows), next_cursor
 
 
@@ -123,13 +127,21 @@ def present(session: Session, transfers: Sequence[MemberTransfer]) -> list[Trans
     members = {
         row.id: row
         for row in session.execute(
-            select(Member.id, Member.member_no, Member.name, Member.national_id_masked, Member.gender,
-                   Member.birth_date).where(Member.id.in_(member_ids))
+            select(
+                Member.id,
+                Member.member_no,
+                Member.name,
+                Member.national_id_masked,
+                Member.gender,
+                Member.birth_date,
+            ).where(Member.id.in_(member_ids))
         )
     }
     units = {
         row.id: row
-        for row in session.execute(select(OrgUnit.id, OrgUnit.code, OrgUnit.name).where(OrgUnit.id.in_(unit_ids)))
+        for row in session.execute(
+            select(OrgUnit.id, OrgUnit.code, OrgUnit.name).where(OrgUnit.id.in_(unit_ids))
+        )
     }
     return [
         TransferOut(
@@ -149,7 +161,9 @@ def present(session: Session, transfers: Sequence[MemberTransfer]) -> list[Trans
     ]
 
 
-def _receiving_unit(session: Session, unit_id: uuid.UUID, *, field: str = "to_unit_id") -> tuple[OrgUnit, OrgUnit]:
+def _receiving_unit(
+    session: Session, unit_id: uuid.UUID, *, field: str = "to_unit_id"
+) -> tuple[OrgUnit, OrgUnit]:
     """The receiving unit and its grassroots union. It may lie outside the caller's scope (transfers
     run across unions), but it must exist, be open and belong to a grassroots union."""
     unit = session.get(OrgUnit, unit_id)
@@ -165,13 +179,24 @@ def _receiving_unit(session: Session, unit_id: uuid.UUID, *, field: str = "to_un
 
 
 def _event(
-    member: Member, action: LifecycleAction, *, from_status: str, on: date, reason: str | None, unit_id: uuid.UUID,
+    member: Member,
+    action: LifecycleAction,
+    *,
+    from_status: str,
+    on: date,
+    reason: str | None,
+    unit_id: uuid.UUID,
     by: Principal,
 ) -> MemberEvent:
     return MemberEvent(
-        member_id=member.id, kind=action.value, from_status=from_status,
-        to_status=member_core.TRANSITIONS[action].target.value, effective_on=on, reason=reason,
-        org_unit_id=unit_id, actor_id=by.user_id,
+        member_id=member.id,
+        kind=action.value,
+        from_status=from_status,
+        to_status=member_core.TRANSITIONS[action].target.value,
+        effective_on=on,
+        reason=reason,
+        org_unit_id=unit_id,
+        actor_id=by.user_id,
     )
 
 
@@ -216,26 +241,47 @@ def request(session: Session, data: TransferCreate, *, by: Principal) -> MemberT
     on = _effective(member, data.effective_on)
     from_status = member.status
     transfer = MemberTransfer(
-        member_id=member.id, from_unit_id=member.org_unit_id, to_unit_id=to_unit.id, reason=data.reason,
-        effective_on=on, requested_by_id=by.user_id,
+        member_id=member.id,
+        from_unit_id=member.org_unit_id,
+        to_unit_id=to_unit.id,
+        reason=data.reason,
+        effective_on=on,
+        requested_by_id=by.user_id,
     )
     member.status = MemberStatus.transfer_pending.value
     member.status_reason = data.reason
     member.status_changed_on = on
     member.updated_at = utcnow()
     session.add(transfer)
-    session.add(_event(member, LifecycleAction.transfer_out, from_status=from_status, on=on, reason=data.reason,
-                       unit_id=member.org_unit_id, by=by))
+    session.add(
+        _event(
+            member,
+            LifecycleAction.transfer_out,
+            from_status=from_status,
+            on=on,
+            reason=data.reason,
+            unit_id=member.org_unit_id,
+            by=by,
+        )
+    )
     session.flush()
-    changes.record(session, "member", member.id, "status_changed", org_unit_id=member.org_unit_id,
-                   version=member.version)
+    changes.record(
+        session, "member", member.id, "status_changed", org_unit_id=member.org_unit_id, version=member.version
+    )
     audit.record(
-        session, by, "member.transfer_requested", entity_type="member", entity_id=member.id,
+        session,
+        by,
+        "member.transfer_requested",
+        entity_type="member",
+        entity_id=member.id,
         org_unit_id=member.org_unit_id,
         changes={
             "before": {"status": from_status},
             "after": {"status": member.status},
-            "transfer_id": transfer.id, "to_unit_id": to_unit.id, "reason": data.reason, "effective_on": on,
+            "transfer_id": transfer.id,
+            "to_unit_id": to_unit.id,
+            "reason": data.reason,
+            "effective_on": on,
         },
     )
     session.commit()
@@ -271,7 +317,8 @@ def accept(
     to_unit, union = _receiving_unit(session, transfer.to_unit_id, field="to_unit_id")
 
     before = audit.snapshot(
-        member, ("org_unit_id", "grassroots_unit_id", "member_no", "employee_no", "status", "is_representative")
+        member,
+        ("org_unit_id", "grassroots_unit_id", "member_no", "employee_no", "status", "is_representative"),
     )
     old_unit_id = member.org_unit_id
     on = _effective(member, data.effective_on)
@@ -279,7 +326,9 @@ def accept(
     if union.id != member.grassroots_unit_id or employee_no != member.employee_no:
         taken = session.exec(
             select(Member.id).where(
-                Member.grassroots_unit_id == union.id, Member.employee_no == employee_no, Member.id != member.id
+                Member.grassroots_unit_id == union.id,
+                Member.employee_no == employee_no,
+                Member.id != member.id,
             )
         ).first()
         if taken is not None:
@@ -295,9 +344,22 @@ def accept(
     member.status_changed_on = on
     member.status_reason = transfer.reason
     member.updated_at = utcnow()
-    note = f"会籍接转 {before['member_no']} -> {member.member_no}" if member.member_no != before["member_no"] else None
-    session.add(_event(member, LifecycleAction.transfer_in, from_status=before["status"], on=on,
-                       reason="; ".join(x for x in (transfer.reason, note) if x)[:500], unit_id=to_unit.id, by=by))
+    note = (
+        f"会籍接转 {before['member_no']} -> {member.member_no}"
+        if member.member_no != before["member_no"]
+        else None
+    )
+    session.add(
+        _event(
+            member,
+            LifecycleAction.transfer_in,
+            from_status=before["status"],
+            on=on,
+            reason="; ".join(x for x in (transfer.reason, note) if x)[:500],
+            unit_id=to_unit.id,
+            by=by,
+        )
+    )
     transfer.status = TransferStatus.accepted.value
     transfer.decided_by_id = by.user_id
     transfer.decided_at = utcnow()
@@ -307,17 +369,31 @@ def accept(
         session.rollback()
         raise Conflict(EMPLOYEE_NO_TAKEN, value=employee_no) from None
     for unit_id in (old_unit_id, to_unit.id):  # the sender's feed loses the member, the receiver's gains them
-        changes.record(session, "member", member.id, "transferred", org_unit_id=unit_id, version=member.version)
+        changes.record(
+            session, "member", member.id, "transferred", org_unit_id=unit_id, version=member.version
+        )
     change_set = audit.diff(before, audit.snapshot(member, tuple(before)))
     change_set.update(transfer_id=transfer.id, effective_on=on)
-    audit.record(session, by, "member.transfer_accepted", entity_type="member", entity_id=member.id,
-                 org_unit_id=to_unit.id, changes=change_set)
+    audit.record(
+        session,
+        by,
+        "member.transfer_accepted",
+        entity_type="member",
+        entity_id=member.id,
+        org_unit_id=to_unit.id,
+        changes=change_set,
+    )
     session.commit()
     return transfer
 
 
 def _back(
-    session: Session, transfer: MemberTransfer, *, status: TransferStatus, reason: str | None, by: Principal,
+    session: Session,
+    transfer: MemberTransfer,
+    *,
+    status: TransferStatus,
+    reason: str | None,
+    by: Principal,
 ) -> MemberTransfer:
     """The transfer ends without a move: the member is active again at the sending unit."""
     member = session.get_one(Member, transfer.member_id)
@@ -334,17 +410,40 @@ def _back(
         member.status_changed_on = today
         member.status_reason = reason
         member.updated_at = utcnow()
-        session.add(_event(member, LifecycleAction.transfer_back, from_status=from_status, on=today, reason=reason,
-                           unit_id=member.org_unit_id, by=by))
+        session.add(
+            _event(
+                member,
+                LifecycleAction.transfer_back,
+                from_status=from_status,
+                on=today,
+                reason=reason,
+                unit_id=member.org_unit_id,
+                by=by,
+            )
+        )
     session.flush()
     if moved:
-        changes.record(session, "member", member.id, "status_changed", org_unit_id=member.org_unit_id,
-                       version=member.version)
+        changes.record(
+            session,
+            "member",
+            member.id,
+            "status_changed",
+            org_unit_id=member.org_unit_id,
+            version=member.version,
+        )
     audit.record(
-        session, by, f"member.transfer_{status.value}", entity_type="member", entity_id=member.id,
+        session,
+        by,
+        f"member.transfer_{status.value}",
+        entity_type="member",
+        entity_id=member.id,
         org_unit_id=transfer.from_unit_id,
-        changes={"before": {"status": from_status}, "after": {"status": member.status},
-                 "transfer_id": transfer.id, "reason": reason},
+        changes={
+            "before": {"status": from_status},
+            "after": {"status": member.status},
+            "transfer_id": transfer.id,
+            "reason": reason,
+        },
     )
     session.commit()
     return transfer

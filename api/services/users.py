@@ -22,7 +22,15 @@ from api.services.concurrency import expect_version
 from api.services.pagination import keyset
 from api.services.scope import ancestors_of, in_scope, unit_within
 
-AUDITED_FIELDS = ("username", "display_name", "email", "kind", "is_active", "org_unit_id", "must_change_password")
+AUDITED_FIELDS = (
+    "username",
+    "display_name",
+    "email",
+    "kind",
+    "is_active",
+    "org_unit_id",
+    "must_change_password",
+)
 
 
 def initial_password() -> str:
@@ -102,7 +110,12 @@ def create_user(
     session.add(user)
     session.flush()
     audit.record(
-        session, by, "user.created", entity_type="user", entity_id=user.id, org_unit_id=org_unit_id,
+        session,
+        by,
+        "user.created",
+        entity_type="user",
+        entity_id=user.id,
+        org_unit_id=org_unit_id,
         changes=audit.created(audit.snapshot(user, AUDITED_FIELDS)),
     )
     return user, shown
@@ -112,10 +125,18 @@ def create(session: Session, data: UserCreate, *, by: Principal) -> tuple[User, 
     if not unit_within(session, data.org_unit_id, by.units_for()):
         raise RuleViolation("not_found", field="org_unit_id")
     if data.kind is UserKind.service and data.password:
-        raise RuleViolation("password_too_weak", field="password", reason="service accounts get a generated secret")
+        raise RuleViolation(
+            "password_too_weak", field="password", reason="service accounts get a generated secret"
+        )
     user, shown = create_user(
-        session, username=data.username, display_name=data.display_name, org_unit_id=data.org_unit_id,
-        kind=data.kind, email=str(data.email) if data.email else None, password=data.password, by=by,
+        session,
+        username=data.username,
+        display_name=data.display_name,
+        org_unit_id=data.org_unit_id,
+        kind=data.kind,
+        email=str(data.email) if data.email else None,
+        password=data.password,
+        by=by,
     )
     session.commit()
     return user, shown
@@ -135,7 +156,12 @@ def update(session: Session, user: User, data: UserUpdate, *, version: int, by: 
         raise RuleViolation("grant_self", field="is_active")
     user.updated_at = utcnow()
     audit.record(
-        session, by, "user.updated", entity_type="user", entity_id=user.id, org_unit_id=user.org_unit_id,
+        session,
+        by,
+        "user.updated",
+        entity_type="user",
+        entity_id=user.id,
+        org_unit_id=user.org_unit_id,
         changes=audit.diff(before, after),
     )
     session.commit()
@@ -149,7 +175,12 @@ def rotate_secret(session: Session, user: User, *, by: Principal) -> str:
     user.must_change_password = user.kind == UserKind.human
     user.updated_at = utcnow()
     audit.record(
-        session, by, "user.secret_reset", entity_type="user", entity_id=user.id, org_unit_id=user.org_unit_id,
+        session,
+        by,
+        "user.secret_reset",
+        entity_type="user",
+        entity_id=user.id,
+        org_unit_id=user.org_unit_id,
         changes={"after": {"password": audit.REDACTED}},
     )
     session.commit()
@@ -157,7 +188,9 @@ def rotate_secret(session: Session, user: User, *, by: Principal) -> str:
 
 
 def list_grants(session: Session, user: User) -> list[Grant]:
-    return list(session.exec(select(Grant).where(Grant.user_id == user.id).order_by(Grant.created_at, Grant.id)))
+    return list(
+        session.exec(select(Grant).where(Grant.user_id == user.id).order_by(Grant.created_at, Grant.id))
+    )
 
 
 def add_grant(session: Session, user: User, data: GrantCreate, *, by: Principal) -> Grant:
@@ -173,7 +206,9 @@ def add_grant(session: Session, user: User, data: GrantCreate, *, by: Principal)
     if ROLE_RANK[role] > by.best_rank(ancestors_of(session, unit.id)):
         raise RuleViolation("role_above_own", field="role", role=role.value)
     exists = session.exec(
-        select(Grant.id).where(Grant.user_id == user.id, Grant.role == role.value, Grant.org_unit_id == unit.id)
+        select(Grant.id).where(
+            Grant.user_id == user.id, Grant.role == role.value, Grant.org_unit_id == unit.id
+        )
     ).first()
     if exists is not None:
         raise Conflict("grant_exists")
@@ -181,7 +216,12 @@ def add_grant(session: Session, user: User, data: GrantCreate, *, by: Principal)
     session.add(grant)
     session.flush()
     audit.record(
-        session, by, "grant.added", entity_type="user", entity_id=user.id, org_unit_id=unit.id,
+        session,
+        by,
+        "grant.added",
+        entity_type="user",
+        entity_id=user.id,
+        org_unit_id=unit.id,
         changes={"after": {"grant_id": str(grant.id), "role": role.value, "org_unit_id": str(unit.id)}},
     )
     session.commit()
@@ -197,8 +237,15 @@ def remove_grant(session: Session, user: User, grant_id: uuid.UUID, *, by: Princ
     if ROLE_RANK[Role(grant.role)] > by.best_rank(ancestors_of(session, grant.org_unit_id)):
         raise RuleViolation("role_above_own", field="role", role=grant.role)
     audit.record(
-        session, by, "grant.removed", entity_type="user", entity_id=user.id, org_unit_id=grant.org_unit_id,
-        changes={"before": {"grant_id": str(grant.id), "role": grant.role, "org_unit_id": str(grant.org_unit_id)}},
+        session,
+        by,
+        "grant.removed",
+        entity_type="user",
+        entity_id=user.id,
+        org_unit_id=grant.org_unit_id,
+        changes={
+            "before": {"grant_id": str(grant.id), "role": grant.role, "org_unit_id": str(grant.org_unit_id)}
+        },
     )
     session.delete(grant)
     session.commit()

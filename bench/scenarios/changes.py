@@ -116,13 +116,37 @@ def run(cfg: Config, db: str) -> ScenarioResult:
     engine.dispose()
     api_s, raw_s = median([r[0] for r in results["api"]]), median([r[0] for r in results["raw"]])
     api_cpu, raw_cpu = median([r[1] for r in results["api"]]), median([r[1] for r in results["raw"]])
-    res.rows.append(Row(NAME, db, f"read {count:,} in pages of {PAGE}", "rows/s", count / api_s, count / raw_s, "rows/s"))
-    res.rows.append(Row(NAME, db, f"read {count:,} in pages of {PAGE}", "per page", api_s / (count / PAGE) * 1000,
-                        raw_s / (count / PAGE) * 1000, "ms", better="lower"))
-    res.rows.append(Row(NAME, db, f"read {count:,} in pages of {PAGE}", "CPU/page", api_cpu / (count / PAGE) * 1000,
-                        raw_cpu / (count / PAGE) * 1000, "ms", better="lower",
-                        note="API: server process; raw: the client's driver call"))
-    res.details.append(f"{db}: {count:,} stamped entries about {len(sample):,} members in {tree.unit_count} units; "
-                       f"caller `{ROLE}` at ROOT; {rounds} rounds, each reading the whole feed; median wall time "
-                       f"API {api_s:.2f}s, raw {raw_s:.2f}s.")
+    res.rows.append(
+        Row(NAME, db, f"read {count:,} in pages of {PAGE}", "rows/s", count / api_s, count / raw_s, "rows/s")
+    )
+    res.rows.append(
+        Row(
+            NAME,
+            db,
+            f"read {count:,} in pages of {PAGE}",
+            "per page",
+            api_s / (count / PAGE) * 1000,
+            raw_s / (count / PAGE) * 1000,
+            "ms",
+            better="lower",
+        )
+    )
+    res.rows.append(
+        Row(
+            NAME,
+            db,
+            f"read {count:,} in pages of {PAGE}",
+            "CPU/page",
+            api_cpu / (count / PAGE) * 1000,
+            raw_cpu / (count / PAGE) * 1000,
+            "ms",
+            better="lower",
+            note="API: server process; raw: the client's driver call",
+        )
+    )
+    res.details.append(
+        f"{db}: {count:,} stamped entries about {len(sample):,} members in {tree.unit_count} units; "
+        f"caller `{ROLE}` at ROOT; {rounds} rounds, each reading the whole feed; median wall time "
+        f"API {api_s:.2f}s, raw {raw_s:.2f}s."
+    )
     return res

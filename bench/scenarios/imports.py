@@ -33,7 +33,7 @@ UNION = "G0001"
 def _service_available() -> bool:
     try:
         from api.services.member_imports import import_file_as_system  # noqa: F401
-    except Exception:  # noqa: BLE001
+    except Exception:
         return False
     return True
 
@@ -41,7 +41,9 @@ def _service_available() -> bool:
 def run(cfg: Config, db: str) -> ScenarioResult:
     res = ScenarioResult(NAME, TITLE)
     if not _service_available():
-        res.pending.append("api.services.member_imports.import_file_as_system does not exist yet: scenario not run.")
+        res.pending.append(
+            "api.services.member_imports.import_file_as_system does not exist yet: scenario not run."
+        )
         return res
     rows, mem_small, mem_big, rounds = cfg.size((2_000, 2_000, 10_000, 2), (100_000, 100_000, 1_000_000, 3))
     mem_big = cfg.import_big or mem_big
@@ -70,8 +72,9 @@ def run(cfg: Config, db: str) -> ScenarioResult:
     def one(mode: str, n: int) -> dict[str, Any]:
         url = clone_database(cfg, db, template, f"bench_import_{db}_{next(counter)}")
         try:
-            out = run_json_subprocess(["bench.import_worker", mode, url, csv_for(n), UNION], core=SERVER_CORE,
-                                      timeout=4 * 3600)
+            out = run_json_subprocess(
+                ["bench.import_worker", mode, url, csv_for(n), UNION], core=SERVER_CORE, timeout=4 * 3600
+            )
         finally:
             drop_database(cfg, db, url)
         expected = 0 if mode == "dry" else n
@@ -81,35 +84,83 @@ def run(cfg: Config, db: str) -> ScenarioResult:
             log(f"  {db} {mode} {n:,}: {n / out['seconds']:,.0f} rows/s, peak {out['peak_rss_mb']:.0f} MB")
         return out
 
-    log(f"imports/{db}: {rounds} rounds of {rows:,} rows (raw, raw3, service, dry), memory at {mem_small:,} and "
-        f"{mem_big:,}")
-    results = alternate(["raw", "raw3", "service", "dry"], rounds, lambda m: one(m, min(rows, 500)),
-                        lambda m: one(m, rows))
+    log(
+        f"imports/{db}: {rounds} rounds of {rows:,} rows (raw, raw3, service, dry), memory at {mem_small:,} and "
+        f"{mem_big:,}"
+    )
+    results = alternate(
+        ["raw", "raw3", "service", "dry"], rounds, lambda m: one(m, min(rows, 500)), lambda m: one(m, rows)
+    )
     rate = {m: median([rows / r["seconds"] for r in v]) for m, v in results.items()}
     # adjacent runs share the host's state: the ratio of each round, and of CPU time (steadier than wall)
     per_round = [r["seconds"] / s["seconds"] for r, s in zip(results["raw"], results["service"], strict=True)]
     cpu_ratio = median([r["cpu_seconds"] for r in results["raw"]]) / median(
-        [s["cpu_seconds"] for s in results["service"]])
-    res.rows.append(Row(NAME, db, f"import {rows:,} rows", "rows/s", rate["service"], rate["raw"], "rows/s",
-                        target=">= 0.33 of raw" if db == "sqlite" else "", met=(rate["service"] / rate["raw"] >= 0.33)
-                        if db == "sqlite" else None))
-    res.rows.append(Row(NAME, db, f"import {rows:,} rows vs its 3 raw writes", "rows/s", rate["service"],
-                        rate["raw3"], "rows/s", note="baseline = raw3: member, joined event and feed entry per row"))
-    res.rows.append(Row(NAME, db, f"dry run {rows:,} rows", "rows/s", rate["dry"], rate["service"], "rows/s",
-                        target=">= real run", met=rate["dry"] >= rate["service"],
-                        note="baseline column = the real run"))
+        [s["cpu_seconds"] for s in results["service"]]
+    )
+    res.rows.append(
+        Row(
+            NAME,
+            db,
+            f"import {rows:,} rows",
+            "rows/s",
+            rate["service"],
+            rate["raw"],
+            "rows/s",
+            target=">= 0.33 of raw" if db == "sqlite" else "",
+            met=(rate["service"] / rate["raw"] >= 0.33) if db == "sqlite" else None,
+        )
+    )
+    res.rows.append(
+        Row(
+            NAME,
+            db,
+            f"import {rows:,} rows vs its 3 raw writes",
+            "rows/s",
+            rate["service"],
+            rate["raw3"],
+            "rows/s",
+            note="baseline = raw3: member, joined event and feed entry per row",
+        )
+    )
+    res.rows.append(
+        Row(
+            NAME,
+            db,
+            f"dry run {rows:,} rows",
+            "rows/s",
+            rate["dry"],
+            rate["service"],
+            "rows/s",
+            target=">= real run",
+            met=rate["dry"] >= rate["service"],
+            note="baseline column = the real run",
+        )
+    )
 
     # peak memory of the real import at two sizes (the small one may reuse the rounds above)
     small = results["service"] if mem_small == rows else [one("service", mem_small)]
     big = one("service", mem_big)
     peak_small = median([r["peak_rss_mb"] for r in small])
     growth = big["peak_rss_mb"] - peak_small
-    res.rows.append(Row(NAME, db, f"peak RSS {mem_small:,} -> {mem_big:,} rows", "growth", growth, None, "MB",
-                        better="lower", target="< 50 MB", met=growth < 50))
+    res.rows.append(
+        Row(
+            NAME,
+            db,
+            f"peak RSS {mem_small:,} -> {mem_big:,} rows",
+            "growth",
+            growth,
+            None,
+            "MB",
+            better="lower",
+            target="< 50 MB",
+            met=growth < 50,
+        )
+    )
     res.details.append(
         f"{db}: service peak RSS {peak_small:.0f} MB at {mem_small:,} rows, {big['peak_rss_mb']:.0f} MB at "
         f"{mem_big:,} rows ({mem_big / big['seconds']:,.0f} rows/s); RSS after imports, before the work: "
-        f"{big['start_rss_mb']:.0f} MB.")
+        f"{big['start_rss_mb']:.0f} MB."
+    )
     res.details.append(
         f"{db}: baseline = {'executemany in 1,000-row batches' if db == 'sqlite' else 'COPY FROM STDIN'}, one "
         f"transaction, types converted only (no validation, encryption, duplicate checks, events, feed or audit); "
@@ -119,5 +170,6 @@ def run(cfg: Config, db: str) -> ScenarioResult:
         f"per member, the same way: {rate['raw3']:,.0f} rows/s. At 0.33x of raw the service would have "
         f"{(3 / rate['raw'] - 1 / rate['raw3']) * 1e6:,.0f} µs per row left beyond its own three writes for "
         f"validation, duplicate checks, HMAC and encryption; it spends "
-        f"{(1 / rate['service'] - 1 / rate['raw3']) * 1e6:,.0f} µs. CSV: {rows:,} clean rows with valid IDs over {len(codes)} branches of one union.")
+        f"{(1 / rate['service'] - 1 / rate['raw3']) * 1e6:,.0f} µs. CSV: {rows:,} clean rows with valid IDs over {len(codes)} branches of one union."
+    )
     return res

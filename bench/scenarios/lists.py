@@ -86,8 +86,10 @@ class RawList:
         self.raw = engine.raw_connection()
         cols = ", ".join(f"member.{c.name}" for c in seed.Member.__table__.columns)
         ph = "?" if self.dialect == "sqlite" else "%s"
-        closure = (f"SELECT org_unit_closure.descendant_id FROM org_unit_closure "
-                   f"WHERE org_unit_closure.ancestor_id IN ({ph})")
+        closure = (
+            f"SELECT org_unit_closure.descendant_id FROM org_unit_closure "
+            f"WHERE org_unit_closure.ancestor_id IN ({ph})"
+        )
         subtree = f"member.org_unit_id IN ({closure})"
         unit_subtree = subtree
         if RAW_FORM == "keys-first" and self.dialect == "postgresql":
@@ -95,8 +97,11 @@ class RawList:
             from api.services.members import SMALL_SUBTREE_UNITS
 
             with engine.connect() as conn:
-                units = conn.execute(sa.select(sa.func.count()).select_from(seed.OrgUnitClosure.__table__).where(
-                    seed.OrgUnitClosure.__table__.c.ancestor_id == unit)).scalar_one()
+                units = conn.execute(
+                    sa.select(sa.func.count())
+                    .select_from(seed.OrgUnitClosure.__table__)
+                    .where(seed.OrgUnitClosure.__table__.c.ancestor_id == unit)
+                ).scalar_one()
             if units <= SMALL_SUBTREE_UNITS:
                 unit_subtree = f"member.org_unit_id = ANY (array(({closure})))"
         # exactly as SQLAlchemy renders it for each dialect (SQLite always adds an OFFSET to a LIMIT)
@@ -109,12 +114,17 @@ class RawList:
             where = f"{unit_subtree} AND member.status = {ph}"
             self.params = [self._id(unit), status]
         if RAW_FORM == "keys-first":
+
             def page(cond: str) -> str:
-                return (f"SELECT {cols} FROM member WHERE member.id IN (SELECT member.id FROM member WHERE {cond} "
-                        f"ORDER BY member.id ASC {limit_sql}) ORDER BY member.id ASC")
+                return (
+                    f"SELECT {cols} FROM member WHERE member.id IN (SELECT member.id FROM member WHERE {cond} "
+                    f"ORDER BY member.id ASC {limit_sql}) ORDER BY member.id ASC"
+                )
         else:
+
             def page(cond: str) -> str:
                 return f"SELECT {cols} FROM member WHERE {cond} ORDER BY member.id ASC {limit_sql}"
+
         self.first_sql = page(where)
         self.after_sql = page(f"{where} AND member.id > {ph}")
         self.limit = limit
@@ -168,9 +178,12 @@ def run(cfg: Config, db: str) -> ScenarioResult:
     with engine.connect() as conn:
         m, c = seed.Member.__table__, seed.OrgUnitClosure.__table__
         matching = conn.execute(
-            sa.select(sa.func.count()).select_from(m).where(
+            sa.select(sa.func.count())
+            .select_from(m)
+            .where(
                 m.c.org_unit_id.in_(sa.select(c.c.descendant_id).where(c.c.ancestor_id == union)),
-                m.c.status == STATUS)
+                m.c.status == STATUS,
+            )
         ).scalar_one()
     auth = {"Authorization": f"Bearer {create_access_token(user_id, settings).token}"}
     first_path = f"/api/v1/members?org_unit_id={union}&status={STATUS}&limit={LIMIT}"
@@ -183,8 +196,10 @@ def run(cfg: Config, db: str) -> ScenarioResult:
         walked, cursor, last_id = 0, None, None
         while walked < target_rows:
             size = min(200, target_rows - walked)
-            page = client.get(f"/api/v1/members?org_unit_id={union}&status={STATUS}&limit={size}"
-                              + (f"&cursor={cursor}" if cursor else ""))
+            page = client.get(
+                f"/api/v1/members?org_unit_id={union}&status={STATUS}&limit={size}"
+                + (f"&cursor={cursor}" if cursor else "")
+            )
             walked += len(page["items"])
             cursor, last_id = page["next_cursor"], uuid.UUID(page["items"][-1]["id"])
             if cursor is None:
@@ -194,7 +209,9 @@ def run(cfg: Config, db: str) -> ScenarioResult:
         api_first = [i["id"] for i in client.get(first_path)["items"]]
         api_deep = [i["id"] for i in client.get(deep_path)["items"]]
         if api_first != raw.ids(None) or api_deep != raw.ids(last_id):
-            raise RuntimeError("the raw SELECT does not return the rows the API returns: fix bench/scenarios/lists.py")
+            raise RuntimeError(
+                "the raw SELECT does not return the rows the API returns: fix bench/scenarios/lists.py"
+            )
         floor_path = "/api/v1/auth/me" if route_exists("/api/v1/auth/me") else None
 
         cpu: dict[str, list[float]] = {}
@@ -220,7 +237,9 @@ def run(cfg: Config, db: str) -> ScenarioResult:
         }
         if floor_path:
             cases["api floor"] = lambda: client.get(floor_path)
-        log(f"lists/{db}: {matching:,} matching rows, deep page after {walked:,}; {rounds} rounds x {n_req} requests")
+        log(
+            f"lists/{db}: {matching:,} matching rows, deep page after {walked:,}; {rounds} rounds x {n_req} requests"
+        )
         results = alternate(list(cases), rounds, timed_many, timed_many)
         client.close()
     raw.close()
@@ -230,28 +249,78 @@ def run(cfg: Config, db: str) -> ScenarioResult:
     for page in ("first", "deep"):
         a, r = lat[f"api {page}"], lat[f"raw {page}"]
         med_a, med_r, p95_a = median(a), median(r), percentile(a, 95)
-        res.rows.append(Row(NAME, db, f"{page} page", "median latency", med_a, med_r, "ms", better="lower",
-                            target="<= 2x raw", met=med_a <= 2 * med_r))
-        res.rows.append(Row(NAME, db, f"{page} page", "p95 latency", p95_a, percentile(r, 95), "ms", better="lower",
-                            target="< 50 ms", met=p95_a < 50))
+        res.rows.append(
+            Row(
+                NAME,
+                db,
+                f"{page} page",
+                "median latency",
+                med_a,
+                med_r,
+                "ms",
+                better="lower",
+                target="<= 2x raw",
+                met=med_a <= 2 * med_r,
+            )
+        )
+        res.rows.append(
+            Row(
+                NAME,
+                db,
+                f"{page} page",
+                "p95 latency",
+                p95_a,
+                percentile(r, 95),
+                "ms",
+                better="lower",
+                target="< 50 ms",
+                met=p95_a < 50,
+            )
+        )
     for page in ("first", "deep"):
-        res.rows.append(Row(NAME, db, f"{page} page", "CPU/page", median(cpu[f"api {page}"][1:] or cpu[f"api {page}"]),
-                            median(cpu[f"raw {page}"][1:] or cpu[f"raw {page}"]), "ms", better="lower",
-                            note="API: server process; raw: the client's driver call"))
+        res.rows.append(
+            Row(
+                NAME,
+                db,
+                f"{page} page",
+                "CPU/page",
+                median(cpu[f"api {page}"][1:] or cpu[f"api {page}"]),
+                median(cpu[f"raw {page}"][1:] or cpu[f"raw {page}"]),
+                "ms",
+                better="lower",
+                note="API: server process; raw: the client's driver call",
+            )
+        )
     deep_vs_first = median(lat["api deep"]) / median(lat["api first"])
-    res.rows.append(Row(NAME, db, "deep / first (API)", "median ratio", deep_vs_first, None, "x", better="lower",
-                        target="<= 1.5", met=deep_vs_first <= 1.5))
+    res.rows.append(
+        Row(
+            NAME,
+            db,
+            "deep / first (API)",
+            "median ratio",
+            deep_vs_first,
+            None,
+            "x",
+            better="lower",
+            target="<= 1.5",
+            met=deep_vs_first <= 1.5,
+        )
+    )
     if floor_path:
         floor = median(lat["api floor"])
-        res.rows.append(Row(NAME, db, "GET /auth/me (floor)", "median latency", floor, None, "ms", better="lower"))
+        res.rows.append(
+            Row(NAME, db, "GET /auth/me (floor)", "median latency", floor, None, "ms", better="lower")
+        )
         res.details.append(
             f"{db}: every authenticated request pays a fixed floor (JWT, principal, session, middleware, HTTP), "
             f"measured as GET /api/v1/auth/me: {floor:.2f} ms. The list's own part (API minus floor): first page "
             f"{median(lat['api first']) - floor:.2f} ms, deep page {median(lat['api deep']) - floor:.2f} ms, "
-            f"vs raw {median(lat['raw first']):.2f} / {median(lat['raw deep']):.2f} ms.")
+            f"vs raw {median(lat['raw first']):.2f} / {median(lat['raw deep']):.2f} ms."
+        )
     res.details.append(
         f"{db}: {members:,} members in {tree.unit_count:,} units (seeded with Core inserts in {seed_s:.0f}s); filter "
         f"= one grassroots union's subtree + status `{STATUS}` = {matching:,} rows; deep page after {walked:,} rows; "
         f"limit {LIMIT}; caller `{ROLE}` at ROOT; {rounds} rounds x {n_req} sequential requests per case, "
-        f"one keep-alive connection.")
+        f"one keep-alive connection."
+    )
     return res

@@ -40,8 +40,10 @@ def run(cfg: Config, db: str) -> ScenarioResult:
     have_by_id = route_exists("/api/v1/members/{member_id}")
     have_list = route_exists("/api/v1/members")
     if not (have_by_id or have_list):
-        res.pending.append("GET /api/v1/members/{id} and GET /api/v1/members do not exist yet; "
-                           "the scenario measured GET /api/v1/org-units/{id} instead.")
+        res.pending.append(
+            "GET /api/v1/members/{id} and GET /api/v1/members do not exist yet; "
+            "the scenario measured GET /api/v1/org-units/{id} instead."
+        )
 
     units, members = cfg.size((60, 2_000), (200, 20_000))
     url = fresh_database(cfg, db, f"bench_overhead_{db}")
@@ -94,10 +96,14 @@ def run(cfg: Config, db: str) -> ScenarioResult:
                 server, path, headers = targets[case]
                 r = run_load(generator, server, path, connections=CONNECTIONS, seconds=secs, headers=headers)
                 if r.errors or r.non_2xx or r.requests == 0:
-                    raise RuntimeError(f"{case}: {r.errors} socket errors, {r.non_2xx} non-2xx of {r.requests}")
+                    raise RuntimeError(
+                        f"{case}: {r.errors} socket errors, {r.non_2xx} non-2xx of {r.requests}"
+                    )
                 if cfg.verbose:
-                    log(f"  {db} {case}: {r.rps:,.0f} req/s p50 {r.p50_ms:.2f} ms p99 {r.p99_ms:.2f} ms "
-                        f"gen cpu {r.generator_cpu:.0%} server cpu {r.server_cpu:.0%}")
+                    log(
+                        f"  {db} {case}: {r.rps:,.0f} req/s p50 {r.p50_ms:.2f} ms p99 {r.p99_ms:.2f} ms "
+                        f"gen cpu {r.generator_cpu:.0%} server cpu {r.server_cpu:.0%}"
+                    )
                 return r
 
             log(f"overhead/{db}: {generator}, {rounds} rounds x {seconds}s per case, {len(targets)} cases")
@@ -109,21 +115,71 @@ def run(cfg: Config, db: str) -> ScenarioResult:
         p50_b, p50_g = median([r.p50_ms for r in b]), median([r.p50_ms for r in g])
         p99_b, p99_g = median([r.p99_ms for r in b]), median([r.p99_ms for r in g])
         by_id = case == "by-id"
-        res.rows.append(Row(NAME, db, f"GET {case}", "req/s", rps_g, rps_b, "req/s",
-                            target=">= 0.5 of bare" if by_id else "",
-                            met=(rps_g / rps_b >= 0.5) if by_id else None))
-        res.rows.append(Row(NAME, db, f"GET {case}", "server CPU/request", median([r.server_cpu_ms_per_request for r in g]),
-                            median([r.server_cpu_ms_per_request for r in b]), "ms", better="lower"))
+        res.rows.append(
+            Row(
+                NAME,
+                db,
+                f"GET {case}",
+                "req/s",
+                rps_g,
+                rps_b,
+                "req/s",
+                target=">= 0.5 of bare" if by_id else "",
+                met=(rps_g / rps_b >= 0.5) if by_id else None,
+            )
+        )
+        res.rows.append(
+            Row(
+                NAME,
+                db,
+                f"GET {case}",
+                "server CPU/request",
+                median([r.server_cpu_ms_per_request for r in g]),
+                median([r.server_cpu_ms_per_request for r in b]),
+                "ms",
+                better="lower",
+            )
+        )
         res.rows.append(Row(NAME, db, f"GET {case}", "p50 latency", p50_g, p50_b, "ms", better="lower"))
-        res.rows.append(Row(NAME, db, f"GET {case}", "p99 latency", p99_g, p99_b, "ms", better="lower",
-                            target="< 20 ms", met=p99_g < 20))
+        res.rows.append(
+            Row(
+                NAME,
+                db,
+                f"GET {case}",
+                "p99 latency",
+                p99_g,
+                p99_b,
+                "ms",
+                better="lower",
+                target="< 20 ms",
+                met=p99_g < 20,
+            )
+        )
     if have_by_id:
         b1, g = results["bare+1 ORM query by-id"], results["gonghui by-id"]
-        res.rows.append(Row(NAME, db, "GET by-id vs bare+1 ORM query", "req/s", median([r.rps for r in g]),
-                            median([r.rps for r in b1]), "req/s"))
-        res.rows.append(Row(NAME, db, "GET by-id vs bare+1 ORM query", "server CPU/request",
-                            median([r.server_cpu_ms_per_request for r in g]),
-                            median([r.server_cpu_ms_per_request for r in b1]), "ms", better="lower"))
+        res.rows.append(
+            Row(
+                NAME,
+                db,
+                "GET by-id vs bare+1 ORM query",
+                "req/s",
+                median([r.rps for r in g]),
+                median([r.rps for r in b1]),
+                "req/s",
+            )
+        )
+        res.rows.append(
+            Row(
+                NAME,
+                db,
+                "GET by-id vs bare+1 ORM query",
+                "server CPU/request",
+                median([r.server_cpu_ms_per_request for r in g]),
+                median([r.server_cpu_ms_per_request for r in b1]),
+                "ms",
+                better="lower",
+            )
+        )
     # the generator must not be the bottleneck: the bare server should use its whole core while the
     # generator does not
     for case in paths:
@@ -133,12 +189,17 @@ def run(cfg: Config, db: str) -> ScenarioResult:
         bound = srv_cpu >= 0.85 and gen_cpu < 0.9
         res.details.append(
             f"{db}, bare {case}: load generator `{generator}` used {gen_cpu:.0%} of core 1, the bare server "
-            f"{srv_cpu:.0%} of core 0 -> {'server-bound' if bound else 'NOT clearly server-bound'}.")
+            f"{srv_cpu:.0%} of core 0 -> {'server-bound' if bound else 'NOT clearly server-bound'}."
+        )
         g = results[f"gonghui {case}"]
         res.details.append(
             f"{db}, gonghui {case}: generator {median([x.generator_cpu for x in g]):.0%}, "
-            f"server {median([x.server_cpu for x in g]):.0%}.")
-    res.details.append(f"{db}: response sizes (bytes): " + ", ".join(f"{k} {v:,}" for k, v in sizes.items())
-                       + f"; {members:,} members in {tree.unit_count} units; caller role `{ROLE}` at ROOT; "
-                       f"{CONNECTIONS} connections, {rounds} rounds x {seconds}s after {warm}s warm-up per case.")
+            f"server {median([x.server_cpu for x in g]):.0%}."
+        )
+    res.details.append(
+        f"{db}: response sizes (bytes): "
+        + ", ".join(f"{k} {v:,}" for k, v in sizes.items())
+        + f"; {members:,} members in {tree.unit_count} units; caller role `{ROLE}` at ROOT; "
+        f"{CONNECTIONS} connections, {rounds} rounds x {seconds}s after {warm}s warm-up per case."
+    )
     return res

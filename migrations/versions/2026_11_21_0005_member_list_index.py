@@ -12,17 +12,19 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = '0005'
-down_revision: str | None = '0004'
+revision: str = "0005"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.create_index('ix_member_status_org_unit_id_id', 'member', ['status', 'org_unit_id', 'id'], unique=False)
-    op.drop_index('ix_member_status_org_unit_id', table_name='member')
+    op.create_index(
+        "ix_member_status_org_unit_id_id", "member", ["status", "org_unit_id", "id"], unique=False
+    )
+    op.drop_index("ix_member_status_org_unit_id", table_name="member")
 
 
 def downgrade() -> None:
-    op.create_index('ix_member_status_org_unit_id', 'member', ['status', 'org_unit_id'], unique=False)
-    op.drop_index('ix_member_status_org_unit_id_id', table_name='member')
+    op.create_index("ix_member_status_org_unit_id", "member", ["status", "org_unit_id"], unique=False)
+    op.drop_index("ix_member_status_org_unit_id_id", table_name="member")

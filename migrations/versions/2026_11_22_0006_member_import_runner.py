@@ -13,16 +13,16 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0006'
-down_revision: str | None = '0005'
+revision: str = "0006"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.add_column('member_import', sa.Column('runner', sa.String(length=200), nullable=True))
+    op.add_column("member_import", sa.Column("runner", sa.String(length=200), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('member_import') as batch:
-        batch.drop_column('runner')
+    with op.batch_alter_table("member_import") as batch:
+        batch.drop_column("runner")

@@ -9,6 +9,7 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
+from imports_db.helpers import csv_bytes, make_id, post_import, row
 
 from api.db import migrate
 from api.db.models import ChangeLogEntry, OrgUnit
@@ -18,14 +19,16 @@ from api.routers.changes import feed
 from api.security.permissions import Role
 from api.security.principal import GrantRef, Principal
 from api.services.org_units import insert_unit
-from imports_db.helpers import csv_bytes, make_id, post_import, row
 
 URL = "/api/v1/changes"
 
 
 def upsert(client, headers, emp: str, n: int, **extra):
-    r = client.put(f"/api/v1/members/by-employee-no/{emp}?org_unit=U01", headers=headers,
-                   json={"name": f"员工{n}", "national_id": make_id(n), **extra})
+    r = client.put(
+        f"/api/v1/members/by-employee-no/{emp}?org_unit=U01",
+        headers=headers,
+        json={"name": f"员工{n}", "national_id": make_id(n), **extra},
+    )
     assert r.status_code in (200, 201), r.text
     return r.json()
 
@@ -43,7 +46,9 @@ def test_changes_between_reads_are_neither_skipped_nor_repeated(client, world):
 
     a = upsert(client, hr, "A1", 1)
     page = read(client, hr, "0")
-    assert [(i["entity_id"], i["action"], i["entity_version"]) for i in page["items"]] == [(a["id"], "created", 1)]
+    assert [(i["entity_id"], i["action"], i["entity_version"]) for i in page["items"]] == [
+        (a["id"], "created", 1)
+    ]
     cursor = page["next_cursor"]
     assert read(client, hr, cursor) == {"items": [], "next_cursor": cursor, "has_more": False}
 
@@ -76,8 +81,11 @@ def test_feed_is_scoped_and_filtered(client, world, problem):
     assert read(client, world.as_role("integration", "U02"))["items"] == []
     assert len(read(client, world.as_role("auditor", "ROOT"))["items"]) == 1
     assert read(client, world.as_role("integration", "U01"), entity="org_unit")["items"] == []
-    problem(client.get(URL, params={"since": "abc"}, headers=world.as_role("integration", "U01")), 400,
-            "invalid_cursor")
+    problem(
+        client.get(URL, params={"since": "abc"}, headers=world.as_role("integration", "U01")),
+        400,
+        "invalid_cursor",
+    )
     problem(client.get(URL, headers=world.as_role("chair", "U01")), 403, "permission_denied")
 
 
@@ -94,15 +102,28 @@ def fresh_db(fresh_database_url):
         unit = OrgUnit(code="R", name="R", kind="federation", depth=0)
         insert_unit(s, unit, None)
         s.commit()
-    principal = Principal(user_id=uuid.uuid4(), username="feed", kind="service", org_unit_id=unit.id, member_id=None,
-                          grants=(GrantRef(Role.integration, unit.id),), permission="changes.read")
+    principal = Principal(
+        user_id=uuid.uuid4(),
+        username="feed",
+        kind="service",
+        org_unit_id=unit.id,
+        member_id=None,
+        grants=(GrantRef(Role.integration, unit.id),),
+        permission="changes.read",
+    )
     yield engine, db, unit, principal
     engine.dispose()
 
 
 def _entry(unit_id: uuid.UUID, entity_id: uuid.UUID) -> sa.Insert:
-    return sa.insert(ChangeLogEntry).values(entity_type="member", entity_id=entity_id, action="created",
-                                            org_unit_id=unit_id, entity_version=1, changed_at=utcnow())
+    return sa.insert(ChangeLogEntry).values(
+        entity_type="member",
+        entity_id=entity_id,
+        action="created",
+        org_unit_id=unit_id,
+        entity_version=1,
+        changed_at=utcnow(),
+    )
 
 
 def _poll(db: Database, principal: Principal, since: str) -> tuple[list, str]:

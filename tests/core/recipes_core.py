@@ -13,17 +13,30 @@ def _(client, world):
 @recipe("auth_logout")
 def _(client, world):
     world.user("logout.user", ("officer", "U01"))
-    token = client.post("/api/v1/auth/token", data={"username": "logout.user", "password": "correct-horse-battery"})
-    return Call("officer", "U01", "POST", "/api/v1/auth/logout",
-                json={"refresh_token": token.json()["refresh_token"]},
-                headers={"Authorization": f"Bearer {token.json()['access_token']}"}, expect=204)
+    token = client.post(
+        "/api/v1/auth/token", data={"username": "logout.user", "password": "correct-horse-battery"}
+    )
+    return Call(
+        "officer",
+        "U01",
+        "POST",
+        "/api/v1/auth/logout",
+        json={"refresh_token": token.json()["refresh_token"]},
+        headers={"Authorization": f"Bearer {token.json()['access_token']}"},
+        expect=204,
+    )
 
 
 @recipe("auth_change_password")
 def _(client, world):
-    return Call("member", "U01", "POST", "/api/v1/auth/password",
-                json={"current_password": "correct-horse-battery", "new_password": "brand-new-passphrase-1"},
-                expect=204)
+    return Call(
+        "member",
+        "U01",
+        "POST",
+        "/api/v1/auth/password",
+        json={"current_password": "correct-horse-battery", "new_password": "brand-new-passphrase-1"},
+        expect=204,
+    )
 
 
 @recipe("org_units_list")
@@ -38,8 +51,19 @@ def _(client, world):
 
 @recipe("org_units_create")
 def _(client, world):
-    return Call("admin", "U01", "POST", "/api/v1/org-units", expect=201, json={
-        "code": "U01-B09", "name": "第九分工会", "kind": "branch", "parent_id": str(world.units["U01"].id)})
+    return Call(
+        "admin",
+        "U01",
+        "POST",
+        "/api/v1/org-units",
+        expect=201,
+        json={
+            "code": "U01-B09",
+            "name": "第九分工会",
+            "kind": "branch",
+            "parent_id": str(world.units["U01"].id),
+        },
+    )
 
 
 def _unit_write(op_path: str, body: dict, unit: str = "U01-B02"):
@@ -47,10 +71,18 @@ def _unit_write(op_path: str, body: dict, unit: str = "U01-B02"):
         path = f"/api/v1/org-units/{world.units[unit].id}"
         admin = world.as_role("admin", "U01")
         tag = client.get(path, headers=admin).headers["ETag"]
-        resolved = {k: (str(world.units[v[1:]].id) if isinstance(v, str) and v.startswith("@") else v)
-                    for k, v in body.items()}
-        return Call("admin", "U01", "PATCH" if not op_path else "POST", path + op_path, json=resolved,
-                    headers={"If-Match": tag})
+        resolved = {
+            k: (str(world.units[v[1:]].id) if isinstance(v, str) and v.startswith("@") else v)
+            for k, v in body.items()
+        }
+        return Call(
+            "admin",
+            "U01",
+            "PATCH" if not op_path else "POST",
+            path + op_path,
+            json=resolved,
+            headers={"If-Match": tag},
+        )
 
     return make
 
@@ -67,8 +99,18 @@ def _(client, world):
 
 @recipe("users_create")
 def _(client, world):
-    return Call("admin", "U01", "POST", "/api/v1/users", expect=201, json={
-        "username": "new.officer", "display_name": "新干事", "org_unit_id": str(world.units["U01-B01"].id)})
+    return Call(
+        "admin",
+        "U01",
+        "POST",
+        "/api/v1/users",
+        expect=201,
+        json={
+            "username": "new.officer",
+            "display_name": "新干事",
+            "org_unit_id": str(world.units["U01-B01"].id),
+        },
+    )
 
 
 def _target_user(world):
@@ -99,8 +141,14 @@ def _(client, world):
 
 @recipe("users_grants_create")
 def _(client, world):
-    return Call("admin", "U01", "POST", f"/api/v1/users/{_target_user(world).id}/grants", expect=201,
-                json={"role": "officer", "org_unit_id": str(world.units["U01-B01"].id)})
+    return Call(
+        "admin",
+        "U01",
+        "POST",
+        f"/api/v1/users/{_target_user(world).id}/grants",
+        expect=201,
+        json={"role": "officer", "org_unit_id": str(world.units["U01-B01"].id)},
+    )
 
 
 @recipe("users_grants_delete")
@@ -116,12 +164,34 @@ def _(client, world):
 
 
 # Public routes: success without a token.
-PUBLIC_RECIPES.update({
-    "health_live": lambda c, w: Call("", "", "GET", "/healthz"),
-    "health_ready": lambda c, w: Call("", "", "GET", "/readyz"),
-    "auth_token": lambda c, w: (w.user("tok.user", ("member", "U01")), Call(
-        "", "", "POST", "/api/v1/auth/token", data={"username": "tok.user", "password": "correct-horse-battery"}))[1],
-    "auth_refresh": lambda c, w: (w.user("ref.user", ("member", "U01")), Call(
-        "", "", "POST", "/api/v1/auth/refresh", json={"refresh_token": c.post("/api/v1/auth/token", data={
-            "username": "ref.user", "password": "correct-horse-battery"}).json()["refresh_token"]}))[1],
-})
+PUBLIC_RECIPES.update(
+    {
+        "health_live": lambda c, w: Call("", "", "GET", "/healthz"),
+        "health_ready": lambda c, w: Call("", "", "GET", "/readyz"),
+        "auth_token": lambda c, w: (
+            w.user("tok.user", ("member", "U01")),
+            Call(
+                "",
+                "",
+                "POST",
+                "/api/v1/auth/token",
+                data={"username": "tok.user", "password": "correct-horse-battery"},
+            ),
+        )[1],
+        "auth_refresh": lambda c, w: (
+            w.user("ref.user", ("member", "U01")),
+            Call(
+                "",
+                "",
+                "POST",
+                "/api/v1/auth/refresh",
+                json={
+                    "refresh_token": c.post(
+                        "/api/v1/auth/token",
+                        data={"username": "ref.user", "password": "correct-horse-battery"},
+                    ).json()["refresh_token"]
+                },
+            ),
+        )[1],
+    }
+)

@@ -15,8 +15,8 @@ from sqlmodel import select
 
 from api.config import Settings
 from api.db.models import AuditEvent
-from api.security.tokens import create_access_token, decode_access_token
 from api.errors import Unauthorized
+from api.security.tokens import create_access_token, decode_access_token
 
 PASSWORD = "correct-horse-battery"
 
@@ -73,55 +73,97 @@ def test_refresh_rotates_and_reuse_revokes_the_family(client, world, problem):
     assert second_refresh != first
     # the spent token comes back: theft assumed, the whole family is revoked
     problem(client.post("/api/v1/auth/refresh", json={"refresh_token": first}), 401, "refresh_token_reused")
-    problem(client.post("/api/v1/auth/refresh", json={"refresh_token": second_refresh}), 401, "invalid_refresh_token")
+    problem(
+        client.post("/api/v1/auth/refresh", json={"refresh_token": second_refresh}),
+        401,
+        "invalid_refresh_token",
+    )
 
 
 def test_logout_revokes_the_refresh_token(client, world, problem):
     world.user("erin", ("officer", "U01"))
     tokens = login(client, "erin").json()
-    r = client.post("/api/v1/auth/logout", json={"refresh_token": tokens["refresh_token"]},
-                    headers=bearer(tokens["access_token"]))
+    r = client.post(
+        "/api/v1/auth/logout",
+        json={"refresh_token": tokens["refresh_token"]},
+        headers=bearer(tokens["access_token"]),
+    )
     assert r.status_code == 204
-    problem(client.post("/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]}), 401,
-            "invalid_refresh_token")
+    problem(
+        client.post("/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]}),
+        401,
+        "invalid_refresh_token",
+    )
 
 
 def test_service_account_client_credentials_secret_shown_once(client, world, problem):
     admin = world.as_role("admin", "U01")
-    r = client.post("/api/v1/users", headers=admin, json={
-        "username": "hr-sync", "display_name": "HR 同步", "kind": "service", "org_unit_id": str(world.units["U01"].id)})
+    r = client.post(
+        "/api/v1/users",
+        headers=admin,
+        json={
+            "username": "hr-sync",
+            "display_name": "HR 同步",
+            "kind": "service",
+            "org_unit_id": str(world.units["U01"].id),
+        },
+    )
     assert r.status_code == 201, r.text
     secret = r.json()["client_secret"]
     assert secret and r.json()["initial_password"] is None
     user_id = r.json()["id"]
     assert "client_secret" not in client.get(f"/api/v1/users/{user_id}", headers=admin).json()
-    form = client.post("/api/v1/auth/token", data={"grant_type": "client_credentials", "client_id": "hr-sync",
-                                                    "client_secret": secret})
+    form = client.post(
+        "/api/v1/auth/token",
+        data={"grant_type": "client_credentials", "client_id": "hr-sync", "client_secret": secret},
+    )
     assert form.status_code == 200, form.text
     assert form.json()["refresh_token"] is None
     basic = base64.b64encode(f"hr-sync:{secret}".encode()).decode()
-    r = client.post("/api/v1/auth/token", data={"grant_type": "client_credentials"},
-                    headers={"Authorization": f"Basic {basic}"})
+    r = client.post(
+        "/api/v1/auth/token",
+        data={"grant_type": "client_credentials"},
+        headers={"Authorization": f"Basic {basic}"},
+    )
     assert r.status_code == 200
-    problem(client.post("/api/v1/auth/token", data={"grant_type": "client_credentials", "client_id": "hr-sync",
-                                                     "client_secret": "wrong"}), 401, "invalid_client")
+    problem(
+        client.post(
+            "/api/v1/auth/token",
+            data={"grant_type": "client_credentials", "client_id": "hr-sync", "client_secret": "wrong"},
+        ),
+        401,
+        "invalid_client",
+    )
     # a service account cannot use the password grant, nor a person the client grant
     problem(login(client, "hr-sync", secret), 401, "invalid_credentials")
 
 
 def test_initial_password_must_be_changed_before_anything_else(client, world, problem):
     admin = world.as_role("admin", "U01")
-    r = client.post("/api/v1/users", headers=admin, json={
-        "username": "frank", "display_name": "Frank", "org_unit_id": str(world.units["U01"].id)})
+    r = client.post(
+        "/api/v1/users",
+        headers=admin,
+        json={"username": "frank", "display_name": "Frank", "org_unit_id": str(world.units["U01"].id)},
+    )
     initial = r.json()["initial_password"]
     user_id = r.json()["id"]
-    client.post(f"/api/v1/users/{user_id}/grants", headers=admin,
-                json={"role": "officer", "org_unit_id": str(world.units["U01"].id)})
+    client.post(
+        f"/api/v1/users/{user_id}/grants",
+        headers=admin,
+        json={"role": "officer", "org_unit_id": str(world.units["U01"].id)},
+    )
     token = login(client, "frank", initial).json()
     assert token["must_change_password"] is True
-    problem(client.get("/api/v1/org-units", headers=bearer(token["access_token"])), 403, "password_change_required")
-    r = client.post("/api/v1/auth/password", headers=bearer(token["access_token"]),
-                    json={"current_password": initial, "new_password": "a-much-better-passphrase"})
+    problem(
+        client.get("/api/v1/org-units", headers=bearer(token["access_token"])),
+        403,
+        "password_change_required",
+    )
+    r = client.post(
+        "/api/v1/auth/password",
+        headers=bearer(token["access_token"]),
+        json={"current_password": initial, "new_password": "a-much-better-passphrase"},
+    )
     assert r.status_code == 204, r.text
     assert client.get("/api/v1/org-units", headers=bearer(token["access_token"])).status_code == 200
 
@@ -132,16 +174,34 @@ def _forge(claims, key, alg):
 
 def _claims(settings, user_id, **over):
     now = int(time.time())
-    return {"iss": settings.jwt_issuer, "aud": settings.jwt_audience, "sub": str(user_id), "iat": now,
-            "exp": now + 600, "jti": str(uuid.uuid4()), **over}
+    return {
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "sub": str(user_id),
+        "iat": now,
+        "exp": now + 600,
+        "jti": str(uuid.uuid4()),
+        **over,
+    }
 
 
 def _b64(data: dict) -> str:
     return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
 
 
-@pytest.mark.parametrize("attack", ["alg_none", "tampered", "expired", "wrong_audience", "wrong_issuer",
-                                    "wrong_key", "missing_jti", "garbage"])
+@pytest.mark.parametrize(
+    "attack",
+    [
+        "alg_none",
+        "tampered",
+        "expired",
+        "wrong_audience",
+        "wrong_issuer",
+        "wrong_key",
+        "missing_jti",
+        "garbage",
+    ],
+)
 def test_jwt_attacks_are_401(client, world, settings, problem, attack):
     user = world.user("mallory", ("admin", "ROOT"))
     good = create_access_token(user.id, settings).token
@@ -172,10 +232,14 @@ def test_rs256_rejects_hs256_token_signed_with_the_public_key(tmp_path):
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     private = tmp_path / "private.pem"
     public = tmp_path / "public.pem"
-    private.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                          serialization.NoEncryption()))
-    public_pem = key.public_key().public_bytes(serialization.Encoding.PEM,
-                                               serialization.PublicFormat.SubjectPublicKeyInfo)
+    private.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    public_pem = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
     public.write_bytes(public_pem)
     settings = Settings(jwt_algorithm="RS256", jwt_private_key_file=private, jwt_public_key_file=public)
     user_id = uuid.uuid4()
@@ -186,8 +250,13 @@ def test_rs256_rejects_hs256_token_signed_with_the_public_key(tmp_path):
 
     header = _b64({"alg": "HS256", "typ": "JWT"})
     payload = _b64(_claims(settings, user_id))
-    sig = base64.urlsafe_b64encode(
-        hmac.new(public_pem, f"{header}.{payload}".encode(), hashlib.sha256).digest()).decode().rstrip("=")
+    sig = (
+        base64.urlsafe_b64encode(
+            hmac.new(public_pem, f"{header}.{payload}".encode(), hashlib.sha256).digest()
+        )
+        .decode()
+        .rstrip("=")
+    )
     with pytest.raises(Unauthorized):
         decode_access_token(f"{header}.{payload}.{sig}", settings)
 
@@ -198,7 +267,10 @@ def test_production_refuses_missing_default_or_short_secret():
     for secret in ("", DEV_SECRET, "short"):
         with pytest.raises(ValueError):
             Settings(env=Env.production, secret_key=secret, pii_keys=["k"], pii_hmac_key="h" * 32)
-    assert Settings(env=Env.production, secret_key="x" * 40, pii_keys=["k"], pii_hmac_key="h" * 32).env is Env.production
+    assert (
+        Settings(env=Env.production, secret_key="x" * 40, pii_keys=["k"], pii_hmac_key="h" * 32).env
+        is Env.production
+    )
     with pytest.raises(ValueError):  # personal-data keys are required too
         Settings(env=Env.production, secret_key="x" * 40)
 
@@ -208,15 +280,22 @@ def test_inactive_user_token_is_refused(client, world, problem):
     user = world.user("gina", ("officer", "U01"))
     headers = world.headers(user)
     r = client.get(f"/api/v1/users/{user.id}", headers=admin)
-    client.patch(f"/api/v1/users/{user.id}", headers={**admin, "If-Match": r.headers["ETag"]},
-                 json={"is_active": False})
+    client.patch(
+        f"/api/v1/users/{user.id}",
+        headers={**admin, "If-Match": r.headers["ETag"]},
+        json={"is_active": False},
+    )
     problem(client.get("/api/v1/auth/me", headers=headers), 401, "invalid_token")
 
 
 def test_failed_logins_for_unknown_usernames_are_visible_to_root_auditors_only(client, world):
     client.post("/api/v1/auth/token", data={"username": "ghost", "password": "whatever-pass"})
-    seen = lambda headers: [e["actor_label"] for e in client.get(  # noqa: E731
-        "/api/v1/audit-events?action=auth.login_failed", headers=headers).json()["items"]]
+    seen = lambda headers: [
+        e["actor_label"]
+        for e in client.get(
+            "/api/v1/audit-events?action=auth.login_failed", headers=headers
+        ).json()["items"]
+    ]
     assert "ghost" in seen(world.as_role("auditor", "ROOT"))
     assert "ghost" not in seen(world.as_role("auditor", "U01"))
 

@@ -46,7 +46,7 @@ def cli_db(fresh_database_url, monkeypatch, request):
     get_settings.cache_clear()
 
 
-def invoke(*args: str, input: str | None = None):  # noqa: A002
+def invoke(*args: str, input: str | None = None):
     result = runner.invoke(cli, list(args), input=input)
     if result.exception and not isinstance(result.exception, SystemExit):
         raise result.exception
@@ -94,7 +94,9 @@ def test_create_admin_then_log_in(cli_db):
             user = s.exec(select(User).where(User.username == "root.admin")).one()
             unit = s.get(OrgUnit, user.org_unit_id)
             grants = s.exec(select(Grant).where(Grant.user_id == user.id)).all()
-            assert unit.parent_id is None and unit.kind == "federation"  # the root unit, made on an empty tree
+            assert (
+                unit.parent_id is None and unit.kind == "federation"
+            )  # the root unit, made on an empty tree
             assert [(g.role, g.org_unit_id) for g in grants] == [(Role.admin.value, unit.id)]
             assert user.password_hash.startswith("$argon2id$") and user.must_change_password is False
     finally:
@@ -103,13 +105,19 @@ def test_create_admin_then_log_in(cli_db):
     # the same name again is refused; an unknown --org is a usage error
     again = invoke("create-admin", "--username", "root.admin", "--password", "Strong-passphrase-1")
     assert again.exit_code == 1 and "exists" in again.output
-    assert invoke("create-admin", "--username", "x.admin", "--password", "Strong-passphrase-1",
-                  "--org", "NOPE").exit_code == 2
+    assert (
+        invoke(
+            "create-admin", "--username", "x.admin", "--password", "Strong-passphrase-1", "--org", "NOPE"
+        ).exit_code
+        == 2
+    )
 
 
 def test_create_admin_prompts_for_the_password(cli_db):
     assert invoke("migrate").exit_code == 0
-    result = invoke("create-admin", "--username", "prompted", input="Typed-passphrase-9\nTyped-passphrase-9\n")
+    result = invoke(
+        "create-admin", "--username", "prompted", input="Typed-passphrase-9\nTyped-passphrase-9\n"
+    )
     assert result.exit_code == 0, result.output
     assert "Typed-passphrase-9" not in result.output  # hidden input
     assert login(cli_db, "prompted", "Typed-passphrase-9") == 200
@@ -172,7 +180,11 @@ def test_seed_demo_builds_a_realistic_union(cli_db):
                 raw = vault.decrypt(m.national_id_cipher)
                 assert raw not in m.national_id_cipher and raw != m.national_id_masked
                 rid = parse_resident_id(raw)  # valid GB 11643 number, check digit included
-                assert (rid.gender, rid.birth_date, rid.masked) == (m.gender, m.birth_date, m.national_id_masked)
+                assert (rid.gender, rid.birth_date, rid.masked) == (
+                    m.gender,
+                    m.birth_date,
+                    m.national_id_masked,
+                )
                 assert vault.lookup_hash(raw) == m.national_id_hmac
                 assert m.monthly_wage_fen and m.monthly_wage_fen % 100 == 0 and m.monthly_wage_fen >= 300_000
                 assert m.status in {"active", "applied"} and (m.join_date is None) == (m.status == "applied")
@@ -270,7 +282,9 @@ def test_rotate_pii_keys_reencrypts_under_the_new_first_key(cli_db, monkeypatch)
                 assert m.national_id_cipher.startswith(TOKEN_PREFIX)
                 assert only_new.decrypt(m.national_id_cipher) == plain[m.id]
                 assert (m.version, m.updated_at, m.national_id_hmac) == before[m.id]
-            events = s.exec(select(AuditEvent).where(AuditEvent.action == "member.national_ids_reencrypted")).all()
+            events = s.exec(
+                select(AuditEvent).where(AuditEvent.action == "member.national_ids_reencrypted")
+            ).all()
             assert sorted(e.changes["after"]["members"] for e in events) == [2, 5, 5]
             assert {e.actor_label for e in events} == {"cli"}
     finally:
@@ -330,7 +344,7 @@ def test_dockerfile_is_multi_stage_non_root_and_checks_readiness():
     assert len(stages) >= 2, "multi-stage: a builder and a slim runtime"
     assert all("python:3.11" in s for s in stages)
     assert stages[-1].split()[0].startswith("python:3.11-slim")
-    runtime = steps[max(i for i, (w, _) in enumerate(steps) if w == "FROM"):]
+    runtime = steps[max(i for i, (w, _) in enumerate(steps) if w == "FROM") :]
     assert any(w == "COPY" and "--from=" in a for w, a in runtime), "the runtime copies the builder's venv"
     assert any(w == "RUN" and "pip install" in a and "-c constraints.txt" in a for w, a in steps)
 
@@ -352,7 +366,10 @@ def test_dockerfile_is_multi_stage_non_root_and_checks_readiness():
 
 
 def test_dockerignore_keeps_local_state_out_of_the_image():
-    ignored = {line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines()
-               if line.strip() and not line.startswith("#")}
+    ignored = {
+        line.strip()
+        for line in (ROOT / ".dockerignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    }
     for needed in (".venv", ".git", "var", "__pycache__"):
         assert any(needed in entry for entry in ignored), needed

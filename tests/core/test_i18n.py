@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import api.main  # noqa: F401  (imports every router and service, so every area has registered its messages)
+import api.main
 from api.i18n import MESSAGES, message, preferred_language
 
 RAISE = re.compile(

@@ -23,7 +23,9 @@ def _diff(url: str) -> list:
 def test_upgrade_downgrade_upgrade_and_models_match(fresh_database_url):
     url = fresh_database_url("migrations")
     migrate.upgrade(url)
-    assert _diff(url) == [], "models and migrations disagree: write a migration (alembic revision --autogenerate)"
+    assert _diff(url) == [], (
+        "models and migrations disagree: write a migration (alembic revision --autogenerate)"
+    )
     migrate.downgrade(url, revision="base")
     engine = make_engine(url)
     tables = set(sa.inspect(engine).get_table_names()) - {"alembic_version"}

@@ -47,8 +47,10 @@ def test_committed_openapi_document_is_up_to_date(settings, engine):
         old, new = json.loads(committed.read_text(encoding="utf-8")), json.loads(current)
         added = sorted(set(new["paths"]) - set(old["paths"]))
         removed = sorted(set(old["paths"]) - set(new["paths"]))
-        pytest.fail(f"openapi/openapi.json differs from the app's schema (paths added: {added}, removed: {removed}): "
-                    f"{REGENERATE}")
+        pytest.fail(
+            f"openapi/openapi.json differs from the app's schema (paths added: {added}, removed: {removed}): "
+            f"{REGENERATE}"
+        )
 
 
 def test_operation_ids_are_the_handler_names(schema):
@@ -59,7 +61,9 @@ def test_operation_ids_are_the_handler_names(schema):
         assert op_id, f"{method} {path} has no operationId"
         assert SNAKE_AREA_ACTION.match(op_id), f"{op_id} is not area_action snake case"
         openapi_path = {re.sub(r":\w+}", "}", p): n for (p, m), n in handlers.items() if m == method}
-        assert openapi_path.get(path) == op_id, f"{method} {path}: operationId {op_id} is not the handler name"
+        assert openapi_path.get(path) == op_id, (
+            f"{method} {path}: operationId {op_id} is not the handler name"
+        )
         assert op_id not in seen, f"operationId {op_id} used by {seen.get(op_id)} and {method} {path}"
         seen[op_id] = f"{method} {path}"
 
@@ -77,16 +81,22 @@ def test_every_operation_has_one_declared_tag_and_docs(schema):
 
 def test_routes_document_their_own_summary_or_docstring():
     """FastAPI invents a summary from the handler name; the docs need a real one (docstring or summary)."""
-    missing = [f"{sorted(route.methods)} {path}" for path, route in api_routes()
-               if not (route.description or "").strip() and not route.summary]
+    missing = [
+        f"{sorted(route.methods)} {path}"
+        for path, route in api_routes()
+        if not (route.description or "").strip() and not route.summary
+    ]
     assert not missing, f"add a docstring to: {missing}"
 
 
 def test_security_is_declared_on_every_non_public_operation(schema):
     scheme = schema["components"]["securitySchemes"]["OAuth2PasswordBearer"]
     assert scheme["type"] == "oauth2" and scheme["flows"]["password"]["tokenUrl"] == "/api/v1/auth/token"
-    public_ops = {route.name for _, route in api_routes()
-                  if any(isinstance(d.call, public) for d in route.dependant.dependencies)}
+    public_ops = {
+        route.name
+        for _, route in api_routes()
+        if any(isinstance(d.call, public) for d in route.dependant.dependencies)
+    }
     assert {"health_live", "health_ready", "auth_token", "auth_refresh"} <= public_ops
     for path, method, op in operations(schema):
         security = op.get("security")
@@ -102,5 +112,7 @@ def test_errors_are_documented_as_problem_json(schema):
     for path, method, op in operations(schema):
         if path.startswith("/api/"):
             assert "422" in op["responses"], f"{method} {path}"
-            assert "application/problem+json" in op["responses"]["401" if "401" in op["responses"] else "422"][
-                "content"], f"{method} {path}"
+            assert (
+                "application/problem+json"
+                in op["responses"]["401" if "401" in op["responses"] else "422"]["content"]
+            ), f"{method} {path}"

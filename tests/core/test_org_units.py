@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 import sqlalchemy as sa
+from conftest import etag
 from sqlmodel import select
 
 from api.db.models import AuditEvent, OrgUnit, OrgUnitClosure
@@ -15,7 +16,6 @@ from api.db.types import utcnow
 from api.rules.uscc import compute_uscc_check_char
 from api.services.org_units import ALLOWED_PARENTS
 from api.services.scope import in_scope
-from conftest import etag
 
 BASE = "/api/v1/org-units"
 VALID_USCC = "91350100M000100Y43"
@@ -57,24 +57,43 @@ def test_create_follows_the_kind_hierarchy(client, world, session):
         assert r.status_code == 201, r.text
 
     body = group.json()
-    assert body["kind"] == "group" and body["depth"] == 4 and body["status"] == "active" and body["version"] == 1
+    assert (
+        body["kind"] == "group" and body["depth"] == 4 and body["status"] == "active" and body["version"] == 1
+    )
     assert group.headers["ETag"] == '"1"'
     assert group.headers["Location"] == f"{BASE}/{body['id']}"
-    chain = [root.id, uuid.UUID(fed.json()["id"]), uuid.UUID(grass.json()["id"]), uuid.UUID(branch.json()["id"])]
+    chain = [
+        root.id,
+        uuid.UUID(fed.json()["id"]),
+        uuid.UUID(grass.json()["id"]),
+        uuid.UUID(branch.json()["id"]),
+    ]
     assert ancestors(session, uuid.UUID(body["id"])) == {
-        uuid.UUID(body["id"]): 0, chain[3]: 1, chain[2]: 2, chain[1]: 3, chain[0]: 4
+        uuid.UUID(body["id"]): 0,
+        chain[3]: 1,
+        chain[2]: 2,
+        chain[1]: 3,
+        chain[0]: 4,
     }
     assert {"federation", "grassroots", "branch", "group"} == {k.value for k in ALLOWED_PARENTS}
 
 
 @pytest.mark.parametrize(
     ("kind", "parent"),
-    [("branch", "ROOT"), ("group", "ROOT"), ("grassroots", "U01"), ("federation", "U01"), ("grassroots", "U01-B01")],
+    [
+        ("branch", "ROOT"),
+        ("group", "ROOT"),
+        ("grassroots", "U01"),
+        ("federation", "U01"),
+        ("grassroots", "U01-B01"),
+    ],
 )
 def test_create_refuses_a_kind_that_cannot_sit_under_the_parent(client, world, problem, kind, parent):
     r = create(client, world.as_role("admin", "ROOT"), "BAD-1", kind, world.units[parent].id)
     body = problem(r, 422, "org_unit_parent_kind")
-    assert body["errors"] == [{"field": "parent_id", "code": "org_unit_parent_kind", "message": body["detail"]}]
+    assert body["errors"] == [
+        {"field": "parent_id", "code": "org_unit_parent_kind", "message": body["detail"]}
+    ]
 
 
 def test_codes_are_unique(client, world, problem):
@@ -92,10 +111,15 @@ def test_uscc_check_character_is_validated(client, world, problem):
     assert ok.json()["uscc"] == VALID_USCC  # normalised to upper case
 
     wrong = VALID_USCC[:17] + ("4" if VALID_USCC[17] != "4" else "5")
-    body = problem(create(client, admin, "U04", "grassroots", world.units["ROOT"].id, uscc=wrong), 422, "uscc_checksum")
+    body = problem(
+        create(client, admin, "U04", "grassroots", world.units["ROOT"].id, uscc=wrong), 422, "uscc_checksum"
+    )
     assert [e["field"] for e in body["errors"]] == ["uscc"]
-    body = problem(create(client, admin, "U05", "grassroots", world.units["ROOT"].id, uscc="91350100O000100Y43"),
-                   422, "uscc_format")  # the letter O is not in the GB 32100 alphabet
+    body = problem(
+        create(client, admin, "U05", "grassroots", world.units["ROOT"].id, uscc="91350100O000100Y43"),
+        422,
+        "uscc_format",
+    )  # the letter O is not in the GB 32100 alphabet
     assert body["errors"][0]["field"] == "uscc"
 
 
@@ -117,17 +141,32 @@ def test_rename_needs_if_match(client, world, problem, session):
     assert got.status_code == 200 and etag(got) == '"1"'
 
     problem(client.patch(path, json={"name": "机加分工会"}, headers=admin), 428, "if_match_required")
-    problem(client.patch(path, json={"name": "机加分工会"}, headers={**admin, "If-Match": '"7"'}), 412, "version_mismatch")
-    problem(client.patch(path, json={"name": "机加分工会"}, headers={**admin, "If-Match": "garbage"}), 412,
-            "version_mismatch")
+    problem(
+        client.patch(path, json={"name": "机加分工会"}, headers={**admin, "If-Match": '"7"'}),
+        412,
+        "version_mismatch",
+    )
+    problem(
+        client.patch(path, json={"name": "机加分工会"}, headers={**admin, "If-Match": "garbage"}),
+        412,
+        "version_mismatch",
+    )
 
-    r = client.patch(path, json={"name": "机加分工会", "uscc": VALID_USCC}, headers={**admin, "If-Match": etag(got)})
+    r = client.patch(
+        path, json={"name": "机加分工会", "uscc": VALID_USCC}, headers={**admin, "If-Match": etag(got)}
+    )
     assert r.status_code == 200, r.text
     assert r.json()["name"] == "机加分工会" and r.json()["version"] == 2 and etag(r) == '"2"'
     # the old ETag is now stale
-    problem(client.patch(path, json={"name": "又改名"}, headers={**admin, "If-Match": '"1"'}), 412, "version_mismatch")
+    problem(
+        client.patch(path, json={"name": "又改名"}, headers={**admin, "If-Match": '"1"'}),
+        412,
+        "version_mismatch",
+    )
     # weak ETags are accepted
-    assert client.patch(path, json={"name": "又改名"}, headers={**admin, "If-Match": 'W/"2"'}).status_code == 200
+    assert (
+        client.patch(path, json={"name": "又改名"}, headers={**admin, "If-Match": 'W/"2"'}).status_code == 200
+    )
 
     events = session.exec(select(AuditEvent).where(AuditEvent.action == "org_unit.updated")).all()
     assert events[0].changes["before"]["name"] == "第一分工会"
@@ -137,11 +176,17 @@ def test_rename_needs_if_match(client, world, problem, session):
 def test_rename_rejects_unknown_and_invalid_fields(client, world, problem):
     admin = world.as_role("admin", "U01")
     path = f"{BASE}/{world.units['U01-B01'].id}"
-    body = problem(client.patch(path, json={"kind": "group", "name": ""}, headers={**admin, "If-Match": '"1"'}),
-                   422, "validation_failed")
+    body = problem(
+        client.patch(path, json={"kind": "group", "name": ""}, headers={**admin, "If-Match": '"1"'}),
+        422,
+        "validation_failed",
+    )
     assert {e["field"] for e in body["errors"]} == {"kind", "name"}
-    body = problem(client.patch(path, json={"uscc": VALID_USCC[:17] + "X"}, headers={**admin, "If-Match": '"1"'}),
-                   422, "uscc_checksum")
+    body = problem(
+        client.patch(path, json={"uscc": VALID_USCC[:17] + "X"}, headers={**admin, "If-Match": '"1"'}),
+        422,
+        "uscc_checksum",
+    )
 
 
 # --- move -----------------------------------------------------------------------------------------
@@ -164,8 +209,13 @@ def test_move_carries_the_subtree_and_rewrites_the_closure(client, world, sessio
         assert ancestors(session, u[code].id) == {u[code].id: 0, u01: 1, f2_id: 2, root_id: 3}
     g1_id = uuid.UUID(g1["id"])
     assert ancestors(session, g1_id) == {g1_id: 0, u["U01-B01"].id: 1, u01: 2, f2_id: 3, root_id: 4}
-    depths = dict(session.exec(select(OrgUnit.code, OrgUnit.depth).where(OrgUnit.code.in_(
-        ["U01", "U01-B01", "U01-B02", "U01-B01-G1", "U02", "U02-B01"]))).all())
+    depths = dict(
+        session.exec(
+            select(OrgUnit.code, OrgUnit.depth).where(
+                OrgUnit.code.in_(["U01", "U01-B01", "U01-B02", "U01-B01-G1", "U02", "U02-B01"])
+            )
+        ).all()
+    )
     assert depths == {"U01": 2, "U01-B01": 3, "U01-B02": 3, "U01-B01-G1": 4, "U02": 1, "U02-B01": 2}
     # nothing else changed: U02's subtree still hangs under ROOT only
     assert ancestors(session, u["U02-B01"].id) == {u["U02-B01"].id: 0, u["U02"].id: 1, root_id: 2}
@@ -179,8 +229,11 @@ def test_move_carries_the_subtree_and_rewrites_the_closure(client, world, sessio
 def test_move_between_grassroots_unions(client, world, session):
     u = world.units
     admin = world.as_role("admin", "ROOT")
-    r = client.post(f"{BASE}/{u['U01-B02'].id}/move", json={"parent_id": str(u["U02"].id)},
-                    headers={**admin, "If-Match": '"1"'})
+    r = client.post(
+        f"{BASE}/{u['U01-B02'].id}/move",
+        json={"parent_id": str(u["U02"].id)},
+        headers={**admin, "If-Match": '"1"'},
+    )
     assert r.status_code == 200, r.text
     b02 = u["U01-B02"].id
     assert ancestors(session, b02) == {b02: 0, u["U02"].id: 1, u["ROOT"].id: 2}
@@ -193,24 +246,55 @@ def test_move_not_under_its_own_subtree(client, world, problem):
     f2 = create(client, admin, "F2", "federation", u["ROOT"].id).json()
     f3 = create(client, admin, "F3", "federation", f2["id"]).json()
     for target in (f3["id"], f2["id"]):
-        body = problem(client.post(f"{BASE}/{f2['id']}/move", json={"parent_id": target},
-                                   headers={**admin, "If-Match": '"1"'}), 422, "org_unit_move_into_own_subtree")
+        body = problem(
+            client.post(
+                f"{BASE}/{f2['id']}/move", json={"parent_id": target}, headers={**admin, "If-Match": '"1"'}
+            ),
+            422,
+            "org_unit_move_into_own_subtree",
+        )
         assert body["errors"][0]["field"] == "parent_id"
-    problem(client.post(f"{BASE}/{u['U01'].id}/move", json={"parent_id": str(u["U01-B01"].id)},
-                        headers={**admin, "If-Match": '"1"'}), 422, "org_unit_move_into_own_subtree")
+    problem(
+        client.post(
+            f"{BASE}/{u['U01'].id}/move",
+            json={"parent_id": str(u["U01-B01"].id)},
+            headers={**admin, "If-Match": '"1"'},
+        ),
+        422,
+        "org_unit_move_into_own_subtree",
+    )
     # the kind rule applies to moves too
-    problem(client.post(f"{BASE}/{u['U01-B01'].id}/move", json={"parent_id": str(u["ROOT"].id)},
-                        headers={**admin, "If-Match": '"1"'}), 422, "org_unit_parent_kind")
+    problem(
+        client.post(
+            f"{BASE}/{u['U01-B01'].id}/move",
+            json={"parent_id": str(u["ROOT"].id)},
+            headers={**admin, "If-Match": '"1"'},
+        ),
+        422,
+        "org_unit_parent_kind",
+    )
 
 
 def test_move_target_must_be_in_scope(client, world, problem):
     admin_u01 = world.as_role("admin", "U01")
     u = world.units
-    body = problem(client.post(f"{BASE}/{u['U01-B01'].id}/move", json={"parent_id": str(u["U02"].id)},
-                               headers={**admin_u01, "If-Match": '"1"'}), 422, "not_found")
+    body = problem(
+        client.post(
+            f"{BASE}/{u['U01-B01'].id}/move",
+            json={"parent_id": str(u["U02"].id)},
+            headers={**admin_u01, "If-Match": '"1"'},
+        ),
+        422,
+        "not_found",
+    )
     assert body["errors"][0]["field"] == "parent_id"
-    problem(client.post(f"{BASE}/{u['U01-B01'].id}/move", json={"parent_id": str(u["U01"].id)}, headers=admin_u01), 428,
-            "if_match_required")
+    problem(
+        client.post(
+            f"{BASE}/{u['U01-B01'].id}/move", json={"parent_id": str(u["U01"].id)}, headers=admin_u01
+        ),
+        428,
+        "if_match_required",
+    )
 
 
 # --- close ----------------------------------------------------------------------------------------
@@ -219,25 +303,41 @@ def test_move_target_must_be_in_scope(client, world, problem):
 def test_close_needs_no_open_children(client, world, problem, session):
     admin = world.as_role("admin", "ROOT")
     u = world.units
-    body = problem(client.post(f"{BASE}/{u['U01'].id}/close", json={"reason": "企业注销"},
-                               headers={**admin, "If-Match": '"1"'}), 409, "org_unit_has_open_children")
+    body = problem(
+        client.post(
+            f"{BASE}/{u['U01'].id}/close", json={"reason": "企业注销"}, headers={**admin, "If-Match": '"1"'}
+        ),
+        409,
+        "org_unit_has_open_children",
+    )
     assert "2" in body["detail"]
     for code in ("U01-B01", "U01-B02"):
-        r = client.post(f"{BASE}/{u[code].id}/close", json={"reason": "车间撤并", "closed_on": "2026-10-31"},
-                        headers={**admin, "If-Match": '"1"'})
+        r = client.post(
+            f"{BASE}/{u[code].id}/close",
+            json={"reason": "车间撤并", "closed_on": "2026-10-31"},
+            headers={**admin, "If-Match": '"1"'},
+        )
         assert r.status_code == 200, r.text
         assert r.json()["status"] == "closed" and r.json()["closed_on"] == "2026-10-31"
-    r = client.post(f"{BASE}/{u['U01'].id}/close", json={"reason": "企业注销"}, headers={**admin, "If-Match": '"1"'})
+    r = client.post(
+        f"{BASE}/{u['U01'].id}/close", json={"reason": "企业注销"}, headers={**admin, "If-Match": '"1"'}
+    )
     assert r.status_code == 200, r.text
     assert r.json()["closed_on"] == date.today().isoformat()
     # closing twice is a conflict carrying the current state
-    body = problem(client.post(f"{BASE}/{u['U01'].id}/close", json={"reason": "再次"},
-                               headers={**admin, "If-Match": '"2"'}), 409, "org_unit_closed")
+    body = problem(
+        client.post(
+            f"{BASE}/{u['U01'].id}/close", json={"reason": "再次"}, headers={**admin, "If-Match": '"2"'}
+        ),
+        409,
+        "org_unit_closed",
+    )
     assert body["current"] == "closed"
     # nothing is set up under a closed unit
     problem(create(client, admin, "U01-B03", "branch", u["U01"].id), 422, "org_unit_closed")
-    event = session.exec(select(AuditEvent).where(AuditEvent.action == "org_unit.closed",
-                                                  AuditEvent.entity_id == u["U01"].id)).one()
+    event = session.exec(
+        select(AuditEvent).where(AuditEvent.action == "org_unit.closed", AuditEvent.entity_id == u["U01"].id)
+    ).one()
     assert event.changes["reason"] == "企业注销" and event.changes["after"]["status"] == "closed"
 
 
@@ -245,18 +345,35 @@ def test_close_needs_a_grant_above_the_unit(client, world, problem):
     """Closing a unit needs the approval of the unit above (章程 Art 16): a grant at the unit itself is not enough."""
     u = world.units
     own = world.as_role("admin", "U01-B02")
-    body = problem(client.post(f"{BASE}/{u['U01-B02'].id}/close", json={"reason": "车间撤并"},
-                               headers={**own, "If-Match": '"1"'}), 422, "org_unit_needs_unit_above")
+    body = problem(
+        client.post(
+            f"{BASE}/{u['U01-B02'].id}/close", json={"reason": "车间撤并"}, headers={**own, "If-Match": '"1"'}
+        ),
+        422,
+        "org_unit_needs_unit_above",
+    )
     assert "U01-B02" in body["detail"]
-    zh = client.post(f"{BASE}/{u['U01-B02'].id}/close", json={"reason": "车间撤并"},
-                     headers={**own, "If-Match": '"1"', "Accept-Language": "zh-CN"})
+    zh = client.post(
+        f"{BASE}/{u['U01-B02'].id}/close",
+        json={"reason": "车间撤并"},
+        headers={**own, "If-Match": '"1"', "Accept-Language": "zh-CN"},
+    )
     assert "章程第十六条" in zh.json()["detail"]
     above = world.as_role("admin", "U01")
-    r = client.post(f"{BASE}/{u['U01-B02'].id}/close", json={"reason": "车间撤并"}, headers={**above, "If-Match": '"1"'})
+    r = client.post(
+        f"{BASE}/{u['U01-B02'].id}/close", json={"reason": "车间撤并"}, headers={**above, "If-Match": '"1"'}
+    )
     assert r.status_code == 200, r.text
     # the top of the tree has nobody above it
-    problem(client.post(f"{BASE}/{u['ROOT'].id}/close", json={"reason": "x"},
-                        headers={**world.as_role("admin", "ROOT"), "If-Match": '"1"'}), 422, "org_unit_needs_unit_above")
+    problem(
+        client.post(
+            f"{BASE}/{u['ROOT'].id}/close",
+            json={"reason": "x"},
+            headers={**world.as_role("admin", "ROOT"), "If-Match": '"1"'},
+        ),
+        422,
+        "org_unit_needs_unit_above",
+    )
 
 
 # --- scope ----------------------------------------------------------------------------------------
@@ -267,9 +384,16 @@ def test_units_outside_the_callers_scope_are_404(client, world, problem):
     u02 = world.units["U02"].id
     problem(client.get(f"{BASE}/{u02}", headers=admin_u01), 404, "not_found")
     problem(client.get(f"{BASE}/{world.units['ROOT'].id}", headers=admin_u01), 404, "not_found")
-    problem(client.patch(f"{BASE}/{u02}", json={"name": "x"}, headers={**admin_u01, "If-Match": '"1"'}), 404, "not_found")
-    problem(client.post(f"{BASE}/{u02}/close", json={"reason": "x"}, headers={**admin_u01, "If-Match": '"1"'}), 404,
-            "not_found")
+    problem(
+        client.patch(f"{BASE}/{u02}", json={"name": "x"}, headers={**admin_u01, "If-Match": '"1"'}),
+        404,
+        "not_found",
+    )
+    problem(
+        client.post(f"{BASE}/{u02}/close", json={"reason": "x"}, headers={**admin_u01, "If-Match": '"1"'}),
+        404,
+        "not_found",
+    )
     problem(client.get(f"{BASE}/{uuid.uuid4()}", headers=admin_u01), 404, "not_found")
     assert {i["code"] for i in list_all(client, admin_u01)} == {"U01", "U01-B01", "U01-B02"}
     assert list_all(client, admin_u01, under=str(u02)) == []
@@ -283,7 +407,9 @@ def test_units_outside_the_callers_scope_are_404(client, world, problem):
 def test_list_filters(client, world):
     admin = world.as_role("admin", "ROOT")
     u = world.units
-    client.post(f"{BASE}/{u['U02-B01'].id}/close", json={"reason": "撤并"}, headers={**admin, "If-Match": '"1"'})
+    client.post(
+        f"{BASE}/{u['U02-B01'].id}/close", json={"reason": "撤并"}, headers={**admin, "If-Match": '"1"'}
+    )
 
     def codes(**params):
         return [i["code"] for i in list_all(client, admin, **params)]
@@ -301,8 +427,11 @@ def test_list_filters(client, world):
 
 def test_list_rejects_bad_filter_values(client, world, problem):
     admin = world.as_role("admin", "ROOT")
-    body = problem(client.get(BASE, params={"kind": "bureau", "parent_id": "nope"}, headers=admin), 422,
-                   "validation_failed")
+    body = problem(
+        client.get(BASE, params={"kind": "bureau", "parent_id": "nope"}, headers=admin),
+        422,
+        "validation_failed",
+    )
     assert {e["field"] for e in body["errors"]} == {"kind", "parent_id"}
 
 
@@ -366,10 +495,24 @@ def _bulk_tree(conn: sa.Connection, total: int) -> dict[str, uuid.UUID]:
 
     def add(code: str, kind: str, chain: list[uuid.UUID]) -> uuid.UUID:
         unit_id = next(ids)
-        rows.append({"id": unit_id, "code": code, "name": code, "kind": kind, "parent_id": chain[-1] if chain else None,
-                     "depth": len(chain), "status": "active", "version": 1, "created_at": now, "updated_at": now})
+        rows.append(
+            {
+                "id": unit_id,
+                "code": code,
+                "name": code,
+                "kind": kind,
+                "parent_id": chain[-1] if chain else None,
+                "depth": len(chain),
+                "status": "active",
+                "version": 1,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
         links.append({"ancestor_id": unit_id, "descendant_id": unit_id, "depth": 0})
-        links.extend({"ancestor_id": a, "descendant_id": unit_id, "depth": d} for d, a in enumerate(reversed(chain), 1))
+        links.extend(
+            {"ancestor_id": a, "descendant_id": unit_id, "depth": d} for d, a in enumerate(reversed(chain), 1)
+        )
         return unit_id
 
     top = add("T", "federation", [])
@@ -388,25 +531,69 @@ def _bulk_tree(conn: sa.Connection, total: int) -> dict[str, uuid.UUID]:
         i = sa.func.generate_series(1, rest).column_valued("i")
         unit_id = sa.cast(sa.func.concat(first, sa.func.lpad(sa.func.to_hex(i), 12, "0")), sa.Uuid)
         stamp = sa.literal(now, units.c.created_at.type)
-        conn.execute(units.insert().from_select(
-            ["id", "code", "name", "kind", "parent_id", "depth", "status", "version", "created_at", "updated_at"],
-            sa.select(unit_id, sa.func.concat("T-U", i), sa.func.concat("T-U", i), sa.literal("grassroots"),
-                      sa.literal(top, sa.Uuid), sa.literal(1), sa.literal("active"), sa.literal(1), stamp, stamp),
-        ))
+        conn.execute(
+            units.insert().from_select(
+                [
+                    "id",
+                    "code",
+                    "name",
+                    "kind",
+                    "parent_id",
+                    "depth",
+                    "status",
+                    "version",
+                    "created_at",
+                    "updated_at",
+                ],
+                sa.select(
+                    unit_id,
+                    sa.func.concat("T-U", i),
+                    sa.func.concat("T-U", i),
+                    sa.literal("grassroots"),
+                    sa.literal(top, sa.Uuid),
+                    sa.literal(1),
+                    sa.literal("active"),
+                    sa.literal(1),
+                    stamp,
+                    stamp,
+                ),
+            )
+        )
     else:
         rows.clear()
         for n in range(rest):
-            rows.append({"id": next(ids), "code": f"T-U{n}", "name": f"T-U{n}", "kind": "grassroots", "parent_id": top,
-                         "depth": 1, "status": "active", "version": 1, "created_at": now, "updated_at": now})
+            rows.append(
+                {
+                    "id": next(ids),
+                    "code": f"T-U{n}",
+                    "name": f"T-U{n}",
+                    "kind": "grassroots",
+                    "parent_id": top,
+                    "depth": 1,
+                    "status": "active",
+                    "version": 1,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
         conn.execute(units.insert(), rows)
     flat = (units.c.parent_id == top, units.c.code.like("T-U%"))  # one scan each, no join
-    conn.execute(closure.insert().from_select(
-        ["ancestor_id", "descendant_id", "depth"], sa.select(units.c.id, units.c.id, sa.literal(0)).where(*flat)))
-    conn.execute(closure.insert().from_select(
-        ["ancestor_id", "descendant_id", "depth"], sa.select(sa.literal(top, sa.Uuid), units.c.id, sa.literal(1)).where(
-            *flat)))
+    conn.execute(
+        closure.insert().from_select(
+            ["ancestor_id", "descendant_id", "depth"],
+            sa.select(units.c.id, units.c.id, sa.literal(0)).where(*flat),
+        )
+    )
+    conn.execute(
+        closure.insert().from_select(
+            ["ancestor_id", "descendant_id", "depth"],
+            sa.select(sa.literal(top, sa.Uuid), units.c.id, sa.literal(1)).where(*flat),
+        )
+    )
     if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql("ANALYZE org_unit")  # what autovacuum does in production; rolled back with the test
+        conn.exec_driver_sql(
+            "ANALYZE org_unit"
+        )  # what autovacuum does in production; rolled back with the test
         conn.exec_driver_sql("ANALYZE org_unit_closure")
     return {"top": top, "grassroots": grassroots, "branch": branches[7]}
 
@@ -440,5 +627,7 @@ def test_scale_subtree_query_uses_the_closure_index(connection, big_tree, backen
     assert len(found) == 1 + GROUPS_PER_BRANCH
     assert elapsed < 0.5, f"subtree of one branch took {elapsed:.3f} s"
     # the scope check of one object (load-by-id) is an index lookup as well
-    whole = connection.execute(sa.select(sa.func.count()).where(in_scope(OrgUnit.id, [big_tree["grassroots"]]))).scalar()
+    whole = connection.execute(
+        sa.select(sa.func.count()).where(in_scope(OrgUnit.id, [big_tree["grassroots"]]))
+    ).scalar()
     assert whole == 1 + BRANCHES * (1 + GROUPS_PER_BRANCH)

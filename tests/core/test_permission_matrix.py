@@ -65,8 +65,14 @@ def _fill_path(path: str) -> str:
 
 
 def _send(client, call: Call, headers: dict[str, str]):
-    return client.request(call.method, call.path, json=call.json, data=call.data, files=call.files,
-                          headers={**headers, **call.headers})
+    return client.request(
+        call.method,
+        call.path,
+        json=call.json,
+        data=call.data,
+        files=call.files,
+        headers={**headers, **call.headers},
+    )
 
 
 def test_every_route_declares_exactly_one_permission():
@@ -118,7 +124,9 @@ def test_in_scope_caller_with_the_permission_succeeds(client, world, route):
     assert r.status_code == call.expect, r.text
 
 
-@pytest.mark.parametrize("route", [r for r in ROUTES if _permission_of(r) and "{" in r.path], ids=lambda r: r.name)
+@pytest.mark.parametrize(
+    "route", [r for r in ROUTES if _permission_of(r) and "{" in r.path], ids=lambda r: r.name
+)
 def test_objects_outside_the_callers_scope_are_404(client, world, route):
     """The same call from a holder of the permission, but granted only at the other union (U02)."""
     perm = _permission_of(route)

@@ -89,6 +89,9 @@ def test_ciphertext_is_bound_to_its_use():
     key = new_pii_key()
     aead = AESGCM(_derive(base64.urlsafe_b64decode(key), b"aes-256-gcm"))
     nonce = os.urandom(12)
-    foreign = TOKEN_PREFIX + base64.urlsafe_b64encode(nonce + aead.encrypt(nonce, VALUE.encode(), b"other")).decode()
+    foreign = (
+        TOKEN_PREFIX
+        + base64.urlsafe_b64encode(nonce + aead.encrypt(nonce, VALUE.encode(), b"other")).decode()
+    )
     with pytest.raises(ValueError):
         PiiVault([key], b"k").decrypt(foreign)

@@ -63,7 +63,7 @@ def test_def_endpoint_runs_in_a_worker_thread_once():
 def test_async_and_generator_endpoints_are_left_alone():
     async def coro() -> None: ...
 
-    def gen():  # noqa: ANN202
+    def gen():
         yield 1
 
     def plain() -> None: ...

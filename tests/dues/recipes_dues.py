@@ -33,17 +33,37 @@ def _(client, world):
 @recipe("dues_payments_create")
 def _(client, world):
     member = make_member(world, "U01-B01", wage_fen=WAGE_FEN)
-    return Call("treasurer", "U01", "POST", "/api/v1/dues-payments", expect=201, json={
-        "member_id": str(member.id), "period": _last_month(), "amount_fen": DUES_FEN,
-        "paid_on": date.today().isoformat(), "method": "cash"})
+    return Call(
+        "treasurer",
+        "U01",
+        "POST",
+        "/api/v1/dues-payments",
+        expect=201,
+        json={
+            "member_id": str(member.id),
+            "period": _last_month(),
+            "amount_fen": DUES_FEN,
+            "paid_on": date.today().isoformat(),
+            "method": "cash",
+        },
+    )
 
 
 @recipe("dues_payments_batch")
 def _(client, world):
     member = make_member(world, "U01-B02", wage_fen=WAGE_FEN)
-    return Call("officer", "U01", "POST", "/api/v1/dues-payments/batch", expect=201, json={
-        "org_unit_id": str(world.units["U01"].id), "paid_on": date.today().isoformat(),
-        "rows": [{"employee_no": member.employee_no, "period": _last_month(), "amount_fen": DUES_FEN}]})
+    return Call(
+        "officer",
+        "U01",
+        "POST",
+        "/api/v1/dues-payments/batch",
+        expect=201,
+        json={
+            "org_unit_id": str(world.units["U01"].id),
+            "paid_on": date.today().isoformat(),
+            "rows": [{"employee_no": member.employee_no, "period": _last_month(), "amount_fen": DUES_FEN}],
+        },
+    )
 
 
 @recipe("dues_arrears")

@@ -612,7 +612,11 @@ def test_every_kind_has_english_and_chinese_text() -> None:
 def test_iso_fast_path_agrees_with_the_general_forms(day: date, sep: str) -> None:
     """YYYY-MM-DD goes to date.fromisoformat; every style must give the same day (or the same refusal:
     years before 1900 are not plausible)."""
-    text = f"{day.year:04d}年{day.month}月{day.day}日" if sep == "年" else f"{day.year:04d}{sep}{day.month:02d}{sep}{day.day:02d}"
+    text = (
+        f"{day.year:04d}年{day.month}月{day.day}日"
+        if sep == "年"
+        else f"{day.year:04d}{sep}{day.month:02d}{sep}{day.day:02d}"
+    )
     if day < date(1900, 1, 1):
         with pytest.raises(ValueError):
             parse_date(text)

@@ -26,17 +26,42 @@ def csv_bytes(rows: list[str], *, header: str = HEADER_ZH, encoding: str = "gb18
     return ("\r\n".join([header, *rows]) + "\r\n").encode(encoding)
 
 
-def row(emp: str, name: str, nid: str, code: str = "U01-B01", *, phone: str = "13800138000",
-        join: str = "2020-01-02", wage: str = "5000.00", rep: str = "否", gender: str = "男") -> str:
+def row(
+    emp: str,
+    name: str,
+    nid: str,
+    code: str = "U01-B01",
+    *,
+    phone: str = "13800138000",
+    join: str = "2020-01-02",
+    wage: str = "5000.00",
+    rep: str = "否",
+    gender: str = "男",
+) -> str:
     return f"{emp},{name},{gender},{nid},{phone},,{join},{code},{wage},{rep}"
 
 
-def post_import(client, headers: dict[str, str], content: bytes, *, filename: str = "members.csv",
-                org_unit: str = "U01", key: str | None = None, **form: Any):
-    data = {"org_unit": org_unit, **{k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in form.items()}}
+def post_import(
+    client,
+    headers: dict[str, str],
+    content: bytes,
+    *,
+    filename: str = "members.csv",
+    org_unit: str = "U01",
+    key: str | None = None,
+    **form: Any,
+):
+    data = {
+        "org_unit": org_unit,
+        **{k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in form.items()},
+    }
     extra = {"Idempotency-Key": key} if key else {}
-    return client.post("/api/v1/member-imports", headers={**headers, **extra}, data=data,
-                       files={"file": (filename, io.BytesIO(content), "application/octet-stream")})
+    return client.post(
+        "/api/v1/member-imports",
+        headers={**headers, **extra},
+        data=data,
+        files={"file": (filename, io.BytesIO(content), "application/octet-stream")},
+    )
 
 
 def count(db, table: str, where: str = "") -> int:
@@ -54,7 +79,9 @@ def officer_root(world):
 
 
 #: as tests/conftest.py's SAMPLES (shared/samples beside the repository, or GONGHUI_SAMPLES_DIR)
-SAMPLES = Path(os.environ.get("GONGHUI_SAMPLES_DIR", Path(__file__).resolve().parents[3] / "shared" / "samples"))
+SAMPLES = Path(
+    os.environ.get("GONGHUI_SAMPLES_DIR", Path(__file__).resolve().parents[3] / "shared" / "samples")
+)
 
 
 def sample(name: str) -> Path:
@@ -81,6 +108,8 @@ def union_database(url: str) -> tuple[Any, Any]:
     with db.write_session() as s:
         root = OrgUnit(code="ROOT", name="总工会", kind="federation", depth=0)
         insert_unit(s, root, None)
-        insert_unit(s, OrgUnit(code="U01", name="一厂工会", kind="grassroots", depth=1, parent_id=root.id), root)
+        insert_unit(
+            s, OrgUnit(code="U01", name="一厂工会", kind="grassroots", depth=1, parent_id=root.id), root
+        )
         s.commit()
     return db, Settings(database_url=url, secret_key=TEST_SECRET, log_level="WARNING")

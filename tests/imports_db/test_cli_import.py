@@ -27,7 +27,11 @@ def test_cli_imports_with_progress_and_reports_failures(cli_db, tmp_path):
 
     dry = runner.invoke(cli.app, ["import-members", str(path), "--org", "U01", "--dry-run"])
     assert dry.exit_code == 0, dry.output
-    assert "succeeded (dry run)" in dry.output and "created 5" in dry.output and "row 7: national_id: id_short" in dry.output
+    assert (
+        "succeeded (dry run)" in dry.output
+        and "created 5" in dry.output
+        and "row 7: national_id: id_short" in dry.output
+    )
 
     refused = runner.invoke(cli.app, ["import-members", str(path), "--org", "U01"])
     assert refused.exit_code == 1 and "import_rows_invalid" in refused.output
@@ -37,8 +41,11 @@ def test_cli_imports_with_progress_and_reports_failures(cli_db, tmp_path):
     assert "created 5" in done.output and "failed 1" in done.output
     with cli_db.read_session() as s:
         assert s.execute(sa.select(sa.func.count()).select_from(Member)).scalar_one() == 5
-        labels = s.execute(sa.select(AuditEvent.actor_label, AuditEvent.actor_id)
-                           .where(AuditEvent.action == "member_import.completed")).all()
+        labels = s.execute(
+            sa.select(AuditEvent.actor_label, AuditEvent.actor_id).where(
+                AuditEvent.action == "member_import.completed"
+            )
+        ).all()
     assert [tuple(x) for x in labels] == [("cli", None)]
 
     unknown = runner.invoke(cli.app, ["import-members", str(path), "--org", "NOPE"])

@@ -39,8 +39,15 @@ def jobs(db, world):
     with db.write_session() as s:
         for label, runner in runners.items():
             status = "queued" if "queued" in label else "succeeded" if label == "finished" else "running"
-            job = MemberImport(org_unit_id=world.units["U01"].id, filename=f"{label}.csv", file_format="csv",
-                               file_hash="0" * 64, status=status, runner=runner, report={"phase": "writing"})
+            job = MemberImport(
+                org_unit_id=world.units["U01"].id,
+                filename=f"{label}.csv",
+                file_format="csv",
+                file_hash="0" * 64,
+                status=status,
+                runner=runner,
+                report={"phase": "writing"},
+            )
             s.add(job)
             made[label] = job
         s.commit()
@@ -56,7 +63,9 @@ def _status(db, job_id) -> tuple[str, str | None]:
 def test_jobs_of_ended_processes_on_this_host_are_marked_failed(db, jobs, client, officer_root):
     # the client fixture's start-up already reaped them (the lifespan); running it again finds nothing
     assert service.reap_interrupted(db) == 0
-    failed = {label for label, job_id in jobs.items() if _status(db, job_id) == ("failed", "import_interrupted")}
+    failed = {
+        label for label, job_id in jobs.items() if _status(db, job_id) == ("failed", "import_interrupted")
+    }
     assert failed == {"dead", "pid reused", "dead, queued"}
     assert _status(db, jobs["alive"])[0] == "running" and _status(db, jobs["other host"])[0] == "running"
     assert _status(db, jobs["no runner"])[0] == "running" and _status(db, jobs["finished"])[0] == "succeeded"
@@ -72,9 +81,14 @@ def test_jobs_of_ended_processes_on_this_host_are_marked_failed(db, jobs, client
 
 def test_a_starting_server_reaps(app, db, world):
     with db.write_session() as s:
-        job = MemberImport(org_unit_id=world.units["U01"].id, filename="x.csv", file_format="csv",
-                           file_hash="0" * 64, status="running",
-                           runner=f"{socket.gethostname()}:{_no_such_pid()}:1")
+        job = MemberImport(
+            org_unit_id=world.units["U01"].id,
+            filename="x.csv",
+            file_format="csv",
+            file_hash="0" * 64,
+            status="running",
+            runner=f"{socket.gethostname()}:{_no_such_pid()}:1",
+        )
         s.add(job)
         s.commit()
         job_id = job.id

@@ -69,22 +69,49 @@ def test_imported_member_reads_back_through_the_orm(imported):
         union = s.execute(sa.select(OrgUnit).where(OrgUnit.code == "U01")).scalar_one()
         members = {m.employee_no: m for m in s.execute(sa.select(Member)).scalars()}
         first = members["E001"]
-        assert (first.name, first.gender, first.birth_date, first.join_date, first.phone, first.email,
-                first.monthly_wage_fen, first.is_representative, first.notes) == (
-            "张三", "male", date(1985, 3, 15), date(2020, 1, 2), "13800138000", "zs@example.com", 500000, True,
-            "备注一")
+        assert (
+            first.name,
+            first.gender,
+            first.birth_date,
+            first.join_date,
+            first.phone,
+            first.email,
+            first.monthly_wage_fen,
+            first.is_representative,
+            first.notes,
+        ) == (
+            "张三",
+            "male",
+            date(1985, 3, 15),
+            date(2020, 1, 2),
+            "13800138000",
+            "zs@example.com",
+            500000,
+            True,
+            "备注一",
+        )
         assert first.member_no == "U01-000001" and first.org_unit_id == union.id == first.grassroots_unit_id
         assert (first.status, first.status_reason, first.status_changed_on, first.version) == (
-            "active", None, date(2020, 1, 2), 1)
+            "active",
+            None,
+            date(2020, 1, 2),
+            1,
+        )
         assert vault.decrypt(first.national_id_cipher) == make_id(1)
         assert first.national_id_hmac == vault.lookup_hash(make_id(1))
         assert first.national_id_masked == make_id(1)[:3] + "*" * 11 + make_id(1)[-4:]
         assert first.created_at.tzinfo is not None and first.created_at.utcoffset() == timedelta(0)
         assert before <= first.created_at == first.updated_at <= datetime.now(UTC)
         blank = members["E002"]
-        assert (blank.gender, blank.birth_date, blank.phone, blank.join_date, blank.monthly_wage_fen,
-                blank.is_representative, blank.status_changed_on) == ("male", date(1985, 3, 15), None, None, None,
-                                                                      False, None)
+        assert (
+            blank.gender,
+            blank.birth_date,
+            blank.phone,
+            blank.join_date,
+            blank.monthly_wage_fen,
+            blank.is_representative,
+            blank.status_changed_on,
+        ) == ("male", date(1985, 3, 15), None, None, None, False, None)
         assert (members["E003"].phone, members["E003"].monthly_wage_fen) == ("13900139000", 12340)
         tags = s.execute(sa.select(MemberTag.tag).where(MemberTag.member_id == first.id)).scalars().all()
         assert sorted(tags) == ["劳模", "女职工"]
@@ -92,14 +119,22 @@ def test_imported_member_reads_back_through_the_orm(imported):
         events = {e.member_id: e for e in s.execute(sa.select(MemberEvent)).scalars()}
         assert set(events) == {m.id for m in members.values()}
         joined = events[first.id]
-        assert (joined.kind, joined.from_status, joined.to_status, joined.effective_on, joined.reason,
-                joined.org_unit_id, joined.actor_id, joined.created_at) == (
-            "joined", None, "active", date(2020, 1, 2), None, union.id, None, first.created_at)
+        assert (
+            joined.kind,
+            joined.from_status,
+            joined.to_status,
+            joined.effective_on,
+            joined.reason,
+            joined.org_unit_id,
+            joined.actor_id,
+            joined.created_at,
+        ) == ("joined", None, "active", date(2020, 1, 2), None, union.id, None, first.created_at)
         assert events[blank.id].effective_on == date.today()  # no join date: joined on the day of import
 
         feed = s.execute(sa.select(ChangeLogEntry).order_by(ChangeLogEntry.id)).scalars().all()
         assert [(f.entity_type, f.action, f.org_unit_id, f.entity_version, f.seq) for f in feed] == [
-            ("member", "created", union.id, 1, None)] * 3
+            ("member", "created", union.id, 1, None)
+        ] * 3
         assert {f.entity_id for f in feed} == {m.id for m in members.values()}
         assert all(f.changed_at == first.created_at for f in feed)
         # the ORM finds them by their typed keys (Uuid bound by SQLAlchemy matches what the import stored)
@@ -119,8 +154,13 @@ def test_import_runs_with_a_relaxed_collector_and_restores_it(fresh_database_url
     before = gc.get_threshold()
     during: list[int] = []
     try:
-        job = import_file_as_system(db, settings, path=path, org_code="U01",
-                                    on_progress=lambda *_: during.append(gc.get_threshold()[0]))
+        job = import_file_as_system(
+            db,
+            settings,
+            path=path,
+            org_code="U01",
+            on_progress=lambda *_: during.append(gc.get_threshold()[0]),
+        )
     finally:
         db.engine.dispose()
     assert job["status"] == "succeeded"
@@ -141,8 +181,10 @@ def test_batches_leave_no_cyclic_garbage_behind(fresh_database_url, tmp_path):
     def garbage_after_import(rows: int) -> int:
         nonlocal imported
         path = tmp_path / f"hr{imported}.csv"
-        lines = [f"E{n:05d},职工{n},男,{make_id(n % 500, birth=f'1980{n // 500 + 1:02d}15')},,,,U01,,,,,"
-                 for n in range(imported, imported + rows)]
+        lines = [
+            f"E{n:05d},职工{n},男,{make_id(n % 500, birth=f'1980{n // 500 + 1:02d}15')},,,,U01,,,,,"
+            for n in range(imported, imported + rows)
+        ]
         imported += rows
         path.write_text("\n".join([HEADER, *lines]) + "\n", encoding="utf-8")
         gc.collect()

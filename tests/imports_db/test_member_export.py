@@ -30,8 +30,11 @@ def members(client, world):
     job = post_import(client, officer, csv_bytes(rows), org_unit="ROOT").json()
     assert job["created_count"] == 6, job
     hr = world.as_role("integration", "U01")
-    client.put("/api/v1/members/by-employee-no/X003?org_unit=U01", headers=hr,
-               json={"name": "周三", "national_id": make_id(3), "tags": ["劳模"]})
+    client.put(
+        "/api/v1/members/by-employee-no/X003?org_unit=U01",
+        headers=hr,
+        json={"name": "周三", "national_id": make_id(3), "tags": ["劳模"]},
+    )
     return rows
 
 
@@ -61,7 +64,9 @@ def test_csv_in_chinese_uses_the_import_headers_and_masks_ids(client, world, mem
 def test_export_can_be_read_back_by_the_importer(client, world, members, tmp_path):
     for lang in ("zh", "en"):
         path = tmp_path / f"export-{lang}.csv"
-        path.write_bytes(client.get(URL, params={"lang": lang}, headers=world.as_role("officer", "U01")).content)
+        path.write_bytes(
+            client.get(URL, params={"lang": lang}, headers=world.as_role("officer", "U01")).content
+        )
         records = list(iter_rows(path, path.name))
         assert [r.data["employee_no"] for r in records] == ["X001", "X002", "X003", "X004"]
         assert records[1].data["is_representative"] in {"是", "yes"}
@@ -77,15 +82,20 @@ def test_phone_and_wage_are_masked_for_roles_without_edit_rights(client, world, 
     assert x3["phone"] == "138****0003" and x3["monthly_wage"] == "1234.50"  # auditors see dues bases
 
 
-@pytest.mark.parametrize(("params", "expected"), [
-    ({"is_representative": "true"}, ["X002"]),
-    ({"tag": "劳模"}, ["X003"]),
-    ({"q": "周"}, ["X001", "X002", "X003"]),
-    ({"q": "X00"}, ["X001", "X002", "X003", "X004", "X005", "X006"]),
-    ({"status": "retained"}, []),
-])
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"is_representative": "true"}, ["X002"]),
+        ({"tag": "劳模"}, ["X003"]),
+        ({"q": "周"}, ["X001", "X002", "X003"]),
+        ({"q": "X00"}, ["X001", "X002", "X003", "X004", "X005", "X006"]),
+        ({"status": "retained"}, []),
+    ],
+)
 def test_filters(client, world, members, params, expected):
-    rows = read_csv(client.get(URL, params={"lang": "en", **params}, headers=world.as_role("officer", "ROOT")))
+    rows = read_csv(
+        client.get(URL, params={"lang": "en", **params}, headers=world.as_role("officer", "ROOT"))
+    )
     assert [x["employee_no"] for x in rows] == expected
 
 
@@ -94,8 +104,11 @@ def test_org_unit_filter_and_scope(client, world, members):
     rows = read_csv(client.get(URL, params={"org_unit_id": str(world.units["U02"].id)}, headers=officer))
     assert [x["工号"] for x in rows] == ["X005", "X006"]
     # an officer of U01 asking for U02's subtree gets nothing of it
-    rows = read_csv(client.get(URL, params={"org_unit_id": str(world.units["U02"].id)},
-                               headers=world.as_role("officer", "U01")))
+    rows = read_csv(
+        client.get(
+            URL, params={"org_unit_id": str(world.units["U02"].id)}, headers=world.as_role("officer", "U01")
+        )
+    )
     assert rows == []
 
 
@@ -114,5 +127,8 @@ def test_xlsx(client, world, members, tmp_path):
 
 def test_export_needs_members_read(client, world, members, problem):
     problem(client.get(URL, headers=world.as_role("treasurer", "U01")), 403, "permission_denied")
-    problem(client.get(URL, params={"format": "pdf"}, headers=world.as_role("officer", "U01")), 422,
-            "validation_failed")
+    problem(
+        client.get(URL, params={"format": "pdf"}, headers=world.as_role("officer", "U01")),
+        422,
+        "validation_failed",
+    )

@@ -38,12 +38,18 @@ def test_sample_files_import_with_exactly_the_listed_errors(client, world, db, o
     assert job["report"]["planned"]["created"] == 313 - len(want)
     assert count(db, "member") == 0 and count(db, "change_log") == 0 and count(db, "member_event") == 0
 
-    done = post_import(client, officer_root, path.read_bytes(), filename=name, org_unit="ROOT", on_error="skip")
+    done = post_import(
+        client, officer_root, path.read_bytes(), filename=name, org_unit="ROOT", on_error="skip"
+    )
     job = done.json()
     assert job["status"] == "succeeded", job
     assert error_set(job) == want
     assert (job["created_count"], job["updated_count"], job["unchanged_count"], job["failed_count"]) == (
-        313 - len(want), 0, 0, len(want))
+        313 - len(want),
+        0,
+        0,
+        len(want),
+    )
     assert job["rows_total"] == 313
     assert count(db, "member") == 313 - len(want)
     assert count(db, "member_event", "WHERE kind = 'joined'") == 313 - len(want)
@@ -54,12 +60,21 @@ def test_sample_files_import_with_exactly_the_listed_errors(client, world, db, o
 
 def test_reimport_changes_nothing_and_creates_no_duplicates(client, world, db, officer_root):
     path = sample("members_hr_export_gb18030.csv")
-    first = post_import(client, officer_root, path.read_bytes(), filename=path.name, org_unit="ROOT", on_error="skip")
+    first = post_import(
+        client, officer_root, path.read_bytes(), filename=path.name, org_unit="ROOT", on_error="skip"
+    )
     assert first.json()["created_count"] == 300
     feed_before, audit_before = count(db, "change_log"), count(db, "audit_event")
-    again = post_import(client, officer_root, path.read_bytes(), filename=path.name, org_unit="ROOT", on_error="skip")
+    again = post_import(
+        client, officer_root, path.read_bytes(), filename=path.name, org_unit="ROOT", on_error="skip"
+    )
     job = again.json()
-    assert (job["created_count"], job["updated_count"], job["unchanged_count"], job["failed_count"]) == (0, 0, 300, 13)
+    assert (job["created_count"], job["updated_count"], job["unchanged_count"], job["failed_count"]) == (
+        0,
+        0,
+        300,
+        13,
+    )
     assert count(db, "member") == 300
     assert count(db, "change_log") == feed_before  # unchanged rows write nothing
     assert count(db, "audit_event") == audit_before + 1  # the import's own summary event
@@ -78,12 +93,16 @@ def test_clean_jsonl_imports_100(client, world, db, officer_root):
 
 def test_dry_run_reports_counts_and_writes_nothing(client, world, db, officer_root):
     path = sample("members_hr_export_gb18030.csv")
-    r = post_import(client, officer_root, path.read_bytes(), filename=path.name, org_unit="ROOT", dry_run=True)
+    r = post_import(
+        client, officer_root, path.read_bytes(), filename=path.name, org_unit="ROOT", dry_run=True
+    )
     job = r.json()
     assert job["status"] == "succeeded" and job["dry_run"] is True
     assert (job["created_count"], job["failed_count"]) == (300, 13)
     assert error_set(job) == expected("members_hr_export_gb18030.csv")
-    assert count(db, "member") == 0 and count(db, "audit_event", "WHERE action = 'member_import.completed'") == 0
+    assert (
+        count(db, "member") == 0 and count(db, "audit_event", "WHERE action = 'member_import.completed'") == 0
+    )
 
 
 def test_fix_and_reimport(client, world, db):
@@ -121,7 +140,9 @@ def test_on_error_skip_writes_the_good_rows_and_abort_writes_nothing(client, wor
     job = post_import(client, officer, csv_bytes(rows), on_error="skip").json()
     assert job["status"] == "succeeded" and job["created_count"] == 5 and job["failed_count"] == 1
     assert {(e["field"], e["kind"]) for e in job["report"]["errors"]} == {
-        ("name", "missing_name"), ("national_id", "missing_national_id")}
+        ("name", "missing_name"),
+        ("national_id", "missing_national_id"),
+    }
     assert count(db, "member") == 5
 
 
@@ -141,17 +162,24 @@ def test_officer_of_one_union_cannot_import_into_another(client, world, db, prob
     importing into that union's unit is not found."""
     officer = world.as_role("officer", "U01")
     path = sample("members_hr_export_gb18030.csv")
-    job = post_import(client, officer, path.read_bytes(), filename=path.name, org_unit="U01", on_error="skip").json()
+    job = post_import(
+        client, officer, path.read_bytes(), filename=path.name, org_unit="U01", on_error="skip"
+    ).json()
     assert job["status"] == "succeeded"
     unknown = {e["row"] for e in job["report"]["errors"] if e["kind"] == "unknown_org"}
     with db.read_session() as s:
         units = set(s.execute(sa.select(Member.org_unit_id).distinct()).scalars())
     assert units <= {world.units[c].id for c in ("U01", "U01-B01", "U01-B02")}
     assert len(unknown) >= 50  # the U02 rows
-    problem(post_import(client, officer, path.read_bytes(), filename=path.name, org_unit="U02"), 404, "not_found")
+    problem(
+        post_import(client, officer, path.read_bytes(), filename=path.name, org_unit="U02"), 404, "not_found"
+    )
     # and the other union's officer cannot see the job
-    problem(client.get(f"/api/v1/member-imports/{job['id']}", headers=world.as_role("officer", "U02")), 404,
-            "not_found")
+    problem(
+        client.get(f"/api/v1/member-imports/{job['id']}", headers=world.as_role("officer", "U02")),
+        404,
+        "not_found",
+    )
     listed = client.get("/api/v1/member-imports", headers=world.as_role("officer", "U02")).json()
     assert listed["items"] == []
 
@@ -197,8 +225,11 @@ def test_idempotency_key_returns_the_first_job(client, world, db, problem):
 def test_unreadable_files_are_refused_with_a_problem(client, world, problem):
     officer = world.as_role("officer", "U01")
     problem(post_import(client, officer, b"x", filename="members.pdf"), 422, "import_unsupported_format")
-    body = problem(post_import(client, officer, "工号,姓名,身份证号,爱好\r\nE1,张三,1,读书\r\n".encode("gb18030")),
-                   422, "import_unknown_column")
+    body = problem(
+        post_import(client, officer, "工号,姓名,身份证号,爱好\r\nE1,张三,1,读书\r\n".encode("gb18030")),
+        422,
+        "import_unknown_column",
+    )
     assert body["errors"][0]["field"] == "file"
     problem(post_import(client, officer, "姓名\r\n张三\r\n".encode()), 422, "import_missing_column")
 
@@ -221,7 +252,11 @@ def test_one_audit_event_per_import_without_personal_data(client, world, db):
         events = s.execute(sa.text("SELECT action, actor_label, changes FROM audit_event")).all()
     imports = [e for e in events if e.action == "member_import.completed"]
     assert len(imports) == 1 and len(events) == 1, events
-    text = json.dumps(imports[0].changes, ensure_ascii=False) if not isinstance(imports[0].changes, str) else imports[0].changes
+    text = (
+        json.dumps(imports[0].changes, ensure_ascii=False)
+        if not isinstance(imports[0].changes, str)
+        else imports[0].changes
+    )
     assert "员工" not in text and "13800138000" not in text and not RAW_ID.search(text)
     assert json.loads(text)["after"]["created"] == 3
     assert job["created_count"] == 3
@@ -230,7 +265,9 @@ def test_one_audit_event_per_import_without_personal_data(client, world, db):
 def test_large_file_runs_as_a_background_job(client, world, db, monkeypatch):
     monkeypatch.setattr(service, "INLINE_MAX_BYTES", 100)
     officer = world.as_role("officer", "U01")
-    r = post_import(client, officer, csv_bytes([row(f"G{i:03d}", f"员工{i}", make_id(i)) for i in range(1, 30)]))
+    r = post_import(
+        client, officer, csv_bytes([row(f"G{i:03d}", f"员工{i}", make_id(i)) for i in range(1, 30)])
+    )
     assert r.status_code == 202, r.text
     assert r.headers["Location"].endswith(r.json()["id"])
     # the TestClient runs background tasks before returning; the job is finished now
@@ -248,8 +285,16 @@ def test_a_generated_20000_row_gb18030_file_imports(client, world, db):
     """Issue 3: a generated 20,000-row file imports in CI on SQLite and PostgreSQL."""
     officer = world.as_role("officer", "U01")
     lines = [
-        row(f"W{n:06d}", f"职工{n}", _id(n), ("U01", "U01-B01", "U01-B02")[n % 3], gender="女" if n % 2 == 0 else "男",
-            phone=f"139{n:08d}", wage=f"{3000 + n % 5000}.{n % 100:02d}", rep="是" if n % 50 == 0 else "否")
+        row(
+            f"W{n:06d}",
+            f"职工{n}",
+            _id(n),
+            ("U01", "U01-B01", "U01-B02")[n % 3],
+            gender="女" if n % 2 == 0 else "男",
+            phone=f"139{n:08d}",
+            wage=f"{3000 + n % 5000}.{n % 100:02d}",
+            rep="是" if n % 50 == 0 else "否",
+        )
         for n in range(20000)
     ]
     content = csv_bytes(lines)
@@ -277,7 +322,9 @@ def test_progress_is_visible_while_the_import_runs(client, world, db, monkeypatc
         return real(session, ctx, plans)
 
     monkeypatch.setattr(service, "write_batch", observing)
-    job = post_import(client, officer, csv_bytes([row(f"R{i:03d}", f"员工{i}", make_id(i)) for i in range(1, 36)])).json()
+    job = post_import(
+        client, officer, csv_bytes([row(f"R{i:03d}", f"员工{i}", make_id(i)) for i in range(1, 36)])
+    ).json()
     assert job["status"] == "succeeded"
     assert seen == [("running", "writing", done, 35) for done in (0, 10, 20, 30)]
     assert service.live_progress(uuid.UUID(job["id"])) is None
@@ -288,5 +335,12 @@ def _importer(world):
     from api.security.principal import GrantRef, Principal
 
     unit = world.units["U01"].id
-    return Principal(user_id=uuid.uuid4(), username="x", kind="human", org_unit_id=unit, member_id=None,
-                     grants=(GrantRef(Role.officer, unit),), permission="members.import")
+    return Principal(
+        user_id=uuid.uuid4(),
+        username="x",
+        kind="human",
+        org_unit_id=unit,
+        member_id=None,
+        grants=(GrantRef(Role.officer, unit),),
+        permission="members.import",
+    )

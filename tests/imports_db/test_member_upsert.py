@@ -20,8 +20,15 @@ def hr(world):
     return world.as_role("integration", "U01")
 
 
-BODY = {"name": "陈静", "national_id": make_id(21, female=True), "phone": "13700001234", "join_date": "2019-05-01",
-        "monthly_wage_fen": 812345, "tags": ["女职工"], "org_unit_code": "U01-B01"}
+BODY = {
+    "name": "陈静",
+    "national_id": make_id(21, female=True),
+    "phone": "13700001234",
+    "join_date": "2019-05-01",
+    "monthly_wage_fen": 812345,
+    "tags": ["女职工"],
+    "org_unit_code": "U01-B01",
+}
 BAD_CHECK = BODY["national_id"][:-1] + ("1" if BODY["national_id"][-1] != "1" else "2")
 
 
@@ -43,14 +50,28 @@ def test_create_then_unchanged_writes_nothing(client, world, db, hr):
     assert again.status_code == 200 and again.json()["version"] == 1 and again.headers["ETag"] == '"1"'
     assert count(db, "audit_event") == audit and count(db, "change_log") == feed
     # a lower-case x, spaces or an omitted optional field are no change either
-    assert put(client, hr, "HR001", {"name": "陈静", "national_id": f" {BODY['national_id']} "}).json()["version"] == 1
+    assert (
+        put(client, hr, "HR001", {"name": "陈静", "national_id": f" {BODY['national_id']} "}).json()[
+            "version"
+        ]
+        == 1
+    )
     assert count(db, "audit_event") == audit and count(db, "change_log") == feed
 
 
 def test_update_changes_only_what_was_sent(client, world, db, hr):
     put(client, hr, "HR002", BODY)
-    r = put(client, hr, "HR002", {"name": "陈静", "national_id": BODY["national_id"], "phone": "13700009999",
-                                  "is_representative": True})
+    r = put(
+        client,
+        hr,
+        "HR002",
+        {
+            "name": "陈静",
+            "national_id": BODY["national_id"],
+            "phone": "13700009999",
+            "is_representative": True,
+        },
+    )
     assert r.status_code == 200 and r.json()["version"] == 2 and r.json()["is_representative"] is True
     with db.read_session() as s:
         member = s.execute(sa.select(Member).where(Member.employee_no == "HR002")).scalar_one()
@@ -59,24 +80,31 @@ def test_update_changes_only_what_was_sent(client, world, db, hr):
     assert member.org_unit_id == world.units["U01-B01"].id  # kept: no org_unit_code sent
     with db.read_session() as s:
         feed = s.execute(sa.text("SELECT action, entity_version FROM change_log ORDER BY id")).all()
-        audit = s.execute(sa.select(AuditEvent.action, AuditEvent.changes).order_by(AuditEvent.at, AuditEvent.id)).all()
+        audit = s.execute(
+            sa.select(AuditEvent.action, AuditEvent.changes).order_by(AuditEvent.at, AuditEvent.id)
+        ).all()
     assert [tuple(f) for f in feed] == [("created", 1), ("updated", 2)]
     assert [a.action for a in audit] == ["member.created", "member.updated"]
     assert "13700009999" not in str(audit[1].changes)  # phone redacted in the audit log
     # null clears an optional field; tags are replaced when sent
-    r = put(client, hr, "HR002", {"name": "陈静", "national_id": BODY["national_id"], "phone": None, "tags": []})
+    r = put(
+        client, hr, "HR002", {"name": "陈静", "national_id": BODY["national_id"], "phone": None, "tags": []}
+    )
     assert r.json()["phone_masked"] is None and r.json()["tags"] == [] and r.json()["version"] == 3
 
 
-@pytest.mark.parametrize(("change", "field", "code"), [
-    ({"national_id": BAD_CHECK}, "national_id", "hr_invalid_field"),
-    ({"national_id": "1.10101E+17"}, "national_id", "hr_invalid_field"),
-    ({"gender": "male"}, "gender", "hr_invalid_field"),
-    ({"birth_date": "1985-03-16"}, "birth_date", "hr_invalid_field"),
-    ({"join_date": "2099-01-01"}, "join_date", "hr_invalid_field"),
-    ({"phone": "12345"}, "phone", "hr_invalid_field"),
-    ({"org_unit_code": "U02"}, "org_unit_code", "hr_unknown_org"),
-])
+@pytest.mark.parametrize(
+    ("change", "field", "code"),
+    [
+        ({"national_id": BAD_CHECK}, "national_id", "hr_invalid_field"),
+        ({"national_id": "1.10101E+17"}, "national_id", "hr_invalid_field"),
+        ({"gender": "male"}, "gender", "hr_invalid_field"),
+        ({"birth_date": "1985-03-16"}, "birth_date", "hr_invalid_field"),
+        ({"join_date": "2099-01-01"}, "join_date", "hr_invalid_field"),
+        ({"phone": "12345"}, "phone", "hr_invalid_field"),
+        ({"org_unit_code": "U02"}, "org_unit_code", "hr_unknown_org"),
+    ],
+)
 def test_invalid_data_is_422_naming_the_field(client, world, db, hr, problem, change, field, code):
     body = problem(put(client, hr, "HR003", {**BODY, **change}), 422, code)
     assert body["errors"][0]["field"] == field
@@ -84,8 +112,13 @@ def test_invalid_data_is_422_naming_the_field(client, world, db, hr, problem, ch
 
 
 def test_schema_errors_are_422_with_field_names(client, world, hr, problem):
-    body = problem(put(client, hr, "HR004", {"name": "x", "national_id": make_id(1), "monthly_wage_fen": -1,
-                                             "salary": 3}), 422, "validation_failed")
+    body = problem(
+        put(
+            client, hr, "HR004", {"name": "x", "national_id": make_id(1), "monthly_wage_fen": -1, "salary": 3}
+        ),
+        422,
+        "validation_failed",
+    )
     assert {e["field"] for e in body["errors"]} == {"monthly_wage_fen", "salary"}
 
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any
-
-import uuid
 
 import pytest
 from sqlmodel import select
@@ -41,7 +40,11 @@ def audit_events(session) -> Callable[..., list[AuditEvent]]:
 def change_feed(session) -> Callable[[Any], list[str]]:
     def actions(entity_id: Any) -> list[str]:
         session.expire_all()
-        rows = session.exec(select(ChangeLogEntry).where(ChangeLogEntry.entity_id == uuid.UUID(str(entity_id))).order_by(ChangeLogEntry.id))
+        rows = session.exec(
+            select(ChangeLogEntry)
+            .where(ChangeLogEntry.entity_id == uuid.UUID(str(entity_id)))
+            .order_by(ChangeLogEntry.id)
+        )
         return [r.action for r in rows]
 
     return actions

@@ -11,8 +11,9 @@ from api.rules.resident_id import compute_check_char
 _seq = itertools.count(1)
 
 
-def resident_id(n: int | None = None, *, gender: str = "male", region: str = "110105",
-                birth: date | None = None) -> str:
+def resident_id(
+    n: int | None = None, *, gender: str = "male", region: str = "110105", birth: date | None = None
+) -> str:
     """A valid GB 11643 number, different for each ``n`` (a fresh one when ``n`` is None)."""
     n = next(_seq) if n is None else n
     born = birth or date(1960, 1, 1) + timedelta(days=n // 100)
@@ -42,7 +43,9 @@ def officer_for(world: Any, unit: str) -> dict[str, str]:
 
 def create_member(client: Any, world: Any, unit: str = "U01-B01", **overrides: Any) -> dict[str, Any]:
     """Create a member through the API as an officer of the unit's union; returns the body plus ``etag``."""
-    r = client.post("/api/v1/members", json=payload(world, unit, **overrides), headers=officer_for(world, unit))
+    r = client.post(
+        "/api/v1/members", json=payload(world, unit, **overrides), headers=officer_for(world, unit)
+    )
     assert r.status_code == 201, r.text
     return {**r.json(), "etag": r.headers["ETag"]}
 

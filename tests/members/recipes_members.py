@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from matrix import RECIPES, Call, recipe
+
 from members.factories import create_member, link_member_user, payload
 
 BASE = "/api/v1/members"
@@ -26,7 +27,14 @@ def _(client, world):
 @recipe("members_update")
 def _(client, world):
     m = create_member(client, world)
-    return Call("officer", "U01", "PATCH", f"{BASE}/{m['id']}", json={"notes": "调岗"}, headers={"If-Match": m["etag"]})
+    return Call(
+        "officer",
+        "U01",
+        "PATCH",
+        f"{BASE}/{m['id']}",
+        json={"notes": "调岗"},
+        headers={"If-Match": m["etag"]},
+    )
 
 
 @recipe("members_national_id")
@@ -37,8 +45,14 @@ def _(client, world):
 @recipe("members_lifecycle")
 def _(client, world):
     m = create_member(client, world)
-    return Call("officer", "U01", "POST", f"{BASE}/{m['id']}/lifecycle", json={"action": "retain", "reason": "退休"},
-                headers={"If-Match": m["etag"]})
+    return Call(
+        "officer",
+        "U01",
+        "POST",
+        f"{BASE}/{m['id']}/lifecycle",
+        json={"action": "retain", "reason": "退休"},
+        headers={"If-Match": m["etag"]},
+    )
 
 
 @recipe("members_events")
@@ -67,8 +81,14 @@ def _(client, world):
 def _(client, world):
     _own(client, world)
     tag = client.get("/api/v1/me/member", headers=world.as_role("member", "U01")).headers["ETag"]
-    return Call("member", "U01", "PATCH", "/api/v1/me/member", json={"phone": "13900001111"},
-                headers={"If-Match": tag})
+    return Call(
+        "member",
+        "U01",
+        "PATCH",
+        "/api/v1/me/member",
+        json={"phone": "13900001111"},
+        headers={"If-Match": tag},
+    )
 
 
 @recipe("me_member_national_id")

@@ -3,9 +3,8 @@ selection of illegal ones, reasons, dates, the timeline, audit and change feed."
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-
 import uuid
+from datetime import date, timedelta
 
 import pytest
 
@@ -26,9 +25,14 @@ class Lifecycle:
         return {**r.json(), "etag": r.headers["ETag"]}
 
     def step(self, m, action, reason="原因", effective_on=None, expect=200):
-        body = {"action": action, **({"reason": reason} if reason else {}),
-                **({"effective_on": effective_on} if effective_on else {})}
-        r = self.client.post(f"{BASE}/{m['id']}/lifecycle", json=body, headers={**self.officer, "If-Match": m["etag"]})
+        body = {
+            "action": action,
+            **({"reason": reason} if reason else {}),
+            **({"effective_on": effective_on} if effective_on else {}),
+        }
+        r = self.client.post(
+            f"{BASE}/{m['id']}/lifecycle", json=body, headers={**self.officer, "If-Match": m["etag"]}
+        )
         assert r.status_code == expect, r.text
         return {**r.json(), "etag": r.headers.get("ETag", m["etag"])} if expect == 200 else r
 
@@ -37,8 +41,13 @@ class Lifecycle:
         if status == "applied":
             return self.member(status="applied", join_date=None, **fields)
         m = self.member(**fields)
-        path = {"active": [], "retained": ["retain"], "withdrawn": ["withdraw"], "expelled": ["expel"],
-                "deceased": ["death"]}[status]
+        path = {
+            "active": [],
+            "retained": ["retain"],
+            "withdrawn": ["withdraw"],
+            "expelled": ["expel"],
+            "deceased": ["death"],
+        }[status]
         for action in path:
             m = self.step(m, action)
         assert m["status"] == status
@@ -50,7 +59,9 @@ def life(client, world):
     return Lifecycle(client, world)
 
 
-def test_approve_makes_an_applicant_active_and_dates_membership_from_approval(life, audit_events, change_feed):
+def test_approve_makes_an_applicant_active_and_dates_membership_from_approval(
+    life, audit_events, change_feed
+):
     """章程 Art 2: the grassroots committee approves; membership dates from approval."""
     m = life.at("applied")
     day = date.today().isoformat()  # not before the application was recorded (today)
@@ -94,8 +105,16 @@ def test_deemed_withdrawn_after_six_months_without_dues(life, session):
 
     payer = life.at("active", join_date="2020-01-01")
     month = date.today().replace(day=1) - timedelta(days=1)
-    session.add(DuesPayment(member_id=uuid.UUID(payer["id"]), org_unit_id=life.world.units["U01-B01"].id,
-                            period=month.replace(day=1), amount_fen=3000, paid_on=date.today(), method="payroll"))
+    session.add(
+        DuesPayment(
+            member_id=uuid.UUID(payer["id"]),
+            org_unit_id=life.world.units["U01-B01"].id,
+            period=month.replace(day=1),
+            amount_fen=3000,
+            paid_on=date.today(),
+            method="payroll",
+        )
+    )
     session.commit()
     r = life.step(payer, "deem_withdrawn", reason="未交会费", expect=422)
     assert r.json()["code"] == "member_not_lapsed"
@@ -123,20 +142,23 @@ def test_death_ends_membership_from_any_living_state(life, status):
     assert (m["status"], m["is_representative"]) == ("deceased", False)
 
 
-@pytest.mark.parametrize("status, action", [
-    ("applied", "retain"),  # only active members are retained (章程 Art 8)
-    ("active", "approve"),  # already approved (章程 Art 2)
-    ("active", "restore"),  # restore is for retained members
-    ("active", "rejoin"),  # only the withdrawn re-join [L]
-    ("retained", "withdraw"),
-    ("retained", "expel"),
-    ("withdrawn", "restore"),
-    ("withdrawn", "approve"),  # re-joining starts with a new application [L]
-    ("expelled", "rejoin"),  # expulsion is final (章程 Art 7)
-    ("expelled", "restore"),
-    ("deceased", "death"),
-    ("deceased", "restore"),
-])
+@pytest.mark.parametrize(
+    "status, action",
+    [
+        ("applied", "retain"),  # only active members are retained (章程 Art 8)
+        ("active", "approve"),  # already approved (章程 Art 2)
+        ("active", "restore"),  # restore is for retained members
+        ("active", "rejoin"),  # only the withdrawn re-join [L]
+        ("retained", "withdraw"),
+        ("retained", "expel"),
+        ("withdrawn", "restore"),
+        ("withdrawn", "approve"),  # re-joining starts with a new application [L]
+        ("expelled", "rejoin"),  # expulsion is final (章程 Art 7)
+        ("expelled", "restore"),
+        ("deceased", "death"),
+        ("deceased", "restore"),
+    ],
+)
 def test_illegal_transitions_are_409_naming_the_current_status(life, problem, status, action):
     m = life.at(status)
     body = problem(life.step(m, action, expect=409), 409, "member_illegal_transition")
@@ -151,7 +173,9 @@ def test_effective_date_rules(life, problem):
     m = life.at("active", join_date="2020-05-01")
     tomorrow = (date.today() + timedelta(days=1)).isoformat()
     problem(life.step(m, "retain", effective_on=tomorrow, expect=422), 422, "member_date_in_future")
-    body = problem(life.step(m, "retain", effective_on="2019-01-01", expect=422), 422, "member_effective_before_last")
+    body = problem(
+        life.step(m, "retain", effective_on="2019-01-01", expect=422), 422, "member_effective_before_last"
+    )
     assert body["last"] == "2020-05-01"
     assert life.step(m, "retain")["status_changed_on"] == date.today().isoformat()
 
@@ -160,16 +184,25 @@ def test_lifecycle_needs_if_match(client, life, problem):
     m = life.at("active")
     path = f"{BASE}/{m['id']}/lifecycle"
     problem(client.post(path, json={"action": "death"}, headers=life.officer), 428, "if_match_required")
-    problem(client.post(path, json={"action": "death"}, headers={**life.officer, "If-Match": '"9"'}), 412,
-            "version_mismatch")
+    problem(
+        client.post(path, json={"action": "death"}, headers={**life.officer, "If-Match": '"9"'}),
+        412,
+        "version_mismatch",
+    )
 
 
 def test_timeline_lists_every_step_in_order(client, world, life):
-    m = life.step(life.step(life.at("active", join_date="2020-05-01"), "retain", reason="失业"), "restore",
-                  reason="再就业")
+    m = life.step(
+        life.step(life.at("active", join_date="2020-05-01"), "retain", reason="失业"),
+        "restore",
+        reason="再就业",
+    )
     r = client.get(f"{BASE}/{m['id']}/events", headers=world.as_role("auditor", "U01"))
     assert r.status_code == 200, r.text
     steps = [(e["kind"], e["from_status"], e["to_status"], e["reason"]) for e in r.json()["items"]]
-    assert steps == [("joined", None, "active", None), ("retain", "active", "retained", "失业"),
-                     ("restore", "retained", "active", "再就业")]
+    assert steps == [
+        ("joined", None, "active", None),
+        ("retain", "active", "retained", "失业"),
+        ("restore", "retained", "active", "再就业"),
+    ]
     assert all(e["actor_id"] for e in r.json()["items"])

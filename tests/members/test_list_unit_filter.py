@@ -35,7 +35,9 @@ def _walk(client, headers, **params):
     """Every page of the list with ``limit=2``: the ids in order, and each page's size."""
     seen, sizes, cursor = [], [], None
     while True:
-        r = client.get(BASE, params={**params, "limit": 2, **({"cursor": cursor} if cursor else {})}, headers=headers)
+        r = client.get(
+            BASE, params={**params, "limit": 2, **({"cursor": cursor} if cursor else {})}, headers=headers
+        )
         assert r.status_code == 200, r.text
         page = [m["id"] for m in r.json()["items"]]
         seen, sizes, cursor = seen + page, sizes + [len(page)], r.json()["next_cursor"]
@@ -46,12 +48,18 @@ def _walk(client, headers, **params):
 def test_pages_of_a_unit_and_status_neither_skip_nor_repeat(client, world, new_member, officer):
     """The list picks each page's ids first (keys first) and then reads those rows: pages of a unit's
     subtree and a status follow registration order, with other units and statuses interleaved."""
-    made = [new_member(unit) for unit in ("U01-B01", "U01-B02", "U02-B01", "U01-B01", "U01-B02", "U01-B01", "U02-B01")]
+    made = [
+        new_member(unit)
+        for unit in ("U01-B01", "U01-B02", "U02-B01", "U01-B01", "U01-B02", "U01-B01", "U02-B01")
+    ]
     retained = {made[1]["id"], made[5]["id"]}
     for m in made:
         if m["id"] in retained:
-            client.post(f"{BASE}/{m['id']}/lifecycle", json={"action": "retain", "reason": "退休"},
-                        headers={**officer, "If-Match": m["etag"]})
+            client.post(
+                f"{BASE}/{m['id']}/lifecycle",
+                json={"action": "retain", "reason": "退休"},
+                headers={**officer, "If-Match": m["etag"]},
+            )
     root = world.as_role("auditor", "ROOT")
     branches = {str(world.units["U01-B01"].id), str(world.units["U01-B02"].id)}
     u01 = [m["id"] for m in made if m["org_unit_id"] in branches]
@@ -61,8 +69,9 @@ def test_pages_of_a_unit_and_status_neither_skip_nor_repeat(client, world, new_m
     assert _walk(client, root, status="retained") == ([m["id"] for m in made if m["id"] in retained], [2])
     assert _walk(client, root) == ([m["id"] for m in made], [2, 2, 2, 1])
     # a full page comes with the whole record, as before
-    first = client.get(BASE, params={"org_unit_id": str(world.units["U01"].id), "status": "active", "limit": 2},
-                       headers=root).json()["items"][0]
+    first = client.get(
+        BASE, params={"org_unit_id": str(world.units["U01"].id), "status": "active", "limit": 2}, headers=root
+    ).json()["items"][0]
     assert (first["view"], first["member_no"], first["status"]) == ("full", made[0]["member_no"], "active")
 
 
@@ -79,7 +88,9 @@ def test_small_and_large_subtrees_list_the_same_members(client, world, new_membe
     for cap in (0, 1_000):
         monkeypatch.setattr(members, "SMALL_SUBTREE_UNITS", cap)
         assert _walk(client, root, **params) == expected, cap
-        assert _walk(client, root, org_unit_id=str(world.units["U01-B02"].id)) == ([made[2], made[4]], [2]), cap
+        assert _walk(client, root, org_unit_id=str(world.units["U01-B02"].id)) == ([made[2], made[4]], [2]), (
+            cap
+        )
 
 
 def test_list_visibility_per_grant_with_a_unit_filter(client, world, new_member):
@@ -88,12 +99,22 @@ def test_list_visibility_per_grant_with_a_unit_filter(client, world, new_member)
     a, b = new_member("U01-B01", phone="13800000001"), new_member("U01-B02", phone="13800000002")
     world.user("names-and-branch-list", ("treasurer", "U01"), ("officer", "U01-B02"))
     who = world.headers("names-and-branch-list")
-    for params in ({}, {"org_unit_id": str(world.units["U01"].id)}, {"org_unit_id": str(world.units["U01-B02"].id)}):
+    for params in (
+        {},
+        {"org_unit_id": str(world.units["U01"].id)},
+        {"org_unit_id": str(world.units["U01-B02"].id)},
+    ):
         items = {i["id"]: i for i in client.get(BASE, params=params, headers=who).json()["items"]}
         if a["id"] in items:
             assert items[a["id"]]["view"] == "names", params
         assert (items[b["id"]]["view"], items[b["id"]]["phone"]) == ("full", "13800000002"), params
-    auditor = {i["id"]: i for i in client.get(BASE, params={"org_unit_id": str(world.units["U01"].id)},
-                                                headers=world.as_role("auditor", "ROOT")).json()["items"]}
+    auditor = {
+        i["id"]: i
+        for i in client.get(
+            BASE, params={"org_unit_id": str(world.units["U01"].id)}, headers=world.as_role("auditor", "ROOT")
+        ).json()["items"]
+    }
     assert [(auditor[m["id"]]["view"], auditor[m["id"]]["phone"]) for m in (a, b)] == [
-        ("full", "138****0001"), ("full", "138****0002")]
+        ("full", "138****0001"),
+        ("full", "138****0002"),
+    ]

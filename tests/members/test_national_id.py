@@ -29,8 +29,11 @@ def test_chair_and_officer_read_the_full_id_and_every_read_is_audited(client, wo
 def test_other_roles_cannot_read_the_full_id(client, world, new_member, problem):
     m = new_member()
     for role in ("admin", "treasurer", "auditor", "handler", "member", "integration"):
-        problem(client.get(f"{BASE}/{m['id']}/national-id", headers=world.as_role(role, "U01")), 403,
-                "permission_denied")
+        problem(
+            client.get(f"{BASE}/{m['id']}/national-id", headers=world.as_role(role, "U01")),
+            403,
+            "permission_denied",
+        )
 
 
 def test_a_member_reads_their_own_id_audited(client, world, new_member, audit_events):
@@ -64,14 +67,21 @@ def test_the_raw_id_is_nowhere_in_the_database(client, world, officer, connectio
     the audit log, the change feed, stored idempotent responses or events."""
     first = next(resident_id(n) for n in range(7000, 7100) if resident_id(n).endswith("X"))
     second = resident_id()
-    r = client.post(BASE, json=payload(world, national_id=first.lower()),
-                    headers={**officer, "Idempotency-Key": "create-1"})
+    r = client.post(
+        BASE,
+        json=payload(world, national_id=first.lower()),
+        headers={**officer, "Idempotency-Key": "create-1"},
+    )
     assert r.status_code == 201, r.text
     m = r.json()
-    r = client.patch(f"{BASE}/{m['id']}", json={"national_id": second}, headers={**officer, "If-Match": '"1"'})
+    r = client.patch(
+        f"{BASE}/{m['id']}", json={"national_id": second}, headers={**officer, "If-Match": '"1"'}
+    )
     assert r.status_code == 200, r.text
     assert client.get(f"{BASE}/{m['id']}/national-id", headers=officer).json()["national_id"] == second
-    client.post(BASE, json=payload(world, national_id=second), headers={**officer, "Idempotency-Key": "dup-1"})
+    client.post(
+        BASE, json=payload(world, national_id=second), headers={**officer, "Idempotency-Key": "dup-1"}
+    )
 
     dump = _dump_database(connection)
     assert m["member_no"] in dump and m["national_id_masked"] in dump  # the dump does see the member

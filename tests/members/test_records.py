@@ -21,7 +21,9 @@ def test_schema_enums_mirror_the_state_machine():
     assert {a.value for a in LifecycleActionName} == {a.value for a in set(LifecycleAction) - transfers}
 
 
-def test_create_fills_birth_date_and_gender_from_the_resident_id(client, world, officer, change_feed, audit_events):
+def test_create_fills_birth_date_and_gender_from_the_resident_id(
+    client, world, officer, change_feed, audit_events
+):
     """GB 11643 §5.2-5.3: digits 7-14 are the birth date, the 17th digit's parity the gender."""
     body = payload(world, national_id=resident_id(birth=date(1988, 7, 9), gender="female"))
     r = client.post(BASE, json=body, headers=officer)
@@ -40,7 +42,8 @@ def test_create_fills_birth_date_and_gender_from_the_resident_id(client, world, 
     assert after["name"] == body["name"]
     events = client.get(f"{BASE}/{m['id']}/events", headers=officer).json()["items"]
     assert [(e["kind"], e["from_status"], e["to_status"], e["effective_on"]) for e in events] == [
-        ("joined", None, "active", "2020-05-01")]
+        ("joined", None, "active", "2020-05-01")
+    ]
 
 
 def test_member_numbers_are_per_union(client, world, new_member):
@@ -60,18 +63,22 @@ def test_lower_case_x_and_full_width_digits_are_normalised(client, world, office
     assert dup.status_code == 409 and dup.json()["code"] == "member_national_id_taken"
 
 
-@pytest.mark.parametrize("bad, kind", [
-    ("110105198003120013", "id_checksum"),
-    ("11010519800312001", "id_short"),
-    ("1101051980031200134", "id_long"),
-    ("1.10105E+17", "id_excel_float"),
-    ("110105198013120011", "id_birth_date"),
-    ("99010519800312001X", "id_region"),
-    ("11010519800312A01X", "id_format"),
-])
+@pytest.mark.parametrize(
+    "bad, kind",
+    [
+        ("110105198003120013", "id_checksum"),
+        ("11010519800312001", "id_short"),
+        ("1101051980031200134", "id_long"),
+        ("1.10105E+17", "id_excel_float"),
+        ("110105198013120011", "id_birth_date"),
+        ("99010519800312001X", "id_region"),
+        ("11010519800312A01X", "id_format"),
+    ],
+)
 def test_invalid_resident_ids_are_422_with_the_error_kind(client, world, officer, problem, bad, kind):
     if kind in {"id_birth_date", "id_region"}:  # give these a correct check digit so the later check fires
         from api.rules.resident_id import compute_check_char
+
         bad = bad[:17] + compute_check_char(bad[:17])
     body = problem(client.post(BASE, json=payload(world, national_id=bad), headers=officer), 422, kind)
     assert body["errors"][0]["field"] == "national_id"
@@ -80,11 +87,17 @@ def test_invalid_resident_ids_are_422_with_the_error_kind(client, world, officer
 
 def test_birth_date_and_gender_must_agree_with_the_id(client, world, officer, problem):
     rid = resident_id(gender="male")
-    body = problem(client.post(BASE, json=payload(world, national_id=rid, birth_date="1999-01-01"), headers=officer),
-                   422, "id_birth_mismatch")
+    body = problem(
+        client.post(BASE, json=payload(world, national_id=rid, birth_date="1999-01-01"), headers=officer),
+        422,
+        "id_birth_mismatch",
+    )
     assert body["errors"][0]["field"] == "birth_date"
-    problem(client.post(BASE, json=payload(world, national_id=rid, gender="female"), headers=officer),
-            422, "gender_mismatch")
+    problem(
+        client.post(BASE, json=payload(world, national_id=rid, gender="female"), headers=officer),
+        422,
+        "gender_mismatch",
+    )
     ok = client.post(BASE, json=payload(world, national_id=rid, gender="male"), headers=officer)
     assert ok.status_code == 201, ok.text
 
@@ -93,36 +106,65 @@ def test_one_person_one_membership(client, world, new_member, problem):
     """会籍办法 Art 3 (join once): the same resident ID cannot be registered twice, in any union."""
     rid = resident_id()
     first = new_member(national_id=rid)
-    body = problem(client.post(BASE, json=payload(world, "U02-B01", national_id=rid),
-                               headers=world.as_role("officer", "U02")), 409, "member_national_id_taken")
+    body = problem(
+        client.post(
+            BASE, json=payload(world, "U02-B01", national_id=rid), headers=world.as_role("officer", "U02")
+        ),
+        409,
+        "member_national_id_taken",
+    )
     assert body["member_no"] == first["member_no"]
 
 
 def test_employee_number_is_unique_per_grassroots_union(client, world, new_member, officer, problem):
     new_member("U01-B01", employee_no="E-1")
-    body = problem(client.post(BASE, json=payload(world, "U01-B02", employee_no="E-1"), headers=officer),
-                   409, "member_employee_no_taken")
+    body = problem(
+        client.post(BASE, json=payload(world, "U01-B02", employee_no="E-1"), headers=officer),
+        409,
+        "member_employee_no_taken",
+    )
     assert body["value"] == "E-1"
     assert new_member("U02-B01", employee_no="E-1")["employee_no"] == "E-1"
 
 
 def test_create_input_rules(client, world, officer, problem):
-    problem(client.post(BASE, json=payload(world, monthly_wage_fen=-1), headers=officer), 422, "validation_failed")
+    problem(
+        client.post(BASE, json=payload(world, monthly_wage_fen=-1), headers=officer), 422, "validation_failed"
+    )
     problem(client.post(BASE, json=payload(world, phone="12345"), headers=officer), 422, "validation_failed")
-    body = problem(client.post(BASE, json=payload(world, member_no="X-1"), headers=officer), 422, "validation_failed")
+    body = problem(
+        client.post(BASE, json=payload(world, member_no="X-1"), headers=officer), 422, "validation_failed"
+    )
     assert body["errors"][0]["code"] == "extra_forbidden"
-    problem(client.post(BASE, json=payload(world, status="retained"), headers=officer), 422, "validation_failed")
-    problem(client.post(BASE, json=payload(world, join_date="2999-01-01"), headers=officer), 422,
-            "member_date_in_future")
-    problem(client.post(BASE, json=payload(world, status="applied"), headers=officer), 422, "member_not_approved")
-    problem(client.post(BASE, json=payload(world, status="applied", join_date=None, is_representative=True),
-                        headers=officer), 422, "member_representative_not_voting")
+    problem(
+        client.post(BASE, json=payload(world, status="retained"), headers=officer), 422, "validation_failed"
+    )
+    problem(
+        client.post(BASE, json=payload(world, join_date="2999-01-01"), headers=officer),
+        422,
+        "member_date_in_future",
+    )
+    problem(
+        client.post(BASE, json=payload(world, status="applied"), headers=officer), 422, "member_not_approved"
+    )
+    problem(
+        client.post(
+            BASE,
+            json=payload(world, status="applied", join_date=None, is_representative=True),
+            headers=officer,
+        ),
+        422,
+        "member_representative_not_voting",
+    )
 
 
 def test_members_are_registered_with_a_grassroots_union(client, world, problem):
     """domain.md §0/§1: members belong to a grassroots union; a federation holds none directly."""
-    body = problem(client.post(BASE, json=payload(world, "ROOT"), headers=world.as_role("officer", "ROOT")),
-                   422, "member_unit_not_in_union")
+    body = problem(
+        client.post(BASE, json=payload(world, "ROOT"), headers=world.as_role("officer", "ROOT")),
+        422,
+        "member_unit_not_in_union",
+    )
     assert body["errors"][0]["field"] == "org_unit_id"
 
 
@@ -139,10 +181,20 @@ def test_get_sets_etag_and_patch_needs_if_match(client, new_member, officer, pro
     r = client.get(path, headers=officer)
     assert r.status_code == 200 and r.headers["ETag"] == '"1"'
     problem(client.patch(path, json={"name": "李四"}, headers=officer), 428, "if_match_required")
-    problem(client.patch(path, json={"name": "李四"}, headers={**officer, "If-Match": '"7"'}), 412, "version_mismatch")
-    r = client.patch(path, json={"name": "李四", "tags": ["劳模", "女职工"]}, headers={**officer, "If-Match": '"1"'})
+    problem(
+        client.patch(path, json={"name": "李四"}, headers={**officer, "If-Match": '"7"'}),
+        412,
+        "version_mismatch",
+    )
+    r = client.patch(
+        path, json={"name": "李四", "tags": ["劳模", "女职工"]}, headers={**officer, "If-Match": '"1"'}
+    )
     assert r.status_code == 200, r.text
-    assert r.json()["name"] == "李四" and r.json()["tags"] == sorted(["女职工", "劳模"]) and r.headers["ETag"] == '"2"'
+    assert (
+        r.json()["name"] == "李四"
+        and r.json()["tags"] == sorted(["女职工", "劳模"])
+        and r.headers["ETag"] == '"2"'
+    )
     r = client.patch(path, json={"tags": ["劳模"]}, headers={**officer, "If-Match": '"2"'})
     assert r.json()["tags"] == ["劳模"] and r.headers["ETag"] == '"3"'
 
@@ -155,14 +207,21 @@ def test_unchanged_patch_writes_nothing(client, new_member, officer, audit_event
     assert change_feed(m["id"]) == ["created"]
 
 
-def test_patch_audits_with_redaction_and_feeds_the_change_log(client, new_member, officer, audit_events, change_feed):
+def test_patch_audits_with_redaction_and_feeds_the_change_log(
+    client, new_member, officer, audit_events, change_feed
+):
     m = new_member()
-    r = client.patch(f"{BASE}/{m['id']}", json={"phone": "13911112222", "monthly_wage_fen": 1},
-                     headers={**officer, "If-Match": m["etag"]})
+    r = client.patch(
+        f"{BASE}/{m['id']}",
+        json={"phone": "13911112222", "monthly_wage_fen": 1},
+        headers={**officer, "If-Match": m["etag"]},
+    )
     assert r.status_code == 200, r.text
     [event] = audit_events("member.updated", m["id"])
-    assert event.changes == {"before": {"phone": "***", "monthly_wage_fen": "***"},
-                             "after": {"phone": "***", "monthly_wage_fen": "***"}}
+    assert event.changes == {
+        "before": {"phone": "***", "monthly_wage_fen": "***"},
+        "after": {"phone": "***", "monthly_wage_fen": "***"},
+    }
     assert change_feed(m["id"]) == ["created", "updated"]
 
 
@@ -173,7 +232,9 @@ def test_patch_national_id_is_revalidated(client, world, new_member, officer, pr
     problem(client.patch(path, json={"gender": "female"}, headers=tag), 422, "gender_mismatch")
     problem(client.patch(path, json={"birth_date": "1970-01-01"}, headers=tag), 422, "id_birth_mismatch")
     other = new_member()
-    problem(client.patch(path, json={"national_id": other["national_id_masked"]}, headers=tag), 422, "id_format")
+    problem(
+        client.patch(path, json={"national_id": other["national_id_masked"]}, headers=tag), 422, "id_format"
+    )
     new_id = resident_id(gender="female", birth=date(1990, 2, 3))
     r = client.patch(path, json={"national_id": new_id}, headers=tag)
     assert r.status_code == 200, r.text
@@ -187,10 +248,16 @@ def test_patch_cannot_take_another_members_id_or_employee_number(client, new_mem
     a, b = new_member(employee_no="A-1"), new_member(employee_no="B-1")
     chair_id = client.get(f"{BASE}/{a['id']}/national-id", headers=officer).json()["national_id"]
     tag = {**officer, "If-Match": b["etag"]}
-    problem(client.patch(f"{BASE}/{b['id']}", json={"national_id": chair_id}, headers=tag), 409,
-            "member_national_id_taken")
-    problem(client.patch(f"{BASE}/{b['id']}", json={"employee_no": "A-1"}, headers=tag), 409,
-            "member_employee_no_taken")
+    problem(
+        client.patch(f"{BASE}/{b['id']}", json={"national_id": chair_id}, headers=tag),
+        409,
+        "member_national_id_taken",
+    )
+    problem(
+        client.patch(f"{BASE}/{b['id']}", json={"employee_no": "A-1"}, headers=tag),
+        409,
+        "member_employee_no_taken",
+    )
     problem(client.patch(f"{BASE}/{b['id']}", json={"name": None}, headers=tag), 422, "validation_failed")
 
 
@@ -199,23 +266,50 @@ def test_moving_within_the_union_is_an_edit_across_unions_a_transfer(client, wor
     root_officer = world.as_role("officer", "ROOT")
     m = new_member()
     path = f"{BASE}/{m['id']}"
-    r = client.patch(path, json={"org_unit_id": str(world.units["U01-B02"].id)},
-                     headers={**root_officer, "If-Match": m["etag"]})
+    r = client.patch(
+        path,
+        json={"org_unit_id": str(world.units["U01-B02"].id)},
+        headers={**root_officer, "If-Match": m["etag"]},
+    )
     assert r.status_code == 200 and r.json()["org_unit_id"] == str(world.units["U01-B02"].id)
-    problem(client.patch(path, json={"org_unit_id": str(world.units["U02-B01"].id)},
-                         headers={**root_officer, "If-Match": r.headers["ETag"]}), 422, "member_unit_needs_transfer")
+    problem(
+        client.patch(
+            path,
+            json={"org_unit_id": str(world.units["U02-B01"].id)},
+            headers={**root_officer, "If-Match": r.headers["ETag"]},
+        ),
+        422,
+        "member_unit_needs_transfer",
+    )
     u01 = world.as_role("officer", "U01")
-    problem(client.patch(path, json={"org_unit_id": str(world.units["U02-B01"].id)},
-                         headers={**u01, "If-Match": r.headers["ETag"]}), 422, "not_found")
+    problem(
+        client.patch(
+            path,
+            json={"org_unit_id": str(world.units["U02-B01"].id)},
+            headers={**u01, "If-Match": r.headers["ETag"]},
+        ),
+        422,
+        "not_found",
+    )
 
 
 def test_representatives_must_be_active(client, new_member, officer, problem):
     m = new_member(is_representative=True)
     assert m["is_representative"] is True
-    r = client.post(f"{BASE}/{m['id']}/lifecycle", json={"action": "retain", "reason": "退休"},
-                    headers={**officer, "If-Match": m["etag"]})
-    problem(client.patch(f"{BASE}/{m['id']}", json={"is_representative": True},
-                         headers={**officer, "If-Match": r.headers["ETag"]}), 422, "member_representative_not_voting")
+    r = client.post(
+        f"{BASE}/{m['id']}/lifecycle",
+        json={"action": "retain", "reason": "退休"},
+        headers={**officer, "If-Match": m["etag"]},
+    )
+    problem(
+        client.patch(
+            f"{BASE}/{m['id']}",
+            json={"is_representative": True},
+            headers={**officer, "If-Match": r.headers["ETag"]},
+        ),
+        422,
+        "member_representative_not_voting",
+    )
 
 
 # --- lists -----------------------------------------------------------------------------------------
@@ -230,8 +324,11 @@ def test_list_filters(client, world, new_member, officer):
     a = new_member("U01-B01", name="张小红", tags=["女职工"], join_date="2019-03-01", employee_no="HR-77")
     b = new_member("U01-B02", name="李大明", is_representative=True, join_date="2021-06-01")
     c = new_member("U01-B02", name="赵强", tags=["劳模", "女职工"], join_date="2023-01-15")
-    client.post(f"{BASE}/{c['id']}/lifecycle", json={"action": "retain", "reason": "退休"},
-                headers={**officer, "If-Match": c["etag"]})
+    client.post(
+        f"{BASE}/{c['id']}/lifecycle",
+        json={"action": "retain", "reason": "退休"},
+        headers={**officer, "If-Match": c["etag"]},
+    )
     get = lambda **q: _ids(client.get(BASE, params=q, headers=officer))  # noqa: E731
     assert get() == [a["id"], b["id"], c["id"]]
     assert get(org_unit_id=str(world.units["U01-B02"].id)) == [b["id"], c["id"]]
@@ -289,17 +386,33 @@ def test_contact_details_and_wage_are_masked_by_role(client, world, new_member):
     path = f"{BASE}/{m['id']}"
     officer = client.get(path, headers=world.as_role("officer", "U01")).json()
     assert (officer["phone"], officer["email"], officer["monthly_wage_fen"]) == (
-        "13812345678", "zhang.san@example.com", 812345)
+        "13812345678",
+        "zhang.san@example.com",
+        812345,
+    )
     assert officer["contact_masked"] is False
     for role in ("chair", "auditor", "integration", "admin"):
         seen = client.get(path, headers=world.as_role(role, "U01")).json()
         assert seen["view"] == "full", role
-        assert (seen["phone"], seen["email"], seen["monthly_wage_fen"]) == ("138****5678", "z***@example.com", None)
+        assert (seen["phone"], seen["email"], seen["monthly_wage_fen"]) == (
+            "138****5678",
+            "z***@example.com",
+            None,
+        )
         assert seen["contact_masked"] is True
     treasurer = client.get(path, headers=world.as_role("treasurer", "U01")).json()
     assert treasurer["view"] == "names"
-    assert set(treasurer) == {"view", "id", "member_no", "employee_no", "name", "org_unit_id", "status",
-                              "monthly_wage_fen", "version"}
+    assert set(treasurer) == {
+        "view",
+        "id",
+        "member_no",
+        "employee_no",
+        "name",
+        "org_unit_id",
+        "status",
+        "monthly_wage_fen",
+        "version",
+    }
     assert treasurer["monthly_wage_fen"] == 812345
     listed = client.get(BASE, headers=world.as_role("treasurer", "U01")).json()["items"]
     assert [i["view"] for i in listed] == ["names"]

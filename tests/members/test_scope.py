@@ -13,7 +13,10 @@ def test_an_officer_of_one_union_cannot_reach_another_unions_members(client, wor
     u01 = world.as_role("officer", "U01")
     listed = [m["id"] for m in client.get(BASE, headers=u01).json()["items"]]
     assert listed == [mine["id"]]
-    assert client.get(BASE, params={"org_unit_id": str(world.units["U02"].id)}, headers=u01).json()["items"] == []
+    assert (
+        client.get(BASE, params={"org_unit_id": str(world.units["U02"].id)}, headers=u01).json()["items"]
+        == []
+    )
     assert client.get(BASE, params={"q": theirs["member_no"]}, headers=u01).json()["items"] == []
     path = f"{BASE}/{theirs['id']}"
     if_match = {**u01, "If-Match": theirs["etag"]}

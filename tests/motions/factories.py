@@ -30,7 +30,11 @@ def _resident_id(n: int) -> str:
 
 
 def make_member(
-    world: Any, unit: str = "U01-B01", *, representative: bool = True, status: str = "active",
+    world: Any,
+    unit: str = "U01-B01",
+    *,
+    representative: bool = True,
+    status: str = "active",
     name: str | None = None,
 ) -> Member:
     n = next(_seq)
@@ -39,11 +43,19 @@ def make_member(
     with world.db.write_session() as s:
         union = member_core.grassroots_of(s, world.units[unit].id)
         member = Member(
-            member_no=member_core.allocate_member_numbers(s, union)[0], employee_no=f"M{n:06d}",
-            org_unit_id=world.units[unit].id, grassroots_unit_id=union.id, name=name or f"代表{n}",
-            gender=rid.gender, birth_date=rid.birth_date, national_id_cipher=protected.cipher,
-            national_id_hmac=protected.hmac, national_id_masked=protected.masked, status=status,
-            is_representative=representative, join_date=date(2015, 3, 1),
+            member_no=member_core.allocate_member_numbers(s, union)[0],
+            employee_no=f"M{n:06d}",
+            org_unit_id=world.units[unit].id,
+            grassroots_unit_id=union.id,
+            name=name or f"代表{n}",
+            gender=rid.gender,
+            birth_date=rid.birth_date,
+            national_id_cipher=protected.cipher,
+            national_id_hmac=protected.hmac,
+            national_id_masked=protected.masked,
+            status=status,
+            is_representative=representative,
+            join_date=date(2015, 3, 1),
         )
         s.add(member)
         s.commit()
@@ -73,20 +85,29 @@ def etag_of(client: Any, path: str, headers: dict[str, str]) -> str:
     return r.headers["ETag"]
 
 
-def make_congress(client: Any, world: Any, unit: str = "U01", *, opening_on: date | None = None,
-                  **fields: Any) -> dict[str, Any]:
-    body = {"org_unit_id": str(world.units[unit].id), "name": "第五届第三次职工代表大会",
-            "opening_on": (opening_on or date.today() + timedelta(days=60)).isoformat(), **fields}
+def make_congress(
+    client: Any, world: Any, unit: str = "U01", *, opening_on: date | None = None, **fields: Any
+) -> dict[str, Any]:
+    body = {
+        "org_unit_id": str(world.units[unit].id),
+        "name": "第五届第三次职工代表大会",
+        "opening_on": (opening_on or date.today() + timedelta(days=60)).isoformat(),
+        **fields,
+    }
     r = client.post(CONGRESSES, json=body, headers=world.as_role("officer", unit))
     assert r.status_code == 201, r.text
     return r.json()
 
 
-def make_department(client: Any, world: Any, name: str, unit: str = "U01",
-                    handlers: tuple[str, ...] = ()) -> dict[str, Any]:
+def make_department(
+    client: Any, world: Any, name: str, unit: str = "U01", handlers: tuple[str, ...] = ()
+) -> dict[str, Any]:
     """A department of ``unit`` with the named users (created with a handler grant at ``unit``) attached."""
-    r = client.post(DEPARTMENTS, json={"org_unit_id": str(world.units[unit].id), "name": name},
-                    headers=world.as_role("officer", unit))
+    r = client.post(
+        DEPARTMENTS,
+        json={"org_unit_id": str(world.units[unit].id), "name": name},
+        headers=world.as_role("officer", unit),
+    )
     assert r.status_code == 201, r.text
     dept = r.json()
     for username in handlers:
@@ -125,8 +146,14 @@ class Scene:
         return f"{MOTIONS}/{self.motion['id']}"
 
 
-def scene(client: Any, world: Any, *, proposer_username: str = "rep.proposer", opening_on: date | None = None,
-          **congress_fields: Any) -> Scene:
+def scene(
+    client: Any,
+    world: Any,
+    *,
+    proposer_username: str = "rep.proposer",
+    opening_on: date | None = None,
+    **congress_fields: Any,
+) -> Scene:
     congress = make_congress(client, world, opening_on=opening_on, **congress_fields)
     proposer = make_member(world, "U01-B01", name="张提案")
     cosigners = [make_member(world, "U01-B01", name="李附议"), make_member(world, "U01-B02", name="王附议")]
@@ -141,17 +168,29 @@ def scene(client: Any, world: Any, *, proposer_username: str = "rep.proposer", o
 
 
 def draft(client: Any, sc: Scene, **fields: Any) -> dict[str, Any]:
-    body = {"congress_id": sc.congress["id"], "title": "关于改善一车间夏季防暑降温条件的提案",
-            "reasons": "一车间夏季室温超过35度。", "proposals": "加装通风降温设备，发放防暑用品。",
-            "category": "safety", **fields}
+    body = {
+        "congress_id": sc.congress["id"],
+        "title": "关于改善一车间夏季防暑降温条件的提案",
+        "reasons": "一车间夏季室温超过35度。",
+        "proposals": "加装通风降温设备，发放防暑用品。",
+        "category": "safety",
+        **fields,
+    }
     r = client.post(MOTIONS, json=body, headers=sc.headers["proposer"])
     assert r.status_code == 201, r.text
     sc.motion = {**r.json(), "etag": r.headers["ETag"]}
     return sc.motion
 
 
-def act(client: Any, sc: Scene, method: str, suffix: str, headers: dict[str, str], json: Any = None,
-        expect: int = 200) -> Any:
+def act(
+    client: Any,
+    sc: Scene,
+    method: str,
+    suffix: str,
+    headers: dict[str, str],
+    json: Any = None,
+    expect: int = 200,
+) -> Any:
     """Send a state-changing request with the motion's current ETag; keep the new one."""
     tag = etag_of(client, sc.path, headers) if method != "GET" else None
     r = client.request(method, sc.path + suffix, json=json, headers={**headers, "If-Match": tag})
@@ -171,14 +210,29 @@ def advance(client: Any, world: Any, sc: Scene, to: str) -> dict[str, Any]:
             act(client, sc, "POST", "/cosignatures", sc.headers["c2"]),
             act(client, sc, "POST", "/submit", sc.headers["proposer"], {}),
         ),
-        "registered": lambda: act(client, sc, "POST", "/review", world.as_role("chair", "U01"),
-                                  {"decision": "register"}),
-        "assigned": lambda: act(client, sc, "POST", "/assign", world.as_role("officer", "U01"),
-                                {"lead_department_id": sc.lead["id"], "co_department_ids": [sc.co["id"]]}),
-        "answered": lambda: act(client, sc, "POST", "/reply", world.headers("hdl.lead"),
-                                {"text": "已加装通风设备。", "outcome_class": "A"}),
-        "closed": lambda: act(client, sc, "POST", "/ratings", sc.headers["proposer"], {"rating": "satisfied"}),
+        "registered": lambda: act(
+            client, sc, "POST", "/review", world.as_role("chair", "U01"), {"decision": "register"}
+        ),
+        "assigned": lambda: act(
+            client,
+            sc,
+            "POST",
+            "/assign",
+            world.as_role("officer", "U01"),
+            {"lead_department_id": sc.lead["id"], "co_department_ids": [sc.co["id"]]},
+        ),
+        "answered": lambda: act(
+            client,
+            sc,
+            "POST",
+            "/reply",
+            world.headers("hdl.lead"),
+            {"text": "已加装通风设备。", "outcome_class": "A"},
+        ),
+        "closed": lambda: act(
+            client, sc, "POST", "/ratings", sc.headers["proposer"], {"rating": "satisfied"}
+        ),
     }
-    for status in order[1:order.index(to) + 1]:
+    for status in order[1 : order.index(to) + 1]:
         steps[status]()
     return sc.motion

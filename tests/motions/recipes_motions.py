@@ -7,6 +7,7 @@ is that representative; ``member.u02`` has no member record and sees nothing (40
 from __future__ import annotations
 
 from matrix import RECIPES, Call, recipe
+
 from motions.factories import (
     CONGRESSES,
     DEPARTMENTS,
@@ -35,8 +36,18 @@ def _(client, world):
 
 @recipe("congresses_create")
 def _(client, world):
-    return Call("chair", "U01", "POST", CONGRESSES, expect=201, json={
-        "org_unit_id": str(world.units["U01"].id), "name": "第五届第四次职工代表大会", "opening_on": "2030-03-20"})
+    return Call(
+        "chair",
+        "U01",
+        "POST",
+        CONGRESSES,
+        expect=201,
+        json={
+            "org_unit_id": str(world.units["U01"].id),
+            "name": "第五届第四次职工代表大会",
+            "opening_on": "2030-03-20",
+        },
+    )
 
 
 @recipe("congresses_get")
@@ -63,8 +74,15 @@ def _(client, world):
     path = f"{CONGRESSES}/{_congress(client, world)['id']}"
     member = make_member(world, "U01-B02", representative=False)
     tag = etag_of(client, path, world.as_role("officer", "U01"))
-    return Call("officer", "U01", "POST", f"{path}/representatives", json={"member_id": str(member.id)},
-                headers={"If-Match": tag}, expect=201)
+    return Call(
+        "officer",
+        "U01",
+        "POST",
+        f"{path}/representatives",
+        json={"member_id": str(member.id)},
+        headers={"If-Match": tag},
+        expect=201,
+    )
 
 
 @recipe("congresses_representatives_remove")
@@ -72,8 +90,9 @@ def _(client, world):
     path = f"{CONGRESSES}/{_congress(client, world)['id']}"
     member = make_member(world, "U01-B02")
     tag = etag_of(client, path, world.as_role("chair", "U01"))
-    return Call("chair", "U01", "DELETE", f"{path}/representatives/{member.id}", headers={"If-Match": tag},
-                expect=204)
+    return Call(
+        "chair", "U01", "DELETE", f"{path}/representatives/{member.id}", headers={"If-Match": tag}, expect=204
+    )
 
 
 @recipe("congresses_motion_report")
@@ -95,8 +114,14 @@ def _(client, world):
 
 @recipe("departments_create")
 def _(client, world):
-    return Call("officer", "U01", "POST", DEPARTMENTS, expect=201,
-                json={"org_unit_id": str(world.units["U01"].id), "name": "人力资源部"})
+    return Call(
+        "officer",
+        "U01",
+        "POST",
+        DEPARTMENTS,
+        expect=201,
+        json={"org_unit_id": str(world.units["U01"].id), "name": "人力资源部"},
+    )
 
 
 @recipe("departments_get")
@@ -116,16 +141,22 @@ def _(client, world):
     path = f"{DEPARTMENTS}/{_department(client, world)['id']}"
     user = world.user("hdl.new", ("handler", "U01"))
     tag = etag_of(client, path, world.as_role("chair", "U01"))
-    return Call("chair", "U01", "POST", f"{path}/handlers", json={"user_id": str(user.id)},
-                headers={"If-Match": tag})
+    return Call(
+        "chair", "U01", "POST", f"{path}/handlers", json={"user_id": str(user.id)}, headers={"If-Match": tag}
+    )
 
 
 @recipe("departments_handlers_remove")
 def _(client, world):
     path = f"{DEPARTMENTS}/{_department(client, world)['id']}"
     tag = etag_of(client, path, world.as_role("officer", "U01"))
-    return Call("officer", "U01", "DELETE", f"{path}/handlers/{world.users['hdl.office'].id}",
-                headers={"If-Match": tag})
+    return Call(
+        "officer",
+        "U01",
+        "DELETE",
+        f"{path}/handlers/{world.users['hdl.office'].id}",
+        headers={"If-Match": tag},
+    )
 
 
 # --- motions ------------------------------------------------------------------------------------
@@ -141,9 +172,20 @@ def _(client, world):
 @recipe("motions_create")
 def _(client, world):
     sc = scene(client, world, proposer_username="member.u01")
-    return Call("member", "U01", "POST", MOTIONS, expect=201, json={
-        "congress_id": sc.congress["id"], "title": "关于增设职工书屋的提案", "reasons": "职工业余学习需要场所。",
-        "proposals": "在二号楼设立职工书屋。", "category": "welfare"})
+    return Call(
+        "member",
+        "U01",
+        "POST",
+        MOTIONS,
+        expect=201,
+        json={
+            "congress_id": sc.congress["id"],
+            "title": "关于增设职工书屋的提案",
+            "reasons": "职工业余学习需要场所。",
+            "proposals": "在二号楼设立职工书屋。",
+            "category": "welfare",
+        },
+    )
 
 
 @recipe("motions_get")
@@ -175,7 +217,9 @@ def _motion_call(role: str, status: str, method: str, suffix: str, body, *, acto
 
 RECIPES["motions_update"] = _motion_call("member", "draft", "PATCH", "", {"category": "welfare"})
 RECIPES["motions_cosign"] = _motion_call("member", "draft", "POST", "/cosignatures", None, actor="c3")
-RECIPES["motions_cosign_withdraw"] = _motion_call("member", "draft", "DELETE", "/cosignatures", None, actor="c1")
+RECIPES["motions_cosign_withdraw"] = _motion_call(
+    "member", "draft", "DELETE", "/cosignatures", None, actor="c1"
+)
 RECIPES["motions_review"] = _motion_call("chair", "submitted", "POST", "/review", {"decision": "register"})
 RECIPES["motions_rate"] = _motion_call("member", "answered", "POST", "/ratings", {"rating": "satisfied"})
 
@@ -195,8 +239,14 @@ def _(client, world):
     sc = scene(client, world)
     advance(client, world, sc, "registered")
     tag = etag_of(client, sc.path, world.as_role("officer", "U01"))
-    return Call("officer", "U01", "POST", f"{sc.path}/assign", json={"lead_department_id": sc.lead["id"]},
-                headers={"If-Match": tag})
+    return Call(
+        "officer",
+        "U01",
+        "POST",
+        f"{sc.path}/assign",
+        json={"lead_department_id": sc.lead["id"]},
+        headers={"If-Match": tag},
+    )
 
 
 @recipe("motions_reply")
@@ -206,8 +256,14 @@ def _(client, world):
     attach(world, sc.lead["id"], "handler.u01")
     advance(client, world, sc, "assigned")
     tag = etag_of(client, sc.path, world.as_role("handler", "U01"))
-    return Call("handler", "U01", "POST", f"{sc.path}/reply", json={"text": "已落实。", "outcome_class": "A"},
-                headers={"If-Match": tag})
+    return Call(
+        "handler",
+        "U01",
+        "POST",
+        f"{sc.path}/reply",
+        json={"text": "已落实。", "outcome_class": "A"},
+        headers={"If-Match": tag},
+    )
 
 
 @recipe("motions_timeline")

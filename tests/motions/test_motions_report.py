@@ -32,28 +32,63 @@ def _fixture(world):
     p, s1 = make_member(world, "U01-B01", name="甲"), make_member(world, "U01-B01", name="乙")
     unit = world.units["U01"].id
     with world.db.write_session() as s:
-        congress = Congress(org_unit_id=unit, name="第五届第三次职工代表大会", opening_on=date(2027, 3, 20),
-                            motion_deadline_on=date(2027, 3, 5), reply_months=2, min_cosigners=2)
+        congress = Congress(
+            org_unit_id=unit,
+            name="第五届第三次职工代表大会",
+            opening_on=date(2027, 3, 20),
+            motion_deadline_on=date(2027, 3, 5),
+            reply_months=2,
+            min_cosigners=2,
+        )
         s.add(congress)
-        d1, d2, d3 = (Department(org_unit_id=unit, name=n) for n in ("后勤保障部", "安全环保部", "人力资源部"))
+        d1, d2, d3 = (
+            Department(org_unit_id=unit, name=n) for n in ("后勤保障部", "安全环保部", "人力资源部")
+        )
         s.add_all([d1, d2, d3])
         s.flush()
 
         def motion(n, status, *, kind="motion", decision=None, lead=None, round=1, outcome=None, due=None):
-            m = Motion(congress_id=congress.id, org_unit_id=unit, title=f"M{n}", reasons="r", proposals="p",
-                       category="other", proposer_member_id=p.id, status=status, kind=kind, decision=decision,
-                       lead_department_id=lead.id if lead else None, round=round, outcome_class=outcome, due_on=due,
-                       number=n if decision == "register" else None)
+            m = Motion(
+                congress_id=congress.id,
+                org_unit_id=unit,
+                title=f"M{n}",
+                reasons="r",
+                proposals="p",
+                category="other",
+                proposer_member_id=p.id,
+                status=status,
+                kind=kind,
+                decision=decision,
+                lead_department_id=lead.id if lead else None,
+                round=round,
+                outcome_class=outcome,
+                due_on=due,
+                number=n if decision == "register" else None,
+            )
             s.add(m)
             s.flush()
             return m
 
         def reply(m, rnd, dept, late):
-            s.add(MotionReply(motion_id=m.id, round=rnd, department_id=dept.id, text="答复", outcome_class="A",
-                              due_on=date(2027, 5, 1), replied_on=date(2027, 5, 2 if late else 1), late=late))
+            s.add(
+                MotionReply(
+                    motion_id=m.id,
+                    round=rnd,
+                    department_id=dept.id,
+                    text="答复",
+                    outcome_class="A",
+                    due_on=date(2027, 5, 1),
+                    replied_on=date(2027, 5, 2 if late else 1),
+                    late=late,
+                )
+            )
 
         def rating(m, rnd, member, value):
-            s.add(MotionRating(motion_id=m.id, round=rnd, member_id=member.id, is_proposer=member is p, rating=value))
+            s.add(
+                MotionRating(
+                    motion_id=m.id, round=rnd, member_id=member.id, is_proposer=member is p, rating=value
+                )
+            )
 
         motion(0, "draft")
         m1 = motion(1, "closed", decision="register", lead=d1, outcome="A")
@@ -91,8 +126,16 @@ def test_report_matches_the_hand_computed_fixture(client, world, clock):
     rep = r.json()
     assert rep["as_of"] == "2027-06-01" and rep["submitted"] == 10
     assert rep["by_kind"] == {"motion": 8, "suggestion": 2}
-    assert rep["by_status"] == {"closed": 2, "assigned": 2, "reopened": 1, "declined": 1, "merged": 1,
-                                "converted": 1, "submitted": 1, "answered": 1}
+    assert rep["by_status"] == {
+        "closed": 2,
+        "assigned": 2,
+        "reopened": 1,
+        "declined": 1,
+        "merged": 1,
+        "converted": 1,
+        "submitted": 1,
+        "answered": 1,
+    }
     assert rep["by_decision"] == {"register": 5, "decline": 1, "merge": 1, "convert": 1}
     assert rep["by_outcome"] == {"A": 1, "B": 1, "C": 1, "D": 1}
     assert rep["on_time_replies"] == {"numerator": 3, "denominator": 5, "rate": 0.6}
@@ -100,17 +143,50 @@ def test_report_matches_the_hand_computed_fixture(client, world, clock):
     assert rep["ratings_by_value"] == {"satisfied": 2, "basically_satisfied": 1, "unsatisfied": 3}
     assert (rep["reopened"], rep["extra_rounds"]) == (2, 2)
     assert [(o["motion_id"], o["days_overdue"], o["department_name"]) for o in rep["overdue"]] == [
-        (str(ids["M3"]), 31, "安全环保部"), (str(ids["M7"]), 1, "人力资源部")]
-    table = {row["name"]: {k: row[k] for k in ("assigned", "replies", "on_time", "late", "overdue", "satisfied",
-                                                "ratings")} for row in rep["departments"]}
+        (str(ids["M3"]), 31, "安全环保部"),
+        (str(ids["M7"]), 1, "人力资源部"),
+    ]
+    table = {
+        row["name"]: {
+            k: row[k] for k in ("assigned", "replies", "on_time", "late", "overdue", "satisfied", "ratings")
+        }
+        for row in rep["departments"]
+    }
     assert table == {
-        "后勤保障部": {"assigned": 2, "replies": 3, "on_time": 2, "late": 1, "overdue": 0, "satisfied": 3, "ratings": 5},
-        "安全环保部": {"assigned": 2, "replies": 1, "on_time": 0, "late": 1, "overdue": 1, "satisfied": 0, "ratings": 1},
-        "人力资源部": {"assigned": 2, "replies": 1, "on_time": 1, "late": 0, "overdue": 1, "satisfied": 0, "ratings": 0},
+        "后勤保障部": {
+            "assigned": 2,
+            "replies": 3,
+            "on_time": 2,
+            "late": 1,
+            "overdue": 0,
+            "satisfied": 3,
+            "ratings": 5,
+        },
+        "安全环保部": {
+            "assigned": 2,
+            "replies": 1,
+            "on_time": 0,
+            "late": 1,
+            "overdue": 1,
+            "satisfied": 0,
+            "ratings": 1,
+        },
+        "人力资源部": {
+            "assigned": 2,
+            "replies": 1,
+            "on_time": 1,
+            "late": 0,
+            "overdue": 1,
+            "satisfied": 0,
+            "ratings": 0,
+        },
     }
 
-    x = client.get(f"{CONGRESSES}/{congress_id}/motion-report", params={"format": "xlsx"},
-                   headers=world.as_role("chair", "U01"))
+    x = client.get(
+        f"{CONGRESSES}/{congress_id}/motion-report",
+        params={"format": "xlsx"},
+        headers=world.as_role("chair", "U01"),
+    )
     assert x.status_code == 200 and x.headers["content-type"].startswith("application/vnd.openxmlformats")
     book = load_workbook(BytesIO(x.content))
     assert book.sheetnames == ["概况", "逾期", "承办部门"]
@@ -152,8 +228,14 @@ def test_task_inbox(client, world, clock):
     act(client, sc, "POST", "/review", chair, {"decision": "register"})
     assert kinds(officer) == [("motion.assign", first["id"], None)]
     assert kinds(chair) == [("motion.assign", first["id"], None)]
-    act(client, sc, "POST", "/assign", officer, {"lead_department_id": sc.lead["id"],
-                                                 "co_department_ids": [sc.co["id"]]})
+    act(
+        client,
+        sc,
+        "POST",
+        "/assign",
+        officer,
+        {"lead_department_id": sc.lead["id"], "co_department_ids": [sc.co["id"]]},
+    )
     assert kinds(world.headers("hdl.lead")) == [("motion.reply", first["id"], "2027-04-01")]
     assert kinds(world.headers("hdl.co")) == []  # only the lead department answers
     act(client, sc, "POST", "/reply", world.headers("hdl.lead"), {"text": "已办理。", "outcome_class": "A"})
@@ -172,6 +254,8 @@ def test_task_registry_takes_new_kinds():
 
     from api.services import tasks
 
-    assert {"motion.submit", "motion.rate", "motion.reply", "motion.review", "motion.assign"} <= set(tasks.kinds())
+    assert {"motion.submit", "motion.rate", "motion.reply", "motion.review", "motion.assign"} <= set(
+        tasks.kinds()
+    )
     with pytest.raises(ValueError):
         tasks.register("motion.reply", lambda session, principal: [])

@@ -71,13 +71,26 @@ def make_member(
     return member
 
 
-def add_event(world: Any, member: Member, kind: str, from_status: str | None, to_status: str, on: date) -> None:
+def add_event(
+    world: Any, member: Member, kind: str, from_status: str | None, to_status: str, on: date
+) -> None:
     """Record a past lifecycle step and set the member's current status to its target."""
     with world.db.write_session() as s:
-        s.add(MemberEvent(member_id=member.id, kind=kind, from_status=from_status, to_status=to_status,
-                          effective_on=on, org_unit_id=member.org_unit_id))
-        s.execute(sa.update(Member).where(Member.id == member.id).values(
-            status=to_status, status_changed_on=on, version=Member.version + 1))
+        s.add(
+            MemberEvent(
+                member_id=member.id,
+                kind=kind,
+                from_status=from_status,
+                to_status=to_status,
+                effective_on=on,
+                org_unit_id=member.org_unit_id,
+            )
+        )
+        s.execute(
+            sa.update(Member)
+            .where(Member.id == member.id)
+            .values(status=to_status, status_changed_on=on, version=Member.version + 1)
+        )
         s.commit()
 
 

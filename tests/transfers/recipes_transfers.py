@@ -9,8 +9,11 @@ from transfers.members_factory import make_member
 def _pending(client, world) -> tuple[str, str]:
     """A pending transfer U01-B01 -> U01-B02 started by U01's officer: (path, ETag)."""
     member = make_member(world, "U01-B01")
-    r = client.post("/api/v1/member-transfers", headers=world.as_role("officer", "U01"), json={
-        "member_id": str(member.id), "to_unit_id": str(world.units["U01-B02"].id), "reason": "调岗"})
+    r = client.post(
+        "/api/v1/member-transfers",
+        headers=world.as_role("officer", "U01"),
+        json={"member_id": str(member.id), "to_unit_id": str(world.units["U01-B02"].id), "reason": "调岗"},
+    )
     assert r.status_code == 201, r.text
     return f"/api/v1/member-transfers/{r.json()['id']}", r.headers["ETag"]
 
@@ -23,8 +26,14 @@ def _(client, world):
 @recipe("transfers_create")
 def _(client, world):
     member = make_member(world, "U01-B01")
-    return Call("officer", "U01", "POST", "/api/v1/member-transfers", expect=201, json={
-        "member_id": str(member.id), "to_unit_id": str(world.units["U01-B02"].id), "reason": "调岗"})
+    return Call(
+        "officer",
+        "U01",
+        "POST",
+        "/api/v1/member-transfers",
+        expect=201,
+        json={"member_id": str(member.id), "to_unit_id": str(world.units["U01-B02"].id), "reason": "调岗"},
+    )
 
 
 @recipe("transfers_get")

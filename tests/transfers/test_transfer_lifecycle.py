@@ -24,8 +24,11 @@ def test_unit_cannot_change_by_patch_while_a_transfer_is_pending(client, world, 
     _start(client, world, member)
     officer = world.as_role("officer", "U01")
     tag = client.get(f"/api/v1/members/{member.id}", headers=officer).headers["ETag"]
-    r = client.patch(f"/api/v1/members/{member.id}", headers={**officer, "If-Match": tag},
-                     json={"org_unit_id": str(world.units["U01-B02"].id)})
+    r = client.patch(
+        f"/api/v1/members/{member.id}",
+        headers={**officer, "If-Match": tag},
+        json={"org_unit_id": str(world.units["U01-B02"].id)},
+    )
     body = problem(r, 409, "member_transfer_pending")
     assert body["current"] == "transfer_pending"
 
@@ -36,11 +39,16 @@ def test_death_closes_a_pending_transfer(client, world, new_member, session, pro
     transfer = _start(client, world, member)
     officer = world.as_role("officer", "U01")
     tag = client.get(f"/api/v1/members/{member.id}", headers=officer).headers["ETag"]
-    r = client.post(f"/api/v1/members/{member.id}/lifecycle", headers={**officer, "If-Match": tag},
-                    json={"action": "death"})
+    r = client.post(
+        f"/api/v1/members/{member.id}/lifecycle",
+        headers={**officer, "If-Match": tag},
+        json={"action": "death"},
+    )
     assert r.status_code == 200, r.text
     session.expire_all()
     stored = session.exec(select(MemberTransfer).where(MemberTransfer.id == uuid.UUID(transfer["id"]))).one()
     assert stored.status == "cancelled"
     receiver = {**world.as_role("officer", "U02"), "If-Match": f'"{stored.version}"'}
-    problem(client.post(f"{BASE}/{transfer['id']}/accept", headers=receiver, json={}), 409, "transfer_not_pending")
+    problem(
+        client.post(f"{BASE}/{transfer['id']}/accept", headers=receiver, json={}), 409, "transfer_not_pending"
+    )

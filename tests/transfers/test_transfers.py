@@ -38,7 +38,14 @@ def test_transfer_across_unions(client, world, session, new_member):
     assert r.headers["Location"] == f"{BASE}/{transfer['id']}"
     assert transfer["status"] == "pending"
     assert transfer["from_unit"]["code"] == "U01-B01" and transfer["to_unit"]["code"] == "U02-B01"
-    assert set(transfer["member"]) == {"id", "member_no", "name", "national_id_masked", "gender", "birth_date"}
+    assert set(transfer["member"]) == {
+        "id",
+        "member_no",
+        "name",
+        "national_id_masked",
+        "gender",
+        "birth_date",
+    }
     assert "*" in transfer["member"]["national_id_masked"]
     stored = _member(session, member.id)
     assert stored.status == "transfer_pending" and stored.org_unit_id == world.units["U01-B01"].id
@@ -66,13 +73,19 @@ def test_transfer_across_unions(client, world, session, new_member):
     assert stored.member_no.startswith("U02-") and stored.member_no != member.member_no
     assert stored.employee_no == "E100"
 
-    events = session.exec(select(MemberEvent).where(MemberEvent.member_id == member.id)
-                          .order_by(MemberEvent.created_at)).all()
+    events = session.exec(
+        select(MemberEvent).where(MemberEvent.member_id == member.id).order_by(MemberEvent.created_at)
+    ).all()
     assert [(e.kind, e.from_status, e.to_status) for e in events] == [
-        ("transfer_out", "active", "transfer_pending"), ("transfer_in", "transfer_pending", "active")]
+        ("transfer_out", "active", "transfer_pending"),
+        ("transfer_in", "transfer_pending", "active"),
+    ]
     assert member.member_no in events[1].reason  # the old member number is kept
-    feed = session.exec(select(ChangeLogEntry).where(ChangeLogEntry.entity_id == member.id,
-                                                     ChangeLogEntry.action == "transferred")).all()
+    feed = session.exec(
+        select(ChangeLogEntry).where(
+            ChangeLogEntry.entity_id == member.id, ChangeLogEntry.action == "transferred"
+        )
+    ).all()
     assert {e.org_unit_id for e in feed} == {world.units["U01-B01"].id, world.units["U02-B01"].id}
     accepted = session.exec(select(AuditEvent).where(AuditEvent.action == "member.transfer_accepted")).one()
     assert accepted.changes["before"]["member_no"] == member.member_no
@@ -80,7 +93,9 @@ def test_transfer_across_unions(client, world, session, new_member):
 
     # now the member belongs to the receiving union only
     assert client.get(f"/api/v1/members/{member.id}", headers=receiver).status_code == 200
-    assert client.get(f"/api/v1/members/{member.id}", headers=world.as_role("officer", "U01")).status_code == 404
+    assert (
+        client.get(f"/api/v1/members/{member.id}", headers=world.as_role("officer", "U01")).status_code == 404
+    )
 
 
 def test_move_within_a_union_keeps_the_member_number(client, world, session, new_member):
@@ -92,12 +107,19 @@ def test_move_within_a_union_keeps_the_member_number(client, world, session, new
     assert stored.org_unit_id == world.units["U01-B02"].id and stored.member_no == member.member_no
 
 
-def test_only_the_receiving_side_accepts_or_refuses_and_only_the_sender_cancels(client, world, problem, new_member):
+def test_only_the_receiving_side_accepts_or_refuses_and_only_the_sender_cancels(
+    client, world, problem, new_member
+):
     member = new_member("U01-B01")
     transfer = _start(client, world, member).json()
-    problem(_decide(client, world, transfer, "accept", ("officer", "U01")), 403, "transfer_receiving_side_only")
-    problem(_decide(client, world, transfer, "refuse", ("officer", "U01"), {"reason": "x"}), 403,
-            "transfer_receiving_side_only")
+    problem(
+        _decide(client, world, transfer, "accept", ("officer", "U01")), 403, "transfer_receiving_side_only"
+    )
+    problem(
+        _decide(client, world, transfer, "refuse", ("officer", "U01"), {"reason": "x"}),
+        403,
+        "transfer_receiving_side_only",
+    )
     problem(_decide(client, world, transfer, "cancel", ("officer", "U02")), 403, "transfer_sending_side_only")
     # a third union sees nothing
     world.unit("U03", "grassroots", "ROOT")
@@ -117,7 +139,9 @@ def test_refuse_returns_the_member_to_the_sending_unit(client, world, session, p
     assert stored.member_no == member.member_no
     kinds = session.exec(select(MemberEvent.kind).where(MemberEvent.member_id == member.id)).all()
     assert sorted(kinds) == ["transfer_back", "transfer_out"]
-    body = problem(_decide(client, world, r.json(), "accept", ("officer", "U02")), 409, "transfer_not_pending")
+    body = problem(
+        _decide(client, world, r.json(), "accept", ("officer", "U02")), 409, "transfer_not_pending"
+    )
     assert body["current"] == "refused"
     assert session.exec(select(AuditEvent).where(AuditEvent.action == "member.transfer_refused")).one()
 
@@ -129,7 +153,9 @@ def test_cancel_by_the_sender(client, world, session, problem, new_member):
     assert r.status_code == 200, r.text
     assert r.json()["status"] == "cancelled"
     assert _member(session, member.id).status == "active"
-    body = problem(_decide(client, world, r.json(), "cancel", ("officer", "U01")), 409, "transfer_not_pending")
+    body = problem(
+        _decide(client, world, r.json(), "cancel", ("officer", "U01")), 409, "transfer_not_pending"
+    )
     assert body["current"] == "cancelled"
     # the member can be transferred again
     assert _start(client, world, member).status_code == 201
@@ -140,7 +166,9 @@ def test_accept_needs_the_current_version(client, world, problem, new_member):
     transfer = _start(client, world, member).json()
     headers = world.as_role("officer", "U02")
     problem(client.post(f"{BASE}/{transfer['id']}/accept", headers=headers), 428, "if_match_required")
-    problem(_decide(client, world, transfer, "accept", ("officer", "U02"), tag='"99"'), 412, "version_mismatch")
+    problem(
+        _decide(client, world, transfer, "accept", ("officer", "U02"), tag='"99"'), 412, "version_mismatch"
+    )
 
 
 def test_only_active_members_can_be_transferred(client, world, problem, new_member):
@@ -160,7 +188,9 @@ def test_receiving_unit_must_be_an_open_unit_of_a_union(client, world, session, 
     member = new_member("U01-B01")
     body = {"member_id": str(member.id), "reason": "调动"}
     officer = world.as_role("officer", "U01")
-    r = client.post(BASE, headers=officer, json={**body, "to_unit_id": "00000000-0000-7000-8000-000000000000"})
+    r = client.post(
+        BASE, headers=officer, json={**body, "to_unit_id": "00000000-0000-7000-8000-000000000000"}
+    )
     assert problem(r, 422, "not_found")["errors"][0]["field"] == "to_unit_id"
     problem(_start(client, world, member, to="ROOT"), 422, "transfer_unit_not_in_union")
     problem(_start(client, world, member, to="U01-B01"), 422, "transfer_same_unit")
@@ -195,7 +225,9 @@ def test_employee_number_must_be_free_in_the_receiving_union(client, world, sess
     new_member("U02-B01", employee_no="E100")
     member = new_member("U01-B01", employee_no="E100")
     transfer = _start(client, world, member).json()
-    body = problem(_decide(client, world, transfer, "accept", ("officer", "U02")), 409, "member_employee_no_taken")
+    body = problem(
+        _decide(client, world, transfer, "accept", ("officer", "U02")), 409, "member_employee_no_taken"
+    )
     assert body["value"] == "E100"
     assert _member(session, member.id).status == "transfer_pending"
     r = _decide(client, world, transfer, "accept", ("officer", "U02"), {"employee_no": "E200"})
@@ -205,12 +237,15 @@ def test_employee_number_must_be_free_in_the_receiving_union(client, world, sess
 
 def test_list_filters_and_pages(client, world, new_member):
     ids = [_start(client, world, new_member("U01-B01")).json()["id"] for _ in range(3)]
-    outsider_transfer = _start(client, world, new_member("U02-B01"), to="U01-B02",
-                               caller=("officer", "U02")).json()
+    outsider_transfer = _start(
+        client, world, new_member("U02-B01"), to="U01-B02", caller=("officer", "U02")
+    ).json()
     officer = world.as_role("officer", "U01")
     seen, cursor = [], None
     while True:
-        page = client.get(BASE, headers=officer, params={"limit": 2, **({"cursor": cursor} if cursor else {})}).json()
+        page = client.get(
+            BASE, headers=officer, params={"limit": 2, **({"cursor": cursor} if cursor else {})}
+        ).json()
         seen += [t["id"] for t in page["items"]]
         cursor = page["next_cursor"]
         if not cursor:

@@ -11,7 +11,6 @@ from sqlmodel import Field, SQLModel
 from api.db.models import base  # noqa: F401
 from api.db.types import UTCDateTime, utcnow
 
-
 #: 64-bit ids on PostgreSQL; SQLite's autoincrementing rowid alias must be spelled INTEGER
 BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 

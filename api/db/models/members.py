@@ -104,7 +104,9 @@ class MemberTransfer(SQLModel, table=True):
     member_id: uuid.UUID = Field(foreign_key="member.id", index=True)
     from_unit_id: uuid.UUID = Field(foreign_key="org_unit.id", index=True)
     to_unit_id: uuid.UUID = Field(foreign_key="org_unit.id", index=True)
-    status: str = Field(default="pending", max_length=20, index=True)  # pending | accepted | refused | cancelled
+    status: str = Field(
+        default="pending", max_length=20, index=True
+    )  # pending | accepted | refused | cancelled
     reason: str | None = Field(default=None, max_length=500)
     decision_reason: str | None = Field(default=None, max_length=500)
     effective_on: date | None = None
