@@ -44,6 +44,8 @@ from api.routers import (
     users,
 )
 from api.services import member_imports as import_service
+from api.services import motions as motion_service
+from api.services import tasks as task_service
 
 API_PREFIX = "/api/v1"
 #: one tag per area, in the order the docs show them
@@ -89,6 +91,10 @@ AREA_ROUTERS += [member_sync.router, member_imports.router, changes.router]
 AREA_ROUTERS += [members.router, me.router]
 AREA_ROUTERS += [transfers.router, dues.router]
 AREA_ROUTERS += [congresses.router, congresses.departments_router, motions.router, tasks.router]
+
+
+#: the task providers of the areas for ``/me/tasks``; a new area adds its ``TASK_PROVIDERS`` here
+TASK_PROVIDERS = [motion_service.TASK_PROVIDERS]
 
 
 def api_routes() -> list[tuple[str, APIRoute]]:
@@ -182,6 +188,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
 
     for router in AREA_ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
+    for providers in TASK_PROVIDERS:
+        task_service.install(providers)
     app.include_router(health.router)
     _mount_docs(app)
     return app

@@ -1165,8 +1165,11 @@ def _motions_to_assign(session: Session, principal: Principal) -> list[TaskOut]:
     return _tasks(session, "motion.assign", stmt)
 
 
-tasks.register("motion.submit", _drafts_to_submit)
-tasks.register("motion.rate", _motions_to_rate)
-tasks.register("motion.reply", _motions_to_reply)
-tasks.register("motion.review", _motions_to_review)
-tasks.register("motion.assign", _motions_to_assign)
+#: this area's task kinds for the inbox, installed by ``api.main.create_app`` (see api.services.tasks)
+TASK_PROVIDERS: dict[str, tasks.Provider] = {
+    "motion.submit": _drafts_to_submit,
+    "motion.rate": _motions_to_rate,
+    "motion.reply": _motions_to_reply,
+    "motion.review": _motions_to_review,
+    "motion.assign": _motions_to_assign,
+}

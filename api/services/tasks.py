@@ -1,8 +1,8 @@
 """The task inbox (``GET /api/v1/me/tasks``) as a registry each area plugs into.
 
-An area registers a provider per task kind at import of its service module::
-
-    tasks.register("motion.reply", motions_to_reply)
+Each area declares its providers as data, ``TASK_PROVIDERS = {"motion.reply": motions_to_reply, ...}``
+in its service, and ``api.main`` lists them in ``TASK_PROVIDERS``; ``create_app`` installs them
+explicitly, so the inbox never depends on which modules happened to be imported.
 
 A provider gets ``(session, principal)`` and returns the :class:`TaskOut` items waiting for that
 caller, at most :data:`PER_KIND` + 1 of them (one more tells the inbox the list was cut). Providers
@@ -12,7 +12,7 @@ a bounded number of queries, never one per item.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
 
 from sqlmodel import Session
@@ -26,6 +26,12 @@ Provider = Callable[[Session, Principal], list[TaskOut]]
 PER_KIND = 100
 
 _PROVIDERS: dict[str, Provider] = {}
+
+
+def install(providers: Mapping[str, Provider]) -> None:
+    """Plug in an area's providers (called by ``create_app``); installing the same ones again is a no-op."""
+    for kind, provider in providers.items():
+        register(kind, provider)
 
 
 def register(kind: str, provider: Provider) -> None:
