@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
@@ -17,6 +18,9 @@ MIN_SECRET_LENGTH = 32
 class Env(StrEnum):
     development = "development"
     production = "production"
+
+
+VotingStatus = Literal["active", "transfer_pending", "retained"]
 
 
 class Settings(BaseSettings):
@@ -58,6 +62,19 @@ class Settings(BaseSettings):
 
     # Dues: domain.md §1 leaves the rounding of 0.5% of the wage open [?]; default half up to the fen.
     dues_rounding: Literal["half_up", "down", "up", "half_even"] = "half_up"
+    #: 0.5 % of the monthly wage [L] (domain.md §1 Dues), ignoring the part of the wage under
+    #: ``dues_floor_unit_fen`` (10 yuan) [L]
+    dues_rate: Decimal = Field(Decimal("0.005"), ge=0, le=Decimal("0.1"), decimal_places=6)
+    dues_floor_unit_fen: int = Field(1000, ge=1, le=1_000_000)
+
+    # Membership (domain.md §1 [L]): who votes, whether a withdrawn member may apply again
+    #: statuses whose members vote and may be congress representatives; retained members lose voting
+    #: rights by default [L: Beijing 2020]
+    member_voting_statuses: list[VotingStatus] = Field(
+        default_factory=lambda: list[VotingStatus](["active", "transfer_pending"]), min_length=1
+    )
+    #: a withdrawn member may apply again (withdrawn -> applied) [L]
+    member_rejoin_allowed: bool = True
 
     # Motions to the workers' congress (domain.md §3 [L]): defaults a congress takes when created.
     motion_deadline_days_before: int = Field(15, ge=0, le=365)

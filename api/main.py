@@ -32,6 +32,7 @@ from api.routers import (
     changes,
     congresses,
     dues,
+    expulsions,
     health,
     me,
     member_imports,
@@ -39,11 +40,13 @@ from api.routers import (
     members,
     motions,
     org_units,
+    participation,
     tasks,
     transfers,
     users,
 )
 from api.services import member_imports as import_service
+from api.services import membership_policy
 from api.services import motions as motion_service
 from api.services import tasks as task_service
 
@@ -63,6 +66,14 @@ TAGS = [
     {"name": "me", "description": "Self-service for members: their own record and contact details."},
     {"name": "transfers", "description": "Membership transfers (会籍接转) between units and unions."},
     {"name": "dues", "description": "Membership dues (会费): payments, statements, arrears and summaries."},
+    {
+        "name": "participation",
+        "description": "Participation in union activities (组织生活): who was present, which keeps membership alive.",
+    },
+    {
+        "name": "expulsions",
+        "description": "Expulsion cases (开除会籍, 章程 Art 7): proposed by the union group, decided by the committee.",
+    },
     {
         "name": "congresses",
         "description": "Workers' congresses (职代会), their representatives, and the departments that answer motions.",
@@ -89,7 +100,7 @@ AREA_ROUTERS: list[APIRouter] = [auth.router, org_units.router, users.router, au
 # member_sync before members: /members/export must not be taken for /members/{member_id}
 AREA_ROUTERS += [member_sync.router, member_imports.router, changes.router]
 AREA_ROUTERS += [members.router, me.router]
-AREA_ROUTERS += [transfers.router, dues.router]
+AREA_ROUTERS += [transfers.router, dues.router, participation.router, expulsions.router]
 AREA_ROUTERS += [congresses.router, congresses.departments_router, motions.router, tasks.router]
 
 
@@ -190,6 +201,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         app.include_router(router, prefix=API_PREFIX)
     for providers in TASK_PROVIDERS:
         task_service.install(providers)
+    membership_policy.install(membership_policy.MembershipPolicy.from_settings(settings))
     app.include_router(health.router)
     _mount_docs(app)
     return app

@@ -119,6 +119,7 @@ def dues_payments_batch(
 @router.get("/dues/arrears", response_model=Page[ArrearsItem], dependencies=[Depends(require("dues.read"))])
 def dues_arrears(
     session: SessionDep,
+    settings: SettingsDep,
     principal: Authorized,
     page: PageQuery,
     period: PeriodQuery,
@@ -126,7 +127,13 @@ def dues_arrears(
 ) -> Page[ArrearsItem]:
     """Dues-paying members in scope with no payment recorded for `period`."""
     items, next_cursor = service.arrears(
-        session, principal, period=period, org_unit_id=org_unit_id, limit=page.limit, cursor=page.cursor
+        session,
+        principal,
+        period=period,
+        org_unit_id=org_unit_id,
+        limit=page.limit,
+        cursor=page.cursor,
+        rounding=settings.dues_rounding,
     )
     return Page(items=items, next_cursor=next_cursor)
 
@@ -134,9 +141,12 @@ def dues_arrears(
 @router.get("/dues/summary", response_model=DuesSummary, dependencies=[Depends(require("dues.read"))])
 def dues_summary(
     session: SessionDep,
+    settings: SettingsDep,
     principal: Authorized,
     period: PeriodQuery,
     org_unit_id: UnitFilter = None,
 ) -> DuesSummary:
     """Totals for one month: members owing and their expected dues, payments recorded, arrears."""
-    return service.summary(session, principal, period=period, org_unit_id=org_unit_id)
+    return service.summary(
+        session, principal, period=period, org_unit_id=org_unit_id, rounding=settings.dues_rounding
+    )

@@ -122,8 +122,10 @@ def transfers_refuse(
     principal: Authorized,
     response: Response,
 ) -> TransferOut:
-    """Decline to register the member, with a reason (receiving union only); the member is active
-    again at the sending unit."""
+    """Decline to register the member (receiving union only). The receiving union is obliged to
+    register a transferring member (全总 2000 暂行规定 items 3-7): a refusal names one of the allowed
+    grounds (`not_employed`, `not_the_member`, `already_registered`) and states the facts; it is
+    audited, and the member is active again at the sending unit."""
     transfer = service.refuse(session, transfer, body, version=version, by=principal)
     return _out(session, transfer, response)
 

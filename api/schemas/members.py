@@ -38,6 +38,21 @@ class MemberStatusName(StrEnum):
     deceased = "deceased"
 
 
+class ApplicationChannel(StrEnum):
+    """How an application was made (章程 Art 2: oral or written; online forms count as written)."""
+
+    written = "written"
+    oral = "oral"
+    online = "online"
+
+
+class CardStatus(StrEnum):
+    """The membership card (会员证): issued on approval, recalled on withdrawal or expulsion."""
+
+    issued = "issued"
+    recalled = "recalled"
+
+
 class LifecycleActionName(StrEnum):
     """The lifecycle steps an officer records directly; transfers have their own endpoints."""
 
@@ -94,6 +109,12 @@ class MemberCreate(StrictIn):
     )
     status: Literal["applied", "active"] = Field(
         "active", description="`applied` records an application still awaiting approval."
+    )
+    applied_on: date | None = Field(
+        None, description="Date of the application; for `applied`, defaults to today. Never in the future."
+    )
+    application_channel: ApplicationChannel | None = Field(
+        None, description="How the application was made (章程 Art 2); required for `applied`."
     )
     is_representative: bool = Field(
         False, description="Workers' congress representative (active members only)."
@@ -154,6 +175,14 @@ class MemberOut(Out):
     org_unit_id: uuid.UUID
     grassroots_unit_id: uuid.UUID
     join_date: date | None
+    applied_on: date | None
+    application_channel: ApplicationChannel | None
+    card_no: str | None = Field(description="Membership card number, once the card is issued.")
+    card_status: CardStatus | None = Field(
+        description="`issued` on approval; `recalled` on withdrawal or expulsion; retired members keep it."
+    )
+    card_issued_on: date | None
+    card_recalled_on: date | None
     status: MemberStatusName
     status_reason: str | None
     status_changed_on: date | None
@@ -196,6 +225,9 @@ class LifecycleIn(StrictIn):
     effective_on: date | None = Field(None, description="Defaults to today; never in the future.")
     reason: str | None = Field(
         None, min_length=1, max_length=500, description="Required for every action except approve and death."
+    )
+    application_channel: ApplicationChannel | None = Field(
+        None, description="`rejoin` only, and required there: how the new application was made (章程 Art 2)."
     )
 
 
@@ -243,6 +275,8 @@ class MemberSelfOut(Out):
     email: str | None
     org_unit_id: uuid.UUID
     join_date: date | None
+    card_no: str | None
+    card_status: CardStatus | None
     status: MemberStatusName
     status_changed_on: date | None
     is_representative: bool

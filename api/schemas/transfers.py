@@ -46,8 +46,23 @@ class TransferAccept(StrictIn):
     )
 
 
+class RefusalGround(StrEnum):
+    """The only grounds on which a receiving union may decline to register a transferring member: it
+    is otherwise obliged to register them (全总 2000 暂行规定 items 3-7: 一次入会、动态接转)."""
+
+    not_employed = "not_employed"  # the person has no labour relationship with the receiving employer
+    not_the_member = "not_the_member"  # the person at the receiving employer is not the member released
+    already_registered = "already_registered"  # already a member of the receiving union
+
+
 class TransferRefuse(StrictIn):
-    reason: str = Field(min_length=1, max_length=400, examples=["该职工未与本单位建立劳动关系"])
+    ground: RefusalGround = Field(description="The allowed ground of the refusal.")
+    reason: str = Field(
+        min_length=1,
+        max_length=400,
+        examples=["该职工未与本单位建立劳动关系"],
+        description="The facts the ground rests on, stated to the sending union.",
+    )
 
 
 class TransferCancel(StrictIn):
@@ -79,6 +94,7 @@ class TransferOut(Out):
     status: TransferStatus
     reason: str | None
     decision_reason: str | None
+    refusal_ground: RefusalGround | None = None
     effective_on: date | None
     requested_at: datetime
     decided_at: datetime | None

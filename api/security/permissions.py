@@ -63,6 +63,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "members.upsert": frozenset({I}),
     "members.national_id": frozenset({C, O}),
     "members.accounts": frozenset({O}),
+    # expulsion (章程 Art 7): an officer records the union group's proposal, the committee decides
+    "members.expel_propose": frozenset({O}),
+    "members.expel_decide": frozenset({C}),
+    # participation in union activities: recorded by officers (the deemed-withdrawal rule reads it)
+    "participation.write": frozenset({O}),
     "dues.read": frozenset({C, O, T, AU}),
     "dues.write": frozenset({O, T}),
     "changes.read": frozenset({A, O, AU, I}),

@@ -48,9 +48,8 @@ from api.schemas.congresses import (
 )
 from api.security.permissions import Role
 from api.security.principal import Principal
-from api.services import audit
+from api.services import audit, membership_policy
 from api.services.concurrency import expect_version
-from api.services.member_core import VOTING
 from api.services.pagination import keyset
 from api.services.scope import in_scope, unit_within
 
@@ -280,7 +279,7 @@ def representative_clause(congress: Congress) -> ColumnElement[bool]:
     """SQL over ``member``: is this member a representative of ``congress`` (domain.md §3: only
     representatives submit or co-sign; §1: retained members have no vote)."""
     return sa.and_(
-        Member.status.in_([s.value for s in VOTING]),
+        Member.status.in_(sorted(membership_policy.current().voting)),
         sa.or_(
             sa.and_(
                 Member.is_representative.is_(True),
@@ -340,7 +339,7 @@ def add_representative(
     member = session.get(Member, data.member_id)
     if member is None or not unit_within(session, member.org_unit_id, [congress.org_unit_id]):
         raise RuleViolation("not_found", field="member_id")
-    if member.status not in {s.value for s in VOTING}:
+    if member.status not in membership_policy.current().voting:
         raise RuleViolation(
             "congress_representative_not_voting", field="member_id", member_status=member.status
         )

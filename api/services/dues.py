@@ -7,7 +7,8 @@ month is decided by their status at the end of that month, read from the lifecyc
 member retained in May still owes April. Months before the join month are never owed.
 
 Lists and sums (arrears, summaries) are computed in SQL with the same rules; the SQL form of the dues
-formula is exact because, with the default rate and floor, every full 10 yuan owes exactly 5 fen.
+formula is integer arithmetic over the rate as a fraction, rounded as configured, so it agrees with
+:func:`api.rules.dues.monthly_dues_fen` for any configured rate and floor unit (membership_policy).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from api.db.models import DuesPayment, Member, MemberEvent, OrgUnit
 from api.db.types import new_id, utcnow
 from api.errors import Conflict, NotFound, RuleViolation
 from api.i18n import register
-from api.rules.dues import DEFAULT_DUES_RATE, DEFAULT_FLOOR_UNIT_FEN, Rounding, monthly_dues_fen
+from api.rules.dues import Rounding, monthly_dues_fen
 from api.schemas.dues import (
     ArrearsItem,
     DuesBatchCreate,
@@ -40,7 +41,7 @@ from api.schemas.dues import (
     StatementMonth,
 )
 from api.security.principal import Principal
-from api.services import audit
+from api.services import audit, membership_policy
 from api.services.member_core import DUES_PAYING
 from api.services.pagination import keyset
 from api.services.scope import in_scope, unit_within
@@ -91,8 +92,6 @@ MAX_STATEMENT_MONTHS = 240
 MAX_REPORTED_ERRORS = 1000
 _CHUNK = 5000
 
-_PER_FLOOR_UNIT = DEFAULT_FLOOR_UNIT_FEN * DEFAULT_DUES_RATE
-assert int(_PER_FLOOR_UNIT) == _PER_FLOOR_UNIT, "the SQL dues formula needs whole fen per floor unit"
 _DUES_PAYING = sorted(s.value for s in DUES_PAYING)
 
 
@@ -178,13 +177,34 @@ def _owes_sql(first: date) -> sa.ColumnElement[bool]:
     )
 
 
-def _expected_sql() -> sa.ColumnElement[Any]:
-    """``monthly_dues_fen`` in SQL (integer division on both engines); NULL when the wage is unknown."""
-    return (Member.monthly_wage_fen // DEFAULT_FLOOR_UNIT_FEN) * int(_PER_FLOOR_UNIT)
+def _expected_sql(rounding: Rounding) -> sa.ColumnElement[Any]:
+    """``monthly_dues_fen`` in SQL, integers only on both engines; NULL when the wage is unknown.
+
+    With the rate as the fraction n/d: x = floored wage * n, q = x // d, r = x % d, and the rounding
+    decides from q and r whether to add one fen (x is never negative).
+    """
+    policy = membership_policy.current()
+    n, d = policy.dues_rate.as_integer_ratio()
+    unit = policy.dues_floor_unit_fen
+    x = (Member.monthly_wage_fen // unit) * (unit * n)
+    q, r = x // d, x % d
+    if d == 1 or rounding == "down":
+        return q
+    if rounding == "up":
+        return q + sa.case((r > 0, 1), else_=0)
+    if rounding == "half_up":
+        return q + sa.case((r * 2 >= d, 1), else_=0)
+    return q + sa.case((r * 2 > d, 1), (sa.and_(r * 2 == d, q % 2 == 1), 1), else_=0)  # half_even
 
 
 def expected_fen(wage_fen: int | None, rounding: Rounding) -> int | None:
-    return None if wage_fen is None else monthly_dues_fen(wage_fen, rounding)
+    """The dues of a wage under the configured rate and floor unit (membership_policy)."""
+    if wage_fen is None:
+        return None
+    policy = membership_policy.current()
+    return monthly_dues_fen(
+        wage_fen, rounding, rate=policy.dues_rate, floor_unit_fen=policy.dues_floor_unit_fen
+    )
 
 
 def _events_of(session: Session, member_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[_Event]]:
@@ -606,6 +626,7 @@ def arrears(
     org_unit_id: uuid.UUID | None,
     limit: int,
     cursor: str | None,
+    rounding: Rounding = "half_up",
 ) -> tuple[list[ArrearsItem], str | None]:
     """Dues-paying members in scope with no payment for ``period`` (NOT EXISTS in SQL), by member id."""
     first = parse_period(period)
@@ -617,7 +638,7 @@ def arrears(
         Member.employee_no,
         Member.name,
         Member.org_unit_id,
-        _expected_sql().label("expected_fen"),
+        _expected_sql(rounding).label("expected_fen"),
     ).where(in_scope(Member.org_unit_id, roots), _owes_sql(first), unpaid)
     rows, next_cursor = keyset(session, stmt, keys=[Member.id], limit=limit, cursor=cursor, scalars=False)
     items = [
@@ -635,12 +656,17 @@ def arrears(
 
 
 def summary(
-    session: Session, principal: Principal, *, period: str, org_unit_id: uuid.UUID | None
+    session: Session,
+    principal: Principal,
+    *,
+    period: str,
+    org_unit_id: uuid.UUID | None,
+    rounding: Rounding = "half_up",
 ) -> DuesSummary:
     """Totals for one month in scope, summed in SQL: owing members and their dues, payments, arrears."""
     first = parse_period(period)
     roots = _roots(session, principal, org_unit_id)
-    expected = sa.func.coalesce(_expected_sql(), 0)
+    expected = sa.func.coalesce(_expected_sql(rounding), 0)
     has_payment = sa.exists().where(DuesPayment.member_id == Member.id, DuesPayment.period == first)
     owing = session.execute(
         select(

@@ -24,7 +24,6 @@ from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, select
 
 from api.db.models import (
-    DuesPayment,
     Grant,
     Member,
     MemberEvent,
@@ -52,11 +51,10 @@ from api.schemas.members import (
 from api.schemas.users import UserKind
 from api.security.pii import PiiVault
 from api.security.principal import Principal
-from api.services import audit, changes, users
+from api.services import audit, changes, member_rules, membership_policy, users
 from api.services.concurrency import expect_version
 from api.services.member_core import (
     TRANSITIONS,
-    VOTING,
     LifecycleAction,
     MemberStatus,
     allocate_member_numbers,
@@ -112,10 +110,6 @@ register(
         "member_effective_before_last": (
             "The effective date is before the last status change ({last}).",
             "生效日期早于上一次状态变更（{last}）。",
-        ),
-        "member_not_lapsed": (
-            "Deemed withdrawal needs 6 consecutive months without dues (章程 Art 6); last paid or joined {last}.",
-            "视为自动退会须连续 6 个月未交会费（章程第六条）；最近缴费或入会于 {last}。",
         ),
         "member_account_exists": (
             "This member already has an account ({username}).",
@@ -177,6 +171,12 @@ AUDITED_FIELDS = (
     "is_representative",
     "monthly_wage_fen",
     "notes",
+    "applied_on",
+    "application_channel",
+    "card_no",
+    "card_status",
+    "card_issued_on",
+    "card_recalled_on",
 )
 #: statuses in which a member may hold an account
 ACCOUNT_STATUSES = frozenset(
@@ -186,8 +186,6 @@ ACCOUNT_STATUSES = frozenset(
 TRANSFER_ACTIONS = frozenset(
     {LifecycleAction.transfer_out, LifecycleAction.transfer_in, LifecycleAction.transfer_back}
 )
-#: 章程 Art 6: deemed withdrawn after 6 consecutive months with neither dues nor participation
-LAPSE_MONTHS = 6
 
 
 # --- reading -------------------------------------------------------------------------------------
@@ -576,7 +574,7 @@ def _unit_for(session: Session, unit_id: uuid.UUID, by: Principal) -> OrgUnit:
 
 def _check_representative(status: str) -> None:
     """Retained and former members have no vote, so cannot represent (domain.md §1 [L])."""
-    if MemberStatus(status) not in VOTING:
+    if status not in membership_policy.current().voting:
         raise RuleViolation("member_representative_not_voting", field="is_representative", current=status)
 
 
@@ -621,6 +619,7 @@ def create(session: Session, data: MemberCreate, *, vault: PiiVault, by: Princip
     join_date = None if status is MemberStatus.applied else (data.join_date or date.today())
     if data.is_representative:
         _check_representative(status)
+    application = member_rules.application_of(data, status)
     check_employee_no(session, grassroots.id, data.employee_no)
     check_national_id(session, vault, rid)
     protected = protect_national_id(vault, rid)
@@ -644,7 +643,10 @@ def create(session: Session, data: MemberCreate, *, vault: PiiVault, by: Princip
         is_representative=data.is_representative,
         monthly_wage_fen=data.monthly_wage_fen,
         notes=data.notes,
+        **application,
     )
+    if join_date is not None:
+        member_rules.issue_card(member, join_date)
     session.add(member)
     _flush(session)
     _set_tags(session, member, [], data.tags)
@@ -775,27 +777,6 @@ def read_national_id(session: Session, member: Member, *, vault: PiiVault, by: P
     return value
 
 
-def _months_before(day: date, months: int) -> date:
-    index = day.year * 12 + day.month - 1 - months
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def _check_lapsed(session: Session, member: Member, effective_on: date) -> None:
-    """章程 Art 6: deemed withdrawn only after 6 consecutive months with no dues paid.
-
-    The months counted are the 6 full months before the month of ``effective_on``; a payment for any
-    of them, or joining during them, means the member has not lapsed. (Participation is not recorded
-    here; the officer attests it by the reason.)
-    """
-    since = _months_before(effective_on, LAPSE_MONTHS)
-    last_paid = session.execute(
-        select(sa.func.max(DuesPayment.period)).where(DuesPayment.member_id == member.id)
-    ).scalar_one_or_none()
-    latest = max((d for d in (last_paid, member.join_date) if d is not None), default=None)
-    if latest is not None and latest >= since:
-        raise RuleViolation("member_not_lapsed", field="action", last=latest.isoformat())
-
-
 def record_event(
     session: Session,
     member: Member,
@@ -823,16 +804,16 @@ def record_event(
         raise RuleViolation(
             "member_effective_before_last", field="effective_on", last=member.status_changed_on.isoformat()
         )
-    if action is LifecycleAction.deem_withdrawn:
-        _check_lapsed(session, member, effective_on)
+    member_rules.before_step(session, member, action, effective_on, by)
     before = audit.snapshot(member, AUDITED_FIELDS)
     member.status = transition.target.value
     member.status_reason = reason
     member.status_changed_on = effective_on
-    if transition.target not in VOTING:
+    if transition.target not in membership_policy.current().voting:
         member.is_representative = False
     if action is LifecycleAction.approve:
         member.join_date = effective_on
+    member_rules.after_step(member, action, effective_on)
     member.updated_at = utcnow()
     event = MemberEvent(
         member_id=member.id,
@@ -884,6 +865,7 @@ def change_status(
         raise RuleViolation("validation_failed", field="action", count=1)
     effective_on = data.effective_on or date.today()
     _not_future(effective_on, "effective_on")
+    member_rules.check_direct_step(member, data, effective_on)
     record_event(session, member, action, effective_on, data.reason, by)
     session.commit()
     return member

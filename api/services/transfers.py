@@ -152,6 +152,7 @@ def present(session: Session, transfers: Sequence[MemberTransfer]) -> list[Trans
             status=TransferStatus(t.status),
             reason=t.reason,
             decision_reason=t.decision_reason,
+            refusal_ground=t.refusal_ground,
             effective_on=t.effective_on,
             requested_at=t.requested_at,
             decided_at=t.decided_at,
@@ -443,6 +444,7 @@ def _back(
             "after": {"status": member.status},
             "transfer_id": transfer.id,
             "reason": reason,
+            "ground": transfer.refusal_ground,
         },
     )
     session.commit()
@@ -452,9 +454,11 @@ def _back(
 def refuse(
     session: Session, transfer: MemberTransfer, data: TransferRefuse, *, version: int, by: Principal
 ) -> MemberTransfer:
-    """The receiving union declines to register the member, with a reason (暂行规定 item 5)."""
+    """The receiving union must register a transferring member (暂行规定 items 3-7); it declines only on
+    an allowed ground (``RefusalGround``), stated with the facts and audited."""
     _expect_pending(transfer, version)
     _side(session, transfer, by, receiving=True)
+    transfer.refusal_ground = data.ground.value
     return _back(session, transfer, status=TransferStatus.refused, reason=data.reason, by=by)
 
 

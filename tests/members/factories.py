@@ -63,3 +63,28 @@ def link_member_user(world: Any, username: str, member_id: str, unit: str = "U01
         user = s.get(User, world.users[username].id)
         user.member_id = uuid.UUID(member_id)
         s.commit()
+
+
+def expel(client: Any, world: Any, member: dict[str, Any], *, unit: str = "U01") -> dict[str, Any]:
+    """Expel an active member through both steps of 章程 Art 7 (officer proposes, chair decides)."""
+    r = client.post(
+        "/api/v1/member-expulsions",
+        json={
+            "member_id": member["id"],
+            "ground": "criminal_penalty",
+            "reference": "（2026）京0105刑初1号",
+            "penalty_on": "2026-01-05",
+            "group_meeting_on": date.today().isoformat(),
+            "proposal": "工会小组讨论，建议开除会籍",
+        },
+        headers=world.as_role("officer", unit),
+    )
+    assert r.status_code == 201, r.text
+    r = client.post(
+        f"/api/v1/member-expulsions/{r.json()['id']}/decide",
+        json={"decision": "expel", "reasons": "基层委员会决定开除会籍"},
+        headers={**world.as_role("chair", unit), "If-Match": r.headers["ETag"]},
+    )
+    assert r.status_code == 200, r.text
+    got = client.get(f"/api/v1/members/{member['id']}", headers=world.as_role("officer", unit))
+    return {**got.json(), "etag": got.headers["ETag"]}

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import pytest
 
 from api.db.models import DuesPayment
-from members.factories import payload
+from members.factories import expel, payload
 
 BASE = "/api/v1/members"
 
@@ -18,34 +18,38 @@ class Lifecycle:
     def __init__(self, client, world):
         self.client, self.world = client, world
         self.officer = world.as_role("officer", "U01")
+        # nobody approves an application they recorded (separation of duties): a second officer
+        self.approver = world.as_role("officer", "U01-B01")
 
     def member(self, **fields):
         r = self.client.post(BASE, json=payload(self.world, **fields), headers=self.officer)
         assert r.status_code == 201, r.text
         return {**r.json(), "etag": r.headers["ETag"]}
 
-    def step(self, m, action, reason="原因", effective_on=None, expect=200):
+    def step(self, m, action, reason="原因", effective_on=None, expect=200, **extra):
         body = {
             "action": action,
             **({"reason": reason} if reason else {}),
             **({"effective_on": effective_on} if effective_on else {}),
+            **({"application_channel": "written"} if action == "rejoin" else {}),
+            **extra,
         }
-        r = self.client.post(
-            f"{BASE}/{m['id']}/lifecycle", json=body, headers={**self.officer, "If-Match": m["etag"]}
-        )
+        who = self.approver if action == "approve" else self.officer
+        r = self.client.post(f"{BASE}/{m['id']}/lifecycle", json=body, headers={**who, "If-Match": m["etag"]})
         assert r.status_code == expect, r.text
         return {**r.json(), "etag": r.headers.get("ETag", m["etag"])} if expect == 200 else r
 
     def at(self, status, **fields):
         """A member brought to ``status`` by legal steps."""
         if status == "applied":
-            return self.member(status="applied", join_date=None, **fields)
+            return self.member(status="applied", join_date=None, application_channel="oral", **fields)
         m = self.member(**fields)
+        if status == "expelled":
+            return expel(self.client, self.world, m)
         path = {
             "active": [],
             "retained": ["retain"],
             "withdrawn": ["withdraw"],
-            "expelled": ["expel"],
             "deceased": ["death"],
         }[status]
         for action in path:
@@ -120,12 +124,11 @@ def test_deemed_withdrawn_after_six_months_without_dues(life, session):
     assert r.json()["code"] == "member_not_lapsed"
 
 
-def test_expel_needs_a_reason(life):
-    """章程 Art 7: expulsion only after a criminal penalty, decided by the committee: the reason is required."""
+def test_expel_is_not_a_direct_lifecycle_step(life, problem):
+    """章程 Art 7: expulsion is proposed by the union group and decided by the committee, so the plain
+    lifecycle endpoint refuses it (the two steps live at /member-expulsions)."""
     m = life.at("active")
-    r = life.step(m, "expel", reason=None, expect=422)
-    assert r.json()["code"] == "member_reason_required" and r.json()["errors"][0]["field"] == "reason"
-    assert life.step(m, "expel", reason="受刑事处分，委员会决定开除")["status"] == "expelled"
+    problem(life.step(m, "expel", reason="受刑事处分", expect=422), 422, "member_expulsion_needs_case")
 
 
 def test_rejoin_after_withdrawal(life):
@@ -150,7 +153,6 @@ def test_death_ends_membership_from_any_living_state(life, status):
         ("active", "restore"),  # restore is for retained members
         ("active", "rejoin"),  # only the withdrawn re-join [L]
         ("retained", "withdraw"),
-        ("retained", "expel"),
         ("withdrawn", "restore"),
         ("withdrawn", "approve"),  # re-joining starts with a new application [L]
         ("expelled", "rejoin"),  # expulsion is final (章程 Art 7)

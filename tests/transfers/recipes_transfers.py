@@ -51,5 +51,5 @@ def _decision(action: str, body: dict | None):
 
 
 RECIPES["transfers_accept"] = _decision("accept", {})
-RECIPES["transfers_refuse"] = _decision("refuse", {"reason": "未建立劳动关系"})
+RECIPES["transfers_refuse"] = _decision("refuse", {"ground": "not_employed", "reason": "未建立劳动关系"})
 RECIPES["transfers_cancel"] = _decision("cancel", {"reason": "职工放弃调动"})

@@ -13,6 +13,7 @@ from api.db.models.members import (
     MemberTag,
     MemberTransfer,
 )
+from api.db.models.membership import MemberExpulsion, Participation, ParticipationAttendee
 from api.db.models.motions import (
     Congress,
     CongressRepresentativeOverride,
@@ -40,6 +41,7 @@ __all__ = [
     "IdempotencyRecord",
     "Member",
     "MemberEvent",
+    "MemberExpulsion",
     "MemberImport",
     "MemberNumberCounter",
     "MemberTag",
@@ -52,6 +54,8 @@ __all__ = [
     "MotionSignatory",
     "OrgUnit",
     "OrgUnitClosure",
+    "Participation",
+    "ParticipationAttendee",
     "RefreshToken",
     "User",
     "metadata",

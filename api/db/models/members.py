@@ -50,6 +50,15 @@ class Member(SQLModel, table=True):
     is_representative: bool = Field(default=False)
     monthly_wage_fen: int | None = None
     notes: str | None = Field(default=None, max_length=1000)
+    #: 章程 Art 2: an oral or written application; the date it was made and how
+    applied_on: date | None = None
+    application_channel: str | None = Field(default=None, max_length=10)  # written | oral | online
+    #: the membership card (会员证): issued on approval, recalled on withdrawal or expulsion, kept by
+    #: retired members (章程 Art 2, 6-8)
+    card_no: str | None = Field(default=None, max_length=40)
+    card_status: str | None = Field(default=None, max_length=10)  # issued | recalled
+    card_issued_on: date | None = None
+    card_recalled_on: date | None = None
     version: int = Field(default=1, sa_column=_member_version)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -109,6 +118,8 @@ class MemberTransfer(SQLModel, table=True):
     )  # pending | accepted | refused | cancelled
     reason: str | None = Field(default=None, max_length=500)
     decision_reason: str | None = Field(default=None, max_length=500)
+    #: the allowed ground of a refusal (全总 2000 暂行规定: the receiving union must register otherwise)
+    refusal_ground: str | None = Field(default=None, max_length=30)
     effective_on: date | None = None
     requested_by_id: uuid.UUID | None = Field(default=None, foreign_key="app_user.id")
     decided_by_id: uuid.UUID | None = Field(default=None, foreign_key="app_user.id")

@@ -1,0 +1,164 @@
+"""domain fidelity (issue 15): application date and channel, membership card, participation records,
+expulsion cases, transfer refusal grounds
+
+Members already holding membership are given the card their member number names, issued on their join
+date (the record had no card before; every approved member was issued one, 章程 Art 2).
+
+Revision ID: 0011
+Revises: 0006
+Create Date: 2026-11-28 18:10:39.291671
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+import api.db.types
+
+revision: str = "0011"
+down_revision: str | None = "0006"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "member_expulsion",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("member_id", sa.Uuid(), nullable=False),
+        sa.Column("org_unit_id", sa.Uuid(), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("ground", sa.String(length=30), nullable=False),
+        sa.Column("reference", sa.String(length=200), nullable=False),
+        sa.Column("penalty_on", sa.Date(), nullable=False),
+        sa.Column("proposal", sa.String(length=2000), nullable=False),
+        sa.Column("group_meeting_on", sa.Date(), nullable=False),
+        sa.Column("proposed_by_id", sa.Uuid(), nullable=True),
+        sa.Column("proposed_at", api.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("decision", sa.String(length=2000), nullable=True),
+        sa.Column("decided_on", sa.Date(), nullable=True),
+        sa.Column("decided_by_id", sa.Uuid(), nullable=True),
+        sa.Column("decided_at", api.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("filed_with_unit_id", sa.Uuid(), nullable=True),
+        sa.Column("version", sa.Integer(), server_default=sa.text("1"), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["decided_by_id"], ["app_user.id"], name=op.f("fk_member_expulsion_decided_by_id_app_user")
+        ),
+        sa.ForeignKeyConstraint(
+            ["filed_with_unit_id"],
+            ["org_unit.id"],
+            name=op.f("fk_member_expulsion_filed_with_unit_id_org_unit"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["member_id"], ["member.id"], name=op.f("fk_member_expulsion_member_id_member")
+        ),
+        sa.ForeignKeyConstraint(
+            ["org_unit_id"], ["org_unit.id"], name=op.f("fk_member_expulsion_org_unit_id_org_unit")
+        ),
+        sa.ForeignKeyConstraint(
+            ["proposed_by_id"], ["app_user.id"], name=op.f("fk_member_expulsion_proposed_by_id_app_user")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_member_expulsion")),
+    )
+    with op.batch_alter_table("member_expulsion", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_member_expulsion_member_id"), ["member_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_member_expulsion_org_unit_id"), ["org_unit_id"], unique=False)
+
+    op.create_table(
+        "participation",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("org_unit_id", sa.Uuid(), nullable=False),
+        sa.Column("activity", sa.String(length=200), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("held_on", sa.Date(), nullable=False),
+        sa.Column("notes", sa.String(length=1000), nullable=True),
+        sa.Column("recorded_by_id", sa.Uuid(), nullable=True),
+        sa.Column("created_at", api.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["org_unit_id"], ["org_unit.id"], name=op.f("fk_participation_org_unit_id_org_unit")
+        ),
+        sa.ForeignKeyConstraint(
+            ["recorded_by_id"], ["app_user.id"], name=op.f("fk_participation_recorded_by_id_app_user")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_participation")),
+    )
+    with op.batch_alter_table("participation", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_participation_org_unit_id_held_on", ["org_unit_id", "held_on"], unique=False
+        )
+
+    op.create_table(
+        "participation_attendee",
+        sa.Column("participation_id", sa.Uuid(), nullable=False),
+        sa.Column("member_id", sa.Uuid(), nullable=False),
+        sa.Column("held_on", sa.Date(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["member_id"], ["member.id"], name=op.f("fk_participation_attendee_member_id_member")
+        ),
+        sa.ForeignKeyConstraint(
+            ["participation_id"],
+            ["participation.id"],
+            name=op.f("fk_participation_attendee_participation_id_participation"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("participation_id", "member_id", name=op.f("pk_participation_attendee")),
+    )
+    with op.batch_alter_table("participation_attendee", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_participation_attendee_member_id_held_on", ["member_id", "held_on"], unique=False
+        )
+
+    with op.batch_alter_table("member", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("applied_on", sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column("application_channel", sa.String(length=10), nullable=True))
+        batch_op.add_column(sa.Column("card_no", sa.String(length=40), nullable=True))
+        batch_op.add_column(sa.Column("card_status", sa.String(length=10), nullable=True))
+        batch_op.add_column(sa.Column("card_issued_on", sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column("card_recalled_on", sa.Date(), nullable=True))
+    member = sa.table(
+        "member",
+        sa.column("status", sa.String),
+        sa.column("member_no", sa.String),
+        sa.column("join_date", sa.Date),
+        sa.column("card_no", sa.String),
+        sa.column("card_status", sa.String),
+        sa.column("card_issued_on", sa.Date),
+    )
+    op.execute(
+        member.update()
+        .where(member.c.status.in_(["active", "transfer_pending", "retained"]))
+        .values(card_no=member.c.member_no, card_status="issued", card_issued_on=member.c.join_date)
+    )
+
+    with op.batch_alter_table("member_transfer", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("refusal_ground", sa.String(length=30), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("member_transfer", schema=None) as batch_op:
+        batch_op.drop_column("refusal_ground")
+
+    with op.batch_alter_table("member", schema=None) as batch_op:
+        batch_op.drop_column("card_recalled_on")
+        batch_op.drop_column("card_issued_on")
+        batch_op.drop_column("card_status")
+        batch_op.drop_column("card_no")
+        batch_op.drop_column("application_channel")
+        batch_op.drop_column("applied_on")
+
+    with op.batch_alter_table("participation_attendee", schema=None) as batch_op:
+        batch_op.drop_index("ix_participation_attendee_member_id_held_on")
+
+    op.drop_table("participation_attendee")
+    with op.batch_alter_table("participation", schema=None) as batch_op:
+        batch_op.drop_index("ix_participation_org_unit_id_held_on")
+
+    op.drop_table("participation")
+    with op.batch_alter_table("member_expulsion", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_member_expulsion_org_unit_id"))
+        batch_op.drop_index(batch_op.f("ix_member_expulsion_member_id"))
+
+    op.drop_table("member_expulsion")
