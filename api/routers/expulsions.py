@@ -20,7 +20,9 @@ router = APIRouter(
 )
 
 
-async def load_expulsion(expulsion_id: uuid.UUID, session: SessionDep, principal: Authorized) -> MemberExpulsion:
+async def load_expulsion(
+    expulsion_id: uuid.UUID, session: SessionDep, principal: Authorized
+) -> MemberExpulsion:
     return await db_call(session, service.get_in_scope, session, expulsion_id, principal)
 
 

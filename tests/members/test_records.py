@@ -150,7 +150,9 @@ def test_create_input_rules(client, world, officer, problem):
     problem(
         client.post(
             BASE,
-            json=payload(world, status="applied", join_date=None, is_representative=True, application_channel="written"),
+            json=payload(
+                world, status="applied", join_date=None, is_representative=True, application_channel="written"
+            ),
             headers=officer,
         ),
         422,
@@ -171,7 +173,9 @@ def test_members_are_registered_with_a_grassroots_union(client, world, problem):
 def test_an_applicant_has_no_join_date_until_approved(client, world, officer):
     """章程 Art 2: membership dates from approval."""
     r = client.post(
-        BASE, json=payload(world, status="applied", join_date=None, application_channel="written"), headers=officer
+        BASE,
+        json=payload(world, status="applied", join_date=None, application_channel="written"),
+        headers=officer,
     )
     assert r.status_code == 201, r.text
     assert r.json()["status"] == "applied" and r.json()["join_date"] is None

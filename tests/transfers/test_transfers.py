@@ -116,7 +116,9 @@ def test_only_the_receiving_side_accepts_or_refuses_and_only_the_sender_cancels(
         _decide(client, world, transfer, "accept", ("officer", "U01")), 403, "transfer_receiving_side_only"
     )
     problem(
-        _decide(client, world, transfer, "refuse", ("officer", "U01"), {"ground": "not_employed", "reason": "x"}),
+        _decide(
+            client, world, transfer, "refuse", ("officer", "U01"), {"ground": "not_employed", "reason": "x"}
+        ),
         403,
         "transfer_receiving_side_only",
     )
@@ -132,7 +134,12 @@ def test_refuse_returns_the_member_to_the_sending_unit(client, world, session, p
     transfer = _start(client, world, member).json()
     problem(_decide(client, world, transfer, "refuse", ("officer", "U02"), {}), 422, "validation_failed")
     r = _decide(
-        client, world, transfer, "refuse", ("officer", "U02"), {"ground": "not_employed", "reason": "未建立劳动关系"}
+        client,
+        world,
+        transfer,
+        "refuse",
+        ("officer", "U02"),
+        {"ground": "not_employed", "reason": "未建立劳动关系"},
     )
     assert r.status_code == 200, r.text
     assert r.json()["status"] == "refused" and r.json()["decision_reason"] == "未建立劳动关系"
