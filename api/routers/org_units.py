@@ -10,6 +10,7 @@ from api.deps import Authorized, IfMatch, PageQuery, SessionDep, db_call, requir
 from api.routers._common import set_etag
 from api.routing import Route
 from api.schemas.common import PROBLEM_RESPONSES, Page
+from api.schemas.org_compliance import ComplianceReport
 from api.schemas.org_units import (
     OrgUnitClose,
     OrgUnitCreate,
@@ -19,6 +20,7 @@ from api.schemas.org_units import (
     OrgUnitStatus,
     OrgUnitUpdate,
 )
+from api.services import org_compliance
 from api.services import org_units as service
 
 router = APIRouter(route_class=Route, prefix="/org-units", tags=["org-units"], responses=PROBLEM_RESPONSES)
@@ -124,3 +126,24 @@ def org_units_close(
     unit = service.close(session, unit, body, version=version, by=principal)
     set_etag(response, unit)
     return unit
+
+
+@router.get(
+    "/{unit_id}/compliance",
+    response_model=ComplianceReport,
+    dependencies=[Depends(require("org_units.read"))],
+)
+def org_units_compliance(
+    unit: OrgUnitDep,
+    session: SessionDep,
+    only_findings: Annotated[bool, Query(description="List only the unions with findings.")] = False,
+) -> ComplianceReport:
+    """Organisation thresholds over the unit's subtree (a federation's unions, or one union): each
+    open grassroots union (joint ones included) with its members and women members, its recorded
+    committee, women workers' committee and assembly form, and the findings: `committee_missing`
+    (>= 25 members and no union committee: 章程 Art 25), `congress_instead_of_meeting` (<= 100 members
+    holding a representatives' congress instead of a members' meeting: 章程 Art 26),
+    `women_committee_missing` (>= 10 women members and no women workers' committee: 章程 Art 30;
+    女职工委员会工作条例 Art 11). The facts are recorded on each unit (`PATCH /org-units/{id}`).
+    """
+    return org_compliance.report(session, unit, only_findings=only_findings)

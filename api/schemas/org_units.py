@@ -11,7 +11,8 @@ from api.schemas.common import Out, StrictIn
 
 class OrgUnitKind(StrEnum):
     federation = "federation"  # 总工会
-    grassroots = "grassroots"  # 基层工会委员会 (incl. joint unions)
+    grassroots = "grassroots"  # 基层工会委员会
+    joint_grassroots = "joint_grassroots"  # 联合基层工会: one grassroots union covering several employers
     branch = "branch"  # 分工会
     group = "group"  # 工会小组
 
@@ -40,9 +41,23 @@ class OrgUnitCreate(StrictIn):
     )
 
 
+class Assembly(StrEnum):
+    """The union's supreme body: a members' meeting (会员大会) or a representatives' congress (代表大会)."""
+
+    members_meeting = "members_meeting"
+    congress = "congress"
+
+
 class OrgUnitUpdate(StrictIn):
     name: str | None = Field(None, min_length=1, max_length=200)
     uscc: str | None = Field(None, min_length=18, max_length=18)
+    committee_since: date | None = Field(
+        None, description="Date the union committee (工会委员会) was elected; null: none."
+    )
+    women_committee_since: date | None = Field(
+        None, description="Date the women workers' committee (女职工委员会) was set up; null: none."
+    )
+    assembly: Assembly | None = Field(None, description="Members' meeting or representatives' congress.")
 
 
 class OrgUnitMove(StrictIn):
@@ -64,6 +79,9 @@ class OrgUnitOut(Out):
     uscc: str | None
     status: OrgUnitStatus
     closed_on: date | None
+    committee_since: date | None = None
+    women_committee_since: date | None = None
+    assembly: Assembly | None = None
     version: int
     created_at: datetime
     updated_at: datetime

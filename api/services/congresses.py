@@ -50,6 +50,7 @@ from api.security.permissions import Role
 from api.security.principal import Principal
 from api.services import audit, membership_policy
 from api.services.concurrency import expect_version
+from api.services.member_core import GRASSROOTS_KINDS
 from api.services.pagination import keyset
 from api.services.scope import in_scope, unit_within
 
@@ -470,7 +471,7 @@ def present_departments(session: Session, departments: list[Department]) -> list
 
 def create_department(session: Session, data: DepartmentCreate, *, by: Principal) -> Department:
     unit = _managed_unit(session, data.org_unit_id, by, "org_unit_id")
-    if unit.kind != "grassroots":
+    if unit.kind not in GRASSROOTS_KINDS:
         raise RuleViolation("department_unit_not_grassroots", field="org_unit_id")
     if session.exec(
         select(Department.id).where(Department.org_unit_id == unit.id, Department.name == data.name)

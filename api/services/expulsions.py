@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -34,6 +35,12 @@ from api.services.member_core import LifecycleAction, MemberStatus, grassroots_o
 from api.services.pagination import keyset
 from api.services.scope import in_scope
 
+
+def _c(attribute: Any) -> sa.ColumnElement[Any]:
+    """A model attribute as the column expression the scope and pagination helpers take."""
+    return cast("sa.ColumnElement[Any]", attribute)
+
+
 register(
     {
         "expulsion_member_not_active": (
@@ -49,7 +56,8 @@ register(
             "该案状态为 {current}，只有待决定的案件可以作出决定。",
         ),
         "expulsion_decider_is_proposer": (
-            "You recorded the proposal; the committee's decision must be recorded by someone else (章程 Art 7).",
+            "You recorded the proposal; the committee's decision must be recorded by someone else "
+            "(章程 Art 7).",
             "开除会籍的提议由您登记，委员会决定须由他人登记（章程第七条）。",
         ),
         "expulsion_date_in_future": ("The date {value} is in the future.", "日期 {value} 晚于今天。"),
@@ -79,8 +87,8 @@ def get_in_scope(session: Session, expulsion_id: uuid.UUID, principal: Principal
 
 def _scope(roots: list[uuid.UUID]) -> sa.ColumnElement[bool]:
     return sa.or_(
-        in_scope(col(MemberExpulsion.org_unit_id), roots),
-        in_scope(col(MemberExpulsion.filed_with_unit_id), roots),
+        in_scope(_c(MemberExpulsion.org_unit_id), roots),
+        in_scope(_c(MemberExpulsion.filed_with_unit_id), roots),
     )
 
 
@@ -100,7 +108,7 @@ def list_cases(
     if member_id is not None:
         stmt = stmt.where(col(MemberExpulsion.member_id) == member_id)
     rows, next_cursor = keyset(
-        session, stmt, keys=[col(MemberExpulsion.id)], limit=limit, cursor=cursor, descending=True
+        session, stmt, keys=[_c(MemberExpulsion.id)], limit=limit, cursor=cursor, descending=True
     )
     return [ExpulsionOut.model_validate(r) for r in rows], next_cursor
 
@@ -109,7 +117,7 @@ def propose(session: Session, data: ExpulsionCreate, *, by: Principal) -> Member
     """The union group's proposal (工会小组讨论，提出意见), on a listed ground with its reference."""
     member = session.exec(
         select(Member).where(
-            col(Member.id) == data.member_id, in_scope(col(Member.org_unit_id), by.units_for())
+            col(Member.id) == data.member_id, in_scope(_c(Member.org_unit_id), by.units_for())
         )
     ).first()
     if member is None:

@@ -87,6 +87,11 @@ DUES_PAYING = frozenset({MemberStatus.active, MemberStatus.transfer_pending})
 VOTING = frozenset({MemberStatus.active, MemberStatus.transfer_pending})
 
 
+#: unit kinds that are grassroots unions: members register with them (a joint grassroots union,
+#: 联合基层工会, covers several employers)
+GRASSROOTS_KINDS = ("grassroots", "joint_grassroots")
+
+
 def grassroots_of(session: Session, unit_id: uuid.UUID) -> OrgUnit:
     """The grassroots union (基层工会) a unit belongs to: itself or its nearest such ancestor.
 
@@ -95,7 +100,7 @@ def grassroots_of(session: Session, unit_id: uuid.UUID) -> OrgUnit:
     stmt = (
         select(OrgUnit)
         .join(OrgUnitClosure, OrgUnitClosure.ancestor_id == OrgUnit.id)
-        .where(OrgUnitClosure.descendant_id == unit_id, OrgUnit.kind == "grassroots")
+        .where(OrgUnitClosure.descendant_id == unit_id, OrgUnit.kind.in_(GRASSROOTS_KINDS))
         .order_by(OrgUnitClosure.depth)
         .limit(1)
     )
@@ -112,7 +117,7 @@ def grassroots_map(session: Session, unit_ids: set[uuid.UUID]) -> dict[uuid.UUID
     rows = session.execute(
         select(OrgUnitClosure.descendant_id, OrgUnit.id, OrgUnitClosure.depth)
         .join(OrgUnit, OrgUnit.id == OrgUnitClosure.ancestor_id)
-        .where(OrgUnitClosure.descendant_id.in_(unit_ids), OrgUnit.kind == "grassroots")
+        .where(OrgUnitClosure.descendant_id.in_(unit_ids), OrgUnit.kind.in_(GRASSROOTS_KINDS))
     ).all()
     best: dict[uuid.UUID, tuple[int, uuid.UUID]] = {}
     for descendant, grassroots, depth in rows:

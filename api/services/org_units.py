@@ -35,11 +35,23 @@ from api.services.scope import in_scope, unit_within
 ALLOWED_PARENTS: dict[OrgUnitKind, set[OrgUnitKind]] = {
     OrgUnitKind.federation: {OrgUnitKind.federation},
     OrgUnitKind.grassroots: {OrgUnitKind.federation},
-    OrgUnitKind.branch: {OrgUnitKind.grassroots},
-    OrgUnitKind.group: {OrgUnitKind.grassroots, OrgUnitKind.branch},
+    OrgUnitKind.joint_grassroots: {OrgUnitKind.federation},
+    OrgUnitKind.branch: {OrgUnitKind.grassroots, OrgUnitKind.joint_grassroots},
+    OrgUnitKind.group: {OrgUnitKind.grassroots, OrgUnitKind.joint_grassroots, OrgUnitKind.branch},
 }
 
-AUDITED_FIELDS = ("code", "name", "kind", "parent_id", "uscc", "status", "closed_on")
+AUDITED_FIELDS = (
+    "code",
+    "name",
+    "kind",
+    "parent_id",
+    "uscc",
+    "status",
+    "closed_on",
+    "committee_since",
+    "women_committee_since",
+    "assembly",
+)
 
 
 def get_in_scope(session: Session, unit_id: uuid.UUID, principal: Principal) -> OrgUnit:
@@ -159,6 +171,8 @@ def update(session: Session, unit: OrgUnit, data: OrgUnitUpdate, *, version: int
         raise RuleViolation("validation_failed", field="name", count=1)
     if "uscc" in changes:
         changes["uscc"] = _check_uscc(changes["uscc"])
+    if changes.get("assembly") is not None:
+        changes["assembly"] = changes["assembly"].value
     for key, value in changes.items():
         setattr(unit, key, value)
     after = audit.snapshot(unit, AUDITED_FIELDS)

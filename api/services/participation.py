@@ -12,6 +12,7 @@ import uuid
 from collections import Counter
 from collections.abc import Sequence
 from datetime import date
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -24,6 +25,12 @@ from api.security.principal import Principal
 from api.services import audit
 from api.services.pagination import keyset
 from api.services.scope import in_scope, unit_within
+
+
+def _c(attribute: Any) -> sa.ColumnElement[Any]:
+    """A model attribute as the column expression the scope and pagination helpers take."""
+    return cast("sa.ColumnElement[Any]", attribute)
+
 
 register(
     {
@@ -53,7 +60,7 @@ def create(session: Session, data: ParticipationCreate, *, by: Principal) -> Par
             select(col(Member.id)).where(
                 col(Member.id).in_(data.member_ids),
                 col(Member.status).in_(_CURRENT),
-                in_scope(col(Member.org_unit_id), roots),
+                in_scope(_c(Member.org_unit_id), roots),
             )
         )
     )
@@ -99,7 +106,7 @@ def get_in_scope(session: Session, participation_id: uuid.UUID, principal: Princ
     record = session.exec(
         select(Participation).where(
             col(Participation.id) == participation_id,
-            in_scope(col(Participation.org_unit_id), principal.units_for()),
+            in_scope(_c(Participation.org_unit_id), principal.units_for()),
         )
     ).first()
     if record is None:
@@ -120,9 +127,9 @@ def list_records(
 ) -> tuple[list[ParticipationOut], str | None]:
     """Activities of units in the caller's scope, newest first, optionally those a member attended."""
     roots = principal.units_for()
-    stmt = select(Participation).where(in_scope(col(Participation.org_unit_id), roots))
+    stmt = select(Participation).where(in_scope(_c(Participation.org_unit_id), roots))
     if org_unit_id is not None:
-        stmt = stmt.where(in_scope(col(Participation.org_unit_id), [org_unit_id]))
+        stmt = stmt.where(in_scope(_c(Participation.org_unit_id), [org_unit_id]))
     if member_id is not None:
         stmt = stmt.where(
             col(Participation.id).in_(
@@ -136,7 +143,7 @@ def list_records(
     if held_to is not None:
         stmt = stmt.where(col(Participation.held_on) <= held_to)
     rows, next_cursor = keyset(
-        session, stmt, keys=[col(Participation.id)], limit=limit, cursor=cursor, descending=True
+        session, stmt, keys=[_c(Participation.id)], limit=limit, cursor=cursor, descending=True
     )
     return present(session, rows, with_members=False), next_cursor
 

@@ -1,5 +1,6 @@
 """domain fidelity (issue 15): application date and channel, membership card, participation records,
-expulsion cases, transfer refusal grounds
+expulsion cases, transfer refusal grounds, organisation facts for the threshold report (union committee,
+women workers' committee, assembly form)
 
 Members already holding membership are given the card their member number names, issued on their join
 date (the record had no card before; every approved member was issued one, 章程 Art 2).
@@ -136,8 +137,18 @@ def upgrade() -> None:
     with op.batch_alter_table("member_transfer", schema=None) as batch_op:
         batch_op.add_column(sa.Column("refusal_ground", sa.String(length=30), nullable=True))
 
+    with op.batch_alter_table("org_unit", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("committee_since", sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column("women_committee_since", sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column("assembly", sa.String(length=20), nullable=True))
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("org_unit", schema=None) as batch_op:
+        batch_op.drop_column("assembly")
+        batch_op.drop_column("women_committee_since")
+        batch_op.drop_column("committee_since")
+
     with op.batch_alter_table("member_transfer", schema=None) as batch_op:
         batch_op.drop_column("refusal_ground")
 

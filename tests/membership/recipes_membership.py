@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 from matrix import Call, recipe
-
 from members.factories import create_member
 
 

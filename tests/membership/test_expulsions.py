@@ -7,10 +7,10 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
+from members.factories import create_member
 from sqlmodel import select
 
 from api.db.models import AuditEvent
-from members.factories import create_member
 
 BASE = "/api/v1/member-expulsions"
 

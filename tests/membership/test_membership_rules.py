@@ -9,11 +9,11 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
+from members.factories import create_member, payload
 from sqlmodel import select
 
 from api.db.models import AuditEvent
 from api.services import membership_policy
-from members.factories import create_member, payload
 
 BASE = "/api/v1/members"
 

@@ -3,10 +3,10 @@ only on an allowed ground, stated and audited."""
 
 from __future__ import annotations
 
+from members.factories import create_member
 from sqlmodel import select
 
 from api.db.models import AuditEvent
-from members.factories import create_member
 
 
 def _start(client, world, member):

@@ -27,6 +27,12 @@ class OrgUnit(SQLModel, table=True):
     uscc: str | None = Field(default=None, max_length=18)
     status: str = Field(default="active", max_length=10)
     closed_on: date | None = None
+    #: organisation facts the threshold report checks (章程 Art 25-26, 30; 女职工委员会工作条例 Art 11):
+    #: when the union committee and the women workers' committee were set up (None: none recorded),
+    #: and whether the union's supreme body is a members' meeting or a representatives' congress
+    committee_since: date | None = None
+    women_committee_since: date | None = None
+    assembly: str | None = Field(default=None, max_length=20)  # members_meeting | congress
     version: int = Field(default=1, sa_column=_org_unit_version)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
