@@ -43,6 +43,7 @@ from api.routers import (
     participation,
     tasks,
     transfers,
+    unit_requests,
     users,
 )
 from api.services import member_imports as import_service
@@ -66,6 +67,10 @@ TAGS = [
     {"name": "me", "description": "Self-service for members: their own record and contact details."},
     {"name": "transfers", "description": "Membership transfers (会籍接转) between units and unions."},
     {"name": "dues", "description": "Membership dues (会费): payments, statements, arrears and summaries."},
+    {
+        "name": "unit-requests",
+        "description": "Setting up or closing a unit, approved by a chair of the unit above (章程 Art 16).",
+    },
     {
         "name": "participation",
         "description": "Participation in union activities (组织生活): who was present, which keeps membership alive.",
@@ -96,7 +101,8 @@ TAGS = [
 ]
 
 #: routers of the areas, mounted under /api/v1; a new area adds itself here
-AREA_ROUTERS: list[APIRouter] = [auth.router, org_units.router, users.router, audit_events.router]
+AREA_ROUTERS: list[APIRouter] = [auth.router, org_units.router, unit_requests.router]
+AREA_ROUTERS += [users.router, audit_events.router]
 # member_sync before members: /members/export must not be taken for /members/{member_id}
 AREA_ROUTERS += [member_sync.router, member_imports.router, changes.router]
 AREA_ROUTERS += [members.router, me.router]

@@ -39,6 +39,12 @@ class OrgUnitCreate(StrictIn):
         examples=["91350100M000100Y43"],
         description="Employer's unified social credit code (GB 32100), check character verified.",
     )
+    approval_ref: str = Field(
+        min_length=1,
+        max_length=100,
+        examples=["京总工发〔2026〕12号"],
+        description="Document reference of the unit above's approval (章程 Art 16).",
+    )
 
 
 class Assembly(StrEnum):
@@ -67,6 +73,12 @@ class OrgUnitMove(StrictIn):
 class OrgUnitClose(StrictIn):
     closed_on: date | None = Field(None, description="Defaults to today.")
     reason: str = Field(min_length=1, max_length=500, examples=["企业注销，经上级工会批准撤销"])
+    approval_ref: str = Field(
+        min_length=1,
+        max_length=100,
+        examples=["京总工发〔2026〕13号"],
+        description="Document reference of the unit above's approval (章程 Art 16).",
+    )
 
 
 class OrgUnitOut(Out):

@@ -51,6 +51,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # org units, users, grants
     "org_units.read": frozenset({A, C, O, T, AU}),
     "org_units.write": frozenset({A}),
+    # 章程 Art 16: a unit (or its parent) asks, a chair of the unit above approves; admin approves nothing
+    "org_units.request": frozenset({C, O}),
+    "org_units.approve": frozenset({C}),
     "users.read": frozenset({A, C, O, T, AU}),
     "users.write": frozenset({A}),
     "grants.write": frozenset({A}),

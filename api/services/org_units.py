@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -94,7 +95,7 @@ def list_units(
     return keyset(session, stmt, keys=[OrgUnit.id], limit=limit, cursor=cursor)
 
 
-def _check_uscc(raw: str | None) -> str | None:
+def check_uscc(raw: str | None) -> str | None:
     if raw is None:
         return None
     try:
@@ -103,7 +104,7 @@ def _check_uscc(raw: str | None) -> str | None:
         raise RuleViolation(exc.kind, field="uscc") from None
 
 
-def _check_placement(kind: OrgUnitKind, parent: OrgUnit) -> None:
+def check_placement(kind: OrgUnitKind, parent: OrgUnit) -> None:
     if OrgUnitKind(parent.kind) not in ALLOWED_PARENTS[kind]:
         raise RuleViolation(
             "org_unit_parent_kind", field="parent_id", kind=kind.value, parent_kind=parent.kind
@@ -130,11 +131,23 @@ def insert_unit(session: Session, unit: OrgUnit, parent: OrgUnit | None) -> None
 
 
 def create(session: Session, data: OrgUnitCreate, *, by: Principal) -> OrgUnit:
-    """Setting up a unit needs the unit above (章程 Art 16): the caller must administer the parent."""
+    """Register a unit the unit above approved outside gonghui (章程 Art 16), with that approval's
+    document reference; the caller must administer the parent. In gonghui the approval itself is a unit
+    request approved by a chair of the unit above (api.services.unit_requests)."""
     parent = session.get(OrgUnit, data.parent_id)
     if parent is None or not unit_within(session, parent.id, by.units_for()):
         raise RuleViolation("not_found", field="parent_id")
-    _check_placement(data.kind, parent)
+    unit = set_up(session, data, parent, by=by, approval={"approval_ref": data.approval_ref})
+    session.commit()
+    return unit
+
+
+def set_up(
+    session: Session, data: OrgUnitCreate, parent: OrgUnit, *, by: Principal, approval: dict[str, Any]
+) -> OrgUnit:
+    """Create ``data`` under ``parent`` with its closure rows and the audit event naming the approval
+    (章程 Art 16); no commit. Shared by the admin's registration and an approved unit request."""
+    check_placement(data.kind, parent)
     if get_by_code(session, data.code) is not None:
         raise Conflict("org_unit_code_taken", value=data.code)
     unit = OrgUnit(
@@ -143,7 +156,7 @@ def create(session: Session, data: OrgUnitCreate, *, by: Principal) -> OrgUnit:
         kind=data.kind.value,
         parent_id=parent.id,
         depth=parent.depth + 1,
-        uscc=_check_uscc(data.uscc),
+        uscc=check_uscc(data.uscc),
     )
     try:
         insert_unit(session, unit, parent)
@@ -157,9 +170,8 @@ def create(session: Session, data: OrgUnitCreate, *, by: Principal) -> OrgUnit:
         entity_type="org_unit",
         entity_id=unit.id,
         org_unit_id=unit.id,
-        changes=audit.created(audit.snapshot(unit, AUDITED_FIELDS)),
+        changes={**audit.created(audit.snapshot(unit, AUDITED_FIELDS)), "approval": approval},
     )
-    session.commit()
     return unit
 
 
@@ -170,7 +182,7 @@ def update(session: Session, unit: OrgUnit, data: OrgUnitUpdate, *, version: int
     if "name" in changes and changes["name"] is None:
         raise RuleViolation("validation_failed", field="name", count=1)
     if "uscc" in changes:
-        changes["uscc"] = _check_uscc(changes["uscc"])
+        changes["uscc"] = check_uscc(changes["uscc"])
     if changes.get("assembly") is not None:
         changes["assembly"] = changes["assembly"].value
     for key, value in changes.items():
@@ -202,7 +214,7 @@ def move(session: Session, unit: OrgUnit, data: OrgUnitMove, *, version: int, by
         raise RuleViolation("org_unit_move_into_own_subtree", field="parent_id")
     if unit.parent_id is None:
         raise RuleViolation("org_unit_root_required", field="parent_id")
-    _check_placement(OrgUnitKind(unit.kind), new_parent)
+    check_placement(OrgUnitKind(unit.kind), new_parent)
     if new_parent.id == unit.parent_id:
         return unit
     old_parent_id = unit.parent_id
@@ -254,12 +266,29 @@ def move(session: Session, unit: OrgUnit, data: OrgUnitMove, *, version: int, by
 
 
 def close(session: Session, unit: OrgUnit, data: OrgUnitClose, *, version: int, by: Principal) -> OrgUnit:
-    """Closing needs the unit above (章程 Art 16) and no open sub-units."""
+    """Register the closing of a unit the unit above approved outside gonghui (章程 Art 16), with the
+    approval's document reference; needs a grant above the unit and no open sub-units."""
     expect_version(unit, version)
-    if unit.status == OrgUnitStatus.closed:
-        raise Conflict("org_unit_closed", code=unit.code, current=unit.status)
     if unit.parent_id is None or not unit_within(session, unit.parent_id, by.units_for()):
         raise RuleViolation("org_unit_needs_unit_above", field="id", code=unit.code)
+    close_unit(
+        session,
+        unit,
+        closed_on=data.closed_on or date.today(),
+        reason=data.reason,
+        by=by,
+        approval={"approval_ref": data.approval_ref},
+    )
+    session.commit()
+    return unit
+
+
+def close_unit(
+    session: Session, unit: OrgUnit, *, closed_on: date, reason: str, by: Principal, approval: dict[str, Any]
+) -> None:
+    """Close ``unit`` (no open sub-units) with the audit event naming the approval; no commit."""
+    if unit.status == OrgUnitStatus.closed:
+        raise Conflict("org_unit_closed", code=unit.code, current=unit.status)
     open_children = session.exec(
         select(func.count())
         .select_from(OrgUnit)
@@ -269,10 +298,11 @@ def close(session: Session, unit: OrgUnit, data: OrgUnitClose, *, version: int, 
         raise Conflict("org_unit_has_open_children", count=open_children)
     before = audit.snapshot(unit, AUDITED_FIELDS)
     unit.status = OrgUnitStatus.closed.value
-    unit.closed_on = data.closed_on or date.today()
+    unit.closed_on = closed_on
     unit.updated_at = utcnow()
     changes = audit.diff(before, audit.snapshot(unit, AUDITED_FIELDS))
-    changes["reason"] = data.reason
+    changes["reason"] = reason
+    changes["approval"] = approval
     audit.record(
         session,
         by,
@@ -282,5 +312,4 @@ def close(session: Session, unit: OrgUnit, data: OrgUnitClose, *, version: int, 
         org_unit_id=unit.id,
         changes=changes,
     )
-    session.commit()
-    return unit
+    session.flush()

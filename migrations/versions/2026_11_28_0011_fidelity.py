@@ -1,6 +1,6 @@
 """domain fidelity (issue 15): application date and channel, membership card, participation records,
 expulsion cases, transfer refusal grounds, organisation facts for the threshold report (union committee,
-women workers' committee, assembly form)
+women workers' committee, assembly form), requests to set up or close a unit (章程 Art 16)
 
 Members already holding membership are given the card their member number names, issued on their join
 date (the record had no card before; every approved member was issued one, 章程 Art 2).
@@ -26,6 +26,45 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "org_unit_request",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("action", sa.String(length=10), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("parent_id", sa.Uuid(), nullable=False),
+        sa.Column("unit_id", sa.Uuid(), nullable=True),
+        sa.Column("code", sa.String(length=32), nullable=True),
+        sa.Column("name", sa.String(length=200), nullable=True),
+        sa.Column("kind", sa.String(length=20), nullable=True),
+        sa.Column("uscc", sa.String(length=18), nullable=True),
+        sa.Column("effective_on", sa.Date(), nullable=True),
+        sa.Column("reason", sa.String(length=2000), nullable=False),
+        sa.Column("requested_by_id", sa.Uuid(), nullable=True),
+        sa.Column("requested_at", api.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("decided_by_id", sa.Uuid(), nullable=True),
+        sa.Column("decided_at", api.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("approval_ref", sa.String(length=100), nullable=True),
+        sa.Column("decision_note", sa.String(length=2000), nullable=True),
+        sa.Column("version", sa.Integer(), server_default=sa.text("1"), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["decided_by_id"], ["app_user.id"], name=op.f("fk_org_unit_request_decided_by_id_app_user")
+        ),
+        sa.ForeignKeyConstraint(
+            ["parent_id"], ["org_unit.id"], name=op.f("fk_org_unit_request_parent_id_org_unit")
+        ),
+        sa.ForeignKeyConstraint(
+            ["requested_by_id"], ["app_user.id"], name=op.f("fk_org_unit_request_requested_by_id_app_user")
+        ),
+        sa.ForeignKeyConstraint(
+            ["unit_id"], ["org_unit.id"], name=op.f("fk_org_unit_request_unit_id_org_unit")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_org_unit_request")),
+    )
+    with op.batch_alter_table("org_unit_request", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_org_unit_request_parent_id"), ["parent_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_org_unit_request_status"), ["status"], unique=False)
+        batch_op.create_index(batch_op.f("ix_org_unit_request_unit_id"), ["unit_id"], unique=False)
+
     op.create_table(
         "member_expulsion",
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -173,3 +212,9 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_member_expulsion_member_id"))
 
     op.drop_table("member_expulsion")
+    with op.batch_alter_table("org_unit_request", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_org_unit_request_unit_id"))
+        batch_op.drop_index(batch_op.f("ix_org_unit_request_status"))
+        batch_op.drop_index(batch_op.f("ix_org_unit_request_parent_id"))
+
+    op.drop_table("org_unit_request")

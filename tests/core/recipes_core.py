@@ -62,6 +62,7 @@ def _(client, world):
             "name": "第九分工会",
             "kind": "branch",
             "parent_id": str(world.units["U01"].id),
+            "approval_ref": "总工发〔2026〕1号",
         },
     )
 
@@ -89,7 +90,9 @@ def _unit_write(op_path: str, body: dict, unit: str = "U01-B02"):
 
 RECIPES["org_units_update"] = _unit_write("", {"name": "第二分工会（机加）"})
 RECIPES["org_units_move"] = _unit_write("/move", {"parent_id": "@U01"})
-RECIPES["org_units_close"] = _unit_write("/close", {"reason": "车间撤并"})
+RECIPES["org_units_close"] = _unit_write(
+    "/close", {"reason": "车间撤并", "approval_ref": "总工发〔2026〕2号"}
+)
 
 
 @recipe("users_list")

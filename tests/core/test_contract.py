@@ -45,6 +45,7 @@ def unit_body(world, code="U01-B09", **extra):
         "name": "第九分工会",
         "kind": "branch",
         "parent_id": str(world.units["U01"].id),
+        "approval_ref": "总工发〔2026〕1号",
         **extra,
     }
 
@@ -82,7 +83,13 @@ def test_409_412_428(client, world):
 
 def test_422_names_each_invalid_field(client, world):
     admin = world.as_role("admin", "ROOT")
-    bad = {"code": "no spaces allowed", "name": "名称", "kind": "bureau", "parent_id": "not-a-uuid"}
+    bad = {
+        "code": "no spaces allowed",
+        "name": "名称",
+        "kind": "bureau",
+        "parent_id": "not-a-uuid",
+        "approval_ref": "总工发〔2026〕1号",
+    }
     body = assert_problem_shape(client.post(UNITS, json=bad, headers=admin), 422, "validation_failed")
     assert sorted(e["field"] for e in body["errors"]) == ["code", "kind", "parent_id"]
     assert {e["code"] for e in body["errors"]} == {"string_pattern_mismatch", "enum", "uuid_parsing"}
@@ -92,7 +99,13 @@ def test_422_names_each_invalid_field(client, world):
     body = assert_problem_shape(
         client.post(
             UNITS,
-            json={"code": "X1", "kind": "branch", "colour": "red", "parent_id": str(world.units["U01"].id)},
+            json={
+                "code": "X1",
+                "kind": "branch",
+                "colour": "red",
+                "parent_id": str(world.units["U01"].id),
+                "approval_ref": "总工发〔2026〕1号",
+            },
             headers=admin,
         ),
         422,
@@ -163,7 +176,12 @@ def test_accept_language_chinese(client, world):
     assert body["detail"] == "资源不存在或不在您的管辖范围内。"
     bad = client.post(
         UNITS,
-        json={"code": "U01-B09", "kind": "branch", "parent_id": str(world.units["U01"].id)},
+        json={
+            "code": "U01-B09",
+            "kind": "branch",
+            "parent_id": str(world.units["U01"].id),
+            "approval_ref": "总工发〔2026〕1号",
+        },
         headers={**admin, **zh},
     ).json()
     assert bad["detail"] == "有 1 个字段无效。" and bad["errors"][0]["message"] == "此字段为必填项。"
@@ -378,6 +396,7 @@ def test_audit_events_list_filters_and_scope(client, world, session):
             "name": "纺织九分会",
             "kind": "branch",
             "parent_id": str(world.units["U02"].id),
+            "approval_ref": "总工发〔2026〕1号",
         },
         headers=root_admin,
     ).json()

@@ -19,10 +19,19 @@ from api.services.scope import in_scope
 
 BASE = "/api/v1/org-units"
 VALID_USCC = "91350100M000100Y43"
+#: the unit above's approval document (章程 Art 16) an admin registers a unit with
+APPROVAL = "总工发〔2026〕1号"
 
 
 def create(client, headers, code, kind, parent_id, **extra):
-    body = {"code": code, "name": extra.pop("name", code), "kind": kind, "parent_id": str(parent_id), **extra}
+    body = {
+        "code": code,
+        "name": extra.pop("name", code),
+        "kind": kind,
+        "parent_id": str(parent_id),
+        "approval_ref": APPROVAL,
+        **extra,
+    }
     return client.post(BASE, json=body, headers=headers)
 
 
@@ -75,7 +84,9 @@ def test_create_follows_the_kind_hierarchy(client, world, session):
         chain[1]: 3,
         chain[0]: 4,
     }
-    assert {"federation", "grassroots", "branch", "group"} == {k.value for k in ALLOWED_PARENTS}
+    assert {"federation", "grassroots", "joint_grassroots", "branch", "group"} == {
+        k.value for k in ALLOWED_PARENTS
+    }
 
 
 @pytest.mark.parametrize(
@@ -305,7 +316,9 @@ def test_close_needs_no_open_children(client, world, problem, session):
     u = world.units
     body = problem(
         client.post(
-            f"{BASE}/{u['U01'].id}/close", json={"reason": "企业注销"}, headers={**admin, "If-Match": '"1"'}
+            f"{BASE}/{u['U01'].id}/close",
+            json={"approval_ref": APPROVAL, "reason": "企业注销"},
+            headers={**admin, "If-Match": '"1"'},
         ),
         409,
         "org_unit_has_open_children",
@@ -314,20 +327,24 @@ def test_close_needs_no_open_children(client, world, problem, session):
     for code in ("U01-B01", "U01-B02"):
         r = client.post(
             f"{BASE}/{u[code].id}/close",
-            json={"reason": "车间撤并", "closed_on": "2026-10-31"},
+            json={"approval_ref": APPROVAL, "reason": "车间撤并", "closed_on": "2026-10-31"},
             headers={**admin, "If-Match": '"1"'},
         )
         assert r.status_code == 200, r.text
         assert r.json()["status"] == "closed" and r.json()["closed_on"] == "2026-10-31"
     r = client.post(
-        f"{BASE}/{u['U01'].id}/close", json={"reason": "企业注销"}, headers={**admin, "If-Match": '"1"'}
+        f"{BASE}/{u['U01'].id}/close",
+        json={"approval_ref": APPROVAL, "reason": "企业注销"},
+        headers={**admin, "If-Match": '"1"'},
     )
     assert r.status_code == 200, r.text
     assert r.json()["closed_on"] == date.today().isoformat()
     # closing twice is a conflict carrying the current state
     body = problem(
         client.post(
-            f"{BASE}/{u['U01'].id}/close", json={"reason": "再次"}, headers={**admin, "If-Match": '"2"'}
+            f"{BASE}/{u['U01'].id}/close",
+            json={"approval_ref": APPROVAL, "reason": "再次"},
+            headers={**admin, "If-Match": '"2"'},
         ),
         409,
         "org_unit_closed",
@@ -347,7 +364,9 @@ def test_close_needs_a_grant_above_the_unit(client, world, problem):
     own = world.as_role("admin", "U01-B02")
     body = problem(
         client.post(
-            f"{BASE}/{u['U01-B02'].id}/close", json={"reason": "车间撤并"}, headers={**own, "If-Match": '"1"'}
+            f"{BASE}/{u['U01-B02'].id}/close",
+            json={"approval_ref": APPROVAL, "reason": "车间撤并"},
+            headers={**own, "If-Match": '"1"'},
         ),
         422,
         "org_unit_needs_unit_above",
@@ -355,20 +374,22 @@ def test_close_needs_a_grant_above_the_unit(client, world, problem):
     assert "U01-B02" in body["detail"]
     zh = client.post(
         f"{BASE}/{u['U01-B02'].id}/close",
-        json={"reason": "车间撤并"},
+        json={"approval_ref": APPROVAL, "reason": "车间撤并"},
         headers={**own, "If-Match": '"1"', "Accept-Language": "zh-CN"},
     )
     assert "章程第十六条" in zh.json()["detail"]
     above = world.as_role("admin", "U01")
     r = client.post(
-        f"{BASE}/{u['U01-B02'].id}/close", json={"reason": "车间撤并"}, headers={**above, "If-Match": '"1"'}
+        f"{BASE}/{u['U01-B02'].id}/close",
+        json={"approval_ref": APPROVAL, "reason": "车间撤并"},
+        headers={**above, "If-Match": '"1"'},
     )
     assert r.status_code == 200, r.text
     # the top of the tree has nobody above it
     problem(
         client.post(
             f"{BASE}/{u['ROOT'].id}/close",
-            json={"reason": "x"},
+            json={"approval_ref": APPROVAL, "reason": "x"},
             headers={**world.as_role("admin", "ROOT"), "If-Match": '"1"'},
         ),
         422,
@@ -390,7 +411,11 @@ def test_units_outside_the_callers_scope_are_404(client, world, problem):
         "not_found",
     )
     problem(
-        client.post(f"{BASE}/{u02}/close", json={"reason": "x"}, headers={**admin_u01, "If-Match": '"1"'}),
+        client.post(
+            f"{BASE}/{u02}/close",
+            json={"approval_ref": APPROVAL, "reason": "x"},
+            headers={**admin_u01, "If-Match": '"1"'},
+        ),
         404,
         "not_found",
     )
@@ -408,7 +433,9 @@ def test_list_filters(client, world):
     admin = world.as_role("admin", "ROOT")
     u = world.units
     client.post(
-        f"{BASE}/{u['U02-B01'].id}/close", json={"reason": "撤并"}, headers={**admin, "If-Match": '"1"'}
+        f"{BASE}/{u['U02-B01'].id}/close",
+        json={"approval_ref": APPROVAL, "reason": "撤并"},
+        headers={**admin, "If-Match": '"1"'},
     )
 
     def codes(**params):

@@ -101,6 +101,7 @@ def test_joint_grassroots_union_registers_members(client, world):
             "name": "某街道联合工会",
             "kind": "joint_grassroots",
             "parent_id": str(world.units["ROOT"].id),
+            "approval_ref": "总工发〔2026〕4号",
         },
         headers=admin,
     )
@@ -108,7 +109,13 @@ def test_joint_grassroots_union_registers_members(client, world):
     joint = r.json()["id"]
     b = client.post(
         "/api/v1/org-units",
-        json={"code": "J01-B1", "name": "甲公司分会", "kind": "branch", "parent_id": joint},
+        json={
+            "code": "J01-B1",
+            "name": "甲公司分会",
+            "kind": "branch",
+            "parent_id": joint,
+            "approval_ref": "总工发〔2026〕5号",
+        },
         headers=admin,
     )
     assert b.status_code == 201, b.text

@@ -27,6 +27,7 @@ from api.db.models.motions import (
     MotionSignatory,
 )
 from api.db.models.org import OrgUnit, OrgUnitClosure
+from api.db.models.unit_requests import OrgUnitRequest
 
 __all__ = [
     "AuditEvent",
@@ -54,6 +55,7 @@ __all__ = [
     "MotionSignatory",
     "OrgUnit",
     "OrgUnitClosure",
+    "OrgUnitRequest",
     "Participation",
     "ParticipationAttendee",
     "RefreshToken",
