@@ -19,10 +19,13 @@ from api.schemas.congresses import (
     DepartmentOut,
     DepartmentUpdate,
     HandlerAdd,
+    PresidiumMemberOut,
+    PresidiumSet,
     RepresentativeAdd,
     RepresentativeOut,
 )
 from api.schemas.motions import MotionReport
+from api.services import congress_sessions
 from api.services import congresses as service
 from api.services import motions as motions_service
 
@@ -300,3 +303,40 @@ def departments_handlers_remove(
     """Detach a handler from the department."""
     dept = service.remove_handler(session, dept, user_id, version=version, by=principal)
     return _one(session, dept, response)
+
+
+# --- presidium (主席团) --------------------------------------------------------------------------
+
+
+@router.get(
+    "/{congress_id}/presidium",
+    response_model=list[PresidiumMemberOut],
+    dependencies=[Depends(require("congresses.read"))],
+)
+def congresses_presidium(
+    congress: CongressDep, session: SessionDep, response: Response
+) -> list[PresidiumMemberOut]:
+    """The session's presidium (主席团), by member number."""
+    set_etag(response, congress)
+    return congress_sessions.presidium(session, congress)
+
+
+@router.put(
+    "/{congress_id}/presidium",
+    response_model=list[PresidiumMemberOut],
+    dependencies=[Depends(require("congresses.manage"))],
+)
+def congresses_presidium_set(
+    congress: CongressDep,
+    body: PresidiumSet,
+    version: IfMatch,
+    session: SessionDep,
+    principal: Authorized,
+    response: Response,
+) -> list[PresidiumMemberOut]:
+    """Replace the presidium (If-Match on the congress), each one a representative of this congress
+    (422 `congress_presidium_not_representative`). The motion committee's disputed decisions go to
+    it: a review with decision `refer`, then the presidium's decision recorded with its meeting date."""
+    out = congress_sessions.set_presidium(session, congress, body, version=version, by=principal)
+    set_etag(response, congress)
+    return out

@@ -23,7 +23,10 @@ class CongressCreate(StrictIn):
         description="The union that holds the congress; representatives come from its subtree."
     )
     name: str = Field(min_length=1, max_length=200, examples=["第五届第三次职工代表大会"])
+    term_no: int | None = Field(None, ge=1, le=99, description="The term (届), e.g. 5 in 第五届第三次.")
+    session_no: int | None = Field(None, ge=1, le=99, description="The session of the term (次), e.g. 3.")
     opening_on: date = Field(examples=["2027-03-20"])
+    closing_on: date | None = Field(None, description="Last day of the session; not before `opening_on`.")
     motion_deadline_on: date | None = Field(
         None,
         description="Last day to submit motions; default `opening_on` minus the configured days (15).",
@@ -37,7 +40,10 @@ class CongressCreate(StrictIn):
 
 class CongressUpdate(StrictIn):
     name: str | None = Field(None, min_length=1, max_length=200)
+    term_no: int | None = Field(None, ge=1, le=99)
+    session_no: int | None = Field(None, ge=1, le=99)
     opening_on: date | None = None
+    closing_on: date | None = None
     motion_deadline_on: date | None = None
     reply_months: int | None = Field(None, ge=1, le=24)
     min_cosigners: int | None = Field(None, ge=0, le=50)
@@ -48,7 +54,10 @@ class CongressOut(Out):
     id: uuid.UUID
     org_unit_id: uuid.UUID
     name: str
+    term_no: int | None = None
+    session_no: int | None = None
     opening_on: date
+    closing_on: date | None = None
     motion_deadline_on: date
     reply_months: int
     min_cosigners: int
@@ -56,6 +65,18 @@ class CongressOut(Out):
     version: int
     created_at: datetime
     updated_at: datetime
+
+
+class PresidiumSet(StrictIn):
+    """The congress's presidium (主席团), elected from its representatives; replaces the list."""
+
+    member_ids: list[uuid.UUID] = Field(max_length=99, description="Representatives of this congress.")
+
+
+class PresidiumMemberOut(Out):
+    member_id: uuid.UUID
+    member_no: str
+    name: str
 
 
 class RepresentativeSource(StrEnum):

@@ -22,6 +22,7 @@ class MotionStatus(StrEnum):
     declined = "declined"  # 不立案
     merged = "merged"  # 并案 into another motion
     converted = "converted"  # 转为意见建议 (still answered)
+    referred = "referred"  # disputed in the motion committee: the presidium decides (提交主席团)
     assigned = "assigned"
     answered = "answered"
     reopened = "reopened"  # proposer unsatisfied: another round
@@ -48,6 +49,7 @@ class ReviewDecision(StrEnum):
     decline = "decline"
     merge = "merge"
     convert = "convert"
+    refer = "refer"  # the committee disagrees: the presidium (主席团) decides
 
 
 class OutcomeClass(StrEnum):
@@ -107,11 +109,16 @@ class ReviewIn(StrictIn):
     decision: ReviewDecision
     reason: str | None = Field(None, min_length=1, max_length=1000, description="Required when declining.")
     merge_into_id: uuid.UUID | None = Field(None, description="The motion to merge into (decision `merge`).")
+    presidium_meeting_on: date | None = Field(
+        None,
+        description="The presidium's meeting that decided a referred motion; required for those, "
+        "refused for the others.",
+    )
 
     @model_validator(mode="after")
     def _shape(self) -> ReviewIn:
-        if self.decision is ReviewDecision.decline and not self.reason:
-            raise ValueError("a decline needs a reason")
+        if self.decision in (ReviewDecision.decline, ReviewDecision.refer) and not self.reason:
+            raise ValueError("a decline or a referral needs a reason")
         if (self.decision is ReviewDecision.merge) != (self.merge_into_id is not None):
             raise ValueError("merge_into_id is given exactly when the decision is merge")
         return self

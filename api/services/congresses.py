@@ -56,6 +56,10 @@ from api.services.scope import in_scope, unit_within
 
 register(
     {
+        "congress_closing_before_opening": (
+            "The closing date is before the opening date.",
+            "闭幕日期早于开幕日期。",
+        ),
         "congress_deadline_after_opening": (
             "The motion deadline {deadline} must not be after the opening date {opening}.",
             "提案截止日期 {deadline} 不能晚于开幕日期 {opening}。",
@@ -104,7 +108,10 @@ SCOPE_READERS = frozenset({Role.chair, Role.officer, Role.auditor, Role.handler}
 CONGRESS_FIELDS = (
     "org_unit_id",
     "name",
+    "term_no",
+    "session_no",
     "opening_on",
+    "closing_on",
     "motion_deadline_on",
     "reply_months",
     "min_cosigners",
@@ -193,6 +200,8 @@ def _managed_unit(session: Session, unit_id: uuid.UUID, principal: Principal, fi
 
 
 def _check_dates(congress: Congress) -> None:
+    if congress.closing_on is not None and congress.closing_on < congress.opening_on:
+        raise RuleViolation("congress_closing_before_opening", field="closing_on")
     if congress.motion_deadline_on > congress.opening_on:
         raise RuleViolation(
             "congress_deadline_after_opening",
@@ -209,7 +218,10 @@ def create(session: Session, data: CongressCreate, *, settings: Settings, by: Pr
     congress = Congress(
         org_unit_id=unit.id,
         name=data.name,
+        term_no=data.term_no,
+        session_no=data.session_no,
         opening_on=data.opening_on,
+        closing_on=data.closing_on,
         motion_deadline_on=data.motion_deadline_on
         or data.opening_on - timedelta(days=settings.motion_deadline_days_before),
         reply_months=data.reply_months or settings.motion_reply_months,

@@ -67,7 +67,7 @@ from api.schemas.motions import (
 from api.schemas.tasks import TaskOut
 from api.security.permissions import Role
 from api.security.principal import Principal
-from api.services import audit, congresses, tasks
+from api.services import audit, congresses, motion_presidium, tasks
 from api.services.concurrency import expect_version
 from api.services.pagination import keyset
 from api.services.scope import in_scope, unit_within
@@ -142,7 +142,8 @@ TRANSITIONS: dict[str, frozenset[MotionStatus]] = {
     "cosign": frozenset({S.draft}),
     "withdraw_cosignature": frozenset({S.draft}),
     "submit": frozenset({S.draft}),
-    "review": frozenset({S.submitted}),
+    # a referred motion's review is the presidium's decision (api.services.motion_presidium)
+    "review": frozenset({S.submitted, S.referred}),
     # converted suggestions are "still answered"; an assigned or reopened motion can be re-assigned
     "assign": frozenset({S.registered, S.converted, S.assigned, S.reopened}),
     "reply": frozenset({S.assigned, S.reopened}),
@@ -609,9 +610,11 @@ def review(session: Session, motion: Motion, data: ReviewIn, *, version: int, by
     ):
         raise Forbidden("motion_review_own")  # domain.md §0: nobody approves what they drafted
     before = motion.status
-    details: dict[str, Any] = {"decision": data.decision.value}
+    details: dict[str, Any] = {"decision": data.decision.value, **motion_presidium.check(motion, data)}
     target: Motion | None = None
-    if data.decision is ReviewDecision.register:
+    if data.decision is ReviewDecision.refer:
+        motion.status = S.referred.value
+    elif data.decision is ReviewDecision.register:
         last = session.exec(
             select(func.max(Motion.number)).where(Motion.congress_id == motion.congress_id)
         ).one()
@@ -660,6 +663,7 @@ _REVIEW_EVENTS = {
     ReviewDecision.decline: "declined",
     ReviewDecision.merge: "merged",
     ReviewDecision.convert: "converted",
+    ReviewDecision.refer: "referred",
 }
 
 
@@ -1035,7 +1039,13 @@ def report_xlsx(data: MotionReport) -> bytes:
         (
             "审查结果",
             data.by_decision,
-            {"register": "立案", "decline": "不立案", "merge": "并案", "convert": "转为意见建议"},
+            {
+                "register": "立案",
+                "decline": "不立案",
+                "merge": "并案",
+                "convert": "转为意见建议",
+                "refer": "提交主席团",
+            },
         ),
         (
             "答复类别",

@@ -1,6 +1,6 @@
 """domain fidelity (issue 15): application date and channel, membership card, participation records,
 expulsion cases, transfer refusal grounds, organisation facts for the threshold report (union committee,
-women workers' committee, assembly form), requests to set up or close a unit (章程 Art 16)
+women workers' committee, assembly form), requests to set up or close a unit (章程 Art 16), congress sessions (第N届第M次, closing date, presidium)
 
 Members already holding membership are given the card their member number names, issued on their join
 date (the record had no card before; every approved member was issued one, 章程 Art 2).
@@ -26,6 +26,32 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "congress_presidium_member",
+        sa.Column("congress_id", sa.Uuid(), nullable=False),
+        sa.Column("member_id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", api.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["congress_id"],
+            ["congress.id"],
+            name=op.f("fk_congress_presidium_member_congress_id_congress"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["member_id"], ["member.id"], name=op.f("fk_congress_presidium_member_member_id_member")
+        ),
+        sa.PrimaryKeyConstraint("congress_id", "member_id", name=op.f("pk_congress_presidium_member")),
+    )
+    with op.batch_alter_table("congress_presidium_member", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_congress_presidium_member_member_id"), ["member_id"], unique=False
+        )
+
+    with op.batch_alter_table("congress", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("term_no", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("session_no", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("closing_on", sa.Date(), nullable=True))
+
     op.create_table(
         "org_unit_request",
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -218,3 +244,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_org_unit_request_parent_id"))
 
     op.drop_table("org_unit_request")
+    with op.batch_alter_table("congress", schema=None) as batch_op:
+        batch_op.drop_column("closing_on")
+        batch_op.drop_column("session_no")
+        batch_op.drop_column("term_no")
+
+    with op.batch_alter_table("congress_presidium_member", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_congress_presidium_member_member_id"))
+
+    op.drop_table("congress_presidium_member")

@@ -16,6 +16,7 @@ from api.db.models.members import (
 from api.db.models.membership import MemberExpulsion, Participation, ParticipationAttendee
 from api.db.models.motions import (
     Congress,
+    CongressPresidiumMember,
     CongressRepresentativeOverride,
     Department,
     DepartmentHandler,
@@ -34,6 +35,7 @@ __all__ = [
     "ChangeLogCounter",
     "ChangeLogEntry",
     "Congress",
+    "CongressPresidiumMember",
     "CongressRepresentativeOverride",
     "Department",
     "DepartmentHandler",

@@ -28,7 +28,11 @@ class Congress(SQLModel, table=True):
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     org_unit_id: uuid.UUID = Field(foreign_key="org_unit.id", index=True)
     name: str = Field(max_length=200)
+    #: 第N届第M次: the congress's term (届) and the session within it (次)
+    term_no: int | None = None
+    session_no: int | None = None
     opening_on: date
+    closing_on: date | None = None
     motion_deadline_on: date
     reply_months: int
     min_cosigners: int
@@ -197,4 +201,15 @@ class MotionEvent(SQLModel, table=True):
     actor_id: uuid.UUID | None = Field(default=None, foreign_key="app_user.id")
     actor_label: str | None = Field(default=None, max_length=100)
     details: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class CongressPresidiumMember(SQLModel, table=True):
+    """A member of a congress's presidium (主席团): it leads the session and settles the motion
+    committee's disputed decisions (提案审查有争议的，提交主席团决定)."""
+
+    __tablename__ = "congress_presidium_member"
+
+    congress_id: uuid.UUID = Field(foreign_key="congress.id", primary_key=True, ondelete="CASCADE")
+    member_id: uuid.UUID = Field(foreign_key="member.id", primary_key=True, index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
