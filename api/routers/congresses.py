@@ -24,8 +24,8 @@ from api.schemas.congresses import (
     RepresentativeAdd,
     RepresentativeOut,
 )
-from api.schemas.motions import MotionReport
-from api.services import congress_sessions
+from api.schemas.motions import FollowUpOut, FollowUpStatus, MotionReport, ReplyReport
+from api.services import congress_sessions, motion_followups, reply_report
 from api.services import congresses as service
 from api.services import motions as motions_service
 
@@ -192,6 +192,63 @@ def congresses_motion_report(
             headers={"Content-Disposition": f'attachment; filename="motion-report-{congress.id}.xlsx"'},
         )
     return report
+
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+@router.get(
+    "/{congress_id}/reply-report",
+    response_model=ReplyReport,
+    dependencies=[Depends(require("motions.read"))],
+    responses={
+        200: {
+            "content": {XLSX: {}, DOCX: {}},
+            "description": "The report as JSON, or as XLSX / DOCX with `format=xlsx` / `format=docx`.",
+        }
+    },
+)
+def congresses_reply_report(
+    congress: CongressDep,
+    session: SessionDep,
+    principal: Authorized,
+    fmt: Annotated[
+        Literal["json", "xlsx", "docx"],
+        Query(alias="format", description="`xlsx` or `docx` for a printable document."),
+    ] = "json",
+) -> ReplyReport | Response:
+    """The reply report read out at the congress (提案答复报告): every registered or converted motion
+    with the lead department's latest answer, its outcome class (A-D), the proposer's rating and the
+    signatories' satisfaction, and for class B the promised date and the follow-up's state. For the
+    union's chair, officers and auditors."""
+    report = reply_report.build(session, congress, by=principal)
+    if fmt == "json":
+        return report
+    body, media = (
+        (reply_report.to_xlsx(report), XLSX) if fmt == "xlsx" else (reply_report.to_docx(report), DOCX)
+    )
+    return Response(
+        body,
+        media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="reply-report-{congress.id}.{fmt}"'},
+    )
+
+
+@router.get(
+    "/{congress_id}/follow-ups",
+    response_model=list[FollowUpOut],
+    dependencies=[Depends(require("motions.read"))],
+)
+def congresses_follow_ups(
+    congress: CongressDep,
+    session: SessionDep,
+    principal: Authorized,
+    status: FollowUpStatus | None = None,
+) -> list[FollowUpOut]:
+    """Class-B answers of this congress's motions and their follow-up (promised date, open / done),
+    by motion number. For the union's chair, officers and auditors."""
+    reply_report.require_reader(session, congress, principal)
+    return motion_followups.of_congress(session, congress, status)
 
 
 # --- departments (承办部门) ----------------------------------------------------------------------

@@ -13,6 +13,7 @@ from api.schemas.common import PROBLEM_RESPONSES, Page
 from api.schemas.motions import (
     AssignIn,
     CosignIn,
+    FollowUpDoneIn,
     MotionCategory,
     MotionCreate,
     MotionDetail,
@@ -26,6 +27,7 @@ from api.schemas.motions import (
     ReviewIn,
     SubmitIn,
 )
+from api.services import motion_followups
 from api.services import motions as service
 
 router = APIRouter(route_class=Route, prefix="/motions", tags=["motions"], responses=PROBLEM_RESPONSES)
@@ -203,8 +205,29 @@ def motions_reply(
     response: Response,
 ) -> MotionOut:
     """Answer for the lead department (its handlers only) with an outcome class A-D. A reply after
-    the due date is recorded as late."""
+    the due date is recorded as late. Class B (being solved / planned) names `promised_on`: the motion
+    is then followed up until the department reports it done (`/follow-up/done`)."""
     motion = service.reply(session, motion, body, version=version, by=principal)
+    return _out(session, motion, response)
+
+
+@router.post(
+    "/{motion_id}/follow-up/done",
+    response_model=MotionOut,
+    dependencies=[Depends(require("motions.reply"))],
+)
+def motions_follow_up_done(
+    motion: MotionDep,
+    body: FollowUpDoneIn,
+    version: IfMatch,
+    session: SessionDep,
+    principal: Authorized,
+    response: Response,
+) -> MotionOut:
+    """Report a class-B answer's promised work done (handlers of the lead department, If-Match on the
+    motion). 404 `motion_follow_up_none` without a class-B answer, 409 `motion_follow_up_not_open`
+    when already reported or superseded. The next congress's motion report lists it."""
+    motion = motion_followups.report_done(session, motion, body, version=version, by=principal)
     return _out(session, motion, response)
 
 

@@ -140,6 +140,17 @@ class AssignIn(StrictIn):
 class ReplyIn(StrictIn):
     text: str = Field(min_length=1, max_length=10000, description="Answers every point of the motion.")
     outcome_class: OutcomeClass
+    promised_on: date | None = Field(
+        None,
+        description="Class B (being solved / planned) only, and required there: the date the department "
+        "promises it done. The motion stays open as a follow-up until the department reports it done.",
+    )
+
+    @model_validator(mode="after")
+    def _promise(self) -> ReplyIn:
+        if (self.outcome_class is OutcomeClass.B) != (self.promised_on is not None):
+            raise ValueError("promised_on is given exactly when the outcome class is B")
+        return self
 
 
 class RatingIn(StrictIn):
@@ -252,6 +263,60 @@ class DepartmentRow(Out):
     ratings: int
 
 
+class FollowUpStatus(StrEnum):
+    open = "open"  # promised, not yet reported done
+    done = "done"  # the department reported it done
+    superseded = "superseded"  # a later round's answer was not class B
+
+
+class FollowUpOut(Out):
+    """A class-B answer (being solved / planned) followed up until reported done."""
+
+    motion_id: uuid.UUID
+    congress_id: uuid.UUID
+    number: int | None
+    title: str
+    department_id: uuid.UUID
+    department_name: str | None = None
+    promised_on: date
+    status: FollowUpStatus
+    overdue: bool = Field(description="Still open after the promised date.")
+    done_on: date | None
+    report: str | None
+
+
+class FollowUpDoneIn(StrictIn):
+    report: str = Field(min_length=1, max_length=5000, description="What was done.")
+    done_on: date | None = Field(None, description="Default today; never in the future.")
+
+
+class ReplyReportItem(Out):
+    """One motion of the reply report (提案答复报告): its answer, outcome class and satisfaction."""
+
+    motion_id: uuid.UUID
+    number: int | None
+    kind: MotionKind
+    title: str
+    proposer: str
+    department_name: str | None
+    round: int
+    answer: str | None
+    outcome_class: OutcomeClass | None
+    replied_on: date | None
+    late: bool | None
+    proposer_rating: Rating | None
+    ratings: dict[str, int] = Field(description="Ratings of the latest round's answer by value.")
+    promised_on: date | None = Field(description="Class B: the date promised.")
+    follow_up_status: FollowUpStatus | None
+
+
+class ReplyReport(Out):
+    congress_id: uuid.UUID
+    congress_name: str
+    as_of: date
+    items: list[ReplyReportItem]
+
+
 class MotionReport(Out):
     """The motion committee's report to the next congress (domain.md §3)."""
 
@@ -272,3 +337,8 @@ class MotionReport(Out):
     extra_rounds: int = Field(description="Rounds beyond the first, over all motions.")
     overdue: list[OverdueItem]
     departments: list[DepartmentRow]
+    follow_ups: list[FollowUpOut] = Field(
+        default_factory=list,
+        description="Class-B answers of earlier congresses of the union: still open, or reported done "
+        "since the previous congress (domain.md §3: the committee reports them at the next congress).",
+    )

@@ -67,7 +67,7 @@ from api.schemas.motions import (
 from api.schemas.tasks import TaskOut
 from api.security.permissions import Role
 from api.security.principal import Principal
-from api.services import audit, congresses, motion_presidium, tasks
+from api.services import audit, congresses, motion_followups, motion_presidium, tasks
 from api.services.concurrency import expect_version
 from api.services.pagination import keyset
 from api.services.scope import in_scope, unit_within
@@ -758,19 +758,20 @@ def reply(session: Session, motion: Motion, data: ReplyIn, *, version: int, by: 
     assert motion.due_on is not None and motion.lead_department_id is not None
     replied_on = today()
     late = replied_on > motion.due_on
-    session.add(
-        MotionReply(
-            motion_id=motion.id,
-            round=motion.round,
-            department_id=motion.lead_department_id,
-            text=data.text,
-            outcome_class=data.outcome_class.value,
-            due_on=motion.due_on,
-            replied_on=replied_on,
-            late=late,
-            replied_by_id=by.user_id,
-        )
+    answer = MotionReply(
+        motion_id=motion.id,
+        round=motion.round,
+        department_id=motion.lead_department_id,
+        text=data.text,
+        outcome_class=data.outcome_class.value,
+        promised_on=data.promised_on,
+        due_on=motion.due_on,
+        replied_on=replied_on,
+        late=late,
+        replied_by_id=by.user_id,
     )
+    session.add(answer)
+    motion_followups.on_reply(session, motion, answer)
     before = motion.status
     motion.outcome_class = data.outcome_class.value
     motion.status = S.answered.value
@@ -785,6 +786,7 @@ def reply(session: Session, motion: Motion, data: ReplyIn, *, version: int, by: 
             "outcome_class": data.outcome_class.value,
             "due_on": motion.due_on,
             "late": late,
+            **({"promised_on": data.promised_on} if data.promised_on else {}),
         },
     )
     session.commit()
@@ -1016,6 +1018,7 @@ def report(session: Session, congress: Congress, *, by: Principal) -> MotionRepo
         extra_rounds=int(extra_rounds or 0),
         overdue=overdue,
         departments=departments,
+        follow_ups=motion_followups.for_next_congress(session, congress),
     )
 
 

@@ -1,6 +1,7 @@
 """domain fidelity (issue 15): application date and channel, membership card, participation records,
 expulsion cases, transfer refusal grounds, organisation facts for the threshold report (union committee,
-women workers' committee, assembly form), requests to set up or close a unit (章程 Art 16), congress sessions (第N届第M次, closing date, presidium)
+women workers' committee, assembly form), requests to set up or close a unit (章程 Art 16), congress
+sessions (第N届第M次, closing date, presidium), follow-up of class-B motion answers
 
 Members already holding membership are given the card their member number names, issued on their join
 date (the record had no card before; every approved member was issued one, 章程 Art 2).
@@ -26,6 +27,50 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "motion_follow_up",
+        sa.Column("motion_id", sa.Uuid(), nullable=False),
+        sa.Column("congress_id", sa.Uuid(), nullable=False),
+        sa.Column("org_unit_id", sa.Uuid(), nullable=False),
+        sa.Column("department_id", sa.Uuid(), nullable=False),
+        sa.Column("round", sa.Integer(), nullable=False),
+        sa.Column("promised_on", sa.Date(), nullable=False),
+        sa.Column("status", sa.String(length=12), nullable=False),
+        sa.Column("done_on", sa.Date(), nullable=True),
+        sa.Column("report", sa.String(length=5000), nullable=True),
+        sa.Column("reported_by_id", sa.Uuid(), nullable=True),
+        sa.Column("created_at", api.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", api.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("version", sa.Integer(), server_default=sa.text("1"), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["congress_id"], ["congress.id"], name=op.f("fk_motion_follow_up_congress_id_congress")
+        ),
+        sa.ForeignKeyConstraint(
+            ["department_id"], ["department.id"], name=op.f("fk_motion_follow_up_department_id_department")
+        ),
+        sa.ForeignKeyConstraint(
+            ["motion_id"],
+            ["motion.id"],
+            name=op.f("fk_motion_follow_up_motion_id_motion"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["org_unit_id"], ["org_unit.id"], name=op.f("fk_motion_follow_up_org_unit_id_org_unit")
+        ),
+        sa.ForeignKeyConstraint(
+            ["reported_by_id"], ["app_user.id"], name=op.f("fk_motion_follow_up_reported_by_id_app_user")
+        ),
+        sa.PrimaryKeyConstraint("motion_id", name=op.f("pk_motion_follow_up")),
+    )
+    with op.batch_alter_table("motion_follow_up", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_motion_follow_up_congress_id"), ["congress_id"], unique=False)
+        batch_op.create_index(
+            "ix_motion_follow_up_org_unit_id_status", ["org_unit_id", "status"], unique=False
+        )
+
+    with op.batch_alter_table("motion_reply", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("promised_on", sa.Date(), nullable=True))
+
     op.create_table(
         "congress_presidium_member",
         sa.Column("congress_id", sa.Uuid(), nullable=False),
@@ -209,6 +254,15 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("motion_reply", schema=None) as batch_op:
+        batch_op.drop_column("promised_on")
+
+    with op.batch_alter_table("motion_follow_up", schema=None) as batch_op:
+        batch_op.drop_index("ix_motion_follow_up_org_unit_id_status")
+        batch_op.drop_index(batch_op.f("ix_motion_follow_up_congress_id"))
+
+    op.drop_table("motion_follow_up")
+
     with op.batch_alter_table("org_unit", schema=None) as batch_op:
         batch_op.drop_column("assembly")
         batch_op.drop_column("women_committee_since")

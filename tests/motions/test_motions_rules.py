@@ -485,7 +485,13 @@ def test_handler_scope(client, world, clock, problem):
     problem(client.get(sc.path, headers=finance), 404, "not_found")
 
     problem(
-        _post(client, sc, "/reply", co, {"text": "配合办理。", "outcome_class": "B"}),
+        _post(
+            client,
+            sc,
+            "/reply",
+            co,
+            {"text": "配合办理。", "outcome_class": "B", "promised_on": "2027-06-30"},
+        ),
         403,
         "motion_not_lead_handler",
     )

@@ -50,7 +50,14 @@ def test_whole_path_draft_to_closed_with_timeline(client, world, clock):
     clock.set(date(2027, 4, 10))
     listed = client.get(MOTIONS, params={"overdue": "true"}, headers=officer).json()["items"]
     assert [m["id"] for m in listed] == [sc.motion["id"]]
-    r = act(client, sc, "POST", "/reply", lead_handler, {"text": "已加装两台通风机。", "outcome_class": "B"})
+    r = act(
+        client,
+        sc,
+        "POST",
+        "/reply",
+        lead_handler,
+        {"text": "已加装两台通风机。", "outcome_class": "B", "promised_on": "2027-06-30"},
+    )
     assert r.json()["status"] == "answered" and r.json()["outcome_class"] == "B"
     detail = client.get(sc.path, headers=sc.headers["proposer"]).json()
     assert detail["replies"][0]["late"] is True and detail["replies"][0]["round"] == 1

@@ -164,6 +164,8 @@ class MotionReply(SQLModel, table=True):
     department_id: uuid.UUID = Field(foreign_key="department.id", index=True)
     text: str = Field(max_length=10000)
     outcome_class: str = Field(max_length=1)
+    #: class B: the date the department promised it done (follow-up: MotionFollowUp)
+    promised_on: date | None = None
     due_on: date
     replied_on: date
     late: bool
@@ -213,3 +215,30 @@ class CongressPresidiumMember(SQLModel, table=True):
     congress_id: uuid.UUID = Field(foreign_key="congress.id", primary_key=True, ondelete="CASCADE")
     member_id: uuid.UUID = Field(foreign_key="member.id", primary_key=True, index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+_follow_up_version = version_column()
+
+
+class MotionFollowUp(SQLModel, table=True):
+    """A class-B answer (being solved / planned) with its promised date, open until the lead department
+    reports it done; reported at the next congress (domain.md §3)."""
+
+    __tablename__ = "motion_follow_up"
+    __mapper_args__ = {"version_id_col": _follow_up_version}
+    __table_args__ = (sa.Index("ix_motion_follow_up_org_unit_id_status", "org_unit_id", "status"),)
+
+    motion_id: uuid.UUID = Field(foreign_key="motion.id", primary_key=True, ondelete="CASCADE")
+    congress_id: uuid.UUID = Field(foreign_key="congress.id", index=True)
+    #: the congress's org unit: the next congress of the same union reports it
+    org_unit_id: uuid.UUID = Field(foreign_key="org_unit.id")
+    department_id: uuid.UUID = Field(foreign_key="department.id")
+    round: int
+    promised_on: date
+    status: str = Field(default="open", max_length=12)  # open | done | superseded
+    done_on: date | None = None
+    report: str | None = Field(default=None, max_length=5000)
+    reported_by_id: uuid.UUID | None = Field(default=None, foreign_key="app_user.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    version: int = Field(default=1, sa_column=_follow_up_version)
