@@ -6,7 +6,7 @@ from decimal import Decimal
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -80,6 +80,19 @@ class Settings(BaseSettings):
     motion_deadline_days_before: int = Field(15, ge=0, le=365)
     motion_reply_months: int = Field(2, ge=1, le=24)
     motion_min_cosigners: int = Field(2, ge=0, le=50)
+    #: the motion categories a union uses, as codes (domain.md §3 [L]); labels are the clients' concern
+    motion_categories: list[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,19}$")]] = Field(
+        default_factory=lambda: [
+            "production",
+            "safety",
+            "wages",
+            "welfare",
+            "democracy",
+            "training",
+            "other",
+        ],
+        min_length=1,
+    )
 
     cors_origins: list[str] = []
     idempotency_ttl_hours: int = 24

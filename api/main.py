@@ -47,7 +47,7 @@ from api.routers import (
     users,
 )
 from api.services import member_imports as import_service
-from api.services import membership_policy
+from api.services import membership_policy, motion_categories
 from api.services import motions as motion_service
 from api.services import tasks as task_service
 
@@ -73,11 +73,11 @@ TAGS = [
     },
     {
         "name": "participation",
-        "description": "Participation in union activities (组织生活): who was present, which keeps membership alive.",
+        "description": "Participation in union activities (组织生活): who was present.",
     },
     {
         "name": "expulsions",
-        "description": "Expulsion cases (开除会籍, 章程 Art 7): proposed by the union group, decided by the committee.",
+        "description": "Expulsion (开除会籍, 章程 Art 7): the union group proposes, the committee decides.",
     },
     {
         "name": "congresses",
@@ -208,6 +208,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     for providers in TASK_PROVIDERS:
         task_service.install(providers)
     membership_policy.install(membership_policy.MembershipPolicy.from_settings(settings))
+    motion_categories.install(settings.motion_categories)
     app.include_router(health.router)
     _mount_docs(app)
     return app

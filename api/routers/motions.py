@@ -14,7 +14,6 @@ from api.schemas.motions import (
     AssignIn,
     CosignIn,
     FollowUpDoneIn,
-    MotionCategory,
     MotionCreate,
     MotionDetail,
     MotionEventOut,
@@ -53,7 +52,10 @@ def motions_list(
     congress_id: uuid.UUID | None = None,
     status: MotionStatus | None = None,
     kind: MotionKind | None = None,
-    category: MotionCategory | None = None,
+    category: Annotated[
+        str | None,
+        Query(max_length=20, description="A configured category code (GONGHUI_MOTION_CATEGORIES)."),
+    ] = None,
     department_id: Annotated[uuid.UUID | None, Query(description="Lead or co-handling department.")] = None,
     proposer_member_id: uuid.UUID | None = None,
     overdue: Annotated[

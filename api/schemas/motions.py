@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field, model_validator
 
@@ -34,7 +34,13 @@ class MotionKind(StrEnum):
     suggestion = "suggestion"  # late, too few co-signers, or converted by the committee
 
 
+#: a motion category code; the list a union uses is configuration (GONGHUI_MOTION_CATEGORIES) [L]
+CategoryCode = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,19}$", examples=["safety"])]
+
+
 class MotionCategory(StrEnum):
+    """The default categories (GONGHUI_MOTION_CATEGORIES); a union may configure others."""
+
     production = "production"  # 生产经营
     safety = "safety"  # 劳动保护、安全生产
     wages = "wages"  # 工资福利
@@ -81,7 +87,7 @@ class MotionCreate(StrictIn):
     )
     reasons: str = Field(min_length=1, max_length=5000, description="理由")
     proposals: str = Field(min_length=1, max_length=5000, description="建议/办法: concrete proposals.")
-    category: MotionCategory
+    category: CategoryCode = Field(description="One of the configured categories (default: MotionCategory).")
     delegation: str | None = Field(None, max_length=100, description="代表团 (delegation), if any.")
 
 
@@ -89,7 +95,7 @@ class MotionUpdate(StrictIn):
     title: str | None = Field(None, min_length=1, max_length=200)
     reasons: str | None = Field(None, min_length=1, max_length=5000)
     proposals: str | None = Field(None, min_length=1, max_length=5000)
-    category: MotionCategory | None = None
+    category: CategoryCode | None = None
     delegation: str | None = Field(None, max_length=100)
 
 
@@ -194,7 +200,7 @@ class MotionOut(Out):
     title: str
     reasons: str
     proposals: str
-    category: MotionCategory
+    category: str
     delegation: str | None
     proposer: SignatoryOut
     cosigners: list[SignatoryOut]

@@ -42,7 +42,6 @@ from api.schemas.congresses import SatisfactionScale
 from api.schemas.motions import (
     AssignIn,
     DepartmentRow,
-    MotionCategory,
     MotionCreate,
     MotionDetail,
     MotionEventOut,
@@ -67,7 +66,7 @@ from api.schemas.motions import (
 from api.schemas.tasks import TaskOut
 from api.security.permissions import Role
 from api.security.principal import Principal
-from api.services import audit, congresses, motion_followups, motion_presidium, tasks
+from api.services import audit, congresses, motion_categories, motion_followups, motion_presidium, tasks
 from api.services.concurrency import expect_version
 from api.services.pagination import keyset
 from api.services.scope import in_scope, unit_within
@@ -244,7 +243,7 @@ def list_motions(
     congress_id: uuid.UUID | None = None,
     status: MotionStatus | None = None,
     kind: MotionKind | None = None,
-    category: MotionCategory | None = None,
+    category: str | None = None,
     department_id: uuid.UUID | None = None,
     proposer_member_id: uuid.UUID | None = None,
     overdue: bool | None = None,
@@ -258,7 +257,7 @@ def list_motions(
     if kind is not None:
         stmt = stmt.where(Motion.kind == kind.value)
     if category is not None:
-        stmt = stmt.where(Motion.category == category.value)
+        stmt = stmt.where(Motion.category == category)
     if department_id is not None:
         stmt = stmt.where(
             Motion.id.in_(
@@ -462,7 +461,7 @@ def create(session: Session, data: MotionCreate, *, by: Principal) -> Motion:
         title=data.title,
         reasons=data.reasons,
         proposals=data.proposals,
-        category=data.category.value,
+        category=motion_categories.check(data.category),
         delegation=data.delegation,
         proposer_member_id=member_id,
         created_by_id=by.user_id,
@@ -484,6 +483,8 @@ def update(session: Session, motion: Motion, data: MotionUpdate, *, version: int
     for key, value in data.model_dump(exclude_unset=True).items():
         if value is None and key != "delegation":
             raise RuleViolation("validation_failed", field=key, count=1)
+        if key == "category":
+            motion_categories.check(value)
         setattr(motion, key, value.value if hasattr(value, "value") else value)
     after = audit.snapshot(motion, MOTION_FIELDS)
     if after == before:

@@ -94,3 +94,30 @@ def test_disputed_motions_go_to_the_presidium(client, world, clock, problem):
     last = client.get(f"{MOTIONS}/{sc.motion['id']}/timeline", headers=chair).json()[-1]
     assert last["details"]["decided_by"] == "presidium"
     assert last["details"]["presidium_meeting_on"] == "2026-11-20"
+
+
+def test_motion_categories_are_configuration(client, world, clock, problem, monkeypatch):
+    """domain.md §3 [L]: the categories are the union's data (GONGHUI_MOTION_CATEGORIES), not code."""
+    from api.services import motion_categories
+
+    clock.set(date(2027, 2, 1))
+    sc = scene(client, world, opening_on=date(2027, 3, 20))
+    problem(
+        client.post(
+            MOTIONS,
+            json={
+                "congress_id": sc.congress["id"],
+                "title": "关于职工书屋的提案",
+                "reasons": "理由",
+                "proposals": "建议",
+                "category": "culture",
+            },
+            headers=sc.headers["proposer"],
+        ),
+        422,
+        "motion_category_unknown",
+    )
+    monkeypatch.setattr(motion_categories, "_categories", (*motion_categories.current(), "culture"))
+    assert draft(client, sc, category="culture")["category"] == "culture"
+    listed = client.get(MOTIONS, params={"category": "culture"}, headers=sc.headers["proposer"]).json()
+    assert [m["id"] for m in listed["items"]] == [sc.motion["id"]]
