@@ -94,6 +94,10 @@ class Settings(BaseSettings):
         min_length=1,
     )
 
+    # Rationalisation proposals (合理化建议, domain.md §3 [L]): months the department has to answer
+    rationalisation_reply_months: int = Field(2, ge=1, le=24)
+    rationalisation_major_reply_months: int = Field(3, ge=1, le=24)
+
     cors_origins: list[str] = []
     idempotency_ttl_hours: int = 24
     log_json: bool = True

@@ -41,6 +41,7 @@ from api.routers import (
     motions,
     org_units,
     participation,
+    rationalisation,
     tasks,
     transfers,
     unit_requests,
@@ -89,6 +90,10 @@ TAGS = [
     },
     {"name": "tasks", "description": "The caller's task inbox across areas."},
     {
+        "name": "rationalisation",
+        "description": "Rationalisation proposals (合理化建议) from any worker, and their campaigns.",
+    },
+    {
         "name": "member-imports",
         "description": "Bulk member imports from HR files (CSV, XLSX, JSON Lines): jobs, progress, reports.",
     },
@@ -108,6 +113,7 @@ AREA_ROUTERS += [member_sync.router, member_imports.router, changes.router]
 AREA_ROUTERS += [members.router, me.router]
 AREA_ROUTERS += [transfers.router, dues.router, participation.router, expulsions.router]
 AREA_ROUTERS += [congresses.router, congresses.departments_router, motions.router, tasks.router]
+AREA_ROUTERS += [rationalisation.router]
 
 
 #: the task providers of the areas for ``/me/tasks``; a new area adds its ``TASK_PROVIDERS`` here

@@ -84,6 +84,13 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "motions.submit": frozenset({M}),
     "motions.review": frozenset({C}),
     "motions.reply": frozenset({H}),
+    # rationalisation proposals (合理化建议): any member submits, officers screen, notify and reward,
+    # the department's handlers decide; visibility narrows what each role reads
+    "rationalisation.read": frozenset({C, O, AU, H, M}),
+    "rationalisation.submit": frozenset({M}),
+    "rationalisation.manage": frozenset({O}),
+    "rationalisation.decide": frozenset({H}),
+    "rationalisation.report": frozenset({C, O, AU}),
     # negotiations
     "negotiations.read": frozenset({C, O, AU, M}),
     "negotiations.manage": frozenset({C, O}),

@@ -1,7 +1,8 @@
 """domain fidelity (issue 15): application date and channel, membership card, participation records,
 expulsion cases, transfer refusal grounds, organisation facts for the threshold report (union committee,
 women workers' committee, assembly form), requests to set up or close a unit (章程 Art 16), congress
-sessions (第N届第M次, closing date, presidium), follow-up of class-B motion answers
+sessions (第N届第M次, closing date, presidium), follow-up of class-B motion answers, rationalisation
+proposals (合理化建议) and their campaigns
 
 Members already holding membership are given the card their member number names, issued on their join
 date (the record had no card before; every approved member was issued one, 章程 Art 2).
@@ -27,6 +28,155 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "rationalisation_campaign",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("org_unit_id", sa.Uuid(), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("theme", sa.String(length=1000), nullable=True),
+        sa.Column("starts_on", sa.Date(), nullable=False),
+        sa.Column("ends_on", sa.Date(), nullable=False),
+        sa.Column("created_by_id", sa.Uuid(), nullable=True),
+        sa.Column("created_at", api.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("version", sa.Integer(), server_default=sa.text("1"), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"],
+            ["app_user.id"],
+            name=op.f("fk_rationalisation_campaign_created_by_id_app_user"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["org_unit_id"], ["org_unit.id"], name=op.f("fk_rationalisation_campaign_org_unit_id_org_unit")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_rationalisation_campaign")),
+    )
+    with op.batch_alter_table("rationalisation_campaign", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_rationalisation_campaign_org_unit_id"), ["org_unit_id"], unique=False
+        )
+
+    op.create_table(
+        "rationalisation_proposal",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("org_unit_id", sa.Uuid(), nullable=False),
+        sa.Column("grassroots_unit_id", sa.Uuid(), nullable=False),
+        sa.Column("campaign_id", sa.Uuid(), nullable=True),
+        sa.Column("submitter_member_id", sa.Uuid(), nullable=False),
+        sa.Column("status", sa.String(length=12), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("problem", sa.String(length=5000), nullable=False),
+        sa.Column("proposal", sa.String(length=5000), nullable=False),
+        sa.Column("is_major", sa.Boolean(), nullable=False),
+        sa.Column("screened_by_id", sa.Uuid(), nullable=True),
+        sa.Column("screened_at", api.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("screening_note", sa.String(length=2000), nullable=True),
+        sa.Column("department_id", sa.Uuid(), nullable=True),
+        sa.Column("due_on", sa.Date(), nullable=True),
+        sa.Column("adopted", sa.Boolean(), nullable=True),
+        sa.Column("decision_note", sa.String(length=5000), nullable=True),
+        sa.Column("benefit_fen", sa.Integer(), nullable=True),
+        sa.Column("benefit_note", sa.String(length=2000), nullable=True),
+        sa.Column("decided_by_id", sa.Uuid(), nullable=True),
+        sa.Column("decided_on", sa.Date(), nullable=True),
+        sa.Column("result_note", sa.String(length=2000), nullable=True),
+        sa.Column("notified_by_id", sa.Uuid(), nullable=True),
+        sa.Column("notified_at", api.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("reward_fen", sa.Integer(), nullable=True),
+        sa.Column("reward_note", sa.String(length=1000), nullable=True),
+        sa.Column("rewarded_by_id", sa.Uuid(), nullable=True),
+        sa.Column("created_at", api.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", api.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("version", sa.Integer(), server_default=sa.text("1"), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["campaign_id"],
+            ["rationalisation_campaign.id"],
+            name=op.f("fk_rationalisation_proposal_campaign_id_rationalisation_campaign"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["decided_by_id"],
+            ["app_user.id"],
+            name=op.f("fk_rationalisation_proposal_decided_by_id_app_user"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["department_id"],
+            ["department.id"],
+            name=op.f("fk_rationalisation_proposal_department_id_department"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["grassroots_unit_id"],
+            ["org_unit.id"],
+            name=op.f("fk_rationalisation_proposal_grassroots_unit_id_org_unit"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["notified_by_id"],
+            ["app_user.id"],
+            name=op.f("fk_rationalisation_proposal_notified_by_id_app_user"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["org_unit_id"], ["org_unit.id"], name=op.f("fk_rationalisation_proposal_org_unit_id_org_unit")
+        ),
+        sa.ForeignKeyConstraint(
+            ["rewarded_by_id"],
+            ["app_user.id"],
+            name=op.f("fk_rationalisation_proposal_rewarded_by_id_app_user"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["screened_by_id"],
+            ["app_user.id"],
+            name=op.f("fk_rationalisation_proposal_screened_by_id_app_user"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["submitter_member_id"],
+            ["member.id"],
+            name=op.f("fk_rationalisation_proposal_submitter_member_id_member"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_rationalisation_proposal")),
+    )
+    with op.batch_alter_table("rationalisation_proposal", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_rationalisation_proposal_campaign_id"), ["campaign_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_rationalisation_proposal_department_id"), ["department_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_rationalisation_proposal_grassroots_unit_id"), ["grassroots_unit_id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_rationalisation_proposal_org_unit_id_id", ["org_unit_id", "id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_rationalisation_proposal_status"), ["status"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_rationalisation_proposal_submitter_member_id"),
+            ["submitter_member_id"],
+            unique=False,
+        )
+
+    op.create_table(
+        "rationalisation_event",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("proposal_id", sa.Uuid(), nullable=False),
+        sa.Column("kind", sa.String(length=30), nullable=False),
+        sa.Column("from_status", sa.String(length=12), nullable=True),
+        sa.Column("to_status", sa.String(length=12), nullable=False),
+        sa.Column("actor_id", sa.Uuid(), nullable=True),
+        sa.Column("details", sa.JSON(), nullable=True),
+        sa.Column("created_at", api.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["actor_id"], ["app_user.id"], name=op.f("fk_rationalisation_event_actor_id_app_user")
+        ),
+        sa.ForeignKeyConstraint(
+            ["proposal_id"],
+            ["rationalisation_proposal.id"],
+            name=op.f("fk_rationalisation_event_proposal_id_rationalisation_proposal"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_rationalisation_event")),
+    )
+    with op.batch_alter_table("rationalisation_event", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_rationalisation_event_proposal_id"), ["proposal_id"], unique=False
+        )
+
     op.create_table(
         "motion_follow_up",
         sa.Column("motion_id", sa.Uuid(), nullable=False),
@@ -254,6 +404,24 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("rationalisation_event", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_rationalisation_event_proposal_id"))
+
+    op.drop_table("rationalisation_event")
+    with op.batch_alter_table("rationalisation_proposal", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_rationalisation_proposal_submitter_member_id"))
+        batch_op.drop_index(batch_op.f("ix_rationalisation_proposal_status"))
+        batch_op.drop_index("ix_rationalisation_proposal_org_unit_id_id")
+        batch_op.drop_index(batch_op.f("ix_rationalisation_proposal_grassroots_unit_id"))
+        batch_op.drop_index(batch_op.f("ix_rationalisation_proposal_department_id"))
+        batch_op.drop_index(batch_op.f("ix_rationalisation_proposal_campaign_id"))
+
+    op.drop_table("rationalisation_proposal")
+    with op.batch_alter_table("rationalisation_campaign", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_rationalisation_campaign_org_unit_id"))
+
+    op.drop_table("rationalisation_campaign")
+
     with op.batch_alter_table("motion_reply", schema=None) as batch_op:
         batch_op.drop_column("promised_on")
 

@@ -29,6 +29,11 @@ from api.db.models.motions import (
     MotionSignatory,
 )
 from api.db.models.org import OrgUnit, OrgUnitClosure
+from api.db.models.rationalisation import (
+    RationalisationCampaign,
+    RationalisationEvent,
+    RationalisationProposal,
+)
 from api.db.models.unit_requests import OrgUnitRequest
 
 __all__ = [
@@ -62,6 +67,9 @@ __all__ = [
     "OrgUnitRequest",
     "Participation",
     "ParticipationAttendee",
+    "RationalisationCampaign",
+    "RationalisationEvent",
+    "RationalisationProposal",
     "RefreshToken",
     "User",
     "metadata",
