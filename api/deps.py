@@ -81,6 +81,8 @@ async def db_call(session: Session, fn: Callable[..., T], *args: Any) -> T:
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 SessionDep = Annotated[Session, Depends(get_session)]
+#: the app's :class:`Database`, for use cases that open their own sessions (imports, background jobs)
+DatabaseDep = Annotated[Database, Depends(get_database)]
 
 
 #: built once: a statement object reused across requests keeps its SQL cache key, which SQLAlchemy

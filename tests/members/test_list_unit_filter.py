@@ -79,7 +79,7 @@ def test_small_and_large_subtrees_list_the_same_members(client, world, new_membe
     """PostgreSQL lists a small subtree through ``= ANY(ARRAY(subtree))`` and a large one through
     ``IN (subtree)`` (members.subtree_filter); either way the pages are the same (SQLite always uses
     the second form)."""
-    from api.services import members
+    from api.services.members import reading as members
 
     made = [new_member(unit)["id"] for unit in ("U01-B01", "U02-B01", "U01-B02", "U01-B01", "U01-B02")]
     root = world.as_role("auditor", "ROOT")
