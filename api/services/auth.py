@@ -12,15 +12,17 @@ import uuid
 from datetime import timedelta
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from api.config import Settings
 from api.context import client_ip
-from api.db.models import AuditEvent, RefreshToken, User
+from api.db.models import AuditEvent, Grant, RefreshToken, User
 from api.db.types import utcnow
 from api.errors import RuleViolation, TooManyRequests, Unauthorized
 from api.schemas.auth import TokenOut
+from api.schemas.users import GrantOut, MeOut
 from api.security import passwords
+from api.security.permissions import PERMISSIONS
 from api.security.principal import Principal
 from api.security.tokens import create_access_token, hash_secret, new_secret
 from api.services import audit
@@ -212,3 +214,17 @@ def change_password(session: Session, *, by: Principal, current: str, new: str) 
         changes={"after": {"password": audit.REDACTED}},
     )
     session.commit()
+
+
+def me(session: Session, principal: Principal) -> MeOut:
+    """The caller, their grants (oldest first) and the permissions those grants give."""
+    user = session.get(User, principal.user_id)
+    if user is None:  # the caller was loaded for this request: only a concurrent delete gets here
+        raise Unauthorized("invalid_token")
+    grants = session.exec(
+        select(Grant).where(Grant.user_id == principal.user_id).order_by(col(Grant.created_at))
+    ).all()
+    perms = sorted(p for p in PERMISSIONS if principal.has(p))
+    return MeOut.model_validate(
+        {**user.model_dump(), "grants": [GrantOut.model_validate(g) for g in grants], "permissions": perms}
+    )

@@ -50,7 +50,7 @@ from api.security.permissions import Role
 from api.security.principal import Principal
 from api.services import audit
 from api.services.concurrency import expect_version
-from api.services.member_core import VOTING
+from api.services.member_core import VOTING, referenced_member
 from api.services.pagination import keyset
 from api.services.scope import in_scope, unit_within
 
@@ -337,9 +337,7 @@ def add_representative(
     member with voting rights qualifies (domain.md §1 [L]: retained members lose voting rights)."""
     _require_manage(session, congress.org_unit_id, by)
     expect_version(congress, version)
-    member = session.get(Member, data.member_id)
-    if member is None or not unit_within(session, member.org_unit_id, [congress.org_unit_id]):
-        raise RuleViolation("not_found", field="member_id")
+    member = referenced_member(session, data.member_id, [congress.org_unit_id])
     if member.status not in {s.value for s in VOTING}:
         raise RuleViolation(
             "congress_representative_not_voting", field="member_id", member_status=member.status

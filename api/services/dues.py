@@ -41,7 +41,7 @@ from api.schemas.dues import (
 )
 from api.security.principal import Principal
 from api.services import audit
-from api.services.member_core import DUES_PAYING
+from api.services.member_core import DUES_PAYING, referenced_member
 from api.services.pagination import keyset
 from api.services.scope import in_scope, unit_within
 
@@ -349,11 +349,7 @@ def record_payment(
     domain.md §1 Dues) unless an audited ``override_reason`` says why not. One payment per month.
     """
     today = today or date.today()
-    member = session.exec(
-        select(Member).where(Member.id == data.member_id, in_scope(Member.org_unit_id, by.units_for()))
-    ).first()
-    if member is None:
-        raise RuleViolation("not_found", field="member_id")
+    member = referenced_member(session, data.member_id, by.units_for())
     first = parse_period(data.period)
     if data.paid_on > today:
         raise RuleViolation("dues_paid_on_in_future", field="paid_on")

@@ -7,6 +7,7 @@ Records, transfers, dues, HR upserts and bulk imports all build on these, so the
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -19,6 +20,7 @@ from api.errors import RuleViolation
 from api.rules.resident_id import ResidentId
 from api.security.pii import PiiVault
 from api.services import audit
+from api.services.scope import in_scope
 
 
 class MemberStatus(StrEnum):
@@ -223,3 +225,24 @@ def rotate_national_ids(
                 )
                 rewritten += len(stale)
             session.commit()
+
+
+def referenced_member(
+    session: Session, member_id: uuid.UUID, roots: Sequence[uuid.UUID], *, field: str = "member_id"
+) -> Member:
+    """The member a request body names (``member_id``), if their unit lies under one of ``roots``.
+
+    Otherwise 422 ``not_found`` on ``field``: the body is wrong, not the URL (a member outside the
+    roots is indistinguishable from one that does not exist). ``roots`` is the caller's scope
+    (``by.units_for()``, e.g. transfers, dues) or the unit the member must belong to (a congress's union).
+    """
+    member = (
+        session.exec(
+            select(Member).where(Member.id == member_id, in_scope(Member.org_unit_id, roots))
+        ).first()
+        if roots
+        else None
+    )
+    if member is None:
+        raise RuleViolation("not_found", field=field)
+    return member

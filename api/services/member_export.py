@@ -24,6 +24,7 @@ from sqlmodel import Session, select
 
 from api.db.models import Member, MemberTag, OrgUnit
 from api.db.session import Database
+from api.security.masking import mask_email, mask_phone
 from api.security.principal import Principal
 from api.services.scope import in_scope, unit_within
 
@@ -108,19 +109,6 @@ def member_conditions(
             )
         )
     return conds
-
-
-def mask_phone(phone: str | None) -> str | None:
-    if not phone:
-        return phone
-    return phone[:3] + "****" + phone[-4:] if len(phone) >= 8 else "*" * len(phone)
-
-
-def mask_email(email: str | None) -> str | None:
-    if not email or "@" not in email:
-        return email
-    local, _, domain = email.partition("@")
-    return f"{local[:1]}***@{domain}"
 
 
 def _safe(value: str | None) -> str:

@@ -221,11 +221,7 @@ def request(session: Session, data: TransferCreate, *, by: Principal) -> MemberT
     The member must be in the caller's scope; the receiving unit need not be. Until the receiving
     union accepts, the member stays with the sending unit in status ``transfer_pending``.
     """
-    member = session.exec(
-        select(Member).where(Member.id == data.member_id, in_scope(Member.org_unit_id, by.units_for()))
-    ).first()
-    if member is None:
-        raise RuleViolation("not_found", field="member_id")
+    member = member_core.referenced_member(session, data.member_id, by.units_for())
     pending = session.exec(
         select(MemberTransfer.id).where(
             MemberTransfer.member_id == member.id, MemberTransfer.status == TransferStatus.pending.value

@@ -7,11 +7,11 @@ from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
+from factories import add_event, link_account
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from sqlmodel import select
-from transfers.members_factory import add_event, link_account
 
 from api.db.models import AuditEvent, DuesPayment, Member
 from api.main import api_routes

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import uuid
 
+from factories import link_member_user
 from sqlmodel import select
 
 from api.db.models import Grant, User
-from members.factories import link_member_user
 
 BASE = "/api/v1/members"
 ME = "/api/v1/me/member"

@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 
 import sqlalchemy as sa
+from factories import link_member_user, resident_id
 
 from api.db.models import metadata
-from members.factories import link_member_user, payload, resident_id
+from members.factories import payload
 
 BASE = "/api/v1/members"
 

@@ -7,10 +7,11 @@ from datetime import date
 
 import pytest
 import sqlalchemy as sa
+from factories import resident_id
 
 from api.schemas.members import LifecycleActionName, MemberStatusName
 from api.services.member_core import LifecycleAction, MemberStatus
-from members.factories import payload, resident_id
+from members.factories import payload
 
 BASE = "/api/v1/members"
 

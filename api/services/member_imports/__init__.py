@@ -21,11 +21,12 @@ while the import holds its write lock).
 The service is a package split by responsibility: :mod:`.planning` (row planning), :mod:`.writing`
 (bulk writes), :mod:`.progress` (report tally and thread-shared progress), :mod:`.processes` (which
 process runs a job; reaping dead ones), :mod:`.runner` (the job runner), :mod:`.jobs` (upload, create,
-run, read: the use cases) and :mod:`.upsert` (HR upsert). This module re-exports the public names.
+run, read: the use cases) and :mod:`.hr_upsert` (HR upsert). This module re-exports the public names.
 """
 
 from __future__ import annotations
 
+from api.services.member_imports.hr_upsert import UPSERT_AUDITED, synced_view, upsert
 from api.services.member_imports.jobs import (
     INLINE_MAX_BYTES,
     MAX_UPLOAD_BYTES,
@@ -66,7 +67,6 @@ from api.services.member_imports.runner import (
     run_import,
     run_import_job,
 )
-from api.services.member_imports.upsert import UPSERT_AUDITED, synced_view, upsert
 from api.services.member_imports.writing import ConcurrentChange, write_batch
 
 __all__ = [

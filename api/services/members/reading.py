@@ -27,6 +27,7 @@ from api.schemas.members import (
     MemberOut,
     MemberStatusName,
 )
+from api.security.masking import mask_email, mask_phone
 from api.security.principal import Principal
 from api.services.pagination import keyset
 from api.services.scope import (
@@ -274,23 +275,6 @@ def visibility(
         return frozenset(u for u, a in above.items() if a & roots[name])
 
     return Visibility(full=pick("full"), contact=pick("contact"), wage=pick("wage"))
-
-
-def mask_phone(phone: str | None) -> str | None:
-    """``13812345678`` -> ``138****5678``: enough to recognise a number, not to call it."""
-    if not phone:
-        return phone
-    if len(phone) < 8:
-        return "*" * len(phone)
-    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
-
-
-def mask_email(email: str | None) -> str | None:
-    """``zhang.san@example.com`` -> ``z***@example.com``."""
-    if not email:
-        return email
-    local, _, domain = email.partition("@")
-    return f"{local[:1]}***@{domain}"
 
 
 def to_out(

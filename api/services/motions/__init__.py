@@ -24,7 +24,7 @@ from api.services.motions.handling import assign, rate, reply, review
 from api.services.motions.presenting import detail, present, present_one, timeline
 from api.services.motions.reports import report, report_xlsx
 from api.services.motions.tasks import TASK_PROVIDERS
-from api.services.motions.visibility import get_visible, is_overdue, list_motions, visibility
+from api.services.motions.visibility import get_visible, is_overdue, list_motions, motion_visibility
 from api.services.motions.workflow import (
     AWAITING_REPLY,
     MERGE_TARGETS,
@@ -56,6 +56,7 @@ __all__ = [
     "get_visible",
     "is_overdue",
     "list_motions",
+    "motion_visibility",
     "present",
     "present_one",
     "rate",
@@ -67,6 +68,5 @@ __all__ = [
     "timeline",
     "today",
     "update",
-    "visibility",
     "withdraw_cosignature",
 ]

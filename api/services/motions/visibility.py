@@ -32,7 +32,7 @@ from api.services.scope import in_scope
 # --- who sees what ------------------------------------------------------------------------------
 
 
-def visibility(principal: Principal) -> ColumnElement[bool]:
+def motion_visibility(principal: Principal) -> ColumnElement[bool]:
     """SQL over ``motion``: what the caller may see (domain.md §0 role matrix, §3).
 
     Chairs, officers, auditors: every motion past the draft stage within their grants' subtrees.
@@ -71,7 +71,7 @@ def get_visible(session: Session, motion_id: uuid.UUID, principal: Principal) ->
     A draft is also readable (and co-signable) by id for every representative of its congress: the
     proposer passes the link to the colleagues they ask to co-sign, who sign it themselves.
     """
-    motion = session.exec(select(Motion).where(Motion.id == motion_id, visibility(principal))).first()
+    motion = session.exec(select(Motion).where(Motion.id == motion_id, motion_visibility(principal))).first()
     if motion is not None:
         return motion
     if Role.member in principal.roles() and principal.member_id is not None:
@@ -102,7 +102,7 @@ def list_motions(
     overdue: bool | None = None,
     q: str | None = None,
 ) -> tuple[list[Motion], str | None]:
-    stmt = select(Motion).where(visibility(principal))
+    stmt = select(Motion).where(motion_visibility(principal))
     if congress_id is not None:
         stmt = stmt.where(Motion.congress_id == congress_id)
     if status is not None:

@@ -184,7 +184,7 @@ def _record(
     details: dict[str, Any] | None = None,
 ) -> None:
     """Append to the timeline and the audit log, in the caller's transaction."""
-    plain = audit._plain(details) if details else None
+    plain = audit.plain(details) if details else None
     session.add(
         MotionEvent(
             motion_id=motion.id,

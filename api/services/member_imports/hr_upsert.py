@@ -24,10 +24,10 @@ from api.imports.readers import (
     RawRow,
 )
 from api.schemas.member_imports import MemberUpsert
+from api.security.masking import mask_phone
 from api.security.pii import PiiVault
 from api.security.principal import Principal
 from api.services import audit
-from api.services.member_export import mask_phone
 from api.services.member_imports.jobs import import_unit
 from api.services.member_imports.planning import load_context, plan_batch
 from api.services.member_imports.writing import ConcurrentChange, write_batch
