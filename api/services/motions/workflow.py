@@ -31,6 +31,7 @@ from api.schemas.motions import (
 from api.security.permissions import Role
 from api.security.principal import Principal
 from api.services import audit, congresses
+from api.services.congresses import common as congresses_common
 from api.services.scope import unit_within
 
 register(
@@ -130,7 +131,7 @@ MOTION_FIELDS = ("title", "reasons", "proposals", "category", "delegation")
 
 
 def today() -> date:
-    return congresses.today()
+    return congresses_common.today()  # one clock for the congress and its motions (tests replace it)
 
 
 def status_values(statuses: frozenset[MotionStatus]) -> list[str]:
