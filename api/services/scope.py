@@ -2,6 +2,16 @@
 
 Every list, export, report and load-by-id filters with :func:`in_scope`, so an object outside the
 caller's granted subtrees is simply not found (404), never "forbidden".
+
+The rule for choosing between the two forms (docs/architecture.md, "Scope"):
+
+* :func:`in_scope` ``(column, roots)`` is THE way: build the statement in the service function with the
+  caller's roots (``principal.units_for()``). Lists, reports, exports, task providers and loaders use it.
+* :func:`in_scope_of_roots` (roots as the ``scope_roots`` expanding parameter, statement built ONCE at
+  import) only for a statement on a hot path measured in docs/benchmarks.md, where rebuilding the
+  statement per request shows in the server's CPU per request. Today that is one statement: the
+  member loader (``api.services.members.reading.get_in_scope``, the by-id read of the "overhead"
+  scenario). Adding another needs a benchmark line that shows the gain.
 """
 
 from __future__ import annotations
