@@ -94,7 +94,7 @@ def members_list(
 @router.post("", response_model=MemberOut, status_code=201, dependencies=[Depends(require("members.write"))])
 def members_create(
     body: MemberCreate, session: SessionDep, principal: Authorized, vault: VaultDep, response: Response
-) -> MemberOut:
+) -> MemberView:
     """Register a member with the grassroots union of `org_unit_id` (which must be in your scope).
 
     The member number is generated per union. The resident ID is checked (GB 11643 check digit;
@@ -126,7 +126,7 @@ def members_update(
     principal: Authorized,
     vault: VaultDep,
     response: Response,
-) -> MemberOut:
+) -> MemberView:
     """Correct a member's record (If-Match). Same checks as creation; a new resident ID is re-validated.
 
     Status changes go through `/lifecycle`; moving to another grassroots union is a transfer.
@@ -163,7 +163,7 @@ def members_lifecycle(
     session: SessionDep,
     principal: Authorized,
     response: Response,
-) -> MemberOut:
+) -> MemberView:
     """Record a lifecycle step (If-Match): approve, retain, restore, withdraw, deem_withdrawn, expel,
     rejoin, death (domain.md §1; 章程 Art 2, 6-8).
 

@@ -122,7 +122,7 @@ def list_events(
     since = since.replace(tzinfo=UTC) if since and since.tzinfo is None else since
     until = until.replace(tzinfo=UTC) if until and until.tzinfo is None else until
     roots = principal.units_for()
-    visible = in_scope(AuditEvent.org_unit_id, roots)
+    visible = in_scope(col(AuditEvent.org_unit_id), roots)
     at_root = select(OrgUnit.id).where(col(OrgUnit.id).in_(roots), col(OrgUnit.parent_id).is_(None)).limit(1)
     if session.exec(at_root).first():
         visible = sa.or_(visible, col(AuditEvent.org_unit_id).is_(None))
@@ -139,4 +139,4 @@ def list_events(
         stmt = stmt.where(col(AuditEvent.at) >= since)
     if until:
         stmt = stmt.where(col(AuditEvent.at) < until)
-    return keyset(session, stmt, keys=[AuditEvent.id], limit=limit, cursor=cursor, descending=True)
+    return keyset(session, stmt, keys=[col(AuditEvent.id)], limit=limit, cursor=cursor, descending=True)

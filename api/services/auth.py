@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import time
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -17,7 +18,7 @@ from sqlmodel import Session, col, select
 from api.config import Settings
 from api.context import client_ip
 from api.db.models import AuditEvent, Grant, RefreshToken, User
-from api.db.types import utcnow
+from api.db.types import SqlColumn, utcnow
 from api.errors import RuleViolation, TooManyRequests, Unauthorized
 from api.schemas.auth import TokenOut
 from api.schemas.users import GrantOut, MeOut
@@ -30,11 +31,11 @@ from api.services import audit
 LOGIN_FAILED = "auth.login_failed"
 
 
-def _failures_since(session: Session, column: sa.ColumnElement[str | None], value: str, since) -> list:
+def _failures_since(session: Session, column: SqlColumn, value: str, since: datetime) -> list[datetime]:
     stmt = (
         select(AuditEvent.at)
         .where(AuditEvent.action == LOGIN_FAILED, column == value, AuditEvent.at >= since)
-        .order_by(AuditEvent.at.desc())
+        .order_by(col(AuditEvent.at).desc())
         .limit(200)
     )
     return list(session.exec(stmt))
@@ -45,8 +46,8 @@ def _throttle(session: Session, settings: Settings, username: str) -> None:
     window = timedelta(seconds=settings.login_window_seconds)
     since = now - window
     ip = client_ip.get()
-    by_account = _failures_since(session, AuditEvent.actor_label, username, since)
-    by_address = _failures_since(session, AuditEvent.ip, ip, since) if ip else []
+    by_account = _failures_since(session, col(AuditEvent.actor_label), username, since)
+    by_address = _failures_since(session, col(AuditEvent.ip), ip, since) if ip else []
     for failures, limit in (
         (by_account, settings.login_lockout_account),
         (by_address, settings.login_lockout_address),
@@ -124,7 +125,7 @@ def login(session: Session, settings: Settings, *, username: str, password: str,
         org_unit_id=user.org_unit_id,
     )
     # a Core UPDATE: logging in must not bump the optimistic-locking version clients hold
-    session.execute(sa.update(User).where(User.id == user.id).values(last_login_at=utcnow()))
+    session.execute(sa.update(User).where(col(User.id) == user.id).values(last_login_at=utcnow()))
     tokens = _issue(session, settings, user, family_id=None, refresh=not service)
     session.commit()
     return tokens
@@ -174,10 +175,10 @@ def refresh(session: Session, settings: Settings, raw_token: str) -> TokenOut:
 def _revoke_family(session: Session, family_id: uuid.UUID) -> int:
     result = session.execute(
         sa.update(RefreshToken)
-        .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
+        .where(col(RefreshToken.family_id) == family_id, col(RefreshToken.revoked_at).is_(None))
         .values(revoked_at=utcnow())
     )
-    return result.rowcount or 0
+    return cast("sa.CursorResult[Any]", result).rowcount or 0  # an UPDATE's result is a CursorResult
 
 
 def logout(session: Session, raw_token: str, *, by: Principal) -> None:

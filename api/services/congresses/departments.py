@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import ColumnElement
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from api.db.models import (
     Congress,
@@ -49,7 +49,7 @@ from api.services.scope import in_scope, unit_within
 
 def department_visibility(principal: Principal) -> ColumnElement[bool]:
     scoped = roots(principal, SCOPE_READERS)
-    return in_scope(Department.org_unit_id, scoped)
+    return in_scope(col(Department.org_unit_id), scoped)
 
 
 def get_department(session: Session, department_id: uuid.UUID, principal: Principal) -> Department:
@@ -77,8 +77,8 @@ def list_departments(
     if is_active is not None:
         stmt = stmt.where(Department.is_active == is_active)
     if mine:
-        stmt = stmt.where(Department.id.in_(handler_department_ids(principal)))
-    return keyset(session, stmt, keys=[Department.id], limit=limit, cursor=cursor)
+        stmt = stmt.where(col(Department.id).in_(handler_department_ids(principal)))
+    return keyset(session, stmt, keys=[col(Department.id)], limit=limit, cursor=cursor)
 
 
 def present_departments(session: Session, departments: list[Department]) -> list[DepartmentOut]:
@@ -88,8 +88,8 @@ def present_departments(session: Session, departments: list[Department]) -> list
     if ids:
         rows = session.execute(
             select(DepartmentHandler.department_id, DepartmentHandler.user_id)
-            .where(DepartmentHandler.department_id.in_(ids))
-            .order_by(DepartmentHandler.created_at, DepartmentHandler.user_id)
+            .where(col(DepartmentHandler.department_id).in_(ids))
+            .order_by(col(DepartmentHandler.created_at), col(DepartmentHandler.user_id))
         ).all()
         for dept_id, user_id in rows:
             handlers[dept_id].append(user_id)
@@ -168,7 +168,7 @@ def update_department(
 def _holds_handler_over(session: Session, user_id: uuid.UUID, unit_id: uuid.UUID) -> bool:
     stmt = (
         select(Grant.id)
-        .join(OrgUnitClosure, OrgUnitClosure.ancestor_id == Grant.org_unit_id)
+        .join(OrgUnitClosure, col(OrgUnitClosure.ancestor_id) == col(Grant.org_unit_id))
         .where(
             Grant.user_id == user_id,
             Grant.role == Role.handler.value,
@@ -235,9 +235,10 @@ def handler_department_ids(principal: Principal) -> sa.Select[Any]:
     handler_roots = roots(principal, {Role.handler})
     return (
         select(DepartmentHandler.department_id)
-        .join(Department, Department.id == DepartmentHandler.department_id)
+        .join(Department, col(Department.id) == col(DepartmentHandler.department_id))
         .where(
-            DepartmentHandler.user_id == principal.user_id, in_scope(Department.org_unit_id, handler_roots)
+            col(DepartmentHandler.user_id) == principal.user_id,
+            in_scope(col(Department.org_unit_id), handler_roots),
         )
     )
 

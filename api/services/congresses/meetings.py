@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.sql import ColumnElement
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from api.config import Settings
 from api.db.models import (
@@ -42,9 +42,9 @@ def congress_visibility(principal: Principal) -> ColumnElement[bool]:
     clauses: list[ColumnElement[bool]] = []
     scoped = roots(principal, SCOPE_READERS)
     if scoped:
-        clauses.append(in_scope(Congress.org_unit_id, scoped))
+        clauses.append(in_scope(col(Congress.org_unit_id), scoped))
     if Role.member in principal.roles() and principal.member_id is not None:
-        clauses.append(Congress.org_unit_id.in_(units_over_member(principal.member_id)))
+        clauses.append(col(Congress.org_unit_id).in_(units_over_member(principal.member_id)))
     return sa.or_(*clauses) if clauses else sa.false()
 
 
@@ -69,12 +69,12 @@ def list_congresses(
 ) -> tuple[list[Congress], str | None]:
     stmt = select(Congress).where(congress_visibility(principal))
     if under is not None:
-        stmt = stmt.where(in_scope(Congress.org_unit_id, [under]))
+        stmt = stmt.where(in_scope(col(Congress.org_unit_id), [under]))
     if opening_from is not None:
         stmt = stmt.where(Congress.opening_on >= opening_from)
     if q:
-        stmt = stmt.where(Congress.name.like(f"%{q}%"))
-    return keyset(session, stmt, keys=[Congress.id], limit=limit, cursor=cursor)
+        stmt = stmt.where(col(Congress.name).like(f"%{q}%"))
+    return keyset(session, stmt, keys=[col(Congress.id)], limit=limit, cursor=cursor)
 
 
 def _check_dates(congress: Congress) -> None:

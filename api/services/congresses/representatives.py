@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.sql import ColumnElement
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from api.db.models import (
     Congress,
@@ -44,14 +44,14 @@ def representative_clause(congress: Congress) -> ColumnElement[bool]:
     """SQL over ``member``: is this member a representative of ``congress`` (domain.md §3: only
     representatives submit or co-sign; §1: retained members have no vote)."""
     return sa.and_(
-        Member.status.in_([s.value for s in VOTING]),
+        col(Member.status).in_([s.value for s in VOTING]),
         sa.or_(
             sa.and_(
-                Member.is_representative.is_(True),
-                in_scope(Member.org_unit_id, [congress.org_unit_id]),
-                Member.id.not_in(_overrides(congress.id, "remove")),
+                col(Member.is_representative).is_(True),
+                in_scope(col(Member.org_unit_id), [congress.org_unit_id]),
+                col(Member.id).not_in(_overrides(congress.id, "remove")),
             ),
-            Member.id.in_(_overrides(congress.id, "add")),
+            col(Member.id).in_(_overrides(congress.id, "add")),
         ),
     )
 
@@ -67,15 +67,17 @@ def list_representatives(
     session: Session, congress: Congress, *, limit: int, cursor: str | None, q: str | None = None
 ) -> tuple[list[RepresentativeOut], str | None]:
     source = sa.case(
-        (Member.id.in_(_overrides(congress.id, "add")), RepresentativeSource.added.value),
+        (col(Member.id).in_(_overrides(congress.id, "add")), RepresentativeSource.added.value),
         else_=RepresentativeSource.flagged.value,
     ).label("source")
-    stmt = select(Member.id, Member.member_no, Member.name, Member.org_unit_id, source).where(
-        representative_clause(congress)
-    )
+    stmt = sa.select(
+        col(Member.id), col(Member.member_no), col(Member.name), col(Member.org_unit_id), source
+    ).where(representative_clause(congress))
     if q:
-        stmt = stmt.where(sa.or_(Member.name.like(f"%{q}%"), Member.member_no.like(f"%{q}%")))
-    rows, next_cursor = keyset(session, stmt, keys=[Member.id], limit=limit, cursor=cursor, scalars=False)
+        stmt = stmt.where(sa.or_(col(Member.name).like(f"%{q}%"), col(Member.member_no).like(f"%{q}%")))
+    rows, next_cursor = keyset(
+        session, stmt, keys=[col(Member.id)], limit=limit, cursor=cursor, scalars=False
+    )
     items = [
         RepresentativeOut(
             member_id=r.id,

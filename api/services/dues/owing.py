@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from api.db.models import Member, MemberEvent
 from api.i18n import register
@@ -124,37 +124,41 @@ def _status_at_sql(day: date) -> sa.ColumnElement[Any]:
     """:func:`status_on` as a correlated SQL expression over ``member_event``."""
     e = sa.orm.aliased(MemberEvent)
     last_to = (
-        select(e.to_status)
-        .where(e.member_id == Member.id, e.effective_on <= day)
-        .order_by(e.effective_on.desc(), e.created_at.desc(), e.id.desc())
+        select(col(e.to_status))
+        .where(col(e.member_id) == col(Member.id), col(e.effective_on) <= day)
+        .order_by(col(e.effective_on).desc(), col(e.created_at).desc(), col(e.id).desc())
         .limit(1)
         .correlate(Member)
         .scalar_subquery()
     )
     later = sa.orm.aliased(MemberEvent)
     first_from = (
-        select(later.from_status)
-        .where(later.member_id == Member.id, later.effective_on > day)
-        .order_by(later.effective_on, later.created_at, later.id)
+        select(col(later.from_status))
+        .where(col(later.member_id) == col(Member.id), col(later.effective_on) > day)
+        .order_by(col(later.effective_on), col(later.created_at), col(later.id))
         .limit(1)
         .correlate(Member)
         .scalar_subquery()
     )
-    has_later = sa.exists().where(later.member_id == Member.id, later.effective_on > day).correlate(Member)
-    return sa.func.coalesce(last_to, sa.case((has_later, first_from), else_=Member.status))
+    has_later = (
+        sa.exists()
+        .where(col(later.member_id) == col(Member.id), col(later.effective_on) > day)
+        .correlate(Member)
+    )
+    return sa.func.coalesce(last_to, sa.case((has_later, first_from), else_=col(Member.status)))
 
 
 def _owes_sql(first: date) -> sa.ColumnElement[bool]:
     end = month_end(first)
     return sa.and_(
-        sa.or_(Member.join_date.is_(None), Member.join_date <= end),
+        sa.or_(col(Member.join_date).is_(None), col(Member.join_date) <= end),
         _status_at_sql(end).in_(_DUES_PAYING),
     )
 
 
 def _expected_sql() -> sa.ColumnElement[Any]:
     """``monthly_dues_fen`` in SQL (integer division on both engines); NULL when the wage is unknown."""
-    return (Member.monthly_wage_fen // DEFAULT_FLOOR_UNIT_FEN) * int(_PER_FLOOR_UNIT)
+    return (col(Member.monthly_wage_fen) // DEFAULT_FLOOR_UNIT_FEN) * int(_PER_FLOOR_UNIT)
 
 
 def expected_fen(wage_fen: int | None, rounding: Rounding) -> int | None:
@@ -166,13 +170,18 @@ def _events_of(session: Session, member_ids: Iterable[uuid.UUID]) -> dict[uuid.U
     for chunk in _chunks(member_ids):
         rows = session.execute(
             select(
-                MemberEvent.member_id,
-                MemberEvent.effective_on,
-                MemberEvent.from_status,
-                MemberEvent.to_status,
+                col(MemberEvent.member_id),
+                col(MemberEvent.effective_on),
+                col(MemberEvent.from_status),
+                col(MemberEvent.to_status),
             )
-            .where(MemberEvent.member_id.in_(chunk))
-            .order_by(MemberEvent.member_id, MemberEvent.effective_on, MemberEvent.created_at, MemberEvent.id)
+            .where(col(MemberEvent.member_id).in_(chunk))
+            .order_by(
+                col(MemberEvent.member_id),
+                col(MemberEvent.effective_on),
+                col(MemberEvent.created_at),
+                col(MemberEvent.id),
+            )
         )
         for member_id, on, from_status, to_status in rows:
             out[member_id].append(_Event(on, from_status, to_status))

@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from api.db.models import DuesPayment, Member, OrgUnit
-from api.db.types import new_id, utcnow
+from api.db.types import new_id, table_of, utcnow
 from api.errors import Conflict, RuleViolation
 from api.rules.dues import Rounding
 from api.schemas.dues import (
@@ -158,21 +159,21 @@ class _MemberRow:
 def _batch_members(
     session: Session, unit_id: uuid.UUID, member_ids: set[uuid.UUID], employee_nos: set[str]
 ) -> tuple[dict[uuid.UUID, _MemberRow], dict[str, list[_MemberRow]]]:
-    cols = select(
-        Member.id,
-        Member.employee_no,
-        Member.org_unit_id,
-        Member.status,
-        Member.join_date,
-        Member.monthly_wage_fen,
-    ).where(in_scope(Member.org_unit_id, [unit_id]))
+    cols = sa.select(
+        col(Member.id),
+        col(Member.employee_no),
+        col(Member.org_unit_id),
+        col(Member.status),
+        col(Member.join_date),
+        col(Member.monthly_wage_fen),
+    ).where(in_scope(col(Member.org_unit_id), [unit_id]))
     by_id: dict[uuid.UUID, _MemberRow] = {}
     by_employee_no: dict[str, list[_MemberRow]] = defaultdict(list)
     for chunk in _chunks(member_ids):
-        for row in session.execute(cols.where(Member.id.in_(chunk))):
+        for row in session.execute(cols.where(col(Member.id).in_(chunk))):
             by_id[row.id] = _MemberRow(*row)
     for chunk in _chunks(employee_nos):
-        for row in session.execute(cols.where(Member.employee_no.in_(chunk))):
+        for row in session.execute(cols.where(col(Member.employee_no).in_(chunk))):
             by_employee_no[row.employee_no].append(_MemberRow(*row))
     return by_id, by_employee_no
 
@@ -226,8 +227,8 @@ def record_batch(
         paid.update(
             (m, p)
             for m, p in session.execute(
-                select(DuesPayment.member_id, DuesPayment.period).where(
-                    DuesPayment.member_id.in_(chunk), DuesPayment.period.in_(periods)
+                select(DuesPayment.member_id, col(DuesPayment.period)).where(
+                    col(DuesPayment.member_id).in_(chunk), col(DuesPayment.period).in_(periods)
                 )
             )
         )
@@ -287,7 +288,7 @@ def record_batch(
         raise RuleViolation("dues_batch_rejected", count=len(errors), errors=errors[:MAX_REPORTED_ERRORS])
 
     try:
-        session.execute(DuesPayment.__table__.insert(), payload)
+        session.execute(table_of(DuesPayment).insert(), payload)
     except IntegrityError:  # a payment recorded concurrently for one of the rows
         session.rollback()
         raise Conflict("dues_already_paid", period="batch") from None

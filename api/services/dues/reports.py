@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from api.db.models import DuesPayment, Member
 from api.errors import RuleViolation
@@ -42,16 +42,20 @@ def arrears(
     """Dues-paying members in scope with no payment for ``period`` (NOT EXISTS in SQL), by member id."""
     first = parse_period(period)
     roots = _roots(session, principal, org_unit_id)
-    unpaid = ~sa.exists().where(DuesPayment.member_id == Member.id, DuesPayment.period == first)
-    stmt = select(
-        Member.id,
-        Member.member_no,
-        Member.employee_no,
-        Member.name,
-        Member.org_unit_id,
+    unpaid = ~sa.exists().where(
+        col(DuesPayment.member_id) == col(Member.id), col(DuesPayment.period) == first
+    )
+    stmt = sa.select(
+        col(Member.id),
+        col(Member.member_no),
+        col(Member.employee_no),
+        col(Member.name),
+        col(Member.org_unit_id),
         _expected_sql().label("expected_fen"),
-    ).where(in_scope(Member.org_unit_id, roots), _owes_sql(first), unpaid)
-    rows, next_cursor = keyset(session, stmt, keys=[Member.id], limit=limit, cursor=cursor, scalars=False)
+    ).where(in_scope(col(Member.org_unit_id), roots), _owes_sql(first), unpaid)
+    rows, next_cursor = keyset(
+        session, stmt, keys=[col(Member.id)], limit=limit, cursor=cursor, scalars=False
+    )
     items = [
         ArrearsItem(
             member_id=r.id,
@@ -73,7 +77,9 @@ def summary(
     first = parse_period(period)
     roots = _roots(session, principal, org_unit_id)
     expected = sa.func.coalesce(_expected_sql(), 0)
-    has_payment = sa.exists().where(DuesPayment.member_id == Member.id, DuesPayment.period == first)
+    has_payment = sa.exists().where(
+        col(DuesPayment.member_id) == col(Member.id), col(DuesPayment.period) == first
+    )
     owing = session.execute(
         select(
             sa.func.count(),
@@ -82,11 +88,11 @@ def summary(
             sa.func.coalesce(sa.func.sum(sa.case((has_payment, 0), else_=expected)), 0),
         )
         .select_from(Member)
-        .where(in_scope(Member.org_unit_id, roots), _owes_sql(first))
+        .where(in_scope(col(Member.org_unit_id), roots), _owes_sql(first))
     ).one()
     paid = session.execute(
         select(sa.func.count(), sa.func.coalesce(sa.func.sum(DuesPayment.amount_fen), 0)).where(
-            in_scope(DuesPayment.org_unit_id, roots), DuesPayment.period == first
+            in_scope(col(DuesPayment.org_unit_id), roots), col(DuesPayment.period) == first
         )
     ).one()
     return DuesSummary(

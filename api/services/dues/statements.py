@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from api.db.models import DuesPayment, Member
 from api.errors import NotFound, RuleViolation
@@ -37,7 +37,9 @@ from api.services.scope import in_scope
 
 def load_member(session: Session, member_id: uuid.UUID, principal: Principal) -> Member:
     member = session.exec(
-        select(Member).where(Member.id == member_id, in_scope(Member.org_unit_id, principal.units_for()))
+        select(Member).where(
+            col(Member.id) == member_id, in_scope(col(Member.org_unit_id), principal.units_for())
+        )
     ).first()
     if member is None:
         raise NotFound()

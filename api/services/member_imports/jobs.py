@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import IO, Any, Literal
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from api.config import Settings
 from api.db.models import MemberImport, OrgUnit
@@ -90,7 +90,7 @@ def check_header(upload: StoredUpload) -> None:
 def import_unit(session: Session, code: str, roots: list[uuid.UUID]) -> OrgUnit:
     """The unit an import or upsert targets, inside the caller's scope; anything else is not found."""
     unit = session.exec(
-        select(OrgUnit).where(OrgUnit.code == code.strip(), in_scope(OrgUnit.id, roots))
+        select(OrgUnit).where(col(OrgUnit.code) == code.strip(), in_scope(col(OrgUnit.id), roots))
     ).first()
     if unit is None:
         raise NotFound()
@@ -113,7 +113,7 @@ def find_existing(
     job = session.exec(
         select(MemberImport)
         .where(MemberImport.created_by_id == user_id, MemberImport.idempotency_key == key)
-        .order_by(MemberImport.created_at)
+        .order_by(col(MemberImport.created_at))
     ).first()
     if job is None:
         return None
@@ -157,7 +157,7 @@ def create_job(
 def get_in_scope(session: Session, import_id: uuid.UUID, principal: Principal) -> MemberImport:
     job = session.exec(
         select(MemberImport).where(
-            MemberImport.id == import_id, in_scope(MemberImport.org_unit_id, principal.units_for())
+            col(MemberImport.id) == import_id, in_scope(col(MemberImport.org_unit_id), principal.units_for())
         )
     ).first()
     if job is None:
@@ -169,8 +169,8 @@ def list_jobs(
     session: Session, principal: Principal, *, limit: int, cursor: str | None
 ) -> tuple[list[MemberImport], str | None]:
     """Newest first; the (potentially long) report is left out of list items."""
-    stmt = select(MemberImport).where(in_scope(MemberImport.org_unit_id, principal.units_for()))
-    return keyset(session, stmt, keys=[MemberImport.id], limit=limit, cursor=cursor, descending=True)
+    stmt = select(MemberImport).where(in_scope(col(MemberImport.org_unit_id), principal.units_for()))
+    return keyset(session, stmt, keys=[col(MemberImport.id)], limit=limit, cursor=cursor, descending=True)
 
 
 def view(job: MemberImport) -> dict[str, Any]:

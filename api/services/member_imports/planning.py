@@ -15,9 +15,10 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from api.db.models import Member, MemberEvent, MemberImport, MemberTag, OrgUnit, OrgUnitClosure
+from api.db.types import table_of
 from api.i18n import register
 from api.imports.members import (
     KIND_MESSAGES,
@@ -101,10 +102,10 @@ register(
 
 # --- row planning, shared by imports and the upsert -------------------------------------------------
 
-MEMBER = Member.__table__
-TAG = MemberTag.__table__
-EVENT = MemberEvent.__table__
-IMPORT = MemberImport.__table__
+MEMBER = table_of(Member)
+TAG = table_of(MemberTag)
+EVENT = table_of(MemberEvent)
+IMPORT = table_of(MemberImport)
 
 #: fields an import or upsert may change; compared to decide created / updated / unchanged
 MUTABLE = (
@@ -199,7 +200,7 @@ def _resolve_units(session: Session, ctx: _Context, codes: set[str]) -> None:
     if not missing:
         return
     rows = session.execute(
-        select(OrgUnit.id, OrgUnit.code, OrgUnit.status).where(OrgUnit.code.in_(missing))
+        select(col(OrgUnit.id), col(OrgUnit.code), col(OrgUnit.status)).where(col(OrgUnit.code).in_(missing))
     ).all()
     found = {r.code: r for r in rows if r.id in ctx.subtree}
     unions = grassroots_map(session, {r.id for r in found.values()})

@@ -9,7 +9,7 @@ import os
 import socket
 from pathlib import Path
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from api.db.models import MemberImport
 from api.db.session import Database
@@ -53,7 +53,7 @@ def reap_interrupted(db: Database) -> int:
     a server stopped or killed mid-import rolled its transaction back, but the job row said "running" for
     ever. Run when a server starts and before a CLI import; audited as the system. Returns how many."""
     unfinished = select(MemberImport).where(
-        MemberImport.status.in_((ImportStatus.queued.value, ImportStatus.running.value))
+        col(MemberImport.status).in_((ImportStatus.queued.value, ImportStatus.running.value))
     )
     with db.read_session() as session:  # the usual case, nothing to reap, takes no write lock
         if not any(_runner_gone(job.runner) for job in session.exec(unfinished)):

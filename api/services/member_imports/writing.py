@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -142,6 +142,7 @@ def write_batch(session: Session, ctx: _Context, plans: list[_Plan]) -> None:
     if updates:
         params = []
         for p in updates:
+            assert p.existing is not None  # an update plan always carries the row on file
             same_id = p.values["national_id_hmac"] == p.existing.national_id_hmac
             params.append(
                 {
@@ -156,7 +157,7 @@ def write_batch(session: Session, ctx: _Context, plans: list[_Plan]) -> None:
                 }
             )
             feed.append(("member", p.member_id, "updated", p.values["org_unit_id"], p.version + 1, now))
-        result = session.execute(_UPDATE, params)
+        result = cast("sa.CursorResult[Any]", session.execute(_UPDATE, params))  # an UPDATE: CursorResult
         if session.get_bind().dialect.supports_sane_multi_rowcount and result.rowcount != len(params):
             raise ConcurrentChange()
         retag = [p for p in updates if p.tags is not None]

@@ -13,7 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.sql import ColumnElement
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from api.db.models import (
     Member,
@@ -21,6 +21,7 @@ from api.db.models import (
     MemberTag,
     OrgUnitClosure,
 )
+from api.db.types import table_of
 from api.errors import NotFound
 from api.schemas.members import (
     MemberNameOut,
@@ -44,13 +45,13 @@ from api.services.scope import (
 
 def scope_filter(principal: Principal, permission: str | None = None) -> ColumnElement[bool]:
     """Members whose unit lies in the caller's subtrees for ``permission`` (the route's by default)."""
-    return in_scope(Member.org_unit_id, principal.units_for(permission))
+    return in_scope(col(Member.org_unit_id), principal.units_for(permission))
 
 
 #: built once; the scope roots are an expanding parameter (api/services/scope.py, in_scope_of_roots)
 _IN_SCOPE = select(Member).where(
-    Member.id == sa.bindparam("member_id", type_=Member.__table__.c.id.type),
-    in_scope_of_roots(Member.org_unit_id),
+    col(Member.id) == sa.bindparam("member_id", type_=table_of(Member).c.id.type),
+    in_scope_of_roots(col(Member.org_unit_id)),
 )
 
 
@@ -98,7 +99,7 @@ def unit_filter(
         within, small = _unit_in_scope(session, unit_id, principal.units_for(permission))
         if within:
             return subtree_filter(unit_id, small=small)
-    return sa.and_(scope_filter(principal, permission), in_scope(Member.org_unit_id, [unit_id]))
+    return sa.and_(scope_filter(principal, permission), in_scope(col(Member.org_unit_id), [unit_id]))
 
 
 #: PostgreSQL: a subtree of at most this many units is listed through ``= ANY(ARRAY(subtree))``
@@ -111,8 +112,8 @@ _UNIT_IN_SCOPE_AND_SIZE = sa.select(
     UNIT_IN_ROOTS,
     sa.select(sa.func.count())
     .select_from(
-        sa.select(OrgUnitClosure.descendant_id)
-        .where(OrgUnitClosure.ancestor_id == sa.bindparam("unit"))
+        sa.select(col(OrgUnitClosure.descendant_id))
+        .where(col(OrgUnitClosure.ancestor_id) == sa.bindparam("unit"))
         .limit(sa.bindparam("cap", type_=sa.Integer))
         .subquery()
     )
@@ -145,8 +146,8 @@ def subtree_filter(unit_id: uuid.UUID, *, small: bool = False) -> ColumnElement[
     :func:`_unit_in_scope`) gets the array form (docs/benchmarks.md, "Lists at scale").
     """
     if small:
-        return Member.org_unit_id == sa.any_(sa.func.array(subtree_ids([unit_id]).scalar_subquery()))
-    return in_scope(Member.org_unit_id, [unit_id])
+        return col(Member.org_unit_id) == sa.any_(sa.func.array(subtree_ids([unit_id]).scalar_subquery()))
+    return in_scope(col(Member.org_unit_id), [unit_id])
 
 
 def list_stmt(
@@ -171,18 +172,20 @@ def list_stmt(
     if f.is_representative is not None:
         stmt = stmt.where(Member.is_representative == f.is_representative)
     if f.tag:
-        stmt = stmt.where(Member.id.in_(select(MemberTag.member_id).where(MemberTag.tag == f.tag)))
+        stmt = stmt.where(
+            col(Member.id).in_(select(col(MemberTag.member_id)).where(col(MemberTag.tag) == f.tag))
+        )
     if f.joined_from is not None:
-        stmt = stmt.where(Member.join_date >= f.joined_from)
+        stmt = stmt.where(col(Member.join_date) >= f.joined_from)
     if f.joined_to is not None:
-        stmt = stmt.where(Member.join_date <= f.joined_to)
+        stmt = stmt.where(col(Member.join_date) <= f.joined_to)
     if f.q:
         pattern = _like(f.q)
         stmt = stmt.where(
             sa.or_(
-                Member.name.like(pattern, escape="\\"),
-                Member.member_no.ilike(pattern, escape="\\"),
-                Member.employee_no.ilike(pattern, escape="\\"),
+                col(Member.name).like(pattern, escape="\\"),
+                col(Member.member_no).ilike(pattern, escape="\\"),
+                col(Member.employee_no).ilike(pattern, escape="\\"),
             )
         )
     return stmt
@@ -205,18 +208,18 @@ def list_members(
     a unit checked to be inside it), so visibility settles from the grants what it can (``within``)."""
     ids = list_stmt(principal, filters, session=session).with_only_columns(Member.id)
     rows, next_cursor = keyset(
-        session, ids, keys=[Member.id], limit=limit, cursor=cursor, fetch=select(Member)
+        session, ids, keys=[col(Member.id)], limit=limit, cursor=cursor, fetch=select(Member)
     )
     return to_outs(session, rows, principal, within=principal.units_for()), next_cursor
 
 
 #: built once (building a statement and its cache key costs more CPU than running it on SQLite)
 _TAGS_OF = select(MemberTag.member_id, MemberTag.tag).where(
-    MemberTag.member_id.in_(sa.bindparam("member_ids", expanding=True))
+    col(MemberTag.member_id).in_(sa.bindparam("member_ids", expanding=True))
 )
 _UNITS_UNDER = select(OrgUnitClosure.descendant_id, OrgUnitClosure.ancestor_id).where(
-    OrgUnitClosure.descendant_id.in_(sa.bindparam("units", expanding=True)),
-    OrgUnitClosure.ancestor_id.in_(sa.bindparam("roots", expanding=True)),
+    col(OrgUnitClosure.descendant_id).in_(sa.bindparam("units", expanding=True)),
+    col(OrgUnitClosure.ancestor_id).in_(sa.bindparam("roots", expanding=True)),
 )
 
 
@@ -339,4 +342,4 @@ def list_events(
     session: Session, member: Member, *, limit: int, cursor: str | None
 ) -> tuple[list[MemberEvent], str | None]:
     stmt = select(MemberEvent).where(MemberEvent.member_id == member.id)
-    return keyset(session, stmt, keys=[MemberEvent.id], limit=limit, cursor=cursor)
+    return keyset(session, stmt, keys=[col(MemberEvent.id)], limit=limit, cursor=cursor)

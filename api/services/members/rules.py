@@ -11,7 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from api.db.models import (
     Member,
@@ -205,7 +205,7 @@ def _not_future(value: date | None, field: str) -> None:
 def _unit_for(session: Session, unit_id: uuid.UUID, by: Principal) -> OrgUnit:
     """The target unit must exist inside the caller's scope (else it is "not found") and be open."""
     unit = session.exec(
-        select(OrgUnit).where(OrgUnit.id == unit_id, in_scope(OrgUnit.id, by.units_for()))
+        select(OrgUnit).where(col(OrgUnit.id) == unit_id, in_scope(col(OrgUnit.id), by.units_for()))
     ).first()
     if unit is None:
         raise RuleViolation("not_found", field="org_unit_id")
@@ -236,5 +236,7 @@ def _flush(session: Session) -> None:
 def _set_tags(session: Session, member: Member, old: Sequence[str], new: Sequence[str]) -> None:
     gone = set(old) - set(new)
     if gone:
-        session.execute(sa.delete(MemberTag).where(MemberTag.member_id == member.id, MemberTag.tag.in_(gone)))
+        session.execute(
+            sa.delete(MemberTag).where(col(MemberTag.member_id) == member.id, col(MemberTag.tag).in_(gone))
+        )
     session.add_all(MemberTag(member_id=member.id, tag=t) for t in new if t not in set(old))

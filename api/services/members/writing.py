@@ -8,7 +8,7 @@ import uuid
 from datetime import date
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from api.db.models import (
     DuesPayment,
@@ -108,7 +108,7 @@ def create(session: Session, data: MemberCreate, *, vault: PiiVault, by: Princip
             kind="joined" if status is MemberStatus.active else "applied",
             from_status=None,
             to_status=status.value,
-            effective_on=member.status_changed_on,
+            effective_on=member.status_changed_on or date.today(),  # set just above
             org_unit_id=unit.id,
             actor_id=by.user_id,
         )
@@ -303,7 +303,7 @@ def record_event(
         # Death ends membership: a transfer still waiting for the receiving union is closed with it.
         session.execute(
             sa.update(MemberTransfer)
-            .where(MemberTransfer.member_id == member.id, MemberTransfer.status == "pending")
+            .where(col(MemberTransfer.member_id) == member.id, col(MemberTransfer.status) == "pending")
             .values(
                 status="cancelled",
                 decision_reason=f"member {action.value}",

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from api.db.models import (
     Congress,
@@ -141,7 +141,7 @@ def submit(session: Session, motion: Motion, data: SubmitIn, *, version: int, by
         .select_from(MotionSignatory)
         .where(
             MotionSignatory.motion_id == motion.id,
-            MotionSignatory.member_id.in_(
+            col(MotionSignatory.member_id).in_(
                 select(Member.id).where(congresses.representative_clause(congress))
             ),
         )

@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from api.db.models import (
     Department,
@@ -163,7 +163,7 @@ def assign(session: Session, motion: Motion, data: AssignIn, *, version: int, by
     expect_version(motion, version)
     congress = _congress(session, motion)
     wanted = [data.lead_department_id, *data.co_department_ids]
-    found = {d.id: d for d in session.exec(select(Department).where(Department.id.in_(wanted))).all()}
+    found = {d.id: d for d in session.exec(select(Department).where(col(Department.id).in_(wanted))).all()}
     for index, dept_id in enumerate(wanted):
         dept = found.get(dept_id)
         if dept is None or not dept.is_active or not congresses.department_serves(session, dept, congress):
@@ -173,7 +173,7 @@ def assign(session: Session, motion: Motion, data: AssignIn, *, version: int, by
     if due_on < today():
         raise RuleViolation("motion_due_in_past", field="due_on")
     before = motion.status
-    session.execute(sa.delete(MotionDepartment).where(MotionDepartment.motion_id == motion.id))
+    session.execute(sa.delete(MotionDepartment).where(col(MotionDepartment.motion_id) == motion.id))
     session.add(MotionDepartment(motion_id=motion.id, department_id=data.lead_department_id, role="lead"))
     for dept_id in data.co_department_ids:
         session.add(MotionDepartment(motion_id=motion.id, department_id=dept_id, role="co"))
@@ -202,7 +202,7 @@ def reply(session: Session, motion: Motion, data: ReplyIn, *, version: int, by: 
     date is recorded as late (domain.md §3)."""
     _step(motion, "reply")
     expect_version(motion, version)
-    lead_ids = set(session.exec(congresses.handler_department_ids(by)).all())
+    lead_ids = set(session.execute(congresses.handler_department_ids(by)).scalars().all())
     if motion.lead_department_id not in lead_ids:
         raise Forbidden("motion_not_lead_handler")
     assert motion.due_on is not None and motion.lead_department_id is not None

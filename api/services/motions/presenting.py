@@ -5,7 +5,8 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 
-from sqlmodel import Session, select
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
 
 from api.db.models import (
     Member,
@@ -35,30 +36,32 @@ def present(session: Session, motions: list[Motion]) -> list[MotionOut]:
         return []
     signers: dict[uuid.UUID, list[SignatoryOut]] = defaultdict(list)
     for motion_id, member_id, name, role, signed_at in session.execute(
-        select(
-            MotionSignatory.motion_id,
-            MotionSignatory.member_id,
-            Member.name,
-            MotionSignatory.role,
-            MotionSignatory.signed_at,
+        sa.select(
+            col(MotionSignatory.motion_id),
+            col(MotionSignatory.member_id),
+            col(Member.name),
+            col(MotionSignatory.role),
+            col(MotionSignatory.signed_at),
         )
-        .join(Member, Member.id == MotionSignatory.member_id)
-        .where(MotionSignatory.motion_id.in_(ids))
-        .order_by(MotionSignatory.signed_at, MotionSignatory.member_id)
+        .join(Member, col(Member.id) == col(MotionSignatory.member_id))
+        .where(col(MotionSignatory.motion_id).in_(ids))
+        .order_by(col(MotionSignatory.signed_at), col(MotionSignatory.member_id))
     ).all():
         signers[motion_id].append(
             SignatoryOut(member_id=member_id, name=name, role=SignatoryRole(role), signed_at=signed_at)
         )
     names = dict(
         session.execute(
-            select(Member.id, Member.name).where(Member.id.in_({m.proposer_member_id for m in motions}))
+            select(col(Member.id), col(Member.name)).where(
+                col(Member.id).in_({m.proposer_member_id for m in motions})
+            )
         ).all()
     )
     co_depts: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
     for motion_id, dept_id in session.execute(
         select(MotionDepartment.motion_id, MotionDepartment.department_id)
-        .where(MotionDepartment.motion_id.in_(ids), MotionDepartment.role == "co")
-        .order_by(MotionDepartment.department_id)
+        .where(col(MotionDepartment.motion_id).in_(ids), col(MotionDepartment.role) == "co")
+        .order_by(col(MotionDepartment.department_id))
     ).all():
         co_depts[motion_id].append(dept_id)
     out = []
@@ -86,12 +89,12 @@ def present_one(session: Session, motion: Motion) -> MotionOut:
 def detail(session: Session, motion: Motion) -> MotionDetail:
     base = present_one(session, motion)
     replies = session.exec(
-        select(MotionReply).where(MotionReply.motion_id == motion.id).order_by(MotionReply.round)
+        select(MotionReply).where(col(MotionReply.motion_id) == motion.id).order_by(col(MotionReply.round))
     ).all()
     ratings = session.exec(
         select(MotionRating)
         .where(MotionRating.motion_id == motion.id)
-        .order_by(MotionRating.round, MotionRating.created_at, MotionRating.id)
+        .order_by(col(MotionRating.round), col(MotionRating.created_at), col(MotionRating.id))
     ).all()
     return MotionDetail(
         **base.model_dump(),
@@ -104,6 +107,6 @@ def timeline(session: Session, motion: Motion) -> list[MotionEventOut]:
     events = session.exec(
         select(MotionEvent)
         .where(MotionEvent.motion_id == motion.id)
-        .order_by(MotionEvent.created_at, MotionEvent.id)
+        .order_by(col(MotionEvent.created_at), col(MotionEvent.id))
     ).all()
     return [MotionEventOut.model_validate(e) for e in events]

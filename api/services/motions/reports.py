@@ -6,7 +6,7 @@ import uuid
 from collections import defaultdict
 
 import sqlalchemy as sa
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from api.db.models import (
     Congress,
@@ -46,8 +46,8 @@ def report(session: Session, congress: Congress, *, by: Principal) -> MotionRepo
     if not unit_within(session, congress.org_unit_id, congresses.roots(by, SCOPE_READERS)):
         raise Forbidden("motion_report_forbidden")
     as_of = today()
-    of_congress = Motion.congress_id == congress.id
-    past_draft = sa.and_(of_congress, Motion.status != S.draft.value)
+    of_congress = col(Motion.congress_id) == congress.id
+    past_draft = sa.and_(of_congress, col(Motion.status) != S.draft.value)
 
     by_kind: dict[str, int] = defaultdict(int)
     by_status: dict[str, int] = defaultdict(int)
@@ -55,7 +55,7 @@ def report(session: Session, congress: Congress, *, by: Principal) -> MotionRepo
     for status, kind, decision, count in session.execute(
         select(Motion.status, Motion.kind, Motion.decision, func.count())
         .where(past_draft)
-        .group_by(Motion.status, Motion.kind, Motion.decision)
+        .group_by(Motion.status, col(Motion.kind), col(Motion.decision))
     ).all():
         by_kind[kind] += count
         by_status[status] += count
@@ -65,7 +65,7 @@ def report(session: Session, congress: Congress, *, by: Principal) -> MotionRepo
         cls: n
         for cls, n in session.execute(
             select(Motion.outcome_class, func.count())
-            .where(past_draft, Motion.outcome_class.is_not(None))
+            .where(past_draft, col(Motion.outcome_class).is_not(None))
             .group_by(Motion.outcome_class)
         ).all()
     }
@@ -74,23 +74,26 @@ def report(session: Session, congress: Congress, *, by: Principal) -> MotionRepo
         select(
             MotionReply.department_id,
             func.count().label("n"),
-            func.sum(sa.case((MotionReply.late.is_(False), 1), else_=0)).label("on_time"),
+            func.sum(sa.case((col(MotionReply.late).is_(False), 1), else_=0)).label("on_time"),
         )
-        .join(Motion, Motion.id == MotionReply.motion_id)
+        .join(Motion, col(Motion.id) == col(MotionReply.motion_id))
         .where(of_congress)
-        .group_by(MotionReply.department_id)
+        .group_by(col(MotionReply.department_id))
     )
     replies = {r.department_id: (r.n, int(r.on_time or 0)) for r in session.execute(reply_rows).all()}
 
     rated = (
         select(MotionRating.rating, MotionReply.department_id, func.count().label("n"))
-        .join(Motion, Motion.id == MotionRating.motion_id)
+        .join(Motion, col(Motion.id) == col(MotionRating.motion_id))
         .join(
             MotionReply,
-            sa.and_(MotionReply.motion_id == MotionRating.motion_id, MotionReply.round == MotionRating.round),
+            sa.and_(
+                col(MotionReply.motion_id) == col(MotionRating.motion_id),
+                col(MotionReply.round) == col(MotionRating.round),
+            ),
         )
         .where(of_congress)
-        .group_by(MotionRating.rating, MotionReply.department_id)
+        .group_by(MotionRating.rating, col(MotionReply.department_id))
     )
     ratings_by_value: dict[str, int] = defaultdict(int)
     dept_ratings: dict[uuid.UUID, list[int]] = defaultdict(lambda: [0, 0])
@@ -101,24 +104,24 @@ def report(session: Session, congress: Congress, *, by: Principal) -> MotionRepo
             dept_ratings[dept_id][0] += n
 
     reopened, extra_rounds = session.execute(
-        select(func.sum(sa.case((Motion.round > 1, 1), else_=0)), func.sum(Motion.round - 1)).where(
+        select(func.sum(sa.case((col(Motion.round) > 1, 1), else_=0)), func.sum(col(Motion.round) - 1)).where(
             past_draft
         )
     ).one()
 
     overdue_rows = session.execute(
-        select(
-            Motion.id,
-            Motion.number,
-            Motion.title,
-            Motion.lead_department_id,
-            Department.name,
-            Motion.due_on,
-            Motion.round,
+        sa.select(
+            col(Motion.id),
+            col(Motion.number),
+            col(Motion.title),
+            col(Motion.lead_department_id),
+            col(Department.name),
+            col(Motion.due_on),
+            col(Motion.round),
         )
-        .outerjoin(Department, Department.id == Motion.lead_department_id)
+        .outerjoin(Department, col(Department.id) == col(Motion.lead_department_id))
         .where(of_congress, overdue_clause())
-        .order_by(Motion.due_on, Motion.id)
+        .order_by(col(Motion.due_on), col(Motion.id))
     ).all()
     overdue = [
         OverdueItem(
@@ -137,8 +140,8 @@ def report(session: Session, congress: Congress, *, by: Principal) -> MotionRepo
     led = dict(
         session.execute(
             select(Motion.lead_department_id, func.count())
-            .where(past_draft, Motion.lead_department_id.is_not(None))
-            .group_by(Motion.lead_department_id)
+            .where(past_draft, col(Motion.lead_department_id).is_not(None))
+            .group_by(col(Motion.lead_department_id))
         ).all()
     )
     overdue_by_dept: dict[uuid.UUID, int] = defaultdict(int)
@@ -147,7 +150,9 @@ def report(session: Session, congress: Congress, *, by: Principal) -> MotionRepo
             overdue_by_dept[item.lead_department_id] += 1
     dept_ids = set(led) | set(replies) | set(dept_ratings)
     dept_names = dict(
-        session.execute(select(Department.id, Department.name).where(Department.id.in_(dept_ids))).all()
+        session.execute(
+            select(col(Department.id), col(Department.name)).where(col(Department.id).in_(dept_ids))
+        ).all()
     )
     departments = sorted(
         (

@@ -6,10 +6,8 @@ on import. Each provider runs a bounded number of queries, never one per motion.
 
 from __future__ import annotations
 
-from typing import Any
-
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from api.db.models import (
     Congress,
@@ -17,6 +15,7 @@ from api.db.models import (
     MotionRating,
     MotionSignatory,
 )
+from api.db.types import AnySelect
 from api.schemas.tasks import TaskOut
 from api.security.permissions import Role
 from api.security.principal import Principal
@@ -27,8 +26,8 @@ from api.services.scope import in_scope
 # --- task inbox ---------------------------------------------------------------------------------
 
 
-def _tasks(session: Session, kind: str, stmt: sa.Select[Any]) -> list[TaskOut]:
-    rows = session.execute(stmt.order_by(Motion.id).limit(tasks.PER_KIND + 1)).all()
+def _tasks(session: Session, kind: str, stmt: AnySelect) -> list[TaskOut]:
+    rows = session.execute(stmt.order_by(col(Motion.id)).limit(tasks.PER_KIND + 1)).all()
     return [
         TaskOut(
             kind=kind,
@@ -45,10 +44,10 @@ def _tasks(session: Session, kind: str, stmt: sa.Select[Any]) -> list[TaskOut]:
 def _drafts_to_submit(session: Session, principal: Principal) -> list[TaskOut]:
     if principal.member_id is None or Role.member not in principal.roles():
         return []
-    stmt = (
-        select(Motion.id, Motion.title, Congress.motion_deadline_on.label("deadline"))
-        .join(Congress, Congress.id == Motion.congress_id)
-        .where(Motion.proposer_member_id == principal.member_id, Motion.status == S.draft.value)
+    stmt: AnySelect = (
+        sa.select(col(Motion.id), col(Motion.title), col(Congress.motion_deadline_on).label("deadline"))
+        .join(Congress, col(Congress.id) == col(Motion.congress_id))
+        .where(col(Motion.proposer_member_id) == principal.member_id, col(Motion.status) == S.draft.value)
     )
     return _tasks(session, "motion.submit", stmt)
 
@@ -60,11 +59,13 @@ def _motions_to_rate(session: Session, principal: Principal) -> list[TaskOut]:
     rated = select(MotionRating.id).where(
         MotionRating.motion_id == Motion.id, MotionRating.round == Motion.round, MotionRating.member_id == mid
     )
-    stmt = select(Motion.id, Motion.title, sa.null().label("deadline")).where(
-        Motion.status == S.answered.value,
+    stmt: AnySelect = sa.select(col(Motion.id), col(Motion.title), sa.null().label("deadline")).where(
+        col(Motion.status) == S.answered.value,
         sa.or_(
-            Motion.proposer_member_id == mid,
-            Motion.id.in_(select(MotionSignatory.motion_id).where(MotionSignatory.member_id == mid)),
+            col(Motion.proposer_member_id) == mid,
+            col(Motion.id).in_(
+                select(col(MotionSignatory.motion_id)).where(col(MotionSignatory.member_id) == mid)
+            ),
         ),
         ~sa.exists(rated),
     )
@@ -74,9 +75,11 @@ def _motions_to_rate(session: Session, principal: Principal) -> list[TaskOut]:
 def _motions_to_reply(session: Session, principal: Principal) -> list[TaskOut]:
     if Role.handler not in principal.roles():
         return []
-    stmt = select(Motion.id, Motion.title, Motion.due_on.label("deadline")).where(
-        Motion.status.in_(status_values(AWAITING_REPLY)),
-        Motion.lead_department_id.in_(congresses.handler_department_ids(principal)),
+    stmt: AnySelect = sa.select(
+        col(Motion.id), col(Motion.title), col(Motion.due_on).label("deadline")
+    ).where(
+        col(Motion.status).in_(status_values(AWAITING_REPLY)),
+        col(Motion.lead_department_id).in_(congresses.handler_department_ids(principal)),
     )
     return _tasks(session, "motion.reply", stmt)
 
@@ -85,10 +88,10 @@ def _motions_to_review(session: Session, principal: Principal) -> list[TaskOut]:
     units = principal.units_for("motions.review")
     if not units:
         return []
-    stmt = (
-        select(Motion.id, Motion.title, Congress.opening_on.label("deadline"))
-        .join(Congress, Congress.id == Motion.congress_id)
-        .where(Motion.status == S.submitted.value, in_scope(Motion.org_unit_id, units))
+    stmt: AnySelect = (
+        sa.select(col(Motion.id), col(Motion.title), col(Congress.opening_on).label("deadline"))
+        .join(Congress, col(Congress.id) == col(Motion.congress_id))
+        .where(col(Motion.status) == S.submitted.value, in_scope(col(Motion.org_unit_id), units))
     )
     return _tasks(session, "motion.review", stmt)
 
@@ -97,8 +100,9 @@ def _motions_to_assign(session: Session, principal: Principal) -> list[TaskOut]:
     units = principal.units_for("motions.manage")
     if not units:
         return []
-    stmt = select(Motion.id, Motion.title, sa.null().label("deadline")).where(
-        Motion.status.in_([S.registered.value, S.converted.value]), in_scope(Motion.org_unit_id, units)
+    stmt: AnySelect = sa.select(col(Motion.id), col(Motion.title), sa.null().label("deadline")).where(
+        col(Motion.status).in_([S.registered.value, S.converted.value]),
+        in_scope(col(Motion.org_unit_id), units),
     )
     return _tasks(session, "motion.assign", stmt)
 

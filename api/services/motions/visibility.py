@@ -8,7 +8,7 @@ import uuid
 
 import sqlalchemy as sa
 from sqlalchemy.sql import ColumnElement
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from api.db.models import (
     Congress,
@@ -42,25 +42,28 @@ def motion_visibility(principal: Principal) -> ColumnElement[bool]:
     clauses: list[ColumnElement[bool]] = []
     scoped = congresses.roots(principal, SCOPE_READERS)
     if scoped:
-        clauses.append(sa.and_(in_scope(Motion.org_unit_id, scoped), Motion.status != S.draft.value))
+        clauses.append(
+            sa.and_(in_scope(col(Motion.org_unit_id), scoped), col(Motion.status) != S.draft.value)
+        )
     roles = principal.roles()
     if Role.handler in roles:
         clauses.append(
-            Motion.id.in_(
+            col(Motion.id).in_(
                 select(MotionDepartment.motion_id).where(
-                    MotionDepartment.department_id.in_(congresses.handler_department_ids(principal))
+                    col(MotionDepartment.department_id).in_(congresses.handler_department_ids(principal))
                 )
             )
         )
     if Role.member in roles and principal.member_id is not None:
         mid = principal.member_id
         opened = select(Congress.id).where(
-            Congress.opening_on <= today(), Congress.org_unit_id.in_(congresses.units_over_member(mid))
+            col(Congress.opening_on) <= today(),
+            col(Congress.org_unit_id).in_(congresses.units_over_member(mid)),
         )
         clauses += [
-            Motion.proposer_member_id == mid,
-            Motion.id.in_(select(MotionSignatory.motion_id).where(MotionSignatory.member_id == mid)),
-            sa.and_(Motion.status.in_(status_values(REGISTERED)), Motion.congress_id.in_(opened)),
+            col(Motion.proposer_member_id) == mid,
+            col(Motion.id).in_(select(MotionSignatory.motion_id).where(MotionSignatory.member_id == mid)),
+            sa.and_(col(Motion.status).in_(status_values(REGISTERED)), col(Motion.congress_id).in_(opened)),
         ]
     return sa.or_(*clauses) if clauses else sa.false()
 
@@ -84,7 +87,7 @@ def get_visible(session: Session, motion_id: uuid.UUID, principal: Principal) ->
 
 
 def overdue_clause() -> ColumnElement[bool]:
-    return sa.and_(Motion.status.in_(status_values(AWAITING_REPLY)), Motion.due_on < today())
+    return sa.and_(col(Motion.status).in_(status_values(AWAITING_REPLY)), col(Motion.due_on) < today())
 
 
 def list_motions(
@@ -113,7 +116,7 @@ def list_motions(
         stmt = stmt.where(Motion.category == category.value)
     if department_id is not None:
         stmt = stmt.where(
-            Motion.id.in_(
+            col(Motion.id).in_(
                 select(MotionDepartment.motion_id).where(MotionDepartment.department_id == department_id)
             )
         )
@@ -124,9 +127,13 @@ def list_motions(
     if q:
         pattern = f"%{q}%"
         stmt = stmt.where(
-            sa.or_(Motion.title.like(pattern), Motion.reasons.like(pattern), Motion.proposals.like(pattern))
+            sa.or_(
+                col(Motion.title).like(pattern),
+                col(Motion.reasons).like(pattern),
+                col(Motion.proposals).like(pattern),
+            )
         )
-    return keyset(session, stmt, keys=[Motion.id], limit=limit, cursor=cursor)
+    return keyset(session, stmt, keys=[col(Motion.id)], limit=limit, cursor=cursor)
 
 
 # --- presenting ---------------------------------------------------------------------------------
