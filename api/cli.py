@@ -273,7 +273,8 @@ def import_members(
     report = job.get("report") or {}
     typer.echo(
         f"{job['status']}{' (dry run)' if dry_run else ''}: {job['rows_total'] or 0} rows, "
-        f"created {job['created_count']}, updated {job['updated_count']}, unchanged {job['unchanged_count']}, "
+        f"created {job['created_count']}, updated {job['updated_count']}, unchanged "
+        f"{job['unchanged_count']}, "
         f"failed {job['failed_count']}" + (f" [{job['error_code']}]" if job["error_code"] else "")
     )
     for error in report.get("errors", [])[:100]:

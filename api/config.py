@@ -71,16 +71,19 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_weak_secrets(self) -> Settings:
-        if self.env is Env.production:
-            if self.jwt_algorithm == "HS256" and (
+        if (
+            self.env is Env.production
+            and self.jwt_algorithm == "HS256"
+            and (
                 not self.secret_key
                 or self.secret_key == DEV_SECRET
                 or len(self.secret_key) < MIN_SECRET_LENGTH
-            ):
-                raise ValueError(
-                    f"GONGHUI_SECRET_KEY must be set to a random value of at least {MIN_SECRET_LENGTH} "
-                    "characters in production"
-                )
+            )
+        ):
+            raise ValueError(
+                f"GONGHUI_SECRET_KEY must be set to a random value of at least {MIN_SECRET_LENGTH} "
+                "characters in production"
+            )
         if self.env is Env.production and not (self.pii_keys and self.pii_hmac_key):
             raise ValueError("GONGHUI_PII_KEYS and GONGHUI_PII_HMAC_KEY must be set in production")
         if self.jwt_algorithm == "RS256" and not (self.jwt_private_key_file and self.jwt_public_key_file):

@@ -369,7 +369,8 @@ def _report(units: dict[str, OrgUnit], counts: dict[str, int], secret: str) -> l
     lines += ["", f"Accounts (password for people: {DEMO_PASSWORD}):"]
     lines += [f"  {a.username:<14} {a.role.value:<11} at {a.unit:<15} {a.display_name}" for a in ACCOUNTS]
     lines.append(
-        f"  {MEMBER_ACCOUNT:<14} {'member':<11} at {'DEMO-JX-B01-G1':<15} a representative's own member account"
+        f"  {MEMBER_ACCOUNT:<14} {'member':<11} at {'DEMO-JX-B01-G1':<15} a representative's own member "
+        f"account"
     )
     lines.append(
         f"  {SERVICE_ACCOUNT:<14} {'integration':<11} at {'DEMO-JX':<15} client_id={SERVICE_ACCOUNT} "

@@ -7,7 +7,7 @@ import threading
 import time
 import uuid
 from datetime import UTC, datetime
-from typing import Any, TypeAlias, Unpack
+from typing import Any, TypeAlias
 
 import sqlalchemy as sa
 import uuid6
@@ -107,4 +107,4 @@ def table_of(model: type[SQLModel]) -> sa.Table:
 #: a column in a query: a Core column expression, or a model attribute wrapped in ``sqlmodel.col()``
 SqlColumn = sa.ColumnElement[Any] | Mapped[Any]
 #: a SELECT of any columns (SQLAlchemy 2.1 types a SELECT by the tuple of its column types)
-AnySelect: TypeAlias = "sa.Select[Unpack[tuple[Any, ...]]]"
+AnySelect: TypeAlias = "sa.Select[*tuple[Any, ...]]"

@@ -218,7 +218,7 @@ def _table_rows(
             continue
         if all_named and len(values) <= width:  # every cell in a named column: nothing extra to look for
             data = template.copy()
-            data.update(zip(columns, values))  # type: ignore[arg-type]
+            data.update(zip(columns, values, strict=False))  # type: ignore[arg-type]
             yield RawRow(row_number=row_number, data=data)
         else:
             yield _make_row(row_number, columns, values)

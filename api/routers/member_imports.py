@@ -65,8 +65,8 @@ def member_imports_create(
             min_length=1,
             max_length=40,
             description=(
-                "Code of the unit imported into: rows without 所属工会代码 land here; rows may name only units "
-                "in its subtree."
+                "Code of the unit imported into: rows without 所属工会代码 land here; "
+                "rows may name only units in its subtree."
             ),
         ),
     ],
@@ -81,7 +81,8 @@ def member_imports_create(
             alias="Idempotency-Key",
             max_length=200,
             description=(
-                "Resending the same file with the same key returns the first job (200) instead of importing again."
+                "Resending the same file with the same key returns the first job (200) instead of "
+                "importing again."
             ),
         ),
     ] = None,

@@ -36,7 +36,8 @@ def members_upsert_by_employee_no(
             min_length=1,
             max_length=40,
             description=(
-                "Code of the unit whose grassroots union the employee number belongs to (and the default unit)."
+                "Code of the unit whose grassroots union the employee number belongs to (and the default "
+                "unit)."
             ),
         ),
     ],

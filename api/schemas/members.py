@@ -77,8 +77,10 @@ class MemberCreate(StrictIn):
         min_length=1,
         max_length=64,
         examples=["11010519491231002X"],
-        description="Resident ID number (GB 11643); full-width digits, spaces and a lower-case x are accepted. "
-        "Stored encrypted; never returned by this endpoint.",
+        description=(
+            "Resident ID number (GB 11643); full-width digits, spaces and a lower-case x are accepted. "
+            "Stored encrypted; never returned by this endpoint."
+        ),
     )
     gender: Gender | None = Field(
         None, description="Filled from the resident ID when absent; must agree with it."

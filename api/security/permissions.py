@@ -34,7 +34,8 @@ ROLE_RANK: dict[Role, int] = {
     Role.member: 10,
 }
 
-A, C, O, T, AU, H, M, I = (
+# one-letter role names keep the matrix readable as a table; O and I are officer and integration
+A, C, O, T, AU, H, M, I = (  # noqa: E741
     Role.admin,
     Role.chair,
     Role.officer,

@@ -43,8 +43,9 @@ FEED_ROW_COLUMNS = ("entity_type", "entity_id", "action", "org_unit_id", "entity
 
 
 def record_rows(session: Session, rows: Sequence[tuple[Any, ...]]) -> None:
-    """Bulk form for imports: tuples in :data:`FEED_ROW_COLUMNS` order, handed to the driver in one batch
-    (``executemany`` / ``COPY``, see :mod:`api.db.bulk`); ``id`` comes from the table, ``seq`` at read time."""
+    """Bulk form for imports: tuples in :data:`FEED_ROW_COLUMNS` order, handed to the driver in one
+    batch (``executemany`` / ``COPY``, see :mod:`api.db.bulk`); ``id`` comes from the table, ``seq`` at
+    read time."""
     insert_rows(session, table_of(ChangeLogEntry), FEED_ROW_COLUMNS, rows)
 
 

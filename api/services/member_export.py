@@ -8,6 +8,7 @@ may edit members (members.write), wages only where they may see dues (members.wr
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import os
@@ -241,7 +242,5 @@ def stream_file(path: str) -> Iterator[bytes]:
             while chunk := f.read(_CHUNK):
                 yield chunk
     finally:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(path)
-        except FileNotFoundError:
-            pass

@@ -43,7 +43,8 @@ def list_all(client, headers, **params) -> list[dict]:
 
 
 def test_create_follows_the_kind_hierarchy(client, world, session):
-    """federation -> grassroots -> branch -> group (domain.md §0); a group may also sit under a grassroots union."""
+    """federation -> grassroots -> branch -> group (domain.md §0); a group may also sit under a grassroots
+    union."""
     admin = world.as_role("admin", "ROOT")
     root = world.units["ROOT"]
     fed = create(client, admin, "F2", "federation", root.id, name="区总工会")
@@ -342,7 +343,8 @@ def test_close_needs_no_open_children(client, world, problem, session):
 
 
 def test_close_needs_a_grant_above_the_unit(client, world, problem):
-    """Closing a unit needs the approval of the unit above (章程 Art 16): a grant at the unit itself is not enough."""
+    """Closing a unit needs the approval of the unit above (章程 Art 16): a grant at the unit itself is not
+    enough."""
     u = world.units
     own = world.as_role("admin", "U01-B02")
     body = problem(

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from api.db.models import Member
 from api.services import member_imports as service
 from api.services.member_imports import jobs, progress, runner
-from imports_db.helpers import count, csv_bytes, error_set, make_id, officer_root, post_import, row, sample  # noqa: F401
+from imports_db.helpers import count, csv_bytes, error_set, make_id, post_import, row, sample
 
 SAMPLE_FILES = ["members_hr_export_gb18030.csv", "members_hr_export.xlsx"]
 RAW_ID = re.compile(r"\d{17}[\dXx]")

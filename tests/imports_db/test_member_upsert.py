@@ -1,4 +1,5 @@
-"""HR sync: PUT /members/by-employee-no/{employee_no} (issue 3: idempotent upsert for the integration role)."""
+"""HR sync: PUT /members/by-employee-no/{employee_no} (issue 3: idempotent upsert for the integration
+role)."""
 
 from __future__ import annotations
 

@@ -121,7 +121,8 @@ def test_deemed_withdrawn_after_six_months_without_dues(life, session):
 
 
 def test_expel_needs_a_reason(life):
-    """章程 Art 7: expulsion only after a criminal penalty, decided by the committee: the reason is required."""
+    """章程 Art 7: expulsion only after a criminal penalty, decided by the committee: the reason is
+    required."""
     m = life.at("active")
     r = life.step(m, "expel", reason=None, expect=422)
     assert r.json()["code"] == "member_reason_required" and r.json()["errors"][0]["field"] == "reason"

@@ -40,7 +40,7 @@ def _walk(client, headers, **params):
         )
         assert r.status_code == 200, r.text
         page = [m["id"] for m in r.json()["items"]]
-        seen, sizes, cursor = seen + page, sizes + [len(page)], r.json()["next_cursor"]
+        seen, sizes, cursor = seen + page, [*sizes, len(page)], r.json()["next_cursor"]
         if not cursor:
             return seen, sizes
 

@@ -41,7 +41,8 @@ register(
             "该会员不是本次大会的代表。",
         ),
         "congress_representative_not_voting": (
-            "Only members with voting rights can be representatives (status {member_status}; retained members have none).",
+            "Only members with voting rights can be representatives (status {member_status}; retained "
+            "members have none).",
             "只有享有表决权的会员才能担任代表（当前状态 {member_status}；保留会籍人员不享有表决权）。",
         ),
         "department_name_taken": (

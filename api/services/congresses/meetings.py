@@ -1,4 +1,5 @@
-"""Workers' congresses themselves: who sees which (the one SQL WHERE clause), load, list, create and update."""
+"""Workers' congresses themselves: who sees which (the one SQL WHERE clause), load, list, create and
+update."""
 
 from __future__ import annotations
 

@@ -36,7 +36,8 @@ register(
         ),
         "dues_paid_on_in_future": ("The payment date is in the future.", "缴费日期不能晚于今天。"),
         "dues_amount_mismatch": (
-            "The amount differs from the expected dues of {expected_fen} fen; give override_reason to record it anyway.",
+            "The amount differs from the expected dues of {expected_fen} fen; give override_reason to "
+            "record it anyway.",
             "金额与应缴会费 {expected_fen} 分不符；如确需登记请填写 override_reason。",
         ),
         "dues_wage_unknown": (

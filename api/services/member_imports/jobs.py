@@ -109,7 +109,8 @@ def find_existing(
     dry_run: bool,
     on_error: ImportOnError,
 ) -> MemberImport | None:
-    """Idempotency: the same user, key and file give back the first job; the key with another request is 422."""
+    """Idempotency: the same user, key and file give back the first job; the key with another request is
+    422."""
     job = session.exec(
         select(MemberImport)
         .where(MemberImport.created_by_id == user_id, MemberImport.idempotency_key == key)
@@ -279,7 +280,8 @@ def import_file_as_system(
     actor_label: str = "cli",
     on_progress: ProgressCallback | None = None,
 ) -> dict[str, Any]:
-    """The CLI's import: :func:`start_import` run by the system (audited under ``actor_label``), always inline."""
+    """The CLI's import: :func:`start_import` run by the system (audited under ``actor_label``), always
+    inline."""
     with db.write_session() as session, open(path, "rb") as source:
         unit = system_import_unit(session, org_code)
         started = start_import(

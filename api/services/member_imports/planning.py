@@ -74,7 +74,8 @@ register(
             "导入期间会员数据被修改，未导入任何数据，请重新导入。",
         ),
         "import_interrupted": (
-            "The import was interrupted (the process running it stopped); nothing was imported, run it again.",
+            "The import was interrupted (the process running it stopped); nothing was imported, run it "
+            "again.",
             "导入过程中服务中断，未导入任何数据，请重新导入。",
         ),
         "import_file_too_large": ("The file is larger than {limit_mb} MB.", "文件超过 {limit_mb} MB。"),

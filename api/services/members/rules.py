@@ -74,7 +74,8 @@ register(
             "生效日期早于上一次状态变更（{last}）。",
         ),
         "member_not_lapsed": (
-            "Deemed withdrawal needs 6 consecutive months without dues (章程 Art 6); last paid or joined {last}.",
+            "Deemed withdrawal needs 6 consecutive months without dues (章程 Art 6); last paid or joined "
+            "{last}.",
             "视为自动退会须连续 6 个月未交会费（章程第六条）；最近缴费或入会于 {last}。",
         ),
         "member_account_exists": (

@@ -60,7 +60,8 @@ register(
             "提案截止日期 {deadline} 已过，只能作为意见建议提交（as_suggestion: true）。",
         ),
         "motion_too_few_cosigners": (
-            "A motion needs {required} co-signer(s) and has {actual}: submit it as a suggestion (as_suggestion: true).",
+            "A motion needs {required} co-signer(s) and has {actual}: submit it as a suggestion "
+            "(as_suggestion: true).",
             "提案需要 {required} 名附议代表，现有 {actual} 名，只能作为意见建议提交（as_suggestion: true）。",
         ),
         "motion_review_own": (
