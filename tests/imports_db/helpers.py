@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import atexit
+import functools
 import io
-import os
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from factories import resident_id
+from samples import write_samples
 
 HEADER_ZH = "工号,姓名,性别,身份证号,手机号,出生日期,入会日期,所属工会代码,月工资,职工代表"
 
@@ -76,17 +80,17 @@ def officer_root(world):
     return world.as_role("officer", "ROOT")
 
 
-#: as tests/conftest.py's SAMPLES (shared/samples beside the repository, or GONGHUI_SAMPLES_DIR)
-SAMPLES = Path(
-    os.environ.get("GONGHUI_SAMPLES_DIR", Path(__file__).resolve().parents[3] / "shared" / "samples")
-)
-
-
 def sample(name: str) -> Path:
-    path = SAMPLES / name
-    if not path.exists():
-        pytest.skip(f"sample {path} not found")
-    return path
+    """A generated sample HR file (tests/samples.py), written once per test process."""
+    return _sample_dir() / name
+
+
+@functools.cache
+def _sample_dir() -> Path:
+    directory = Path(tempfile.mkdtemp(prefix="gonghui-samples-"))
+    atexit.register(shutil.rmtree, directory, ignore_errors=True)
+    write_samples(directory)
+    return directory
 
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-000"
