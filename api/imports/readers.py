@@ -7,7 +7,7 @@ structure (format, encoding, header); the values are left as text for
 
 Row numbers are what a clerk sees in a spreadsheet: the header is row 1 and the first record row 2
 (for JSON Lines, line number + 1, so the first record is row 2 as well), which is also how
-``shared/samples/*.expected.jsonl`` count them.
+the rejected rows of ``tests/samples.py`` count them.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Member records (domain.md §1): CRUD, the full resident ID, lifecycle, timeline, member accounts."""
+"""Member records (docs/rules.md §1): CRUD, the full resident ID, lifecycle, timeline, member accounts."""
 
 from __future__ import annotations
 
@@ -144,7 +144,7 @@ def members_update(
 def members_national_id(
     member: MemberDep, session: SessionDep, principal: Authorized, vault: VaultDep
 ) -> MemberNationalId:
-    """The full resident ID number (chairs and officers, domain.md §0). Every read is audited.
+    """The full resident ID number (chairs and officers, docs/rules.md §0). Every read is audited.
 
     The audit event is committed before the value is sent; if it cannot be written the value is not
     returned (on SQLite a concurrent writer can make this a 503 `database_busy`: retry).
@@ -165,9 +165,9 @@ def members_lifecycle(
     response: Response,
 ) -> MemberView:
     """Record a lifecycle step (If-Match): approve, retain, restore, withdraw, deem_withdrawn, expel,
-    rejoin, death (domain.md §1; 章程 Art 2, 6-8).
+    rejoin, death (docs/rules.md §1; 章程 Art 2, 6-8).
 
-    Only the transitions of domain.md are allowed; any other is 409 `member_illegal_transition` with
+    Only the transitions of docs/rules.md are allowed; any other is 409 `member_illegal_transition` with
     `current` naming the member's status. `reason` is required except for approve and death. Leaving
     active membership clears the representative flag (retained members have no vote).
     """

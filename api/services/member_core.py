@@ -25,7 +25,7 @@ from api.services.scope import in_scope
 
 
 class MemberStatus(StrEnum):
-    """Membership states (domain.md §1: 章程 Art 2, 6-8; 会籍办法)."""
+    """Membership states (docs/rules.md §1: 章程 Art 2, 6-8; 会籍办法)."""
 
     applied = "applied"
     active = "active"

@@ -1,4 +1,4 @@
-"""The organisation tree: create, rename, move, close (domain.md §0).
+"""The organisation tree: create, rename, move, close (docs/rules.md §0).
 
 The closure table ``org_unit_closure`` is maintained here and nowhere else.
 """
@@ -30,7 +30,7 @@ from api.services.concurrency import expect_version
 from api.services.pagination import keyset
 from api.services.scope import in_scope, unit_within
 
-#: which kind of unit may sit under which (domain.md §0: federation -> grassroots -> branch -> group;
+#: which kind of unit may sit under which (docs/rules.md §0: federation -> grassroots -> branch -> group;
 #: a union group may also sit directly under a small grassroots union)
 ALLOWED_PARENTS: dict[OrgUnitKind, set[OrgUnitKind]] = {
     OrgUnitKind.federation: {OrgUnitKind.federation},

@@ -1,4 +1,4 @@
-"""Membership transfers (会籍接转), domain.md §1 Transfer; 全总 2000 暂行规定 items 3-7.
+"""Membership transfers (会籍接转), docs/rules.md §1 Transfer; 全总 2000 暂行规定 items 3-7.
 
 The sending union releases the member (``transfer_out``: active -> transfer_pending); the member stays
 registered with the sending unit until the receiving union registers them (``transfer_in``) or the

@@ -1,4 +1,4 @@
-"""User accounts (people and service accounts) and their role grants (domain.md §0)."""
+"""User accounts (people and service accounts) and their role grants (docs/rules.md §0)."""
 
 from __future__ import annotations
 

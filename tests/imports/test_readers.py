@@ -1,4 +1,4 @@
-"""HR member file readers and row normalisation (tests/samples.py, domain.md §1 Record)."""
+"""HR member file readers and row normalisation (tests/samples.py, docs/rules.md §1 Record)."""
 
 from __future__ import annotations
 

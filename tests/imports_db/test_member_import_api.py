@@ -1,4 +1,4 @@
-"""Bulk member imports through the API (issue 3: HR sync and bulk import; shared/samples/README.md)."""
+"""Bulk member imports through the API (issue 3: HR sync and bulk import; tests/samples.py)."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def expected(name: str) -> set[tuple[int, str, str]]:
 
 @pytest.mark.parametrize("name", SAMPLE_FILES)
 def test_sample_files_import_with_exactly_the_listed_errors(client, world, db, officer_root, name):
-    """shared/samples/README.md: the importer reports exactly the rows in FILE.expected.jsonl — nothing
+    """tests/samples.py: the importer reports exactly the rows in FILE.expected.jsonl — nothing
     is written by default (all-or-nothing); with on_error=skip the good rows are created."""
     path = sample(name)
     want = expected(name)

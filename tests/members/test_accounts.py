@@ -135,7 +135,7 @@ def test_member_edits_only_their_own_contact_details(
 
 
 def test_a_member_never_reads_another_member(client, world, new_member, problem):
-    """domain.md §0: members read "self" only."""
+    """docs/rules.md §0: members read "self" only."""
     mine, other = new_member(), new_member()
     link_member_user(world, "nosy.member", mine["id"])
     me = world.headers("nosy.member")

@@ -1,4 +1,4 @@
-"""The list's ``org_unit_id`` filter (docs/architecture.md "Scope"; domain.md §0: a grant covers its
+"""The list's ``org_unit_id`` filter (docs/architecture.md "Scope"; docs/rules.md §0: a grant covers its
 unit's subtree): a unit inside the caller's scope is filtered by its subtree alone; a unit above or
 beside the caller's grants yields only the caller's own subtrees below it (possibly none)."""
 

@@ -119,7 +119,7 @@ def _fixture(world):
 
 
 def test_report_matches_the_hand_computed_fixture(client, world, clock):
-    """domain.md §3 [L]: the committee reports counts by decision and outcome, on-time reply rate,
+    """docs/rules.md §3 [L]: the committee reports counts by decision and outcome, on-time reply rate,
     satisfaction rate and the overdue list (figures worked out by hand from the table in _fixture)."""
     clock.set(AS_OF)
     congress_id, _depts, ids = _fixture(world)
@@ -198,7 +198,7 @@ def test_report_matches_the_hand_computed_fixture(client, world, clock):
 
 
 def test_report_is_for_the_committee_side_only(client, world, clock, problem):
-    """domain.md §0: congresses and motions are managed by chair and officers, read by auditors;
+    """docs/rules.md §0: congresses and motions are managed by chair and officers, read by auditors;
     handlers and members do not read the report, other unions do not see the congress."""
     clock.set(AS_OF)
     congress_id, _, _ = _fixture(world)

@@ -1,8 +1,8 @@
 """Workers' congresses, who their representatives are, and the departments that answer motions
-(domain.md §3).
+(docs/rules.md §3).
 
 Representatives are computed, not copied: members flagged as representatives within the congress
-unit's subtree whose status still carries a vote (retained members lose it, domain.md §1 [L]), plus
+unit's subtree whose status still carries a vote (retained members lose it, docs/rules.md §1 [L]), plus
 the members an officer added for this congress, minus those removed. A member record changing status
 changes the list at once.
 

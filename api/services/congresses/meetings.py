@@ -89,7 +89,7 @@ def _check_dates(congress: Congress) -> None:
 
 
 def create(session: Session, data: CongressCreate, *, settings: Settings, by: Principal) -> Congress:
-    """Defaults come from configuration (domain.md §3 [L]): deadline 15 days before opening, replies
+    """Defaults come from configuration (docs/rules.md §3 [L]): deadline 15 days before opening, replies
     within 2 months, 2 co-signers."""
     unit = _managed_unit(session, data.org_unit_id, by, "org_unit_id")
     congress = Congress(

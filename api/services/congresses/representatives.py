@@ -41,7 +41,7 @@ def _overrides(congress_id: uuid.UUID, action: str) -> sa.Select[Any]:
 
 
 def representative_clause(congress: Congress) -> ColumnElement[bool]:
-    """SQL over ``member``: is this member a representative of ``congress`` (domain.md §3: only
+    """SQL over ``member``: is this member a representative of ``congress`` (docs/rules.md §3: only
     representatives submit or co-sign; §1: retained members have no vote)."""
     return sa.and_(
         col(Member.status).in_([s.value for s in VOTING]),
@@ -95,7 +95,7 @@ def add_representative(
     session: Session, congress: Congress, data: RepresentativeAdd, *, version: int, by: Principal
 ) -> RepresentativeOut:
     """Officers add a member of the congress's union as representative for this congress; only a
-    member with voting rights qualifies (domain.md §1 [L]: retained members lose voting rights)."""
+    member with voting rights qualifies (docs/rules.md §1 [L]: retained members lose voting rights)."""
     _require_manage(session, congress.org_unit_id, by)
     expect_version(congress, version)
     member = referenced_member(session, data.member_id, [congress.org_unit_id])

@@ -1,4 +1,4 @@
-"""Membership dues (会费), domain.md §1 Dues.
+"""Membership dues (会费), docs/rules.md §1 Dues.
 
 Monthly dues are 0.5 % of the monthly wage, ignoring the part under 10 yuan
 (:func:`api.rules.dues.monthly_dues_fen`), in integer fen. Only dues-paying members owe them: a

@@ -78,7 +78,7 @@ def record_payment(
 
     The month may not be in the future nor before the join month, and the member must owe dues for
     it (retained members owe none: 章程 Art 8). The amount must be the expected dues (0.5 % of the wage,
-    domain.md §1 Dues) unless an audited ``override_reason`` says why not. One payment per month.
+    docs/rules.md §1 Dues) unless an audited ``override_reason`` says why not. One payment per month.
     """
     today = today or date.today()
     member = referenced_member(session, data.member_id, by.units_for())

@@ -1,4 +1,4 @@
-"""Bulk member imports from HR files, and the HR upsert by employee number (domain.md §1; issue 3).
+"""Bulk member imports from HR files, and the HR upsert by employee number (docs/rules.md §1; issue 3).
 
 An import streams the file in batches and never holds all rows:
 

@@ -1,4 +1,4 @@
-"""Member records (domain.md §1): create, read, update and list members, run their lifecycle, give them
+"""Member records (docs/rules.md §1): create, read, update and list members, run their lifecycle, give them
 an account, and let them see and correct their own contact details.
 
 Reusable by the other member areas (transfers, dues, imports, HR upsert, export):

@@ -96,7 +96,7 @@ def own_out(session: Session, member: Member) -> MemberSelfOut:
 def update_contact(
     session: Session, member: Member, data: MemberContactUpdate, *, version: int, by: Principal
 ) -> Member:
-    """A member corrects their own phone and email (domain.md §0: "own contact details")."""
+    """A member corrects their own phone and email (docs/rules.md §0: "own contact details")."""
     expect_version(member, version)
     before = audit.snapshot(member, ("phone", "email"))
     given = data.model_dump(exclude_unset=True)

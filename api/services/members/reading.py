@@ -236,7 +236,7 @@ def tags_of(session: Session, member_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID
 
 @dataclass(frozen=True)
 class Visibility:
-    """Per org unit, what the caller may see of the members there (domain.md §0 role matrix)."""
+    """Per org unit, what the caller may see of the members there (docs/rules.md §0 role matrix)."""
 
     full: frozenset[uuid.UUID]  # members.read: the whole record (else names only)
     contact: frozenset[uuid.UUID]  # members.write: phone and email unmasked
@@ -286,7 +286,7 @@ def to_out(
     """The view of ``member`` the caller may see.
 
     * Without ``members.read`` over the member's unit (treasurers hold only ``members.read_names``):
-      names only — number, employee number, name, unit and status (domain.md §0 "names only").
+      names only — number, employee number, name, unit and status (docs/rules.md §0 "names only").
     * Phone and email unmasked only for callers who may edit the member (``members.write``: officers);
       chairs, auditors and integrations see them masked.
     * The monthly wage only for callers who edit the member or record their dues (``dues.write``).

@@ -216,7 +216,7 @@ def _unit_for(session: Session, unit_id: uuid.UUID, by: Principal) -> OrgUnit:
 
 
 def _check_representative(status: str) -> None:
-    """Retained and former members have no vote, so cannot represent (domain.md §1 [L])."""
+    """Retained and former members have no vote, so cannot represent (docs/rules.md §1 [L])."""
     if MemberStatus(status) not in VOTING:
         raise RuleViolation("member_representative_not_voting", field="is_representative", current=status)
 

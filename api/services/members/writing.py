@@ -58,7 +58,7 @@ from api.services.members.rules import (
 
 
 def create(session: Session, data: MemberCreate, *, vault: PiiVault, by: Principal) -> Member:
-    """Register a member with a grassroots union (domain.md §1 Record).
+    """Register a member with a grassroots union (docs/rules.md §1 Record).
 
     Membership dates from approval (章程 Art 2): an ``active`` member's join date defaults to today;
     an ``applied`` one has none until approved. The resident ID is validated (GB 11643), stored only
@@ -211,7 +211,7 @@ def update(
 
 
 def read_national_id(session: Session, member: Member, *, vault: PiiVault, by: Principal) -> str:
-    """The full resident ID, for roles domain.md §0 allows (chair, officer; a member for themselves).
+    """The full resident ID, for roles docs/rules.md §0 allows (chair, officer; a member for themselves).
 
     Every read is audited (``member.national_id_read``) without the value, and committed before the
     value is returned.
@@ -260,7 +260,7 @@ def record_event(
     *,
     org_unit_id: uuid.UUID | None = None,
 ) -> MemberEvent:
-    """Apply one lifecycle step of domain.md §1 (TRANSITIONS in member_core), without committing.
+    """Apply one lifecycle step of docs/rules.md §1 (TRANSITIONS in member_core), without committing.
 
     An illegal step is 409 ``member_illegal_transition`` naming the ``current`` status. The step sets
     status, reason and date, writes a ``MemberEvent`` (at ``org_unit_id``, default the member's unit),

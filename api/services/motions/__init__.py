@@ -1,4 +1,4 @@
-"""Motions to the workers' congress (职代会提案), domain.md §3 — common practice, configurable [L].
+"""Motions to the workers' congress (职代会提案), docs/rules.md §3 — common practice, configurable [L].
 
 The workflow is a state machine held as data (:data:`TRANSITIONS`): each use case names its step,
 and :func:`_step` refuses it with 409 ``motion_illegal_transition`` (and the ``current`` state)

@@ -1,5 +1,5 @@
 """The drafting steps of a motion: create, edit, co-sign, withdraw a co-signature, submit
-(domain.md §3: deadline, co-signer threshold, or a suggestion instead).
+(docs/rules.md §3: deadline, co-signer threshold, or a suggestion instead).
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ from api.services.motions.workflow import (
 
 
 def create(session: Session, data: MotionCreate, *, by: Principal) -> Motion:
-    """A representative drafts a motion for a congress of their union (domain.md §3: only
+    """A representative drafts a motion for a congress of their union (docs/rules.md §3: only
     representatives submit; one issue per motion)."""
     member_id = _member_of(by)
     congress = session.exec(
@@ -89,7 +89,7 @@ def update(session: Session, motion: Motion, data: MotionUpdate, *, version: int
 
 
 def cosign(session: Session, motion: Motion, *, version: int, by: Principal) -> Motion:
-    """Another representative of the same congress co-signs, for themselves only (domain.md §3:
+    """Another representative of the same congress co-signs, for themselves only (docs/rules.md §3:
     co-signers sign themselves): the signatory is always the caller's own member record."""
     member_id = _member_of(by)
     _step(motion, "cosign")
@@ -126,7 +126,7 @@ def withdraw_cosignature(session: Session, motion: Motion, *, version: int, by: 
 
 
 def submit(session: Session, motion: Motion, data: SubmitIn, *, version: int, by: Principal) -> Motion:
-    """Submit by the deadline with enough co-signers (domain.md §3 [L]: deadline default 15 days
+    """Submit by the deadline with enough co-signers (docs/rules.md §3 [L]: deadline default 15 days
     before the opening; one proposer plus at least 2 co-signers). A late motion, or one without
     enough co-signers, is only a suggestion: the proposer must say so with ``as_suggestion``."""
     member_id = _member_of(by)

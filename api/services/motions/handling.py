@@ -54,14 +54,14 @@ from api.services.motions.workflow import (
 def review(session: Session, motion: Motion, data: ReviewIn, *, version: int, by: Principal) -> Motion:
     """The motion committee (the chair) registers (立案), declines with reasons (不立案), merges into
     another motion of the same congress (并案: its proposers join the target), or converts to a
-    suggestion (转为意见建议: still answered) (domain.md §3)."""
+    suggestion (转为意见建议: still answered) (docs/rules.md §3)."""
     _require_unit_grant(session, motion, by, "motions.review")
     _step(motion, "review")
     expect_version(motion, version)
     if by.member_id is not None and (
         by.member_id == motion.proposer_member_id or by.member_id in _signatory_ids(session, motion.id)
     ):
-        raise Forbidden("motion_review_own")  # domain.md §0: nobody approves what they drafted
+        raise Forbidden("motion_review_own")  # docs/rules.md §0: nobody approves what they drafted
     before = motion.status
     details: dict[str, Any] = {"decision": data.decision.value}
     target: Motion | None = None
@@ -157,7 +157,7 @@ def _move_signatories(session: Session, source: Motion, target: Motion) -> list[
 
 def assign(session: Session, motion: Motion, data: AssignIn, *, version: int, by: Principal) -> Motion:
     """Officers or the chair give a registered motion (or a suggestion) a lead department,
-    co-handlers and a due date, default the congress's reply period (domain.md §3 [L]: 2 months)."""
+    co-handlers and a due date, default the congress's reply period (docs/rules.md §3 [L]: 2 months)."""
     _require_unit_grant(session, motion, by, "motions.manage")
     _step(motion, "assign")
     expect_version(motion, version)
@@ -199,7 +199,7 @@ def assign(session: Session, motion: Motion, data: AssignIn, *, version: int, by
 
 def reply(session: Session, motion: Motion, data: ReplyIn, *, version: int, by: Principal) -> Motion:
     """A handler of the lead department answers with an outcome class A-D; a reply after the due
-    date is recorded as late (domain.md §3)."""
+    date is recorded as late (docs/rules.md §3)."""
     _step(motion, "reply")
     expect_version(motion, version)
     lead_ids = set(session.execute(congresses.handler_department_ids(by)).scalars().all())
@@ -242,7 +242,7 @@ def reply(session: Session, motion: Motion, data: ReplyIn, *, version: int, by: 
 
 
 def rate(session: Session, motion: Motion, data: RatingIn, *, version: int, by: Principal) -> Motion:
-    """The proposer and co-signers rate each round's reply once (domain.md §3). The proposer's rating
+    """The proposer and co-signers rate each round's reply once (docs/rules.md §3). The proposer's rating
     decides: unsatisfied sends the motion back for another round with a new due date; otherwise it
     closes."""
     member_id = _member_of(by)

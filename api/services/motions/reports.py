@@ -40,7 +40,7 @@ def _ratio(numerator: int, denominator: int) -> Ratio:
 
 
 def report(session: Session, congress: Congress, *, by: Principal) -> MotionReport:
-    """The committee's report to the next congress (domain.md §3): counts by decision and outcome,
+    """The committee's report to the next congress (docs/rules.md §3): counts by decision and outcome,
     on-time reply rate, satisfaction rate, reopened motions, the overdue list and a table per lead
     department — each figure one aggregate query, never a loop over motions."""
     if not unit_within(session, congress.org_unit_id, congresses.roots(by, SCOPE_READERS)):

@@ -33,7 +33,7 @@ from api.services.scope import in_scope
 
 
 def motion_visibility(principal: Principal) -> ColumnElement[bool]:
-    """SQL over ``motion``: what the caller may see (domain.md §0 role matrix, §3).
+    """SQL over ``motion``: what the caller may see (docs/rules.md §0 role matrix, §3).
 
     Chairs, officers, auditors: every motion past the draft stage within their grants' subtrees.
     Handlers: motions assigned to their departments (lead or co-handling). Members: their own, those

@@ -99,7 +99,7 @@ register(
 
 S = MotionStatus
 
-#: where each step may start from (domain.md §3, Lifecycle)
+#: where each step may start from (docs/rules.md §3, Lifecycle)
 TRANSITIONS: dict[str, frozenset[MotionStatus]] = {
     "edit": frozenset({S.draft}),
     "cosign": frozenset({S.draft}),
@@ -161,7 +161,7 @@ def _congress(session: Session, motion: Motion) -> Congress:
 
 
 def _require_representative(session: Session, congress: Congress, member_id: uuid.UUID) -> None:
-    """Only representatives submit or co-sign (domain.md §3 [L])."""
+    """Only representatives submit or co-sign (docs/rules.md §3 [L])."""
     if not congresses.is_representative(session, congress, member_id):
         raise Forbidden("motion_not_representative")
 
