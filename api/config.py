@@ -60,14 +60,14 @@ class Settings(BaseSettings):
     pii_keys: list[str] = []
     pii_hmac_key: str | None = None
 
-    # Dues: domain.md §1 leaves the rounding of 0.5% of the wage open [?]; default half up to the fen.
+    # Dues: docs/rules.md §1 leaves the rounding of 0.5% of the wage open [?]; default half up to the fen.
     dues_rounding: Literal["half_up", "down", "up", "half_even"] = "half_up"
-    #: 0.5 % of the monthly wage [L] (domain.md §1 Dues), ignoring the part of the wage under
+    #: 0.5 % of the monthly wage [L] (docs/rules.md §1 Dues), ignoring the part of the wage under
     #: ``dues_floor_unit_fen`` (10 yuan) [L]
     dues_rate: Decimal = Field(Decimal("0.005"), ge=0, le=Decimal("0.1"), decimal_places=6)
     dues_floor_unit_fen: int = Field(1000, ge=1, le=1_000_000)
 
-    # Membership (domain.md §1 [L]): who votes, whether a withdrawn member may apply again
+    # Membership (docs/rules.md §1 [L]): who votes, whether a withdrawn member may apply again
     #: statuses whose members vote and may be congress representatives; retained members lose voting
     #: rights by default [L: Beijing 2020]
     member_voting_statuses: list[VotingStatus] = Field(
@@ -76,11 +76,11 @@ class Settings(BaseSettings):
     #: a withdrawn member may apply again (withdrawn -> applied) [L]
     member_rejoin_allowed: bool = True
 
-    # Motions to the workers' congress (domain.md §3 [L]): defaults a congress takes when created.
+    # Motions to the workers' congress (docs/rules.md §3 [L]): defaults a congress takes when created.
     motion_deadline_days_before: int = Field(15, ge=0, le=365)
     motion_reply_months: int = Field(2, ge=1, le=24)
     motion_min_cosigners: int = Field(2, ge=0, le=50)
-    #: the motion categories a union uses, as codes (domain.md §3 [L]); labels are the clients' concern
+    #: the motion categories a union uses, as codes (docs/rules.md §3 [L]); labels are the clients' concern
     motion_categories: list[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,19}$")]] = Field(
         default_factory=lambda: [
             "production",
@@ -94,7 +94,7 @@ class Settings(BaseSettings):
         min_length=1,
     )
 
-    # Rationalisation proposals (合理化建议, domain.md §3 [L]): months the department has to answer
+    # Rationalisation proposals (合理化建议, docs/rules.md §3 [L]): months the department has to answer
     rationalisation_reply_months: int = Field(2, ge=1, le=24)
     rationalisation_major_reply_months: int = Field(3, ge=1, le=24)
 
@@ -105,16 +105,19 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_weak_secrets(self) -> Settings:
-        if self.env is Env.production:
-            if self.jwt_algorithm == "HS256" and (
+        if (
+            self.env is Env.production
+            and self.jwt_algorithm == "HS256"
+            and (
                 not self.secret_key
                 or self.secret_key == DEV_SECRET
                 or len(self.secret_key) < MIN_SECRET_LENGTH
-            ):
-                raise ValueError(
-                    f"GONGHUI_SECRET_KEY must be set to a random value of at least {MIN_SECRET_LENGTH} "
-                    "characters in production"
-                )
+            )
+        ):
+            raise ValueError(
+                f"GONGHUI_SECRET_KEY must be set to a random value of at least {MIN_SECRET_LENGTH} "
+                "characters in production"
+            )
         if self.env is Env.production and not (self.pii_keys and self.pii_hmac_key):
             raise ValueError("GONGHUI_PII_KEYS and GONGHUI_PII_HMAC_KEY must be set in production")
         if self.jwt_algorithm == "RS256" and not (self.jwt_private_key_file and self.jwt_public_key_file):

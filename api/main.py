@@ -48,9 +48,10 @@ from api.routers import (
     users,
 )
 from api.services import member_imports as import_service
-from api.services import membership_policy, motion_categories
+from api.services import membership_policy
 from api.services import motions as motion_service
 from api.services import tasks as task_service
+from api.services.motions import categories as motion_categories
 
 API_PREFIX = "/api/v1"
 #: one tag per area, in the order the docs show them
@@ -82,11 +83,16 @@ TAGS = [
     },
     {
         "name": "congresses",
-        "description": "Workers' congresses (职代会), their representatives, and the departments that answer motions.",
+        "description": (
+            "Workers' congresses (职代会), their representatives, and the departments that answer motions."
+        ),
     },
     {
         "name": "motions",
-        "description": "Motions to the congress (提案): drafting, co-signing, review, assignment, replies, ratings, timeline.",
+        "description": (
+            "Motions to the congress (提案): drafting, co-signing, review, assignment, replies, "
+            "ratings, timeline."
+        ),
     },
     {"name": "tasks", "description": "The caller's task inbox across areas."},
     {

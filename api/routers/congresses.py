@@ -25,9 +25,11 @@ from api.schemas.congresses import (
     RepresentativeOut,
 )
 from api.schemas.motions import FollowUpOut, FollowUpStatus, MotionReport, ReplyReport
-from api.services import congress_sessions, motion_followups, reply_report
+from api.services import congress_sessions
 from api.services import congresses as service
 from api.services import motions as motions_service
+from api.services.motions import followups as motion_followups
+from api.services.motions import reply_report
 
 router = APIRouter(route_class=Route, prefix="/congresses", tags=["congresses"], responses=PROBLEM_RESPONSES)
 departments_router = APIRouter(

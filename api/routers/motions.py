@@ -26,8 +26,8 @@ from api.schemas.motions import (
     ReviewIn,
     SubmitIn,
 )
-from api.services import motion_followups
 from api.services import motions as service
+from api.services.motions import followups as motion_followups
 
 router = APIRouter(route_class=Route, prefix="/motions", tags=["motions"], responses=PROBLEM_RESPONSES)
 

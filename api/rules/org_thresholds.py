@@ -1,4 +1,4 @@
-"""Organisation thresholds of a grassroots union (domain.md §0) [C]:
+"""Organisation thresholds of a grassroots union (docs/rules.md §0) [C]:
 
 * a union committee (工会委员会) is elected once the union has 25 members or more; below that an
   organiser may stand in (章程 Art 25);

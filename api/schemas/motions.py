@@ -1,4 +1,4 @@
-"""Motions to the workers' congress (职代会提案) and their report (domain.md §3)."""
+"""Motions to the workers' congress (职代会提案) and their report (docs/rules.md §3)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from api.schemas.common import Out, StrictIn
 
 class MotionStatus(StrEnum):
     """draft -> submitted -> registered | declined | merged | converted -> assigned -> answered
-    -> closed | reopened -> (assigned ->) answered ... (domain.md §3, Lifecycle)."""
+    -> closed | reopened -> (assigned ->) answered ... (docs/rules.md §3, Lifecycle)."""
 
     draft = "draft"
     submitted = "submitted"
@@ -324,7 +324,7 @@ class ReplyReport(Out):
 
 
 class MotionReport(Out):
-    """The motion committee's report to the next congress (domain.md §3)."""
+    """The motion committee's report to the next congress (docs/rules.md §3)."""
 
     congress_id: uuid.UUID
     congress_name: str
@@ -346,5 +346,5 @@ class MotionReport(Out):
     follow_ups: list[FollowUpOut] = Field(
         default_factory=list,
         description="Class-B answers of earlier congresses of the union: still open, or reported done "
-        "since the previous congress (domain.md §3: the committee reports them at the next congress).",
+        "since the previous congress (docs/rules.md §3: the committee reports them at the next congress).",
     )

@@ -1,4 +1,4 @@
-"""Rationalisation proposals (合理化建议) and campaigns (征集活动), domain.md §3 [L]."""
+"""Rationalisation proposals (合理化建议) and campaigns (征集活动), docs/rules.md §3 [L]."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A congress session's presidium (主席团), domain.md §3: elected from the session's representatives;
+"""A congress session's presidium (主席团), docs/rules.md §3: elected from the session's representatives;
 the motion committee's disputed decisions go to it (api.services.motions, ``refer``).
 
 Owns the ``congress_presidium_member`` table.

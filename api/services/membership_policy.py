@@ -1,4 +1,4 @@
-"""The membership values domain.md §1 marks as local practice [L], as one policy object.
+"""The membership values docs/rules.md §1 marks as local practice [L], as one policy object.
 
 Owns: which statuses vote (and may be congress representatives), whether a withdrawn member may apply
 again, and the dues rate and floor unit. ``create_app`` installs the policy from ``Settings``

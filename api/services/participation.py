@@ -2,7 +2,7 @@
 members present, list and read them.
 
 Owns the ``participation`` and ``participation_attendee`` tables. Participation is what keeps a
-membership alive under the deemed-withdrawal rule (章程 Art 6, applied in api.services.member_rules):
+membership alive under the deemed-withdrawal rule (章程 Art 6, applied in api.services.members.membership):
 a month with recorded presence ends a run of months without dues.
 """
 

@@ -1,4 +1,4 @@
-"""domain.md §1 Dues [L]: the rate (0.5 %) and the floor unit (10 yuan) are configurable
+"""docs/rules.md §1 Dues [L]: the rate (0.5 %) and the floor unit (10 yuan) are configurable
 (GONGHUI_DUES_RATE, GONGHUI_DUES_FLOOR_UNIT_FEN) and the rounding [?] (GONGHUI_DUES_ROUNDING); the
 statement (Python) and the arrears and summary (SQL) agree for every rounding."""
 
@@ -59,7 +59,7 @@ def test_configured_rate_and_floor_agree_in_python_and_sql(
 
 
 def test_a_half_fen_is_rounded_as_configured():
-    """domain.md §1 Dues [?]: 1234.56 yuan floored to 1234 yuan at 0.25 % is 308.5 fen."""
+    """docs/rules.md §1 Dues [?]: 1234.56 yuan floored to 1234 yuan at 0.25 % is 308.5 fen."""
     assert [
         monthly_dues_fen(123_456, r, rate=RATE, floor_unit_fen=UNIT)
         for r in ("half_up", "down", "up", "half_even")

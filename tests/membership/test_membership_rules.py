@@ -1,4 +1,4 @@
-"""Membership rules of domain.md §1 as written (issue 15): deemed withdrawal over owed months with
+"""Membership rules of docs/rules.md §1 as written (issue 15): deemed withdrawal over owed months with
 participation, the application and its approver, the membership card, re-joining and voting as
 configuration, and participation records."""
 
@@ -127,7 +127,7 @@ def test_an_application_records_its_date_and_channel(client, world, problem):
 
 
 def test_nobody_approves_an_application_they_recorded(client, world, problem):
-    """Separation of duties (domain.md §0): the officer who recorded the application cannot approve it;
+    """Separation of duties (docs/rules.md §0): the officer who recorded the application cannot approve it;
     another member of the committee does, and the card is issued on approval (章程 Art 2)."""
     m = create_member(client, world, status="applied", join_date=None, application_channel="written")
     problem(
@@ -154,7 +154,7 @@ def test_card_is_recalled_on_withdrawal_and_kept_by_retirees(client, world):
 
 
 def test_rejoining_is_a_new_application_and_can_be_switched_off(client, world, problem, policy):
-    """domain.md §1 [L]: withdrawn -> applied (may re-join), configurable (GONGHUI_MEMBER_REJOIN_ALLOWED);
+    """docs/rules.md §1 [L]: withdrawn -> applied (may re-join), configurable (GONGHUI_MEMBER_REJOIN_ALLOWED);
     the new application records its channel (章程 Art 2)."""
     m = _step(client, world, create_member(client, world), "withdraw", reason="本人申请退会")
     problem(
@@ -178,7 +178,7 @@ def test_rejoining_is_a_new_application_and_can_be_switched_off(client, world, p
 
 
 def test_which_statuses_vote_is_configurable(client, world, problem, policy):
-    """domain.md §1 [L]: retained members lose voting rights by default (GONGHUI_MEMBER_VOTING_STATUSES);
+    """docs/rules.md §1 [L]: retained members lose voting rights by default (GONGHUI_MEMBER_VOTING_STATUSES);
     a union that keeps their vote keeps them as representatives."""
     m = _step(client, world, create_member(client, world, is_representative=True), "retain", reason="退休")
     assert m["is_representative"] is False

@@ -1,4 +1,4 @@
-"""Congress sessions (domain.md §3): 第N届第M次 with its dates, the presidium elected from the
+"""Congress sessions (docs/rules.md §3): 第N届第M次 with its dates, the presidium elected from the
 representatives, and the motion committee's disputed decisions going to the presidium."""
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def test_presidium_is_elected_from_the_representatives(client, world, problem):
 
 
 def test_disputed_motions_go_to_the_presidium(client, world, clock, problem):
-    """domain.md §3: the motion committee's disputed decisions go to the presidium, which decides; its
+    """docs/rules.md §3: the motion committee's disputed decisions go to the presidium, which decides; its
     decision names its meeting."""
     clock.set(date(2027, 2, 1))
     sc = scene(client, world, opening_on=date(2027, 3, 20))
@@ -97,8 +97,8 @@ def test_disputed_motions_go_to_the_presidium(client, world, clock, problem):
 
 
 def test_motion_categories_are_configuration(client, world, clock, problem, monkeypatch):
-    """domain.md §3 [L]: the categories are the union's data (GONGHUI_MOTION_CATEGORIES), not code."""
-    from api.services import motion_categories
+    """docs/rules.md §3 [L]: the categories are the union's data (GONGHUI_MOTION_CATEGORIES), not code."""
+    from api.services.motions import categories as motion_categories
 
     clock.set(date(2027, 2, 1))
     sc = scene(client, world, opening_on=date(2027, 3, 20))

@@ -1,5 +1,5 @@
 """The reply report read out at the congress (提案答复报告) and the follow-up of class-B answers
-(domain.md §3: outcome classes A-D; the committee reports at the next congress)."""
+(docs/rules.md §3: outcome classes A-D; the committee reports at the next congress)."""
 
 from __future__ import annotations
 
@@ -62,7 +62,7 @@ def _answered_b(client, world, clock, problem):
 
 
 def test_reply_report_lists_answer_outcome_and_satisfaction(client, world, clock, problem):
-    """domain.md §3: the report read at the congress gives each motion's answer, its outcome class and
+    """docs/rules.md §3: the report read at the congress gives each motion's answer, its outcome class and
     the signatories' satisfaction; class B carries the promised date. JSON, XLSX and DOCX."""
     sc = _answered_b(client, world, clock, problem)
     path = f"{CONGRESSES}/{sc.congress['id']}/reply-report"
@@ -95,7 +95,7 @@ def test_reply_report_lists_answer_outcome_and_satisfaction(client, world, clock
 
 
 def test_class_b_answers_are_followed_up_into_the_next_congress(client, world, clock, problem):
-    """domain.md §3: a class-B answer stays open with its promised date until the lead department
+    """docs/rules.md §3: a class-B answer stays open with its promised date until the lead department
     reports it done, and the next congress's report lists it."""
     sc = _answered_b(client, world, clock, problem)
     officer = world.as_role("officer", "U01")

@@ -91,7 +91,7 @@ def test_federation_report_over_its_subtree(client, world, monkeypatch):
 
 
 def test_joint_grassroots_union_registers_members(client, world):
-    """domain.md §0: a joint grassroots union (联合基层工会) covers several employers; it is a grassroots
+    """docs/rules.md §0: a joint grassroots union (联合基层工会) covers several employers; it is a grassroots
     union for membership (members register with it) and appears in the report."""
     admin = world.as_role("admin", "ROOT")
     r = client.post(

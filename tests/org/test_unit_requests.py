@@ -57,7 +57,7 @@ def test_set_up_is_approved_by_a_chair_above_with_the_document(client, world, se
 
 
 def test_admin_approves_nothing_and_nobody_approves_their_own_request(client, world, problem):
-    """domain.md §0: admin is technical and approves nothing; nobody approves what they asked for."""
+    """docs/rules.md §0: admin is technical and approves nothing; nobody approves what they asked for."""
     r = _set_up(client, world, who=("chair", "U01"))
     assert r.status_code == 201, r.text
     problem(

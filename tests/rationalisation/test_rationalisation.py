@@ -1,4 +1,4 @@
-"""Rationalisation proposals (合理化建议), domain.md §3: any worker submits — not only representatives; a
+"""Rationalisation proposals (合理化建议), docs/rules.md §3: any worker submits — not only representatives; a
 named officer screens and forwards to the department concerned; adoption and benefit are recorded; the
 worker is told the result; rewards are recorded; a campaign has a period and a report. Answers within
 2 months, 3 for major ones [L, configurable]."""
@@ -10,14 +10,14 @@ from datetime import date
 import pytest
 from motions.factories import make_department
 
-from api.services import congresses as congresses_service
+from api.services.congresses import common as congresses_common
 from rationalisation.factories import CAMPAIGNS, PROPOSALS, campaign, department, step, submit, worker
 
 
 @pytest.fixture
 def today(monkeypatch):
     day = {"value": date(2027, 3, 1)}
-    monkeypatch.setattr(congresses_service, "today", lambda: day["value"])
+    monkeypatch.setattr(congresses_common, "today", lambda: day["value"])
     return day
 
 

@@ -1,4 +1,4 @@
-"""Participation in union activities (组织生活) and expulsion cases (开除会籍), domain.md §1.
+"""Participation in union activities (组织生活) and expulsion cases (开除会籍), docs/rules.md §1.
 
 Participation records are what keeps a membership alive under the deemed-withdrawal rule (章程 Art 6:
 six months with neither dues nor participation); an expulsion is proposed by the union group, decided

@@ -1,6 +1,6 @@
-"""Workers' congresses, their motions (职代会提案) and the departments that answer them (domain.md §3).
+"""Workers' congresses, their motions (职代会提案) and the departments that answer them (docs/rules.md §3).
 
-A motion's ``status`` is the state of its workflow (api/services/motions.py holds the machine);
+A motion's ``status`` is the state of its workflow (api/services/motions/workflow.py holds the machine);
 every step appends a ``MotionEvent`` (its timeline) besides the audit log.
 """
 
@@ -222,7 +222,7 @@ _follow_up_version = version_column()
 
 class MotionFollowUp(SQLModel, table=True):
     """A class-B answer (being solved / planned) with its promised date, open until the lead department
-    reports it done; reported at the next congress (domain.md §3)."""
+    reports it done; reported at the next congress (docs/rules.md §3)."""
 
     __tablename__ = "motion_follow_up"
     __mapper_args__ = {"version_id_col": _follow_up_version}

@@ -1,5 +1,5 @@
 """Rationalisation proposals (合理化建议) from any worker, and the campaigns that collect them (征集活动),
-domain.md §3 (same path as motions, without co-signers)."""
+docs/rules.md §3 (same path as motions, without co-signers)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Rationalisation proposals (合理化建议) from any worker and their campaigns (征集活动), domain.md §3.
+"""Rationalisation proposals (合理化建议) from any worker and their campaigns (征集活动), docs/rules.md §3.
 
 Modules: ``workflow`` (the path as data and one function per step), ``visibility`` (who sees what, as
 SQL), ``campaigns`` (campaigns and their report), ``lists`` (the proposal list).

@@ -12,7 +12,8 @@ from api.errors import RuleViolation
 from api.i18n import register
 from api.schemas.rationalisation import CampaignCreate, CampaignReport, ProposalStatus
 from api.security.principal import Principal
-from api.services import audit, congresses
+from api.services import audit
+from api.services.congresses import common as congresses_common
 from api.services.pagination import keyset
 from api.services.rationalisation.visibility import c, campaigns
 from api.services.scope import unit_within
@@ -66,7 +67,7 @@ def list_campaigns(
 
 
 def report(session: Session, campaign: RationalisationCampaign) -> CampaignReport:
-    as_of = congresses.today()
+    as_of = congresses_common.today()
     of = c(P.campaign_id) == campaign.id
     by_status = {
         s: n

@@ -1,4 +1,4 @@
-"""The proposal's path (domain.md §3: 合理化建议 follow the motions' path without co-signers) as data,
+"""The proposal's path (docs/rules.md §3: 合理化建议 follow the motions' path without co-signers) as data,
 and one function per step. Any worker with a member account submits — not only representatives; a
 named officer screens it and forwards it to the department concerned (or rejects it, with the reason);
 a handler of that department records adoption and the benefit; an officer records that the worker was
@@ -29,6 +29,7 @@ from api.schemas.rationalisation import (
 from api.security.principal import Principal
 from api.services import audit, congresses
 from api.services.concurrency import expect_version
+from api.services.congresses import common as congresses_common
 from api.services.member_core import grassroots_of
 from api.services.scope import unit_within
 
@@ -92,7 +93,7 @@ def _record(
     by: Principal,
     details: dict[str, Any] | None = None,
 ) -> None:
-    plain = audit._plain(details) if details else None
+    plain = audit.plain(details) if details else None
     session.add(
         RationalisationEvent(
             proposal_id=proposal.id,
@@ -127,7 +128,7 @@ def submit(session: Session, data: ProposalCreate, *, by: Principal) -> Proposal
         campaign = session.get(RationalisationCampaign, data.campaign_id)
         if campaign is None or not unit_within(session, member.org_unit_id, [campaign.org_unit_id]):
             raise RuleViolation("not_found", field="campaign_id")
-        if not campaign.starts_on <= congresses.today() <= campaign.ends_on:
+        if not campaign.starts_on <= congresses_common.today() <= campaign.ends_on:
             raise RuleViolation(
                 "rationalisation_campaign_closed",
                 field="campaign_id",
@@ -172,7 +173,7 @@ def screen(
         )
         proposal.department_id = dept.id
         proposal.is_major = data.is_major
-        proposal.due_on = congresses.add_months(congresses.today(), months)
+        proposal.due_on = congresses.add_months(congresses_common.today(), months)
         proposal.status = S.forwarded.value
         details |= {"department_id": dept.id, "due_on": proposal.due_on, "is_major": data.is_major}
     else:
@@ -198,7 +199,7 @@ def decide(session: Session, proposal: Proposal, data: DecideIn, *, version: int
     proposal.benefit_fen = data.benefit_fen if data.adopted else None
     proposal.benefit_note = data.benefit_note if data.adopted else None
     proposal.decided_by_id = by.user_id
-    proposal.decided_on = congresses.today()
+    proposal.decided_on = congresses_common.today()
     proposal.status = (S.adopted if data.adopted else S.not_adopted).value
     proposal.updated_at = utcnow()
     late = proposal.due_on is not None and proposal.decided_on > proposal.due_on

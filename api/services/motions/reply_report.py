@@ -1,4 +1,4 @@
-"""The reply report read out at the congress (提案答复报告), domain.md §3: every motion the committee
+"""The reply report read out at the congress (提案答复报告), docs/rules.md §3: every motion the committee
 registered or converted, with its lead department's latest answer, outcome class (A-D), the
 signatories' satisfaction and, for class B, the promised date and the follow-up's state; as JSON, XLSX
 (openpyxl) or DOCX (python-docx).
@@ -29,7 +29,9 @@ from api.schemas.motions import (
 )
 from api.security.permissions import Role
 from api.security.principal import Principal
-from api.services import congresses, motion_followups
+from api.services import congresses
+from api.services.congresses import common as congresses_common
+from api.services.motions import followups as motion_followups
 from api.services.scope import unit_within
 
 #: who reads the report: the union's chair, officers and auditors (as the motion committee's report)
@@ -128,7 +130,7 @@ def build(session: Session, congress: Congress, *, by: Principal) -> ReplyReport
             )
         )
     return ReplyReport(
-        congress_id=congress.id, congress_name=congress.name, as_of=congresses.today(), items=items
+        congress_id=congress.id, congress_name=congress.name, as_of=congresses_common.today(), items=items
     )
 
 

@@ -1,5 +1,5 @@
-"""The membership rules of domain.md §1 applied around one lifecycle step (records, imports and
-transfers all go through ``members.record_event``, which calls :func:`before_step` and
+"""The membership rules of docs/rules.md §1 applied around one lifecycle step (records, imports and
+transfers all go through ``members.writing.record_event``, which calls :func:`before_step` and
 :func:`after_step`).
 
 Owns: the separation of duties on applications (nobody approves an application they recorded), the
@@ -157,7 +157,7 @@ def before_step(
     if action is LifecycleAction.approve and by is not None:
         recorded = _recorded_application(session, member)
         if recorded is not None and recorded.actor_id is not None and recorded.actor_id == by.user_id:
-            # separation of duties: nobody approves what they recorded (domain.md §0)
+            # separation of duties: nobody approves what they recorded (docs/rules.md §0)
             raise Forbidden("member_approver_recorded_application")
     if action is LifecycleAction.deem_withdrawn:
         check_lapsed(session, member, effective_on)

@@ -1,4 +1,4 @@
-"""The motion categories a union uses (domain.md §3 [L]): data from configuration
+"""The motion categories a union uses (docs/rules.md §3 [L]): data from configuration
 (``GONGHUI_MOTION_CATEGORIES``), installed by ``create_app`` and checked when a motion is drafted or
 edited. Process-wide like the membership policy: one deployment is one union's configuration.
 """

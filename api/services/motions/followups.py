@@ -1,4 +1,4 @@
-"""Follow-up of class-B answers (domain.md §3: B = being solved / planned).
+"""Follow-up of class-B answers (docs/rules.md §3: B = being solved / planned).
 
 Owns the ``motion_follow_up`` table. A class-B reply names the date the lead department promises it
 done (:func:`on_reply`, called by the reply step); the motion stays open as a follow-up until a handler
@@ -25,6 +25,7 @@ from api.schemas.motions import FollowUpDoneIn, FollowUpOut, FollowUpStatus, Out
 from api.security.principal import Principal
 from api.services import audit, congresses
 from api.services.concurrency import expect_version
+from api.services.congresses import common as congresses_common
 
 register(
     {
@@ -87,8 +88,8 @@ def report_done(
         raise Conflict("motion_follow_up_not_open", current=follow_up.status)
     if follow_up.department_id not in set(session.scalars(congresses.handler_department_ids(by)).all()):
         raise Forbidden("motion_follow_up_not_lead")
-    done_on = data.done_on or congresses.today()
-    if done_on > congresses.today():
+    done_on = data.done_on or congresses_common.today()
+    if done_on > congresses_common.today():
         raise RuleViolation("motion_follow_up_in_future", field="done_on")
     follow_up.status = FollowUpStatus.done.value
     follow_up.done_on = done_on
@@ -157,7 +158,7 @@ def of_congress(
     if status is not None:
         stmt = stmt.where(_c(MotionFollowUp.status) == status.value)
     rows = session.execute(stmt.order_by(_c(Motion.number), _c(Motion.id))).all()
-    return _present(rows, congresses.today())
+    return _present(rows, congresses_common.today())
 
 
 def for_next_congress(session: Session, congress: Congress) -> list[FollowUpOut]:
@@ -184,7 +185,7 @@ def for_next_congress(session: Session, congress: Congress) -> list[FollowUpOut]
         ),
     )
     rows = session.execute(stmt.order_by(_c(MotionFollowUp.promised_on), _c(Motion.id))).all()
-    return _present(rows, congresses.today())
+    return _present(rows, congresses_common.today())
 
 
 def status_of(session: Session, motion_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:

@@ -1,4 +1,4 @@
-"""Disputed motions go to the presidium (domain.md §3: 有争议的提交主席团决定).
+"""Disputed motions go to the presidium (docs/rules.md §3: 有争议的提交主席团决定).
 
 Owns the rule the review step applies: the motion committee may ``refer`` a submitted motion it
 disagrees on (with the reasons); the review of a referred motion is the presidium's decision and
@@ -14,7 +14,7 @@ from api.db.models import Motion
 from api.errors import Conflict, RuleViolation
 from api.i18n import register
 from api.schemas.motions import MotionStatus, ReviewDecision, ReviewIn
-from api.services import congresses
+from api.services.congresses import common as congresses_common
 
 register(
     {
@@ -46,6 +46,6 @@ def check(motion: Motion, data: ReviewIn) -> dict[str, Any]:
         raise Conflict("motion_already_referred")
     if data.presidium_meeting_on is None:
         raise RuleViolation("motion_presidium_meeting_required", field="presidium_meeting_on")
-    if data.presidium_meeting_on > congresses.today():
+    if data.presidium_meeting_on > congresses_common.today():
         raise RuleViolation("motion_presidium_meeting_in_future", field="presidium_meeting_on")
     return {"decided_by": "presidium", "presidium_meeting_on": data.presidium_meeting_on}
