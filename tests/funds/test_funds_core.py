@@ -193,3 +193,15 @@ def test_ledger_rows_are_append_only_in_the_database(client, world, session):
     for statement in ("UPDATE fund_ledger_entry SET amount_fen = 1", "DELETE FROM fund_ledger_entry"):
         with pytest.raises(sa.exc.DBAPIError), session.begin_nested():
             session.execute(sa.text(statement))
+
+
+def test_admin_sets_the_independent_accounting_flag(client, world):
+    path = f"/api/v1/org-units/{world.units['U01'].id}"
+    admin = world.as_role("admin", "ROOT")
+    current = client.get(path, headers=admin)
+    assert current.json()["independent_accounting"] is False
+    r = client.patch(
+        path, json={"independent_accounting": True}, headers={**admin, "If-Match": current.headers["ETag"]}
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["independent_accounting"] is True
