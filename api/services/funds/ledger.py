@@ -98,12 +98,18 @@ class _Line:
 
 
 def _resolve(
-    session: Session, unit_id: uuid.UUID, category_code: str, entry_on: date, by: Principal
+    session: Session,
+    unit_id: uuid.UUID,
+    category_code: str,
+    entry_on: date,
+    by: Principal,
+    *,
+    lock: bool = True,
 ) -> _Line:
     require_in_scope(session, unit_id, by, POST)
     acc = accounting_unit_of(session, unit_id)
     year = entry_on.year
-    budget = budgets.in_force(session, acc, year, lock=True)
+    budget = budgets.in_force(session, acc, year, lock=lock)
     refuse_closed_year(session, acc, year)
     if budget is None:
         raise Conflict("budget_not_in_force", fiscal_year=year, category_code=category_code)
@@ -319,8 +325,10 @@ def post_expenses(
     """Book several expenses, all or nothing: if any line lacks money for its drafts together, 409
     ``budget_line_insufficient`` with ``shortfalls`` (category_code, needed_fen, remainder_fen)
     before anything is written. Budgets are locked in id order (no deadlock between two batches)."""
-    targets = [_resolve(session, d.unit_id, d.category_code, d.entry_on, by) for d in drafts]
-    for budget_id in sorted({t.budget.id for t in targets}):  # lock order is fixed: ids ascending
+    # resolve without locking, then lock every budget in id order (two batches never deadlock); each
+    # post_expense below resolves again under the (already held) lock, so what it checks is current
+    targets = [_resolve(session, d.unit_id, d.category_code, d.entry_on, by, lock=False) for d in drafts]
+    for budget_id in sorted({t.budget.id for t in targets}):
         session.exec(select(FundBudget.id).where(FundBudget.id == budget_id).with_for_update()).first()
     needed: dict[tuple[uuid.UUID, int, str], int] = defaultdict(int)
     by_key: dict[tuple[uuid.UUID, int, str], _Line] = {}
