@@ -1,4 +1,4 @@
-"""Union funds (domain.md §5): charts, budgets, the append-only ledger, final accounts, dues and
+"""Union funds (docs/rules.md §5): charts, budgets, the append-only ledger, final accounts, dues and
 2% allocation income, welfare recipients; the independent-accounting flag on org units.
 
 Revision ID: 0007

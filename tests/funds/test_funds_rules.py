@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from factories import make_member
 from hypothesis import given
 from hypothesis import strategies as st
-from motions.factories import make_member
 
 from api.rules.allocation import expected_allocation_fen, split_share
 from funds.factories import (
@@ -312,7 +312,7 @@ def test_allocation_without_a_union_above_keeps_everything_zhangcheng_art_37(cli
 def test_reports_are_scoped(client, world, problem):
     budget_in_force(client, world)
     url = f"{FUNDS}/reports/budget-vs-actual?org_unit_id={world.units['U01'].id}&fiscal_year={YEAR}"
-    problem(client.get(url, headers=world.as_role("auditor", "U02")), 404, "not_found")
+    problem(client.get(url, headers=world.as_role("auditor", "U02")), 422, "not_found")
 
 
 def test_money_beyond_32_bits_is_stored_gonghuifa_art_43(client, world):

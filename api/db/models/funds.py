@@ -1,4 +1,4 @@
-"""Union funds (工会经费, domain.md §5): charts of accounts, budgets, the ledger, final accounts, income.
+"""Union funds (工会经费, docs/rules.md §5): charts of accounts, budgets, the ledger, final accounts, income.
 
 Budgets and ledgers live at accounting units (org units flagged ``independent_accounting``). A chart
 is immutable once made; a budget pins the chart it was made with. Ledger entries are append-only

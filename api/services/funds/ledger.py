@@ -1,4 +1,4 @@
-"""The ledger (账簿): income and expense entries against the budget in force (domain.md §5).
+"""The ledger (账簿): income and expense entries against the budget in force (docs/rules.md §5).
 
 This module owns posting. Other areas (aid payments) call :func:`post_expense` /
 :func:`post_expenses` inside their own use case, which commits; nothing here commits except the
@@ -8,7 +8,7 @@ Rules:
 - An entry books at the accounting unit of the unit it names (the unit itself, or its nearest
   ancestor flagged 经费独立核算) in the fiscal year of its date, against the line of the budget in
   force for its category: without one, 409 ``budget_not_in_force``.
-- No spending outside the approved budget (domain.md §5 [L]): an expense beyond the line's
+- No spending outside the approved budget (docs/rules.md §5 [L]): an expense beyond the line's
   remainder is refused, 409 ``budget_line_insufficient`` with the remainder. The check runs under
   the in-force budget's row lock (PostgreSQL ``SELECT ... FOR UPDATE``; SQLite writers hold the
   database write lock from ``BEGIN IMMEDIATE``), so of two postings racing for the last remainder
