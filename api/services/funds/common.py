@@ -19,7 +19,7 @@ from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, col, select
 
 from api.db.models import FundEvent, FundFinalAccount, OrgUnit, OrgUnitClosure
-from api.errors import Conflict, NotFound, RuleViolation
+from api.errors import Conflict, RuleViolation
 from api.i18n import register
 from api.security.principal import Principal
 from api.services import audit
