@@ -33,6 +33,8 @@ from api.routers import (
     congresses,
     dues,
     expulsions,
+    funds,
+    funds_books,
     health,
     me,
     member_imports,
@@ -51,6 +53,7 @@ from api.services import member_imports as import_service
 from api.services import membership_policy
 from api.services import motions as motion_service
 from api.services import tasks as task_service
+from api.services.funds import tasks as funds_tasks
 from api.services.motions import categories as motion_categories
 
 API_PREFIX = "/api/v1"
@@ -94,6 +97,11 @@ TAGS = [
             "ratings, timeline."
         ),
     },
+    {
+        "name": "funds",
+        "description": "Union funds (工会经费): charts of accounts, budgets and adjustments, the ledger, "
+        "dues and 2% allocation income, final accounts, reports.",
+    },
     {"name": "tasks", "description": "The caller's task inbox across areas."},
     {
         "name": "rationalisation",
@@ -120,10 +128,11 @@ AREA_ROUTERS += [members.router, me.router]
 AREA_ROUTERS += [transfers.router, dues.router, participation.router, expulsions.router]
 AREA_ROUTERS += [congresses.router, congresses.departments_router, motions.router, tasks.router]
 AREA_ROUTERS += [rationalisation.router]
+AREA_ROUTERS += [funds.router, funds_books.router]
 
 
 #: the task providers of the areas for ``/me/tasks``; a new area adds its ``TASK_PROVIDERS`` here
-TASK_PROVIDERS = [motion_service.TASK_PROVIDERS]
+TASK_PROVIDERS = [motion_service.TASK_PROVIDERS, funds_tasks.TASK_PROVIDERS]
 
 
 def api_routes() -> list[tuple[str, APIRoute]]:

@@ -64,6 +64,9 @@ class OrgUnitUpdate(StrictIn):
         None, description="Date the women workers' committee (女职工委员会) was set up; null: none."
     )
     assembly: Assembly | None = Field(None, description="Members' meeting or representatives' congress.")
+    independent_accounting: bool | None = Field(
+        None, description="经费独立核算: the unit keeps its own budget and ledger (union funds)."
+    )
 
 
 class OrgUnitMove(StrictIn):
@@ -94,6 +97,7 @@ class OrgUnitOut(Out):
     committee_since: date | None = None
     women_committee_since: date | None = None
     assembly: Assembly | None = None
+    independent_accounting: bool
     version: int
     created_at: datetime
     updated_at: datetime

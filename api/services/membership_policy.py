@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from api.config import Settings
-from api.rules.dues import DEFAULT_DUES_RATE, DEFAULT_FLOOR_UNIT_FEN
+from api.rules.dues import DEFAULT_DUES_RATE, DEFAULT_FLOOR_UNIT_FEN, Rounding
 from api.services.member_core import VOTING
 
 __all__ = ["MembershipPolicy", "current", "install"]
@@ -28,6 +28,8 @@ class MembershipPolicy:
     #: 0.5 % of the wage, ignoring the part under 10 yuan [L]
     dues_rate: Decimal = DEFAULT_DUES_RATE
     dues_floor_unit_fen: int = DEFAULT_FLOOR_UNIT_FEN
+    #: rounding of the dues to the fen [?] (also passed explicitly by the dues routes)
+    dues_rounding: Rounding = "half_up"
 
     @classmethod
     def from_settings(cls, settings: Settings) -> MembershipPolicy:
@@ -36,6 +38,7 @@ class MembershipPolicy:
             rejoin_allowed=settings.member_rejoin_allowed,
             dues_rate=settings.dues_rate,
             dues_floor_unit_fen=settings.dues_floor_unit_fen,
+            dues_rounding=settings.dues_rounding,
         )
 
 

@@ -52,6 +52,7 @@ AUDITED_FIELDS = (
     "committee_since",
     "women_committee_since",
     "assembly",
+    "independent_accounting",
 )
 
 
@@ -179,8 +180,9 @@ def update(session: Session, unit: OrgUnit, data: OrgUnitUpdate, *, version: int
     expect_version(unit, version)
     before = audit.snapshot(unit, AUDITED_FIELDS)
     changes = data.model_dump(exclude_unset=True)
-    if "name" in changes and changes["name"] is None:
-        raise RuleViolation("validation_failed", field="name", count=1)
+    for required in ("name", "independent_accounting"):
+        if required in changes and changes[required] is None:
+            raise RuleViolation("validation_failed", field=required, count=1)
     if "uscc" in changes:
         changes["uscc"] = check_uscc(changes["uscc"])
     if changes.get("assembly") is not None:

@@ -8,7 +8,7 @@ Members already holding membership are given the card their member number names,
 date (the record had no card before; every approved member was issued one, 章程 Art 2).
 
 Revision ID: 0011
-Revises: 0006
+Revises: 0007
 Create Date: 2026-11-28 18:10:39.291671
 """
 
@@ -22,7 +22,7 @@ from alembic import op
 import api.db.types
 
 revision: str = "0011"
-down_revision: str | None = "0006"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

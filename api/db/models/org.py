@@ -33,6 +33,9 @@ class OrgUnit(SQLModel, table=True):
     committee_since: date | None = None
     women_committee_since: date | None = None
     assembly: str | None = Field(default=None, max_length=20)  # members_meeting | congress
+    #: 经费独立核算: the unit keeps its own budget and ledger (domain.md §5); units without the flag
+    #: book into their nearest flagged ancestor
+    independent_accounting: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     version: int = Field(default=1, sa_column=_org_unit_version)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

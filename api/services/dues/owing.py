@@ -156,7 +156,7 @@ def _owes_sql(first: date) -> sa.ColumnElement[bool]:
     )
 
 
-def _expected_sql(rounding: Rounding) -> sa.ColumnElement[Any]:
+def _expected_sql(rounding: Rounding | None = None) -> sa.ColumnElement[Any]:
     """``monthly_dues_fen`` in SQL, integers only on both engines; NULL when the wage is unknown.
 
     The rate and floor unit are configuration (membership_policy). With the rate as the fraction n/d:
@@ -164,6 +164,7 @@ def _expected_sql(rounding: Rounding) -> sa.ColumnElement[Any]:
     fen (x is never negative), so the sums agree with :func:`api.rules.dues.monthly_dues_fen`.
     """
     policy = membership_policy.current()
+    rounding = rounding or policy.dues_rounding
     n, d = policy.dues_rate.as_integer_ratio()
     unit = policy.dues_floor_unit_fen
     x = (col(Member.monthly_wage_fen) // unit) * (unit * n)
