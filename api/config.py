@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
@@ -63,6 +64,18 @@ class Settings(BaseSettings):
     motion_deadline_days_before: int = Field(15, ge=0, le=365)
     motion_reply_months: int = Field(2, ge=1, le=24)
     motion_min_cosigners: int = Field(2, ge=0, le=50)
+
+    # Hardship aid (domain.md §4 [L]): the 低保 multiples of deep and relative hardship, the share of
+    # the annual income accident costs must exceed, the notice period in working days, the labour
+    # relationship a migrant worker needs, the review cycle and how long closed files are kept.
+    aid_deep_multiple: Decimal = Field(Decimal("1"), gt=0, le=10)
+    aid_relative_multiple: Decimal = Field(Decimal("2"), gt=0, le=10)
+    aid_accident_cost_share: Decimal = Field(Decimal("0.8"), gt=0, le=10)
+    aid_notice_working_days: int = Field(5, ge=1, le=60)
+    aid_migrant_min_labour_years: int = Field(1, ge=0, le=20)
+    aid_review_months: int = Field(12, ge=1, le=60)
+    aid_review_warning_days: int = Field(30, ge=0, le=365)
+    aid_retention_years: int = Field(10, ge=1, le=100)
 
     cors_origins: list[str] = []
     idempotency_ttl_hours: int = 24
