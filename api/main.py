@@ -27,6 +27,7 @@ from api.errors import install_error_handlers
 from api.idempotency import IdempotencyMiddleware
 from api.logging import configure_logging
 from api.routers import (
+    aid,
     audit_events,
     auth,
     changes,
@@ -43,6 +44,7 @@ from api.routers import (
     transfers,
     users,
 )
+from api.services import aid as aid_service
 from api.services import member_imports as import_service
 from api.services import motions as motion_service
 from api.services import tasks as task_service
@@ -71,6 +73,11 @@ TAGS = [
         "name": "motions",
         "description": "Motions to the congress (提案): drafting, co-signing, review, assignment, replies, ratings, timeline.",
     },
+    {
+        "name": "aid",
+        "description": "Hardship aid (困难帮扶): household files, programmes, applications, public notices "
+        "with objections, payout batches, reports, bulk import of existing files.",
+    },
     {"name": "tasks", "description": "The caller's task inbox across areas."},
     {
         "name": "member-imports",
@@ -91,10 +98,11 @@ AREA_ROUTERS += [member_sync.router, member_imports.router, changes.router]
 AREA_ROUTERS += [members.router, me.router]
 AREA_ROUTERS += [transfers.router, dues.router]
 AREA_ROUTERS += [congresses.router, congresses.departments_router, motions.router, tasks.router]
+AREA_ROUTERS += [aid.router, aid.me_router]
 
 
 #: the task providers of the areas for ``/me/tasks``; a new area adds its ``TASK_PROVIDERS`` here
-TASK_PROVIDERS = [motion_service.TASK_PROVIDERS]
+TASK_PROVIDERS = [motion_service.TASK_PROVIDERS, aid_service.TASK_PROVIDERS]
 
 
 def api_routes() -> list[tuple[str, APIRoute]]:
