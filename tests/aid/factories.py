@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from motions.factories import make_member, member_user
@@ -169,7 +169,7 @@ def household_to(client: Any, world: Any, to: str, member: Member | None = None,
 
 
 def programme(client: Any, world: Any, unit: str = "U01", **fields: Any) -> dict[str, Any]:
-    today = date.today()
+    today = common.today()
     body = {
         "org_unit_id": str(world.units[unit].id),
         "code": f"p-{uuid.uuid4().hex[:8]}",
