@@ -190,20 +190,18 @@ def programme(client: Any, world: Any, unit: str = "U01", **fields: Any) -> dict
 
 
 def jinqiu(client: Any, world: Any, **fields: Any) -> dict[str, Any]:
-    return programme(
-        client,
-        world,
-        name="金秋助学",
-        kind="education",
-        cap_fen=None,
-        yearly_cap_fen=None,
-        tiers={
+    body: dict[str, Any] = {
+        "name": "金秋助学",
+        "kind": "education",
+        "cap_fen": None,
+        "yearly_cap_fen": None,
+        "tiers": {
             "university": {"filed": 500_000, "other": 400_000},
             "senior_high": {"filed": 300_000, "other": 200_000},
         },
-        eligible_categories=["deep", "relative", "accident", "none"],
-        **fields,
-    )
+        "eligible_categories": ["deep", "relative", "accident", "none"],
+    }
+    return programme(client, world, **{**body, **fields})
 
 
 def apply(
