@@ -3,7 +3,7 @@ errors (row, field, kind), all or nothing (abort) or the good rows (skip)."""
 
 from __future__ import annotations
 
-from aid.factories import AID, ACCOUNT, dibao, make_member, officer
+from aid.factories import ACCOUNT, AID, dibao, make_member, officer
 
 HEADER = "工号,姓名,地区代码,家庭人口,家庭年收入,刚性支出,致困原因,排除情形,开户行,银行账号,户名,授权书签署日期,建档日期\n"
 
@@ -65,7 +65,11 @@ def test_skip_writes_the_good_rows_as_filed_files(client, world, clock):
     assert len(items) == 1
     h = items[0]
     assert (h["member_name"], h["status"], h["category"], h["filed_on"], h["review_due_on"]) == (
-        "张三丰", "filed", "deep", "2025-03-01", "2026-03-01",
+        "张三丰",
+        "filed",
+        "deep",
+        "2025-03-01",
+        "2026-03-01",
     )
     timeline = client.get(f"{AID}/households/{h['id']}/timeline", headers=officer(world)).json()
     assert [e["kind"] for e in timeline] == ["imported"]
@@ -81,7 +85,10 @@ def _scene_again(world, h):
 
     with world.db.read_session() as s:
         member = s.exec(select(Member).where(Member.name == "张三丰")).one()
-    row = f"{member.employee_no},张三丰,310000,3,36000,6000,illness,,工商银行,{ACCOUNT},张三丰,2025-01-05,2025-03-01"
+    row = (
+        f"{member.employee_no},张三丰,310000,3,36000,6000,illness,,工商银行,{ACCOUNT},张三丰,2025-01-05,"
+        "2025-03-01"
+    )
     return _csv(world, [row])
 
 
