@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from aid.factories import ACCOUNT, AID, dibao, make_member, officer
 
-HEADER = "工号,姓名,地区代码,家庭人口,家庭年收入,刚性支出,致困原因,排除情形,开户行,银行账号,户名,授权书签署日期,建档日期\n"
+HEADER = "工号,姓名,地区代码,家庭人口,家庭年收入,刚性支出,致困原因,排除情形,开户行,银行账号,户名,授权书签署日期,建档日期\n"  # noqa: E501
 
 
 def _csv(world, rows: list[str]) -> tuple[str, bytes, str]:

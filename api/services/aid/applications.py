@@ -118,7 +118,7 @@ def list_applications(
         stmt = stmt.where(AidApplication.programme_id == programme_id)
     if member_id is not None:
         stmt = stmt.where(AidApplication.member_id == member_id)
-    return keyset(session, stmt, keys=[col(AidApplication.id)], limit=limit, cursor=cursor)
+    return keyset(session, stmt, keys=[common.column(AidApplication.id)], limit=limit, cursor=cursor)
 
 
 def present(session: Session, applications: Sequence[AidApplication]) -> list[ApplicationOut]:
@@ -175,7 +175,8 @@ def submit(
             raise RuleViolation("aid_member_not_found", field="member_id")
         member = session.exec(
             select(Member).where(
-                Member.id == data.member_id, in_scope(col(Member.org_unit_id), by.units_for("aid.file"))
+                Member.id == data.member_id,
+                in_scope(common.column(Member.org_unit_id), by.units_for("aid.file")),
             )
         ).first()
     if member is None:

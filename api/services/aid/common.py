@@ -6,8 +6,9 @@ from __future__ import annotations
 import uuid
 from datetime import date
 from fractions import Fraction
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session
 
 from api.config import Settings
@@ -57,6 +58,11 @@ register(
 
 #: roles that see hardship details by org scope (domain.md §0: officers, chair, auditors)
 DETAIL_READERS = frozenset({Role.officer, Role.chair, Role.auditor})
+
+
+def column(attribute: Any) -> ColumnElement[Any]:
+    """A model attribute typed as the column expression the shared helpers take (keyset, in_scope)."""
+    return cast(ColumnElement[Any], attribute)
 
 
 def today() -> date:

@@ -142,7 +142,7 @@ def list_households(
     if review_overdue is not None:
         overdue = overdue_clause()
         stmt = stmt.where(overdue if review_overdue else sa.not_(overdue))
-    return keyset(session, stmt, keys=[col(AidHousehold.id)], limit=limit, cursor=cursor)
+    return keyset(session, stmt, keys=[common.column(AidHousehold.id)], limit=limit, cursor=cursor)
 
 
 def overdue_clause() -> sa.ColumnElement[bool]:
@@ -190,7 +190,7 @@ def timeline(session: Session, subject_id: uuid.UUID) -> list[EventOut]:
 def _member_in_scope(session: Session, member_id: uuid.UUID, by: Principal) -> Member:
     member = session.exec(
         select(Member).where(
-            Member.id == member_id, in_scope(col(Member.org_unit_id), by.units_for("aid.file"))
+            Member.id == member_id, in_scope(common.column(Member.org_unit_id), by.units_for("aid.file"))
         )
     ).first()
     if member is None:

@@ -148,15 +148,17 @@ def _parse(raw: RawRow) -> tuple[_Row, list[tuple[str, str]]]:
         if d.get("household_size"):
             errors.append(("household_size", "bad_number"))
     for name in ("annual_income", "rigid_expenses", "accident_costs"):
+        text = d.get(name)
         try:
-            row.values[name] = yuan_to_fen(d[name]) if d.get(name) else 0
+            row.values[name] = yuan_to_fen(text) if text else 0
             if row.values[name] < 0:
                 raise ValueError
         except ValueError:
             errors.append((name, "bad_amount"))
     for name in ("labour_relation_since", "consent_signed_on", "visited_on", "filed_on"):
+        text = d.get(name)
         try:
-            row.values[name] = parse_date(d[name].strip()) if d.get(name) else None
+            row.values[name] = parse_date(text.strip()) if text else None
         except ValueError:
             errors.append((name, "bad_date"))
     flag = (d.get("is_migrant") or "否").strip().casefold()

@@ -115,7 +115,9 @@ def list_notices(
         now = common.today()
         running = (col(AidNotice.starts_on) <= now) & (col(AidNotice.ends_on) >= now)
         stmt = stmt.where(running if current else ~running)
-    return keyset(session, stmt, keys=[col(AidNotice.id)], limit=limit, cursor=cursor, descending=True)
+    return keyset(
+        session, stmt, keys=[common.column(AidNotice.id)], limit=limit, cursor=cursor, descending=True
+    )
 
 
 def get_visible(session: Session, notice_id: uuid.UUID, principal: Principal) -> AidNotice:
@@ -194,7 +196,7 @@ def get_objection(session: Session, objection_id: uuid.UUID, principal: Principa
     objection = session.exec(
         select(AidObjection).where(
             AidObjection.id == objection_id,
-            in_scope(col(AidObjection.org_unit_id), principal.units_for("aid.read")),
+            in_scope(common.column(AidObjection.org_unit_id), principal.units_for("aid.read")),
         )
     ).first()
     if objection is None:
@@ -231,9 +233,11 @@ def resolve(
     if data.outcome is ObjectionStatus.upheld:
         _reject_subject(session, notice, objection, by)
     else:
-        subject = session.get(
-            AidHousehold if notice.subject_type == "household" else AidApplication, notice.subject_id
-        )  # type: ignore[arg-type]
+        subject: AidHousehold | AidApplication | None = (
+            session.get(AidHousehold, notice.subject_id)
+            if notice.subject_type == "household"
+            else session.get(AidApplication, notice.subject_id)
+        )
         if subject is not None:
             common.record(
                 session,

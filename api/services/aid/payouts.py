@@ -94,7 +94,9 @@ def list_payable(
         AidApplication.status == ApplicationStatus.approved.value,
         col(AidApplication.payout_batch_id).is_(None),
     )
-    items, next_cursor = keyset(session, stmt, keys=[col(AidApplication.id)], limit=limit, cursor=cursor)
+    items, next_cursor = keyset(
+        session, stmt, keys=[common.column(AidApplication.id)], limit=limit, cursor=cursor
+    )
     return _payable_rows(session, items), next_cursor
 
 
@@ -102,7 +104,7 @@ def get_batch(session: Session, batch_id: uuid.UUID, principal: Principal) -> Ai
     batch = session.exec(
         select(AidPayoutBatch).where(
             AidPayoutBatch.id == batch_id,
-            in_scope(col(AidPayoutBatch.org_unit_id), principal.units_for("aid.pay")),
+            in_scope(common.column(AidPayoutBatch.org_unit_id), principal.units_for("aid.pay")),
         )
     ).first()
     if batch is None:
@@ -114,9 +116,11 @@ def list_batches(
     session: Session, principal: Principal, *, limit: int, cursor: str | None
 ) -> tuple[list[AidPayoutBatch], str | None]:
     stmt = select(AidPayoutBatch).where(
-        in_scope(col(AidPayoutBatch.org_unit_id), principal.units_for("aid.pay"))
+        in_scope(common.column(AidPayoutBatch.org_unit_id), principal.units_for("aid.pay"))
     )
-    return keyset(session, stmt, keys=[col(AidPayoutBatch.id)], limit=limit, cursor=cursor, descending=True)
+    return keyset(
+        session, stmt, keys=[common.column(AidPayoutBatch.id)], limit=limit, cursor=cursor, descending=True
+    )
 
 
 def _batch_applications(session: Session, batch: AidPayoutBatch) -> list[AidApplication]:
@@ -159,7 +163,7 @@ def create_batch(session: Session, data: BatchCreate, *, by: Principal) -> AidPa
         session.exec(
             select(AidApplication).where(
                 col(AidApplication.id).in_(data.application_ids),
-                in_scope(col(AidApplication.org_unit_id), [data.org_unit_id]),
+                in_scope(common.column(AidApplication.org_unit_id), [data.org_unit_id]),
                 payable_clause(by),
             )
         ).all()

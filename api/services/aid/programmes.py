@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from api.db.models import AidProgramme, OrgUnit
 from api.errors import Conflict, NotFound, RuleViolation
@@ -191,7 +191,7 @@ def list_programmes(
     stmt = select(AidProgramme).where(programme_clause(principal))
     if active is not None:
         stmt = stmt.where(AidProgramme.is_active == active)
-    return keyset(session, stmt, keys=[col(AidProgramme.id)], limit=limit, cursor=cursor)
+    return keyset(session, stmt, keys=[common.column(AidProgramme.id)], limit=limit, cursor=cursor)
 
 
 def _add(session: Session, programme: AidProgramme, by: Principal) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from datetime import date
 from io import BytesIO
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
@@ -37,7 +37,7 @@ register(
 )
 
 
-def _month(column: sa.ColumnElement[date], dialect: str) -> sa.ColumnElement[str]:
+def _month(column: Any, dialect: str) -> sa.ColumnElement[str]:
     if dialect == "postgresql":
         return func.to_char(column, "YYYY-MM")
     return func.strftime("%Y-%m", column)
@@ -47,7 +47,7 @@ def report(session: Session, org_unit_id: uuid.UUID, year: int, *, by: Principal
     if not unit_within(session, org_unit_id, by.units_for("aid.read")):
         raise Forbidden("aid_report_forbidden")
     dialect = session.get_bind().dialect.name
-    scope = in_scope(col(AidApplication.org_unit_id), [org_unit_id])
+    scope = in_scope(common.column(AidApplication.org_unit_id), [org_unit_id])
     approved_states = [ApplicationStatus.approved.value, ApplicationStatus.paid.value]
     rows: dict[tuple[str, str, str, uuid.UUID, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     for label, when, states in (
@@ -56,24 +56,27 @@ def report(session: Session, org_unit_id: uuid.UUID, year: int, *, by: Principal
     ):
         month = _month(when, dialect).label("month")
         stmt = (
-            select(
-                AidProgramme.name,
-                AidProgramme.budget_category_code,
-                AidApplication.category,
-                AidApplication.org_unit_id,
+            sa.select(
+                common.column(AidProgramme.name),
+                common.column(AidProgramme.budget_category_code),
+                common.column(AidApplication.category),
+                common.column(AidApplication.org_unit_id),
                 month,
                 func.count(),
                 func.sum(AidApplication.amount_fen),
             )
             .join(AidProgramme, col(AidProgramme.id) == AidApplication.programme_id)
             .where(
-                scope, AidApplication.year == year, col(AidApplication.status).in_(states), when.is_not(None)
+                scope,
+                col(AidApplication.year) == year,
+                col(AidApplication.status).in_(states),
+                when.is_not(None),
             )
             .group_by(
-                AidProgramme.name,
-                AidProgramme.budget_category_code,
-                AidApplication.category,
-                AidApplication.org_unit_id,
+                common.column(AidProgramme.name),
+                common.column(AidProgramme.budget_category_code),
+                common.column(AidApplication.category),
+                common.column(AidApplication.org_unit_id),
                 month,
             )
         )
@@ -106,7 +109,7 @@ def report(session: Session, org_unit_id: uuid.UUID, year: int, *, by: Principal
     for r in out_rows:
         lines[r.budget_category_code][0] += r.approved_fen
         lines[r.budget_category_code][1] += r.paid_fen
-    households_scope = in_scope(col(AidHousehold.org_unit_id), [org_unit_id])
+    households_scope = in_scope(common.column(AidHousehold.org_unit_id), [org_unit_id])
     by_category = {
         category or "unassessed": int(n)
         for category, n in session.execute(
@@ -126,17 +129,17 @@ def report(session: Session, org_unit_id: uuid.UUID, year: int, *, by: Principal
             days_overdue=(as_of - r[4]).days,
         )
         for r in session.execute(
-            select(
-                AidHousehold.id,
-                Member.name,
-                AidHousehold.org_unit_id,
-                AidHousehold.category,
-                AidHousehold.review_due_on,
+            sa.select(
+                common.column(AidHousehold.id),
+                common.column(Member.name),
+                common.column(AidHousehold.org_unit_id),
+                common.column(AidHousehold.category),
+                common.column(AidHousehold.review_due_on),
             )
             .join(Member, col(Member.id) == AidHousehold.member_id)
             .where(
                 households_scope,
-                AidHousehold.status == HouseholdStatus.filed.value,
+                col(AidHousehold.status) == HouseholdStatus.filed.value,
                 col(AidHousehold.review_due_on) < as_of,
             )
             .order_by(col(AidHousehold.review_due_on), col(AidHousehold.id))

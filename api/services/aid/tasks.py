@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from api.config import get_settings
 from api.db.models import AidApplication, AidHousehold, AidNotice, AidObjection, Member
@@ -39,7 +39,11 @@ def _households_to_screen(session: Session, principal: Principal) -> list[TaskOu
     if not units:
         return []
     stmt = (
-        select(AidHousehold.id, Member.name.label("title"), sa.null().label("deadline"))  # type: ignore[attr-defined]
+        sa.select(
+            common.column(AidHousehold.id),
+            common.column(Member.name).label("title"),
+            sa.null().label("deadline"),
+        )
         .join(Member, col(Member.id) == AidHousehold.member_id)
         .where(
             col(AidHousehold.status).in_(
@@ -50,7 +54,7 @@ def _households_to_screen(session: Session, principal: Principal) -> list[TaskOu
                     HouseholdStatus.verified.value,
                 ]
             ),
-            in_scope(col(AidHousehold.org_unit_id), units),
+            in_scope(common.column(AidHousehold.org_unit_id), units),
         )
         .order_by(col(AidHousehold.id))
     )
@@ -63,12 +67,16 @@ def _reviews_due(session: Session, principal: Principal) -> list[TaskOut]:
         return []
     horizon = common.today() + timedelta(days=get_settings().aid_review_warning_days)
     stmt = (
-        select(AidHousehold.id, Member.name.label("title"), col(AidHousehold.review_due_on).label("deadline"))  # type: ignore[attr-defined]
+        sa.select(
+            common.column(AidHousehold.id),
+            common.column(Member.name).label("title"),
+            col(AidHousehold.review_due_on).label("deadline"),
+        )
         .join(Member, col(Member.id) == AidHousehold.member_id)
         .where(
-            AidHousehold.status == HouseholdStatus.filed.value,
+            col(AidHousehold.status) == HouseholdStatus.filed.value,
             col(AidHousehold.review_due_on) <= horizon,
-            in_scope(col(AidHousehold.org_unit_id), units),
+            in_scope(common.column(AidHousehold.org_unit_id), units),
         )
         .order_by(col(AidHousehold.review_due_on), col(AidHousehold.id))
     )
@@ -80,11 +88,15 @@ def _applications_to_process(session: Session, principal: Principal) -> list[Tas
     if not units:
         return []
     stmt = (
-        select(AidApplication.id, Member.name.label("title"), sa.null().label("deadline"))  # type: ignore[attr-defined]
+        sa.select(
+            common.column(AidApplication.id),
+            common.column(Member.name).label("title"),
+            sa.null().label("deadline"),
+        )
         .join(Member, col(Member.id) == AidApplication.member_id)
         .where(
             col(AidApplication.status).in_([ApplicationStatus.submitted.value]),
-            in_scope(col(AidApplication.org_unit_id), units),
+            in_scope(common.column(AidApplication.org_unit_id), units),
         )
         .order_by(col(AidApplication.id))
     )
@@ -96,12 +108,15 @@ def _objections(session: Session, principal: Principal) -> list[TaskOut]:
     if not units:
         return []
     stmt = (
-        select(
-            AidObjection.id, AidNotice.masked_name.label("title"), col(AidNotice.ends_on).label("deadline")
-        )  # type: ignore[attr-defined]
+        sa.select(
+            common.column(AidObjection.id),
+            common.column(AidNotice.masked_name).label("title"),
+            col(AidNotice.ends_on).label("deadline"),
+        )
         .join(AidNotice, col(AidNotice.id) == AidObjection.notice_id)
         .where(
-            AidObjection.status == ObjectionStatus.open.value, in_scope(col(AidObjection.org_unit_id), units)
+            col(AidObjection.status) == ObjectionStatus.open.value,
+            in_scope(common.column(AidObjection.org_unit_id), units),
         )
         .order_by(col(AidObjection.id))
     )
@@ -116,26 +131,34 @@ def _decisions(session: Session, principal: Principal) -> list[TaskOut]:
     now = common.today()
     ended = col(AidNotice.ends_on) < now
     households = (
-        select(AidHousehold.id, Member.name.label("title"), col(AidNotice.ends_on).label("deadline"))  # type: ignore[attr-defined]
+        sa.select(
+            common.column(AidHousehold.id),
+            common.column(Member.name).label("title"),
+            col(AidNotice.ends_on).label("deadline"),
+        )
         .join(Member, col(Member.id) == AidHousehold.member_id)
         .join(AidNotice, col(AidNotice.id) == AidHousehold.notice_id)
         .where(
-            AidHousehold.status == HouseholdStatus.in_notice.value,
+            col(AidHousehold.status) == HouseholdStatus.in_notice.value,
             ended,
-            in_scope(col(AidHousehold.org_unit_id), units),
+            in_scope(common.column(AidHousehold.org_unit_id), units),
         )
         .order_by(col(AidHousehold.id))
     )
     applications = (
-        select(AidApplication.id, Member.name.label("title"), col(AidNotice.ends_on).label("deadline"))  # type: ignore[attr-defined]
+        sa.select(
+            common.column(AidApplication.id),
+            common.column(Member.name).label("title"),
+            col(AidNotice.ends_on).label("deadline"),
+        )
         .join(Member, col(Member.id) == AidApplication.member_id)
         .outerjoin(AidNotice, col(AidNotice.id) == AidApplication.notice_id)
         .where(
             sa.or_(
-                sa.and_(AidApplication.status == ApplicationStatus.in_notice.value, ended),
-                AidApplication.status == ApplicationStatus.screened.value,
+                sa.and_(col(AidApplication.status) == ApplicationStatus.in_notice.value, ended),
+                col(AidApplication.status) == ApplicationStatus.screened.value,
             ),
-            in_scope(col(AidApplication.org_unit_id), units),
+            in_scope(common.column(AidApplication.org_unit_id), units),
         )
         .order_by(col(AidApplication.id))
     )
@@ -149,12 +172,16 @@ def _to_pay(session: Session, principal: Principal) -> list[TaskOut]:
     if not units:
         return []
     stmt = (
-        select(AidApplication.id, Member.name.label("title"), sa.null().label("deadline"))  # type: ignore[attr-defined]
+        sa.select(
+            common.column(AidApplication.id),
+            common.column(Member.name).label("title"),
+            sa.null().label("deadline"),
+        )
         .join(Member, col(Member.id) == AidApplication.member_id)
         .where(
-            AidApplication.status == ApplicationStatus.approved.value,
+            col(AidApplication.status) == ApplicationStatus.approved.value,
             col(AidApplication.payout_batch_id).is_(None),
-            in_scope(col(AidApplication.org_unit_id), units),
+            in_scope(common.column(AidApplication.org_unit_id), units),
         )
         .order_by(col(AidApplication.id))
     )

@@ -17,6 +17,7 @@ from sqlmodel import col, select
 from api.db.models import AidApplication, AidHousehold, AidNotice, AidProgramme, Member, OrgUnitClosure
 from api.security.permissions import Role
 from api.security.principal import Principal
+from api.services.aid.common import column
 from api.services.scope import in_scope
 
 
@@ -31,16 +32,16 @@ def _detail_clause(principal: Principal, unit_col: Any, member_col: Any) -> Colu
 
 
 def household_clause(principal: Principal) -> ColumnElement[bool]:
-    return _detail_clause(principal, col(AidHousehold.org_unit_id), col(AidHousehold.member_id))
+    return _detail_clause(principal, column(AidHousehold.org_unit_id), column(AidHousehold.member_id))
 
 
 def application_clause(principal: Principal) -> ColumnElement[bool]:
-    return _detail_clause(principal, col(AidApplication.org_unit_id), col(AidApplication.member_id))
+    return _detail_clause(principal, column(AidApplication.org_unit_id), column(AidApplication.member_id))
 
 
 def payable_clause(principal: Principal) -> ColumnElement[bool]:
     """Applications the caller pays: the treasurer's subtrees."""
-    return in_scope(col(AidApplication.org_unit_id), principal.units_for("aid.pay"))
+    return in_scope(column(AidApplication.org_unit_id), principal.units_for("aid.pay"))
 
 
 def notice_clause(principal: Principal) -> ColumnElement[bool]:
@@ -48,7 +49,7 @@ def notice_clause(principal: Principal) -> ColumnElement[bool]:
     clauses: list[ColumnElement[bool]] = []
     roots = principal.units_for("aid.read")
     if roots:
-        clauses.append(in_scope(col(AidNotice.org_unit_id), roots))
+        clauses.append(in_scope(column(AidNotice.org_unit_id), roots))
     if Role.member in principal.roles() and principal.member_id is not None:
         clauses.append(
             col(AidNotice.org_unit_id).in_(
@@ -65,4 +66,4 @@ def programme_clause(principal: Principal) -> ColumnElement[bool]:
         return sa.false()
     roots = sorted(units)
     above = select(OrgUnitClosure.ancestor_id).where(col(OrgUnitClosure.descendant_id).in_(roots))
-    return sa.or_(in_scope(col(AidProgramme.org_unit_id), roots), col(AidProgramme.org_unit_id).in_(above))
+    return sa.or_(in_scope(column(AidProgramme.org_unit_id), roots), col(AidProgramme.org_unit_id).in_(above))
