@@ -49,6 +49,8 @@ def test_household_from_application_to_filed_with_notice_and_objection(client, w
     )
     assert r.status_code == 201, r.text
     objection = r.json()
+    tasks = client.get("/api/v1/me/tasks", headers=officer(world, "off.b")).json()["items"]
+    assert any(t["kind"] == "aid.objection" and t["resource_id"] == objection["id"] for t in tasks)
 
     # the chair cannot decide while the notice runs, nor while an objection is open
     problem(
@@ -87,6 +89,8 @@ def test_household_from_application_to_filed_with_notice_and_objection(client, w
     assert r.status_code == 200, r.text
     assert r.json()["status"] == "dismissed"
 
+    tasks = client.get("/api/v1/me/tasks", headers=chair(world)).json()["items"]
+    assert any(t["kind"] == "aid.household_decide" and t["resource_id"] == h.id for t in tasks)
     act(client, h, "decision", chair(world), {"decision": "approve"}, reader=officer(world, "off.a"))
     assert h.body["status"] == "filed"
     assert h.body["filed_on"] == "2026-02-26"

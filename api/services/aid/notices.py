@@ -28,9 +28,10 @@ from api.schemas.aid import (
     ResolveIn,
 )
 from api.security.principal import Principal
-from api.services import audit, member_core
+from api.services import audit
 from api.services.aid import calendar, common, workflow
 from api.services.aid.visibility import notice_clause
+from api.services.concurrency import expect_version
 from api.services.pagination import keyset
 from api.services.scope import in_scope
 
@@ -212,8 +213,6 @@ def resolve(
     common.require_unit(session, objection.org_unit_id, by, "aid.file")
     if objection.status != ObjectionStatus.open.value:
         raise Conflict("aid_objection_resolved", status=objection.status)
-    from api.services.concurrency import expect_version
-
     expect_version(objection, version)
     objection.status = data.outcome.value
     objection.resolution = data.resolution
@@ -272,7 +271,3 @@ def _reject_subject(session: Session, notice: AidNotice, objection: AidObjection
             application.decision_reason = objection.resolution
             common.touch(application)
             common.record(session, "application", application, "rejected", before, by, details)
-
-
-def grassroots_name(session: Session, unit_id: uuid.UUID) -> str:
-    return member_core.grassroots_of(session, unit_id).name

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col
 
 from api.config import get_settings
-from api.db.models import AidApplication, AidHousehold, AidNotice, AidObjection, Member
+from api.db.models import AidApplication, AidHousehold, AidNotice, AidObjection, AidProgramme, Member
 from api.schemas.aid import ApplicationStatus, HouseholdStatus, ObjectionStatus
 from api.schemas.tasks import TaskOut
 from api.security.principal import Principal
@@ -112,6 +112,7 @@ def _objections(session: Session, principal: Principal) -> list[TaskOut]:
             common.column(AidObjection.id),
             common.column(AidNotice.masked_name).label("title"),
             col(AidNotice.ends_on).label("deadline"),
+            common.column(AidObjection.notice_id),
         )
         .join(AidNotice, col(AidNotice.id) == AidObjection.notice_id)
         .where(
@@ -120,16 +121,26 @@ def _objections(session: Session, principal: Principal) -> list[TaskOut]:
         )
         .order_by(col(AidObjection.id))
     )
-    return _items(session, "aid.objection", "objection", "objections", stmt)
+    rows = session.execute(stmt.limit(tasks.PER_KIND + 1)).all()
+    return [
+        TaskOut(
+            kind="aid.objection",
+            title=r.title,
+            resource_type="objection",
+            resource_id=r.id,
+            link=f"/api/v1/aid/notices/{r.notice_id}/objections",
+            deadline=r.deadline,
+        )
+        for r in rows
+    ]
 
 
-def _decisions(session: Session, principal: Principal) -> list[TaskOut]:
-    """Notices that have ended (or applications needing none) await the chair."""
+def _household_decisions(session: Session, principal: Principal) -> list[TaskOut]:
+    """Files whose notice has ended await the chair."""
     units = principal.units_for("aid.approve")
     if not units:
         return []
-    now = common.today()
-    ended = col(AidNotice.ends_on) < now
+    ended = col(AidNotice.ends_on) < common.today()
     households = (
         sa.select(
             common.column(AidHousehold.id),
@@ -145,6 +156,15 @@ def _decisions(session: Session, principal: Principal) -> list[TaskOut]:
         )
         .order_by(col(AidHousehold.id))
     )
+    return _items(session, "aid.household_decide", "household", "households", households)
+
+
+def _application_decisions(session: Session, principal: Principal) -> list[TaskOut]:
+    """Applications whose notice has ended, or screened ones of programmes without a notice."""
+    units = principal.units_for("aid.approve")
+    if not units:
+        return []
+    ended = col(AidNotice.ends_on) < common.today()
     applications = (
         sa.select(
             common.column(AidApplication.id),
@@ -152,19 +172,21 @@ def _decisions(session: Session, principal: Principal) -> list[TaskOut]:
             col(AidNotice.ends_on).label("deadline"),
         )
         .join(Member, col(Member.id) == AidApplication.member_id)
+        .join(AidProgramme, col(AidProgramme.id) == AidApplication.programme_id)
         .outerjoin(AidNotice, col(AidNotice.id) == AidApplication.notice_id)
         .where(
             sa.or_(
                 sa.and_(col(AidApplication.status) == ApplicationStatus.in_notice.value, ended),
-                col(AidApplication.status) == ApplicationStatus.screened.value,
+                sa.and_(
+                    col(AidApplication.status) == ApplicationStatus.screened.value,
+                    col(AidProgramme.notice_required).is_(False),
+                ),
             ),
             in_scope(common.column(AidApplication.org_unit_id), units),
         )
         .order_by(col(AidApplication.id))
     )
-    return _items(session, "aid.household_decide", "household", "households", households) + _items(
-        session, "aid.application_decide", "application", "applications", applications
-    )
+    return _items(session, "aid.application_decide", "application", "applications", applications)
 
 
 def _to_pay(session: Session, principal: Principal) -> list[TaskOut]:
@@ -196,6 +218,7 @@ TASK_PROVIDERS: dict[str, tasks.Provider] = {
     "aid.review": _reviews_due,
     "aid.application_screen": _applications_to_process,
     "aid.objection": _objections,
-    "aid.decide": _decisions,
+    "aid.household_decide": _household_decisions,
+    "aid.application_decide": _application_decisions,
     "aid.pay": _to_pay,
 }
