@@ -266,9 +266,7 @@ def count_rows(source: Source, filename: str, spec: RowSpec = MEMBER_SPEC) -> in
         return sum(1 for cells in reader if not _is_blank(cells))
 
 
-def _make_row(
-    row_number: int, columns: list[str | None], values: list[str | None], spec: RowSpec
-) -> RawRow:
+def _make_row(row_number: int, columns: list[str | None], values: list[str | None], spec: RowSpec) -> RawRow:
     data: dict[str, str | None] = dict.fromkeys(spec.fields)
     extra: list[str] = []
     for position, value in enumerate(values):

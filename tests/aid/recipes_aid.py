@@ -244,7 +244,7 @@ def _(client, world):
         U01,
         "POST",
         f"{AID}/household-imports",
-        data={"org_unit_id": str(world.units[U01].id), "dry_run": "true"},
+        data={"org_unit_id": str(world.units[U01].id)},
         files={"file": ("households.csv", csv.encode(), "text/csv")},
     )
 

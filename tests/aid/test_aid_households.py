@@ -118,7 +118,7 @@ def test_upheld_objection_rejects_the_file(client, world, clock):
     r = client.post(
         f"{AID}/objections/{objection['id']}/resolve",
         json={"outcome": "upheld", "resolution": "经核实确有两套住房"},
-        headers={**officer(world, "off.b"), "If-Match": '"1"'},
+        headers={**officer(world, "off.branch", "U01-B01"), "If-Match": '"1"'},  # the branch's officer
     )
     assert r.status_code == 200, r.text
     read(client, h, officer(world))

@@ -182,7 +182,7 @@ class AidNotice(SQLModel, table=True):
     __table_args__ = (sa.Index("ix_aid_notice_org_unit_id_ends_on", "org_unit_id", "ends_on"),)
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
-    #: the grassroots union whose members read it
+    #: the subject's unit; every member of its grassroots union reads the notice
     org_unit_id: uuid.UUID = Field(foreign_key="org_unit.id")
     subject_type: str = Field(max_length=12)  # household | application
     subject_id: uuid.UUID

@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 from api.config import Settings
 from api.db.models import AidEvent, AidHousehold, Member, OrgUnit
 from api.errors import RuleViolation
+from api.i18n import register
 from api.imports.members import parse_date
 from api.imports.readers import ImportFileError, RawRow, RowSpec, iter_rows
 from api.rules import aid as rules
@@ -29,6 +30,15 @@ from api.security.principal import Principal
 from api.services import audit
 from api.services.aid import calendar, common, households, workflow
 from api.services.member_imports import MAX_REPORTED_ERRORS
+
+register(
+    {
+        "aid_import_unit_invalid": (
+            "Household files are imported into a grassroots union in your scope.",
+            "困难职工档案须导入您范围内的基层工会。",
+        )
+    }
+)
 
 FIELDS = (
     "employee_no",
@@ -348,5 +358,5 @@ def unit_by_id(session: Session, unit_id: uuid.UUID, by: Principal) -> OrgUnit:
     common.require_unit(session, unit_id, by, "aid.file")
     unit = session.get(OrgUnit, unit_id)
     if unit is None or unit.kind != "grassroots":
-        raise RuleViolation("aid_programme_unit_invalid", field="org_unit_id")
+        raise RuleViolation("aid_import_unit_invalid", field="org_unit_id")
     return unit

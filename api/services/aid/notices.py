@@ -75,7 +75,7 @@ def open_notice(
     start = common.today()
     unit = session.get(OrgUnit, member.org_unit_id)
     notice = AidNotice(
-        org_unit_id=member.grassroots_unit_id,
+        org_unit_id=subject.org_unit_id,
         subject_type=subject_type,
         subject_id=subject.id,
         masked_name=mask_name(member.name),

@@ -45,15 +45,17 @@ def payable_clause(principal: Principal) -> ColumnElement[bool]:
 
 
 def notice_clause(principal: Principal) -> ColumnElement[bool]:
-    """Readers in scope see every notice; a member sees the notices of their own union."""
+    """Readers in scope see every notice of their subtrees; a member sees every notice of their own
+    grassroots union (its branches included)."""
     clauses: list[ColumnElement[bool]] = []
     roots = principal.units_for("aid.read")
     if roots:
         clauses.append(in_scope(column(AidNotice.org_unit_id), roots))
     if Role.member in principal.roles() and principal.member_id is not None:
+        own_union = select(Member.grassroots_unit_id).where(col(Member.id) == principal.member_id)
         clauses.append(
             col(AidNotice.org_unit_id).in_(
-                select(Member.grassroots_unit_id).where(col(Member.id) == principal.member_id)
+                select(OrgUnitClosure.descendant_id).where(col(OrgUnitClosure.ancestor_id).in_(own_union))
             )
         )
     return sa.or_(*clauses) if clauses else sa.false()
