@@ -77,6 +77,14 @@ class Settings(BaseSettings):
     aid_review_warning_days: int = Field(30, ge=0, le=365)
     aid_retention_years: int = Field(10, ge=1, le=100)
 
+    # Union funds (domain.md §5). Budget adjustments allowed per fiscal year [L]: None = unlimited (some
+    # provinces allow one). Expenses of at least this amount need the reference of a collective
+    # decision (重大事项集体决策) [?]: 5,000,000 fen = 50,000 yuan by default.
+    funds_max_adjustments_per_year: int | None = Field(None, ge=0, le=50)
+    funds_decision_threshold_fen: int = Field(5_000_000, ge=1)
+    #: the province whose data (welfare caps, festivals, allocation share) a new chart takes by default
+    funds_default_province: str = "anhui"
+
     cors_origins: list[str] = []
     idempotency_ttl_hours: int = 24
     log_json: bool = True

@@ -634,6 +634,20 @@ def arrears(
     return items, next_cursor
 
 
+def expected_by_month(session: Session, units: sa.Select[Any], months: Sequence[date]) -> dict[date, int]:
+    """Dues owed by the dues-paying members of ``units`` (a SELECT of org unit ids) for each month (its
+    first day), with the rules of :func:`summary`: one aggregate query per month (union funds reports)."""
+    out = {}
+    for first in months:
+        total = session.execute(
+            select(sa.func.coalesce(sa.func.sum(sa.func.coalesce(_expected_sql(), 0)), 0))
+            .select_from(Member)
+            .where(Member.org_unit_id.in_(units), _owes_sql(first))
+        ).scalar_one()
+        out[first] = int(total)
+    return out
+
+
 def summary(
     session: Session, principal: Principal, *, period: str, org_unit_id: uuid.UUID | None
 ) -> DuesSummary:

@@ -2,7 +2,7 @@
 with objections, payout batches and the aid timeline (domain.md §4)
 
 Revision ID: 0009
-Revises: 0006
+Revises: 0007
 Create Date: 2026-11-28 18:11:54.340362
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 import api.db.types
 
 revision: str = "0009"
-down_revision: str | None = "0006"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
