@@ -796,13 +796,14 @@ def aid_batches_paid(
     body: BatchPaidIn,
     version: IfMatch,
     session: SessionDep,
+    settings: SettingsDep,
     principal: Authorized,
     response: Response,
 ) -> BatchOut:
     """Mark the batch paid with the bank's reference for each payment; every payment posts an expense
     on its programme's budget line in the same transaction, and a line lacking money refuses the whole
     batch (409 `budget_line_insufficient` with the shortfalls)."""
-    batch = payouts.mark_paid(session, batch, body, version=version, by=principal)
+    batch = payouts.mark_paid(session, batch, body, version=version, settings=settings, by=principal)
     set_etag(response, batch)
     return payouts.present_batch(session, batch)
 

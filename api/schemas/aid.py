@@ -479,7 +479,14 @@ class BatchCreate(StrictIn):
 
 class PaymentRef(StrictIn):
     application_id: uuid.UUID
-    bank_reference: str = Field(min_length=1, max_length=60)
+    bank_reference: str = Field(min_length=1, max_length=60, description="The bank's transaction reference.")
+    decision_ref: str | None = Field(
+        None,
+        min_length=1,
+        max_length=100,
+        description="Reference of the collective decision, for a payment at or above the funds threshold "
+        "(`GONGHUI_FUNDS_DECISION_THRESHOLD_FEN`).",
+    )
 
 
 class BatchPaidIn(StrictIn):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
+from funds.factories import budget_in_force
 from matrix import Call, recipe
 
 from aid.factories import (
@@ -437,6 +438,26 @@ def _(client, world):
 @recipe("aid_batches_export")
 def _(client, world):
     return Call("treasurer", U01, "GET", f"{AID}/payout-batches/{_batch(client, world)[1]['id']}/export")
+
+
+@recipe("aid_batches_paid")
+def _(client, world):
+    lines = {"income.dues": 2_000_000, "rights.hardship_aid": 500_000}
+    budget_in_force(client, world, U01, year=common.today().year, lines=lines)
+    app, batch = _batch(client, world)
+    path = f"{AID}/payout-batches/{batch['id']}"
+    body = {
+        "paid_on": common.today().isoformat(),
+        "payments": [{"application_id": app.id, "bank_reference": "B1"}],
+    }
+    return Call(
+        "treasurer",
+        U01,
+        "POST",
+        f"{path}/paid",
+        json=body,
+        headers={"If-Match": _tag(client, world, path, "treasurer")},
+    )
 
 
 # --- reports ------------------------------------------------------------------------------------

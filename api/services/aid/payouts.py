@@ -1,6 +1,8 @@
 """Payment of approved applications (domain.md §4): the treasurer gathers them in a payout batch,
 exports it as XLSX for the bank (real-name transfers to the workers' own accounts) and marks it paid
-with the bank's references. The treasurer sees payee, amount and account only, never hardship details.
+with the bank's references; marking paid posts the expenses to the union-funds ledger
+(api.services.funds.ledger.post_expenses) in the same transaction, all or nothing. The treasurer
+sees payee, amount and account only, never hardship details.
 """
 
 from __future__ import annotations
@@ -16,13 +18,14 @@ from api.config import Settings
 from api.db.models import AidApplication, AidHousehold, AidPayoutBatch, AidProgramme, Member
 from api.errors import Conflict, NotFound, RuleViolation
 from api.i18n import register
-from api.schemas.aid import ApplicationStatus, BatchCreate, BatchOut, BatchPaidIn, PayableOut
+from api.schemas.aid import ApplicationStatus, BatchCreate, BatchOut, BatchPaidIn, PayableOut, PaymentRef
 from api.security.pii import PiiVault
 from api.security.principal import Principal
 from api.services import audit
 from api.services.aid import common, workflow
 from api.services.aid.visibility import payable_clause
 from api.services.concurrency import expect_version
+from api.services.funds import ledger
 from api.services.pagination import keyset
 from api.services.scope import in_scope
 
@@ -262,7 +265,13 @@ def export_xlsx(session: Session, batch: AidPayoutBatch, *, settings: Settings, 
 
 
 def mark_paid(
-    session: Session, batch: AidPayoutBatch, data: BatchPaidIn, *, version: int, by: Principal
+    session: Session,
+    batch: AidPayoutBatch,
+    data: BatchPaidIn,
+    *,
+    version: int,
+    settings: Settings,
+    by: Principal,
 ) -> AidPayoutBatch:
     """Record the bank's references; every payment posts an expense on its programme's budget line in
     the same transaction, all or nothing (a line lacking money refuses the whole batch)."""
@@ -271,18 +280,20 @@ def mark_paid(
         raise Conflict("aid_batch_not_open", status=batch.status)
     expect_version(batch, version)
     applications = _batch_applications(session, batch)
-    refs = {p.application_id: p.bank_reference for p in data.payments}
+    refs = {p.application_id: p for p in data.payments}
     if len(refs) != len(data.payments) or set(refs) != {a.id for a in applications}:
         raise RuleViolation("aid_batch_references", field="payments")
     for a in applications:
         workflow.application_step(a, "pay")
     _payer_distinct(by, applications)
-    entries = post_to_ledger(session, batch, applications, paid_on=data.paid_on, references=refs, by=by)
+    entries = post_to_ledger(
+        session, batch, applications, paid_on=data.paid_on, references=refs, settings=settings, by=by
+    )
     for a in applications:
         before = a.status
         a.status = ApplicationStatus.paid.value
-        a.paid_on, a.paid_by_id, a.bank_reference = data.paid_on, by.user_id, refs[a.id]
-        a.ledger_entry_id = entries.get(a.id)
+        a.paid_on, a.paid_by_id, a.bank_reference = data.paid_on, by.user_id, refs[a.id].bank_reference
+        a.ledger_entry_id = entries[a.id]
         common.touch(a)
         common.record(
             session,
@@ -291,7 +302,11 @@ def mark_paid(
             "paid",
             before,
             by,
-            {"bank_reference": refs[a.id], "batch_id": batch.id, "ledger_entry_id": entries.get(a.id)},
+            {
+                "bank_reference": refs[a.id].bank_reference,
+                "batch_id": batch.id,
+                "ledger_entry_id": entries[a.id],
+            },
         )
     batch.status = "paid"
     batch.paid_on = data.paid_on
@@ -316,8 +331,43 @@ def post_to_ledger(
     applications: Sequence[AidApplication],
     *,
     paid_on: date,
-    references: dict[uuid.UUID, str],
+    references: dict[uuid.UUID, PaymentRef],
+    settings: Settings,
     by: Principal,
 ) -> dict[uuid.UUID, uuid.UUID]:
-    """Post one expense per payment on the programme's budget line (union-funds ledger)."""
-    raise NotImplementedError("wired to api.services.funds.ledger.post_expenses once it lands")
+    """Post one expense per payment on its programme's budget line of the union-funds ledger
+    (domain.md §4: a payment is a ledger expense on the programme's line, in the same transaction).
+    All or nothing: a line lacking money refuses the whole batch with 409 ``budget_line_insufficient``
+    and its ``shortfalls``; no budget in force, 409 ``budget_not_in_force``. Returns the entry ids."""
+    programmes = {
+        p.id: p
+        for p in session.exec(
+            select(AidProgramme).where(col(AidProgramme.id).in_({a.programme_id for a in applications}))
+        ).all()
+    }
+    names = dict(
+        session.execute(
+            select(Member.id, Member.name).where(col(Member.id).in_({a.member_id for a in applications}))
+        ).all()
+    )
+    drafts = [
+        ledger.ExpenseDraft(
+            unit_id=a.org_unit_id,
+            category_code=programmes[a.programme_id].budget_category_code,
+            amount_fen=a.amount_fen,
+            entry_on=paid_on,
+            counterparty=names.get(a.member_id, ""),
+            description=(
+                f"{programmes[a.programme_id].name}：帮扶申请 {a.id}，发放批次 {batch.id}，"
+                f"银行流水号 {references[a.id].bank_reference}"
+            ),
+            source_type="aid_application",
+            source_id=a.id,
+            approved_by_id=a.approved_by_id,
+            payment_method="bank",
+            decision_ref=references[a.id].decision_ref,
+        )
+        for a in applications
+    ]
+    entries = ledger.post_expenses(session, drafts, by=by, settings=settings)
+    return {a.id: e.id for a, e in zip(applications, entries, strict=True)}
