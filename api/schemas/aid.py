@@ -524,8 +524,13 @@ class AidRow(Out):
 
 class BudgetLineRow(Out):
     budget_category_code: str
-    approved_fen: int
-    paid_fen: int
+    approved_fen: int = Field(description="Aid approved (paid or not) on this line in the year.")
+    paid_fen: int = Field(description="Aid paid from this line in the year.")
+    budget_fen: int | None = Field(
+        description="The line in the budget in force of the unit's books; null without one."
+    )
+    booked_fen: int | None = Field(description="Everything booked on the line in the year (aid and other).")
+    remainder_fen: int | None = Field(description="budget_fen - booked_fen.")
 
 
 class OverdueReview(Out):

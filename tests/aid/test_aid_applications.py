@@ -336,7 +336,14 @@ def test_report_by_programme_category_unit_month_and_budget_line(client, world, 
         }
     ]
     assert report["by_budget_line"] == [
-        {"budget_category_code": "rights.hardship_aid", "approved_fen": 180_000, "paid_fen": 0}
+        {
+            "budget_category_code": "rights.hardship_aid",
+            "approved_fen": 180_000,
+            "paid_fen": 0,
+            "budget_fen": None,
+            "booked_fen": None,
+            "remainder_fen": None,
+        }
     ]
     assert report["households_by_category"] == {"deep": 1}
     assert [o["member_name"] for o in report["overdue_reviews"]] == ["张三丰"]

@@ -115,7 +115,14 @@ def test_jinqiu_from_submission_to_paid_with_the_ledger_entry(client, world, clo
         headers=chair(world),
     ).json()
     assert report["by_budget_line"] == [
-        {"budget_category_code": "rights.hardship_aid", "approved_fen": 500_000, "paid_fen": 500_000}
+        {
+            "budget_category_code": "rights.hardship_aid",
+            "approved_fen": 500_000,
+            "paid_fen": 500_000,
+            "budget_fen": 500_000,
+            "booked_fen": 500_000,
+            "remainder_fen": 0,
+        }
     ]
 
 

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
 from api.db.models import AidApplication, AidHousehold, AidProgramme, Member, OrgUnit
-from api.errors import Forbidden
+from api.errors import Conflict, Forbidden
 from api.i18n import register
 from api.schemas.aid import (
     AidReport,
@@ -25,6 +25,8 @@ from api.schemas.aid import (
 )
 from api.security.principal import Principal
 from api.services.aid import common
+from api.services.funds import common as funds_common
+from api.services.funds import reports as funds_reports
 from api.services.scope import in_scope, unit_within
 
 register(
@@ -150,13 +152,38 @@ def report(session: Session, org_unit_id: uuid.UUID, year: int, *, by: Principal
         year=year,
         as_of=as_of,
         rows=out_rows,
-        by_budget_line=[
-            BudgetLineRow(budget_category_code=code, approved_fen=v[0], paid_fen=v[1])
-            for code, v in sorted(lines.items())
-        ],
+        by_budget_line=_budget_lines(session, org_unit_id, year, lines),
         households_by_category=by_category,
         overdue_reviews=overdue,
     )
+
+
+def _budget_lines(
+    session: Session, org_unit_id: uuid.UUID, year: int, aid: dict[str, list[int]]
+) -> list[BudgetLineRow]:
+    """Aid per budget line beside the line of the budget in force of the unit's books (union funds):
+    its amount, everything booked on it, its remainder."""
+    try:
+        books = [funds_common.accounting_unit_of(session, org_unit_id)]
+    except Conflict:  # the unit keeps no books (no 经费独立核算 unit above it)
+        books = []
+    budget = funds_reports.budget_amounts(session, books, year) if books else {}
+    booked = funds_reports.actual_amounts(session, books, year) if books else {}
+    rows = []
+    for code, (approved, paid) in sorted(aid.items()):
+        amount = budget[code][2] if code in budget else None
+        spent = booked.get(code, 0) if amount is not None else None
+        rows.append(
+            BudgetLineRow(
+                budget_category_code=code,
+                approved_fen=approved,
+                paid_fen=paid,
+                budget_fen=amount,
+                booked_fen=spent,
+                remainder_fen=amount - spent if amount is not None and spent is not None else None,
+            )
+        )
+    return rows
 
 
 CATEGORY_ZH = {
@@ -204,9 +231,20 @@ def report_xlsx(data: AidReport) -> bytes:
             ]
         )
     lines = book.create_sheet("预算科目")
-    lines.append(["预算科目", "审批金额（分）", "发放金额（分）"])
+    lines.append(
+        ["预算科目", "审批金额（分）", "发放金额（分）", "预算数（分）", "已列支（分）", "余额（分）"]
+    )
     for line in data.by_budget_line:
-        lines.append([line.budget_category_code, line.approved_fen, line.paid_fen])
+        lines.append(
+            [
+                line.budget_category_code,
+                line.approved_fen,
+                line.paid_fen,
+                line.budget_fen,
+                line.booked_fen,
+                line.remainder_fen,
+            ]
+        )
     cats = book.create_sheet("困难职工分类")
     cats.append(["类别", "户数"])
     for key, n in sorted(data.households_by_category.items()):
