@@ -54,6 +54,7 @@ from api.services import member_imports
 from api.services.aid import (
     applications,
     calendar,
+    filing,
     households,
     imports,
     notices,
@@ -295,7 +296,7 @@ def aid_households_delete(
     household: HouseholdDep, version: IfMatch, session: SessionDep, principal: Authorized
 ) -> Response:
     """Delete a closed file whose retention period (10 years) has passed; refused before."""
-    households.delete(session, household, version=version, by=principal)
+    filing.delete(session, household, version=version, by=principal)
     return Response(status_code=204)
 
 
@@ -315,7 +316,7 @@ def aid_households_screen(
 ) -> HouseholdOut:
     """Grassroots screening (another officer than the one who recorded it): consent, exclusions,
     the migrant-worker condition; or a refusal with reasons."""
-    household = households.screen(session, household, body, version=version, settings=settings, by=principal)
+    household = filing.screen(session, household, body, version=version, settings=settings, by=principal)
     return _household(session, household, response)
 
 
@@ -333,7 +334,7 @@ def aid_households_visit(
     response: Response,
 ) -> HouseholdOut:
     """Record the home visit: who, when, findings."""
-    household = households.visit(session, household, body, version=version, by=principal)
+    household = filing.visit(session, household, body, version=version, by=principal)
     return _household(session, household, response)
 
 
@@ -353,7 +354,7 @@ def aid_households_verify(
 ) -> HouseholdOut:
     """Compute per-capita income against the 低保 in force on the assessment date and the category;
     a household not in hardship is rejected with the figures."""
-    household = households.verify(session, household, body, version=version, settings=settings, by=principal)
+    household = filing.verify(session, household, body, version=version, settings=settings, by=principal)
     return _household(session, household, response)
 
 
@@ -371,7 +372,7 @@ def aid_households_notice(
     response: Response,
 ) -> HouseholdOut:
     """Post the public notice (masked name, unit, programme) for 5 working days (configurable)."""
-    household = households.start_notice(session, household, version=version, settings=settings, by=principal)
+    household = filing.start_notice(session, household, version=version, settings=settings, by=principal)
     return _household(session, household, response)
 
 
@@ -390,7 +391,7 @@ def aid_households_decide(
     response: Response,
 ) -> HouseholdOut:
     """The chair approves and files, or rejects, once the notice has ended with no open objection."""
-    household = households.decide(session, household, body, version=version, settings=settings, by=principal)
+    household = filing.decide(session, household, body, version=version, settings=settings, by=principal)
     return _household(session, household, response)
 
 
@@ -409,7 +410,7 @@ def aid_households_review(
     response: Response,
 ) -> HouseholdOut:
     """The yearly review: reassessment and the next review date."""
-    household = households.review(session, household, body, version=version, settings=settings, by=principal)
+    household = filing.review(session, household, body, version=version, settings=settings, by=principal)
     return _household(session, household, response)
 
 
@@ -428,7 +429,7 @@ def aid_households_close(
     response: Response,
 ) -> HouseholdOut:
     """Close a file when the household is out of hardship; it is kept 10 years."""
-    household = households.close(session, household, body, version=version, settings=settings, by=principal)
+    household = filing.close(session, household, body, version=version, settings=settings, by=principal)
     return _household(session, household, response)
 
 

@@ -3,7 +3,8 @@
 - ``workflow``: the state machines of household files and applications, as data;
 - ``visibility``: who sees what, as SQL WHERE clauses;
 - ``calendar``: 低保 standards by region and date, the working-day calendar of notices;
-- ``households``: household files from application to filing, review, adjustment, closing;
+- ``households``: household files: opening, editing and adjusting, reading, the filing rules;
+- ``filing``: the steps of a file: screening, visit, verification, notice, decision, review, closing;
 - ``programmes``: programmes as data and the defaults of practice;
 - ``applications``: applications and their rules (period, category, caps, no double aid);
 - ``notices``: public notices and objections;
@@ -15,6 +16,7 @@
 from api.services.aid import (
     applications,
     calendar,
+    filing,
     households,
     imports,
     notices,
@@ -31,6 +33,7 @@ __all__ = [
     "TASK_PROVIDERS",
     "applications",
     "calendar",
+    "filing",
     "households",
     "imports",
     "notices",
