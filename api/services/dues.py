@@ -21,7 +21,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from api.db.models import DuesPayment, Member, MemberEvent, OrgUnit
 from api.db.types import new_id, utcnow
@@ -642,7 +642,7 @@ def expected_by_month(session: Session, units: sa.Select[Any], months: Sequence[
         total = session.execute(
             select(sa.func.coalesce(sa.func.sum(sa.func.coalesce(_expected_sql(), 0)), 0))
             .select_from(Member)
-            .where(Member.org_unit_id.in_(units), _owes_sql(first))
+            .where(col(Member.org_unit_id).in_(units), _owes_sql(first))
         ).scalar_one()
         out[first] = int(total)
     return out

@@ -193,3 +193,60 @@ def test_ledger_rows_are_append_only_in_the_database(client, world, session):
     for statement in ("UPDATE fund_ledger_entry SET amount_fen = 1", "DELETE FROM fund_ledger_entry"):
         with pytest.raises(sa.exc.DBAPIError), session.begin_nested():
             session.execute(sa.text(statement))
+
+
+def test_admin_sets_the_independent_accounting_flag(client, world):
+    path = f"/api/v1/org-units/{world.units['U01'].id}"
+    admin = world.as_role("admin", "ROOT")
+    current = client.get(path, headers=admin)
+    assert current.json()["independent_accounting"] is False
+    r = client.patch(
+        path, json={"independent_accounting": True}, headers={**admin, "If-Match": current.headers["ETag"]}
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["independent_accounting"] is True
+
+
+def test_welfare_report_per_person_and_every_report_as_xlsx(client, world):
+    from motions.factories import make_member
+
+    budget_in_force(client, world)
+    member = make_member(world, "U01-B01", name="王五")
+    gift = expense(
+        world,
+        category="activities.welfare.festival",
+        amount=50_000,
+        payment_form="in_kind",
+        festival="dragon_boat",
+        recipients=[{"member_id": str(member.id), "amount_fen": 50_000}],
+    )
+    entry = ok(post(client, world, gift), 201)
+    assert entry["recipients"] == [
+        {"member_id": str(member.id), "welfare_type": "festival", "amount_fen": 50_000}
+    ]
+    query = f"org_unit_id={world.units['U01'].id}&fiscal_year={YEAR}"
+    auditor = world.as_role("auditor", "U01")
+    rows = ok(client.get(f"/api/v1/funds/reports/welfare?{query}", headers=auditor))["rows"]
+    assert [(r["name"], r["spent_fen"], r["cap_fen"], r["remaining_fen"]) for r in rows] == [
+        ("王五", 50_000, 150_000, 100_000)
+    ]
+    for name in ("budget-vs-actual", "statement", "dues", "allocation-arrears", "welfare"):
+        r = client.get(f"/api/v1/funds/reports/{name}?{query}&format=xlsx", headers=auditor)
+        assert r.status_code == 200 and r.content[:2] == b"PK", (name, r.text[:200])
+
+
+def test_chair_and_auditor_tasks_for_final_accounts(client, world, clock):
+    from datetime import date
+
+    budget_in_force(client, world)
+    clock.set(date(YEAR + 1, 2, 1))
+    body = {"org_unit_id": str(world.units["U01"].id), "fiscal_year": YEAR}
+    final = ok(
+        client.post("/api/v1/funds/final-accounts", json=body, headers=world.as_role("treasurer", "U01")), 201
+    )
+    chair_tasks = ok(client.get("/api/v1/me/tasks", headers=world.as_role("chair", "U01")))["items"]
+    assert {(t["kind"], t["resource_id"]) for t in chair_tasks} >= {("funds.final_approve", final["id"])}
+    approval = {"meeting_on": f"{YEAR + 1}-01-20", "minute_ref": "纪要"}
+    act(client, world, "chair", "U01", f"/api/v1/funds/final-accounts/{final['id']}/approve", approval)
+    auditor_tasks = ok(client.get("/api/v1/me/tasks", headers=world.as_role("auditor", "U01")))["items"]
+    assert ("funds.final_review", final["id"]) in {(t["kind"], t["resource_id"]) for t in auditor_tasks}

@@ -53,12 +53,18 @@ def list_templates() -> list[ChartTemplateOut]:
 
 
 class Chart:
-    """A chart version's items by code, with what the ledger and budgets ask of it."""
+    """A chart version's items by code, with what the ledger and budgets ask of it.
+
+    Plain data copied from the row (never the ORM object, which a later rollback would expire), so
+    it can be cached across sessions."""
 
     def __init__(self, row: FundChart):
-        self.row = row
-        self.items: dict[str, dict[str, Any]] = {i["code"]: i for i in row.items}
-        parents = {i.get("parent") for i in row.items}
+        self.id = row.id
+        self.name = row.name
+        self.rules: dict[str, Any] = json.loads(json.dumps(row.rules))
+        items: list[dict[str, Any]] = json.loads(json.dumps(row.items))
+        self.items: dict[str, dict[str, Any]] = {i["code"]: i for i in items}
+        parents = {i.get("parent") for i in items}
         self.leaves = frozenset(code for code in self.items if code not in parents)
 
     def root_of(self, code: str) -> str:
@@ -71,7 +77,7 @@ class Chart:
         """The postable item ``code`` (a leaf of the tree), else 422."""
         if code not in self.leaves:
             raise RuleViolation(
-                "funds_unknown_category", field="category_code", category_code=code, chart=self.row.name
+                "funds_unknown_category", field="category_code", category_code=code, chart=self.name
             )
         return self.items[code]
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
 from api.db.models import FundBudgetLine, FundEvent, FundFinalAccount, FundLedgerEntry
@@ -51,19 +52,21 @@ def figures(session: Session, unit_id: uuid.UUID, fiscal_year: int) -> dict[str,
     actual: dict[str, tuple[str, str, int]] = {}
     entries = 0
     for code, kind, root, total, count in session.execute(
-        select(
-            FundLedgerEntry.category_code,
-            FundLedgerEntry.kind,
-            FundLedgerEntry.root_code,
+        sa.select(
+            col(FundLedgerEntry.category_code),
+            col(FundLedgerEntry.kind),
+            col(FundLedgerEntry.root_code),
             func.sum(FundLedgerEntry.amount_fen),
             func.count(),
         )
-        .where(FundLedgerEntry.org_unit_id == unit_id, FundLedgerEntry.fiscal_year == fiscal_year)
-        .group_by(FundLedgerEntry.category_code, FundLedgerEntry.kind, FundLedgerEntry.root_code)
+        .where(col(FundLedgerEntry.org_unit_id) == unit_id, col(FundLedgerEntry.fiscal_year) == fiscal_year)
+        .group_by(
+            col(FundLedgerEntry.category_code), col(FundLedgerEntry.kind), col(FundLedgerEntry.root_code)
+        )
     ).all():
         actual[code] = (kind, root, int(total or 0))
         entries += int(count)
-    lines = []
+    lines: list[dict[str, Any]] = []
     for code in sorted(set(planned) | set(actual)):
         kind, root = (planned.get(code) or actual[code])[:2]
         lines.append(

@@ -158,7 +158,7 @@ def _kept_percent(session: Session, unit_id: uuid.UUID, year: int, settings: Set
     """The province's kept share: from the chart of the budget in force that year, else the default one."""
     current = budgets.in_force(session, unit_id, year)
     rules = (
-        charts.chart(session, current.chart_id).row.rules
+        charts.chart(session, current.chart_id).rules
         if current is not None
         else charts.provinces().get(settings.funds_default_province, {})
     )

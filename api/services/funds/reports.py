@@ -243,23 +243,23 @@ def dues_report(
     paid = {
         period: (int(n), int(total or 0))
         for period, n, total in session.execute(
-            select(DuesPayment.period, func.count(), func.sum(DuesPayment.amount_fen))
+            select(col(DuesPayment.period), func.count(), func.sum(DuesPayment.amount_fen))
             .where(
                 col(DuesPayment.org_unit_id).in_(books),
                 col(DuesPayment.period).between(months[0], months[-1]),
             )
-            .group_by(DuesPayment.period)
+            .group_by(col(DuesPayment.period))
         ).all()
     }
     posted = {
         period: int(total or 0)
         for period, total in session.execute(
-            select(FundDuesPosting.period, func.sum(FundDuesPosting.amount_fen))
+            select(col(FundDuesPosting.period), func.sum(FundDuesPosting.amount_fen))
             .where(
                 FundDuesPosting.org_unit_id == org_unit_id,
                 col(FundDuesPosting.period).between(months[0], months[-1]),
             )
-            .group_by(FundDuesPosting.period)
+            .group_by(col(FundDuesPosting.period))
         ).all()
     }
     out = []
@@ -321,7 +321,7 @@ def welfare_report(
     _units(session, principal, org_unit_id, False)
     current = budgets.in_force(session, org_unit_id, fiscal_year)
     caps: dict[str, int] = (
-        charts.chart(session, current.chart_id).row.rules.get("welfare_caps_fen", {}) if current else {}
+        charts.chart(session, current.chart_id).rules.get("welfare_caps_fen", {}) if current else {}
     )
     rows = session.execute(
         select(
@@ -334,7 +334,9 @@ def welfare_report(
         .where(
             FundWelfareRecipient.org_unit_id == org_unit_id, FundWelfareRecipient.fiscal_year == fiscal_year
         )
-        .group_by(FundWelfareRecipient.member_id, Member.name, FundWelfareRecipient.welfare_type)
+        .group_by(
+            col(FundWelfareRecipient.member_id), col(Member.name), col(FundWelfareRecipient.welfare_type)
+        )
         .order_by(Member.name, FundWelfareRecipient.welfare_type)
     ).all()
     out = []

@@ -26,11 +26,11 @@ from api.services.funds import common
 from api.services.scope import in_scope
 
 
-def _rows(session: Session, stmt: sa.Select[Any]) -> list[Any]:
+def _rows(session: Session, stmt: Any) -> list[Any]:
     return list(session.execute(stmt.limit(tasks.PER_KIND + 1)).all())
 
 
-def _budgets(session: Session, kind: str, stmt: sa.Select[Any]) -> list[TaskOut]:
+def _budgets(session: Session, kind: str, stmt: Any) -> list[TaskOut]:
     return [
         TaskOut(
             kind=kind,
@@ -45,14 +45,14 @@ def _budgets(session: Session, kind: str, stmt: sa.Select[Any]) -> list[TaskOut]
     ]
 
 
-def _budget_stmt(principal: Principal, permission: str, status: str) -> sa.Select[Any] | None:
+def _budget_stmt(principal: Principal, permission: str, status: str) -> Any:
     units = principal.units_for(permission)
     if not units:
         return None
     return (
         select(FundBudget.id, FundBudget.fiscal_year, FundBudget.revision, OrgUnit.name.label("unit_name"))  # type: ignore[attr-defined]
         .join(OrgUnit, col(OrgUnit.id) == FundBudget.org_unit_id)
-        .where(FundBudget.status == status, in_scope(common.column(FundBudget.org_unit_id), units))
+        .where(col(FundBudget.status) == status, in_scope(common.column(FundBudget.org_unit_id), units))
     )
 
 
@@ -60,7 +60,7 @@ def _budget_approve(session: Session, principal: Principal) -> list[TaskOut]:
     stmt = _budget_stmt(principal, "budgets.approve", "draft")
     if stmt is None:
         return []
-    stmt = stmt.where(FundBudget.revision == 0, col(FundBudget.drafted_by_id) != principal.user_id)
+    stmt = stmt.where(col(FundBudget.revision) == 0, col(FundBudget.drafted_by_id) != principal.user_id)
     return _budgets(session, "funds.budget_approve", stmt)
 
 
@@ -68,7 +68,7 @@ def _budget_review(session: Session, principal: Principal) -> list[TaskOut]:
     stmt = _budget_stmt(principal, "budgets.review", "approved")
     if stmt is None:
         return []
-    return _budgets(session, "funds.budget_review", stmt.where(FundBudget.revision == 0))
+    return _budgets(session, "funds.budget_review", stmt.where(col(FundBudget.revision) == 0))
 
 
 def _adjustments(session: Session, principal: Principal) -> list[TaskOut]:
@@ -76,7 +76,9 @@ def _adjustments(session: Session, principal: Principal) -> list[TaskOut]:
     for permission, status in (("budgets.approve", "draft"), ("budgets.review", "approved")):
         stmt = _budget_stmt(principal, permission, status)
         if stmt is not None:
-            stmt = stmt.where(FundBudget.revision > 0, col(FundBudget.drafted_by_id) != principal.user_id)
+            stmt = stmt.where(
+                col(FundBudget.revision) > 0, col(FundBudget.drafted_by_id) != principal.user_id
+            )
             out += _budgets(session, "funds.adjustment", stmt)
     return out
 
@@ -87,16 +89,16 @@ def _final_due(session: Session, principal: Principal) -> list[TaskOut]:
         return []
     this_year = common.today().year
     closed = sa.exists().where(
-        FundFinalAccount.org_unit_id == FundBudget.org_unit_id,
-        FundFinalAccount.fiscal_year == FundBudget.fiscal_year,
-        FundFinalAccount.status == "closed",
+        col(FundFinalAccount.org_unit_id) == FundBudget.org_unit_id,
+        col(FundFinalAccount.fiscal_year) == FundBudget.fiscal_year,
+        col(FundFinalAccount.status) == "closed",
     )
     stmt = (
         select(FundBudget.id, FundBudget.fiscal_year, FundBudget.org_unit_id, OrgUnit.name.label("unit_name"))  # type: ignore[attr-defined]
         .join(OrgUnit, col(OrgUnit.id) == FundBudget.org_unit_id)
         .where(
-            FundBudget.status == "in_force",
-            FundBudget.fiscal_year < this_year,
+            col(FundBudget.status) == "in_force",
+            col(FundBudget.fiscal_year) < this_year,
             in_scope(common.column(FundBudget.org_unit_id), units),
             ~closed,
         )
@@ -123,7 +125,7 @@ def _finals(session: Session, principal: Principal, kind: str, permission: str, 
         select(FundFinalAccount.id, FundFinalAccount.fiscal_year, OrgUnit.name.label("unit_name"))  # type: ignore[attr-defined]
         .join(OrgUnit, col(OrgUnit.id) == FundFinalAccount.org_unit_id)
         .where(
-            FundFinalAccount.status == status,
+            col(FundFinalAccount.status) == status,
             in_scope(common.column(FundFinalAccount.org_unit_id), units),
             col(FundFinalAccount.drafted_by_id) != principal.user_id,
         )

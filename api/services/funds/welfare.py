@@ -102,7 +102,7 @@ def check(
             allowed=", ".join(allowed),
         )
     if welfare_type == "festival":
-        festivals = list(chart.row.rules.get("festivals", []))
+        festivals = list(chart.rules.get("festivals", []))
         if festival not in festivals:
             raise RuleViolation(
                 "funds_festival_not_listed",
@@ -121,7 +121,7 @@ def check(
     unknown = [str(i) for i in ids if i not in names]
     if unknown:
         raise RuleViolation("funds_recipient_unknown", field="recipients", member_ids=unknown)
-    cap = chart.row.rules.get("welfare_caps_fen", {}).get(welfare_type)
+    cap = chart.rules.get("welfare_caps_fen", {}).get(welfare_type)
     if cap is None:
         return
     spent = spent_by_member(session, ids, fiscal_year, welfare_type)
