@@ -1,4 +1,4 @@
-"""Union funds (工会经费): charts of accounts, budgets and adjustments, the ledger (domain.md §5).
+"""Union funds (工会经费): charts of accounts, budgets and adjustments, the ledger (docs/rules.md §5).
 
 Final accounts, income (dues, 2% allocation) and reports are in api/routers/funds_books.py.
 """

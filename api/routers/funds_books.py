@@ -1,4 +1,4 @@
-"""Union funds (工会经费): final accounts, dues and 2% allocation income, reports (domain.md §5).
+"""Union funds (工会经费): final accounts, dues and 2% allocation income, reports (docs/rules.md §5).
 
 Charts, budgets and the ledger are in api/routers/funds.py.
 """

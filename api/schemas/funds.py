@@ -1,4 +1,4 @@
-"""Union funds (工会经费, domain.md §5): charts, budgets, ledger, final accounts, income, reports."""
+"""Union funds (工会经费, docs/rules.md §5): charts, budgets, ledger, final accounts, income, reports."""
 
 from __future__ import annotations
 

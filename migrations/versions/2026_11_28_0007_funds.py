@@ -1,4 +1,4 @@
-"""Union funds (domain.md §5): charts, budgets, the append-only ledger, final accounts, dues and
+"""Union funds (docs/rules.md §5): charts, budgets, the append-only ledger, final accounts, dues and
 2% allocation income, welfare recipients; the independent-accounting flag on org units.
 
 Revision ID: 0007
@@ -45,9 +45,9 @@ def upgrade() -> None:
         sa.Column("employer_name", sa.String(length=200), nullable=False),
         sa.Column("employer_uscc", sa.String(length=18), nullable=True),
         sa.Column("period", sa.Date(), nullable=False),
-        sa.Column("payroll_fen", sa.Integer(), nullable=False),
-        sa.Column("expected_fen", sa.Integer(), nullable=False),
-        sa.Column("received_fen", sa.Integer(), nullable=False),
+        sa.Column("payroll_fen", sa.BigInteger(), nullable=False),
+        sa.Column("expected_fen", sa.BigInteger(), nullable=False),
+        sa.Column("received_fen", sa.BigInteger(), nullable=False),
         sa.Column("kept_percent", sa.Integer(), nullable=False),
         sa.Column("created_by_id", sa.Uuid(), nullable=True),
         sa.Column("version", sa.Integer(), server_default=sa.text("1"), nullable=False),
@@ -213,7 +213,7 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=8), nullable=False),
         sa.Column("category_code", sa.String(length=60), nullable=False),
         sa.Column("root_code", sa.String(length=60), nullable=False),
-        sa.Column("amount_fen", sa.Integer(), nullable=False),
+        sa.Column("amount_fen", sa.BigInteger(), nullable=False),
         sa.Column("note", sa.String(length=500), nullable=True),
         sa.ForeignKeyConstraint(
             ["budget_id"],
@@ -238,7 +238,7 @@ def upgrade() -> None:
         sa.Column("root_code", sa.String(length=60), nullable=False),
         sa.Column("budget_id", sa.Uuid(), nullable=False),
         sa.Column("entry_on", sa.Date(), nullable=False),
-        sa.Column("amount_fen", sa.Integer(), nullable=False),
+        sa.Column("amount_fen", sa.BigInteger(), nullable=False),
         sa.Column("counterparty", sa.String(length=200), nullable=False),
         sa.Column("description", sa.String(length=1000), nullable=False),
         sa.Column("payment_method", sa.String(length=20), nullable=True),
@@ -292,9 +292,9 @@ def upgrade() -> None:
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("allocation_id", sa.Uuid(), nullable=False),
         sa.Column("received_on", sa.Date(), nullable=False),
-        sa.Column("amount_fen", sa.Integer(), nullable=False),
-        sa.Column("kept_fen", sa.Integer(), nullable=False),
-        sa.Column("passed_up_fen", sa.Integer(), nullable=False),
+        sa.Column("amount_fen", sa.BigInteger(), nullable=False),
+        sa.Column("kept_fen", sa.BigInteger(), nullable=False),
+        sa.Column("passed_up_fen", sa.BigInteger(), nullable=False),
         sa.Column("income_entry_id", sa.Uuid(), nullable=False),
         sa.Column("remit_entry_id", sa.Uuid(), nullable=True),
         sa.Column("parent_entry_id", sa.Uuid(), nullable=True),
@@ -336,7 +336,7 @@ def upgrade() -> None:
         sa.Column("org_unit_id", sa.Uuid(), nullable=False),
         sa.Column("period", sa.Date(), nullable=False),
         sa.Column("payments", sa.Integer(), nullable=False),
-        sa.Column("amount_fen", sa.Integer(), nullable=False),
+        sa.Column("amount_fen", sa.BigInteger(), nullable=False),
         sa.Column("entry_id", sa.Uuid(), nullable=False),
         sa.Column("created_by_id", sa.Uuid(), nullable=True),
         sa.Column("created_at", api.db.types.UTCDateTime(timezone=True), nullable=False),
@@ -365,7 +365,7 @@ def upgrade() -> None:
         sa.Column("org_unit_id", sa.Uuid(), nullable=False),
         sa.Column("fiscal_year", sa.Integer(), nullable=False),
         sa.Column("welfare_type", sa.String(length=20), nullable=False),
-        sa.Column("amount_fen", sa.Integer(), nullable=False),
+        sa.Column("amount_fen", sa.BigInteger(), nullable=False),
         sa.ForeignKeyConstraint(
             ["entry_id"],
             ["fund_ledger_entry.id"],

@@ -129,7 +129,7 @@ def dues_payment(world: Any, unit: str, period: str, amount: int) -> Any:
     """A member of ``unit`` and a recorded dues payment for ``period`` (YYYY-MM)."""
     from datetime import date
 
-    from motions.factories import make_member
+    from factories import make_member
 
     from api.db.models import DuesPayment
 

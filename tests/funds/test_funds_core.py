@@ -179,7 +179,8 @@ def test_scope_treasurer_of_u02_cannot_see_or_post_to_u01(client, world, problem
     other = world.as_role("treasurer", "U02")
     problem(client.get(f"{BUDGETS}/{budget['id']}", headers=other), 404, "not_found")
     problem(client.get(f"{ENTRIES}/{entry['id']}", headers=other), 404, "not_found")
-    problem(client.post(ENTRIES, json=expense(world), headers=other), 404, "not_found")
+    refused = problem(client.post(ENTRIES, json=expense(world), headers=other), 422, "not_found")
+    assert refused["errors"][0]["field"] == "org_unit_id"
     assert ok(client.get(ENTRIES, headers=other))["items"] == []
 
 
@@ -208,7 +209,7 @@ def test_admin_sets_the_independent_accounting_flag(client, world):
 
 
 def test_welfare_report_per_person_and_every_report_as_xlsx(client, world):
-    from motions.factories import make_member
+    from factories import make_member
 
     budget_in_force(client, world)
     member = make_member(world, "U01-B01", name="王五")

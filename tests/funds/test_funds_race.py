@@ -1,5 +1,5 @@
 """The race for the last remainder, with real concurrent transactions on a real database (SQLite and
-PostgreSQL): exactly one of two expenses competing for a line's last money succeeds (domain.md §5:
+PostgreSQL): exactly one of two expenses competing for a line's last money succeeds (docs/rules.md §5:
 no spending outside the approved budget)."""
 
 from __future__ import annotations

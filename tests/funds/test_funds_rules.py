@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from factories import make_member
 from hypothesis import given
 from hypothesis import strategies as st
-from motions.factories import make_member
 
 from api.rules.allocation import expected_allocation_fen, split_share
 from funds.factories import (
@@ -312,4 +312,30 @@ def test_allocation_without_a_union_above_keeps_everything_zhangcheng_art_37(cli
 def test_reports_are_scoped(client, world, problem):
     budget_in_force(client, world)
     url = f"{FUNDS}/reports/budget-vs-actual?org_unit_id={world.units['U01'].id}&fiscal_year={YEAR}"
-    problem(client.get(url, headers=world.as_role("auditor", "U02")), 404, "not_found")
+    problem(client.get(url, headers=world.as_role("auditor", "U02")), 422, "not_found")
+
+
+def test_money_beyond_32_bits_is_stored_gonghuifa_art_43(client, world):
+    """工会法 Art 43 on a large employer: 2% of a 5-billion-yuan payroll is 10^10 fen (past 2^31)."""
+    budget_in_force(client, world, lines={**LINES, "income.allocation": 20_000_000_000})
+    body = {
+        "org_unit_id": str(world.units["U01"].id),
+        "employer_name": "大型集团",
+        "period": f"{YEAR}-05",
+        "payroll_fen": 500_000_000_000,
+    }
+    allocation = ok(
+        client.post(f"{FUNDS}/allocations", json=body, headers=world.as_role("treasurer", "U01")), 201
+    )
+    assert allocation["expected_fen"] == 10_000_000_000
+    path = f"{FUNDS}/allocations/{allocation['id']}/receipts"
+    received = act(
+        client,
+        world,
+        "treasurer",
+        "U01",
+        path,
+        {"amount_fen": 10_000_000_000, "received_on": f"{YEAR}-06-05"},
+        201,
+    )
+    assert received["received_fen"] == 10_000_000_000 and received["arrears_fen"] == 0

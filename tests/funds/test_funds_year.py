@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from motions.factories import make_member
+from factories import make_member
 
 from funds.factories import (
     BUDGETS,

@@ -1,4 +1,4 @@
-"""Union funds (工会经费, domain.md §5): charts of accounts, budgets, the ledger, final accounts, income.
+"""Union funds (工会经费, docs/rules.md §5): charts of accounts, budgets, the ledger, final accounts, income.
 
 Budgets and ledgers live at accounting units (org units flagged ``independent_accounting``). A chart
 is immutable once made; a budget pins the chart it was made with. Ledger entries are append-only
@@ -89,12 +89,15 @@ class FundBudgetLine(SQLModel, table=True):
     category_code: str = Field(max_length=60)
     #: the top category of the tree the line belongs to (its root item), for per-category totals
     root_code: str = Field(max_length=60)
-    amount_fen: int
+    amount_fen: int = Field(sa_type=sa.BigInteger)
     note: str | None = Field(default=None, max_length=500)
 
 
 class FundLedgerEntry(SQLModel, table=True):
-    """An income or expense entry of an accounting unit's books. Never updated or deleted."""
+    """An income or expense entry of an accounting unit's books. Never updated or deleted.
+
+    Money columns of the funds area are BIGINT: a payroll or a federation's budget passes the 2^31 fen
+    (21 million yuan) of a 32-bit integer."""
 
     __tablename__ = "fund_ledger_entry"
     __table_args__ = (
@@ -123,7 +126,7 @@ class FundLedgerEntry(SQLModel, table=True):
     budget_id: uuid.UUID = Field(foreign_key="fund_budget.id")
     entry_on: date
     #: positive; a reversal carries the original's amount negated
-    amount_fen: int
+    amount_fen: int = Field(sa_type=sa.BigInteger)
     counterparty: str = Field(max_length=200)
     description: str = Field(max_length=1000)
     payment_method: str | None = Field(default=None, max_length=20)
@@ -150,7 +153,7 @@ class FundWelfareRecipient(SQLModel, table=True):
     org_unit_id: uuid.UUID = Field(foreign_key="org_unit.id", index=True)
     fiscal_year: int
     welfare_type: str = Field(max_length=20)
-    amount_fen: int
+    amount_fen: int = Field(sa_type=sa.BigInteger)
 
 
 _final_version = version_column()
@@ -198,9 +201,9 @@ class FundAllocation(SQLModel, table=True):
     employer_name: str = Field(max_length=200)
     employer_uscc: str | None = Field(default=None, max_length=18)
     period: date
-    payroll_fen: int
-    expected_fen: int
-    received_fen: int = 0
+    payroll_fen: int = Field(sa_type=sa.BigInteger)
+    expected_fen: int = Field(sa_type=sa.BigInteger)
+    received_fen: int = Field(default=0, sa_type=sa.BigInteger)
     kept_percent: int
     created_by_id: uuid.UUID | None = Field(default=None, foreign_key="app_user.id")
     version: int = Field(default=1, sa_column=_allocation_version)
@@ -216,9 +219,9 @@ class FundAllocationReceipt(SQLModel, table=True):
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     allocation_id: uuid.UUID = Field(foreign_key="fund_allocation.id", index=True)
     received_on: date
-    amount_fen: int
-    kept_fen: int
-    passed_up_fen: int
+    amount_fen: int = Field(sa_type=sa.BigInteger)
+    kept_fen: int = Field(sa_type=sa.BigInteger)
+    passed_up_fen: int = Field(sa_type=sa.BigInteger)
     income_entry_id: uuid.UUID = Field(foreign_key="fund_ledger_entry.id")
     remit_entry_id: uuid.UUID | None = Field(default=None, foreign_key="fund_ledger_entry.id")
     parent_entry_id: uuid.UUID | None = Field(default=None, foreign_key="fund_ledger_entry.id")
@@ -236,7 +239,7 @@ class FundDuesPosting(SQLModel, table=True):
     org_unit_id: uuid.UUID = Field(foreign_key="org_unit.id")
     period: date
     payments: int
-    amount_fen: int
+    amount_fen: int = Field(sa_type=sa.BigInteger)
     entry_id: uuid.UUID = Field(foreign_key="fund_ledger_entry.id")
     created_by_id: uuid.UUID | None = Field(default=None, foreign_key="app_user.id")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -1,4 +1,4 @@
-"""Union funds (工会经费, domain.md §5), split by responsibility:
+"""Union funds (工会经费, docs/rules.md §5), split by responsibility:
 
 - ``common``: error messages, the clock, accounting units (经费独立核算), scope, timeline, closed years
 - ``charts``: charts of accounts as data (shipped templates, province data, immutable versions)

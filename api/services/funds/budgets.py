@@ -1,4 +1,4 @@
-"""Annual budgets and their adjustments (domain.md §5 Budget, Lifecycle; 章程 Art 13, 26, 39).
+"""Annual budgets and their adjustments (docs/rules.md §5 Budget, Lifecycle; 章程 Art 13, 26, 39).
 
 One budget per accounting unit and fiscal year, as revisions: revision 0 is the original, each
 adjustment (预算调整) a new revision that takes the same path and, once accepted, supersedes the
@@ -212,7 +212,7 @@ def update(
 def approve(
     session: Session, budget: FundBudget, data: ApproveIn, *, version: int, by: Principal
 ) -> FundBudget:
-    """The committee approves (chair): never the drafter (domain.md §0 separation of duties), with
+    """The committee approves (chair): never the drafter (docs/rules.md §0 separation of duties), with
     the date and minute reference of the meeting that decided it (章程 Art 13, 26)."""
     step_budget(budget.status, "approve")
     expect_version(budget, version)
@@ -304,7 +304,7 @@ def adjust(
     session: Session, budget: FundBudget, *, version: int, settings: Settings, by: Principal
 ) -> FundBudget:
     """Start an adjustment (预算调整) of the revision in force: a new draft revision with the same
-    lines and chart, taking the same path (domain.md §5 [L]); the number a year is a setting."""
+    lines and chart, taking the same path (docs/rules.md §5 [L]); the number a year is a setting."""
     step_budget(budget.status, "adjust")
     expect_version(budget, version)
     revisions = session.exec(

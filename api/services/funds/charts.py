@@ -1,4 +1,4 @@
-"""Charts of accounts as data (domain.md §5 [L: 32号 as cited]): the shipped templates, the province
+"""Charts of accounts as data (docs/rules.md §5 [L: 32号 as cited]): the shipped templates, the province
 data, and the immutable chart versions units make from them.
 
 Templates live in ``data/charts/*.json`` (the six-category tree of 32号 and the seven-category
@@ -131,7 +131,7 @@ def list_charts(session: Session, principal: Principal) -> list[FundChart]:
 
 def create(session: Session, data: ChartCreate, *, settings: Settings, by: Principal) -> FundChart:
     """Make the next version of a chart from a shipped template plus the unit's own sub-items and the
-    province's data (domain.md §5: the category tree is data, chosen and extended per province)."""
+    province's data (docs/rules.md §5: the category tree is data, chosen and extended per province)."""
     require_in_scope(session, data.org_unit_id, by)
     template = templates().get(data.template)
     if template is None:

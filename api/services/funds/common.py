@@ -1,7 +1,7 @@
 """What every part of the funds area shares: its error messages, the clock, accounting units, the
 caller's scope as SQL, timeline events and the fiscal-year checks.
 
-An accounting unit (经费独立核算, domain.md §5) is an org unit flagged ``independent_accounting``; a
+An accounting unit (经费独立核算, docs/rules.md §5) is an org unit flagged ``independent_accounting``; a
 unit without the flag books into its nearest flagged ancestor (:func:`accounting_unit_of`). A
 federation reads its whole subtree consolidated: every accounting unit under it.
 """
@@ -19,9 +19,10 @@ from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, col, select
 
 from api.db.models import FundEvent, FundFinalAccount, OrgUnit, OrgUnitClosure
-from api.errors import Conflict, NotFound, RuleViolation
+from api.errors import Conflict, RuleViolation
 from api.i18n import register
 from api.security.principal import Principal
+from api.services import audit
 from api.services.scope import in_scope, unit_within
 
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -131,16 +132,17 @@ def roots(principal: Principal, permission: str | None = None) -> list[uuid.UUID
 
 
 def visible(unit_column: Any, principal: Principal, permission: str | None = None) -> ColumnElement[bool]:
-    """SQL: the object's accounting unit lies in the caller's granted subtrees (domain.md §0)."""
+    """SQL: the object's accounting unit lies in the caller's granted subtrees (docs/rules.md §0)."""
     return in_scope(column(unit_column), roots(principal, permission))
 
 
 def require_in_scope(
     session: Session, unit_id: uuid.UUID, principal: Principal, permission: str | None = None
 ) -> None:
-    """404 for a unit outside the caller's subtrees (never 403: it does not exist for them)."""
+    """A unit named in a request body or query must lie in the caller's subtrees: else 422 ``not_found``
+    on ``org_unit_id`` (the URL was right, the field was not; docs/architecture.md, Scope)."""
     if not unit_within(session, unit_id, roots(principal, permission)):
-        raise NotFound()
+        raise RuleViolation("not_found", field="org_unit_id")
 
 
 _ACCOUNTING_UNIT = (
@@ -201,8 +203,6 @@ def record_event(
     by: Principal,
     details: dict[str, Any] | None = None,
 ) -> None:
-    from api.services.audit import _plain  # one JSON-safe conversion for the timeline and the audit log
-
     session.add(
         FundEvent(
             entity_type=entity_type,
@@ -212,7 +212,7 @@ def record_event(
             from_status=from_status,
             to_status=to_status,
             actor_id=by.user_id,
-            details=_plain(details) if details else None,
+            details=audit.plain(details) if details else None,
         )
     )
 
@@ -222,7 +222,7 @@ FROZEN = ("approved", "closed")
 
 def refuse_closed_year(session: Session, unit_id: uuid.UUID, fiscal_year: int) -> None:
     """A year whose final accounts are approved (frozen for review) or closed takes no postings
-    (domain.md §5 Lifecycle); corrections post in a later year."""
+    (docs/rules.md §5 Lifecycle); corrections post in a later year."""
     status = session.execute(
         select(FundFinalAccount.status).where(
             FundFinalAccount.org_unit_id == unit_id, FundFinalAccount.fiscal_year == fiscal_year

@@ -1,4 +1,4 @@
-"""Year-end final accounts (决算), domain.md §5 Lifecycle; 章程 Art 13, 26, 39.
+"""Year-end final accounts (决算), docs/rules.md §5 Lifecycle; 章程 Art 13, 26, 39.
 
 After a fiscal year ends, the treasurer drafts the accounting unit's final accounts: the figures are
 computed from the ledger and the budget in force (never typed in). The chair approves (never the

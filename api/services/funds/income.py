@@ -1,4 +1,4 @@
-"""Income from the members area and from employers (domain.md §5 Income).
+"""Income from the members area and from employers (docs/rules.md §5 Income).
 
 Dues (会费收入) post as **monthly summaries**, not per payment: for an accounting unit and a month,
 one entry of the dues payments recorded for that month by the units whose books it keeps. Posting

@@ -1,4 +1,4 @@
-"""The ledger (账簿): income and expense entries against the budget in force (domain.md §5).
+"""The ledger (账簿): income and expense entries against the budget in force (docs/rules.md §5).
 
 This module owns posting. Other areas (aid payments) call :func:`post_expense` /
 :func:`post_expenses` inside their own use case, which commits; nothing here commits except the
@@ -8,7 +8,7 @@ Rules:
 - An entry books at the accounting unit of the unit it names (the unit itself, or its nearest
   ancestor flagged 经费独立核算) in the fiscal year of its date, against the line of the budget in
   force for its category: without one, 409 ``budget_not_in_force``.
-- No spending outside the approved budget (domain.md §5 [L]): an expense beyond the line's
+- No spending outside the approved budget (docs/rules.md §5 [L]): an expense beyond the line's
   remainder is refused, 409 ``budget_line_insufficient`` with the remainder. The check runs under
   the in-force budget's row lock (PostgreSQL ``SELECT ... FOR UPDATE``; SQLite writers hold the
   database write lock from ``BEGIN IMMEDIATE``), so of two postings racing for the last remainder
@@ -98,12 +98,18 @@ class _Line:
 
 
 def _resolve(
-    session: Session, unit_id: uuid.UUID, category_code: str, entry_on: date, by: Principal
+    session: Session,
+    unit_id: uuid.UUID,
+    category_code: str,
+    entry_on: date,
+    by: Principal,
+    *,
+    lock: bool = True,
 ) -> _Line:
     require_in_scope(session, unit_id, by, POST)
     acc = accounting_unit_of(session, unit_id)
     year = entry_on.year
-    budget = budgets.in_force(session, acc, year, lock=True)
+    budget = budgets.in_force(session, acc, year, lock=lock)
     refuse_closed_year(session, acc, year)
     if budget is None:
         raise Conflict("budget_not_in_force", fiscal_year=year, category_code=category_code)
@@ -319,8 +325,10 @@ def post_expenses(
     """Book several expenses, all or nothing: if any line lacks money for its drafts together, 409
     ``budget_line_insufficient`` with ``shortfalls`` (category_code, needed_fen, remainder_fen)
     before anything is written. Budgets are locked in id order (no deadlock between two batches)."""
-    targets = [_resolve(session, d.unit_id, d.category_code, d.entry_on, by) for d in drafts]
-    for budget_id in sorted({t.budget.id for t in targets}):  # lock order is fixed: ids ascending
+    # resolve without locking, then lock every budget in id order (two batches never deadlock); each
+    # post_expense below resolves again under the (already held) lock, so what it checks is current
+    targets = [_resolve(session, d.unit_id, d.category_code, d.entry_on, by, lock=False) for d in drafts]
+    for budget_id in sorted({t.budget.id for t in targets}):
         session.exec(select(FundBudget.id).where(FundBudget.id == budget_id).with_for_update()).first()
     needed: dict[tuple[uuid.UUID, int, str], int] = defaultdict(int)
     by_key: dict[tuple[uuid.UUID, int, str], _Line] = {}

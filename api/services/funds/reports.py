@@ -1,4 +1,4 @@
-"""Funds reports as SQL aggregates, as JSON or XLSX (domain.md §5 Reports).
+"""Funds reports as SQL aggregates, as JSON or XLSX (docs/rules.md §5 Reports).
 
 - budget vs actual per line and per top category with the execution rate, for one accounting unit
   or consolidated over every accounting unit in a federation's subtree (plain sums: a share passed

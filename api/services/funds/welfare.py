@@ -1,4 +1,4 @@
-"""Welfare limits on union spending (32号 as reported; domain.md §5 Welfare limits).
+"""Welfare limits on union spending (32号 as reported; docs/rules.md §5 Welfare limits).
 
 Welfare sub-items of the chart carry a ``welfare_type`` (festival, birthday, marriage/birth, hospital
 visit, death of a member or a relative, retirement). A welfare expense names its recipients (members

@@ -1,4 +1,4 @@
-"""The budget and final-accounts state machines as data (domain.md §5 Lifecycle).
+"""The budget and final-accounts state machines as data (docs/rules.md §5 Lifecycle).
 
 Budget: draft (treasurer) -> approved (chair, never the drafter, with the meeting date and minute
 reference) -> in_force (funds-audit committee accepts) or back to draft (sent back with reasons);
