@@ -1,5 +1,5 @@
 """Hardship aid (困难帮扶): household files, programmes, applications, public notices and objections,
-payout batches, reports and bulk import of existing files (domain.md §4)."""
+payout batches, reports and bulk import of existing files (docs/rules.md §4)."""
 
 from __future__ import annotations
 

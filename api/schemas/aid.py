@@ -1,4 +1,4 @@
-"""Hardship aid (困难帮扶): household files, programmes, applications, notices, payouts (domain.md §4)."""
+"""Hardship aid (困难帮扶): household files, programmes, applications, notices, payouts (docs/rules.md §4)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ Fen = Field(ge=0, le=10_000_000_000, description="Amount in fen (1 yuan = 100 fe
 
 class HouseholdStatus(StrEnum):
     """applied -> screened -> visited -> verified -> in_notice -> filed -> closed; or rejected
-    (domain.md §4, File steps)."""
+    (docs/rules.md §4, File steps)."""
 
     applied = "applied"
     screened = "screened"
@@ -36,7 +36,7 @@ class Category(StrEnum):
 
 
 class Exclusion(StrEnum):
-    """Circumstances that refuse filing (domain.md §4, Exclusions)."""
+    """Circumstances that refuse filing (docs/rules.md §4, Exclusions)."""
 
     two_or_more_homes = "two_or_more_homes"
     business_employing_others = "business_employing_others"

@@ -1,5 +1,5 @@
 """Programmes and applications over the HTTP API: the programme rules with their sources (domain.md
-§4 Programmes [L]), separation of duties (domain.md §0), who sees what, notices, reports."""
+§4 Programmes [L]), separation of duties (docs/rules.md §0), who sees what, notices, reports."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def _filed_member(client, world, name="张三丰"):
 
 
 def test_jinqiu_amounts_by_level_and_filing(client, world, clock):
-    """金秋助学 (domain.md §4): 5,000 yuan university / 3,000 senior high for filed households,
+    """金秋助学 (docs/rules.md §4): 5,000 yuan university / 3,000 senior high for filed households,
     4,000 / 2,000 otherwise."""
     prog = jinqiu(client, world)
     filed = _filed_member(client, world)
@@ -62,7 +62,7 @@ def test_jinqiu_amounts_by_level_and_filing(client, world, clock):
 
 
 def test_one_study_grant_per_student_per_year_across_programmes(client, world, clock, problem):
-    """domain.md §4: no double aid — one grant per student per year, whatever the programme."""
+    """docs/rules.md §4: no double aid — one grant per student per year, whatever the programme."""
     first, second = jinqiu(client, world), jinqiu(client, world, name="金秋助学（市总工会）")
     mother = make_member(world, "U01-B01", name="王母", representative=False)
     father = make_member(world, "U01-B02", name="张父", representative=False)
@@ -192,7 +192,7 @@ def test_screened_application_of_a_notice_programme_cannot_skip_the_notice(clien
 
 
 def test_four_different_people(client, world, clock, problem):
-    """domain.md §0: applicant, screener, approver (chair) and payer (treasurer) differ; admin
+    """docs/rules.md §0: applicant, screener, approver (chair) and payer (treasurer) differ; admin
     approves nothing."""
     prog = programme(client, world)
     member = _filed_member(client, world)
@@ -295,7 +295,7 @@ def test_tasks_for_officer_chair_and_treasurer(client, world, clock):
 
 
 def test_admin_overrides_a_calendar_day(client, world, clock):
-    """The library lags the State Council notice: a day an admin records wins (domain.md §4 [L])."""
+    """The library lags the State Council notice: a day an admin records wins (docs/rules.md §4 [L])."""
     r = client.post(
         f"{AID}/calendar-days",
         json={"day": "2026-02-24", "is_workday": False, "note": "临时调整"},

@@ -1,5 +1,5 @@
 """Household files over the HTTP API: application to filed with a public notice and an objection,
-and the filing rules with their sources (domain.md §4, [L] practice of 全国总工会 困难职工帮扶)."""
+and the filing rules with their sources (docs/rules.md §4, [L] practice of 全国总工会 困难职工帮扶)."""
 
 from __future__ import annotations
 
@@ -138,7 +138,7 @@ def test_objection_only_while_the_notice_runs(client, world, clock, problem):
 
 
 def test_exclusions_refuse_filing(client, world, clock, problem):
-    """domain.md §4 Exclusions: two or more homes, a business employing others, high-fee private or
+    """docs/rules.md §4 Exclusions: two or more homes, a business employing others, high-fee private or
     self-funded overseas schooling, a private car — recorded, and filing is refused."""
     h = open_household(client, world, exclusions=["private_car"])
     assert h.body["exclusions"] == ["private_car"]
@@ -148,7 +148,7 @@ def test_exclusions_refuse_filing(client, world, clock, problem):
 
 
 def test_migrant_worker_needs_one_year_of_labour_relationship(client, world, clock, problem):
-    """domain.md §4: migrant workers need membership and >= 1 year of labour relationship."""
+    """docs/rules.md §4: migrant workers need membership and >= 1 year of labour relationship."""
     h = open_household(client, world, is_migrant=True, labour_relation_since="2025-06-01")
     problem(
         act(client, h, "screen", officer(world, "off.b"), {"outcome": "pass"}, expect=422),
@@ -229,7 +229,7 @@ def test_dibao_in_force_on_the_assessment_date(client, world, clock):
 
 
 def test_separation_of_duties_on_files(client, world, clock, problem):
-    """domain.md §0: nobody approves what they applied for or screened; admin approves nothing."""
+    """docs/rules.md §0: nobody approves what they applied for or screened; admin approves nothing."""
     h = open_household(client, world)
     # the officer who recorded the application does not screen it
     problem(
@@ -297,7 +297,7 @@ def test_adjust_a_filed_file_reassesses_it(client, world, clock):
 
 
 def test_closed_files_are_kept_ten_years(client, world, clock, problem):
-    """domain.md §4: keep closed files 10 years; they cannot be deleted before."""
+    """docs/rules.md §4: keep closed files 10 years; they cannot be deleted before."""
     h = household_to(client, world, "filed")
     act(client, h, "close", officer(world), {"reason": "家庭收入稳定，已脱困"})
     assert h.body["retain_until"] == "2036-02-12"

@@ -1,4 +1,4 @@
-"""Payment of aid through the union-funds ledger (domain.md §4: a payment is a ledger expense on the
+"""Payment of aid through the union-funds ledger (docs/rules.md §4: a payment is a ledger expense on the
 programme's budget line in the same transaction; it fails if the line lacks money)."""
 
 from __future__ import annotations
@@ -159,7 +159,7 @@ def test_no_budget_in_force_refuses_payment(client, world, clock, problem):
 
 
 def test_payer_is_not_the_approver(client, world, clock, problem):
-    """domain.md §0: whoever approves an aid payment does not pay it."""
+    """docs/rules.md §0: whoever approves an aid payment does not pay it."""
     _budget(client, world)
     prog = programme(client, world)
     member = make_member(world, "U01-B01", name="张三丰", representative=False)

@@ -1,4 +1,4 @@
-"""The pure rules of api/rules/aid.py with hand-computed cases (domain.md §4 [L]: 全国总工会 困难职工
+"""The pure rules of api/rules/aid.py with hand-computed cases (docs/rules.md §4 [L]: 全国总工会 困难职工
 帮扶 practice — per-capita monthly income = (annual disposable income - rigid expenses) / 12 /
 household size; deep < 1x 低保, relative < 2x, accident-caused when costs > 80% of annual income;
 public notice 5 working days on the official calendar)."""

@@ -1,5 +1,5 @@
 """Hardship aid (困难帮扶): household files, 低保 standards, the notice calendar, programmes,
-applications, public notices with objections, payout batches (domain.md §4).
+applications, public notices with objections, payout batches (docs/rules.md §4).
 
 A file's or an application's ``status`` is the state of its workflow (api/services/aid/workflow.py
 holds the machines); every step appends an ``AidEvent`` besides the audit log.

@@ -1,4 +1,4 @@
-"""Hardship aid (困难帮扶, 送温暖, 金秋助学, 医疗互助), domain.md §4 [L]. One module per responsibility:
+"""Hardship aid (困难帮扶, 送温暖, 金秋助学, 医疗互助), docs/rules.md §4 [L]. One module per responsibility:
 
 - ``workflow``: the state machines of household files and applications, as data;
 - ``visibility``: who sees what, as SQL WHERE clauses;

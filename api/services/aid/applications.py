@@ -1,4 +1,4 @@
-"""Applications for a programme's grant (domain.md §4 Application lifecycle): submitted (by an
+"""Applications for a programme's grant (docs/rules.md §4 Application lifecycle): submitted (by an
 officer for a member, or by a member for themselves) -> screened -> in notice (where the programme
 requires it) -> approved | rejected -> paid | cancelled. Payment is api/services/aid/payouts.py.
 
@@ -164,7 +164,7 @@ def _used(session: Session, member_id: uuid.UUID, programme_id: uuid.UUID, year:
 def submit(
     session: Session, data: ApplicationCreate, *, settings: Settings, by: Principal, for_self: bool
 ) -> AidApplication:
-    """Check the programme's rules and record the application (domain.md §4 Programmes)."""
+    """Check the programme's rules and record the application (docs/rules.md §4 Programmes)."""
     if for_self:
         member_id = common.member_of(by)
         if data.member_id is not None and data.member_id != member_id:
@@ -281,7 +281,7 @@ def _education(
     settings: Settings,
 ) -> tuple[int, str]:
     """金秋助学: the tier amount by school level and whether the household is filed; one grant per
-    student per year across programmes (domain.md §4: no double aid)."""
+    student per year across programmes (docs/rules.md §4: no double aid)."""
     if not (data.student_name and data.student_national_id and data.school_level):
         raise RuleViolation("aid_student_required", field="student_national_id")
     try:

@@ -1,5 +1,5 @@
 """Reference data of the area: the 低保 standards per region with their effective dates, and the
-working-day calendar of public notices (domain.md §4 [L]).
+working-day calendar of public notices (docs/rules.md §4 [L]).
 
 The calendar is the maintained ``chinesecalendar`` library (statutory holidays and swapped working
 weekends from the State Council notices) with an admin's overrides on top, stored as data: the library

@@ -1,5 +1,5 @@
 """What every aid module shares: the clock, the configured thresholds, the timeline writer, the
-separation-of-duties checks and the problem messages of the area (domain.md §0, §4)."""
+separation-of-duties checks and the problem messages of the area (docs/rules.md §0, §4)."""
 
 from __future__ import annotations
 
@@ -56,7 +56,7 @@ register(
     }
 )
 
-#: roles that see hardship details by org scope (domain.md §0: officers, chair, auditors)
+#: roles that see hardship details by org scope (docs/rules.md §0: officers, chair, auditors)
 DETAIL_READERS = frozenset({Role.officer, Role.chair, Role.auditor})
 
 
@@ -88,7 +88,7 @@ def record(
     details: dict[str, Any] | None = None,
 ) -> None:
     """Append to the subject's timeline and the audit log, in the caller's transaction."""
-    plain = audit._plain(details) if details else None
+    plain = audit.plain(details) if details else None
     session.add(
         AidEvent(
             subject_type=subject_type,
@@ -125,6 +125,13 @@ def require_unit(session: Session, unit_id: uuid.UUID, by: Principal, permission
         raise Forbidden("aid_out_of_scope", permission=permission)
 
 
+def body_unit(session: Session, unit_id: uuid.UUID, by: Principal, permission: str) -> None:
+    """A unit named in a body or query must lie where the caller holds ``permission``: else 422
+    ``not_found`` on ``org_unit_id`` (the convention; objects addressed by id are 404 instead)."""
+    if not unit_within(session, unit_id, by.units_for(permission)):
+        raise RuleViolation("not_found", field="org_unit_id")
+
+
 def member_of(by: Principal) -> uuid.UUID:
     if by.member_id is None:
         raise Forbidden("aid_member_account_required")
@@ -132,7 +139,7 @@ def member_of(by: Principal) -> uuid.UUID:
 
 
 def distinct_from(by: Principal, step: str, **earlier: uuid.UUID | None) -> None:
-    """Separation of duties (domain.md §0): nobody approves what they applied for or screened, and
+    """Separation of duties (docs/rules.md §0): nobody approves what they applied for or screened, and
     whoever approves an aid payment does not pay it. ``earlier`` names the roles already taken."""
     for role, user_id in earlier.items():
         if user_id is not None and user_id == by.user_id:
@@ -145,7 +152,7 @@ def not_own_case(by: Principal, member_id: uuid.UUID) -> None:
 
 
 def not_admin(by: Principal) -> None:
-    """Admin is a technical role and approves nothing (domain.md §0), even with a chair grant too."""
+    """Admin is a technical role and approves nothing (docs/rules.md §0), even with a chair grant too."""
     if Role.admin in by.roles():
         raise Forbidden("aid_admin_approves_nothing")
 

@@ -1,4 +1,4 @@
-"""The steps of a household file (建档立卡), domain.md §4: screening, home visit, verification,
+"""The steps of a household file (建档立卡), docs/rules.md §4: screening, home visit, verification,
 public notice, the chair's decision, the yearly review, closing, and deletion after the retention
 period. Opening, editing, reading and the filing rules themselves are in :mod:`households`.
 """
@@ -220,7 +220,7 @@ def review(
     settings: Settings,
     by: Principal,
 ) -> AidHousehold:
-    """The yearly review (domain.md §4: at least yearly): new figures if they changed, reassessment
+    """The yearly review (docs/rules.md §4: at least yearly): new figures if they changed, reassessment
     on the review date, next review due a cycle later. A household out of hardship is then closed."""
     common.require_unit(session, household.org_unit_id, by, "aid.file")
     workflow.household_step(household, "review")
@@ -285,7 +285,7 @@ def close(
 
 
 def delete(session: Session, household: AidHousehold, *, version: int, by: Principal) -> None:
-    """Delete a closed file once its retention period has passed (domain.md §4: keep 10 years)."""
+    """Delete a closed file once its retention period has passed (docs/rules.md §4: keep 10 years)."""
     common.require_unit(session, household.org_unit_id, by, "aid.file")
     workflow.household_step(household, "delete")
     expect_version(household, version)

@@ -1,4 +1,4 @@
-"""Household files (建档立卡), domain.md §4: opening (one open file per member), editing before
+"""Household files (建档立卡), docs/rules.md §4: opening (one open file per member), editing before
 verification and adjusting a filed file, reading, and the filing rules the steps apply (the steps
 themselves are in :mod:`api.services.aid.filing`: application -> screening -> home visit ->
 verification -> public notice -> approved and filed; review, close, delete after retention).
@@ -192,7 +192,7 @@ def _member_in_scope(session: Session, member_id: uuid.UUID, by: Principal) -> M
 
 
 def _own_name(member: Member, holder: str) -> None:
-    """The aid is paid by real-name transfer to the worker's own account (domain.md §4)."""
+    """The aid is paid by real-name transfer to the worker's own account (docs/rules.md §4)."""
     if holder.strip() != member.name.strip():
         raise RuleViolation("aid_account_not_own_name", field="account_holder", expected=member.name)
 
@@ -256,7 +256,7 @@ def update(
     by: Principal,
 ) -> AidHousehold:
     """Correct a file before verification, or adjust a filed one when circumstances change: a filed
-    file is reassessed at once with the 低保 in force today (domain.md §4: adjust on change)."""
+    file is reassessed at once with the 低保 in force today (docs/rules.md §4: adjust on change)."""
     common.require_unit(session, household.org_unit_id, by, "aid.file")
     workflow.household_step(household, "edit")
     expect_version(household, version)
@@ -301,13 +301,13 @@ def update(
 
 
 def check_exclusions(household: AidHousehold) -> None:
-    """Exclusions refuse filing (domain.md §4 Exclusions)."""
+    """Exclusions refuse filing (docs/rules.md §4 Exclusions)."""
     if household.exclusions:
         raise RuleViolation("aid_excluded", field="exclusions", exclusions=", ".join(household.exclusions))
 
 
 def check_migrant(household: AidHousehold, on: date, settings: Settings) -> None:
-    """Migrant workers: union member and >= 1 year of labour relationship (domain.md §4)."""
+    """Migrant workers: union member and >= 1 year of labour relationship (docs/rules.md §4)."""
     if not household.is_migrant:
         return
     years = settings.aid_migrant_min_labour_years

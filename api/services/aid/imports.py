@@ -355,7 +355,7 @@ def run(
 
 
 def unit_by_id(session: Session, unit_id: uuid.UUID, by: Principal) -> OrgUnit:
-    common.require_unit(session, unit_id, by, "aid.file")
+    common.body_unit(session, unit_id, by, "aid.file")
     unit = session.get(OrgUnit, unit_id)
     if unit is None or unit.kind != "grassroots":
         raise RuleViolation("aid_import_unit_invalid", field="org_unit_id")

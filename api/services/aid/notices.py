@@ -1,4 +1,4 @@
-"""Public notices (公示) and the objections members lodge against them (domain.md §4).
+"""Public notices (公示) and the objections members lodge against them (docs/rules.md §4).
 
 A notice shows a masked name (张*丰), the unit, the programme and the amount only, never incomes,
 causes or IDs, for a number of working days (default 5) on the official calendar. Members of the
@@ -71,7 +71,7 @@ def open_notice(
     settings: Settings,
     by: Principal,
 ) -> AidNotice:
-    """Post a notice from today for the configured number of working days (domain.md §4: 5)."""
+    """Post a notice from today for the configured number of working days (docs/rules.md §4: 5)."""
     start = common.today()
     unit = session.get(OrgUnit, member.org_unit_id)
     notice = AidNotice(
@@ -148,7 +148,7 @@ def ensure_decidable(session: Session, notice_id: uuid.UUID | None) -> None:
 
 
 def lodge(session: Session, notice: AidNotice, data: ObjectionIn, *, by: Principal) -> AidObjection:
-    """A member of the union objects, with a reason, while the notice runs (domain.md §4)."""
+    """A member of the union objects, with a reason, while the notice runs (docs/rules.md §4)."""
     member_id = common.member_of(by)
     now = common.today()
     if not notice.starts_on <= now <= notice.ends_on:

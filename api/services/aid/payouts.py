@@ -1,4 +1,4 @@
-"""Payment of approved applications (domain.md §4): the treasurer gathers them in a payout batch,
+"""Payment of approved applications (docs/rules.md §4): the treasurer gathers them in a payout batch,
 exports it as XLSX for the bank (real-name transfers to the workers' own accounts) and marks it paid
 with the bank's references; marking paid posts the expenses to the union-funds ledger
 (api.services.funds.ledger.post_expenses) in the same transaction, all or nothing. The treasurer
@@ -151,7 +151,7 @@ def present_batch(session: Session, batch: AidPayoutBatch) -> BatchOut:
 
 
 def _payer_distinct(by: Principal, applications: Sequence[AidApplication]) -> None:
-    """Whoever applied, screened or approved does not pay (domain.md §0 separation of duties)."""
+    """Whoever applied, screened or approved does not pay (docs/rules.md §0 separation of duties)."""
     for a in applications:
         common.not_own_case(by, a.member_id)
         common.distinct_from(
@@ -161,7 +161,7 @@ def _payer_distinct(by: Principal, applications: Sequence[AidApplication]) -> No
 
 def create_batch(session: Session, data: BatchCreate, *, by: Principal) -> AidPayoutBatch:
     """Gather approved applications of one unit's subtree, each with an account on file."""
-    common.require_unit(session, data.org_unit_id, by, "aid.pay")
+    common.body_unit(session, data.org_unit_id, by, "aid.pay")
     applications = list(
         session.exec(
             select(AidApplication).where(
@@ -336,7 +336,7 @@ def post_to_ledger(
     by: Principal,
 ) -> dict[uuid.UUID, uuid.UUID]:
     """Post one expense per payment on its programme's budget line of the union-funds ledger
-    (domain.md §4: a payment is a ledger expense on the programme's line, in the same transaction).
+    (docs/rules.md §4: a payment is a ledger expense on the programme's line, in the same transaction).
     All or nothing: a line lacking money refuses the whole batch with 409 ``budget_line_insufficient``
     and its ``shortfalls``; no budget in force, 409 ``budget_not_in_force``. Returns the entry ids."""
     programmes = {

@@ -1,4 +1,4 @@
-"""Aid programmes as data (domain.md §4 Programmes): period, per-person standard or cap, yearly cap
+"""Aid programmes as data (docs/rules.md §4 Programmes): period, per-person standard or cap, yearly cap
 per member, eligible categories, whether a public notice is required, and the budget line (category
 code of the union-funds budget) it pays from. :data:`DEFAULTS` holds the programmes of practice a
 union installs for a year and then edits.
@@ -43,7 +43,7 @@ HARDSHIP_LINE = "rights.hardship_aid"  # 维权支出 - 困难职工帮扶 (32�
 WARMTH_LINE = "rights.send_warmth"  # 维权支出 - 送温暖 (32号)
 
 #: (code suffix, name, kind, period as (month, day) pairs, fields) — amounts are practice examples
-#: (domain.md §4: 金秋助学 5,000 / 3,000 yuan for filed households, 4,000 / 2,000 otherwise) or [?]
+#: (docs/rules.md §4: 金秋助学 5,000 / 3,000 yuan for filed households, 4,000 / 2,000 otherwise) or [?]
 #: placeholders a union edits; every one of them is data.
 DEFAULTS: list[tuple[str, str, ProgrammeKind, tuple[tuple[int, int], tuple[int, int]], dict[str, Any]]] = [
     (
@@ -169,7 +169,7 @@ DEFAULTS: list[tuple[str, str, ProgrammeKind, tuple[tuple[int, int], tuple[int, 
 
 
 def _unit(session: Session, unit_id: uuid.UUID, by: Principal) -> OrgUnit:
-    common.require_unit(session, unit_id, by, "aid.file")
+    common.body_unit(session, unit_id, by, "aid.file")
     unit = session.get(OrgUnit, unit_id)
     if unit is None or unit.kind not in ("grassroots", "federation"):
         raise RuleViolation("aid_programme_unit_invalid", field="org_unit_id")

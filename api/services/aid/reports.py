@@ -1,4 +1,4 @@
-"""Aid reports (domain.md §4): aid by programme, category, unit and month against the budget lines;
+"""Aid reports (docs/rules.md §4): aid by programme, category, unit and month against the budget lines;
 households by category; overdue reviews. SQL aggregates only; XLSX via openpyxl."""
 
 from __future__ import annotations
@@ -12,8 +12,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
 from api.db.models import AidApplication, AidHousehold, AidProgramme, Member, OrgUnit
-from api.errors import Conflict, Forbidden
-from api.i18n import register
+from api.errors import Conflict
 from api.schemas.aid import (
     AidReport,
     AidRow,
@@ -27,16 +26,7 @@ from api.security.principal import Principal
 from api.services.aid import common
 from api.services.funds import common as funds_common
 from api.services.funds import reports as funds_reports
-from api.services.scope import in_scope, unit_within
-
-register(
-    {
-        "aid_report_forbidden": (
-            "Only officers, the chair and auditors of this unit read its aid report.",
-            "只有本单位的干事、主席和审计人员可以查看帮扶报表。",
-        )
-    }
-)
+from api.services.scope import in_scope
 
 
 def _month(column: Any, dialect: str) -> sa.ColumnElement[str]:
@@ -46,8 +36,7 @@ def _month(column: Any, dialect: str) -> sa.ColumnElement[str]:
 
 
 def report(session: Session, org_unit_id: uuid.UUID, year: int, *, by: Principal) -> AidReport:
-    if not unit_within(session, org_unit_id, by.units_for("aid.read")):
-        raise Forbidden("aid_report_forbidden")
+    common.body_unit(session, org_unit_id, by, "aid.read")
     dialect = session.get_bind().dialect.name
     scope = in_scope(common.column(AidApplication.org_unit_id), [org_unit_id])
     approved_states = [ApplicationStatus.approved.value, ApplicationStatus.paid.value]

@@ -1,5 +1,5 @@
 """Who sees what of the aid area, as SQL WHERE clauses used by lists, load-by-id, reports and exports
-(domain.md §0 role matrix, §4 "Who sees what").
+(docs/rules.md §0 role matrix, §4 "Who sees what").
 
 Hardship details (files, applications): officers, the chair and auditors over their subtrees, and the
 member themselves. The treasurer sees approved applications for payment only (payee, amount, account),

@@ -1,4 +1,4 @@
-"""The two state machines of the area as data: household files and applications (domain.md §4).
+"""The two state machines of the area as data: household files and applications (docs/rules.md §4).
 
 Each use case names its step; :func:`step` refuses it with 409 ``aid_illegal_transition`` (and the
 ``current`` state) unless the subject is in one of the step's source states.
