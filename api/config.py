@@ -98,6 +98,18 @@ class Settings(BaseSettings):
     rationalisation_reply_months: int = Field(2, ge=1, le=24)
     rationalisation_major_reply_months: int = Field(3, ge=1, le=24)
 
+    # Hardship aid (domain.md §4 [L]): the 低保 multiples of deep and relative hardship, the share of
+    # the annual income accident costs must exceed, the notice period in working days, the labour
+    # relationship a migrant worker needs, the review cycle and how long closed files are kept.
+    aid_deep_multiple: Decimal = Field(Decimal("1"), gt=0, le=10)
+    aid_relative_multiple: Decimal = Field(Decimal("2"), gt=0, le=10)
+    aid_accident_cost_share: Decimal = Field(Decimal("0.8"), gt=0, le=10)
+    aid_notice_working_days: int = Field(5, ge=1, le=60)
+    aid_migrant_min_labour_years: int = Field(1, ge=0, le=20)
+    aid_review_months: int = Field(12, ge=1, le=60)
+    aid_review_warning_days: int = Field(30, ge=0, le=365)
+    aid_retention_years: int = Field(10, ge=1, le=100)
+
     # Union funds (domain.md §5). Budget adjustments allowed per fiscal year [L]: None = unlimited (some
     # provinces allow one). Expenses of at least this amount need the reference of a collective
     # decision (重大事项集体决策) [?]: 5,000,000 fen = 50,000 yuan by default.

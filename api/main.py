@@ -27,6 +27,7 @@ from api.errors import install_error_handlers
 from api.idempotency import IdempotencyMiddleware
 from api.logging import configure_logging
 from api.routers import (
+    aid,
     audit_events,
     auth,
     changes,
@@ -49,6 +50,7 @@ from api.routers import (
     unit_requests,
     users,
 )
+from api.services import aid as aid_service
 from api.services import member_imports as import_service
 from api.services import membership_policy
 from api.services import motions as motion_service
@@ -98,6 +100,11 @@ TAGS = [
         ),
     },
     {
+        "name": "aid",
+        "description": "Hardship aid (困难帮扶): household files, programmes, applications, public notices "
+        "with objections, payout batches, reports, bulk import of existing files.",
+    },
+    {
         "name": "funds",
         "description": "Union funds (工会经费): charts of accounts, budgets and adjustments, the ledger, "
         "dues and 2% allocation income, final accounts, reports.",
@@ -128,11 +135,12 @@ AREA_ROUTERS += [members.router, me.router]
 AREA_ROUTERS += [transfers.router, dues.router, participation.router, expulsions.router]
 AREA_ROUTERS += [congresses.router, congresses.departments_router, motions.router, tasks.router]
 AREA_ROUTERS += [rationalisation.router]
+AREA_ROUTERS += [aid.router, aid.me_router]
 AREA_ROUTERS += [funds.router, funds_books.router]
 
 
 #: the task providers of the areas for ``/me/tasks``; a new area adds its ``TASK_PROVIDERS`` here
-TASK_PROVIDERS = [motion_service.TASK_PROVIDERS, funds_tasks.TASK_PROVIDERS]
+TASK_PROVIDERS = [motion_service.TASK_PROVIDERS, aid_service.TASK_PROVIDERS, funds_tasks.TASK_PROVIDERS]
 
 
 def api_routes() -> list[tuple[str, APIRoute]]:

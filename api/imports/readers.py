@@ -1,4 +1,7 @@
-"""Streaming readers for HR member files: CSV (UTF-8 or GB18030), XLSX and JSON Lines.
+"""Streaming readers for bulk files: CSV (UTF-8 or GB18030), XLSX and JSON Lines.
+
+What columns a file may have is a :class:`RowSpec`: HR member files (:data:`MEMBER_SPEC`, the default)
+and hardship-aid household files (``api.services.aid.imports``) share these readers.
 
 Every reader yields :class:`RawRow` objects keyed by canonical English field names, one at a time, so a
 file of a million members is read in constant memory. Nothing is validated here beyond the file's
@@ -32,10 +35,12 @@ __all__ = [
     "CANONICAL_FIELDS",
     "FILE_ERROR_MESSAGES_ZH",
     "HEADER_ALIASES",
+    "MEMBER_SPEC",
     "REQUIRED_FIELDS",
     "ImportFileError",
     "ImportFileErrorCode",
     "RawRow",
+    "RowSpec",
     "count_rows",
     "detect_format",
     "iter_rows",
@@ -108,6 +113,28 @@ FILE_ERROR_MESSAGES_ZH: dict[str, str] = {
 }
 
 
+@dataclass(frozen=True)
+class RowSpec:
+    """The columns of one kind of file: canonical names, the ones it cannot do without, the header
+    aliases clerks use, the sheet a workbook keeps its rows on, and the fields whose numeric cells
+    must not be rendered as integers (a float there means a spreadsheet already mangled the value)."""
+
+    fields: tuple[str, ...]
+    required: tuple[str, ...]
+    aliases: dict[str, str]
+    sheet: str
+    id_fields: frozenset[str] = frozenset()
+
+
+MEMBER_SPEC = RowSpec(
+    fields=CANONICAL_FIELDS,
+    required=REQUIRED_FIELDS,
+    aliases=HEADER_ALIASES,
+    sheet=MEMBER_SHEET,
+    id_fields=frozenset({"national_id"}),
+)
+
+
 class ImportFileError(Exception):
     """The file as a whole cannot be imported; ``code`` is stable, ``detail`` says where and what."""
 
@@ -141,19 +168,19 @@ def detect_format(filename: str) -> FileFormat:
         ) from None
 
 
-def iter_rows(source: Source, filename: str) -> Iterator[RawRow]:
+def iter_rows(source: Source, filename: str, spec: RowSpec = MEMBER_SPEC) -> Iterator[RawRow]:
     """Yield the records of ``source`` (a path or a binary file object) lazily, blank rows skipped.
 
     The format comes from ``filename``. Structural problems raise :class:`ImportFileError` while iterating:
     the header (row 1) is checked before the first record is yielded; a decoding error or a corrupt part
     further down raises when reached. A file object passed in is left open.
     """
-    readers: dict[FileFormat, Callable[[Source], Iterator[RawRow]]] = {
+    readers: dict[FileFormat, Callable[[Source, RowSpec], Iterator[RawRow]]] = {
         "csv": _iter_csv,
         "xlsx": _iter_xlsx,
         "jsonl": _iter_jsonl,
     }
-    yield from readers[detect_format(filename)](source)
+    yield from readers[detect_format(filename)](source, spec)
 
 
 # --- header and rows, shared by CSV and XLSX --------------------------------------------------------
@@ -164,7 +191,7 @@ def _header_key(name: str) -> str:
     return unicodedata.normalize("NFKC", name).strip(_BLANK).casefold()
 
 
-def _map_header(cells: Sequence[str | None]) -> list[str | None]:
+def _map_header(cells: Sequence[str | None], spec: RowSpec) -> list[str | None]:
     """Canonical field per column position (``None`` for an unnamed column); raise on a bad header."""
     if all(not (cell or "").strip(_BLANK) for cell in cells):
         raise ImportFileError("missing_column", "row 1 must hold the column names, but it is empty")
@@ -172,24 +199,24 @@ def _map_header(cells: Sequence[str | None]) -> list[str | None]:
     unknown: list[str] = []
     for cell in cells:
         key = _header_key(cell or "")
-        canonical = HEADER_ALIASES.get(key) if key else None
+        canonical = spec.aliases.get(key) if key else None
         if key and canonical is None:
             unknown.append((cell or "").strip(_BLANK))
         columns.append(canonical)
     if unknown:
         raise ImportFileError("unknown_column", f"unknown column(s): {', '.join(unknown)}")
-    _check_fields([c for c in columns if c is not None], where="the header")
+    _check_fields([c for c in columns if c is not None], spec, where="the header")
     return columns
 
 
-def _check_fields(fields: list[str], *, where: str) -> None:
+def _check_fields(fields: list[str], spec: RowSpec, *, where: str) -> None:
     """Each field once, and the fields no member can be registered without must be there."""
     duplicates = sorted({f for f in fields if fields.count(f) > 1})
     if duplicates:
         raise ImportFileError(
             "duplicate_column", f"{where} names these fields twice: {', '.join(duplicates)}"
         )
-    missing = [f for f in REQUIRED_FIELDS if f not in fields]
+    missing = [f for f in spec.required if f not in fields]
     if missing:
         raise ImportFileError("missing_column", f"{where} lacks required column(s): {', '.join(missing)}")
 
@@ -199,16 +226,18 @@ def _is_blank(values: Iterable[str | None]) -> bool:
 
 
 def _table_rows(
-    rows: Iterator[Sequence[CellValue]], convert: Callable[[CellValue, str | None], str | None]
+    rows: Iterator[Sequence[CellValue]],
+    convert: Callable[[CellValue, str | None], str | None],
+    spec: RowSpec,
 ) -> Iterator[RawRow]:
     """Turn positional rows (row 1 = header) into :class:`RawRow` objects, skipping blank rows."""
     header = next(rows, None)
     if header is None:
         raise ImportFileError("missing_column", "the file is empty")
-    columns = _map_header([convert(cell, None) for cell in header])
+    columns = _map_header([convert(cell, None) for cell in header], spec)
     width = len(columns)
     all_named = None not in columns
-    template: dict[str, str | None] = dict.fromkeys(CANONICAL_FIELDS)
+    template: dict[str, str | None] = dict.fromkeys(spec.fields)
     for row_number, cells in enumerate(rows, start=2):
         if convert is _csv_cell:  # CSV cells are text already: only "" becomes None (bulk imports' hot path)
             values: list[str | None] = [cell or None for cell in cells]  # type: ignore[misc]
@@ -221,24 +250,24 @@ def _table_rows(
             data.update(zip(columns, values, strict=False))  # type: ignore[arg-type]
             yield RawRow(row_number=row_number, data=data)
         else:
-            yield _make_row(row_number, columns, values)
+            yield _make_row(row_number, columns, values, spec)
 
 
-def count_rows(source: Source, filename: str) -> int:
+def count_rows(source: Source, filename: str, spec: RowSpec = MEMBER_SPEC) -> int:
     """The number of records :func:`iter_rows` yields, raising the same :class:`ImportFileError` s, but
     without building the rows (the import's counting pass). CSV is only split into cells."""
     if detect_format(filename) != "csv":
-        return sum(1 for _ in iter_rows(source, filename))
+        return sum(1 for _ in iter_rows(source, filename, spec))
     with _csv_reader(source) as reader:
         header = next(reader, None)
         if header is None:
             raise ImportFileError("missing_column", "the file is empty")
-        _map_header([_csv_cell(cell, None) for cell in header])
+        _map_header([_csv_cell(cell, None) for cell in header], spec)
         return sum(1 for cells in reader if not _is_blank(cells))
 
 
-def _make_row(row_number: int, columns: list[str | None], values: list[str | None]) -> RawRow:
-    data: dict[str, str | None] = dict.fromkeys(CANONICAL_FIELDS)
+def _make_row(row_number: int, columns: list[str | None], values: list[str | None], spec: RowSpec) -> RawRow:
+    data: dict[str, str | None] = dict.fromkeys(spec.fields)
     extra: list[str] = []
     for position, value in enumerate(values):
         name = columns[position] if position < len(columns) else None
@@ -335,9 +364,9 @@ def _csv_reader(source: Source) -> Iterator[Iterator[list[str]]]:
             text.detach()
 
 
-def _iter_csv(source: Source) -> Iterator[RawRow]:
+def _iter_csv(source: Source, spec: RowSpec) -> Iterator[RawRow]:
     with _csv_reader(source) as reader:
-        yield from _table_rows(iter(reader), _csv_cell)
+        yield from _table_rows(iter(reader), _csv_cell, spec)
 
 
 # --- XLSX --------------------------------------------------------------------------------------------
@@ -365,10 +394,21 @@ def _xlsx_cell(value: CellValue, field_name: str | None) -> str | None:
     return _csv_cell(value, field_name)
 
 
+def _xlsx_converter(spec: RowSpec) -> Callable[[CellValue, str | None], str | None]:
+    """:func:`_xlsx_cell` with ``spec.id_fields`` treated like the member file's ``national_id``."""
+
+    def convert(value: CellValue, field_name: str | None) -> str | None:
+        if isinstance(value, float) and field_name in spec.id_fields:
+            return repr(value)
+        return _xlsx_cell(value, field_name)
+
+    return convert
+
+
 _XLSX_ERRORS = (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError, EOFError, ParseError)
 
 
-def _iter_xlsx(source: Source) -> Iterator[RawRow]:
+def _iter_xlsx(source: Source, spec: RowSpec) -> Iterator[RawRow]:
     from openpyxl import load_workbook  # imported here: only XLSX imports pay for it
 
     with _binary(source) as stream:
@@ -377,9 +417,10 @@ def _iter_xlsx(source: Source) -> Iterator[RawRow]:
         except _XLSX_ERRORS as exc:
             raise ImportFileError("unreadable_file", f"not a readable XLSX workbook: {exc}") from None
         try:
-            sheet = workbook[MEMBER_SHEET] if MEMBER_SHEET in workbook.sheetnames else workbook.worksheets[0]
+            sheet = workbook[spec.sheet] if spec.sheet in workbook.sheetnames else workbook.worksheets[0]
             sheet.reset_dimensions()  # stored dimensions are often wrong; read every row actually present
-            yield from _table_rows(sheet.iter_rows(values_only=True), _xlsx_cell)
+            convert = _xlsx_cell if spec.id_fields == MEMBER_SPEC.id_fields else _xlsx_converter(spec)
+            yield from _table_rows(sheet.iter_rows(values_only=True), convert, spec)
         except _XLSX_ERRORS as exc:
             raise ImportFileError("unreadable_file", f"corrupt XLSX workbook: {exc}") from None
         finally:
@@ -404,7 +445,7 @@ def _json_value(value: Any, line_number: int) -> str | None:
     raise ImportFileError("unreadable_file", f"line {line_number}: nested values are not supported")
 
 
-def _json_record(line: str, line_number: int) -> dict[str, str | None]:
+def _json_record(line: str, line_number: int, spec: RowSpec) -> dict[str, str | None]:
     """Parse one line. Numbers keep their text (``parse_float=str``) so IDs and money are never floats."""
     try:
         record = json.loads(line, parse_float=str, parse_int=str, parse_constant=_reject_constant)
@@ -414,7 +455,7 @@ def _json_record(line: str, line_number: int) -> dict[str, str | None]:
         raise ImportFileError("unreadable_file", f"line {line_number}: expected a JSON object")
     mapped: dict[str, str | None] = {}
     for key, value in record.items():
-        canonical = HEADER_ALIASES.get(_header_key(key))
+        canonical = spec.aliases.get(_header_key(key))
         if canonical is None:
             raise ImportFileError("unknown_column", f"line {line_number}: unknown key {key!r}")
         if canonical in mapped:
@@ -423,7 +464,7 @@ def _json_record(line: str, line_number: int) -> dict[str, str | None]:
     return mapped
 
 
-def _iter_jsonl(source: Source) -> Iterator[RawRow]:
+def _iter_jsonl(source: Source, spec: RowSpec) -> Iterator[RawRow]:
     """UTF-8 (RFC 8259), BOM tolerated. Required keys are checked on the first record, like a header."""
     with _binary(source) as stream:
         text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="strict")
@@ -432,11 +473,11 @@ def _iter_jsonl(source: Source) -> Iterator[RawRow]:
             for line_number, line in enumerate(text, start=1):
                 if not line.strip(_BLANK):
                     continue
-                record = _json_record(line, line_number)
+                record = _json_record(line, line_number, spec)
                 if first:
-                    _check_fields(list(record), where=f"line {line_number}")
+                    _check_fields(list(record), spec, where=f"line {line_number}")
                     first = False
-                data: dict[str, str | None] = dict.fromkeys(CANONICAL_FIELDS)
+                data: dict[str, str | None] = dict.fromkeys(spec.fields)
                 data.update(record)
                 yield RawRow(row_number=line_number + 1, data=data)
         except UnicodeDecodeError as exc:

@@ -101,6 +101,13 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "aid.apply": frozenset({M}),
     "aid.approve": frozenset({C}),
     "aid.pay": frozenset({T}),
+    # programmes and 低保 standards: every aid role reads them (members to apply)
+    "aid.catalogue": frozenset({O, C, AU, T, M}),
+    # public notices: members of the union read them and object; readers in scope see all of them
+    "aid.notices": frozenset({O, C, AU, M}),
+    "aid.object": frozenset({M}),
+    # the working-day calendar of notices (the library's days overridden as data): a technical setting
+    "aid.calendar": frozenset({A}),
     # budgets
     "budgets.read": frozenset({C, T, AU}),
     "budgets.draft": frozenset({T}),

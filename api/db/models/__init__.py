@@ -1,5 +1,16 @@
 """All table models, imported so that ``metadata`` knows every table (Alembic compares against it)."""
 
+from api.db.models.aid import (
+    AidApplication,
+    AidCalendarDay,
+    AidDibaoStandard,
+    AidEvent,
+    AidHousehold,
+    AidNotice,
+    AidObjection,
+    AidPayoutBatch,
+    AidProgramme,
+)
 from api.db.models.audit import AuditEvent, IdempotencyRecord
 from api.db.models.auth import Grant, RefreshToken, User
 from api.db.models.base import metadata
@@ -49,6 +60,15 @@ from api.db.models.rationalisation import (
 from api.db.models.unit_requests import OrgUnitRequest
 
 __all__ = [
+    "AidApplication",
+    "AidCalendarDay",
+    "AidDibaoStandard",
+    "AidEvent",
+    "AidHousehold",
+    "AidNotice",
+    "AidObjection",
+    "AidPayoutBatch",
+    "AidProgramme",
     "AuditEvent",
     "ChangeLogCounter",
     "ChangeLogEntry",
