@@ -173,6 +173,11 @@ def _package_versions() -> str:
     return ", ".join(out)
 
 
+def load_average() -> float:
+    """The 1-minute load average now (recorded beside figures taken on a shared machine)."""
+    return os.getloadavg()[0]
+
+
 def git_commit() -> str:
     try:
         sha = subprocess.run(
