@@ -107,14 +107,14 @@ def seed(url: str, items: int, *, owner_share: float = 0.5) -> tuple[uuid.UUID, 
         )
     with engine.begin() as conn:
         conn.execute(
-            sa.insert(PeerUser.__table__),  # type: ignore[arg-type]
+            sa.insert(PeerBase.metadata.tables["peer_user"]),
             [
                 {"id": me, "email": "me@example.org", "hashed_password": "x", "full_name": "Me"},
                 {"id": other, "email": "other@example.org", "hashed_password": "x", "full_name": "Other"},
             ],
         )
         for i in range(0, len(rows), 5_000):
-            conn.execute(sa.insert(PeerItem.__table__), rows[i : i + 5_000])  # type: ignore[arg-type]
+            conn.execute(sa.insert(PeerBase.metadata.tables["peer_item"]), rows[i : i + 5_000])
     engine.dispose()
     return me, mine
 

@@ -100,8 +100,11 @@ def run(cfg: Config, db: str) -> ScenarioResult:
                 )
             return r
 
+        def warm_up(case: str) -> None:
+            load(case, warm)
+
         log(f"peer/{db}: {generator}, {rounds} rounds x {seconds}s per case, {len(targets)} cases")
-        results = alternate(list(targets), rounds, lambda c: load(c, warm), lambda c: load(c, seconds))
+        results = alternate(list(targets), rounds, warm_up, lambda c: load(c, seconds))
     load1 = load_average()
 
     for label, g_case, p_case in (
