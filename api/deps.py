@@ -128,7 +128,16 @@ async def get_principal(
     if not token:
         raise Unauthorized("not_authenticated")
     claims = decode_access_token(token, settings)  # CPU only: on the event loop
-    principal = await db_call(session, load_principal, session, uuid.UUID(claims["sub"]))
+    user_id = uuid.UUID(claims["sub"])
+    try:
+        principal = await db_call(session, load_principal, session, user_id)
+    except sa.exc.DBAPIError as exc:
+        # the request's first statement met a connection the server had dropped (no pre-ping, see
+        # api/db/session.py): the pool has discarded it; nothing ran yet, so retry once on a fresh one
+        if not exc.connection_invalidated:
+            raise
+        await db_call(session, session.rollback)
+        principal = await db_call(session, load_principal, session, user_id)
     if principal is None:
         raise Unauthorized("invalid_token")
     return principal

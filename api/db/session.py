@@ -58,7 +58,12 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
+    # No pre-ping: it is one more round trip on every checkout (docs/benchmarks.md, peer). A connection
+    # the server dropped fails on its first statement instead; SQLAlchemy then discards it and every
+    # connection opened before it, the request's first statement (loading the caller) is retried once
+    # on a fresh connection (api/deps.py, get_principal), and otherwise the request ends in
+    # 503 database_unavailable with Retry-After (api/errors.py).
+    kwargs.setdefault("pool_pre_ping", False)
     kwargs.setdefault("pool_size", 40)
     kwargs.setdefault("max_overflow", 20)
     return sa.create_engine(url, **kwargs)

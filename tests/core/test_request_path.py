@@ -1,15 +1,23 @@
-"""The request path's thread-pool and connection-pool choices (api/deps.py, api/routing.py, api/db/session.py)."""
+"""The request path: thread pool, connection pool and dropped connections (api/deps.py, api/routing.py,
+api/db/session.py)."""
 
 from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+import sqlalchemy as sa
+from conftest import World
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from api.db.session import make_engine
+from api.config import Settings
+from api.db import migrate
+from api.db.session import Database, make_engine
+from api.main import create_app
 from api.routing import Route, in_threadpool
 
 
@@ -71,3 +79,47 @@ def test_async_and_generator_endpoints_are_left_alone():
     assert in_threadpool(coro) is coro
     assert in_threadpool(gen) is gen
     assert asyncio.iscoroutinefunction(in_threadpool(plain))
+
+
+def test_postgres_checkout_sends_no_ping():
+    """No pre-ping round trip per checkout (issue 16): a dropped connection is handled when used."""
+    engine = make_engine("postgresql+psycopg://u:p@127.0.0.1:1/none")
+    assert engine.pool._pre_ping is False
+    engine.dispose()
+
+
+@pytest.mark.postgres_only
+def test_a_connection_the_server_dropped_is_replaced_without_failing_the_request(
+    fresh_database_url: Callable[[str], str], settings: Settings, password_hash: str
+):
+    """The server ends every pooled connection (a restart, a failover, an idle timeout): the next
+    request's first statement fails on its dead connection, the pool discards it, and the caller is
+    loaded again on a fresh connection, so the request still answers 200."""
+    url = fresh_database_url("dropped_connection")
+    migrate.upgrade(url)
+    engine = make_engine(url, pool_size=2, max_overflow=0)
+    db = Database(engine)
+    world = World(db, settings, password_hash)
+    headers = world.as_role("auditor", "ROOT")
+    member_path = "/api/v1/members?limit=5"
+    app = create_app(settings, database=db)
+    admin = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        with TestClient(app) as client:
+            assert client.get(member_path, headers=headers).status_code == 200
+            assert client.get("/api/v1/auth/me", headers=headers).status_code == 200
+            with admin.connect() as conn:
+                killed = conn.execute(
+                    sa.text(
+                        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    )
+                ).scalar_one()
+            assert killed >= 1
+            for _ in range(3):  # each pooled connection was dropped: every one is replaced
+                response = client.get("/api/v1/auth/me", headers=headers)
+                assert response.status_code == 200, response.text
+            assert client.get(member_path, headers=headers).status_code == 200
+    finally:
+        admin.dispose()
+        engine.dispose()
