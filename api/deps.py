@@ -61,7 +61,7 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     """
     db: Database = request.app.state.db
     reading = request.method in READ_METHODS
-    session = (db.read_session if reading else db.write_session)()
+    session = (db.request_read_session if reading else db.write_session)()
     session.info["inline_io"] = reading and db.dialect == "sqlite"
     try:
         yield session

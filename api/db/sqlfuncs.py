@@ -20,6 +20,11 @@ class json_array_agg(FunctionElement[Any]):
     inherit_cache = True
 
 
+@compiles(json_array_agg)
+def _json_array_agg_default(element: json_array_agg, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"json_agg({compiler.process(element.clauses, **kw)})"
+
+
 @compiles(json_array_agg, "sqlite")
 def _json_array_agg_sqlite(element: json_array_agg, compiler: SQLCompiler, **kw: Any) -> str:
     return f"json_group_array({compiler.process(element.clauses, **kw)})"

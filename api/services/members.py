@@ -21,7 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import ColumnElement
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from api.db.models import (
     DuesPayment,
@@ -217,17 +217,19 @@ def get_in_scope(session: Session, member_id: uuid.UUID, principal: Principal) -
     return member
 
 
+_MEMBER = sa.inspect(Member).local_table
+
 #: the member and its tags in one statement (by-id reads): a correlated JSON array of the tags
 _VIEW_IN_SCOPE = select(
     Member,
     select(json_array_agg(MemberTag.tag))
-    .where(MemberTag.member_id == Member.id)
+    .where(col(MemberTag.member_id) == col(Member.id))
     .correlate(Member)
     .scalar_subquery()
     .label("tags"),
 ).where(
-    Member.id == sa.bindparam("member_id", type_=Member.__table__.c.id.type),
-    in_scope_of_roots(Member.org_unit_id),
+    col(Member.id) == sa.bindparam("member_id", type_=_MEMBER.c.id.type),
+    in_scope_of_roots(_MEMBER.c.org_unit_id),
 )
 
 
@@ -402,9 +404,9 @@ def list_members(
 #: the rows of a page: the member table's columns (plain rows, no ORM objects: nothing on a list page
 #: is changed) and each member's tags as a JSON array, in one statement (built once)
 _PAGE_ROWS = sa.select(
-    *Member.__table__.c,  # type: ignore[attr-defined]
+    *_MEMBER.c,
     sa.select(json_array_agg(MemberTag.tag))
-    .where(MemberTag.member_id == Member.id)
+    .where(col(MemberTag.member_id) == col(Member.id))
     .correlate(Member)
     .scalar_subquery()
     .label("tags"),
