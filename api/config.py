@@ -33,6 +33,12 @@ class Settings(BaseSettings):
     db_max_overflow: int = Field(20, ge=0, le=1000)
     secret_key: str = DEV_SECRET
 
+    # Overload (api/overload.py): requests one process serves at once; past this it answers 503
+    # `overloaded` with Retry-After at once instead of queueing them (0 = never shed). About twice
+    # what saturates one process's core keeps it busy while bounding the wait of admitted requests.
+    max_in_flight: int = Field(64, ge=0, le=100_000)
+    overload_retry_after_seconds: int = Field(1, ge=1, le=3600)
+
     # Tokens
     jwt_algorithm: Literal["HS256", "RS256"] = "HS256"
     jwt_private_key_file: Path | None = None

@@ -66,10 +66,22 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     try:
         yield session
     finally:
-        if db.dialect == "sqlite":  # releasing a connection never waits on SQLite
-            session.close()
+        if db.dialect == "sqlite" or (reading and _idle_autocommit(session, db)):
+            session.close()  # no I/O: SQLite is in-process; see _idle_autocommit
         else:
             await run_in_threadpool(session.close)
+
+
+def _idle_autocommit(session: Session, db: Database) -> bool:
+    """Whether closing this PostgreSQL read session sends nothing: its connection is in autocommit
+    (api/db/session.py, request_read_session) and no transaction is open (no write began one), so
+    the rollback on release is a no-op in psycopg, and the close can stay on the event loop."""
+    if db.request_read_session is db.read_session:  # a test connection: keeps its transaction
+        return False
+    if not session.in_transaction():  # never used (e.g. refused before loading the caller)
+        return True
+    dbapi = session.connection().connection.dbapi_connection
+    return dbapi is not None and dbapi.info.transaction_status == 0  # psycopg TransactionStatus.IDLE
 
 
 async def db_call(session: Session, fn: Callable[..., T], *args: Any) -> T:

@@ -26,6 +26,7 @@ from api.db.session import Database, make_engine
 from api.errors import install_error_handlers
 from api.idempotency import IdempotencyMiddleware
 from api.logging import configure_logging
+from api.overload import LoadShedMiddleware
 from api.routers import (
     audit_events,
     auth,
@@ -184,6 +185,12 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             allow_headers=["*"],
             expose_headers=["ETag", "Location", "X-Request-ID", "Retry-After"],
         )
+    # inside the request id (a shed request's problem carries it), outside everything else
+    app.add_middleware(
+        LoadShedMiddleware,
+        max_in_flight=settings.max_in_flight,
+        retry_after_seconds=settings.overload_retry_after_seconds,
+    )
     app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")
 
     for router in AREA_ROUTERS:
