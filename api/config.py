@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     # what saturates one process's core keeps it busy while bounding the wait of admitted requests.
     max_in_flight: int = Field(64, ge=0, le=100_000)
     overload_retry_after_seconds: int = Field(1, ge=1, le=3600)
+    # /metrics (api/metrics.py): open in development; in production only with this bearer token
+    metrics_enabled: bool = True
+    metrics_token: str | None = None
 
     # Tokens
     jwt_algorithm: Literal["HS256", "RS256"] = "HS256"
