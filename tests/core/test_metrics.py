@@ -88,7 +88,7 @@ def _free_port() -> int:
 
 
 def _get(url: str) -> tuple[int, str]:
-    with urllib.request.urlopen(url, timeout=10) as r:  # noqa: S310 (loopback only)
+    with urllib.request.urlopen(url, timeout=10) as r:  # loopback only
         return r.status, r.read().decode()
 
 
