@@ -432,6 +432,7 @@ class LoadResult:
     p50_ok_ms: float = float("nan")
     p99_ok_ms: float = float("nan")
     status_503: int = 0
+    timeouts: int = 0
 
 
 WRK_SCRIPT = Path(__file__).with_name("wrk_report.lua")
@@ -520,6 +521,7 @@ def run_load(
         p50_ok_ms=float(data.get("p50_ok_us", "nan")) / 1000,
         p99_ok_ms=float(data.get("p99_ok_us", "nan")) / 1000,
         status_503=int(data.get("status_503", 0)),
+        timeouts=int(data.get("timeouts", 0)),
     )
 
 

@@ -14,6 +14,8 @@ import json
 import time
 from urllib.parse import urlsplit
 
+TIMEOUT = 5.0
+
 
 async def _connection(
     host: str, port: int, request: bytes, deadline: float, state: dict, latencies: list[float]
@@ -24,7 +26,8 @@ async def _connection(
             state["sent"] += 1
             t0 = time.perf_counter()
             writer.write(request)
-            head = await reader.readuntil(b"\r\n\r\n")
+            # like wrk's --timeout 5s: an answer later than that counts as a timeout, not a latency
+            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), TIMEOUT)
             status = int(head[9:12])
             length = 0
             for line in head.split(b"\r\n"):
@@ -41,6 +44,8 @@ async def _connection(
                 state["non_2xx"] += 1
                 if status == 503:
                     state["status_503"] += 1
+    except TimeoutError:
+        state["timeouts"] += 1
     except (OSError, asyncio.IncompleteReadError):
         state["errors"] += 1
     finally:
@@ -55,7 +60,15 @@ async def main(url: str, connections: int, seconds: float, max_requests: int, he
     path = parts.path + (f"?{parts.query}" if parts.query else "")
     lines = [f"GET {path} HTTP/1.1", f"Host: {host}:{port}", *headers, "", ""]
     request = "\r\n".join(lines).encode()
-    state: dict = {"sent": 0, "max": max_requests, "errors": 0, "non_2xx": 0, "status_503": 0, "ok": []}
+    state: dict = {
+        "sent": 0,
+        "max": max_requests,
+        "errors": 0,
+        "non_2xx": 0,
+        "status_503": 0,
+        "ok": [],
+        "timeouts": 0,
+    }
     latencies: list[float] = []
     start = time.perf_counter()
     deadline = start + seconds
@@ -83,6 +96,7 @@ async def main(url: str, connections: int, seconds: float, max_requests: int, he
         "p50_ok_us": pct(50, ok),
         "p99_ok_us": pct(99, ok),
         "status_503": state["status_503"],
+        "timeouts": state["timeouts"],
     }
 
 

@@ -76,7 +76,7 @@ def run(cfg: Config, db: str) -> ScenarioResult:
         def load(case: str, secs: float) -> LoadResult:
             server, conns = cases[case]
             r = run_load("python", server, path, connections=conns, seconds=secs, headers=auth)
-            if r.errors or r.non_2xx != r.status_503 or r.ok == 0:
+            if r.non_2xx != r.status_503 or r.ok == 0:
                 raise RuntimeError(
                     f"{case}: {r.errors} errors, {r.non_2xx} non-2xx ({r.status_503} 503) of {r.requests}"
                 )
@@ -98,6 +98,8 @@ def run(cfg: Config, db: str) -> ScenarioResult:
         p99 = median([r.p99_ok_ms for r in results])
         ok_rps = median([r.ok / r.seconds for r in results])
         shed_share = median([r.status_503 / max(1, r.requests) for r in results])
+        # requests still unanswered after 5 s (the generator's timeout): their latency is at least that
+        timeouts = sum(r.timeouts + r.errors for r in results)
         overloaded = str(OVERLOAD) in case
         res.rows.append(
             Row(
@@ -115,7 +117,8 @@ def run(cfg: Config, db: str) -> ScenarioResult:
         )
         res.details.append(
             f"{db}, {case}: {ok_rps:,.0f} answered 200/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms, "
-            f"{shed_share:.0%} answered 503 overloaded at once."
+            f"{shed_share:.0%} answered 503 overloaded at once; {timeouts} requests unanswered after 5 s "
+            "or failed (not in the percentiles)."
         )
 
     # --- one and two workers ------------------------------------------------------------------------
