@@ -1,5 +1,5 @@
 """6. Overload and workers (issue 16): gonghui's ``GET /api/v1/members/{id}`` under 4x the connections
-that saturate one worker, with load shedding on (``GONGHUI_MAX_IN_FLIGHT``, default 64) and off (0);
+that saturate one worker, with load shedding on (``GONGHUI_MAX_IN_FLIGHT``, default 48) and off (0);
 and req/s with one and two uvicorn worker processes.
 
 Overload: one worker pinned to core 0, the Python generator (bench/loadgen.py, which times 2xx
@@ -76,7 +76,7 @@ def run(cfg: Config, db: str) -> ScenarioResult:
         def load(case: str, secs: float) -> LoadResult:
             server, conns = cases[case]
             r = run_load("python", server, path, connections=conns, seconds=secs, headers=auth)
-            if r.non_2xx != r.status_503 or r.ok == 0:
+            if r.non_2xx != r.status_503:
                 raise RuntimeError(
                     f"{case}: {r.errors} errors, {r.non_2xx} non-2xx ({r.status_503} 503) of {r.requests}"
                 )
@@ -101,18 +101,19 @@ def run(cfg: Config, db: str) -> ScenarioResult:
         # requests still unanswered after 5 s (the generator's timeout): their latency is at least that
         timeouts = sum(r.timeouts + r.errors for r in results)
         overloaded = str(OVERLOAD) in case
+        ratio = p99 / p50 if ok_rps else float("inf")  # nothing answered within 5 s: unbounded
         res.rows.append(
             Row(
                 NAME,
                 db,
                 f"by-id, {case}",
                 "p99 / p50 (200s)",
-                p99 / p50,
+                ratio,
                 None,
                 "x",
                 better="lower",
                 target="<= 3" if overloaded else "",
-                met=(p99 / p50 <= 3) if overloaded else None,
+                met=(ratio <= 3) if overloaded else None,
             )
         )
         res.details.append(
