@@ -435,6 +435,7 @@ class LoadResult:
     p99_ok_ms: float = float("nan")
     status_503: int = 0
     timeouts: int = 0
+    other_statuses: dict[str, int] = field(default_factory=dict)  # non-2xx answers other than 503
 
 
 WRK_SCRIPT = Path(__file__).with_name("wrk_report.lua")
@@ -524,6 +525,7 @@ def run_load(
         p99_ok_ms=float(data.get("p99_ok_us", "nan")) / 1000,
         status_503=int(data.get("status_503", 0)),
         timeouts=int(data.get("timeouts", 0)),
+        other_statuses=dict(data.get("other_statuses", {})),
     )
 
 

@@ -44,6 +44,7 @@ async def _connection(
                 state["non_2xx"] += 1
                 if status == 503:
                     state["status_503"] += 1
+                state["statuses"][status] = state["statuses"].get(status, 0) + 1
     except TimeoutError:
         state["timeouts"] += 1
     except (OSError, asyncio.IncompleteReadError):
@@ -97,6 +98,7 @@ async def main(url: str, connections: int, seconds: float, max_requests: int, he
         "p99_ok_us": pct(99, ok),
         "status_503": state["status_503"],
         "timeouts": state["timeouts"],
+        "other_statuses": {str(k): v for k, v in state["statuses"].items() if k != 503},
     }
 
 
