@@ -69,6 +69,7 @@ async def main(url: str, connections: int, seconds: float, max_requests: int, he
         "status_503": 0,
         "ok": [],
         "timeouts": 0,
+        "statuses": {},
     }
     latencies: list[float] = []
     start = time.perf_counter()

@@ -35,7 +35,7 @@ from bench.harness import (
 )
 
 NAME = "peer"
-TITLE = "gonghui vs the FastAPI full-stack template's read paths (peer)"
+TITLE = "gonghui vs the FastAPI full-stack template's read paths"
 CONNECTIONS = 32
 ROLE = "auditor"
 TARGET = 1.25
