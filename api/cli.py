@@ -118,12 +118,31 @@ def bootstrap(
 def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
-    workers: int = 1,
+    workers: Annotated[
+        int, typer.Option(min=1, envvar="GONGHUI_WORKERS", help="Worker processes (one per core).")
+    ] = 1,
     reload: bool = False,
 ) -> None:
-    """Run the API under uvicorn."""
+    """Run the API under uvicorn, in WORKERS processes sharing the port.
+
+    Metrics of all workers are summed (api/metrics.py): each worker writes them to files in
+    PROMETHEUS_MULTIPROC_DIR, which this command sets to a fresh directory unless given, and empties
+    before the workers start (values left from an earlier run would be counted again).
+    """
+    import os
+    import shutil
+    import tempfile
+
     import uvicorn
 
+    from api.metrics import MULTIPROC_ENV
+
+    metrics_dir = os.environ.get(MULTIPROC_ENV)
+    if metrics_dir:
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+        os.makedirs(metrics_dir, exist_ok=True)
+    else:
+        os.environ[MULTIPROC_ENV] = tempfile.mkdtemp(prefix="gonghui-metrics-")
     uvicorn.run(
         "api.main:app",
         host=host,

@@ -37,6 +37,17 @@ class Settings(BaseSettings):
     db_max_overflow: int = Field(20, ge=0, le=1000)
     secret_key: str = DEV_SECRET
 
+    # Overload (api/overload.py): requests one process serves at once; past this it answers 503
+    # `overloaded` with Retry-After at once instead of queueing them (0 = never shed). Keep it below
+    # db_pool_size + db_max_overflow on PostgreSQL: a request beyond the connections blocks a worker
+    # thread while it waits for one, and once every thread waits, the requests holding connections
+    # cannot finish either (until the pool's 30 s timeout: measured, docs/scaling.md).
+    max_in_flight: int = Field(48, ge=0, le=100_000)
+    overload_retry_after_seconds: int = Field(1, ge=1, le=3600)
+    # /metrics (api/metrics.py): open in development; in production only with this bearer token
+    metrics_enabled: bool = True
+    metrics_token: str | None = None
+
     # Tokens
     jwt_algorithm: Literal["HS256", "RS256"] = "HS256"
     jwt_private_key_file: Path | None = None

@@ -62,15 +62,27 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     """
     db: Database = request.app.state.db
     reading = request.method in READ_METHODS
-    session = (db.read_session if reading else db.write_session)()
+    session = (db.request_read_session if reading else db.write_session)()
     session.info["inline_io"] = reading and db.dialect == "sqlite"
     try:
         yield session
     finally:
-        if db.dialect == "sqlite":  # releasing a connection never waits on SQLite
-            session.close()
+        if db.dialect == "sqlite" or (reading and _idle_autocommit(session, db)):
+            session.close()  # no I/O: SQLite is in-process; see _idle_autocommit
         else:
             await run_in_threadpool(session.close)
+
+
+def _idle_autocommit(session: Session, db: Database) -> bool:
+    """Whether closing this PostgreSQL read session sends nothing: its connection is in autocommit
+    (api/db/session.py, request_read_session) and no transaction is open (no write began one), so
+    the rollback on release is a no-op in psycopg, and the close can stay on the event loop."""
+    if db.request_read_session is db.read_session:  # a test connection: keeps its transaction
+        return False
+    if not session.in_transaction():  # never used (e.g. refused before loading the caller)
+        return True
+    dbapi = session.connection().connection.dbapi_connection
+    return dbapi is not None and dbapi.info.transaction_status == 0  # psycopg TransactionStatus.IDLE
 
 
 async def db_call(session: Session, fn: Callable[..., T], *args: Any) -> T:
@@ -131,7 +143,16 @@ async def get_principal(
     if not token:
         raise Unauthorized("not_authenticated")
     claims = decode_access_token(token, settings)  # CPU only: on the event loop
-    principal = await db_call(session, load_principal, session, uuid.UUID(claims["sub"]))
+    user_id = uuid.UUID(claims["sub"])
+    try:
+        principal = await db_call(session, load_principal, session, user_id)
+    except sa.exc.DBAPIError as exc:
+        # the request's first statement met a connection the server had dropped (no pre-ping, see
+        # api/db/session.py): the pool has discarded it; nothing ran yet, so retry once on a fresh one
+        if not exc.connection_invalidated:
+            raise
+        await db_call(session, session.rollback)
+        principal = await db_call(session, load_principal, session, user_id)
     if principal is None:
         raise Unauthorized("invalid_token")
     return principal

@@ -171,6 +171,9 @@ async def _stale(request: Request, exc: StaleDataError) -> JSONResponse:
 
 
 async def _operational(request: Request, exc: OperationalError) -> JSONResponse:
+    if exc.connection_invalidated:  # a dropped connection (server restart, failover): the pool has
+        # discarded it and the connections opened before it; the next request gets a fresh one
+        return problem(request, 503, "database_unavailable", headers={"Retry-After": "1"})
     if "locked" in str(exc.orig).lower() or "could not serialize" in str(exc.orig).lower():
         return problem(request, 503, "database_busy", headers={"Retry-After": "1"})
     return await _unexpected(request, exc)

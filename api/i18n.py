@@ -70,6 +70,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "服务器内部错误；报告问题时请提供请求编号。",
     ),
     "database_busy": ("The database is busy; retry shortly.", "数据库繁忙，请稍后重试。"),
+    "database_unavailable": (
+        "The connection to the database was lost; retry shortly.",
+        "与数据库的连接已断开，请稍后重试。",
+    ),
+    "overloaded": (
+        "The server is at capacity; retry after the time in Retry-After.",
+        "服务器当前负载已满，请按 Retry-After 所示时间后重试。",
+    ),
     "service_unavailable": ("The service is not ready.", "服务尚未就绪。"),
     "invalid_cursor": ("The cursor is not valid for this list.", "分页游标无效。"),
     # org units

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import structlog
 import swagger_ui_bundle
@@ -17,15 +18,18 @@ from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
+from starlette.routing import compile_path
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api import __doc__ as package_doc
+from api import metrics
 from api.config import Settings, get_settings
 from api.context import client_ip
 from api.db.session import Database, make_engine
 from api.errors import install_error_handlers
 from api.idempotency import IdempotencyMiddleware
 from api.logging import configure_logging
+from api.overload import LoadShedMiddleware
 from api.routers import (
     aid,
     audit_events,
@@ -191,6 +195,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if reaped:
             log.warning("imports_interrupted", count=reaped)
     yield
+    metrics.process_ended()
 
 
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
@@ -230,6 +235,19 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             allow_headers=["*"],
             expose_headers=["ETag", "Location", "X-Request-ID", "Retry-After"],
         )
+    # inside the request id (a shed request's problem carries it), outside everything else
+    shed_kwargs: dict[str, Any] = {
+        "max_in_flight": settings.max_in_flight,
+        "retry_after_seconds": settings.overload_retry_after_seconds,
+    }
+    if settings.metrics_enabled:
+        shed_kwargs["on_shed"] = metrics.count_shed
+    app.add_middleware(LoadShedMiddleware, **shed_kwargs)
+    if settings.metrics_enabled:  # outside the shedding, so shed requests are timed and counted too
+        templates = {id(route): compile_path(path)[1] for path, route in api_routes()}
+        app.add_middleware(metrics.MetricsMiddleware, templates=templates)
+        metrics.watch_pool(app.state.db.engine)
+        app.add_route("/metrics", metrics.metrics_endpoint, include_in_schema=False)
     app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")
 
     for router in AREA_ROUTERS:

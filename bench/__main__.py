@@ -35,7 +35,7 @@ from bench.harness import (
     resolve_generator,
 )
 
-SCENARIOS = ["overhead", "imports", "lists", "changes", "funds"]
+SCENARIOS = ["overhead", "imports", "lists", "changes", "funds", "peer", "scaling"]
 DOC = ROOT / "docs" / "benchmarks.md"
 
 

@@ -173,6 +173,11 @@ def _package_versions() -> str:
     return ", ".join(out)
 
 
+def load_average() -> float:
+    """The 1-minute load average now (recorded beside figures taken on a shared machine)."""
+    return os.getloadavg()[0]
+
+
 def git_commit() -> str:
     try:
         sha = subprocess.run(
@@ -317,7 +322,18 @@ def bench_settings(database_url: str) -> Any:
 class Server:
     """One uvicorn server in a subprocess, pinned to the server core."""
 
-    def __init__(self, app: str, env: dict[str, str], name: str, ready_path: str = "/healthz"):
+    def __init__(
+        self,
+        app: str,
+        env: dict[str, str],
+        name: str,
+        ready_path: str = "/healthz",
+        *,
+        workers: int = 1,
+        cores: str = SERVER_CORE,
+    ):
+        self.workers = workers
+        self.cores = cores
         self.app = app
         self.env = env
         self.name = name
@@ -332,7 +348,7 @@ class Server:
 
     def __enter__(self) -> Server:
         cmd = [
-            *taskset(SERVER_CORE),
+            *taskset(self.cores),
             PYTHON,
             "-m",
             "uvicorn",
@@ -342,7 +358,7 @@ class Server:
             "--port",
             str(self.port),
             "--workers",
-            "1",
+            str(self.workers),
             "--no-access-log",
             "--log-level",
             "warning",
@@ -375,11 +391,20 @@ class Server:
             self.log_path.unlink(missing_ok=True)
 
     def cpu_seconds(self) -> float:
-        """utime + stime of the server process so far."""
+        """utime + stime of the server process so far, with its worker processes when it has some."""
         assert self.proc
-        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
         ticks = os.sysconf("SC_CLK_TCK")
-        return (int(fields[11]) + int(fields[12])) / ticks
+        total = 0
+        pids = [self.proc.pid]
+        if self.workers > 1:
+            with contextlib.suppress(OSError):
+                children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text().split()
+                pids += [int(c) for c in children]
+        for pid in pids:
+            with contextlib.suppress(OSError):
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])
+        return total / ticks
 
     def check_alive(self) -> None:
         assert self.proc
@@ -404,6 +429,13 @@ class LoadResult:
     generator_cpu: float  # fraction of one core
     server_cpu: float  # fraction of one core
     server_cpu_ms_per_request: float  # CPU time the server spent per request: robust on a busy machine
+    #: 2xx answers only (the Python generator tells them apart; wrk reports all answers together)
+    ok: int = 0
+    p50_ok_ms: float = float("nan")
+    p99_ok_ms: float = float("nan")
+    status_503: int = 0
+    timeouts: int = 0
+    other_statuses: dict[str, int] = field(default_factory=dict)  # non-2xx answers other than 503
 
 
 WRK_SCRIPT = Path(__file__).with_name("wrk_report.lua")
@@ -488,6 +520,12 @@ def run_load(
         generator_cpu=generator_cpu,
         server_cpu=server_cpu,
         server_cpu_ms_per_request=server_cpu_s * 1000 / max(1, int(data["requests"])),
+        ok=int(data.get("ok", int(data["requests"]) - int(data.get("non_2xx", 0)))),
+        p50_ok_ms=float(data.get("p50_ok_us", "nan")) / 1000,
+        p99_ok_ms=float(data.get("p99_ok_us", "nan")) / 1000,
+        status_503=int(data.get("status_503", 0)),
+        timeouts=int(data.get("timeouts", 0)),
+        other_statuses=dict(data.get("other_statuses", {})),
     )
 
 

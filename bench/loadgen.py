@@ -14,6 +14,8 @@ import json
 import time
 from urllib.parse import urlsplit
 
+TIMEOUT = 5.0
+
 
 async def _connection(
     host: str, port: int, request: bytes, deadline: float, state: dict, latencies: list[float]
@@ -24,7 +26,8 @@ async def _connection(
             state["sent"] += 1
             t0 = time.perf_counter()
             writer.write(request)
-            head = await reader.readuntil(b"\r\n\r\n")
+            # like wrk's --timeout 5s: an answer later than that counts as a timeout, not a latency
+            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), TIMEOUT)
             status = int(head[9:12])
             length = 0
             for line in head.split(b"\r\n"):
@@ -33,9 +36,17 @@ async def _connection(
                     break
             if length:
                 await reader.readexactly(length)
-            latencies.append(time.perf_counter() - t0)
-            if not 200 <= status < 300:
+            elapsed = time.perf_counter() - t0
+            latencies.append(elapsed)
+            if 200 <= status < 300:
+                state["ok"].append(elapsed)
+            else:
                 state["non_2xx"] += 1
+                if status == 503:
+                    state["status_503"] += 1
+                state["statuses"][status] = state["statuses"].get(status, 0) + 1
+    except TimeoutError:
+        state["timeouts"] += 1
     except (OSError, asyncio.IncompleteReadError):
         state["errors"] += 1
     finally:
@@ -50,7 +61,16 @@ async def main(url: str, connections: int, seconds: float, max_requests: int, he
     path = parts.path + (f"?{parts.query}" if parts.query else "")
     lines = [f"GET {path} HTTP/1.1", f"Host: {host}:{port}", *headers, "", ""]
     request = "\r\n".join(lines).encode()
-    state = {"sent": 0, "max": max_requests, "errors": 0, "non_2xx": 0}
+    state: dict = {
+        "sent": 0,
+        "max": max_requests,
+        "errors": 0,
+        "non_2xx": 0,
+        "status_503": 0,
+        "ok": [],
+        "timeouts": 0,
+        "statuses": {},
+    }
     latencies: list[float] = []
     start = time.perf_counter()
     deadline = start + seconds
@@ -60,8 +80,10 @@ async def main(url: str, connections: int, seconds: float, max_requests: int, he
     elapsed = time.perf_counter() - start
     latencies.sort()
 
-    def pct(p: float) -> float:
-        return latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))] * 1e6 if latencies else 0.0
+    ok = sorted(state["ok"])
+
+    def pct(p: float, values: list[float] = latencies) -> float:
+        return values[min(len(values) - 1, int(p / 100 * len(values)))] * 1e6 if values else 0.0
 
     return {
         "requests": len(latencies),
@@ -71,6 +93,13 @@ async def main(url: str, connections: int, seconds: float, max_requests: int, he
         "mean_us": sum(latencies) / len(latencies) * 1e6 if latencies else 0.0,
         "errors": state["errors"],
         "non_2xx": state["non_2xx"],
+        # 2xx answers only (under load shedding the 503s are fast and would hide the admitted ones' wait)
+        "ok": len(ok),
+        "p50_ok_us": pct(50, ok),
+        "p99_ok_us": pct(99, ok),
+        "status_503": state["status_503"],
+        "timeouts": state["timeouts"],
+        "other_statuses": {str(k): v for k, v in state["statuses"].items() if k != 503},
     }
 
 

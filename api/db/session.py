@@ -58,10 +58,37 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
+    # No pre-ping: it is one more round trip on every checkout (docs/benchmarks.md, peer). A connection
+    # the server dropped fails on its first statement instead; SQLAlchemy then discards it and every
+    # connection opened before it, the request's first statement (loading the caller) is retried once
+    # on a fresh connection (api/deps.py, get_principal), and otherwise the request ends in
+    # 503 database_unavailable with Retry-After (api/errors.py).
+    kwargs.setdefault("pool_pre_ping", False)
     kwargs.setdefault("pool_size", 40)
     kwargs.setdefault("max_overflow", 20)
     return sa.create_engine(url, **kwargs)
+
+
+#: execution option of the sessions GET requests use on PostgreSQL (see Database.request_read_session)
+LAZY_BEGIN = "gonghui_lazy_begin"
+
+
+def _begin_before_first_write(
+    conn: sa.Connection, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool
+) -> None:
+    """On a lazy-begin connection (autocommit), open a transaction before the first statement that is
+    not a plain SELECT, so a read request that writes (an audited read) still commits all or nothing."""
+    if not conn.get_execution_options().get(LAZY_BEGIN):
+        return
+    head = statement.lstrip()[:6].upper()
+    if head == "SELECT" and "FOR UPDATE" not in statement.upper():
+        return
+    dbapi = conn.connection.dbapi_connection
+    if dbapi is not None and dbapi.info.transaction_status == _PG_IDLE:
+        dbapi.execute("BEGIN")
+
+
+_PG_IDLE = 0  # psycopg.pq.TransactionStatus.IDLE
 
 
 class Database:
@@ -78,6 +105,18 @@ class Database:
         if isinstance(bind, Engine) and bind.dialect.name == "sqlite":
             writer = bind.execution_options(sqlite_immediate=True)
         self.write_session = sessionmaker(bind=writer, **kw)
+        # GET requests on PostgreSQL: autocommit, so no BEGIN and no ROLLBACK round trip around their
+        # SELECTs. At READ COMMITTED (PostgreSQL's default) every statement sees its own snapshot
+        # inside a transaction too, so reads see exactly what they saw before; a GET that writes
+        # gets its BEGIN before its first write (_begin_before_first_write) and commits as before.
+        # SQLite keeps its BEGIN: there a transaction is one snapshot for all its reads, and the
+        # pair costs no round trip. Test connections (the suite's rollback-per-test) keep theirs.
+        self.request_read_session = self.read_session
+        if isinstance(bind, Engine) and bind.dialect.name == "postgresql":
+            lazy = bind.execution_options(isolation_level="AUTOCOMMIT", **{LAZY_BEGIN: True})
+            if not event.contains(bind, "before_cursor_execute", _begin_before_first_write):
+                event.listen(bind, "before_cursor_execute", _begin_before_first_write)
+            self.request_read_session = sessionmaker(bind=lazy, **kw)
 
     @property
     def dialect(self) -> str:

@@ -19,6 +19,7 @@ from api.schemas.members import (
     MemberAccountOut,
     MemberCreate,
     MemberEventOut,
+    MemberNameOut,
     MemberNationalId,
     MemberOut,
     MemberStatusName,
@@ -108,13 +109,20 @@ def members_create(
     return service.to_out_one(session, member, principal)
 
 
+async def load_member_view(
+    member_id: uuid.UUID, session: SessionDep, principal: Authorized
+) -> MemberOut | MemberNameOut:
+    return await db_call(session, service.get_view_in_scope, session, member_id, principal)
+
+
 @router.get(MEMBER_PATH, response_model=MemberView, dependencies=[Depends(require("members.read_names"))])
-def members_get(
-    member: MemberDep, session: SessionDep, principal: Authorized, response: Response
-) -> MemberView:
+async def members_get(
+    view: Annotated[MemberOut | MemberNameOut, Depends(load_member_view)], response: Response
+) -> MemberOut | MemberNameOut:
     """One member, as the caller may see them (see the list for masking). ETag carries the version."""
-    set_etag(response, member)
-    return service.to_out_one(session, member, principal, loaded_in_scope=True)
+    # the loader did the database work (member and tags in one query): no thread-pool hop here
+    set_etag(response, view)
+    return view
 
 
 @router.patch(MEMBER_PATH, response_model=MemberOut, dependencies=[Depends(require("members.write"))])

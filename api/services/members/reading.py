@@ -1,5 +1,6 @@
 """Reading member records: the caller's scope as SQL (:func:`scope_filter` / :func:`list_stmt`), load one
-member within scope or 404 (:func:`get_in_scope`), the list query, and the view of a member the caller
+member within scope or 404 (:func:`get_in_scope`; with its tags as the caller's view:
+:func:`get_view_in_scope`), the list query, and the view of a member the caller
 may see (:func:`to_out` / :func:`to_outs`: full, names only, masked contact details).
 """
 
@@ -21,6 +22,7 @@ from api.db.models import (
     MemberTag,
     OrgUnitClosure,
 )
+from api.db.sqlfuncs import json_array_agg, json_list
 from api.db.types import table_of
 from api.errors import NotFound
 from api.schemas.members import (
@@ -64,6 +66,40 @@ def get_in_scope(session: Session, member_id: uuid.UUID, principal: Principal) -
     if member is None:
         raise NotFound()
     return member
+
+
+#: the member and its tags in one statement (by-id reads): a correlated JSON array of the tags
+_VIEW_IN_SCOPE = select(
+    Member,
+    select(json_array_agg(MemberTag.tag))
+    .where(col(MemberTag.member_id) == col(Member.id))
+    .correlate(Member)
+    .scalar_subquery()
+    .label("tags"),
+).where(
+    col(Member.id) == sa.bindparam("member_id", type_=table_of(Member).c.id.type),
+    in_scope_of_roots(col(Member.org_unit_id)),
+)
+
+
+def get_view_in_scope(
+    session: Session, member_id: uuid.UUID, principal: Principal
+) -> MemberOut | MemberNameOut:
+    """The view of one member inside the caller's scope (else 404), member and tags read in one query.
+
+    The member was loaded through the caller's roots for the route's permission, so visibility needs
+    no query unless the caller's grants differ between permissions (:func:`visibility`)."""
+    roots = principal.units_for()
+    row = (
+        session.execute(_VIEW_IN_SCOPE, {"member_id": member_id, SCOPE_ROOTS: roots}).first()
+        if roots
+        else None
+    )
+    if row is None:
+        raise NotFound()
+    member, tags = row
+    vis = visibility(session, principal, {member.org_unit_id}, within=roots)
+    return to_out(member, principal, tags=sorted(json_list(tags)), vis=vis)
 
 
 @dataclass(frozen=True)
@@ -208,9 +244,24 @@ def list_members(
     a unit checked to be inside it), so visibility settles from the grants what it can (``within``)."""
     ids = list_stmt(principal, filters, session=session).with_only_columns(Member.id)
     rows, next_cursor = keyset(
-        session, ids, keys=[col(Member.id)], limit=limit, cursor=cursor, fetch=select(Member)
+        session, ids, keys=[col(Member.id)], limit=limit, cursor=cursor, fetch=_PAGE_ROWS, scalars=False
     )
-    return to_outs(session, rows, principal, within=principal.units_for()), next_cursor
+    roots = principal.units_for()
+    vis = visibility(session, principal, {r.org_unit_id for r in rows}, within=roots)
+    page = [r._asdict() for r in rows]
+    return [_view(m, sorted(json_list(m["tags"])), vis) for m in page], next_cursor
+
+
+#: the rows of a page: the member table's columns (plain rows, no ORM objects: nothing on a list page
+#: is changed) and each member's tags as a JSON array, in one statement (built once)
+_PAGE_ROWS = sa.select(
+    *table_of(Member).c,
+    sa.select(json_array_agg(MemberTag.tag))
+    .where(col(MemberTag.member_id) == col(Member.id))
+    .correlate(Member)
+    .scalar_subquery()
+    .label("tags"),
+)
 
 
 #: built once (building a statement and its cache key costs more CPU than running it on SQLite)
@@ -280,10 +331,22 @@ def visibility(
     return Visibility(full=pick("full"), contact=pick("contact"), wage=pick("wage"))
 
 
+#: MemberOut fields copied from the member's columns as they are (the others are computed below)
+_COPIED = tuple(
+    name
+    for name in MemberOut.model_fields
+    if name
+    not in {"view", "gender", "status", "phone", "email", "contact_masked", "monthly_wage_fen", "tags"}
+)
+#: the member columns a view reads
+_READ = (*_COPIED, "gender", "status", "phone", "email", "monthly_wage_fen")
+
+
 def to_out(
-    member: Member, principal: Principal, *, tags: Sequence[str], vis: Visibility
+    member: Any, principal: Principal, *, tags: Sequence[str], vis: Visibility
 ) -> MemberOut | MemberNameOut:
-    """The view of ``member`` the caller may see.
+    """The view of ``member`` the caller may see (a Member; lists pass each row as a dict, see
+    :func:`list_members`).
 
     * Without ``members.read`` over the member's unit (treasurers hold only ``members.read_names``):
       names only — number, employee number, name, unit and status (docs/rules.md §0 "names only").
@@ -292,32 +355,38 @@ def to_out(
     * The monthly wage only for callers who edit the member or record their dues (``dues.write``).
     * The resident ID is always masked here; the full value has its own audited endpoint.
     """
-    unit = member.org_unit_id
-    wage = member.monthly_wage_fen if unit in vis.wage else None
+    values = member if isinstance(member, dict) else {name: getattr(member, name) for name in _READ}
+    return _view(values, tags, vis)
+
+
+def _view(m: dict[str, Any], tags: Sequence[str], vis: Visibility) -> MemberOut | MemberNameOut:
+    # one dict validated by pydantic-core per member: a SQLModel ``model_dump`` first cost more than
+    # the validation, and ``model_construct`` (a Python loop over the fields) more still
+    unit = m["org_unit_id"]
+    wage = m["monthly_wage_fen"] if unit in vis.wage else None
     if unit not in vis.full:
-        return MemberNameOut(
-            id=member.id,
-            member_no=member.member_no,
-            employee_no=member.employee_no,
-            name=member.name,
-            org_unit_id=unit,
-            status=MemberStatusName(member.status),
-            monthly_wage_fen=wage,
-            version=member.version,
+        return MemberNameOut.model_validate(
+            {
+                "id": m["id"],
+                "member_no": m["member_no"],
+                "employee_no": m["employee_no"],
+                "name": m["name"],
+                "org_unit_id": unit,
+                "status": m["status"],
+                "monthly_wage_fen": wage,
+                "version": m["version"],
+            }
         )
     masked = unit not in vis.contact
-    return MemberOut.model_validate(
-        {
-            **member.model_dump(
-                exclude={"national_id_cipher", "national_id_hmac", "phone", "email", "monthly_wage_fen"}
-            ),
-            "phone": mask_phone(member.phone) if masked else member.phone,
-            "email": mask_email(member.email) if masked else member.email,
-            "contact_masked": masked,
-            "monthly_wage_fen": wage,
-            "tags": list(tags),
-        }
-    )
+    values = {name: m[name] for name in _COPIED}
+    values["gender"] = m["gender"]
+    values["status"] = m["status"]
+    values["phone"] = mask_phone(m["phone"]) if masked else m["phone"]
+    values["email"] = mask_email(m["email"]) if masked else m["email"]
+    values["contact_masked"] = masked
+    values["monthly_wage_fen"] = wage
+    values["tags"] = list(tags)
+    return MemberOut.model_validate(values)
 
 
 def to_outs(
