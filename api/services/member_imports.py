@@ -108,6 +108,9 @@ _FILE_ERRORS_EN = {
     "unknown_column": "The header has unknown column(s): {detail}",
     "missing_column": "A required column is missing (employee number, name, ID number): {detail}",
     "duplicate_column": "The header names a field twice: {detail}",
+    "too_many_columns": "The file has too many columns: {detail}",
+    "cell_too_long": "A cell is too long: {detail}",
+    "uncompressed_too_large": "The file inflates beyond the size limit: {detail}",
 }
 
 register(
@@ -153,6 +156,10 @@ register(
 
 class PayloadTooLarge(AppError):
     status, code = 413, "import_file_too_large"
+
+
+class InflatesTooLarge(AppError):
+    status, code = 413, "import_uncompressed_too_large"
 
 
 # --- row planning, shared by imports and the upsert -------------------------------------------------
@@ -1068,6 +1075,8 @@ def check_header(upload: StoredUpload) -> None:
     try:
         next(iter_rows(upload.path, upload.filename), None)
     except ImportFileError as exc:
+        if exc.code == "uncompressed_too_large":
+            raise InflatesTooLarge(detail=exc.detail) from None
         raise RuleViolation(f"import_{exc.code}", field="file", detail=exc.detail) from None
 
 
