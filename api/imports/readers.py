@@ -373,7 +373,8 @@ def _bounded_lines(text: IO[str]) -> Iterator[str]:
     while line := readline(limit + 1):
         if len(line) > limit:
             raise ImportFileError(
-                "too_many_columns", f"a line longer than {limit} characters (at most {limits.max_columns} columns)"
+                "too_many_columns",
+                f"a line longer than {limit} characters (at most {limits.max_columns} columns)",
             )
         yield line
 

@@ -9,11 +9,11 @@ import time
 import zipfile
 
 import pytest
+from imports_db.helpers import csv_bytes, make_id, post_import, row
 from openpyxl import Workbook
 
 from api.imports import limits
 from api.imports.readers import REQUIRED_FIELDS, ImportFileError, _check_fields, count_rows, iter_rows
-from imports_db.helpers import csv_bytes, make_id, officer_root, post_import, row  # noqa: F401
 
 
 def kind(content: bytes, filename: str) -> str:
@@ -107,13 +107,15 @@ def test_jsonl_value_over_the_limit_is_refused():
     assert kind(line.encode(), "m.jsonl") == "cell_too_long"
 
 
-def test_api_refuses_a_bomb_with_a_problem(client, world, officer_root, problem, monkeypatch):
+def test_api_refuses_a_bomb_with_a_problem(client, world, problem, monkeypatch):
+    officer_root = world.as_role("officer", "ROOT")
     refused = post_import(
         client, officer_root, xlsx([HEADER, ["E1", "张" * 200_000, make_id(1)]]), filename="m.xlsx"
     )
     problem(refused, 422, "import_cell_too_long")
     monkeypatch.setattr(limits, "LIMITS", limits.FileLimits(max_uncompressed_bytes=20_000))
     rows = [HEADER] + [[f"E{i}", "张三", make_id(i)] for i in range(500)]
-    problem(post_import(client, officer_root, xlsx(rows), filename="m.xlsx"), 413, "import_uncompressed_too_large")
+    too_big = post_import(client, officer_root, xlsx(rows), filename="m.xlsx")
+    problem(too_big, 413, "import_uncompressed_too_large")
     wide = csv_bytes([row("E1", "张三", make_id(1))], header="工号,姓名,身份证号" + ",备注" * 100)
     problem(post_import(client, officer_root, wide), 422, "import_too_many_columns")
