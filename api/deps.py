@@ -6,6 +6,7 @@ Each route declares exactly one permission with ``dependencies=[Depends(require(
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -19,7 +20,7 @@ from sqlmodel import Session, select
 from starlette.concurrency import run_in_threadpool
 
 from api.config import Settings
-from api.db.models import Grant, User
+from api.db.models import Grant, RefreshToken, User
 from api.db.session import Database
 from api.errors import Forbidden, PreconditionFailed, PreconditionRequired, Unauthorized
 from api.security.permissions import Role, roles_with
@@ -93,6 +94,13 @@ _PRINCIPAL = (
         User.member_id,
         User.is_active,
         User.must_change_password,
+        User.credential_version,
+        sa.exists()
+        .where(
+            RefreshToken.family_id == sa.bindparam("sid", type_=RefreshToken.__table__.c.family_id.type),
+            RefreshToken.revoked_at.is_not(None),  # type: ignore[union-attr]
+        )
+        .label("session_revoked"),
         Grant.role,
         Grant.org_unit_id.label("grant_unit_id"),
     )
@@ -101,11 +109,17 @@ _PRINCIPAL = (
 )
 
 
-def load_principal(session: Session, user_id: uuid.UUID) -> Principal | None:
-    """The caller and their grants, read fresh on every request (one query), so a deactivated account
-    or a withdrawn grant takes effect at once rather than when the access token expires."""
-    rows = session.execute(_PRINCIPAL, {"user_id": user_id}).all()
+def load_principal(
+    session: Session, user_id: uuid.UUID, *, credential_version: int = 0, session_id: uuid.UUID | None = None
+) -> Principal | None:
+    """The caller and their grants, read fresh on every request (one query), so a deactivated account,
+    a withdrawn grant, a changed password (``credential_version``) or a revoked login (``session_id``,
+    the refresh family: logout, reuse detection) takes effect at once rather than when the access
+    token expires."""
+    rows = session.execute(_PRINCIPAL, {"user_id": user_id, "sid": session_id}).all()
     if not rows or not rows[0].is_active:
+        return None
+    if rows[0].credential_version != credential_version or rows[0].session_revoked:
         return None
     user = rows[0]
     return Principal(
@@ -128,7 +142,17 @@ async def get_principal(
     if not token:
         raise Unauthorized("not_authenticated")
     claims = decode_access_token(token, settings)  # CPU only: on the event loop
-    principal = await db_call(session, load_principal, session, uuid.UUID(claims["sub"]))
+    sid = claims.get("sid")
+    principal = await db_call(
+        session,
+        functools.partial(
+            load_principal,
+            credential_version=int(claims.get("cv", 0)),
+            session_id=uuid.UUID(sid) if sid else None,
+        ),
+        session,
+        uuid.UUID(claims["sub"]),
+    )
     if principal is None:
         raise Unauthorized("invalid_token")
     return principal

@@ -79,14 +79,17 @@ def _fail(session: Session, username: str, code: str, user: User | None) -> Unau
 def _issue(
     session: Session, settings: Settings, user: User, *, family_id: uuid.UUID | None, refresh: bool
 ) -> TokenOut:
-    access = create_access_token(user.id, settings)
+    family = (family_id or uuid.uuid4()) if refresh else None
+    access = create_access_token(
+        user.id, settings, credential_version=user.credential_version, session_id=family
+    )
     refresh_token = None
-    if refresh:
+    if family is not None:
         refresh_token = new_secret()
         session.add(
             RefreshToken(
                 user_id=user.id,
-                family_id=family_id or uuid.uuid4(),
+                family_id=family,
                 token_hash=hash_secret(refresh_token),
                 expires_at=utcnow() + timedelta(days=settings.refresh_token_days),
             )
@@ -178,6 +181,20 @@ def _revoke_family(session: Session, family_id: uuid.UUID) -> int:
     return result.rowcount or 0
 
 
+def revoke_sessions(session: Session, user: User) -> int:
+    """End every session of ``user``: each refresh family revoked and the credential version bumped, so
+    the access tokens already issued stop working at their next request. Returns the families revoked."""
+    result = session.execute(
+        sa.update(RefreshToken)
+        .where(sa.and_(RefreshToken.user_id == user.id, RefreshToken.revoked_at.is_(None)))  # type: ignore[union-attr]
+        .values(revoked_at=utcnow())
+        .returning(RefreshToken.family_id)
+    )
+    families = {row.family_id for row in result}
+    user.credential_version += 1
+    return len(families)
+
+
 def logout(session: Session, raw_token: str, *, by: Principal) -> None:
     token = session.exec(
         select(RefreshToken).where(RefreshToken.token_hash == hash_secret(raw_token))
@@ -202,6 +219,7 @@ def change_password(session: Session, *, by: Principal, current: str, new: str) 
     user.password_hash = passwords.hash_password(new)
     user.must_change_password = False
     user.updated_at = utcnow()
+    revoked = revoke_sessions(session, user)
     audit.record(
         session,
         by,
@@ -209,6 +227,6 @@ def change_password(session: Session, *, by: Principal, current: str, new: str) 
         entity_type="user",
         entity_id=user.id,
         org_unit_id=user.org_unit_id,
-        changes={"after": {"password": audit.REDACTED}},
+        changes={"after": {"password": audit.REDACTED, "sessions_revoked": revoked}},
     )
     session.commit()

@@ -165,6 +165,9 @@ def test_initial_password_must_be_changed_before_anything_else(client, world, pr
         json={"current_password": initial, "new_password": "a-much-better-passphrase"},
     )
     assert r.status_code == 204, r.text
+    # the change ends every session, this one included: log in again with the new password
+    assert client.get("/api/v1/org-units", headers=bearer(token["access_token"])).status_code == 401
+    token = login(client, "frank", "a-much-better-passphrase").json()
     assert client.get("/api/v1/org-units", headers=bearer(token["access_token"])).status_code == 200
 
 
