@@ -16,7 +16,7 @@ from typing import Annotated, Any, TypeVar
 import sqlalchemy as sa
 from fastapi import Depends, Header, Query, Request
 from fastapi.security import OAuth2PasswordBearer
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 
 from api.config import Settings
@@ -97,8 +97,8 @@ _PRINCIPAL = (
         User.credential_version,
         sa.exists()
         .where(
-            RefreshToken.family_id == sa.bindparam("sid", type_=RefreshToken.__table__.c.family_id.type),
-            RefreshToken.revoked_at.is_not(None),  # type: ignore[union-attr]
+            col(RefreshToken.family_id) == sa.bindparam("sid", type_=sa.Uuid()),
+            col(RefreshToken.revoked_at).is_not(None),
         )
         .label("session_revoked"),
         Grant.role,

@@ -12,7 +12,7 @@ import uuid
 from datetime import timedelta
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from api.config import Settings
 from api.context import client_ip
@@ -186,9 +186,9 @@ def revoke_sessions(session: Session, user: User) -> int:
     the access tokens already issued stop working at their next request. Returns the families revoked."""
     result = session.execute(
         sa.update(RefreshToken)
-        .where(sa.and_(RefreshToken.user_id == user.id, RefreshToken.revoked_at.is_(None)))  # type: ignore[union-attr]
+        .where(col(RefreshToken.user_id) == user.id, col(RefreshToken.revoked_at).is_(None))
         .values(revoked_at=utcnow())
-        .returning(RefreshToken.family_id)
+        .returning(col(RefreshToken.family_id))
     )
     families = {row.family_id for row in result}
     user.credential_version += 1

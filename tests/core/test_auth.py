@@ -295,9 +295,7 @@ def test_failed_logins_for_unknown_usernames_are_visible_to_root_auditors_only(c
     client.post("/api/v1/auth/token", data={"username": "ghost", "password": "whatever-pass"})
     seen = lambda headers: [
         e["actor_label"]
-        for e in client.get(
-            "/api/v1/audit-events?action=auth.login_failed", headers=headers
-        ).json()["items"]
+        for e in client.get("/api/v1/audit-events?action=auth.login_failed", headers=headers).json()["items"]
     ]
     assert "ghost" in seen(world.as_role("auditor", "ROOT"))
     assert "ghost" not in seen(world.as_role("auditor", "U01"))
