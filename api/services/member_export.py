@@ -24,6 +24,7 @@ from sqlmodel import Session, select
 
 from api.db.models import Member, MemberTag, OrgUnit
 from api.db.session import Database
+from api.security.masking import coarse_birth, coarse_masked
 from api.security.principal import Principal
 from api.services.scope import in_scope, unit_within
 
@@ -140,6 +141,7 @@ def _yuan(fen: int | None) -> str:
 def _rows(db: Database, principal: Principal, flt: MemberFilter, lang: str) -> Iterator[list[str]]:
     """Rows as text, in batches of :data:`BATCH_SIZE` by id (keyset), tags loaded once per batch."""
     contact = in_scope(Member.org_unit_id, principal.units_for("members.write")).label("contact")
+    full_id = in_scope(Member.org_unit_id, principal.units_for("members.national_id")).label("full_id")
     wages = sa.or_(
         in_scope(Member.org_unit_id, principal.units_for("members.write")),
         in_scope(Member.org_unit_id, principal.units_for("dues.read")),
@@ -164,6 +166,7 @@ def _rows(db: Database, principal: Principal, flt: MemberFilter, lang: str) -> I
                 Member.notes,
                 contact,
                 wages,
+                full_id,
             )
             .join(OrgUnit, OrgUnit.id == Member.org_unit_id)
             .where(*member_conditions(principal, flt, session))
@@ -186,9 +189,9 @@ def _rows(db: Database, principal: Principal, flt: MemberFilter, lang: str) -> I
                     _safe(r.employee_no),
                     _safe(r.name),
                     gender.get(r.gender, r.gender),
-                    r.national_id_masked,
+                    r.national_id_masked if r.full_id else coarse_masked(r.national_id_masked),
                     (r.phone if r.contact else mask_phone(r.phone)) or "",
-                    r.birth_date.isoformat(),
+                    r.birth_date.isoformat() if r.full_id else str(coarse_birth(r.birth_date)),
                     r.join_date.isoformat() if r.join_date else "",
                     r.code,
                     _yuan(r.monthly_wage_fen) if r.wages else "",

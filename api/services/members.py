@@ -50,6 +50,7 @@ from api.schemas.members import (
     MemberUpdate,
 )
 from api.schemas.users import UserKind
+from api.security.masking import mask_resident_id_view
 from api.security.pii import PiiVault
 from api.security.principal import Principal
 from api.services import audit, changes, users
@@ -84,8 +85,8 @@ register(
             "工号 {value} 已在本工会登记。",
         ),
         "member_national_id_taken": (
-            "A member with this resident ID number is already registered ({member_no}).",
-            "该身份证号码的会员已登记（会员号 {member_no}）。",
+            "A member with this resident ID number is already on record.",
+            "该身份证号码的会员已登记。",
         ),
         "member_conflict": (
             "Another request registered the same member at the same time; reload and retry.",
@@ -389,6 +390,9 @@ class Visibility:
     full: frozenset[uuid.UUID]  # members.read: the whole record (else names only)
     contact: frozenset[uuid.UUID]  # members.write: phone and email unmasked
     wage: frozenset[uuid.UUID]  # members.write or dues.write: the monthly wage (the dues base)
+    #: members.national_id: the stored mask and the full birth date (else last 4 and the birth year,
+    #: api.security.masking)
+    national_id: frozenset[uuid.UUID] = frozenset()
 
 
 def visibility(
@@ -406,6 +410,7 @@ def visibility(
         "full": set(principal.units_for("members.read")),
         "contact": set(principal.units_for("members.write")),
         "wage": set(principal.units_for("members.write")) | set(principal.units_for("dues.write")),
+        "national_id": set(principal.units_for("members.national_id")),
     }
     known = set(within)
     settled = {
@@ -425,7 +430,9 @@ def visibility(
             return settled[name]
         return frozenset(u for u, a in above.items() if a & roots[name])
 
-    return Visibility(full=pick("full"), contact=pick("contact"), wage=pick("wage"))
+    return Visibility(
+        full=pick("full"), contact=pick("contact"), wage=pick("wage"), national_id=pick("national_id")
+    )
 
 
 def mask_phone(phone: str | None) -> str | None:
@@ -471,6 +478,7 @@ def to_out(
             version=member.version,
         )
     masked = unit not in vis.contact
+    seen = mask_resident_id_view(member.national_id_masked, member.birth_date, full=unit in vis.national_id)
     return MemberOut.model_validate(
         {
             **member.model_dump(
@@ -479,6 +487,9 @@ def to_out(
             "phone": mask_phone(member.phone) if masked else member.phone,
             "email": mask_email(member.email) if masked else member.email,
             "contact_masked": masked,
+            "national_id_masked": seen.national_id_masked,
+            "birth_date": seen.birth_date,
+            "birth_year": seen.birth_year,
             "monthly_wage_fen": wage,
             "tags": list(tags),
         }
@@ -526,12 +537,13 @@ def check_national_id(
 ) -> str:
     """One person, one record (会籍办法 Art 3: join once): the ID's keyed hash must be free. Returns it."""
     digest = vault.lookup_hash(rid.value)
-    stmt = select(Member.id, Member.member_no).where(Member.national_id_hmac == digest)
+    stmt = select(Member.id).where(Member.national_id_hmac == digest)
     if exclude is not None:
         stmt = stmt.where(Member.id != exclude)
     clash = session.execute(stmt).first()
     if clash is not None:
-        raise Conflict("member_national_id_taken", member_no=clash.member_no)
+        # only the fact: the record may belong to another union, whose numbers are not the caller's to see
+        raise Conflict("member_national_id_taken")
     return digest
 
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from conftest import TEST_PASSWORD
+TEST_PASSWORD = "correct-horse-battery"  # tests/conftest.py
 
 TOKEN = "/api/v1/auth/token"
 NEW_PASSWORD = "a-much-better-passphrase-2026"
