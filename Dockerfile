@@ -50,5 +50,6 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "-c", "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/readyz', timeout=4).status == 200 else 1)"]
 
 # Migrate, then replace the shell with uvicorn so it receives SIGTERM directly. Behind a reverse proxy,
-# set FORWARDED_ALLOW_IPS to the proxy's address so --proxy-headers trusts its X-Forwarded-For.
-CMD ["sh", "-c", "gonghui migrate && exec uvicorn api.main:app --host 0.0.0.0 --port 8000 --proxy-headers"]
+# set GONGHUI_TRUSTED_PROXIES to the proxy's address (JSON list) so the app believes its X-Forwarded-For
+# and X-Forwarded-Proto; uvicorn itself trusts no forwarded header and sends no Server header.
+CMD ["sh", "-c", "gonghui migrate && exec uvicorn api.main:app --host 0.0.0.0 --port 8000 --no-proxy-headers --no-server-header"]

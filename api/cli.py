@@ -129,7 +129,9 @@ def serve(
         port=port,
         workers=workers,
         reload=reload,
-        proxy_headers=True,
+        # forwarded headers are believed by the app itself, from GONGHUI_TRUSTED_PROXIES only
+        proxy_headers=False,
+        server_header=False,
         access_log=False,
     )
 

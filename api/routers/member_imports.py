@@ -11,6 +11,7 @@ from api.deps import Authorized, PageQuery, SessionDep, SettingsDep, db_call, ge
 from api.routing import Route
 from api.schemas.common import PROBLEM_RESPONSES, Page
 from api.schemas.member_imports import ImportOnError, MemberImportOut, MemberImportSummary
+from api.services import import_guard
 from api.services import member_imports as service
 
 router = APIRouter(
@@ -85,6 +86,7 @@ def member_imports_create(
     member; unchanged rows write nothing. Small files run at once (201 with the report); large ones run in
     the background (202) — poll the job for progress and the report of failed rows."""
     unit = service.import_unit(session, org_unit, principal.units_for())
+    import_guard.check_capacity(session, settings, unit.id)
     session.commit()  # nothing written: ends the transaction so the upload is not copied under a lock
     upload = service.store_upload(file.file, file.filename)
     inline = upload.size <= service.INLINE_MAX_BYTES

@@ -153,7 +153,9 @@ class MemberOut(Out):
     birth_year: int
     national_id_masked: str = Field(
         examples=["110***********002X", "**************002X"],
-        description="First 3 and last 4 characters; only the last 4 for callers who may not read the full ID.",
+        description=(
+            "First 3 and last 4 characters; the last 4 only for callers who may not read the full ID."
+        ),
     )
     phone: str | None = Field(None, examples=["138****5678"])
     email: str | None = None

@@ -1,13 +1,11 @@
 """Logging in, token rotation and logout.
 
-Every login success and failure is audited. Repeated failures for one account or one address are
-first slowed down, then refused with 429 and Retry-After; the failures are counted from the audit
-log itself, so every worker process sees the same count.
+Every login success and failure is audited. Repeated failures are throttled per (account, address)
+with a growing wait, and per address (api.services.login_throttle); an account is never locked.
 """
 
 from __future__ import annotations
 
-import time
 import uuid
 from datetime import timedelta
 
@@ -15,50 +13,15 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from api.config import Settings
-from api.context import client_ip
-from api.db.models import AuditEvent, RefreshToken, User
+from api.db.models import RefreshToken, User
 from api.db.types import utcnow
-from api.errors import RuleViolation, TooManyRequests, Unauthorized
+from api.errors import RuleViolation, Unauthorized
 from api.schemas.auth import TokenOut
 from api.security import passwords
 from api.security.principal import Principal
 from api.security.tokens import create_access_token, hash_secret, new_secret
-from api.services import audit
-
-LOGIN_FAILED = "auth.login_failed"
-
-
-def _failures_since(session: Session, column: sa.ColumnElement[str | None], value: str, since) -> list:
-    stmt = (
-        select(AuditEvent.at)
-        .where(AuditEvent.action == LOGIN_FAILED, column == value, AuditEvent.at >= since)
-        .order_by(AuditEvent.at.desc())
-        .limit(200)
-    )
-    return list(session.exec(stmt))
-
-
-def _throttle(session: Session, settings: Settings, username: str) -> None:
-    now = utcnow()
-    window = timedelta(seconds=settings.login_window_seconds)
-    since = now - window
-    ip = client_ip.get()
-    by_account = _failures_since(session, AuditEvent.actor_label, username, since)
-    by_address = _failures_since(session, AuditEvent.ip, ip, since) if ip else []
-    for failures, limit in (
-        (by_account, settings.login_lockout_account),
-        (by_address, settings.login_lockout_address),
-    ):
-        if len(failures) >= limit:
-            # Allowed again once the failure that tipped the count leaves the window.
-            tipping = failures[limit - 1]
-            retry_after = max(1, int((tipping + window - now).total_seconds()) + 1)
-            raise TooManyRequests("login_locked", retry_after=retry_after)
-    excess = len(by_account) - settings.login_slowdown_after + 1
-    if excess > 0 and settings.login_slowdown_step_seconds > 0:
-        time.sleep(
-            min(settings.login_slowdown_max_seconds, settings.login_slowdown_step_seconds * 2 ** (excess - 1))
-        )
+from api.services import audit, login_throttle
+from api.services.login_throttle import LOGIN_FAILED
 
 
 def _fail(session: Session, username: str, code: str, user: User | None) -> Unauthorized:
@@ -105,7 +68,7 @@ def _issue(
 def login(session: Session, settings: Settings, *, username: str, password: str, service: bool) -> TokenOut:
     """Password grant for people (``service=False``), client-credentials grant for integrations."""
     username = username.strip().lower()
-    _throttle(session, settings, username)
+    login_throttle.check(session, settings, username)
     user = session.exec(select(User).where(User.username == username)).first()
     code = "invalid_client" if service else "invalid_credentials"
     if user is None:

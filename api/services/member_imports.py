@@ -39,7 +39,7 @@ from typing import IO, Any
 import sqlalchemy as sa
 import structlog
 from sqlalchemy.dialects import postgresql
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from api.config import Settings
 from api.db.bulk import insert_rows
@@ -70,6 +70,7 @@ from api.schemas.member_imports import ImportOnError, ImportPhase, ImportStatus,
 from api.security.pii import PiiVault
 from api.security.principal import Principal
 from api.services import audit, changes
+from api.services.import_guard import upload_prefix
 from api.services.member_core import MemberStatus, allocate_member_numbers, grassroots_map
 from api.services.member_export import mask_phone
 from api.services.pagination import keyset
@@ -1055,7 +1056,7 @@ def store_upload(source: IO[bytes], filename: str | None) -> StoredUpload:
         raise RuleViolation("import_unsupported_format", field="file", detail=exc.detail) from None
     digest = hashlib.sha256()
     size = 0
-    fd, path = tempfile.mkstemp(prefix="gonghui-import-", suffix=PurePath(name).suffix.lower())
+    fd, path = tempfile.mkstemp(prefix=upload_prefix(), suffix=PurePath(name).suffix.lower())
     try:
         with os.fdopen(fd, "wb") as out:
             while chunk := source.read(_CHUNK):
@@ -1102,11 +1103,12 @@ def find_existing(
     dry_run: bool,
     on_error: ImportOnError,
 ) -> MemberImport | None:
-    """Idempotency: the same user, key and file give back the first job; the key with another request is 422."""
+    """Idempotency: the same user, key and file give back the last job; the key with another request is
+    422. A job that failed is not an answer to keep: the retry runs (a new job under the same key)."""
     job = session.exec(
         select(MemberImport)
         .where(MemberImport.created_by_id == user_id, MemberImport.idempotency_key == key)
-        .order_by(MemberImport.created_at)
+        .order_by(col(MemberImport.created_at).desc())
     ).first()
     if job is None:
         return None
@@ -1117,6 +1119,8 @@ def find_existing(
         on_error.value,
     ):
         raise RuleViolation("idempotency_key_reused", field="Idempotency-Key")
+    if job.status == ImportStatus.failed.value:
+        return None
     return job
 
 

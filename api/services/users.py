@@ -12,12 +12,12 @@ from sqlmodel import Session, select
 from api.db.models import Grant, OrgUnit, User
 from api.db.types import utcnow
 from api.errors import Conflict, NotFound, RuleViolation
+from api.i18n import register
 from api.schemas.users import GrantCreate, UserCreate, UserKind, UserUpdate
 from api.security import passwords
 from api.security.permissions import ROLE_RANK, Role
 from api.security.principal import Principal
 from api.security.tokens import new_secret
-from api.i18n import register
 from api.services import audit
 from api.services.auth import revoke_sessions
 from api.services.concurrency import expect_version

@@ -266,12 +266,15 @@ def test_rs256_rejects_hs256_token_signed_with_the_public_key(tmp_path):
 
 def test_production_refuses_missing_default_or_short_secret():
     from api.config import DEV_SECRET, Env
+    from api.security.pii import new_pii_key
+
+    key = new_pii_key()
 
     for secret in ("", DEV_SECRET, "short"):
         with pytest.raises(ValueError):
-            Settings(env=Env.production, secret_key=secret, pii_keys=["k"], pii_hmac_key="h" * 32)
+            Settings(env=Env.production, secret_key=secret, pii_keys=[key], pii_hmac_key="h" * 32)
     assert (
-        Settings(env=Env.production, secret_key="x" * 40, pii_keys=["k"], pii_hmac_key="h" * 32).env
+        Settings(env=Env.production, secret_key="x" * 40, pii_keys=[key], pii_hmac_key="h" * 32).env
         is Env.production
     )
     with pytest.raises(ValueError):  # personal-data keys are required too

@@ -1,0 +1,152 @@
+"""The request edge: what every request passes before any route reads it (issue 14 items 6, 7, 9).
+
+:class:`RequestGuard` (pure ASGI, so nothing is buffered before it decides):
+
+* a request that carries a body to a route that is not public must present a bearer token with a
+  valid signature *before* the body is read (401 otherwise): an anonymous client cannot make the
+  server read, parse or spool anything. The caller's account is still checked by the route as usual;
+* bodies are capped: multipart uploads at the import limit, everything else (JSON, forms) at
+  ``max_json_body_bytes``; a declared ``Content-Length`` over the cap is 413 at once, and a body that
+  grows past it while streaming (chunked) is cut off with 413;
+* a NUL character in the path or query string is 400 (PostgreSQL cannot store it in text).
+
+:class:`SecurityHeaders` adds to every response ``X-Content-Type-Options: nosniff``,
+``Referrer-Policy: no-referrer``, ``X-Frame-Options: DENY``, a Content-Security-Policy (a strict one for
+the API, one that lets Swagger UI run on /docs), ``Strict-Transport-Security`` when the request came over
+HTTPS, and ``Cache-Control: no-store`` on the token endpoints and full resident-ID reads; it drops any
+``Server`` header.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from fastapi import HTTPException
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.config import Settings
+from api.errors import AppError, Unauthorized, problem
+from api.security.tokens import decode_access_token
+
+__all__ = ["API_CSP", "DOCS_CSP", "RequestGuard", "SecurityHeaders", "upload_cap"]
+
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+API_CSP = "default-src 'none'; frame-ancestors 'none'"
+#: Swagger UI's page starts itself with an inline script; its assets are served by this app
+DOCS_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; frame-ancestors 'none'"
+)
+NO_STORE_PREFIXES = ("/api/v1/auth/",)
+NO_STORE_SUFFIXES = ("/national-id",)
+#: room for the multipart envelope and form fields around an upload of the maximum size
+_MULTIPART_SLACK = 1024 * 1024
+
+
+def upload_cap() -> int:
+    from api.services.member_imports import MAX_UPLOAD_BYTES  # the import's own limit (no import cycle)
+
+    return MAX_UPLOAD_BYTES + _MULTIPART_SLACK
+
+
+class BodyTooLarge(HTTPException):
+    def __init__(self) -> None:
+        super().__init__(413)
+
+
+async def _refuse(scope: Scope, receive: Receive, send: Send, error: AppError) -> None:
+    response = problem(Request(scope), error.status, error.code, error.params, headers=error.headers)
+    await response(scope, receive, send)
+
+
+class RequestGuard:
+    def __init__(self, app: ASGIApp, *, settings: Settings, public_paths: Iterable[str]):
+        self.app = app
+        self.settings = settings
+        self.public_paths = frozenset(public_paths)
+        self.upload_cap = upload_cap()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        if "\x00" in path or b"%00" in (scope.get("query_string") or b""):
+            await _refuse(scope, receive, send, AppError("bad_request"))
+            return
+        if scope["method"] not in BODY_METHODS:
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        if path not in self.public_paths:
+            auth = headers.get("authorization", "")
+            if not auth.lower().startswith("bearer "):
+                await _refuse(scope, receive, send, Unauthorized("not_authenticated"))
+                return
+            try:
+                decode_access_token(auth[7:].strip(), self.settings)  # signature and claims; CPU only
+            except AppError as exc:
+                await _refuse(scope, receive, send, exc)
+                return
+        multipart = headers.get("content-type", "").lower().startswith("multipart/")
+        cap = self.upload_cap if multipart else self.settings.max_json_body_bytes
+        declared = headers.get("content-length")
+        if declared is not None:
+            try:
+                too_big = int(declared) > cap
+            except ValueError:
+                too_big = True
+            if too_big:
+                await _refuse(scope, receive, send, AppError("payload_too_large"))
+                return
+        await self.app(scope, _capped(receive, cap), send)
+
+
+def _capped(receive: Receive, cap: int) -> Receive:
+    seen = 0
+
+    async def wrapped() -> Message:
+        nonlocal seen
+        message = await receive()
+        if message["type"] == "http.request":
+            seen += len(message.get("body", b""))
+            if seen > cap:
+                raise BodyTooLarge()  # FastAPI turns it into the 413 problem
+        return message
+
+    return wrapped
+
+
+class SecurityHeaders:
+    def __init__(self, app: ASGIApp, *, settings: Settings):
+        self.app = app
+        self.hsts = f"max-age={settings.hsts_seconds}; includeSubDomains" if settings.hsts_seconds else None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        docs = path == "/docs" or path.startswith("/docs/")
+        no_store = path.startswith(NO_STORE_PREFIXES) or path.endswith(NO_STORE_SUFFIXES)
+        https = scope.get("scheme") == "https"
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                if "server" in headers:
+                    del headers["server"]
+                headers.setdefault("X-Content-Type-Options", "nosniff")
+                headers.setdefault("Referrer-Policy", "no-referrer")
+                headers.setdefault("X-Frame-Options", "DENY")
+                headers.setdefault("Content-Security-Policy", DOCS_CSP if docs else API_CSP)
+                if https and self.hsts:
+                    headers.setdefault("Strict-Transport-Security", self.hsts)
+                if no_store:
+                    headers["Cache-Control"] = "no-store"
+                    headers.setdefault("Pragma", "no-cache")
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
