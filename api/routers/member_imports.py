@@ -43,6 +43,7 @@ ImportDep = Annotated[MemberImport, Depends(load_import)]
         },
     },
     dependencies=[Depends(require("members.import"))],
+    max_body_size=service.MAX_UPLOAD_BYTES + 1024 * 1024,  # the file plus the multipart envelope
 )
 def member_imports_create(
     session: SessionDep,

@@ -5,9 +5,9 @@
 * a request that carries a body to a route that is not public must present a bearer token with a
   valid signature *before* the body is read (401 otherwise): an anonymous client cannot make the
   server read, parse or spool anything. The caller's account is still checked by the route as usual;
-* bodies are capped: multipart uploads at the import limit, everything else (JSON, forms) at
-  ``max_json_body_bytes``; a declared ``Content-Length`` over the cap is 413 at once, and a body that
-  grows past it while streaming (chunked) is cut off with 413;
+* bodies are capped: at the route's ``max_body_size`` (FastAPI's per-route limit, which the import
+  upload and the dues batch set) or else at ``max_json_body_bytes``. A declared ``Content-Length`` over
+  the cap is 413 at once; a body that grows past it while streaming (chunked) is cut off with 413;
 * a NUL character in the path or query string is 400 (PostgreSQL cannot store it in text).
 
 :class:`SecurityHeaders` adds to every response ``X-Content-Type-Options: nosniff``,
@@ -22,15 +22,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from fastapi import HTTPException
+from fastapi.routing import APIRoute
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import Request
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.config import Settings
 from api.errors import AppError, Unauthorized, problem
 from api.security.tokens import decode_access_token
 
-__all__ = ["API_CSP", "DOCS_CSP", "RequestGuard", "SecurityHeaders", "upload_cap"]
+__all__ = ["API_CSP", "DOCS_CSP", "PayloadTooLarge", "RequestGuard", "SecurityHeaders", "body_cap"]
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
@@ -41,19 +43,10 @@ DOCS_CSP = (
 )
 NO_STORE_PREFIXES = ("/api/v1/auth/",)
 NO_STORE_SUFFIXES = ("/national-id",)
-#: room for the multipart envelope and form fields around an upload of the maximum size
-_MULTIPART_SLACK = 1024 * 1024
 
 
-def upload_cap() -> int:
-    from api.services.member_imports import MAX_UPLOAD_BYTES  # the import's own limit (no import cycle)
-
-    return MAX_UPLOAD_BYTES + _MULTIPART_SLACK
-
-
-class BodyTooLarge(HTTPException):
-    def __init__(self) -> None:
-        super().__init__(413)
+class PayloadTooLarge(AppError):
+    status, code = 413, "payload_too_large"
 
 
 async def _refuse(scope: Scope, receive: Receive, send: Send, error: AppError) -> None:
@@ -61,12 +54,21 @@ async def _refuse(scope: Scope, receive: Receive, send: Send, error: AppError) -
     await response(scope, receive, send)
 
 
+def body_cap(scope: Scope, default: int) -> int:
+    """The ``max_body_size`` of the route ``scope`` addresses (FastAPI's per-route limit), or ``default``."""
+    for route in scope["app"].router.routes:
+        if isinstance(route, APIRoute) and scope["method"] in route.methods:
+            matched, _ = route.matches(scope)
+            if matched is Match.FULL:
+                return getattr(route, "max_body_size", None) or default
+    return default
+
+
 class RequestGuard:
     def __init__(self, app: ASGIApp, *, settings: Settings, public_paths: Iterable[str]):
         self.app = app
         self.settings = settings
         self.public_paths = frozenset(public_paths)
-        self.upload_cap = upload_cap()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -90,8 +92,7 @@ class RequestGuard:
             except AppError as exc:
                 await _refuse(scope, receive, send, exc)
                 return
-        multipart = headers.get("content-type", "").lower().startswith("multipart/")
-        cap = self.upload_cap if multipart else self.settings.max_json_body_bytes
+        cap = body_cap(scope, self.settings.max_json_body_bytes)
         declared = headers.get("content-length")
         if declared is not None:
             try:
@@ -99,12 +100,18 @@ class RequestGuard:
             except ValueError:
                 too_big = True
             if too_big:
-                await _refuse(scope, receive, send, AppError("payload_too_large"))
+                await _refuse(scope, receive, send, PayloadTooLarge())
                 return
         await self.app(scope, _capped(receive, cap), send)
 
 
+class BodyTooLarge(HTTPException):
+    def __init__(self) -> None:
+        super().__init__(413)
+
+
 def _capped(receive: Receive, cap: int) -> Receive:
+    """Count the body as it streams (chunked, or a Content-Length that lied) and stop past ``cap``."""
     seen = 0
 
     async def wrapped() -> Message:
@@ -113,7 +120,7 @@ def _capped(receive: Receive, cap: int) -> Receive:
         if message["type"] == "http.request":
             seen += len(message.get("body", b""))
             if seen > cap:
-                raise BodyTooLarge()  # FastAPI turns it into the 413 problem
+                raise BodyTooLarge()  # FastAPI re-raises it while reading the body: the 413 problem
         return message
 
     return wrapped

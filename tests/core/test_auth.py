@@ -56,12 +56,18 @@ def test_login_success_and_failure_are_audited(client, world, session):
 
 
 def test_repeated_failures_are_refused_with_429_and_retry_after(client, world, settings, problem):
+    """Per (account, address) backoff; the account itself is never locked (tests/security/test_login.py)."""
     world.user("carol", ("officer", "U01"))
-    for _ in range(settings.login_lockout_account):
-        assert login(client, "carol", "wrong-password").status_code == 401
-    r = login(client, "carol")  # even the right password is refused while locked
-    body = problem(r, 429, "login_locked")
-    assert int(r.headers["Retry-After"]) > 0 and body["retry_after"] > 0
+    state = client.app.state
+    state.settings = settings.model_copy(update={"login_slowdown_step_seconds": 30})
+    try:
+        for _ in range(settings.login_slowdown_after):
+            assert login(client, "carol", "wrong-password").status_code == 401
+        r = login(client, "carol")  # even the right password waits from this address
+        body = problem(r, 429, "login_throttled")
+        assert 0 < int(r.headers["Retry-After"]) <= 30 and body["retry_after"] > 0
+    finally:
+        state.settings = settings
 
 
 def test_refresh_rotates_and_reuse_revokes_the_family(client, world, problem):

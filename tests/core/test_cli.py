@@ -362,7 +362,9 @@ def test_dockerfile_is_multi_stage_non_root_and_checks_readiness():
     cmd = [a for w, a in runtime if w == "CMD"][-1]
     command = " ".join(json.loads(cmd)) if cmd.startswith("[") else cmd
     assert re.search(r"gonghui migrate\s*&&\s*exec uvicorn api\.main:app", command), command
-    assert "--host 0.0.0.0" in command and "--port 8000" in command and "--proxy-headers" in command
+    assert "--host 0.0.0.0" in command and "--port 8000" in command
+    # forwarded headers are believed by the app from GONGHUI_TRUSTED_PROXIES only; no `server: uvicorn`
+    assert "--no-proxy-headers" in command and "--no-server-header" in command
 
 
 def test_dockerignore_keeps_local_state_out_of_the_image():
