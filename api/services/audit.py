@@ -1,7 +1,8 @@
 """Appending to the audit log, in the caller's transaction.
 
-The event is added to the same session as the change it describes, so a rolled-back request leaves
-no event behind and a committed change never lacks one. Personal data is redacted before storing.
+The event belongs to the same session as the change it describes, so a rolled-back request leaves
+no event behind and a committed change never lacks one. It is written when the session commits, as
+the next link of the hash chain (api.services.audit_chain). Personal data is redacted before storing.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlmodel import Session
 from api.context import client_ip
 from api.db.models import AuditEvent
 from api.security.principal import Principal
+from api.services import audit_chain
 
 #: fields whose values never enter the log; only the fact that they changed does
 REDACTED_FIELDS = frozenset(
@@ -94,5 +96,5 @@ def record(
         request_id=correlation_id.get(),
         ip=client_ip.get(),
     )
-    session.add(event)
+    audit_chain.pending(session).append(event)  # written, chained, when the session commits
     return event

@@ -1,6 +1,6 @@
 """All table models, imported so that ``metadata`` knows every table (Alembic compares against it)."""
 
-from api.db.models.audit import AuditEvent, IdempotencyRecord
+from api.db.models.audit import AuditChainHead, AuditEvent, IdempotencyRecord
 from api.db.models.auth import Grant, RefreshToken, User
 from api.db.models.base import metadata
 from api.db.models.changes import ChangeLogCounter, ChangeLogEntry
@@ -28,6 +28,7 @@ from api.db.models.motions import (
 from api.db.models.org import OrgUnit, OrgUnitClosure
 
 __all__ = [
+    "AuditChainHead",
     "AuditEvent",
     "ChangeLogCounter",
     "ChangeLogEntry",
