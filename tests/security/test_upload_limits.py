@@ -119,3 +119,41 @@ def test_api_refuses_a_bomb_with_a_problem(client, world, problem, monkeypatch):
     problem(too_big, 413, "import_uncompressed_too_large")
     wide = csv_bytes([row("E1", "张三", make_id(1))], header="工号,姓名,身份证号" + ",备注" * 100)
     problem(post_import(client, officer_root, wide), 422, "import_too_many_columns")
+
+
+def test_xlsx_external_entities_are_not_resolved():
+    """XXE (OWASP API7/API10): an entity naming a local file never reaches a row."""
+    source = io.BytesIO(xlsx([HEADER, ["E1", "张三", make_id(1)]]))
+    out = io.BytesIO()
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as new:
+        for info in old.infolist():
+            data = old.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                doctype = '<!DOCTYPE worksheet [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+                text = data.decode().replace("<worksheet", doctype + "<worksheet", 1)
+                data = text.replace("张三", "&xxe;").encode()
+            new.writestr(info.filename, data)
+    try:
+        rows = list(iter_rows(io.BytesIO(out.getvalue()), "m.xlsx"))
+    except ImportFileError:
+        return  # refused outright: fine
+    assert all("root:" not in str(r.data) for r in rows)
+
+
+def test_shared_strings_part_is_bounded_before_reading(monkeypatch):
+    """openpyxl holds every shared string in memory: the part's size and each string are bounded."""
+    big = "<sst><si><t>" + "字" * 100_000 + "</t></si></sst>"
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as book:
+        book.writestr("xl/sharedStrings.xml", big)
+    with pytest.raises(limits.LimitExceeded) as excinfo:
+        limits.check_xlsx(io.BytesIO(out.getvalue()))
+    assert excinfo.value.code == "cell_too_long"
+    small = limits.FileLimits(max_shared_strings_bytes=1000)
+    many = "<sst>" + "<si><t>名</t></si>" * 1000 + "</sst>"
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as book:
+        book.writestr("xl/sharedStrings.xml", many)
+    with pytest.raises(limits.LimitExceeded) as excinfo:
+        limits.check_xlsx(io.BytesIO(out.getvalue()), small)
+    assert excinfo.value.code == "uncompressed_too_large"
