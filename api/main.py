@@ -45,7 +45,7 @@ from api.routers import (
     transfers,
     users,
 )
-from api.security.http import RequestGuard, SecurityHeaders
+from api.security.http import RequestGuard, SecurityHeaders, route_caps
 from api.services import import_guard
 from api.services import member_imports as import_service
 from api.services import motions as motion_service
@@ -195,7 +195,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     # member imports key idempotency on the file's hash themselves (a multipart body differs per retry)
     app.add_middleware(IdempotencyMiddleware, exempt_prefixes=("/api/v1/auth/", "/api/v1/member-imports"))
     app.add_middleware(ClientIPMiddleware)
-    app.add_middleware(RequestGuard, settings=settings, public_paths=public_paths())
+    app.add_middleware(
+        RequestGuard, settings=settings, public_paths=public_paths(), caps=route_caps(api_routes())
+    )
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

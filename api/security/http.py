@@ -19,20 +19,30 @@ HTTPS, and ``Cache-Control: no-store`` on the token endpoints and full resident-
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from fastapi import HTTPException
 from fastapi.routing import APIRoute
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import Request
-from starlette.routing import Match
+from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.config import Settings
 from api.errors import AppError, Unauthorized, problem
 from api.security.tokens import decode_access_token
 
-__all__ = ["API_CSP", "DOCS_CSP", "PayloadTooLarge", "RequestGuard", "SecurityHeaders", "body_cap"]
+__all__ = [
+    "API_CSP",
+    "DOCS_CSP",
+    "PayloadTooLarge",
+    "RequestGuard",
+    "RouteCap",
+    "SecurityHeaders",
+    "route_caps",
+]
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
@@ -54,21 +64,45 @@ async def _refuse(scope: Scope, receive: Receive, send: Send, error: AppError) -
     await response(scope, receive, send)
 
 
-def body_cap(scope: Scope, default: int) -> int:
-    """The ``max_body_size`` of the route ``scope`` addresses (FastAPI's per-route limit), or ``default``."""
-    for route in scope["app"].router.routes:
-        if isinstance(route, APIRoute) and scope["method"] in route.methods:
-            matched, _ = route.matches(scope)
-            if matched is Match.FULL:
-                return getattr(route, "max_body_size", None) or default
-    return default
+@dataclass(frozen=True)
+class RouteCap:
+    """A route that declares its own ``max_body_size`` (FastAPI's per-route limit)."""
+
+    pattern: re.Pattern[str]
+    methods: frozenset[str]
+    limit: int
+
+
+def route_caps(routes: Iterable[tuple[str, APIRoute]]) -> list[RouteCap]:
+    """From (full path, route) pairs (``api.main.api_routes``), the routes with a body limit of their own."""
+    caps = []
+    for path, route in routes:
+        limit = getattr(route, "max_body_size", None)
+        if limit is not None:
+            caps.append(RouteCap(compile_path(path)[0], frozenset(route.methods), limit))
+    return caps
 
 
 class RequestGuard:
-    def __init__(self, app: ASGIApp, *, settings: Settings, public_paths: Iterable[str]):
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        settings: Settings,
+        public_paths: Iterable[str],
+        caps: Iterable[RouteCap] = (),
+    ):
         self.app = app
         self.settings = settings
         self.public_paths = frozenset(public_paths)
+        self.caps = tuple(caps)
+
+    def body_cap(self, scope: Scope) -> int:
+        """The addressed route's own limit, else ``max_json_body_bytes``."""
+        for cap in self.caps:
+            if scope["method"] in cap.methods and cap.pattern.match(scope["path"]):
+                return cap.limit
+        return self.settings.max_json_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -92,7 +126,7 @@ class RequestGuard:
             except AppError as exc:
                 await _refuse(scope, receive, send, exc)
                 return
-        cap = body_cap(scope, self.settings.max_json_body_bytes)
+        cap = self.body_cap(scope)
         declared = headers.get("content-length")
         if declared is not None:
             try:

@@ -240,3 +240,11 @@ def test_readyz_fails_when_the_key_ring_cannot_open_stored_ids(client, world):
     with override(client, pii_keys=[new_pii_key()], pii_hmac_key="h" * 48):
         r = client.get("/readyz")
     assert r.status_code == 503 and "decrypt" in r.json()["keys"]
+
+
+def test_routes_with_their_own_cap_take_larger_bodies(client, world):
+    """The dues batch (up to 50,000 rows) takes more than the 1 MB default; its own cap still holds."""
+    rows = [{"employee_no": f"NOPE{n:06d}", "period": "2025-01", "amount_fen": 2500} for n in range(20_000)]
+    body = {"org_unit_id": str(world.units["U01"].id), "paid_on": "2025-02-01", "rows": rows}
+    r = client.post("/api/v1/dues-payments/batch", json=body, headers=world.as_role("treasurer", "U01"))
+    assert len(r.request.content) > 1024 * 1024 and r.status_code != 413, r.text[:200]
