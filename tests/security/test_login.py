@@ -16,7 +16,6 @@ from typer.testing import CliRunner
 from api.db.models import AuditEvent
 from api.db.types import utcnow
 from api.main import create_app
-from api.services.login_throttle import LOGIN_FAILED, backoff_seconds
 
 PASSWORD = "correct-horse-battery"
 ATTACKER, OWNER = ("203.0.113.9", 40000), ("198.51.100.7", 40001)
@@ -42,7 +41,9 @@ def throttling(client: Any, **update: Any) -> Iterator[None]:
 def failures(session, username: str, ip: str, count: int) -> None:
     for n in range(count):
         session.add(
-            AuditEvent(action=LOGIN_FAILED, actor_label=username, ip=ip, at=utcnow() - timedelta(seconds=n))
+            AuditEvent(
+                action="auth.login_failed", actor_label=username, ip=ip, at=utcnow() - timedelta(seconds=n)
+            )
         )
     session.commit()
 
@@ -66,6 +67,8 @@ def test_a_stranger_cannot_lock_the_owner_out(client, world, session, problem):
 def test_backoff_grows_with_each_failure_of_the_pair(client, world, settings):
     tuned = settings.model_copy(update={"login_slowdown_step_seconds": 2, "login_slowdown_max_seconds": 900})
     after = tuned.login_slowdown_after
+    from api.services.login_throttle import backoff_seconds
+
     waits = [backoff_seconds(tuned, n) for n in range(after + 10)]
     assert waits[:after] == [0.0] * after  # the first failures cost nothing
     assert waits[after : after + 4] == [2, 4, 8, 16]

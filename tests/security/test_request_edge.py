@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from imports_db.helpers import csv_bytes, make_id, post_import, row
 from members.factories import payload
 
-from api.config import ConfigurationError, Env, Settings, get_settings
+from api.config import Env, Settings, get_settings
 from api.db.models import MemberImport
 from api.main import create_app
 from api.security.pii import new_pii_key
@@ -215,6 +215,8 @@ def test_docs_and_openapi_are_off_in_production_unless_enabled(engine):
 
 
 def test_bad_key_material_stops_the_start_with_one_line_per_problem(monkeypatch):
+    from api.config import ConfigurationError
+
     monkeypatch.setenv("GONGHUI_ENV", "production")
     monkeypatch.setenv("GONGHUI_SECRET_KEY", "short")
     monkeypatch.setenv("GONGHUI_PII_KEYS", json.dumps(["not-a-key", new_pii_key()]))

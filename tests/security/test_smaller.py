@@ -19,7 +19,6 @@ from sqlmodel import select
 
 from api.db.models import AuditEvent
 from api.services import audit
-from api.services.import_guard import sweep_orphans, upload_prefix
 
 
 def test_insert_or_replace_cannot_rewrite_an_audit_event(session, backend):
@@ -41,6 +40,8 @@ def test_insert_or_replace_cannot_rewrite_an_audit_event(session, backend):
 
 
 def test_plaintext_uploads_of_ended_processes_are_removed_at_start(tmp_path):
+    from api.services.import_guard import sweep_orphans, upload_prefix
+
     dead = 4_000_000  # above any pid_max: no such process
     orphan = tmp_path / f"gonghui-import-{dead}-abc.csv"
     legacy = tmp_path / "gonghui-import-xyz.csv"  # the old naming, owner unknown

@@ -12,8 +12,14 @@ import pytest
 from imports_db.helpers import csv_bytes, make_id, post_import, row
 from openpyxl import Workbook
 
-from api.imports import limits
 from api.imports.readers import REQUIRED_FIELDS, ImportFileError, _check_fields, count_rows, iter_rows
+
+
+def _limits():
+    """api.imports.limits (imported per test, so that this file also runs against code without it)."""
+    from api.imports import limits
+
+    return limits
 
 
 def kind(content: bytes, filename: str) -> str:
@@ -75,7 +81,7 @@ def test_xlsx_huge_shared_string_is_refused():
 
 def test_xlsx_cell_over_the_character_limit_is_refused_while_reading():
     """Under the byte bound of the scan but over the characters a cell may hold."""
-    cap = limits.current().max_cell_chars
+    cap = _limits().current().max_cell_chars
     assert kind(xlsx([HEADER, ["E1", "a" * (cap + 1), make_id(1)]]), "m.xlsx") == "cell_too_long"
 
 
@@ -97,6 +103,7 @@ def test_xlsx_inline_string_bomb_is_refused():
 
 
 def test_xlsx_inflating_beyond_the_limit_is_refused(monkeypatch):
+    limits = _limits()
     monkeypatch.setattr(limits, "LIMITS", limits.FileLimits(max_uncompressed_bytes=20_000))
     rows = [HEADER] + [[f"E{i}", "张三", make_id(i)] for i in range(500)]
     assert kind(xlsx(rows), "m.xlsx") == "uncompressed_too_large"
@@ -113,6 +120,7 @@ def test_api_refuses_a_bomb_with_a_problem(client, world, problem, monkeypatch):
         client, officer_root, xlsx([HEADER, ["E1", "张" * 200_000, make_id(1)]]), filename="m.xlsx"
     )
     problem(refused, 422, "import_cell_too_long")
+    limits = _limits()
     monkeypatch.setattr(limits, "LIMITS", limits.FileLimits(max_uncompressed_bytes=20_000))
     rows = [HEADER] + [[f"E{i}", "张三", make_id(i)] for i in range(500)]
     too_big = post_import(client, officer_root, xlsx(rows), filename="m.xlsx")
@@ -142,6 +150,7 @@ def test_xlsx_external_entities_are_not_resolved():
 
 def test_shared_strings_part_is_bounded_before_reading(monkeypatch):
     """openpyxl holds every shared string in memory: the part's size and each string are bounded."""
+    limits = _limits()
     big = "<sst><si><t>" + "字" * 100_000 + "</t></si></sst>"
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as book:
