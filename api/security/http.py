@@ -79,7 +79,7 @@ def route_caps(routes: Iterable[tuple[str, APIRoute]]) -> list[RouteCap]:
     for path, route in routes:
         limit = getattr(route, "max_body_size", None)
         if limit is not None:
-            caps.append(RouteCap(compile_path(path)[0], frozenset(route.methods), limit))
+            caps.append(RouteCap(compile_path(path)[0], frozenset(route.methods or ()), limit))
     return caps
 
 

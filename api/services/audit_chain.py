@@ -65,7 +65,7 @@ def link(previous: str, event: AuditEvent) -> str:
 
 
 def pending(session: Session) -> list[AuditEvent]:
-    return session.info.setdefault(PENDING, [])  # type: ignore[no-any-return]
+    return session.info.setdefault(PENDING, [])
 
 
 @event.listens_for(OrmSession, "before_commit")
