@@ -16,11 +16,11 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.sql import ColumnElement
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from api.db.models import Member, MemberTag, OrgUnit
 from api.db.session import Database
@@ -141,7 +141,8 @@ def _yuan(fen: int | None) -> str:
 def _rows(db: Database, principal: Principal, flt: MemberFilter, lang: str) -> Iterator[list[str]]:
     """Rows as text, in batches of :data:`BATCH_SIZE` by id (keyset), tags loaded once per batch."""
     contact = in_scope(Member.org_unit_id, principal.units_for("members.write")).label("contact")
-    full_id = in_scope(col(Member.org_unit_id), principal.units_for("members.national_id")).label("full_id")
+    unit_column = cast("sa.ColumnElement[Any]", Member.org_unit_id)
+    full_id = in_scope(unit_column, principal.units_for("members.national_id")).label("full_id")
     wages = sa.or_(
         in_scope(Member.org_unit_id, principal.units_for("members.write")),
         in_scope(Member.org_unit_id, principal.units_for("dues.read")),
