@@ -2,8 +2,8 @@
 crashed process leaves behind.
 
 * :func:`check_capacity`: at most ``max_imports_per_unit`` unfinished imports (queued or running, dry
-  runs included) per target unit and ``max_imports_total`` in all; beyond, 429 ``import_busy`` with
-  ``Retry-After``. Counted in the database, so every worker process sees the same jobs.
+  runs included, started in the last 6 hours) per target unit and ``max_imports_total`` in all; beyond,
+  429 ``import_busy`` with ``Retry-After``. Counted in the database, so every worker process sees them.
 * Upload files are plaintext HR exports (resident IDs); they live in the temp directory only while their
   job runs, named after the process that owns them (:func:`upload_prefix`). :func:`sweep_orphans`, run at
   start, removes those of processes that no longer exist (a crash or a kill skips the normal removal).
@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -21,6 +22,7 @@ from sqlmodel import Session, col, select
 
 from api.config import Settings
 from api.db.models import MemberImport
+from api.db.types import utcnow
 from api.errors import TooManyRequests
 from api.i18n import register
 
@@ -28,6 +30,7 @@ UNFINISHED = ("queued", "running")
 PREFIX = "gonghui-import-"
 _OWNED = re.compile(re.escape(PREFIX) + r"(\d+)-")
 RETRY_AFTER_SECONDS = 10
+STALE_AFTER = timedelta(hours=6)
 
 register(
     {
@@ -40,7 +43,11 @@ register(
 
 
 def check_capacity(session: Session, settings: Settings, unit_id: object) -> None:
-    unfinished = col(MemberImport.status).in_(UNFINISHED)
+    # jobs older than STALE_AFTER no longer count: a process on another host that died leaves its job
+    # "running" until that host starts again (reap_interrupted), and must not block the unit for ever
+    unfinished = sa.and_(
+        col(MemberImport.status).in_(UNFINISHED), col(MemberImport.created_at) >= utcnow() - STALE_AFTER
+    )
     per_unit, total = session.execute(
         select(
             sa.func.count().filter(col(MemberImport.org_unit_id) == unit_id),
