@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -31,6 +32,7 @@ PREFIX = "gonghui-import-"
 _OWNED = re.compile(re.escape(PREFIX) + r"(\d+)-")
 RETRY_AFTER_SECONDS = 10
 STALE_AFTER = timedelta(hours=6)
+LEGACY_MAX_AGE_SECONDS = 24 * 3600
 
 register(
     {
@@ -75,15 +77,19 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def sweep_orphans(directory: str | None = None) -> int:
-    """Remove upload files of processes that have ended (and unnamed ones of the old format). Returns
-    how many were removed."""
+def sweep_orphans(directory: str | None = None, *, now: float | None = None) -> int:
+    """Remove upload files of processes that have ended, and files of the old naming (no owner) once
+    they are a day old: another process may still be importing them. Returns how many were removed."""
     removed = 0
+    cutoff = (now if now is not None else time.time()) - LEGACY_MAX_AGE_SECONDS
     for path in Path(directory or tempfile.gettempdir()).glob(PREFIX + "*"):
         owner = _OWNED.match(path.name)
-        if owner and (int(owner.group(1)) == os.getpid() or _alive(int(owner.group(1)))):
-            continue
         try:
+            if owner:
+                if int(owner.group(1)) == os.getpid() or _alive(int(owner.group(1))):
+                    continue
+            elif path.stat().st_mtime > cutoff:
+                continue
             path.unlink()
             removed += 1
         except OSError:

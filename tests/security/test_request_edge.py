@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import json
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from members.factories import payload
 
 from api.config import Env, Settings, get_settings
 from api.db.models import MemberImport
+from api.db.types import utcnow
 from api.main import create_app
 from api.security.pii import new_pii_key
 
@@ -107,10 +109,11 @@ def test_a_nul_in_the_query_is_400_not_500(client, world, problem):
     problem(client.get("/api/v1/members?q=%00", headers=world.as_role("officer", "U01")), 400, "bad_request")
 
 
-def _unfinished(session, world, unit: str, count: int) -> None:
+def _unfinished(session, world, unit: str, count: int, *, age_hours: float = 0) -> None:
     for _ in range(count):
         session.add(
             MemberImport(
+                created_at=utcnow() - timedelta(hours=age_hours),
                 org_unit_id=world.units[unit].id,
                 filename="x.csv",
                 file_format="csv",
@@ -131,6 +134,13 @@ def test_concurrent_imports_are_capped_per_unit(client, world, session, problem)
     body = problem(r, 429, "import_busy")
     assert int(r.headers["Retry-After"]) > 0 and body["retry_after"] > 0
     assert post_import(client, world.as_role("officer", "U02"), content, org_unit="U02").status_code == 201
+
+
+def test_jobs_left_running_for_hours_do_not_block_a_unit(client, world, session):
+    """A process on another host that died leaves its job "running" until that host restarts."""
+    _unfinished(session, world, "U01", 5, age_hours=7)
+    content = csv_bytes([row("C003", "钱三", make_id(33))])
+    assert post_import(client, world.as_role("officer", "U01"), content, dry_run=True).status_code == 201
 
 
 def test_concurrent_imports_are_capped_in_all(client, world, session, problem):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -47,11 +48,14 @@ def test_plaintext_uploads_of_ended_processes_are_removed_at_start(tmp_path):
     legacy = tmp_path / "gonghui-import-xyz.csv"  # the old naming, owner unknown
     mine = tmp_path / f"{upload_prefix()}def.csv"
     other = tmp_path / "unrelated.csv"
-    for path in (orphan, legacy, mine, other):
+    recent_legacy = tmp_path / "gonghui-import-new.csv"  # may belong to a running process of the old code
+    for path in (orphan, legacy, mine, other, recent_legacy):
         path.write_text("身份证号\n110105194912310029\n")
+    day_old = time.time() - 25 * 3600
+    os.utime(legacy, (day_old, day_old))
     assert sweep_orphans(str(tmp_path)) == 2
     assert not orphan.exists() and not legacy.exists()
-    assert mine.exists() and other.exists()
+    assert mine.exists() and other.exists() and recent_legacy.exists()
     assert upload_prefix() == f"gonghui-import-{os.getpid()}-"
 
 
