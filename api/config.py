@@ -79,10 +79,10 @@ class Settings(BaseSettings):
     pii_keys: list[str] = []
     pii_hmac_key: str | None = None
 
-    # Dues: domain.md §1 leaves the rounding of 0.5% of the wage open [?]; default half up to the fen.
+    # Dues: docs/rules.md §1 leaves the rounding of 0.5% of the wage open [?]; default half up to the fen.
     dues_rounding: Literal["half_up", "down", "up", "half_even"] = "half_up"
 
-    # Motions to the workers' congress (domain.md §3 [L]): defaults a congress takes when created.
+    # Motions to the workers' congress (docs/rules.md §3 [L]): defaults a congress takes when created.
     motion_deadline_days_before: int = Field(15, ge=0, le=365)
     motion_reply_months: int = Field(2, ge=1, le=24)
     motion_min_cosigners: int = Field(2, ge=0, le=50)

@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from api.config import Settings
-from api.db.models import RefreshToken, User
+from api.db.models import Grant, RefreshToken, User
 from api.db.types import utcnow
 from api.errors import RuleViolation, Unauthorized
 from api.schemas.auth import TokenOut
+from api.schemas.users import GrantOut, MeOut
 from api.security import passwords
+from api.security.permissions import PERMISSIONS
 from api.security.principal import Principal
 from api.security.tokens import create_access_token, hash_secret, new_secret
 from api.services import audit, login_throttle
@@ -88,7 +91,7 @@ def login(session: Session, settings: Settings, *, username: str, password: str,
         org_unit_id=user.org_unit_id,
     )
     # a Core UPDATE: logging in must not bump the optimistic-locking version clients hold
-    session.execute(sa.update(User).where(User.id == user.id).values(last_login_at=utcnow()))
+    session.execute(sa.update(User).where(col(User.id) == user.id).values(last_login_at=utcnow()))
     tokens = _issue(session, settings, user, family_id=None, refresh=not service)
     session.commit()
     return tokens
@@ -138,10 +141,10 @@ def refresh(session: Session, settings: Settings, raw_token: str) -> TokenOut:
 def _revoke_family(session: Session, family_id: uuid.UUID) -> int:
     result = session.execute(
         sa.update(RefreshToken)
-        .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
+        .where(col(RefreshToken.family_id) == family_id, col(RefreshToken.revoked_at).is_(None))
         .values(revoked_at=utcnow())
     )
-    return result.rowcount or 0
+    return cast("sa.CursorResult[Any]", result).rowcount or 0  # an UPDATE's result is a CursorResult
 
 
 def revoke_sessions(session: Session, user: User) -> int:
@@ -193,3 +196,17 @@ def change_password(session: Session, *, by: Principal, current: str, new: str) 
         changes={"after": {"password": audit.REDACTED, "sessions_revoked": revoked}},
     )
     session.commit()
+
+
+def me(session: Session, principal: Principal) -> MeOut:
+    """The caller, their grants (oldest first) and the permissions those grants give."""
+    user = session.get(User, principal.user_id)
+    if user is None:  # the caller was loaded for this request: only a concurrent delete gets here
+        raise Unauthorized("invalid_token")
+    grants = session.exec(
+        select(Grant).where(Grant.user_id == principal.user_id).order_by(col(Grant.created_at))
+    ).all()
+    perms = sorted(p for p in PERMISSIONS if principal.has(p))
+    return MeOut.model_validate(
+        {**user.model_dump(), "grants": [GrantOut.model_validate(g) for g in grants], "permissions": perms}
+    )

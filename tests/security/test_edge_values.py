@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from factories import link_account, make_member
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from matrix import PUBLIC_RECIPES, RECIPES, Call
-from transfers.members_factory import make_member
 
 from api.deps import public
 from api.main import api_routes
@@ -64,11 +64,8 @@ def test_dues_periods_at_the_ends_of_the_calendar_are_422_on_every_dues_endpoint
 
 
 def test_me_dues_with_edge_periods(client, world, problem):
-    from transfers.members_factory import link_cached_member_role
-
     member = make_member(world, "U01-B01", wage_fen=500_000)
-    link_cached_member_role(world, member, "U01-B01")
-    headers = world.as_role("member", "U01-B01")
+    headers = link_account(world, member)
     for period in EDGE_PERIODS:
         problem(client.get(f"/api/v1/me/dues?from={period}", headers=headers), 422, "validation_failed")
 

@@ -10,9 +10,10 @@ import io
 import re
 from datetime import date, timedelta
 
+from factories import resident_id
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from members.factories import payload, resident_id
+from members.factories import payload
 
 from api.rules.resident_id import compute_check_char, parse_resident_id
 
