@@ -3,7 +3,7 @@ every session); the audit log as a hash chain (``seq``, ``chain_hash``, the one-
 a guard so that ``INSERT OR REPLACE`` cannot rewrite an audit event
 
 Revision ID: 0010
-Revises: 0006
+Revises: 0007
 Create Date: 2026-11-28 18:30:00
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010"
-down_revision: str | None = "0006"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
