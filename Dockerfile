@@ -49,7 +49,8 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "-c", "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/readyz', timeout=4).status == 200 else 1)"]
 
-# Migrate, then replace the shell with `gonghui serve` (uvicorn) so it receives SIGTERM directly. Behind a proxy,
-# set FORWARDED_ALLOW_IPS to the proxy's address so --proxy-headers trusts its X-Forwarded-For.
-# GONGHUI_WORKERS processes (default 1; one per core the container may use) share the port.
+# Migrate, then replace the shell with `gonghui serve` (uvicorn) so it receives SIGTERM directly.
+# GONGHUI_WORKERS processes (default 1; one per core the container may use) share the port. Behind a reverse
+# proxy, set GONGHUI_TRUSTED_PROXIES to the proxy's address (JSON list) so the app believes its
+# X-Forwarded-For and X-Forwarded-Proto; uvicorn itself trusts no forwarded header and sends no Server header.
 CMD ["sh", "-c", "gonghui migrate && exec gonghui serve --host 0.0.0.0 --port 8000"]

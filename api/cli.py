@@ -1,5 +1,5 @@
 """The ``gonghui`` command: serve, migrate, create-admin, bootstrap, seed-demo, openapi, import-members,
-new-pii-key, rotate-pii-keys."""
+new-pii-key, rotate-pii-keys, audit verify."""
 
 from __future__ import annotations
 
@@ -149,7 +149,9 @@ def serve(
         port=port,
         workers=workers,
         reload=reload,
-        proxy_headers=True,
+        # forwarded headers are believed by the app itself, from GONGHUI_TRUSTED_PROXIES only
+        proxy_headers=False,
+        server_header=False,
         access_log=False,
     )
 
@@ -308,3 +310,34 @@ def import_members(
 
 if __name__ == "__main__":
     app()
+
+
+audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Recompute the audit log's hash chain: exit 1 at the first event that was rewritten, removed or
+    inserted, or when the chain's head disagrees with its last event."""
+    from api.db.session import Database, make_engine
+    from api.services.audit_chain import verify
+
+    settings = _settings()
+    db = Database(make_engine(settings.database_url))
+    try:
+        with db.read_session() as session:
+            verdict = verify(session)
+    finally:
+        db.engine.dispose()
+    before = (
+        f" ({verdict.unchained} events from before the chain began are not covered)"
+        if verdict.unchained
+        else ""
+    )
+    if verdict.ok:
+        typer.echo(f"audit chain intact: {verdict.checked} events{before}")
+        return
+    where = f"at event {verdict.broken_at}" if verdict.broken_at is not None else "at its head"
+    typer.echo(f"audit chain BROKEN {where}: {verdict.checked} events verified before it{before}", err=True)
+    raise typer.Exit(1)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import os
 from decimal import Decimal
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "dev-insecure-secret-change-me-0000000000"
@@ -57,13 +59,34 @@ class Settings(BaseSettings):
     access_token_minutes: int = Field(15, ge=1, le=24 * 60)
     refresh_token_days: int = Field(14, ge=1, le=365)
 
-    # Login throttling: failures counted in a sliding window per account and per address.
-    login_window_seconds: int = 900
-    login_slowdown_after: int = 3
-    login_slowdown_step_seconds: float = 0.5
-    login_slowdown_max_seconds: float = 4.0
-    login_lockout_account: int = 10
-    login_lockout_address: int = 30
+    # Login throttling (api.services.login_throttle): failures counted in a sliding window. After
+    # `login_slowdown_after` failures of one (account, address) pair, that pair waits step * 2^n seconds
+    # (capped at the max) before its next attempt; there is no account-wide lock (anyone could lock
+    # anyone out). One address is refused after `login_lockout_address` failures in the window.
+    login_window_seconds: int = Field(900, ge=1)
+    login_slowdown_after: int = Field(3, ge=1)
+    login_slowdown_step_seconds: float = Field(1.0, ge=0)
+    login_slowdown_max_seconds: float = Field(900.0, ge=0)
+    login_lockout_address: int = Field(30, ge=1)
+
+    # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses or networks,
+    # e.g. ["10.0.0.5", "10.1.0.0/16"]); nobody's by default, so the peer address is the client's.
+    trusted_proxies: list[str] = []
+
+    # Request limits (api.security.http): JSON and form bodies, and concurrent member imports.
+    max_json_body_bytes: int = Field(1024 * 1024, ge=1024)
+    max_validation_errors: int = Field(50, ge=1, le=1000)
+    max_imports_per_unit: int = Field(2, ge=1)
+    max_imports_total: int = Field(6, ge=1)
+
+    # Full resident-ID reads per user in a sliding window; over it: 429 and an audit alert.
+    national_id_reads_per_window: int = Field(60, ge=1)
+    national_id_read_window_seconds: int = Field(600, ge=1)
+
+    # Production surface: Swagger UI and /openapi.json (default: on in development, off in
+    # production), and HSTS on responses served over HTTPS (0 turns it off).
+    docs_enabled: bool | None = None
+    hsts_seconds: int = Field(31_536_000, ge=0)
 
     # Personal data: the key ring for resident ID numbers (`gonghui new-pii-key`; the first one
     # encrypts, all decrypt, so a key can be rotated in: `gonghui rotate-pii-keys`), and the HMAC key
@@ -135,31 +158,83 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
 
     @model_validator(mode="after")
-    def _refuse_weak_secrets(self) -> Settings:
-        if (
-            self.env is Env.production
-            and self.jwt_algorithm == "HS256"
-            and (
-                not self.secret_key
-                or self.secret_key == DEV_SECRET
-                or len(self.secret_key) < MIN_SECRET_LENGTH
-            )
-        ):
-            raise ValueError(
-                f"GONGHUI_SECRET_KEY must be set to a random value of at least {MIN_SECRET_LENGTH} "
-                "characters in production"
-            )
-        if self.env is Env.production and not (self.pii_keys and self.pii_hmac_key):
-            raise ValueError("GONGHUI_PII_KEYS and GONGHUI_PII_HMAC_KEY must be set in production")
-        if self.jwt_algorithm == "RS256" and not (self.jwt_private_key_file and self.jwt_public_key_file):
-            raise ValueError("RS256 needs GONGHUI_JWT_PRIVATE_KEY_FILE and GONGHUI_JWT_PUBLIC_KEY_FILE")
+    def _refuse_bad_key_material(self) -> Settings:
+        """Every problem with secrets and keys, one line each (``get_settings`` prints them and stops)."""
+        problems = key_problems(self)
+        if problems:
+            raise ValueError("\n".join(problems))
         return self
+
+    @property
+    def docs_on(self) -> bool:
+        return self.docs_enabled if self.docs_enabled is not None else self.env is Env.development
 
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
 
+def key_problems(settings: Settings) -> list[str]:
+    """What is wrong with the secret, the token keys and the personal-data keys, one sentence each."""
+    problems: list[str] = []
+    production = settings.env is Env.production
+    if (
+        settings.jwt_algorithm == "HS256"
+        and production
+        and (
+            not settings.secret_key
+            or settings.secret_key == DEV_SECRET
+            or len(settings.secret_key) < MIN_SECRET_LENGTH
+        )
+    ):
+        problems.append(
+            f"GONGHUI_SECRET_KEY must be set to a random value of at least {MIN_SECRET_LENGTH} "
+            "characters in production"
+        )
+    if settings.jwt_algorithm == "RS256":
+        for name, path in (
+            ("GONGHUI_JWT_PRIVATE_KEY_FILE", settings.jwt_private_key_file),
+            ("GONGHUI_JWT_PUBLIC_KEY_FILE", settings.jwt_public_key_file),
+        ):
+            if path is None:
+                problems.append(f"RS256 needs {name}")
+            elif not path.is_file() or not os.access(path, os.R_OK):
+                problems.append(f"{name}: {path} is not a readable file")
+    if production and not (settings.pii_keys and settings.pii_hmac_key):
+        problems.append("GONGHUI_PII_KEYS and GONGHUI_PII_HMAC_KEY must be set in production")
+    for index, key in enumerate(settings.pii_keys):
+        if not _is_ring_key(key):
+            problems.append(
+                f"GONGHUI_PII_KEYS[{index}] is not a key from `gonghui new-pii-key` "
+                "(32 random bytes in url-safe base64)"
+            )
+    if len(set(settings.pii_keys)) != len(settings.pii_keys):
+        problems.append("GONGHUI_PII_KEYS lists the same key twice")
+    if settings.pii_hmac_key is not None and len(settings.pii_hmac_key) < MIN_SECRET_LENGTH:
+        problems.append(f"GONGHUI_PII_HMAC_KEY must be at least {MIN_SECRET_LENGTH} characters")
+    return problems
+
+
+def _is_ring_key(key: str) -> bool:
+    try:
+        return len(base64.b64decode(key.encode(), altchars=b"-_", validate=True)) == 32
+    except (ValueError, UnicodeEncodeError):
+        return False
+
+
+class ConfigurationError(SystemExit):
+    """Stops the process with one line per configuration problem (no traceback)."""
+
+
 @lru_cache
 def get_settings() -> Settings:
-    return Settings()
+    try:
+        return Settings()
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            message = str(error.get("msg", "")).removeprefix("Value error, ")
+            where = ".".join(str(part) for part in error.get("loc", ()))
+            for line in message.splitlines():
+                lines.append(f"gonghui: configuration: {f'GONGHUI_{where.upper()}: ' if where else ''}{line}")
+        raise ConfigurationError("\n".join(lines)) from None

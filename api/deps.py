@@ -6,6 +6,7 @@ Each route declares exactly one permission with ``dependencies=[Depends(require(
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -19,7 +20,7 @@ from sqlmodel import Session, col
 from starlette.concurrency import run_in_threadpool
 
 from api.config import Settings
-from api.db.models import Grant, User
+from api.db.models import Grant, RefreshToken, User
 from api.db.session import Database
 from api.db.types import AnySelect, table_of
 from api.errors import Forbidden, PreconditionFailed, PreconditionRequired, Unauthorized
@@ -108,6 +109,13 @@ _PRINCIPAL: AnySelect = (
         col(User.member_id),
         col(User.is_active),
         col(User.must_change_password),
+        col(User.credential_version),
+        sa.exists()
+        .where(
+            col(RefreshToken.family_id) == sa.bindparam("sid", type_=sa.Uuid()),
+            col(RefreshToken.revoked_at).is_not(None),
+        )
+        .label("session_revoked"),
         col(Grant.role),
         col(Grant.org_unit_id).label("grant_unit_id"),
     )
@@ -116,11 +124,17 @@ _PRINCIPAL: AnySelect = (
 )
 
 
-def load_principal(session: Session, user_id: uuid.UUID) -> Principal | None:
-    """The caller and their grants, read fresh on every request (one query), so a deactivated account
-    or a withdrawn grant takes effect at once rather than when the access token expires."""
-    rows = session.execute(_PRINCIPAL, {"user_id": user_id}).all()
+def load_principal(
+    session: Session, user_id: uuid.UUID, *, credential_version: int = 0, session_id: uuid.UUID | None = None
+) -> Principal | None:
+    """The caller and their grants, read fresh on every request (one query), so a deactivated account,
+    a withdrawn grant, a changed password (``credential_version``) or a revoked login (``session_id``,
+    the refresh family: logout, reuse detection) takes effect at once rather than when the access
+    token expires."""
+    rows = session.execute(_PRINCIPAL, {"user_id": user_id, "sid": session_id}).all()
     if not rows or not rows[0].is_active:
+        return None
+    if rows[0].credential_version != credential_version or rows[0].session_revoked:
         return None
     user = rows[0]
     return Principal(
@@ -144,15 +158,21 @@ async def get_principal(
         raise Unauthorized("not_authenticated")
     claims = decode_access_token(token, settings)  # CPU only: on the event loop
     user_id = uuid.UUID(claims["sub"])
+    sid = claims.get("sid")
+    load = functools.partial(
+        load_principal,
+        credential_version=int(claims.get("cv", 0)),
+        session_id=uuid.UUID(sid) if sid else None,
+    )
     try:
-        principal = await db_call(session, load_principal, session, user_id)
+        principal = await db_call(session, load, session, user_id)
     except sa.exc.DBAPIError as exc:
         # the request's first statement met a connection the server had dropped (no pre-ping, see
         # api/db/session.py): the pool has discarded it; nothing ran yet, so retry once on a fresh one
         if not exc.connection_invalidated:
             raise
         await db_call(session, session.rollback)
-        principal = await db_call(session, load_principal, session, user_id)
+        principal = await db_call(session, load, session, user_id)
     if principal is None:
         raise Unauthorized("invalid_token")
     return principal

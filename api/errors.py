@@ -136,17 +136,25 @@ async def _app_error(request: Request, exc: AppError) -> JSONResponse:
     return problem(request, exc.status, exc.code, exc.params, headers=exc.headers, errors=errors)
 
 
+#: reported field errors when the app's settings give no other cap (a body of 100k bad keys must not
+#: produce a 100k-entry response); ``count`` always says how many there were
+MAX_REPORTED_ERRORS = 50
+
+
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
     lang = preferred_language(request.headers.get("accept-language"))
+    settings = getattr(request.app.state, "settings", None)
+    cap = getattr(settings, "max_validation_errors", MAX_REPORTED_ERRORS)
+    found = exc.errors()
     errors = [
         {
             "field": _field_path(tuple(err.get("loc", ()))),
             "code": err.get("type", "invalid"),
             "message": field_message(err, lang),
         }
-        for err in exc.errors()
+        for err in found[:cap]
     ]
-    return problem(request, 422, "validation_failed", {"count": len(errors)}, errors=errors)
+    return problem(request, 422, "validation_failed", {"count": len(found)}, errors=errors)
 
 
 _HTTP_CODES = {

@@ -20,12 +20,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from api import __doc__ as package_doc
 from api import metrics
 from api.config import Settings, get_settings
 from api.context import client_ip
 from api.db.session import Database, make_engine
+from api.deps import public
 from api.errors import install_error_handlers
 from api.idempotency import IdempotencyMiddleware
 from api.logging import configure_logging
@@ -54,9 +56,10 @@ from api.routers import (
     unit_requests,
     users,
 )
+from api.security.http import RequestGuard, SecurityHeaders, route_caps
 from api.services import aid as aid_service
+from api.services import import_guard, membership_policy
 from api.services import member_imports as import_service
-from api.services import membership_policy
 from api.services import motions as motion_service
 from api.services import tasks as task_service
 from api.services.funds import tasks as funds_tasks
@@ -158,6 +161,16 @@ def api_routes() -> list[tuple[str, APIRoute]]:
     ]
 
 
+def public_paths() -> list[str]:
+    """Full paths of the routes declared ``public()`` (login, refresh, probes): the only ones a request
+    may send a body to without a bearer token (api.security.http.RequestGuard)."""
+    return [
+        path
+        for path, route in api_routes()
+        if any(isinstance(d.call, public) for d in route.dependant.dependencies)
+    ]
+
+
 def operation_id(route: APIRoute) -> str:
     """Operation ids are the handler names (``org_units_list``): stable and readable for codegen."""
     return route.name
@@ -186,7 +199,11 @@ log = structlog.get_logger(__name__)
 
 @contextlib.asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """On start: imports left "running" by a process of this host that has ended are marked failed."""
+    """On start: imports left "running" by a process of this host that has ended are marked failed, and
+    the plaintext upload files of ended processes are removed."""
+    swept = await run_in_threadpool(import_guard.sweep_orphans)
+    if swept:
+        log.warning("import_uploads_removed", count=swept)
     try:
         reaped = await run_in_threadpool(import_service.reap_interrupted, app.state.db)
     except SQLAlchemyError:  # e.g. a database not migrated yet: the server still starts (health says why)
@@ -213,6 +230,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         generate_unique_id_function=operation_id,
         docs_url=None,
         redoc_url=None,
+        openapi_url="/openapi.json" if settings.docs_on else None,
         swagger_ui_oauth2_redirect_url="/docs/oauth2-redirect",
         lifespan=lifespan,
     )
@@ -227,6 +245,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     # member imports key idempotency on the file's hash themselves (a multipart body differs per retry)
     app.add_middleware(IdempotencyMiddleware, exempt_prefixes=("/api/v1/auth/", "/api/v1/member-imports"))
     app.add_middleware(ClientIPMiddleware)
+    app.add_middleware(
+        RequestGuard, settings=settings, public_paths=public_paths(), caps=route_caps(api_routes())
+    )
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -249,6 +270,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         metrics.watch_pool(app.state.db.engine)
         app.add_route("/metrics", metrics.metrics_endpoint, include_in_schema=False)
     app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")
+    app.add_middleware(SecurityHeaders, settings=settings)
+    if settings.trusted_proxies:  # X-Forwarded-For/-Proto believed from these peers only (uvicorn's own)
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
 
     for router in AREA_ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
@@ -257,7 +281,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     membership_policy.install(membership_policy.MembershipPolicy.from_settings(settings))
     motion_categories.install(settings.motion_categories)
     app.include_router(health.router)
-    _mount_docs(app)
+    if settings.docs_on:
+        _mount_docs(app)
     return app
 
 

@@ -23,6 +23,7 @@ import json
 import os
 import unicodedata
 import zipfile
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -30,6 +31,8 @@ from decimal import Decimal
 from pathlib import PurePath
 from typing import IO, Any, Literal
 from xml.etree.ElementTree import ParseError
+
+from api.imports.limits import LimitExceeded, check_xlsx, current
 
 __all__ = [
     "CANONICAL_FIELDS",
@@ -48,7 +51,14 @@ __all__ = [
 
 FileFormat = Literal["csv", "xlsx", "jsonl"]
 ImportFileErrorCode = Literal[
-    "unsupported_format", "unreadable_file", "unknown_column", "missing_column", "duplicate_column"
+    "unsupported_format",
+    "unreadable_file",
+    "unknown_column",
+    "missing_column",
+    "duplicate_column",
+    "too_many_columns",
+    "cell_too_long",
+    "uncompressed_too_large",
 ]
 Source = str | os.PathLike[str] | IO[bytes]
 CellValue = str | int | float | Decimal | bool | date | datetime | time | timedelta | None
@@ -110,6 +120,9 @@ FILE_ERROR_MESSAGES_ZH: dict[str, str] = {
     "unknown_column": "表头含有无法识别的列。",
     "missing_column": "缺少必需的列（工号、姓名、身份证号）。",
     "duplicate_column": "表头中有重复的列。",
+    "too_many_columns": "文件的列数超过上限。",
+    "cell_too_long": "单元格内容超过长度上限。",
+    "uncompressed_too_large": "文件解压后超过大小上限。",
 }
 
 
@@ -191,8 +204,17 @@ def _header_key(name: str) -> str:
     return unicodedata.normalize("NFKC", name).strip(_BLANK).casefold()
 
 
+def _check_width(cells: Sequence[object], row_number: int) -> None:
+    limit = current().max_columns
+    if len(cells) > limit:
+        raise ImportFileError(
+            "too_many_columns", f"row {row_number} has {len(cells)} columns (at most {limit})"
+        )
+
+
 def _map_header(cells: Sequence[str | None], spec: RowSpec) -> list[str | None]:
     """Canonical field per column position (``None`` for an unnamed column); raise on a bad header."""
+    _check_width(cells, 1)
     if all(not (cell or "").strip(_BLANK) for cell in cells):
         raise ImportFileError("missing_column", "row 1 must hold the column names, but it is empty")
     columns: list[str | None] = []
@@ -211,7 +233,7 @@ def _map_header(cells: Sequence[str | None], spec: RowSpec) -> list[str | None]:
 
 def _check_fields(fields: list[str], spec: RowSpec, *, where: str) -> None:
     """Each field once, and the fields no member can be registered without must be there."""
-    duplicates = sorted({f for f in fields if fields.count(f) > 1})
+    duplicates = sorted(name for name, count in Counter(fields).items() if count > 1)  # linear
     if duplicates:
         raise ImportFileError(
             "duplicate_column", f"{where} names these fields twice: {', '.join(duplicates)}"
@@ -239,6 +261,8 @@ def _table_rows(
     all_named = None not in columns
     template: dict[str, str | None] = dict.fromkeys(spec.fields)
     for row_number, cells in enumerate(rows, start=2):
+        if len(cells) > width:
+            _check_width(cells, row_number)
         if convert is _csv_cell:  # CSV cells are text already: only "" becomes None (bulk imports' hot path)
             values: list[str | None] = [cell or None for cell in cells]  # type: ignore[misc]
         else:
@@ -262,8 +286,14 @@ def count_rows(source: Source, filename: str, spec: RowSpec = MEMBER_SPEC) -> in
         header = next(reader, None)
         if header is None:
             raise ImportFileError("missing_column", "the file is empty")
-        _map_header([_csv_cell(cell, None) for cell in header], spec)
-        return sum(1 for cells in reader if not _is_blank(cells))
+        width = len(_map_header([_csv_cell(cell, None) for cell in header], spec))
+        count = 0
+        for row_number, cells in enumerate(reader, start=2):
+            if len(cells) > width:
+                _check_width(cells, row_number)
+            if not _is_blank(cells):
+                count += 1
+        return count
 
 
 def _make_row(row_number: int, columns: list[str | None], values: list[str | None], spec: RowSpec) -> RawRow:
@@ -355,13 +385,27 @@ def _csv_reader(source: Source) -> Iterator[Iterator[list[str]]]:
         encoding, stream = _sniff_encoding(stream)
         text = io.TextIOWrapper(stream, encoding=encoding, errors="strict", newline="")
         try:
-            yield csv.reader(text, strict=False)
+            yield csv.reader(_bounded_lines(text), strict=False)
         except UnicodeDecodeError as exc:
             raise ImportFileError("unreadable_file", f"not valid {encoding} text: {exc.reason}") from None
         except csv.Error as exc:
             raise ImportFileError("unreadable_file", f"not a readable CSV file: {exc}") from None
         finally:
             text.detach()
+
+
+def _bounded_lines(text: IO[str]) -> Iterator[str]:
+    """The lines of ``text``, refusing one longer than a full row could be (never read whole)."""
+    limits = current()
+    limit = limits.max_columns * (limits.max_cell_chars + 3)
+    readline = text.readline
+    while line := readline(limit + 1):
+        if len(line) > limit:
+            raise ImportFileError(
+                "too_many_columns",
+                f"a line longer than {limit} characters (at most {limits.max_columns} columns)",
+            )
+        yield line
 
 
 def _iter_csv(source: Source, spec: RowSpec) -> Iterator[RawRow]:
@@ -381,6 +425,8 @@ def _xlsx_cell(value: CellValue, field_name: str | None) -> str | None:
     """
     if value is None:
         return None
+    if isinstance(value, str) and len(value) > current().max_cell_chars:
+        raise ImportFileError("cell_too_long", f"a cell longer than {current().max_cell_chars} characters")
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
@@ -413,7 +459,10 @@ def _iter_xlsx(source: Source, spec: RowSpec) -> Iterator[RawRow]:
 
     with _binary(source) as stream:
         try:
+            check_xlsx(stream)  # sizes of every part, streamed, before openpyxl builds anything
             workbook = load_workbook(stream, read_only=True, data_only=True)
+        except LimitExceeded as exc:
+            raise ImportFileError(exc.code, exc.detail) from None  # type: ignore[arg-type]
         except _XLSX_ERRORS as exc:
             raise ImportFileError("unreadable_file", f"not a readable XLSX workbook: {exc}") from None
         try:
@@ -436,6 +485,10 @@ def _reject_constant(name: str) -> Any:
 
 def _json_value(value: Any, line_number: int) -> str | None:
     """Numbers arrive as their source text (see :func:`_iter_jsonl`); lists join into comma-separated text."""
+    if isinstance(value, str) and len(value) > current().max_cell_chars:
+        raise ImportFileError(
+            "cell_too_long", f"line {line_number}: a value longer than {current().max_cell_chars} characters"
+        )
     if value is None or isinstance(value, str):
         return _csv_cell(value, None)
     if isinstance(value, bool):
@@ -470,7 +523,7 @@ def _iter_jsonl(source: Source, spec: RowSpec) -> Iterator[RawRow]:
         text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="strict")
         try:
             first = True
-            for line_number, line in enumerate(text, start=1):
+            for line_number, line in enumerate(_bounded_lines(text), start=1):
                 if not line.strip(_BLANK):
                     continue
                 record = _json_record(line, line_number, spec)

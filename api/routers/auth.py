@@ -71,7 +71,7 @@ def auth_refresh(body: RefreshIn, session: SessionDep, settings: SettingsDep) ->
 
 @router.post("/logout", status_code=204, dependencies=[Depends(require("me"))])
 def auth_logout(body: RefreshIn, session: SessionDep, principal: CurrentPrincipal) -> Response:
-    """Revoke the refresh token (and its family). The short-lived access token simply expires."""
+    """Revoke the refresh token (and its family); access tokens of this login stop working at once."""
     auth_service.logout(session, body.refresh_token, by=principal)
     return Response(status_code=204)
 

@@ -43,6 +43,9 @@ def changes_list(
     return Response(content=page.model_dump_json(), media_type="application/json")
 
 
+MAX_CURSOR = 2**63 - 1
+
+
 def feed(
     session: Session, principal: Principal, *, since: str | None, entity: str | None, limit: int
 ) -> ChangeFeed:
@@ -51,7 +54,7 @@ def feed(
         after = int(since) if since else 0
     except ValueError:
         raise BadRequest("invalid_cursor") from None
-    if after < 0:
+    if not 0 <= after <= MAX_CURSOR:  # a sequence number is a 64-bit integer in the database
         raise BadRequest("invalid_cursor")
     changes.stamp(session)
     rows = changes.read(

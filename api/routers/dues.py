@@ -23,6 +23,9 @@ from api.services import dues as service
 
 router = APIRouter(route_class=Route, tags=["dues"], responses=PROBLEM_RESPONSES)
 
+#: a batch of MAX_BATCH_ROWS rows of ~100 bytes each, with room to spare (other bodies: 1 MB by default)
+BATCH_BODY_BYTES = 16 * 1024 * 1024
+
 PeriodQuery = Annotated[
     str, Query(pattern=PERIOD_PATTERN, description="A month, `YYYY-MM`.", examples=["2025-03"])
 ]
@@ -104,6 +107,7 @@ def dues_payments_create(
     response_model=DuesBatchOut,
     status_code=201,
     dependencies=[Depends(require("dues.write"))],
+    max_body_size=BATCH_BODY_BYTES,
 )
 def dues_payments_batch(
     body: DuesBatchCreate, session: SessionDep, settings: SettingsDep, principal: Authorized

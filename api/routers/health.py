@@ -6,6 +6,7 @@ from fastapi.responses import JSONResponse
 from api.db.migrate import current_revision, head_revision
 from api.deps import public
 from api.routing import Route
+from api.services import key_ring
 
 router = APIRouter(route_class=Route, tags=["health"])
 
@@ -23,7 +24,8 @@ def health_live() -> dict[str, str]:
     responses={503: {"description": "Not ready"}},
 )
 def health_ready(request: Request) -> JSONResponse:
-    """The database answers and its schema is at the latest migration."""
+    """The database answers, its schema is at the latest migration, and the personal-data key ring
+    works (a value round-trips, the latest stored resident ID decrypts)."""
     db = request.app.state.db
     try:
         current = current_revision(db.bind)
@@ -31,7 +33,15 @@ def health_ready(request: Request) -> JSONResponse:
         return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
     head = head_revision()
     ready = current == head
+    body: dict[str, object] = {"database": "ok", "revision": current, "head": head, "keys": "ok"}
+    if ready:
+        try:
+            with db.read_session() as session:
+                keys = key_ring.problem(session, request.app.state.settings)
+        except Exception:
+            keys = "the key ring could not be checked"
+        if keys is not None:
+            ready, body["keys"] = False, keys
     return JSONResponse(
-        {"status": "ok" if ready else "unavailable", "database": "ok", "revision": current, "head": head},
-        status_code=200 if ready else 503,
+        {"status": "ok" if ready else "unavailable", **body}, status_code=200 if ready else 503
     )

@@ -18,6 +18,7 @@ from api.deps import (
 from api.routing import Route
 from api.schemas.common import PROBLEM_RESPONSES, Page
 from api.schemas.member_imports import ImportOnError, MemberImportOut, MemberImportSummary
+from api.services import import_guard
 from api.services import member_imports as service
 
 router = APIRouter(
@@ -47,6 +48,7 @@ ImportDep = Annotated[MemberImport, Depends(load_import)]
         },
     },
     dependencies=[Depends(require("members.import"))],
+    max_body_size=service.MAX_UPLOAD_BYTES + 1024 * 1024,  # the file plus the multipart envelope
 )
 def member_imports_create(
     session: SessionDep,
@@ -90,13 +92,15 @@ def member_imports_create(
     """Import members from an HR export. Employee numbers already on record in the union update that
     member; unchanged rows write nothing. Small files run at once (201 with the report); large ones run in
     the background (202) — poll the job for progress and the report of failed rows."""
+    unit = service.import_unit(session, org_unit, principal.units_for())
+    import_guard.check_capacity(session, settings, unit.id)
     started = service.start_import(
         session,
         db,
         settings,
         source=file.file,
         filename=file.filename,
-        unit=service.import_unit(session, org_unit, principal.units_for()),
+        unit=unit,
         dry_run=dry_run,
         on_error=on_error,
         key=idempotency_key,

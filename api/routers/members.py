@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from api.db.models import Member
-from api.deps import Authorized, IfMatch, PageQuery, SessionDep, db_call, require
+from api.deps import Authorized, IfMatch, PageQuery, SessionDep, SettingsDep, db_call, require
 from api.routers._common import set_etag
 from api.routing import Route
 from api.schemas.common import PROBLEM_RESPONSES, Page
@@ -28,6 +28,7 @@ from api.schemas.members import (
 )
 from api.security.pii import PiiVault
 from api.services import members as service
+from api.services import pii_reads
 
 router = APIRouter(route_class=Route, prefix="/members", tags=["members"], responses=PROBLEM_RESPONSES)
 
@@ -150,13 +151,16 @@ def members_update(
     dependencies=[Depends(require("members.national_id"))],
 )
 def members_national_id(
-    member: MemberDep, session: SessionDep, principal: Authorized, vault: VaultDep
+    member: MemberDep, session: SessionDep, principal: Authorized, vault: VaultDep, settings: SettingsDep
 ) -> MemberNationalId:
     """The full resident ID number (chairs and officers, docs/rules.md §0). Every read is audited.
 
     The audit event is committed before the value is sent; if it cannot be written the value is not
-    returned (on SQLite a concurrent writer can make this a 503 `database_busy`: retry).
+    returned (on SQLite a concurrent writer can make this a 503 `database_busy`: retry). Reads are
+    limited per user (`GONGHUI_NATIONAL_ID_READS_PER_WINDOW`): beyond, 429 and an alert in the audit log.
+    The response is never cached (`Cache-Control: no-store`).
     """
+    pii_reads.check(session, settings, principal)
     value = service.read_national_id(session, member, vault=vault, by=principal)
     return MemberNationalId(id=member.id, member_no=member.member_no, national_id=value)
 

@@ -93,10 +93,12 @@ def users_update(
     "/{user_id}/reset-secret", response_model=UserCreated, dependencies=[Depends(require("users.write"))]
 )
 def users_reset_secret(
-    user: UserDep, session: SessionDep, principal: Authorized, response: Response
+    user: UserDep, version: IfMatch, session: SessionDep, principal: Authorized, response: Response
 ) -> UserCreated:
-    """Issue a new one-time password (people) or client secret (service accounts), shown once."""
-    shown = service.rotate_secret(session, user, by=principal)
+    """Issue a new one-time password (people) or client secret (service accounts), shown once
+    (If-Match). Every session of the account ends: refresh tokens are revoked and access tokens
+    already issued are refused. Nobody resets their own secret (422 `secret_reset_self`)."""
+    shown = service.rotate_secret(session, user, version=version, by=principal)
     set_etag(response, user)
     out = UserCreated.model_validate(user)
     if user.kind == UserKind.service:

@@ -11,7 +11,8 @@ from pydantic import Field, model_validator
 
 from api.schemas.common import MoneyFen, Out, StrictIn
 
-PERIOD_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+#: months 1900-01 .. 2199-12: month arithmetic on a period can never leave the range of a date
+PERIOD_PATTERN = r"^(19|20|21)\d{2}-(0[1-9]|1[0-2])$"
 Period = Annotated[
     str, Field(pattern=PERIOD_PATTERN, examples=["2025-03"], description="A month, `YYYY-MM`.")
 ]

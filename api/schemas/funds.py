@@ -10,9 +10,9 @@ from typing import Any
 from pydantic import Field, model_validator
 
 from api.schemas.common import MoneyFen, Out, StrictIn
+from api.schemas.dues import PERIOD_PATTERN  # months 1900-01 .. 2199-12 (issue 14 item 6)
 
 CODE_PATTERN = r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$"
-PERIOD_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 Year = int
 
 

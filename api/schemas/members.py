@@ -160,7 +160,10 @@ class MemberOut(Out):
     """A member as the roles that read members see them (chair, officer, auditor, integration).
 
     ``phone`` and ``email`` are masked unless the caller may edit the member; ``monthly_wage_fen`` is
-    null unless the caller may edit the member or record their dues.
+    null unless the caller may edit the member or record their dues. Callers who may not read the full
+    resident ID (admin, auditor, integration) see its last 4 characters and the birth year only
+    (``birth_date`` null): together with the full birth date, the usual mask narrowed the number to a
+    handful of candidates.
     """
 
     view: Literal["full"] = "full"
@@ -169,8 +172,14 @@ class MemberOut(Out):
     employee_no: str
     name: str
     gender: Gender
-    birth_date: date
-    national_id_masked: str = Field(examples=["110***********002X"])
+    birth_date: date | None = Field(description="Null for callers who may not read the full resident ID.")
+    birth_year: int
+    national_id_masked: str = Field(
+        examples=["110***********002X", "**************002X"],
+        description=(
+            "First 3 and last 4 characters; the last 4 only for callers who may not read the full ID."
+        ),
+    )
     phone: str | None = Field(None, examples=["138****5678"])
     email: str | None = None
     contact_masked: bool = Field(description="True when phone and email are shown masked.")

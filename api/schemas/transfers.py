@@ -83,9 +83,9 @@ class TransferMember(Out):
     id: uuid.UUID
     member_no: str
     name: str
-    national_id_masked: str = Field(description="First 3 and last 4 characters of the resident ID.")
+    national_id_masked: str = Field(description="The last 4 characters of the resident ID.")
     gender: str
-    birth_date: date
+    birth_year: int
 
 
 class TransferOut(Out):

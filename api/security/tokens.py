@@ -50,7 +50,17 @@ def _verifying_key(settings: Settings) -> str:
     return settings.secret_key
 
 
-def create_access_token(subject: uuid.UUID, settings: Settings, **extra: Any) -> AccessToken:
+def create_access_token(
+    subject: uuid.UUID,
+    settings: Settings,
+    *,
+    credential_version: int = 0,
+    session_id: uuid.UUID | None = None,
+    **extra: Any,
+) -> AccessToken:
+    """``credential_version`` (claim ``cv``): the user's at issue; a password change or reset bumps it and
+    so ends the token. ``session_id`` (claim ``sid``): the refresh family of the login, so that logging
+    out (or a revoked family) ends the access token too."""
     now = utcnow()
     lifetime = timedelta(minutes=settings.access_token_minutes)
     jti = str(new_id())
@@ -61,6 +71,8 @@ def create_access_token(subject: uuid.UUID, settings: Settings, **extra: Any) ->
         "iat": int(now.timestamp()),
         "exp": int((now + lifetime).timestamp()),
         "jti": jti,
+        "cv": credential_version,
+        **({"sid": str(session_id)} if session_id else {}),
         **extra,
     }
     token = jwt.encode(claims, _signing_key(settings), algorithm=settings.jwt_algorithm)
@@ -109,6 +121,9 @@ def decode_access_token(token: str, settings: Settings) -> dict[str, Any]:
         )
         uuid.UUID(claims["sub"])
         int(claims["exp"])
+        int(claims.get("cv", 0))
+        if "sid" in claims:
+            uuid.UUID(claims["sid"])
     except (JWTError, ValueError, KeyError, TypeError, AttributeError):
         raise Unauthorized("invalid_token") from None
     with _verified_lock:

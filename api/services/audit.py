@@ -1,7 +1,8 @@
 """The audit log: appending to it in the caller's transaction, and reading it within the caller's scope.
 
-The event is added to the same session as the change it describes, so a rolled-back request leaves
-no event behind and a committed change never lacks one. Personal data is redacted before storing.
+The event belongs to the same session as the change it describes, so a rolled-back request leaves
+no event behind and a committed change never lacks one. It is written when the session commits, as
+the next link of the hash chain (api.services.audit_chain). Personal data is redacted before storing.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from sqlmodel import Session, col, select
 from api.context import client_ip
 from api.db.models import AuditEvent, OrgUnit
 from api.security.principal import Principal
+from api.services import audit_chain
 from api.services.pagination import keyset
 from api.services.scope import in_scope
 
@@ -98,7 +100,7 @@ def record(
         request_id=correlation_id.get(),
         ip=client_ip.get(),
     )
-    session.add(event)
+    audit_chain.pending(session).append(event)  # written, chained, when the session commits
     return event
 
 

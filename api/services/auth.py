@@ -1,67 +1,30 @@
 """Logging in, token rotation and logout.
 
-Every login success and failure is audited. Repeated failures for one account or one address are
-first slowed down, then refused with 429 and Retry-After; the failures are counted from the audit
-log itself, so every worker process sees the same count.
+Every login success and failure is audited. Repeated failures are throttled per (account, address)
+with a growing wait, and per address (api.services.login_throttle); an account is never locked.
 """
 
 from __future__ import annotations
 
-import time
 import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from api.config import Settings
-from api.context import client_ip
-from api.db.models import AuditEvent, Grant, RefreshToken, User
-from api.db.types import SqlColumn, utcnow
-from api.errors import RuleViolation, TooManyRequests, Unauthorized
+from api.db.models import Grant, RefreshToken, User
+from api.db.types import utcnow
+from api.errors import RuleViolation, Unauthorized
 from api.schemas.auth import TokenOut
 from api.schemas.users import GrantOut, MeOut
 from api.security import passwords
 from api.security.permissions import PERMISSIONS
 from api.security.principal import Principal
 from api.security.tokens import create_access_token, hash_secret, new_secret
-from api.services import audit
-
-LOGIN_FAILED = "auth.login_failed"
-
-
-def _failures_since(session: Session, column: SqlColumn, value: str, since: datetime) -> list[datetime]:
-    stmt = (
-        select(AuditEvent.at)
-        .where(AuditEvent.action == LOGIN_FAILED, column == value, AuditEvent.at >= since)
-        .order_by(col(AuditEvent.at).desc())
-        .limit(200)
-    )
-    return list(session.exec(stmt))
-
-
-def _throttle(session: Session, settings: Settings, username: str) -> None:
-    now = utcnow()
-    window = timedelta(seconds=settings.login_window_seconds)
-    since = now - window
-    ip = client_ip.get()
-    by_account = _failures_since(session, col(AuditEvent.actor_label), username, since)
-    by_address = _failures_since(session, col(AuditEvent.ip), ip, since) if ip else []
-    for failures, limit in (
-        (by_account, settings.login_lockout_account),
-        (by_address, settings.login_lockout_address),
-    ):
-        if len(failures) >= limit:
-            # Allowed again once the failure that tipped the count leaves the window.
-            tipping = failures[limit - 1]
-            retry_after = max(1, int((tipping + window - now).total_seconds()) + 1)
-            raise TooManyRequests("login_locked", retry_after=retry_after)
-    excess = len(by_account) - settings.login_slowdown_after + 1
-    if excess > 0 and settings.login_slowdown_step_seconds > 0:
-        time.sleep(
-            min(settings.login_slowdown_max_seconds, settings.login_slowdown_step_seconds * 2 ** (excess - 1))
-        )
+from api.services import audit, login_throttle
+from api.services.login_throttle import LOGIN_FAILED
 
 
 def _fail(session: Session, username: str, code: str, user: User | None) -> Unauthorized:
@@ -82,14 +45,17 @@ def _fail(session: Session, username: str, code: str, user: User | None) -> Unau
 def _issue(
     session: Session, settings: Settings, user: User, *, family_id: uuid.UUID | None, refresh: bool
 ) -> TokenOut:
-    access = create_access_token(user.id, settings)
+    family = (family_id or uuid.uuid4()) if refresh else None
+    access = create_access_token(
+        user.id, settings, credential_version=user.credential_version, session_id=family
+    )
     refresh_token = None
-    if refresh:
+    if family is not None:
         refresh_token = new_secret()
         session.add(
             RefreshToken(
                 user_id=user.id,
-                family_id=family_id or uuid.uuid4(),
+                family_id=family,
                 token_hash=hash_secret(refresh_token),
                 expires_at=utcnow() + timedelta(days=settings.refresh_token_days),
             )
@@ -105,7 +71,7 @@ def _issue(
 def login(session: Session, settings: Settings, *, username: str, password: str, service: bool) -> TokenOut:
     """Password grant for people (``service=False``), client-credentials grant for integrations."""
     username = username.strip().lower()
-    _throttle(session, settings, username)
+    login_throttle.check(session, settings, username)
     user = session.exec(select(User).where(User.username == username)).first()
     code = "invalid_client" if service else "invalid_credentials"
     if user is None:
@@ -181,6 +147,20 @@ def _revoke_family(session: Session, family_id: uuid.UUID) -> int:
     return cast("sa.CursorResult[Any]", result).rowcount or 0  # an UPDATE's result is a CursorResult
 
 
+def revoke_sessions(session: Session, user: User) -> int:
+    """End every session of ``user``: each refresh family revoked and the credential version bumped, so
+    the access tokens already issued stop working at their next request. Returns the families revoked."""
+    result = session.execute(
+        sa.update(RefreshToken)
+        .where(col(RefreshToken.user_id) == user.id, col(RefreshToken.revoked_at).is_(None))
+        .values(revoked_at=utcnow())
+        .returning(col(RefreshToken.family_id))
+    )
+    families = {row.family_id for row in result}
+    user.credential_version += 1
+    return len(families)
+
+
 def logout(session: Session, raw_token: str, *, by: Principal) -> None:
     token = session.exec(
         select(RefreshToken).where(RefreshToken.token_hash == hash_secret(raw_token))
@@ -205,6 +185,7 @@ def change_password(session: Session, *, by: Principal, current: str, new: str) 
     user.password_hash = passwords.hash_password(new)
     user.must_change_password = False
     user.updated_at = utcnow()
+    revoked = revoke_sessions(session, user)
     audit.record(
         session,
         by,
@@ -212,7 +193,7 @@ def change_password(session: Session, *, by: Principal, current: str, new: str) 
         entity_type="user",
         entity_id=user.id,
         org_unit_id=user.org_unit_id,
-        changes={"after": {"password": audit.REDACTED}},
+        changes={"after": {"password": audit.REDACTED, "sessions_revoked": revoked}},
     )
     session.commit()
 

@@ -25,7 +25,7 @@ from sqlmodel import Session, col, select
 
 from api.db.models import Member, MemberTag, OrgUnit
 from api.db.session import Database
-from api.security.masking import mask_email, mask_phone
+from api.security.masking import coarse_birth, coarse_masked, mask_email, mask_phone
 from api.security.principal import Principal
 from api.services.scope import in_scope, unit_within
 
@@ -136,6 +136,7 @@ def _yuan(fen: int | None) -> str:
 def _rows(db: Database, principal: Principal, flt: MemberFilter, lang: str) -> Iterator[list[str]]:
     """Rows as text, in batches of :data:`BATCH_SIZE` by id (keyset), tags loaded once per batch."""
     contact = in_scope(col(Member.org_unit_id), principal.units_for("members.write")).label("contact")
+    full_id = in_scope(col(Member.org_unit_id), principal.units_for("members.national_id")).label("full_id")
     wages = sa.or_(
         in_scope(col(Member.org_unit_id), principal.units_for("members.write")),
         in_scope(col(Member.org_unit_id), principal.units_for("dues.read")),
@@ -160,6 +161,7 @@ def _rows(db: Database, principal: Principal, flt: MemberFilter, lang: str) -> I
                 col(Member.notes),
                 contact,
                 wages,
+                full_id,
             )
             .join(OrgUnit, col(OrgUnit.id) == col(Member.org_unit_id))
             .where(*member_conditions(principal, flt, session))
@@ -182,9 +184,9 @@ def _rows(db: Database, principal: Principal, flt: MemberFilter, lang: str) -> I
                     _safe(r.employee_no),
                     _safe(r.name),
                     gender.get(r.gender, r.gender),
-                    r.national_id_masked,
+                    r.national_id_masked if r.full_id else coarse_masked(r.national_id_masked),
                     (r.phone if r.contact else mask_phone(r.phone)) or "",
-                    r.birth_date.isoformat(),
+                    r.birth_date.isoformat() if r.full_id else str(coarse_birth(r.birth_date)),
                     r.join_date.isoformat() if r.join_date else "",
                     r.code,
                     _yuan(r.monthly_wage_fen) if r.wages else "",

@@ -13,6 +13,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -31,6 +32,7 @@ from api.schemas.transfers import (
     TransferRefuse,
     TransferStatus,
 )
+from api.security.masking import coarse_birth, coarse_masked
 from api.security.principal import Principal
 from api.services import audit, changes, member_core
 from api.services.concurrency import expect_version
@@ -120,6 +122,16 @@ def list_transfers(
     return present(session, rows), next_cursor
 
 
+def _coarse(member: dict[str, Any]) -> dict[str, Any]:
+    """What both unions see of the member: the last 4 of the ID and the birth year (api.security.masking)."""
+    birth = member.pop("birth_date")
+    return {
+        **member,
+        "national_id_masked": coarse_masked(member["national_id_masked"]),
+        "birth_year": coarse_birth(birth),
+    }
+
+
 def present(session: Session, transfers: Sequence[MemberTransfer]) -> list[TransferOut]:
     """Transfers with their member summary and both units, loaded in two queries (no N+1)."""
     if not transfers:
@@ -148,7 +160,7 @@ def present(session: Session, transfers: Sequence[MemberTransfer]) -> list[Trans
     return [
         TransferOut(
             id=t.id,
-            member=members[t.member_id]._asdict(),
+            member=_coarse(members[t.member_id]._asdict()),
             from_unit=units[t.from_unit_id]._asdict(),
             to_unit=units[t.to_unit_id]._asdict(),
             status=TransferStatus(t.status),

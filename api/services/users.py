@@ -12,15 +12,26 @@ from sqlmodel import Session, col, select
 from api.db.models import Grant, OrgUnit, User
 from api.db.types import utcnow
 from api.errors import Conflict, NotFound, RuleViolation
+from api.i18n import register
 from api.schemas.users import GrantCreate, UserCreate, UserKind, UserUpdate
 from api.security import passwords
 from api.security.permissions import ROLE_RANK, Role
 from api.security.principal import Principal
 from api.security.tokens import new_secret
 from api.services import audit
+from api.services.auth import revoke_sessions
 from api.services.concurrency import expect_version
 from api.services.pagination import keyset
 from api.services.scope import ancestors_of, in_scope, unit_within
+
+register(
+    {
+        "secret_reset_self": (
+            "You cannot reset your own secret; change your password with the current one instead.",
+            "不能重置自己的密码，请用当前密码修改密码。",
+        ),
+    }
+)
 
 AUDITED_FIELDS = (
     "username",
@@ -168,12 +179,18 @@ def update(session: Session, user: User, data: UserUpdate, *, version: int, by: 
     return user
 
 
-def rotate_secret(session: Session, user: User, *, by: Principal) -> str:
-    """New client secret (service) or one-time password (human); the old one stops working."""
+def rotate_secret(session: Session, user: User, *, version: int, by: Principal) -> str:
+    """New client secret (service) or one-time password (human); the old one and every session of the
+    account stop working (refresh families revoked, access tokens refused at their next request).
+    Nobody resets their own secret: an administrator changes their password with their current one."""
+    if user.id == by.user_id:
+        raise RuleViolation("secret_reset_self", field="user_id")
+    expect_version(user, version)
     shown = new_secret() if user.kind == UserKind.service else initial_password()
     user.password_hash = passwords.hash_password(shown)
     user.must_change_password = user.kind == UserKind.human
     user.updated_at = utcnow()
+    revoked = revoke_sessions(session, user)
     audit.record(
         session,
         by,
@@ -181,7 +198,7 @@ def rotate_secret(session: Session, user: User, *, by: Principal) -> str:
         entity_type="user",
         entity_id=user.id,
         org_unit_id=user.org_unit_id,
-        changes={"after": {"password": audit.REDACTED}},
+        changes={"after": {"password": audit.REDACTED, "sessions_revoked": revoked}},
     )
     session.commit()
     return shown

@@ -134,7 +134,9 @@ def _(client, world):
 
 @recipe("users_reset_secret")
 def _(client, world):
-    return Call("admin", "U01", "POST", f"/api/v1/users/{_target_user(world).id}/reset-secret")
+    path = f"/api/v1/users/{_target_user(world).id}"
+    tag = client.get(path, headers=world.as_role("admin", "U01")).headers["ETag"]
+    return Call("admin", "U01", "POST", f"{path}/reset-secret", headers={"If-Match": tag})
 
 
 @recipe("users_grants_list")

@@ -56,12 +56,18 @@ def test_login_success_and_failure_are_audited(client, world, session):
 
 
 def test_repeated_failures_are_refused_with_429_and_retry_after(client, world, settings, problem):
+    """Per (account, address) backoff; the account itself is never locked (tests/security/test_login.py)."""
     world.user("carol", ("officer", "U01"))
-    for _ in range(settings.login_lockout_account):
-        assert login(client, "carol", "wrong-password").status_code == 401
-    r = login(client, "carol")  # even the right password is refused while locked
-    body = problem(r, 429, "login_locked")
-    assert int(r.headers["Retry-After"]) > 0 and body["retry_after"] > 0
+    state = client.app.state
+    state.settings = settings.model_copy(update={"login_slowdown_step_seconds": 30})
+    try:
+        for _ in range(settings.login_slowdown_after):
+            assert login(client, "carol", "wrong-password").status_code == 401
+        r = login(client, "carol")  # even the right password waits from this address
+        body = problem(r, 429, "login_throttled")
+        assert 0 < int(r.headers["Retry-After"]) <= 30 and body["retry_after"] > 0
+    finally:
+        state.settings = settings
 
 
 def test_refresh_rotates_and_reuse_revokes_the_family(client, world, problem):
@@ -165,6 +171,9 @@ def test_initial_password_must_be_changed_before_anything_else(client, world, pr
         json={"current_password": initial, "new_password": "a-much-better-passphrase"},
     )
     assert r.status_code == 204, r.text
+    # the change ends every session, this one included: log in again with the new password
+    assert client.get("/api/v1/org-units", headers=bearer(token["access_token"])).status_code == 401
+    token = login(client, "frank", "a-much-better-passphrase").json()
     assert client.get("/api/v1/org-units", headers=bearer(token["access_token"])).status_code == 200
 
 
@@ -263,12 +272,15 @@ def test_rs256_rejects_hs256_token_signed_with_the_public_key(tmp_path):
 
 def test_production_refuses_missing_default_or_short_secret():
     from api.config import DEV_SECRET, Env
+    from api.security.pii import new_pii_key
+
+    key = new_pii_key()
 
     for secret in ("", DEV_SECRET, "short"):
         with pytest.raises(ValueError):
-            Settings(env=Env.production, secret_key=secret, pii_keys=["k"], pii_hmac_key="h" * 32)
+            Settings(env=Env.production, secret_key=secret, pii_keys=[key], pii_hmac_key="h" * 32)
     assert (
-        Settings(env=Env.production, secret_key="x" * 40, pii_keys=["k"], pii_hmac_key="h" * 32).env
+        Settings(env=Env.production, secret_key="x" * 40, pii_keys=[key], pii_hmac_key="h" * 32).env
         is Env.production
     )
     with pytest.raises(ValueError):  # personal-data keys are required too

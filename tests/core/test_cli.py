@@ -361,7 +361,8 @@ def test_dockerfile_is_multi_stage_non_root_and_checks_readiness():
 
     cmd = [a for w, a in runtime if w == "CMD"][-1]
     command = " ".join(json.loads(cmd)) if cmd.startswith("[") else cmd
-    # gonghui serve runs uvicorn with --proxy-headers, in GONGHUI_WORKERS processes (issue 16)
+    # gonghui serve runs uvicorn in GONGHUI_WORKERS processes, trusting no forwarded header and sending no
+    # Server header (the app believes forwarded headers from GONGHUI_TRUSTED_PROXIES only)
     assert re.search(r"gonghui migrate\s*&&\s*exec gonghui serve", command), command
     assert "--host 0.0.0.0" in command and "--port 8000" in command
 

@@ -121,10 +121,10 @@ def test_422_names_each_invalid_field(client, world):
 
 
 def test_429_with_retry_after(client, world, settings):
-    world.user("locked.out", ("member", "U01"))
-    for _ in range(settings.login_lockout_account):
-        client.post("/api/v1/auth/token", data={"username": "locked.out", "password": "wrong-password"})
-    r = client.post("/api/v1/auth/token", data={"username": "locked.out", "password": "wrong-password"})
+    # one address failing for many accounts (password spraying) is refused for a while
+    for n in range(settings.login_lockout_address):
+        client.post("/api/v1/auth/token", data={"username": f"sprayed.{n}", "password": "wrong-password"})
+    r = client.post("/api/v1/auth/token", data={"username": "sprayed.x", "password": "wrong-password"})
     body = assert_problem_shape(r, 429, "login_locked")
     assert int(r.headers["Retry-After"]) == body["retry_after"] > 0
 

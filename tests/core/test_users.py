@@ -130,7 +130,8 @@ def test_service_account_secret_is_shown_once_and_stored_hashed(client, world, s
     problem(login(client, "hr.sync", secret), 401, "invalid_credentials")
 
     # a reset issues a new secret; the old one stops working
-    reset = client.post(f"{BASE}/{r.json()['id']}/reset-secret", headers=admin)
+    tag = client.get(f"{BASE}/{r.json()['id']}", headers=admin).headers["ETag"]
+    reset = client.post(f"{BASE}/{r.json()['id']}/reset-secret", headers={**admin, "If-Match": tag})
     assert reset.status_code == 200 and reset.json()["client_secret"] not in (None, secret)
     old = client.post(
         "/api/v1/auth/token",

@@ -46,6 +46,8 @@ def test_account_with_one_time_password_that_must_be_changed(
         json={"current_password": account["initial_password"], "new_password": "a-new-long-passphrase-9"},
     )
     assert r.status_code == 204, r.text
+    assert client.get(ME, headers=headers).status_code == 401  # the change ended that session
+    headers = _login(client, account["username"], "a-new-long-passphrase-9")
     r = client.get(ME, headers=headers)
     assert r.status_code == 200, r.text
     assert r.json()["id"] == m["id"] and r.json()["phone"] == m["phone"]  # their own phone, unmasked

@@ -114,7 +114,8 @@ def test_one_person_one_membership(client, world, new_member, problem):
         409,
         "member_national_id_taken",
     )
-    assert body["member_no"] == first["member_no"]
+    # another union's member number is not the caller's to see (issue 14 item 5)
+    assert "member_no" not in body and first["member_no"] not in str(body)
 
 
 def test_employee_number_is_unique_per_grassroots_union(client, world, new_member, officer, problem):

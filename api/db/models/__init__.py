@@ -11,7 +11,7 @@ from api.db.models.aid import (
     AidPayoutBatch,
     AidProgramme,
 )
-from api.db.models.audit import AuditEvent, IdempotencyRecord
+from api.db.models.audit import AuditChainHead, AuditEvent, IdempotencyRecord
 from api.db.models.auth import Grant, RefreshToken, User
 from api.db.models.base import metadata
 from api.db.models.changes import ChangeLogCounter, ChangeLogEntry
@@ -69,6 +69,7 @@ __all__ = [
     "AidObjection",
     "AidPayoutBatch",
     "AidProgramme",
+    "AuditChainHead",
     "AuditEvent",
     "ChangeLogCounter",
     "ChangeLogEntry",

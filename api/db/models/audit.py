@@ -21,6 +21,7 @@ class AuditEvent(SQLModel, table=True):
         sa.Index("ix_audit_event_entity", "entity_type", "entity_id"),
         sa.Index("ix_audit_event_action_actor_label_at", "action", "actor_label", "at"),
         sa.Index("ix_audit_event_action_ip_at", "action", "ip", "at"),
+        sa.Index("ux_audit_event_seq", "seq", unique=True),
     )
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
@@ -34,6 +35,22 @@ class AuditEvent(SQLModel, table=True):
     changes: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
     request_id: str | None = Field(default=None, max_length=64)
     ip: str | None = Field(default=None, max_length=45)
+    #: position in the hash chain (api.services.audit_chain); null for events written before it began
+    seq: int | None = Field(default=None, sa_type=sa.BigInteger)
+    #: SHA-256 over the previous event's ``chain_hash`` and this event's content: rewriting, removing or
+    #: inserting an event breaks every hash after it (``gonghui audit verify``)
+    chain_hash: str | None = Field(default=None, max_length=64)
+
+
+class AuditChainHead(SQLModel, table=True):
+    """The last link of the audit hash chain (one row): its ``seq`` and ``chain_hash``. Taking its row
+    lock orders the audited transactions that commit at the same time."""
+
+    __tablename__ = "audit_chain_head"
+
+    id: int = Field(default=1, primary_key=True)
+    seq: int = Field(default=0, sa_type=sa.BigInteger)
+    chain_hash: str = Field(max_length=64)
 
 
 class IdempotencyRecord(SQLModel, table=True):

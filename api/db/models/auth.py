@@ -29,6 +29,9 @@ class User(SQLModel, table=True):
     org_unit_id: uuid.UUID = Field(foreign_key="org_unit.id", index=True)
     member_id: uuid.UUID | None = Field(default=None, index=True)
     last_login_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    #: bumped when the password or client secret changes: access tokens carry it (``cv``), and a token
+    #: with an older value is refused on the next request (api.deps.load_principal)
+    credential_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     version: int = Field(default=1, sa_column=_user_version)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -27,6 +27,7 @@ from api.imports.readers import (
 )
 from api.schemas.member_imports import ImportOnError, ImportPhase, ImportStatus
 from api.security.principal import Principal
+from api.services.import_guard import upload_prefix
 from api.services.member_imports.processes import this_process
 from api.services.member_imports.progress import ProgressCallback, live_progress
 from api.services.member_imports.runner import remove_file, run_import, run_import_job
@@ -41,6 +42,10 @@ _CHUNK = 1024 * 1024
 
 class PayloadTooLarge(AppError):
     status, code = 413, "import_file_too_large"
+
+
+class InflatesTooLarge(AppError):
+    status, code = 413, "import_uncompressed_too_large"
 
 
 # --- jobs: upload, create, read -------------------------------------------------------------------------
@@ -64,7 +69,7 @@ def store_upload(source: IO[bytes], filename: str | None) -> StoredUpload:
         raise RuleViolation("import_unsupported_format", field="file", detail=exc.detail) from None
     digest = hashlib.sha256()
     size = 0
-    fd, path = tempfile.mkstemp(prefix="gonghui-import-", suffix=PurePath(name).suffix.lower())
+    fd, path = tempfile.mkstemp(prefix=upload_prefix(), suffix=PurePath(name).suffix.lower())
     try:
         with os.fdopen(fd, "wb") as out:
             while chunk := source.read(_CHUNK):
@@ -84,6 +89,8 @@ def check_header(upload: StoredUpload) -> None:
     try:
         next(iter_rows(upload.path, upload.filename), None)
     except ImportFileError as exc:
+        if exc.code == "uncompressed_too_large":
+            raise InflatesTooLarge(detail=exc.detail) from None
         raise RuleViolation(f"import_{exc.code}", field="file", detail=exc.detail) from None
 
 
@@ -109,12 +116,12 @@ def find_existing(
     dry_run: bool,
     on_error: ImportOnError,
 ) -> MemberImport | None:
-    """Idempotency: the same user, key and file give back the first job; the key with another request is
-    422."""
+    """Idempotency: the same user, key and file give back the last job; the key with another request is
+    422. A job that failed is not an answer to keep: the retry runs (a new job under the same key)."""
     job = session.exec(
         select(MemberImport)
         .where(MemberImport.created_by_id == user_id, MemberImport.idempotency_key == key)
-        .order_by(col(MemberImport.created_at))
+        .order_by(col(MemberImport.created_at).desc())
     ).first()
     if job is None:
         return None
@@ -125,6 +132,8 @@ def find_existing(
         on_error.value,
     ):
         raise RuleViolation("idempotency_key_reused", field="Idempotency-Key")
+    if job.status == ImportStatus.failed.value:
+        return None  # a failed job is not an answer to keep: the retry runs (a new job, same key)
     return job
 
 

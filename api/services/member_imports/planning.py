@@ -57,6 +57,9 @@ _FILE_ERRORS_EN = {
     "unknown_column": "The header has unknown column(s): {detail}",
     "missing_column": "A required column is missing (employee number, name, ID number): {detail}",
     "duplicate_column": "The header names a field twice: {detail}",
+    "too_many_columns": "The file has too many columns: {detail}",
+    "cell_too_long": "A cell is too long: {detail}",
+    "uncompressed_too_large": "The file inflates beyond the size limit: {detail}",
 }
 
 register(

@@ -30,7 +30,7 @@ from api.schemas.members import (
     MemberOut,
     MemberStatusName,
 )
-from api.security.masking import mask_email, mask_phone
+from api.security.masking import mask_email, mask_phone, mask_resident_id_view
 from api.security.principal import Principal
 from api.services.pagination import keyset
 from api.services.scope import (
@@ -292,6 +292,9 @@ class Visibility:
     full: frozenset[uuid.UUID]  # members.read: the whole record (else names only)
     contact: frozenset[uuid.UUID]  # members.write: phone and email unmasked
     wage: frozenset[uuid.UUID]  # members.write or dues.write: the monthly wage (the dues base)
+    #: members.national_id: the stored mask and the full birth date (else last 4 and the birth year,
+    #: api.security.masking)
+    national_id: frozenset[uuid.UUID] = frozenset()
 
 
 def visibility(
@@ -309,6 +312,7 @@ def visibility(
         "full": set(principal.units_for("members.read")),
         "contact": set(principal.units_for("members.write")),
         "wage": set(principal.units_for("members.write")) | set(principal.units_for("dues.write")),
+        "national_id": set(principal.units_for("members.national_id")),
     }
     known = set(within)
     settled = {
@@ -328,7 +332,9 @@ def visibility(
             return settled[name]
         return frozenset(u for u, a in above.items() if a & roots[name])
 
-    return Visibility(full=pick("full"), contact=pick("contact"), wage=pick("wage"))
+    return Visibility(
+        full=pick("full"), contact=pick("contact"), wage=pick("wage"), national_id=pick("national_id")
+    )
 
 
 #: MemberOut fields copied from the member's columns as they are (the others are computed below)
@@ -336,10 +342,31 @@ _COPIED = tuple(
     name
     for name in MemberOut.model_fields
     if name
-    not in {"view", "gender", "status", "phone", "email", "contact_masked", "monthly_wage_fen", "tags"}
+    not in {
+        "view",
+        "gender",
+        "status",
+        "phone",
+        "email",
+        "contact_masked",
+        "national_id_masked",
+        "birth_date",
+        "birth_year",
+        "monthly_wage_fen",
+        "tags",
+    }
 )
 #: the member columns a view reads
-_READ = (*_COPIED, "gender", "status", "phone", "email", "monthly_wage_fen")
+_READ = (
+    *_COPIED,
+    "gender",
+    "status",
+    "phone",
+    "email",
+    "national_id_masked",
+    "birth_date",
+    "monthly_wage_fen",
+)
 
 
 def to_out(
@@ -353,7 +380,9 @@ def to_out(
     * Phone and email unmasked only for callers who may edit the member (``members.write``: officers);
       chairs, auditors and integrations see them masked.
     * The monthly wage only for callers who edit the member or record their dues (``dues.write``).
-    * The resident ID is always masked here; the full value has its own audited endpoint.
+    * The resident ID is always masked here; the full value has its own audited endpoint. Callers
+      without ``members.national_id`` over the member see its last 4 characters and the birth year only
+      (api.security.masking).
     """
     values = member if isinstance(member, dict) else {name: getattr(member, name) for name in _READ}
     return _view(values, tags, vis)
@@ -378,12 +407,16 @@ def _view(m: dict[str, Any], tags: Sequence[str], vis: Visibility) -> MemberOut 
             }
         )
     masked = unit not in vis.contact
+    seen = mask_resident_id_view(m["national_id_masked"], m["birth_date"], full=unit in vis.national_id)
     values = {name: m[name] for name in _COPIED}
     values["gender"] = m["gender"]
     values["status"] = m["status"]
     values["phone"] = mask_phone(m["phone"]) if masked else m["phone"]
     values["email"] = mask_email(m["email"]) if masked else m["email"]
     values["contact_masked"] = masked
+    values["national_id_masked"] = seen.national_id_masked
+    values["birth_date"] = seen.birth_date
+    values["birth_year"] = seen.birth_year
     values["monthly_wage_fen"] = wage
     values["tags"] = list(tags)
     return MemberOut.model_validate(values)

@@ -43,8 +43,8 @@ register(
             "工号 {value} 已在本工会登记。",
         ),
         "member_national_id_taken": (
-            "A member with this resident ID number is already registered ({member_no}).",
-            "该身份证号码的会员已登记（会员号 {member_no}）。",
+            "A member with this resident ID number is already on record.",
+            "该身份证号码的会员已登记。",
         ),
         "member_conflict": (
             "Another request registered the same member at the same time; reload and retry.",
@@ -165,12 +165,13 @@ def check_national_id(
 ) -> str:
     """One person, one record (会籍办法 Art 3: join once): the ID's keyed hash must be free. Returns it."""
     digest = vault.lookup_hash(rid.value)
-    stmt = select(Member.id, Member.member_no).where(Member.national_id_hmac == digest)
+    stmt = select(Member.id).where(Member.national_id_hmac == digest)
     if exclude is not None:
         stmt = stmt.where(Member.id != exclude)
     clash = session.execute(stmt).first()
     if clash is not None:
-        raise Conflict("member_national_id_taken", member_no=clash.member_no)
+        # only the fact: the record may belong to another union, whose numbers are not the caller's to see
+        raise Conflict("member_national_id_taken")
     return digest
 
 
