@@ -13,7 +13,7 @@ import structlog
 from asgi_correlation_id import correlation_id
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -115,6 +115,8 @@ def problem(
     for key, value in params.items():
         if key not in body and isinstance(value, (str, int, float, bool, type(None), list)):
             body[key] = value
+    if errors is None and status == 422:
+        errors = []  # every 422 lists its fields (ValidationProblem), even when no one field is at fault
     if errors is not None:
         body["errors"] = errors
     # The X-Request-ID header is added by CorrelationIdMiddleware (and by _server_error outside it).
@@ -150,6 +152,7 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
 
 
 _HTTP_CODES = {
+    400: "bad_request",
     401: "not_authenticated",
     403: "permission_denied",
     404: "not_found",
@@ -160,9 +163,27 @@ _HTTP_CODES = {
 }
 
 
-async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-    code = _HTTP_CODES.get(exc.status_code, f"http_{exc.status_code}")
-    return problem(request, exc.status_code, code, headers=getattr(exc, "headers", None))
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at the request's path (Starlette's 405 names only the first route's
+    methods). ``app.state.route_methods`` is the ``(path regex, methods)`` table create_app builds."""
+    methods: set[str] = set()
+    for regex, route_methods in getattr(request.app.state, "route_methods", ()):
+        if regex.match(request.url.path):
+            methods |= route_methods
+    if methods:
+        methods |= {"OPTIONS"} | ({"HEAD"} if "GET" in methods else set())
+    return sorted(methods)
+
+
+async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+    headers = dict(getattr(exc, "headers", None) or {})
+    if exc.status_code == 405:
+        allow = allowed_methods(request)
+        headers["Allow"] = ", ".join(allow)
+        if request.method == "OPTIONS":  # what may I do here? (CORS preflights are answered before this)
+            return Response(status_code=204, headers=headers)
+    code = _HTTP_CODES.get(exc.status_code, "bad_request" if exc.status_code < 500 else "internal_error")
+    return problem(request, exc.status_code, code, headers=headers)
 
 
 async def _stale(request: Request, exc: StaleDataError) -> JSONResponse:

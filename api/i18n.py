@@ -149,6 +149,11 @@ def register(messages: dict[str, tuple[str, str]]) -> None:
     MESSAGES.update(messages)
 
 
+def codes() -> list[str]:
+    """Every registered problem code, sorted (the ``ProblemCode`` enum of the OpenAPI document)."""
+    return sorted(MESSAGES)
+
+
 def preferred_language(header: str | None) -> str:
     """Return ``"zh"`` when Chinese is preferred over English in ``Accept-Language``, else ``"en"``."""
     if not header:

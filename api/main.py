@@ -17,6 +17,7 @@ from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
+from starlette.routing import compile_path
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api import __doc__ as package_doc
@@ -26,6 +27,7 @@ from api.db.session import Database, make_engine
 from api.errors import install_error_handlers
 from api.idempotency import IdempotencyMiddleware
 from api.logging import configure_logging
+from api.openapi import install as install_openapi
 from api.routers import (
     audit_events,
     auth,
@@ -108,6 +110,16 @@ def api_routes() -> list[tuple[str, APIRoute]]:
     ]
 
 
+#: POSTs under these prefixes do not replay by Idempotency-Key (member imports key on the file's hash
+#: themselves: a multipart body differs per retry)
+IDEMPOTENCY_EXEMPT = ("/api/v1/auth/", "/api/v1/member-imports")
+
+
+def idempotent(path: str, method: str) -> bool:
+    """Whether a ``method`` request to ``path`` honours ``Idempotency-Key`` (IdempotencyMiddleware)."""
+    return method == "POST" and path.startswith(API_PREFIX) and not path.startswith(IDEMPOTENCY_EXEMPT)
+
+
 def operation_id(route: APIRoute) -> str:
     """Operation ids are the handler names (``org_units_list``): stable and readable for codegen."""
     return route.name
@@ -173,8 +185,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     )
 
     install_error_handlers(app)
-    # member imports key idempotency on the file's hash themselves (a multipart body differs per retry)
-    app.add_middleware(IdempotencyMiddleware, exempt_prefixes=("/api/v1/auth/", "/api/v1/member-imports"))
+    app.add_middleware(IdempotencyMiddleware, exempt_prefixes=IDEMPOTENCY_EXEMPT)
     app.add_middleware(ClientIPMiddleware)
     if settings.cors_origins:
         app.add_middleware(
@@ -182,7 +193,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             allow_origins=settings.cors_origins,
             allow_methods=["*"],
             allow_headers=["*"],
-            expose_headers=["ETag", "Location", "X-Request-ID", "Retry-After"],
+            expose_headers=["ETag", "Location", "X-Request-ID", "Retry-After", "Idempotent-Replayed"],
         )
     app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")
 
@@ -191,6 +202,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     for providers in TASK_PROVIDERS:
         task_service.install(providers)
     app.include_router(health.router)
+    app.state.route_methods = [(compile_path(path)[0], route.methods) for path, route in api_routes()]
+    install_openapi(app, lambda: [route for _, route in api_routes()], idempotent=idempotent)
     _mount_docs(app)
     return app
 

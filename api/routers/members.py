@@ -21,6 +21,7 @@ from api.schemas.members import (
     MemberEventOut,
     MemberNationalId,
     MemberOut,
+    MemberPage,
     MemberStatusName,
     MemberUpdate,
     MemberView,
@@ -48,7 +49,7 @@ async def load_member(member_id: uuid.UUID, session: SessionDep, principal: Auth
 MemberDep = Annotated[Member, Depends(load_member)]
 
 
-@router.get("", response_model=Page[MemberView], dependencies=[Depends(require("members.read_names"))])
+@router.get("", response_model=MemberPage, dependencies=[Depends(require("members.read_names"))])
 def members_list(
     session: SessionDep,
     principal: Authorized,
@@ -67,7 +68,7 @@ def members_list(
             min_length=1, max_length=100, description="Substring of name, member number or employee number."
         ),
     ] = None,
-) -> Page[MemberView]:
+) -> MemberPage:
     """Members inside the caller's scope, in registration order.
 
     Each item is the view the caller may see (`view` tells which): callers with `members.read`
@@ -88,7 +89,7 @@ def members_list(
     items, next_cursor = service.list_members(
         session, principal, limit=page.limit, cursor=page.cursor, filters=filters
     )
-    return Page(items=items, next_cursor=next_cursor)
+    return MemberPage(items=items, next_cursor=next_cursor)
 
 
 @router.post("", response_model=MemberOut, status_code=201, dependencies=[Depends(require("members.write"))])

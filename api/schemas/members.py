@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import EmailStr, Field, field_validator
 
-from api.schemas.common import MoneyFen, Out, StrictIn
+from api.schemas.common import MoneyFen, Out, Page, StrictIn
 
 #: mainland mobile numbers (they receive the union's SMS), as the HR import accepts them
 PHONE_PATTERN = r"^1[3-9]\d{9}$"
@@ -183,6 +183,10 @@ class MemberNameOut(Out):
 
 
 MemberView = Annotated[MemberOut | MemberNameOut, Field(discriminator="view")]
+
+
+class MemberPage(Page[MemberView]):  # type: ignore[valid-type]
+    """A page of members, each as the caller may see them (``view``)."""
 
 
 class MemberNationalId(Out):

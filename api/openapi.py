@@ -1,0 +1,314 @@
+"""The OpenAPI document: FastAPI's schema, completed in one place with what the code knows and FastAPI
+does not, so that no router has to declare it and nothing can drift.
+
+For every operation, from its route (the dependency tree, method, status code and handler):
+
+* **problem responses** (``application/problem+json``): each dependency declares what it can answer
+  (:data:`DEPENDENCY_PROBLEMS`, :func:`declare`): ``require(...)`` 401/403, ``IfMatch`` 412/428,
+  ``PageQuery`` 400 ``invalid_cursor``, a path parameter (the load-by-id dependency) 404, the session
+  503 ``database_busy``; any input 422 (``ValidationProblem`` with ``errors``); a state-changing method
+  409 and a rule's 422; an idempotent POST 409/422 of its key; every operation 500. A route adds what
+  its handler alone raises with ``responses=problem_responses({429: ("login_locked",)})``.
+* **response headers**: ``X-Request-ID`` on every response, ``ETag`` where the handler sets it,
+  ``Location`` on 201, ``Idempotent-Replayed`` on idempotent POSTs, ``Retry-After`` on 429/503;
+  the ``Idempotency-Key`` request header where it is honoured.
+* **names**: ``Problem``, ``ValidationProblem``, the ``ProblemCode`` enum of every registered problem
+  code (api.i18n), form bodies named ``<Op>Form`` (or :data:`BODY_NAMES`) instead of ``Body_<op>``.
+
+A new area's router gets all of this by using the conventions (``require``, ``IfMatch``, ``PageQuery``,
+``XDep`` loaders): tests/core/test_permission_matrix.py checks the documented statuses and headers
+against real responses.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Callable, Iterable, Mapping
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+
+from api import i18n
+from api.deps import PageParams, get_principal, get_session, if_match, public, require
+from api.errors import PROBLEM_JSON
+from api.routing import walk
+from api.schemas.common import Problem, ValidationProblem
+
+#: what a dependency (by its callable) can answer: status -> stable codes
+DEPENDENCY_PROBLEMS: dict[Any, dict[int, tuple[str, ...]]] = {}
+
+#: chosen names of form bodies by operation id (default: ``<CamelCaseOperation>Form``)
+BODY_NAMES = {"member_imports_create": "MemberImportForm", "auth_token": "TokenForm"}
+
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+STATUS_TEXT = {
+    400: "Bad request",
+    401: "Not authenticated",
+    403: "Permission denied",
+    404: "Not found or outside your scope",
+    409: "Conflicts with the current state (`code` names the rule)",
+    412: "Stale If-Match: reload and retry",
+    422: "Invalid input, or refused by a rule: `errors` lists the fields at fault",
+    428: "If-Match required",
+    429: "Too many requests: wait `Retry-After` seconds",
+    500: "Unexpected error: quote the request id",
+    503: "Busy or not ready: retry after `Retry-After` seconds",
+}
+
+HEADERS: dict[str, dict[str, Any]] = {
+    "X-Request-ID": {
+        "description": "The request's id (sent by the client or generated); also in problem bodies.",
+        "schema": {"type": "string"},
+    },
+    "ETag": {
+        "description": 'The resource version, e.g. `"3"`: send it back as `If-Match` to change it.',
+        "schema": {"type": "string"},
+    },
+    "Location": {"description": "Path of the created resource.", "schema": {"type": "string"}},
+    "Idempotent-Replayed": {
+        "description": "`true` when this is the stored answer to an earlier request with the same "
+        "`Idempotency-Key`.",
+        "schema": {"type": "string", "enum": ["true"]},
+    },
+    "Retry-After": {"description": "Seconds to wait before retrying.", "schema": {"type": "integer"}},
+}
+
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "Any unique string (at most 200 characters): a retry with the same key and body gets the "
+    "first answer again (with `Idempotent-Replayed: true`) instead of doing the work twice.",
+    "schema": {"type": "string", "maxLength": 200},
+}
+
+_PROBLEM_CODES_KEY = "x-problem-codes"
+
+
+def declare(dependency: Any, problems: Mapping[int, tuple[str, ...]]) -> None:
+    """Say which problems ``dependency`` (the callable passed to ``Depends``) can answer."""
+    DEPENDENCY_PROBLEMS[dependency] = dict(problems)
+
+
+declare(get_principal, {401: ("not_authenticated", "invalid_token")})
+declare(if_match, {412: ("version_mismatch",), 428: ("if_match_required",)})
+declare(PageParams, {400: ("invalid_cursor",)})
+declare(get_session, {503: ("database_busy",)})
+
+
+def problem_responses(problems: Mapping[int, tuple[str, ...]]) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` for what a handler raises itself, beyond its dependencies (e.g. 429 of a login)."""
+    return {
+        status: {"description": STATUS_TEXT[status], _PROBLEM_CODES_KEY: list(codes)}
+        for status, codes in problems.items()
+    }
+
+
+# --- what one operation can answer ------------------------------------------------------------------
+
+
+def operation_problems(route: APIRoute, method: str, *, idempotent: bool) -> dict[int, list[str]]:
+    """status -> known codes (possibly none beyond the area's rules) for ``method`` on ``route``."""
+    found: dict[int, list[str]] = {}
+
+    def add(status: int, *codes: str) -> None:
+        known = found.setdefault(status, [])
+        known.extend(c for c in codes if c not in known)
+
+    dependants = list(walk(route.dependant))
+    authenticated = False
+    for dep in dependants:
+        call = dep.call
+        if isinstance(call, require):
+            authenticated = True
+            if call.permission != "me":
+                add(403, "permission_denied", "password_change_required")
+        elif isinstance(call, public):
+            continue
+        for status, codes in DEPENDENCY_PROBLEMS.get(call, {}).items():
+            authenticated = authenticated or call is get_principal
+            add(status, *codes)
+    if any(dep.path_params for dep in dependants):
+        add(404, "not_found")
+    add(422, "validation_failed")  # any query parameter, header or body; unknown query parameters too
+    if method in WRITE_METHODS and authenticated:
+        add(409)
+        add(422, "rule_violation")
+    if idempotent:
+        add(409, "idempotency_in_progress")
+        add(422, "idempotency_key_reused")
+    for status, response in route.responses.items():
+        if isinstance(response, dict) and _PROBLEM_CODES_KEY in response:
+            add(int(status), *response[_PROBLEM_CODES_KEY])
+    add(500, "internal_error")
+    return dict(sorted(found.items()))
+
+
+def sets_etag(route: APIRoute) -> bool:
+    """The handler (or a helper of its module it calls) sets the ETag header."""
+    return _calls(route.endpoint, "set_etag", depth=2)
+
+
+def _calls(fn: Callable[..., Any], name: str, *, depth: int) -> bool:
+    fn = inspect.unwrap(fn)
+    try:
+        source = inspect.getsource(fn)
+    except (OSError, TypeError):
+        return False
+    called = set(re.findall(r"\b([A-Za-z_]\w*)\(", source))
+    if name in called:
+        return True
+    if depth <= 1:
+        return False
+    module = inspect.getmodule(fn)
+    helpers = [getattr(module, c, None) for c in called]
+    return any(
+        inspect.isfunction(h)
+        and h.__module__ == fn.__module__
+        and h is not fn
+        and _calls(h, name, depth=depth - 1)
+        for h in helpers
+    )
+
+
+# --- completing the document -------------------------------------------------------------------------
+
+
+def _header_refs(*names: str) -> dict[str, Any]:
+    return {name: {"$ref": f"#/components/headers/{name}"} for name in names}
+
+
+def _problem_response(status: int, codes: list[str]) -> dict[str, Any]:
+    schema = "ValidationProblem" if status == 422 else "Problem"
+    text = STATUS_TEXT.get(status) or HTTPStatus(status).phrase
+    rules = status == 409 or "rule_violation" in codes  # a state-changing operation: its area's rules
+    listed = [f"`{c}`" for c in codes] + (["a code of the area's rules"] if rules else [])
+    if listed:
+        text += ". Codes: " + ", ".join(listed)
+    headers = ["X-Request-ID"] + (
+        ["Retry-After"] if status in {429, 503} or "idempotency_in_progress" in codes else []
+    )
+    return {
+        "description": text + ".",
+        "headers": _header_refs(*headers),
+        "content": {PROBLEM_JSON: {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
+        _PROBLEM_CODES_KEY: codes,
+    }
+
+
+def _camel(op_id: str) -> str:
+    return "".join(part.capitalize() for part in op_id.split("_"))
+
+
+def _rename_refs(node: Any, renames: Mapping[str, str]) -> None:
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
+            name = ref.rsplit("/", 1)[1]
+            if name in renames:
+                node["$ref"] = "#/components/schemas/" + renames[name]
+        for value in node.values():
+            _rename_refs(value, renames)
+    elif isinstance(node, list):
+        for value in node:
+            _rename_refs(value, renames)
+
+
+def _problem_schemas() -> dict[str, Any]:
+    schemas: dict[str, Any] = {}
+    for model in (Problem, ValidationProblem):
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas.update(schema.pop("$defs", {}))
+        schemas[model.__name__] = schema
+    for name in ("Problem", "ValidationProblem"):
+        code = schemas[name]["properties"]["code"]
+        schemas[name]["properties"]["code"] = {
+            "$ref": "#/components/schemas/ProblemCode",
+            "description": code["description"],
+        }
+    schemas["ProblemCode"] = {
+        "type": "string",
+        "enum": i18n.codes(),
+        "title": "ProblemCode",
+        "description": "Every stable problem code the API answers (registered with its messages, api.i18n).",
+    }
+    return schemas
+
+
+def complete(
+    schema: dict[str, Any], routes: Iterable[APIRoute], *, idempotent: Callable[[str, str], bool]
+) -> None:
+    """Complete FastAPI's ``schema`` in place (see the module docstring)."""
+    by_name = {route.name: route for route in routes}
+    components = schema.setdefault("components", {})
+    schemas = components.setdefault("schemas", {})
+    for name in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(name, None)
+    schemas.update(_problem_schemas())
+    components["headers"] = HEADERS
+
+    renames = {}
+    for name, body in schemas.items():
+        if name.startswith("Body_"):
+            op = name[len("Body_") :]
+            renames[name] = BODY_NAMES.get(op) or _camel(op) + "Form"
+        elif not name.isalnum() and str(body.get("title", "")).isalnum():
+            renames[name] = body["title"]  # a generic model's own name (``MemberEventPage``), not FastAPI's
+    clash = sorted(set(renames.values()) & (set(schemas) - set(renames)))
+    if clash or len(set(renames.values())) != len(renames):
+        raise ValueError(f"schema names clash: {clash or renames}")
+    for old, new in renames.items():
+        body = schemas.pop(old)
+        body["title"] = new
+        schemas[new] = body
+    _rename_refs(schema["paths"], renames)
+
+    for path, item in schema["paths"].items():
+        for method, op in item.items():
+            route = by_name.get(op.get("operationId", ""))
+            if route is None:
+                continue
+            method = method.upper()
+            replayable = (
+                method == "POST"
+                and idempotent(path, method)
+                and not any(isinstance(d.call, public) for d in walk(route.dependant))
+            )
+            responses = op["responses"]
+            for status in [s for s in responses if s[0] in "45"]:
+                del responses[status]  # FastAPI's HTTPValidationError and the routes' x-problem-codes stubs
+            for code, response in responses.items():
+                headers = ["X-Request-ID"]
+                if code.startswith("2") and sets_etag(route):
+                    headers.append("ETag")
+                if code == "201":
+                    headers.append("Location")
+                if code.startswith("2") and replayable:
+                    headers.append("Idempotent-Replayed")
+                response["headers"] = {**response.get("headers", {}), **_header_refs(*headers)}
+            for status, codes in operation_problems(route, method, idempotent=replayable).items():
+                responses[str(status)] = _problem_response(status, codes)
+            if replayable:
+                op.setdefault("parameters", []).append(IDEMPOTENCY_KEY)
+
+
+def install(
+    app: FastAPI, routes: Callable[[], Iterable[APIRoute]], *, idempotent: Callable[[str, str], bool]
+) -> None:
+    """Make ``app.openapi()`` return the completed document (built once, like FastAPI's)."""
+    build = app.openapi
+    done = False
+
+    def openapi() -> dict[str, Any]:
+        nonlocal done
+        schema = build()
+        if not done:
+            complete(schema, routes(), idempotent=idempotent)
+            done = True
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
