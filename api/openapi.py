@@ -141,9 +141,9 @@ def operation_problems(route: APIRoute, method: str, *, idempotent: bool) -> dic
     if idempotent:
         add(409, "idempotency_in_progress")
         add(422, "idempotency_key_reused")
-    for status, response in route.responses.items():
+    for declared, response in route.responses.items():
         if isinstance(response, dict) and _PROBLEM_CODES_KEY in response:
-            add(int(status), *response[_PROBLEM_CODES_KEY])
+            add(int(declared), *response[_PROBLEM_CODES_KEY])
     add(500, "internal_error")
     return dict(sorted(found.items()))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
+from typing_extensions import TypeForm
 
 T = TypeVar("T")
 
@@ -28,7 +29,7 @@ class Page(BaseModel, Generic[T]):
     )
 
     @classmethod
-    def model_parametrized_name(cls, params: tuple[type[Any], ...]) -> str:
+    def model_parametrized_name(cls, params: tuple[TypeForm[Any], ...]) -> str:
         """``Page[MemberEventOut]`` is the schema ``MemberEventPage`` (``Out`` dropped), not
         ``Page_MemberEventOut_``.
 

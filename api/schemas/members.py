@@ -185,7 +185,7 @@ class MemberNameOut(Out):
 MemberView = Annotated[MemberOut | MemberNameOut, Field(discriminator="view")]
 
 
-class MemberPage(Page[MemberView]):  # type: ignore[valid-type]
+class MemberPage(Page[MemberView]):
     """A page of members, each as the caller may see them (``view``)."""
 
 
