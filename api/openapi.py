@@ -32,9 +32,10 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from api import i18n
-from api.deps import PageParams, get_principal, get_session, if_match, public, require
+from api.deps import PageParams, get_principal, get_session, if_match, if_match_or_any, public, require
 from api.errors import PROBLEM_JSON
 from api.routing import walk
+from api.schemas.common import PROBLEM_CODES_KEY as _PROBLEM_CODES_KEY
 from api.schemas.common import Problem, ValidationProblem
 
 #: what a dependency (by its callable) can answer: status -> stable codes
@@ -86,9 +87,6 @@ IDEMPOTENCY_KEY = {
     "schema": {"type": "string", "maxLength": 200},
 }
 
-_PROBLEM_CODES_KEY = "x-problem-codes"
-
-
 def declare(dependency: Any, problems: Mapping[int, tuple[str, ...]]) -> None:
     """Say which problems ``dependency`` (the callable passed to ``Depends``) can answer."""
     DEPENDENCY_PROBLEMS[dependency] = dict(problems)
@@ -96,16 +94,9 @@ def declare(dependency: Any, problems: Mapping[int, tuple[str, ...]]) -> None:
 
 declare(get_principal, {401: ("not_authenticated", "invalid_token")})
 declare(if_match, {412: ("version_mismatch",), 428: ("if_match_required",)})
+declare(if_match_or_any, {412: ("version_mismatch",), 428: ("if_match_required",)})
 declare(PageParams, {400: ("invalid_cursor",)})
 declare(get_session, {503: ("database_busy",)})
-
-
-def problem_responses(problems: Mapping[int, tuple[str, ...]]) -> dict[int | str, dict[str, Any]]:
-    """``responses=`` for what a handler raises itself, beyond its dependencies (e.g. 429 of a login)."""
-    return {
-        status: {"description": STATUS_TEXT[status], _PROBLEM_CODES_KEY: list(codes)}
-        for status, codes in problems.items()
-    }
 
 
 # --- what one operation can answer ------------------------------------------------------------------

@@ -28,6 +28,7 @@ from api.schemas.members import (
 )
 from api.security.pii import PiiVault
 from api.services import members as service
+from api.services.concurrency import expect_version
 
 router = APIRouter(route_class=Route, prefix="/members", tags=["members"], responses=PROBLEM_RESPONSES)
 
@@ -196,16 +197,21 @@ def members_events(member: MemberDep, session: SessionDep, page: PageQuery) -> P
 )
 def members_account_create(
     member: MemberDep,
+    version: IfMatch,
     session: SessionDep,
     principal: Authorized,
+    response: Response,
     body: MemberAccountIn | None = None,
 ) -> MemberAccountOut:
-    """Give the member a login: role `member` at their unit, linked to this record.
+    """Give the member a login: role `member` at their unit, linked to this record (If-Match: the member's
+    ETag, so the login is made for the record you saw).
 
     The one-time initial password is in this response only and must be changed at first login.
-    409 `member_account_exists` if the member already has one.
+    409 `member_account_exists` if the member already has one. `Location` is the new account.
     """
+    expect_version(member, version)
     user, shown = service.create_account(session, member, body or MemberAccountIn(), by=principal)
+    response.headers["Location"] = f"/api/v1/users/{user.id}"
     return MemberAccountOut(
         user_id=user.id,
         username=user.username,

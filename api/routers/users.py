@@ -93,10 +93,10 @@ def users_update(
     "/{user_id}/reset-secret", response_model=UserCreated, dependencies=[Depends(require("users.write"))]
 )
 def users_reset_secret(
-    user: UserDep, session: SessionDep, principal: Authorized, response: Response
+    user: UserDep, version: IfMatch, session: SessionDep, principal: Authorized, response: Response
 ) -> UserCreated:
-    """Issue a new one-time password (people) or client secret (service accounts), shown once."""
-    shown = service.rotate_secret(session, user, by=principal)
+    """Issue a new one-time password (people) or client secret (service accounts), shown once (If-Match)."""
+    shown = service.rotate_secret(session, user, version=version, by=principal)
     set_etag(response, user)
     out = UserCreated.model_validate(user)
     if user.kind == UserKind.service:
@@ -106,10 +106,11 @@ def users_reset_secret(
     return out
 
 
-@router.get("/{user_id}/grants", response_model=list[GrantOut], dependencies=[Depends(require("users.read"))])
-def users_grants_list(user: UserDep, session: SessionDep) -> list[Grant]:
-    """The account's (role, org unit) grants; each covers the unit's whole subtree."""
-    return service.list_grants(session, user)
+@router.get("/{user_id}/grants", response_model=Page[GrantOut], dependencies=[Depends(require("users.read"))])
+def users_grants_list(user: UserDep, session: SessionDep, page: PageQuery) -> Page[GrantOut]:
+    """The account's (role, org unit) grants, oldest first; each covers the unit's whole subtree."""
+    items, next_cursor = service.list_grants(session, user, limit=page.limit, cursor=page.cursor)
+    return Page(items=[GrantOut.model_validate(g) for g in items], next_cursor=next_cursor)
 
 
 @router.post(
@@ -119,18 +120,21 @@ def users_grants_list(user: UserDep, session: SessionDep) -> list[Grant]:
     dependencies=[Depends(require("grants.write"))],
 )
 def users_grants_create(
-    user: UserDep, body: GrantCreate, session: SessionDep, principal: Authorized
+    user: UserDep, body: GrantCreate, version: IfMatch, session: SessionDep, principal: Authorized
 ) -> Grant:
-    """Grant a role at a unit inside the caller's scope, never above the caller's own role there."""
-    return service.add_grant(session, user, body, by=principal)
+    """Grant a role at a unit inside the caller's scope, never above the caller's own role there.
+
+    If-Match is the account's ETag: a grant changes the account (its version goes up).
+    """
+    return service.add_grant(session, user, body, version=version, by=principal)
 
 
 @router.delete(
     "/{user_id}/grants/{grant_id}", status_code=204, dependencies=[Depends(require("grants.write"))]
 )
 def users_grants_delete(
-    user: UserDep, grant_id: uuid.UUID, session: SessionDep, principal: Authorized
+    user: UserDep, grant_id: uuid.UUID, version: IfMatch, session: SessionDep, principal: Authorized
 ) -> Response:
-    """Withdraw a grant."""
-    service.remove_grant(session, user, grant_id, by=principal)
+    """Withdraw a grant (If-Match: the account's ETag; its version goes up)."""
+    service.remove_grant(session, user, grant_id, version=version, by=principal)
     return Response(status_code=204)

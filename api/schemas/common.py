@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -81,3 +82,15 @@ MoneyFen = Annotated[int, Field(description="Amount in fen (1 yuan = 100 fen); n
 #: from its dependencies when the OpenAPI document is built (api/openapi.py). Kept so every router
 #: keeps the same signature.
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {}
+
+#: key under which a route's ``responses`` name the problem codes its handler raises (api/openapi.py)
+PROBLEM_CODES_KEY = "x-problem-codes"
+
+
+def problem_responses(problems: dict[int, tuple[str, ...]]) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` for what a handler raises itself beyond its dependencies, e.g. a login's
+    ``{429: ("login_locked",)}``; api/openapi.py turns each into a documented problem response."""
+    return {
+        status: {"description": HTTPStatus(status).phrase, PROBLEM_CODES_KEY: list(codes)}
+        for status, codes in problems.items()
+    }

@@ -46,7 +46,7 @@ from api.db.bulk import insert_rows
 from api.db.models import Member, MemberEvent, MemberImport, MemberTag, OrgUnit, OrgUnitClosure, User
 from api.db.session import Database
 from api.db.types import new_ids, utcnow
-from api.errors import AppError, Conflict, NotFound, RuleViolation
+from api.errors import AppError, Conflict, NotFound, PreconditionFailed, RuleViolation
 from api.i18n import register
 from api.imports.gc_tuning import relaxed_gc
 from api.imports.members import (
@@ -1261,9 +1261,13 @@ def upsert(
     employee_no: str,
     org_unit: str,
     body: MemberUpsert,
+    version: int | None,
     by: Principal,
 ) -> tuple[uuid.UUID, bool]:
     """Create or update the member with this employee number in ``org_unit``'s grassroots union.
+
+    ``version`` (If-Match): the member must exist at that version (412 otherwise); None (``*``): create
+    or update whatever is current.
 
     Idempotent: sending the same data again writes nothing (no audit event, no change-feed entry, the
     version stays). Returns (member id, created).
@@ -1303,6 +1307,8 @@ def upsert(
             ),
         }[fe.kind]
     plan = plans[0]
+    if version is not None and (plan.existing is None or plan.existing.version != version):
+        raise PreconditionFailed()
     if plan.action == "unchanged":
         return plan.member_id, False  # type: ignore[return-value]
     try:

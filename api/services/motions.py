@@ -22,7 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import ColumnElement
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from api.db.models import (
     Congress,
@@ -355,13 +355,13 @@ def detail(session: Session, motion: Motion) -> MotionDetail:
     )
 
 
-def timeline(session: Session, motion: Motion) -> list[MotionEventOut]:
-    events = session.exec(
-        select(MotionEvent)
-        .where(MotionEvent.motion_id == motion.id)
-        .order_by(MotionEvent.created_at, MotionEvent.id)
-    ).all()
-    return [MotionEventOut.model_validate(e) for e in events]
+def timeline(
+    session: Session, motion: Motion, *, limit: int, cursor: str | None
+) -> tuple[list[MotionEventOut], str | None]:
+    """One page of the motion's steps, oldest first (event ids are time-ordered)."""
+    stmt = select(MotionEvent).where(col(MotionEvent.motion_id) == motion.id)
+    events, next_cursor = keyset(session, stmt, keys=[col(MotionEvent.id)], limit=limit, cursor=cursor)
+    return [MotionEventOut.model_validate(e) for e in events], next_cursor
 
 
 # --- shared checks ------------------------------------------------------------------------------

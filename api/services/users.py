@@ -7,7 +7,7 @@ import string
 import uuid
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from api.db.models import Grant, OrgUnit, User
 from api.db.types import utcnow
@@ -168,8 +168,9 @@ def update(session: Session, user: User, data: UserUpdate, *, version: int, by: 
     return user
 
 
-def rotate_secret(session: Session, user: User, *, by: Principal) -> str:
+def rotate_secret(session: Session, user: User, *, version: int, by: Principal) -> str:
     """New client secret (service) or one-time password (human); the old one stops working."""
+    expect_version(user, version)
     shown = new_secret() if user.kind == UserKind.service else initial_password()
     user.password_hash = passwords.hash_password(shown)
     user.must_change_password = user.kind == UserKind.human
@@ -187,14 +188,18 @@ def rotate_secret(session: Session, user: User, *, by: Principal) -> str:
     return shown
 
 
-def list_grants(session: Session, user: User) -> list[Grant]:
-    return list(
-        session.exec(select(Grant).where(Grant.user_id == user.id).order_by(Grant.created_at, Grant.id))
-    )
+def list_grants(
+    session: Session, user: User, *, limit: int, cursor: str | None
+) -> tuple[list[Grant], str | None]:
+    """One page of the account's grants, oldest first (ids are time-ordered)."""
+    stmt = select(Grant).where(col(Grant.user_id) == user.id)
+    return keyset(session, stmt, keys=[col(Grant.id)], limit=limit, cursor=cursor)
 
 
-def add_grant(session: Session, user: User, data: GrantCreate, *, by: Principal) -> Grant:
-    """Nobody grants outside their scope, to themselves, or a role above their own there."""
+def add_grant(session: Session, user: User, data: GrantCreate, *, version: int, by: Principal) -> Grant:
+    """Nobody grants outside their scope, to themselves, or a role above their own there. The account's
+    version goes up (its grants are part of it: If-Match protects against granting on a stale view)."""
+    expect_version(user, version)
     if user.id == by.user_id:
         raise RuleViolation("grant_self", field="user_id")
     unit = session.get(OrgUnit, data.org_unit_id)
@@ -214,6 +219,7 @@ def add_grant(session: Session, user: User, data: GrantCreate, *, by: Principal)
         raise Conflict("grant_exists")
     grant = Grant(user_id=user.id, role=role.value, org_unit_id=unit.id, granted_by_id=by.user_id)
     session.add(grant)
+    user.updated_at = utcnow()  # a new version of the account
     session.flush()
     audit.record(
         session,
@@ -228,7 +234,9 @@ def add_grant(session: Session, user: User, data: GrantCreate, *, by: Principal)
     return grant
 
 
-def remove_grant(session: Session, user: User, grant_id: uuid.UUID, *, by: Principal) -> None:
+def remove_grant(session: Session, user: User, grant_id: uuid.UUID, *, version: int, by: Principal) -> None:
+    """Withdraw a grant; the account's version goes up."""
+    expect_version(user, version)
     grant = session.exec(select(Grant).where(Grant.id == grant_id, Grant.user_id == user.id)).first()
     if grant is None or not unit_within(session, grant.org_unit_id, by.units_for()):
         raise NotFound()
@@ -248,4 +256,5 @@ def remove_grant(session: Session, user: User, grant_id: uuid.UUID, *, by: Princ
         },
     )
     session.delete(grant)
+    user.updated_at = utcnow()  # a new version of the account
     session.commit()

@@ -34,7 +34,7 @@ def upsert(client, headers, emp: str, n: int, **extra):
 
 
 def read(client, headers, since: str | None = None, **params):
-    r = client.get(URL, params={**({"since": since} if since is not None else {}), **params}, headers=headers)
+    r = client.get(URL, params={**({"cursor": since} if since is not None else {}), **params}, headers=headers)
     assert r.status_code == 200, r.text
     return r.json()
 
@@ -82,7 +82,7 @@ def test_feed_is_scoped_and_filtered(client, world, problem):
     assert len(read(client, world.as_role("auditor", "ROOT"))["items"]) == 1
     assert read(client, world.as_role("integration", "U01"), entity="org_unit")["items"] == []
     problem(
-        client.get(URL, params={"since": "abc"}, headers=world.as_role("integration", "U01")),
+        client.get(URL, params={"cursor": "abc"}, headers=world.as_role("integration", "U01")),
         400,
         "invalid_cursor",
     )
