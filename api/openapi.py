@@ -186,7 +186,17 @@ def _problem_response(status: int, codes: list[str]) -> dict[str, Any]:
     return {
         "description": text + ".",
         "headers": _header_refs(*headers),
-        "content": {PROBLEM_JSON: {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
+        "content": {
+            PROBLEM_JSON: {
+                "schema": {
+                    # ``status`` as a literal: a typed client narrows the error union by it
+                    "allOf": [
+                        {"$ref": f"#/components/schemas/{schema}"},
+                        {"type": "object", "properties": {"status": {"type": "integer", "enum": [status]}}},
+                    ]
+                }
+            }
+        },
         _PROBLEM_CODES_KEY: codes,
     }
 
@@ -283,6 +293,11 @@ def complete(
                 response["headers"] = {**response.get("headers", {}), **_header_refs(*headers)}
             for status, codes in operation_problems(route, method, idempotent=replayable).items():
                 responses[str(status)] = _problem_response(status, codes)
+            for param in op.get("parameters", []):
+                if param["in"] == "header" and param["name"] == "If-Match":
+                    # optional for FastAPI only so that a missing one is our 428 problem, not a 422
+                    param["required"] = True
+                    param["schema"] = {"type": "string", "description": param.get("description", "")}
             if replayable:
                 op.setdefault("parameters", []).append(IDEMPOTENCY_KEY)
 
