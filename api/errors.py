@@ -115,10 +115,10 @@ def problem(
     for key, value in params.items():
         if key not in body and isinstance(value, (str, int, float, bool, type(None), list)):
             body[key] = value
-    if errors is None and status == 422:
-        errors = []  # every 422 lists its fields (ValidationProblem), even when no one field is at fault
     if errors is not None:
         body["errors"] = errors
+    elif status == 422:  # every 422 lists its fields (ValidationProblem), even when no one field is at fault
+        body.setdefault("errors", [])
     # The X-Request-ID header is added by CorrelationIdMiddleware (and by _server_error outside it).
     return JSONResponse(body, status_code=status, headers=dict(headers or {}), media_type=PROBLEM_JSON)
 

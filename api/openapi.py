@@ -9,8 +9,8 @@ For every operation, from its route (the dependency tree, method, status code an
   503 ``database_busy``; any input 422 (``ValidationProblem`` with ``errors``); a state-changing method
   409 and a rule's 422; an idempotent POST 409/422 of its key; every operation 500. A route adds what
   its handler alone raises with ``responses=problem_responses({429: ("login_locked",)})``.
-* **response headers**: ``X-Request-ID`` on every response, ``ETag`` where the handler sets it,
-  ``Location`` on 201, ``Idempotent-Replayed`` on idempotent POSTs, ``Retry-After`` on 429/503;
+* **response headers**: ``X-Request-ID`` on every response, ``ETag`` and ``Location`` (201) where the
+  handler sets them, ``Idempotent-Replayed`` on idempotent POSTs, ``Retry-After`` on 429/503;
   the ``Idempotency-Key`` request header where it is honoured.
 * **names**: ``Problem``, ``ValidationProblem``, the ``ProblemCode`` enum of every registered problem
   code (api.i18n), form bodies named ``<Op>Form`` (or :data:`BODY_NAMES`) instead of ``Body_<op>``.
@@ -87,6 +87,7 @@ IDEMPOTENCY_KEY = {
     "schema": {"type": "string", "maxLength": 200},
 }
 
+
 def declare(dependency: Any, problems: Mapping[int, tuple[str, ...]]) -> None:
     """Say which problems ``dependency`` (the callable passed to ``Depends``) can answer."""
     DEPENDENCY_PROBLEMS[dependency] = dict(problems)
@@ -139,29 +140,32 @@ def operation_problems(route: APIRoute, method: str, *, idempotent: bool) -> dic
     return dict(sorted(found.items()))
 
 
-def sets_etag(route: APIRoute) -> bool:
-    """The handler (or a helper of its module it calls) sets the ETag header."""
-    return _calls(route.endpoint, "set_etag", depth=2)
+_SETS_ETAG = re.compile(r"\bset_etag\(|headers\[\"ETag\"\]\s*=")
+_SETS_LOCATION = re.compile(r"headers\[\"Location\"\]\s*=")
 
 
-def _calls(fn: Callable[..., Any], name: str, *, depth: int) -> bool:
+def sets_header(route: APIRoute, pattern: re.Pattern[str]) -> bool:
+    """The handler, or a helper of its module it calls, sets the header (``pattern`` on its source)."""
+    return _sets(route.endpoint, pattern, depth=2)
+
+
+def _sets(fn: Callable[..., Any], pattern: re.Pattern[str], *, depth: int) -> bool:
     fn = inspect.unwrap(fn)
     try:
         source = inspect.getsource(fn)
     except (OSError, TypeError):
         return False
-    called = set(re.findall(r"\b([A-Za-z_]\w*)\(", source))
-    if name in called:
+    if pattern.search(source):
         return True
     if depth <= 1:
         return False
     module = inspect.getmodule(fn)
-    helpers = [getattr(module, c, None) for c in called]
+    helpers = [getattr(module, name, None) for name in set(re.findall(r"\b([A-Za-z_]\w*)\(", source))]
     return any(
         inspect.isfunction(h)
         and h.__module__ == fn.__module__
         and h is not fn
-        and _calls(h, name, depth=depth - 1)
+        and _sets(h, pattern, depth=depth - 1)
         for h in helpers
     )
 
@@ -179,7 +183,7 @@ def _problem_response(status: int, codes: list[str]) -> dict[str, Any]:
     rules = status == 409 or "rule_violation" in codes  # a state-changing operation: its area's rules
     listed = [f"`{c}`" for c in codes] + (["a code of the area's rules"] if rules else [])
     if listed:
-        text += ". Codes: " + ", ".join(listed)
+        text += (". Codes: " if rules else ". Codes include ") + ", ".join(listed)
     headers = ["X-Request-ID"] + (
         ["Retry-After"] if status in {429, 503} or "idempotency_in_progress" in codes else []
     )
@@ -284,9 +288,9 @@ def complete(
                 del responses[status]  # FastAPI's HTTPValidationError and the routes' x-problem-codes stubs
             for code, response in responses.items():
                 headers = ["X-Request-ID"]
-                if code.startswith("2") and sets_etag(route):
+                if code.startswith("2") and sets_header(route, _SETS_ETAG):
                     headers.append("ETag")
-                if code == "201":
+                if code == "201" and sets_header(route, _SETS_LOCATION):
                     headers.append("Location")
                 if code.startswith("2") and replayable:
                     headers.append("Idempotent-Replayed")

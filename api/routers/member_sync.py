@@ -56,7 +56,13 @@ def members_upsert_by_employee_no(
     when the HR system is the source of truth (create, or update whatever is current).
     """
     member_id, created = member_imports.upsert(
-        session, settings, employee_no=employee_no, org_unit=org_unit, body=body, version=version, by=principal
+        session,
+        settings,
+        employee_no=employee_no,
+        org_unit=org_unit,
+        body=body,
+        version=version,
+        by=principal,
     )
     data = member_imports.synced_view(session, member_id)
     response.status_code = 201 if created else 200

@@ -120,13 +120,21 @@ def users_grants_list(user: UserDep, session: SessionDep, page: PageQuery) -> Pa
     dependencies=[Depends(require("grants.write"))],
 )
 def users_grants_create(
-    user: UserDep, body: GrantCreate, version: IfMatch, session: SessionDep, principal: Authorized
+    user: UserDep,
+    body: GrantCreate,
+    version: IfMatch,
+    session: SessionDep,
+    principal: Authorized,
+    response: Response,
 ) -> Grant:
     """Grant a role at a unit inside the caller's scope, never above the caller's own role there.
 
-    If-Match is the account's ETag: a grant changes the account (its version goes up).
+    If-Match is the account's ETag: a grant changes the account (its version goes up). `Location` is the
+    grant (withdrawn with DELETE).
     """
-    return service.add_grant(session, user, body, version=version, by=principal)
+    grant = service.add_grant(session, user, body, version=version, by=principal)
+    response.headers["Location"] = f"/api/v1/users/{user.id}/grants/{grant.id}"
+    return grant
 
 
 @router.delete(

@@ -12,7 +12,8 @@ URL = "/api/v1/members/by-employee-no/{}?org_unit={}"
 
 
 def put(client, headers, emp, body, org="U01"):
-    return client.put(URL.format(emp, org), json=body, headers=headers)
+    """The HR system as the source of truth: ``If-Match: *`` (create, or update whatever is current)."""
+    return client.put(URL.format(emp, org), json=body, headers={"If-Match": "*", **headers})
 
 
 @pytest.fixture
