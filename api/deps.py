@@ -222,8 +222,8 @@ async def if_match_or_any(
         str | None,
         Header(
             alias="If-Match",
-            description='The ETag from your last GET, e.g. `"3"`; or `*`: whatever is current, or nothing yet '
-            "(an HR system that is the source of truth).",
+            description='The ETag from your last GET, e.g. `"3"`; or `*`: whatever is current, or '
+            "nothing yet (an HR system that is the source of truth).",
         ),
     ] = None,
 ) -> int | None:
