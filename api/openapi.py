@@ -12,8 +12,8 @@ For every operation, from its route (the dependency tree, method, status code an
 * **response headers**: ``X-Request-ID`` on every response, ``ETag`` and ``Location`` (201) where the
   handler sets them, ``Idempotent-Replayed`` on idempotent POSTs, ``Retry-After`` on 429/503;
   the ``Idempotency-Key`` request header where it is honoured.
-* **names**: ``Problem``, ``ValidationProblem``, the ``ProblemCode`` enum of every registered problem
-  code (api.i18n), form bodies named ``<Op>Form`` (or :data:`BODY_NAMES`) instead of ``Body_<op>``.
+* **names and enums**: ``Problem``, ``ValidationProblem``, the ``ProblemCode`` enum of every registered
+  problem code (api.i18n), the ``TaskKind`` enum of the installed task providers, form bodies named ``<Op>Form`` (or :data:`BODY_NAMES`) instead of ``Body_<op>``.
 
 A new area's router gets all of this by using the conventions (``require``, ``IfMatch``, ``PageQuery``,
 ``XDep`` loaders): tests/core/test_permission_matrix.py checks the documented statuses and headers
@@ -35,6 +35,7 @@ from api import i18n
 from api.deps import PageParams, get_principal, get_session, if_match, if_match_or_any, public, require
 from api.errors import PROBLEM_JSON
 from api.routing import walk
+from api.services import tasks
 from api.schemas.common import PROBLEM_CODES_KEY as _PROBLEM_CODES_KEY
 from api.schemas.common import Problem, ValidationProblem
 
@@ -255,6 +256,12 @@ def complete(
         schemas.pop(name, None)
     schemas.update(_problem_schemas())
     components["headers"] = HEADERS
+    if "TaskOut" in schemas:  # the kinds the installed areas provide (api.main.TASK_PROVIDERS)
+        schemas["TaskKind"] = {"type": "string", "enum": tasks.kinds(), "title": "TaskKind"}
+        kind = schemas["TaskOut"]["properties"]["kind"]
+        schemas["TaskOut"]["properties"]["kind"] = {"$ref": "#/components/schemas/TaskKind", **kind}
+        for key in ("type", "title"):
+            schemas["TaskOut"]["properties"]["kind"].pop(key, None)
 
     renames = {}
     for name, body in schemas.items():
