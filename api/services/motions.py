@@ -17,7 +17,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -360,7 +360,9 @@ def timeline(
 ) -> tuple[list[MotionEventOut], str | None]:
     """One page of the motion's steps, oldest first (event ids are time-ordered)."""
     stmt = select(MotionEvent).where(col(MotionEvent.motion_id) == motion.id)
-    events, next_cursor = keyset(session, stmt, keys=[col(MotionEvent.id)], limit=limit, cursor=cursor)
+    events, next_cursor = keyset(
+        session, stmt, keys=[cast(ColumnElement[Any], col(MotionEvent.id))], limit=limit, cursor=cursor
+    )
     return [MotionEventOut.model_validate(e) for e in events], next_cursor
 
 

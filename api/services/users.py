@@ -5,8 +5,10 @@ from __future__ import annotations
 import secrets
 import string
 import uuid
+from typing import Any, cast
 
 import sqlalchemy as sa
+from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, col, select
 
 from api.db.models import Grant, OrgUnit, User
@@ -193,7 +195,7 @@ def list_grants(
 ) -> tuple[list[Grant], str | None]:
     """One page of the account's grants, oldest first (ids are time-ordered)."""
     stmt = select(Grant).where(col(Grant.user_id) == user.id)
-    return keyset(session, stmt, keys=[col(Grant.id)], limit=limit, cursor=cursor)
+    return keyset(session, stmt, keys=[cast(ColumnElement[Any], col(Grant.id))], limit=limit, cursor=cursor)
 
 
 def add_grant(session: Session, user: User, data: GrantCreate, *, version: int, by: Principal) -> Grant:
