@@ -230,6 +230,21 @@ def test_seed_demo_goes_under_an_existing_root(cli_db):
         engine.dispose()
 
 
+def test_seed_demo_refuses_a_database_in_use(cli_db):
+    """The demo's accounts share a published password: never add them next to real data."""
+    assert invoke("bootstrap").exit_code == 0
+    assert invoke("create-admin", "--username", "second", "--password", "Another-passphrase-9").exit_code == 0
+    result = invoke("seed-demo", "--members", "4")
+    assert result.exit_code == 1 and "in use" in result.output, result.output
+    assert DEMO_PASSWORD not in result.output
+    engine = make_engine(cli_db)
+    try:
+        with Session(engine) as s:
+            assert s.exec(select(OrgUnit).where(OrgUnit.code == DEMO_ROOT_CODE)).first() is None
+    finally:
+        engine.dispose()
+
+
 def test_seed_demo_refuses_outside_development(cli_db, monkeypatch):
     monkeypatch.setenv("GONGHUI_ENV", "production")
     monkeypatch.setenv("GONGHUI_SECRET_KEY", "p" * 48)
