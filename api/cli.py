@@ -91,12 +91,28 @@ def create_admin(
 @app.command()
 def bootstrap(
     username: Annotated[str, typer.Option(help="First admin's login name.")] = "admin",
+    password_file: Annotated[
+        Path | None,
+        typer.Option(
+            envvar="GONGHUI_ADMIN_PASSWORD_FILE",
+            dir_okay=False,
+            help="Read the first admin's password from this file (e.g. a container secret); default: a "
+            "one-time password is printed (development only).",
+        ),
+    ] = None,
 ) -> None:
-    """Migrate, and on a database with no users create a first admin with a one-time password."""
+    """Migrate, and on a database with no users create the first admin.
+
+    With ``--password-file`` (or ``GONGHUI_ADMIN_PASSWORD_FILE``, e.g. ``/run/secrets/admin_password``) the
+    admin gets that password; otherwise, in development, a one-time password is printed. In production
+    without a file nothing is printed: set the file, or run ``gonghui create-admin`` (it prompts)."""
     from sqlmodel import select
 
+    from api.config import Env
     from api.db.models import User
     from api.db.session import Database, make_engine
+    from api.errors import AppError
+    from api.i18n import message
 
     migrate()
     db = Database(make_engine(_settings().database_url))
@@ -105,7 +121,30 @@ def bootstrap(
     if has_users:
         typer.echo("users exist already; log in with your account (gonghui create-admin makes another admin)")
         return
-    _, shown = _ensure_admin(username, None, None)
+    password = None
+    if password_file is not None:
+        try:
+            password = password_file.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            typer.echo(f"cannot read the admin password file {password_file}: {exc.strerror}", err=True)
+            raise typer.Exit(1) from None
+        if not password:
+            typer.echo(f"the admin password file {password_file} is empty", err=True)
+            raise typer.Exit(1)
+    elif _settings().env is not Env.development:
+        typer.echo(
+            "no users yet: set GONGHUI_ADMIN_PASSWORD_FILE (a secret file with the first admin's password) "
+            "and restart, or run `gonghui create-admin --username admin` (it prompts for the password)"
+        )
+        return
+    try:
+        _, shown = _ensure_admin(username, password, None)
+    except AppError as exc:  # e.g. a weak password in the file
+        typer.echo(message(exc.code, _cli_lang(None), exc.params), err=True)
+        raise typer.Exit(1) from None
+    if shown is None:
+        typer.echo(f"first admin {username} created with the password from {password_file}")
+        return
     typer.echo("")
     typer.echo("  First admin account created.")
     typer.echo(f"  Log in at http://127.0.0.1:8000/docs (Authorize) as {username} / {shown}")
