@@ -99,6 +99,7 @@ def problem(
     *,
     headers: dict[str, str] | None = None,
     errors: list[dict[str, Any]] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> JSONResponse:
     lang = preferred_language(request.headers.get("accept-language"))
     params = params or {}
@@ -119,6 +120,8 @@ def problem(
         body["errors"] = errors
     elif status == 422:  # every 422 lists its fields (ValidationProblem), even when no one field is at fault
         body.setdefault("errors", [])
+    for key, value in (extra or {}).items():  # e.g. the failed import job itself
+        body.setdefault(key, value)
     # The X-Request-ID header is added by CorrelationIdMiddleware (and by _server_error outside it).
     return JSONResponse(body, status_code=status, headers=dict(headers or {}), media_type=PROBLEM_JSON)
 

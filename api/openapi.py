@@ -54,6 +54,7 @@ STATUS_TEXT = {
     404: "Not found or outside your scope",
     409: "Conflicts with the current state (`code` names the rule)",
     412: "Stale If-Match: reload and retry",
+    413: "Payload too large",
     422: "Invalid input, or refused by a rule: `errors` lists the fields at fault",
     428: "If-Match required",
     429: "Too many requests: wait `Retry-After` seconds",

@@ -3,14 +3,18 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Depends, File, Form, Header, Response, UploadFile
+from fastapi import APIRouter, BackgroundTasks, Depends, File, Form, Header, Request, Response, UploadFile
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
 
 from api.db.models import MemberImport
 from api.db.session import Database
 from api.deps import Authorized, PageQuery, SessionDep, SettingsDep, db_call, get_database, require
+from api.errors import problem
+from api.i18n import preferred_language
 from api.routing import Route
-from api.schemas.common import PROBLEM_RESPONSES, Page
-from api.schemas.member_imports import ImportOnError, MemberImportOut, MemberImportSummary
+from api.schemas.common import PROBLEM_RESPONSES, Page, problem_responses
+from api.schemas.member_imports import ImportOnError, ImportStatus, MemberImportOut, MemberImportSummary
 from api.services import member_imports as service
 
 router = APIRouter(
@@ -40,10 +44,24 @@ ImportDep = Annotated[MemberImport, Depends(load_import)]
             "model": MemberImportOut,
             "description": "Large file: queued; poll `GET /member-imports/{id}`.",
         },
+        **problem_responses(
+            {
+                422: (
+                    "import_rows_invalid",
+                    "import_unsupported_format",
+                    "import_unreadable_file",
+                    "import_missing_column",
+                    "import_unknown_column",
+                    "import_duplicate_column",
+                ),
+                413: ("import_file_too_large",),
+            }
+        ),
     },
     dependencies=[Depends(require("members.import"))],
 )
 def member_imports_create(
+    request: Request,
     session: SessionDep,
     principal: Authorized,
     settings: SettingsDep,
@@ -83,7 +101,12 @@ def member_imports_create(
 ) -> Any:
     """Import members from an HR export. Employee numbers already on record in the union update that
     member; unchanged rows write nothing. Small files run at once (201 with the report); large ones run in
-    the background (202) — poll the job for progress and the report of failed rows."""
+    the background (202) — poll the job for progress and the report of failed rows.
+
+    A small file that fails at once is a problem, not a 201: 422 `import_rows_invalid` (or the file's
+    `import_*` code) whose `errors` name each failed row's field (`rows.7.national_id`) and whose `import`
+    is the failed job (also at `Location`); 500 `internal_error` if the import broke (nothing written).
+    """
     unit = service.import_unit(session, org_unit, principal.units_for())
     session.commit()  # nothing written: ends the transaction so the upload is not copied under a lock
     upload = service.store_upload(file.file, file.filename)
@@ -123,10 +146,39 @@ def member_imports_create(
         finally:
             service.remove_file(upload.path)
         session.refresh(job)
+        if job.status == ImportStatus.failed:
+            return _failed(request, service.view(job))
         return service.view(job)
     background.add_task(service.run_import_job, db, job.id, upload.path, settings)
     response.status_code = 202
     return service.view(job)
+
+
+def _failed(request: Request, job: dict[str, Any]) -> JSONResponse:
+    """The problem answering a failed inline import, with the job (and its report) inside."""
+    report = job.get("report") or {}
+    zh = preferred_language(request.headers.get("accept-language")) == "zh"
+    status = 500 if job["error_code"] == "internal_error" else 422
+    errors = [
+        {
+            "field": f"rows.{e['row']}.{e['field']}",
+            "code": e["kind"],
+            "message": e["message_zh" if zh else "message"],
+        }
+        for e in report.get("errors", [])
+    ]
+    params = {"count": job["failed_count"], "import_id": str(job["id"])}
+    if report.get("detail"):
+        params.update(reason=report["detail"], reason_zh=report["detail"])
+    return problem(
+        request,
+        status,
+        job["error_code"],
+        params,
+        headers={"Location": f"/api/v1/member-imports/{job['id']}"},
+        errors=errors if status == 422 else None,
+        extra={"import": jsonable_encoder(MemberImportOut.model_validate(job))},
+    )
 
 
 @router.get("", response_model=Page[MemberImportSummary], dependencies=[Depends(require("members.import"))])

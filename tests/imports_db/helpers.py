@@ -113,3 +113,14 @@ def union_database(url: str) -> tuple[Any, Any]:
         )
         s.commit()
     return db, Settings(database_url=url, secret_key=TEST_SECRET, log_level="WARNING")
+
+
+def job_of(response) -> dict[str, Any]:
+    """The import job of a POST /member-imports answer: the body, or a failed import's problem's ``import``."""
+    body = response.json()
+    if response.headers["content-type"].startswith("application/problem+json"):
+        assert body["import"]["id"] == body["import_id"] and response.headers["Location"].endswith(
+            body["import_id"]
+        )
+        return body["import"]
+    return body
