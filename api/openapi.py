@@ -13,7 +13,8 @@ For every operation, from its route (the dependency tree, method, status code an
   handler sets them, ``Idempotent-Replayed`` on idempotent POSTs, ``Retry-After`` on 429/503;
   the ``Idempotency-Key`` request header where it is honoured.
 * **names and enums**: ``Problem``, ``ValidationProblem``, the ``ProblemCode`` enum of every registered
-  problem code (api.i18n), the ``TaskKind`` enum of the installed task providers, form bodies named ``<Op>Form`` (or :data:`BODY_NAMES`) instead of ``Body_<op>``.
+  problem code (api.i18n), the ``TaskKind`` enum of the installed task providers, form bodies named
+  ``<Op>Form`` (or :data:`BODY_NAMES`) instead of ``Body_<op>``.
 
 A new area's router gets all of this by using the conventions (``require``, ``IfMatch``, ``PageQuery``,
 ``XDep`` loaders): tests/core/test_permission_matrix.py checks the documented statuses and headers
@@ -35,9 +36,9 @@ from api import i18n
 from api.deps import PageParams, get_principal, get_session, if_match, if_match_or_any, public, require
 from api.errors import PROBLEM_JSON
 from api.routing import walk
-from api.services import tasks
 from api.schemas.common import PROBLEM_CODES_KEY as _PROBLEM_CODES_KEY
 from api.schemas.common import Problem, ValidationProblem
+from api.services import tasks
 
 #: what a dependency (by its callable) can answer: status -> stable codes
 DEPENDENCY_PROBLEMS: dict[Any, dict[int, tuple[str, ...]]] = {}
