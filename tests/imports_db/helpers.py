@@ -116,7 +116,7 @@ def union_database(url: str) -> tuple[Any, Any]:
 
 
 def job_of(response) -> dict[str, Any]:
-    """The import job of a POST /member-imports answer: the body, or the ``import`` of a failed one's problem."""
+    """The job a POST /member-imports answered: its body, or the ``import`` of a failed one's problem."""
     body = response.json()
     if response.headers["content-type"].startswith("application/problem+json"):
         assert body["import"]["id"] == body["import_id"] and response.headers["Location"].endswith(
