@@ -97,7 +97,9 @@ class ImportReport(Out):
     errors_total: int = 0
     errors_truncated: bool = False
     planned: ImportCounts | None = Field(
-        None, description="What the file would do (validation pass); for dry runs and refused imports."
+        None,
+        description="What the file would do — would create, would update, unchanged, failed — for dry runs "
+        "and refused imports (their `*_count` stay 0: nothing was written).",
     )
     detail: str | None = Field(None, description="For a file that cannot be read: where and what.")
 
@@ -113,10 +115,10 @@ class MemberImportSummary(Out):
     phase: ImportPhase = ImportPhase.queued
     rows_total: int | None = Field(None, description="Records in the file, known after the validation pass.")
     rows_done: int = Field(0, description="Records handled in the current phase.")
-    created_count: int
-    updated_count: int
-    unchanged_count: int
-    failed_count: int
+    created_count: int = Field(description="Members created (0 in a dry run: see `report.planned`).")
+    updated_count: int = Field(description="Members updated (0 in a dry run: see `report.planned`).")
+    unchanged_count: int = Field(description="Rows matching a member with nothing to change (0 in a dry run).")
+    failed_count: int = Field(description="Rows refused, with their problems in `report.errors`.")
     error_code: str | None = Field(
         None, description="Why a failed import failed, e.g. `import_rows_invalid`."
     )

@@ -408,6 +408,8 @@ def plan_batch(
                 "national_id_masked": row.national_id.masked,
                 "is_representative": row.is_representative,
                 **{name: getattr(row, name) for name in _OPTIONAL},
+                # as POST /members: an active member joined today unless the row says when (章程 Art 2)
+                "join_date": row.join_date or ctx.today,
             }
             plans.append(
                 _Plan(
@@ -546,7 +548,7 @@ def write_batch(session: Session, ctx: _Context, plans: list[_Plan]) -> None:
                     v["join_date"],
                     active,
                     None,
-                    row.join_date,
+                    v["join_date"],  # status_changed_on: active since joining
                     v["is_representative"],
                     v["monthly_wage_fen"],
                     v["notes"],
@@ -845,15 +847,12 @@ def run_import(
                     tally,
                     lambda _: progress(ImportPhase.validating, tally.rows, total),
                 )
-            _finish(
+            _finish(  # a dry run writes nothing: what it would do is in the report's ``planned``
                 db,
                 import_id,
                 status=ImportStatus.succeeded.value,
                 rows_total=total,
                 rows_done=tally.rows,
-                created_count=tally.created,
-                updated_count=tally.updated,
-                unchanged_count=tally.unchanged,
                 failed_count=tally.failed,
                 report=tally.report(planned=tally.counts()),
             )

@@ -110,7 +110,9 @@ def test_dry_run_reports_counts_and_writes_nothing(client, world, db, officer_ro
     )
     job = r.json()
     assert job["status"] == "succeeded" and job["dry_run"] is True
-    assert (job["created_count"], job["failed_count"]) == (300, 13)
+    # "would create": nothing was created, so the counts of writes stay 0
+    assert job["report"]["planned"] == {"created": 300, "updated": 0, "unchanged": 0, "failed": 13}
+    assert (job["created_count"], job["updated_count"], job["failed_count"]) == (0, 0, 13)
     assert error_set(job) == expected("members_hr_export_gb18030.csv")
     assert (
         count(db, "member") == 0 and count(db, "audit_event", "WHERE action = 'member_import.completed'") == 0

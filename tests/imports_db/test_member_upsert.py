@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 import sqlalchemy as sa
 
@@ -46,6 +48,21 @@ def test_create_then_unchanged_writes_nothing(client, world, db, hr):
     assert BODY["national_id"] not in created.text
     audit, feed = count(db, "audit_event"), count(db, "change_log")
     assert (audit, feed) == (1, 1)
+    with db.read_session() as s:
+        member = s.execute(sa.select(Member).where(Member.employee_no == "HR001")).scalar_one()
+    assert member.join_date == member.status_changed_on == date.fromisoformat(BODY["join_date"])
+    # like POST /members: joined (and active since) today when HR gives no join date
+    undated = put(
+        client,
+        hr,
+        "HR010",
+        {k: v for k, v in BODY.items() if k != "join_date"} | {"national_id": make_id(40)},
+    )
+    assert undated.status_code == 201 and undated.json()["join_date"] == date.today().isoformat()
+    with db.read_session() as s:
+        member = s.execute(sa.select(Member).where(Member.employee_no == "HR010")).scalar_one()
+    assert member.join_date == member.status_changed_on == date.today()
+    audit, feed = count(db, "audit_event"), count(db, "change_log")
 
     again = put(client, hr, "HR001", BODY)
     assert again.status_code == 200 and again.json()["version"] == 1 and again.headers["ETag"] == '"1"'
