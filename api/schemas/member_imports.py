@@ -117,7 +117,7 @@ class MemberImportSummary(Out):
     rows_done: int = Field(0, description="Records handled in the current phase.")
     created_count: int = Field(description="Members created (0 in a dry run: see `report.planned`).")
     updated_count: int = Field(description="Members updated (0 in a dry run: see `report.planned`).")
-    unchanged_count: int = Field(description="Rows matching a member with nothing to change (0 in a dry run).")
+    unchanged_count: int = Field(description="Rows with nothing to change (0 in a dry run).")
     failed_count: int = Field(description="Rows refused, with their problems in `report.errors`.")
     error_code: str | None = Field(
         None, description="Why a failed import failed, e.g. `import_rows_invalid`."
