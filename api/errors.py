@@ -18,7 +18,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.i18n import field_message, message, preferred_language
+from api.i18n import MESSAGES, field_message, message, preferred_language
 
 log = structlog.get_logger("gonghui.errors")
 
@@ -151,7 +151,13 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
         }
         for err in exc.errors()
     ]
-    return problem(request, 422, "validation_failed", {"count": len(errors)}, errors=errors)
+    # one field failing one of our rules (e.g. ``id_checksum``) keeps that rule's code, as when the service
+    # checked it; several problems at once are ``validation_failed`` with every one in ``errors``
+    code = errors[0]["code"] if len(errors) == 1 and errors[0]["code"] in MESSAGES else "validation_failed"
+    params = {"count": len(errors)}
+    if code != "validation_failed":
+        params.update(exc.errors()[0].get("ctx") or {})
+    return problem(request, 422, code, params, errors=errors)
 
 
 _HTTP_CODES = {

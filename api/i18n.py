@@ -181,7 +181,10 @@ def message(code: str, lang: str, params: dict[str, Any] | None = None) -> str:
 
 
 def field_message(error: dict[str, Any], lang: str) -> str:
-    pair = FIELD_MESSAGES.get(error.get("type", ""))
+    kind = error.get("type", "")
+    pair = FIELD_MESSAGES.get(kind)
+    if pair is None and kind in MESSAGES:  # a rule checked in the schema (e.g. ``id_checksum``)
+        return message(kind, lang, error.get("ctx"))
     if pair is None:
         return str(error.get("msg", "Invalid value."))
     return pair[1] if lang == "zh" else pair[0]
