@@ -18,7 +18,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.i18n import MESSAGES, field_message, message, preferred_language
+from api.i18n import MESSAGES, TITLES_ZH, field_message, message, preferred_language
 
 log = structlog.get_logger("gonghui.errors")
 
@@ -105,7 +105,9 @@ def problem(
     params = params or {}
     body: dict[str, Any] = {
         "type": TYPE_BASE + code,
-        "title": HTTPStatus(status).phrase,
+        "title": TITLES_ZH.get(status, HTTPStatus(status).phrase)
+        if lang == "zh"
+        else HTTPStatus(status).phrase,
         "status": status,
         "detail": message(code, lang, params),
         "instance": request.url.path,

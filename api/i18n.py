@@ -126,18 +126,53 @@ MESSAGES: dict[str, tuple[str, str]] = {
 FIELD_MESSAGES: dict[str, tuple[str, str]] = {
     "missing": ("This field is required.", "此字段为必填项。"),
     "extra_forbidden": ("This field is not allowed.", "不允许此字段。"),
-    "string_too_short": ("Too short.", "长度过短。"),
-    "string_too_long": ("Too long.", "长度过长。"),
+    "string_too_short": (
+        "Too short: at least {min_length} character(s).",
+        "长度过短：至少 {min_length} 个字符。",
+    ),
+    "string_too_long": (
+        "Too long: at most {max_length} character(s).",
+        "长度过长：最多 {max_length} 个字符。",
+    ),
+    "too_short": ("Too few items: at least {min_length}.", "项目过少：至少 {min_length} 项。"),
+    "too_long": ("Too many items: at most {max_length}.", "项目过多：最多 {max_length} 项。"),
     "string_pattern_mismatch": ("Wrong format.", "格式不正确。"),
     "uuid_parsing": ("Not a valid id.", "不是有效的标识。"),
-    "enum": ("Not one of the allowed values.", "不是允许的取值。"),
+    "enum": ("Not one of the allowed values: {expected}.", "不是允许的取值：{expected}。"),
+    "literal_error": ("Not one of the allowed values: {expected}.", "不是允许的取值：{expected}。"),
     "int_parsing": ("Not a whole number.", "不是整数。"),
-    "greater_than": ("Too small.", "数值过小。"),
-    "greater_than_equal": ("Too small.", "数值过小。"),
-    "less_than_equal": ("Too large.", "数值过大。"),
-    "date_from_datetime_parsing": ("Not a valid date.", "不是有效日期。"),
-    "date_parsing": ("Not a valid date.", "不是有效日期。"),
+    "bool_parsing": ("Not true or false.", "不是布尔值（true 或 false）。"),
+    "greater_than": ("Too small: must be more than {gt}.", "数值过小：须大于 {gt}。"),
+    "greater_than_equal": ("Too small: at least {ge}.", "数值过小：至少为 {ge}。"),
+    "less_than": ("Too large: must be less than {lt}.", "数值过大：须小于 {lt}。"),
+    "less_than_equal": ("Too large: at most {le}.", "数值过大：最多为 {le}。"),
+    "date_from_datetime_parsing": (
+        "Not a valid date (YYYY-MM-DD).",
+        "不是有效日期（格式：年-月-日，如 2024-03-05）。",
+    ),
+    "date_parsing": ("Not a valid date (YYYY-MM-DD).", "不是有效日期（格式：年-月-日，如 2024-03-05）。"),
+    "datetime_parsing": ("Not a valid date and time (ISO 8601).", "不是有效的日期时间（ISO 8601 格式）。"),
+    "value_error": ("Not a valid value.", "取值无效。"),
     "json_invalid": ("The body is not valid JSON.", "请求体不是有效的 JSON。"),
+}
+
+#: the problem's ``title`` in Chinese (English titles are the HTTP reason phrases)
+TITLES_ZH: dict[int, str] = {
+    400: "请求错误",
+    401: "未认证",
+    403: "无权访问",
+    404: "未找到",
+    405: "不允许的请求方法",
+    406: "无法提供所请求的格式",
+    409: "与当前状态冲突",
+    412: "版本已变化",
+    413: "请求体过大",
+    415: "不支持的媒体类型",
+    422: "无法处理的请求",
+    428: "缺少前置条件",
+    429: "请求过于频繁",
+    500: "服务器内部错误",
+    503: "服务暂不可用",
 }
 
 
@@ -187,4 +222,11 @@ def field_message(error: dict[str, Any], lang: str) -> str:
         return message(kind, lang, error.get("ctx"))
     if pair is None:
         return str(error.get("msg", "Invalid value."))
-    return pair[1] if lang == "zh" else pair[0]
+    template = pair[1] if lang == "zh" else pair[0]
+    ctx = dict(error.get("ctx") or {})
+    if lang == "zh" and isinstance(ctx.get("expected"), str):  # "'a', 'b' or 'c'" -> "'a'、'b'、'c'"
+        ctx["expected"] = ctx["expected"].replace(" or ", "、").replace(", ", "、")
+    try:  # name the limit (``min_length`` ...) from the error's context
+        return template.format(**ctx)
+    except (KeyError, IndexError, ValueError):
+        return template.split("：")[0].split(":")[0].rstrip("。.") + ("。" if lang == "zh" else ".")
