@@ -14,7 +14,8 @@ For every operation, from its route (the dependency tree, method, status code an
   the ``Idempotency-Key`` request header where it is honoured.
 * **names and enums**: ``Problem``, ``ValidationProblem``, the ``ProblemCode`` enum of every registered
   problem code (api.i18n), the ``TaskKind`` enum of the installed task providers, form bodies named
-  ``<Op>Form`` (or :data:`BODY_NAMES`) instead of ``Body_<op>``.
+  ``<Op>Form`` (or :data:`BODY_NAMES`) instead of ``Body_<op>``; examples of request bodies
+  (api/examples.py).
 
 A new area's router gets all of this by using the conventions (``require``, ``IfMatch``, ``PageQuery``,
 ``XDep`` loaders): tests/core/test_permission_matrix.py checks the documented statuses and headers
@@ -35,6 +36,7 @@ from fastapi.routing import APIRoute
 from api import i18n
 from api.deps import PageParams, get_principal, get_session, if_match, if_match_or_any, public, require
 from api.errors import PROBLEM_JSON
+from api.examples import BODY_EXAMPLES
 from api.routing import walk
 from api.schemas.common import PROBLEM_CODES_KEY as _PROBLEM_CODES_KEY
 from api.schemas.common import Problem, ValidationProblem
@@ -258,6 +260,9 @@ def complete(
         schemas.pop(name, None)
     schemas.update(_problem_schemas())
     components["headers"] = HEADERS
+    for name, example in BODY_EXAMPLES.items():
+        if name in schemas:
+            schemas[name]["examples"] = [example]
     if "TaskOut" in schemas:  # the kinds the installed areas provide (api.main.TASK_PROVIDERS)
         schemas["TaskKind"] = {"type": "string", "enum": tasks.kinds(), "title": "TaskKind"}
         kind = schemas["TaskOut"]["properties"]["kind"]

@@ -218,3 +218,28 @@ def test_grant_changes_need_the_accounts_if_match(client, world, problem):
         == 204
     )
     problem(client.post(f"/api/v1/users/{target.id}/reset-secret", headers=admin), 428, "if_match_required")
+
+
+def test_request_body_examples_are_valid_and_shown(schema):
+    """Every example in api/examples.py validates against its model and is in the document."""
+    from pydantic import BaseModel
+
+    from api.examples import BODY_EXAMPLES
+
+    models: dict[str, type[BaseModel]] = {}
+    for _, route in api_routes():
+        for param in route.dependant.body_params:
+            annotation = param.field_info.annotation
+            for candidate in (annotation, *getattr(annotation, "__args__", ())):
+                if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+                    models[candidate.__name__] = candidate
+    assert set(BODY_EXAMPLES) <= set(models), set(BODY_EXAMPLES) - set(models)
+    for name, example in BODY_EXAMPLES.items():
+        models[name].model_validate(example)
+        assert schema["components"]["schemas"][name]["examples"] == [example]
+    json_bodies = {
+        ref.rsplit("/", 1)[1]
+        for _, _, op in operations(schema)
+        for ref in re.findall(r"'\$ref': '([^']+)'", str(op.get("requestBody", {}).get("content", {})))
+    }
+    assert len(json_bodies & set(BODY_EXAMPLES)) >= 25
