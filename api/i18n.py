@@ -176,6 +176,75 @@ TITLES_ZH: dict[int, str] = {
 }
 
 
+#: Chinese names of the states, kinds, roles and steps that problem parameters carry (``current``,
+#: ``kind`` ...): a Chinese message shows "提案当前状态为已关闭", never the raw value ``closed``. The raw
+#: value stays in the problem's own members for programs. An area adds its values with ``register_values``.
+VALUES_ZH: dict[str, str] = {
+    # org unit kinds
+    "federation": "总工会",
+    "grassroots": "基层工会",
+    "branch": "分工会",
+    "group": "工会小组",
+    # roles
+    "admin": "系统管理员",
+    "chair": "工会主席",
+    "officer": "工会干事",
+    "treasurer": "经费审查/财务人员",
+    "auditor": "审计人员",
+    "handler": "承办人",
+    "member": "会员",
+    "integration": "系统集成账号",
+    # member states and lifecycle steps
+    "applied": "已申请",
+    "active": "在册",
+    "retained": "保留会籍",
+    "withdrawn": "已退会",
+    "expelled": "已除名",
+    "deceased": "已故",
+    "transfer_pending": "转出中",
+    "approve": "批准入会",
+    "retain": "保留会籍",
+    "restore": "恢复会籍",
+    "withdraw": "退会",
+    "deem_withdrawn": "视为自动退会",
+    "expel": "开除会籍",
+    "rejoin": "重新入会",
+    "death": "死亡",
+    # transfers
+    "pending": "待接收",
+    "accepted": "已接收",
+    "refused": "已拒收",
+    "cancelled": "已撤回",
+    # motions: states and steps
+    "draft": "草稿",
+    "submitted": "已提交",
+    "registered": "已立案",
+    "declined": "不予立案",
+    "merged": "已合并",
+    "converted": "已转为意见建议",
+    "assigned": "已交办",
+    "answered": "已答复",
+    "reopened": "重新办理",
+    "closed": "已关闭",
+    "edit": "修改",
+    "cosign": "附议",
+    "submit": "提交",
+    "review": "审查",
+    "assign": "交办",
+    "reply": "答复",
+    "rate": "评价",
+    "withdraw_cosignature": "撤回附议",
+}
+
+
+def register_values(values: dict[str, str]) -> None:
+    """Add Chinese names of an area's states/kinds (``value -> 中文``) for Chinese problem messages."""
+    clash = {k for k in values if k in VALUES_ZH and VALUES_ZH[k] != values[k]}
+    if clash:
+        raise ValueError(f"values named twice differently: {sorted(clash)}")
+    VALUES_ZH.update(values)
+
+
 def register(messages: dict[str, tuple[str, str]]) -> None:
     """Add an area's problem messages (``code -> (English, Chinese)``); codes are global and unique."""
     clash = set(messages) & set(MESSAGES)
@@ -209,8 +278,11 @@ def preferred_language(header: str | None) -> str:
 def message(code: str, lang: str, params: dict[str, Any] | None = None) -> str:
     en, zh = MESSAGES.get(code, MESSAGES["rule_violation"] if code else MESSAGES["bad_request"])
     template = zh if lang == "zh" else en
+    params = dict(params or {})
+    if lang == "zh":  # states and kinds by their Chinese names
+        params = {k: VALUES_ZH.get(v, v) if isinstance(v, str) else v for k, v in params.items()}
     try:
-        return template.format(**(params or {}))
+        return template.format(**params)
     except (KeyError, IndexError, ValueError):
         return template
 

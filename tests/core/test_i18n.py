@@ -78,3 +78,23 @@ def test_chinese_problems_have_chinese_titles_and_name_the_limits(client, world)
         body = response.json()
         assert body["title"] and not ASCII_WORD.search(body["title"]), body
         assert_all_chinese(body, {"ETag", "If-Match"})
+
+
+def test_states_and_kinds_appear_by_their_chinese_names(client, world):
+    """ "federation 类组织不能隶属于 branch 类组织" was the issue: values are named in Chinese, and kept raw
+    in the problem's own members for programs."""
+    zh = {**world.as_role("admin", "ROOT"), "Accept-Language": "zh-CN"}
+    body = {
+        "code": "U01-B01-X",
+        "name": "联合会",
+        "kind": "federation",
+        "parent_id": str(world.units["U01-B01"].id),
+    }
+    problem = client.post(UNITS, json=body, headers=zh).json()
+    assert problem["code"] == "org_unit_parent_kind" and problem["kind"] == "federation"
+    assert "总工会" in problem["detail"] and "分工会" in problem["detail"]
+    assert_all_chinese(problem, set())
+    from api.i18n import message
+
+    text = message("motion_illegal_transition", "zh", {"current": "closed", "step": "withdraw_cosignature"})
+    assert text == "提案当前状态为 已关闭，不能执行 撤回附议。"
