@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlmodel import col
 
 app = typer.Typer(
     help="gonghui: API backend for running a trade union.", no_args_is_help=True, add_completion=False
@@ -52,7 +53,7 @@ def _ensure_admin(username: str, password: str | None, org: str | None) -> tuple
                 raise typer.BadParameter(f"no org unit with code {org}", param_hint="--org")
         else:
             unit = session.exec(
-                select(OrgUnit).where(OrgUnit.parent_id.is_(None)).order_by(OrgUnit.created_at)
+                select(OrgUnit).where(col(OrgUnit.parent_id).is_(None)).order_by(col(OrgUnit.created_at))
             ).first()
             if unit is None:
                 unit = OrgUnit(code=ROOT_CODE, name=ROOT_NAME, kind="federation", depth=0)

@@ -1,14 +1,12 @@
-"""User accounts (people and service accounts) and their role grants (domain.md §0)."""
+"""User accounts (people and service accounts) and their role grants (docs/rules.md §0)."""
 
 from __future__ import annotations
 
 import secrets
 import string
 import uuid
-from typing import Any, cast
 
 import sqlalchemy as sa
-from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, col, select
 
 from api.db.models import Grant, OrgUnit, User
@@ -43,7 +41,7 @@ def initial_password() -> str:
 
 def get_in_scope(session: Session, user_id: uuid.UUID, principal: Principal) -> User:
     user = session.exec(
-        select(User).where(User.id == user_id, in_scope(User.org_unit_id, principal.units_for()))
+        select(User).where(col(User.id) == user_id, in_scope(col(User.org_unit_id), principal.units_for()))
     ).first()
     if user is None:
         raise NotFound()
@@ -61,16 +59,16 @@ def list_users(
     is_active: bool | None = None,
     q: str | None = None,
 ) -> tuple[list[User], str | None]:
-    stmt = select(User).where(in_scope(User.org_unit_id, principal.units_for()))
+    stmt = select(User).where(in_scope(col(User.org_unit_id), principal.units_for()))
     if org_unit_id is not None:
-        stmt = stmt.where(in_scope(User.org_unit_id, [org_unit_id]))
+        stmt = stmt.where(in_scope(col(User.org_unit_id), [org_unit_id]))
     if kind is not None:
         stmt = stmt.where(User.kind == kind.value)
     if is_active is not None:
         stmt = stmt.where(User.is_active == is_active)
     if q:
-        stmt = stmt.where(sa.or_(User.username.like(f"%{q}%"), User.display_name.like(f"%{q}%")))
-    return keyset(session, stmt, keys=[User.id], limit=limit, cursor=cursor)
+        stmt = stmt.where(sa.or_(col(User.username).like(f"%{q}%"), col(User.display_name).like(f"%{q}%")))
+    return keyset(session, stmt, keys=[col(User.id)], limit=limit, cursor=cursor)
 
 
 def create_user(
@@ -195,7 +193,7 @@ def list_grants(
 ) -> tuple[list[Grant], str | None]:
     """One page of the account's grants, oldest first (ids are time-ordered)."""
     stmt = select(Grant).where(col(Grant.user_id) == user.id)
-    return keyset(session, stmt, keys=[cast(ColumnElement[Any], col(Grant.id))], limit=limit, cursor=cursor)
+    return keyset(session, stmt, keys=[col(Grant.id)], limit=limit, cursor=cursor)
 
 
 def add_grant(session: Session, user: User, data: GrantCreate, *, version: int, by: Principal) -> Grant:
