@@ -65,7 +65,7 @@ BODY_EXAMPLES: dict[str, dict[str, Any]] = {
         "category": "safety",
     },
     "SubmitIn": {"as_suggestion": False},
-    "ReviewIn": {"decision": "register"},
+    "MotionsReviewIn": {"decision": "register"},  # ReviewIn of api.schemas.motions (funds has one too)
     "AssignIn": {"lead_department_id": DEPARTMENT, "due_on": "2027-06-20"},
     "ReplyIn": {"text": "已于六月加装两台冷风机，高温天作息已调整。", "outcome_class": "A"},
     "RatingIn": {"rating": "satisfied", "comment": "问题已解决"},

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import inspect
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from http import HTTPStatus
 from typing import Any
@@ -210,8 +211,35 @@ def _problem_response(status: int, codes: list[str]) -> dict[str, Any]:
     }
 
 
+def _schema_renames(schemas: Mapping[str, Any]) -> dict[str, str]:
+    """Chosen names for the names FastAPI generates: ``Body_<op>`` -> ``<Op>Form``; a generic model by its
+    own name (``Page_MemberEventOut_`` -> ``MemberEventPage``); two models of one name in different areas
+    by area (``api__schemas__funds__ReviewIn`` -> ``FundsReviewIn``); ``X-Output`` -> ``XOutput``."""
+    taken = {name for name in schemas if name.isalnum()}
+    titles = Counter(str(b.get("title", "")) for n, b in schemas.items() if not n.isalnum())
+    renames: dict[str, str] = {}
+    for name, body in sorted(schemas.items()):
+        if name.isalnum():
+            continue
+        title = str(body.get("title", ""))
+        qualified = "".join(_camel(p) for p in re.split(r"__|-", re.sub(r"^api__schemas__", "", name)))
+        if name.startswith("Body_"):
+            op = name[len("Body_") :]
+            wanted = [BODY_NAMES.get(op) or _camel(op) + "Form"]
+        elif titles[title] > 1:  # one name in two areas: both by area, whatever the order
+            wanted = [qualified]
+        else:
+            wanted = [title, qualified]
+        new = next((w for w in wanted if w.isalnum() and w not in taken), None)
+        if new is None:
+            raise ValueError(f"no free name for schema {name} (tried {wanted})")
+        taken.add(new)
+        renames[name] = new
+    return renames
+
+
 def _camel(op_id: str) -> str:
-    return "".join(part.capitalize() for part in op_id.split("_"))
+    return "".join(part[:1].upper() + part[1:] for part in op_id.split("_"))
 
 
 def _rename_refs(node: Any, renames: Mapping[str, str]) -> None:
@@ -270,21 +298,12 @@ def complete(
         for key in ("type", "title"):
             schemas["TaskOut"]["properties"]["kind"].pop(key, None)
 
-    renames = {}
-    for name, body in schemas.items():
-        if name.startswith("Body_"):
-            op = name[len("Body_") :]
-            renames[name] = BODY_NAMES.get(op) or _camel(op) + "Form"
-        elif not name.isalnum() and str(body.get("title", "")).isalnum():
-            renames[name] = body["title"]  # a generic model's own name (``MemberEventPage``), not FastAPI's
-    clash = sorted(set(renames.values()) & (set(schemas) - set(renames)))
-    if clash or len(set(renames.values())) != len(renames):
-        raise ValueError(f"schema names clash: {clash or renames}")
+    renames = _schema_renames(schemas)
     for old, new in renames.items():
         body = schemas.pop(old)
         body["title"] = new
         schemas[new] = body
-    _rename_refs(schema["paths"], renames)
+    _rename_refs(schema, renames)
 
     for path, item in schema["paths"].items():
         for method, op in item.items():

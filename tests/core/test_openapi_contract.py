@@ -240,7 +240,8 @@ def test_request_body_examples_are_valid_and_shown(schema):
             annotation = param.field_info.annotation
             for candidate in (annotation, *getattr(annotation, "__args__", ())):
                 if isinstance(candidate, type) and issubclass(candidate, BaseModel):
-                    models[candidate.__name__] = candidate
+                    area = candidate.__module__.rsplit(".", 1)[-1].capitalize()
+                    models[candidate.__name__] = models[area + candidate.__name__] = candidate
     assert set(BODY_EXAMPLES) <= set(models), set(BODY_EXAMPLES) - set(models)
     for name, example in BODY_EXAMPLES.items():
         models[name].model_validate(example)
