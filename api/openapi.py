@@ -288,9 +288,6 @@ def complete(
         schemas.pop(name, None)
     schemas.update(_problem_schemas())
     components["headers"] = HEADERS
-    for name, example in BODY_EXAMPLES.items():
-        if name in schemas:
-            schemas[name]["examples"] = [example]
     if "TaskOut" in schemas:  # the kinds the installed areas provide (api.main.TASK_PROVIDERS)
         schemas["TaskKind"] = {"type": "string", "enum": tasks.kinds(), "title": "TaskKind"}
         kind = schemas["TaskOut"]["properties"]["kind"]
@@ -304,6 +301,9 @@ def complete(
         body["title"] = new
         schemas[new] = body
     _rename_refs(schema, renames)
+    for name, example in BODY_EXAMPLES.items():
+        if name in schemas:
+            schemas[name]["examples"] = [example]
 
     for path, item in schema["paths"].items():
         for method, op in item.items():
