@@ -1,9 +1,16 @@
 # syntax=docker/dockerfile:1
 # gonghui API image: build with `docker build -t gonghui .`, run with
 #   docker run -p 8000:8000 -v gonghui-data:/data \
-#     -e GONGHUI_SECRET_KEY=... -e GONGHUI_PII_KEYS='["<fernet key>"]' -e GONGHUI_PII_HMAC_KEY=... gonghui
-# The image runs in production mode, so it refuses to start without those secrets. The embedded SQLite
-# database lives on the /data volume; point GONGHUI_DATABASE_URL at PostgreSQL to use a server instead.
+#     -e GONGHUI_SECRET_KEY=... -e GONGHUI_PII_KEYS='["<key from gonghui new-pii-key>"]' \
+#     -e GONGHUI_PII_HMAC_KEY=... \
+#     -v ./admin_password.txt:/run/secrets/admin_password:ro \
+#     -e GONGHUI_ADMIN_PASSWORD_FILE=/run/secrets/admin_password gonghui
+# The image runs in production mode, so it refuses to start without those secrets. On start it migrates
+# and, while the database has no user, creates the first admin `admin` with the password from
+# GONGHUI_ADMIN_PASSWORD_FILE (a Docker/Kubernetes secret); without that file it creates nobody and says
+# how: `docker exec -it <container> gonghui create-admin --username admin` (prompts for the password).
+# The embedded SQLite database lives on the /data volume; point GONGHUI_DATABASE_URL at PostgreSQL to use
+# a server instead.
 
 # --- builder: install the project and its pinned dependencies into a virtualenv ------------------------
 FROM python:3.11-slim AS builder
@@ -49,8 +56,9 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "-c", "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/readyz', timeout=4).status == 200 else 1)"]
 
-# Migrate, then replace the shell with `gonghui serve` (uvicorn) so it receives SIGTERM directly.
-# GONGHUI_WORKERS processes (default 1; one per core the container may use) share the port. Behind a reverse
-# proxy, set GONGHUI_TRUSTED_PROXIES to the proxy's address (JSON list) so the app believes its
-# X-Forwarded-For and X-Forwarded-Proto; uvicorn itself trusts no forwarded header and sends no Server header.
-CMD ["sh", "-c", "gonghui migrate && exec gonghui serve --host 0.0.0.0 --port 8000"]
+# Migrate and make the first admin (bootstrap: the password from GONGHUI_ADMIN_PASSWORD_FILE), then replace
+# the shell with `gonghui serve` (uvicorn) so it receives SIGTERM directly. GONGHUI_WORKERS processes
+# (default 1; one per core the container may use) share the port. Behind a reverse proxy, set
+# GONGHUI_TRUSTED_PROXIES to the proxy's address (JSON list) so the app believes its X-Forwarded-For and
+# X-Forwarded-Proto; uvicorn itself trusts no forwarded header and sends no Server header.
+CMD ["sh", "-c", "gonghui bootstrap && exec gonghui serve --host 0.0.0.0 --port 8000"]

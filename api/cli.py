@@ -81,7 +81,7 @@ def create_admin(
     try:
         created, _ = _ensure_admin(username, password, org)
     except AppError as exc:  # e.g. a weak password: say why instead of a traceback
-        typer.echo(message(exc.code, "en", exc.params), err=True)
+        typer.echo(message(exc.code, _cli_lang(None), exc.params), err=True)
         raise typer.Exit(1) from None
     if not created:
         typer.echo(f"user {username} exists already", err=True)
@@ -92,12 +92,28 @@ def create_admin(
 @app.command()
 def bootstrap(
     username: Annotated[str, typer.Option(help="First admin's login name.")] = "admin",
+    password_file: Annotated[
+        Path | None,
+        typer.Option(
+            envvar="GONGHUI_ADMIN_PASSWORD_FILE",
+            dir_okay=False,
+            help="Read the first admin's password from this file (e.g. a container secret); default: a "
+            "one-time password is printed (development only).",
+        ),
+    ] = None,
 ) -> None:
-    """Migrate, and on a database with no users create a first admin with a one-time password."""
+    """Migrate, and on a database with no users create the first admin.
+
+    With ``--password-file`` (or ``GONGHUI_ADMIN_PASSWORD_FILE``, e.g. ``/run/secrets/admin_password``) the
+    admin gets that password; otherwise, in development, a one-time password is printed. In production
+    without a file nothing is printed: set the file, or run ``gonghui create-admin`` (it prompts)."""
     from sqlmodel import select
 
+    from api.config import Env
     from api.db.models import User
     from api.db.session import Database, make_engine
+    from api.errors import AppError
+    from api.i18n import message
 
     migrate()
     db = Database(make_engine(_settings().database_url))
@@ -106,7 +122,30 @@ def bootstrap(
     if has_users:
         typer.echo("users exist already; log in with your account (gonghui create-admin makes another admin)")
         return
-    _, shown = _ensure_admin(username, None, None)
+    password = None
+    if password_file is not None:
+        try:
+            password = password_file.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            typer.echo(f"cannot read the admin password file {password_file}: {exc.strerror}", err=True)
+            raise typer.Exit(1) from None
+        if not password:
+            typer.echo(f"the admin password file {password_file} is empty", err=True)
+            raise typer.Exit(1)
+    elif _settings().env is not Env.development:
+        typer.echo(
+            "no users yet: set GONGHUI_ADMIN_PASSWORD_FILE (a secret file with the first admin's password) "
+            "and restart, or run `gonghui create-admin --username admin` (it prompts for the password)"
+        )
+        return
+    try:
+        _, shown = _ensure_admin(username, password, None)
+    except AppError as exc:  # e.g. a weak password in the file
+        typer.echo(message(exc.code, _cli_lang(None), exc.params), err=True)
+        raise typer.Exit(1) from None
+    if shown is None:
+        typer.echo(f"first admin {username} created with the password from {password_file}")
+        return
     typer.echo("")
     typer.echo("  First admin account created.")
     typer.echo(f"  Log in at http://127.0.0.1:8000/docs (Authorize) as {username} / {shown}")
@@ -183,15 +222,23 @@ def render_openapi(application) -> str:
 def seed_demo(
     members: Annotated[int, typer.Option(help="How many members to create.")] = 300,
 ) -> None:
-    """Fill an empty database with a realistic demo (development only: demo passwords are printed)."""
+    """Fill an empty database with a realistic demo (development only: demo passwords are printed).
+
+    Refuses a database in use (any member, or more than the unit and admin `bootstrap` makes): every demo
+    account shares one published password."""
     from api.config import Env
-    from api.demo import seed
+    from api.demo import NotEmpty, seed
 
     if _settings().env is not Env.development:
         typer.echo("seed-demo runs only with GONGHUI_ENV=development", err=True)
         raise typer.Exit(1)
     migrate()
-    for line in seed(_settings().database_url, members=members):
+    try:
+        lines = seed(_settings().database_url, members=members)
+    except NotEmpty as exc:
+        typer.echo(f"seed-demo refused: the database is in use ({exc}); use an empty database", err=True)
+        raise typer.Exit(1) from None
+    for line in lines:
         typer.echo(line)
 
 
@@ -250,21 +297,31 @@ def import_members(
     on_error: Annotated[
         str, typer.Option(help="abort: nothing is written if any row fails; skip: write the good rows.")
     ] = "abort",
+    lang: Annotated[str | None, typer.Option("--lang", help="zh or en; default: the locale (LANG).")] = None,
 ) -> None:
     """Import members from an HR file with a progress bar (audited as "cli"); exit 1 if it failed."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from api.db.session import Database, make_engine
     from api.errors import AppError
+    from api.i18n import message
     from api.schemas.member_imports import ImportOnError
     from api.services import member_imports
 
     if on_error not in {"abort", "skip"}:
         raise typer.BadParameter("abort or skip", param_hint="--on-error")
+    lang = _cli_lang(lang)
+    say = _CLI_TEXT[lang]
     settings = _settings()
     db = Database(make_engine(settings.database_url))
     member_imports.reap_interrupted(db)  # e.g. an earlier run of this command that was killed
-    labels = {"validating": "checking rows", "writing": "writing members"}
+    # an all-or-nothing run writes in one transaction that is rolled back if any row fails: its progress
+    # is checking, not writing, until it has succeeded
+    labels = {
+        "counting": say["counting"],
+        "validating": say["validating"],
+        "writing": say["writing"] if on_error == "skip" else say["writing_abort"],
+    }
     with Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()
     ) as bar:
@@ -286,26 +343,84 @@ def import_members(
                 on_progress=on_progress,
             )
         except AppError as exc:
-            detail = exc.params.get("detail") or (
-                "no org unit with this code" if exc.code == "not_found" else ""
-            )
-            typer.echo(f"import refused: {exc.code} {detail}".rstrip(), err=True)
+            typer.echo(f"{say['refused']}: {exc.code}: {message(exc.code, lang, exc.params)}", err=True)
             raise typer.Exit(1) from None
     report = job.get("report") or {}
+    planned = report.get("planned") or {}
+    if dry_run:  # nothing was written: what the file would do
+        counts = say["would"].format(
+            **{k: planned.get(k, 0) for k in ("created", "updated", "unchanged", "failed")}
+        )
+    else:
+        counts = say["did"].format(
+            created=job["created_count"],
+            updated=job["updated_count"],
+            unchanged=job["unchanged_count"],
+            failed=job["failed_count"],
+        )
+    status = say.get(job["status"], job["status"]) + (say["dry_run"] if dry_run else "")
     typer.echo(
-        f"{job['status']}{' (dry run)' if dry_run else ''}: {job['rows_total'] or 0} rows, "
-        f"created {job['created_count']}, updated {job['updated_count']}, unchanged "
-        f"{job['unchanged_count']}, "
-        f"failed {job['failed_count']}" + (f" [{job['error_code']}]" if job["error_code"] else "")
+        f"{status}: {say['rows'].format(n=job['rows_total'] or 0)}, {counts}"
+        + (f" [{job['error_code']}]" if job["error_code"] else "")
     )
+    if job["status"] != "succeeded" and not dry_run and on_error == "abort":
+        typer.echo(f"  {say['nothing_written']}")
     for error in report.get("errors", [])[:100]:
-        typer.echo(f"  row {error['row']}: {error['field']}: {error['kind']} ({error['message']})")
+        text = error["message_zh"] if lang == "zh" else error["message"]
+        typer.echo(f"  {say['row'].format(n=error['row'])}: {error['field']}: {error['kind']} ({text})")
     if report.get("errors_total", 0) > 100:
-        typer.echo(f"  ... {report['errors_total'] - 100} more")
+        typer.echo(f"  {say['more'].format(n=report['errors_total'] - 100)}")
     if report.get("detail"):
         typer.echo(f"  {report['detail']}")
     if job["status"] != "succeeded":
         raise typer.Exit(1)
+
+
+#: what the CLI itself says, by language (problem messages come from api.i18n)
+_CLI_TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "counting": "counting rows",
+        "validating": "checking rows",
+        "writing": "writing members",
+        "writing_abort": "checking rows (written only if all pass)",
+        "refused": "import refused",
+        "would": "would create {created}, would update {updated}, unchanged {unchanged}, failed {failed}",
+        "did": "created {created}, updated {updated}, unchanged {unchanged}, failed {failed}",
+        "succeeded": "succeeded",
+        "failed": "failed",
+        "dry_run": " (dry run)",
+        "rows": "{n} rows",
+        "nothing_written": "nothing was written (all or nothing: fix the rows below, or use --on-error skip)",
+        "row": "row {n}",
+        "more": "... {n} more",
+    },
+    "zh": {
+        "counting": "统计行数",
+        "validating": "校验数据",
+        "writing": "写入会员",
+        "writing_abort": "校验数据（全部通过才写入）",
+        "refused": "导入被拒绝",
+        "would": "将新增 {created}，将更新 {updated}，无变化 {unchanged}，失败 {failed}",
+        "did": "新增 {created}，更新 {updated}，无变化 {unchanged}，失败 {failed}",
+        "succeeded": "成功",
+        "failed": "失败",
+        "dry_run": "（试运行）",
+        "rows": "共 {n} 行",
+        "nothing_written": "未写入任何数据（全部成功才写入：请修正以下各行，或使用 --on-error skip）",
+        "row": "第 {n} 行",
+        "more": "…… 另有 {n} 条未显示",
+    },
+}
+
+
+def _cli_lang(option: str | None) -> str:
+    """``--lang`` if given, else the locale (``LC_ALL``, ``LC_MESSAGES``, ``LANG``): ``zh`` or ``en``."""
+    import os
+
+    value = option or next(
+        (os.environ[v] for v in ("LC_ALL", "LC_MESSAGES", "LANG") if os.environ.get(v)), "en"
+    )
+    return "zh" if value.lower().startswith("zh") else "en"
 
 
 if __name__ == "__main__":

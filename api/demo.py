@@ -16,7 +16,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from api.config import get_settings
 from api.db.models import Grant, Member, MemberEvent, MemberTag, OrgUnit, User
@@ -122,13 +122,32 @@ UNIONS = (
 )
 
 
+class NotEmpty(Exception):
+    """The database holds real data: the demo (with its published password) is not added to it."""
+
+
+def _in_use(session: Session) -> str | None:
+    """Why the database is not empty, or None. Empty: no member, at most one org unit and one user (what
+    ``gonghui bootstrap`` makes, so that its first admin sees the demo)."""
+    members = session.exec(select(func.count()).select_from(Member)).one()
+    units = session.exec(select(func.count()).select_from(OrgUnit)).one()
+    accounts = session.exec(select(func.count()).select_from(User)).one()
+    if members or units > 1 or accounts > 1:
+        return f"{members} member(s), {units} org unit(s), {accounts} user(s)"
+    return None
+
+
 def seed(database_url: str, members: int = 300) -> list[str]:
-    """Create the demo in the (migrated) database; returns the lines to print."""
+    """Create the demo in the (migrated) database; returns the lines to print. Raises :class:`NotEmpty`
+    on a database in use (demo accounts share one published password)."""
     db = Database(make_engine(database_url))
     try:
         with db.write_session() as session:
             if org_units.get_by_code(session, DEMO_ROOT_CODE) is not None:
                 return [f"The demo exists already (org unit {DEMO_ROOT_CODE}); nothing was changed."]
+            in_use = _in_use(session)
+            if in_use:
+                raise NotEmpty(in_use)
             units = _units(session)
             accounts, secret = _accounts(session, units)
             counts = _members(session, units, members, accounts)

@@ -259,3 +259,22 @@ async def if_match(
 
 
 IfMatch = Annotated[int, Depends(if_match)]
+
+
+async def if_match_or_any(
+    value: Annotated[
+        str | None,
+        Header(
+            alias="If-Match",
+            description='The ETag from your last GET, e.g. `"3"`; or `*`: whatever is current, or '
+            "nothing yet (an HR system that is the source of truth).",
+        ),
+    ] = None,
+) -> int | None:
+    """Like ``IfMatch`` for create-or-update (PUT): ``*`` gives None, "no precondition, create or update"."""
+    if value is not None and value.strip() == "*":
+        return None
+    return await if_match(value)
+
+
+IfMatchOrAny = Annotated[int | None, Depends(if_match_or_any)]

@@ -13,12 +13,12 @@ import structlog
 from asgi_correlation_id import correlation_id
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.i18n import field_message, message, preferred_language
+from api.i18n import MESSAGES, TITLES_ZH, field_message, message, preferred_language
 
 log = structlog.get_logger("gonghui.errors")
 
@@ -99,12 +99,15 @@ def problem(
     *,
     headers: dict[str, str] | None = None,
     errors: list[dict[str, Any]] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> JSONResponse:
     lang = preferred_language(request.headers.get("accept-language"))
     params = params or {}
     body: dict[str, Any] = {
         "type": TYPE_BASE + code,
-        "title": HTTPStatus(status).phrase,
+        "title": TITLES_ZH.get(status, HTTPStatus(status).phrase)
+        if lang == "zh"
+        else HTTPStatus(status).phrase,
         "status": status,
         "detail": message(code, lang, params),
         "instance": request.url.path,
@@ -117,6 +120,10 @@ def problem(
             body[key] = value
     if errors is not None:
         body["errors"] = errors
+    elif status == 422:  # every 422 lists its fields (ValidationProblem), even when no one field is at fault
+        body.setdefault("errors", [])
+    for key, value in (extra or {}).items():  # e.g. the failed import job itself
+        body.setdefault(key, value)
     # The X-Request-ID header is added by CorrelationIdMiddleware (and by _server_error outside it).
     return JSONResponse(body, status_code=status, headers=dict(headers or {}), media_type=PROBLEM_JSON)
 
@@ -154,10 +161,18 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
         }
         for err in found[:cap]
     ]
-    return problem(request, 422, "validation_failed", {"count": len(found)}, errors=errors)
+    # one field failing one of our rules (e.g. ``id_checksum``) keeps that rule's code, as when the service
+    # checked it; several problems at once are ``validation_failed`` with every one (up to the cap) in
+    # ``errors``, and ``count`` says how many there were
+    code = errors[0]["code"] if len(found) == 1 and errors[0]["code"] in MESSAGES else "validation_failed"
+    params = {"count": len(found)}
+    if code != "validation_failed":
+        params.update(found[0].get("ctx") or {})
+    return problem(request, 422, code, params, errors=errors)
 
 
 _HTTP_CODES = {
+    400: "bad_request",
     401: "not_authenticated",
     403: "permission_denied",
     404: "not_found",
@@ -168,9 +183,27 @@ _HTTP_CODES = {
 }
 
 
-async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-    code = _HTTP_CODES.get(exc.status_code, f"http_{exc.status_code}")
-    return problem(request, exc.status_code, code, headers=getattr(exc, "headers", None))
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at the request's path (Starlette's 405 names only the first route's
+    methods). ``app.state.route_methods`` is the ``(path regex, methods)`` table create_app builds."""
+    methods: set[str] = set()
+    for regex, route_methods in getattr(request.app.state, "route_methods", ()):
+        if regex.match(request.url.path):
+            methods |= route_methods
+    if methods:
+        methods |= {"OPTIONS"} | ({"HEAD"} if "GET" in methods else set())
+    return sorted(methods)
+
+
+async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+    headers = dict(getattr(exc, "headers", None) or {})
+    if exc.status_code == 405:
+        allow = allowed_methods(request)
+        headers["Allow"] = ", ".join(allow)
+        if request.method == "OPTIONS":  # what may I do here? (CORS preflights are answered before this)
+            return Response(status_code=204, headers=headers)
+    code = _HTTP_CODES.get(exc.status_code, "bad_request" if exc.status_code < 500 else "internal_error")
+    return problem(request, exc.status_code, code, headers=headers)
 
 
 async def _stale(request: Request, exc: StaleDataError) -> JSONResponse:

@@ -134,19 +134,123 @@ MESSAGES: dict[str, tuple[str, str]] = {
 FIELD_MESSAGES: dict[str, tuple[str, str]] = {
     "missing": ("This field is required.", "此字段为必填项。"),
     "extra_forbidden": ("This field is not allowed.", "不允许此字段。"),
-    "string_too_short": ("Too short.", "长度过短。"),
-    "string_too_long": ("Too long.", "长度过长。"),
+    "string_too_short": (
+        "Too short: at least {min_length} character(s).",
+        "长度过短：至少 {min_length} 个字符。",
+    ),
+    "string_too_long": (
+        "Too long: at most {max_length} character(s).",
+        "长度过长：最多 {max_length} 个字符。",
+    ),
+    "too_short": ("Too few items: at least {min_length}.", "项目过少：至少 {min_length} 项。"),
+    "too_long": ("Too many items: at most {max_length}.", "项目过多：最多 {max_length} 项。"),
     "string_pattern_mismatch": ("Wrong format.", "格式不正确。"),
     "uuid_parsing": ("Not a valid id.", "不是有效的标识。"),
-    "enum": ("Not one of the allowed values.", "不是允许的取值。"),
+    "enum": ("Not one of the allowed values: {expected}.", "不是允许的取值：{expected}。"),
+    "literal_error": ("Not one of the allowed values: {expected}.", "不是允许的取值：{expected}。"),
     "int_parsing": ("Not a whole number.", "不是整数。"),
-    "greater_than": ("Too small.", "数值过小。"),
-    "greater_than_equal": ("Too small.", "数值过小。"),
-    "less_than_equal": ("Too large.", "数值过大。"),
-    "date_from_datetime_parsing": ("Not a valid date.", "不是有效日期。"),
-    "date_parsing": ("Not a valid date.", "不是有效日期。"),
+    "bool_parsing": ("Not true or false.", "不是布尔值（true 或 false）。"),
+    "greater_than": ("Too small: must be more than {gt}.", "数值过小：须大于 {gt}。"),
+    "greater_than_equal": ("Too small: at least {ge}.", "数值过小：至少为 {ge}。"),
+    "less_than": ("Too large: must be less than {lt}.", "数值过大：须小于 {lt}。"),
+    "less_than_equal": ("Too large: at most {le}.", "数值过大：最多为 {le}。"),
+    "date_from_datetime_parsing": (
+        "Not a valid date (YYYY-MM-DD).",
+        "不是有效日期（格式：年-月-日，如 2024-03-05）。",
+    ),
+    "date_parsing": ("Not a valid date (YYYY-MM-DD).", "不是有效日期（格式：年-月-日，如 2024-03-05）。"),
+    "datetime_parsing": ("Not a valid date and time (ISO 8601).", "不是有效的日期时间（ISO 8601 格式）。"),
+    "value_error": ("Not a valid value.", "取值无效。"),
     "json_invalid": ("The body is not valid JSON.", "请求体不是有效的 JSON。"),
 }
+
+#: the problem's ``title`` in Chinese (English titles are the HTTP reason phrases)
+TITLES_ZH: dict[int, str] = {
+    400: "请求错误",
+    401: "未认证",
+    403: "无权访问",
+    404: "未找到",
+    405: "不允许的请求方法",
+    406: "无法提供所请求的格式",
+    409: "与当前状态冲突",
+    412: "版本已变化",
+    413: "请求体过大",
+    415: "不支持的媒体类型",
+    422: "无法处理的请求",
+    428: "缺少前置条件",
+    429: "请求过于频繁",
+    500: "服务器内部错误",
+    503: "服务暂不可用",
+}
+
+
+#: Chinese names of the states, kinds, roles and steps that problem parameters carry (``current``,
+#: ``kind`` ...): a Chinese message shows "提案当前状态为已关闭", never the raw value ``closed``. The raw
+#: value stays in the problem's own members for programs. An area adds its values with ``register_values``.
+VALUES_ZH: dict[str, str] = {
+    # org unit kinds
+    "federation": "总工会",
+    "grassroots": "基层工会",
+    "branch": "分工会",
+    "group": "工会小组",
+    # roles
+    "admin": "系统管理员",
+    "chair": "工会主席",
+    "officer": "工会干事",
+    "treasurer": "经费审查/财务人员",
+    "auditor": "审计人员",
+    "handler": "承办人",
+    "member": "会员",
+    "integration": "系统集成账号",
+    # member states and lifecycle steps
+    "applied": "已申请",
+    "active": "在册",
+    "retained": "保留会籍",
+    "withdrawn": "已退会",
+    "expelled": "已除名",
+    "deceased": "已故",
+    "transfer_pending": "转出中",
+    "approve": "批准入会",
+    "retain": "保留会籍",
+    "restore": "恢复会籍",
+    "withdraw": "退会",
+    "deem_withdrawn": "视为自动退会",
+    "expel": "开除会籍",
+    "rejoin": "重新入会",
+    "death": "死亡",
+    # transfers
+    "pending": "待接收",
+    "accepted": "已接收",
+    "refused": "已拒收",
+    "cancelled": "已撤回",
+    # motions: states and steps
+    "draft": "草稿",
+    "submitted": "已提交",
+    "registered": "已立案",
+    "declined": "不予立案",
+    "merged": "已合并",
+    "converted": "已转为意见建议",
+    "assigned": "已交办",
+    "answered": "已答复",
+    "reopened": "重新办理",
+    "closed": "已关闭",
+    "edit": "修改",
+    "cosign": "附议",
+    "submit": "提交",
+    "review": "审查",
+    "assign": "交办",
+    "reply": "答复",
+    "rate": "评价",
+    "withdraw_cosignature": "撤回附议",
+}
+
+
+def register_values(values: dict[str, str]) -> None:
+    """Add Chinese names of an area's states/kinds (``value -> 中文``) for Chinese problem messages."""
+    clash = {k for k in values if k in VALUES_ZH and VALUES_ZH[k] != values[k]}
+    if clash:
+        raise ValueError(f"values named twice differently: {sorted(clash)}")
+    VALUES_ZH.update(values)
 
 
 def register(messages: dict[str, tuple[str, str]]) -> None:
@@ -155,6 +259,11 @@ def register(messages: dict[str, tuple[str, str]]) -> None:
     if clash:
         raise ValueError(f"problem codes registered twice: {sorted(clash)}")
     MESSAGES.update(messages)
+
+
+def codes() -> list[str]:
+    """Every registered problem code, sorted (the ``ProblemCode`` enum of the OpenAPI document)."""
+    return sorted(MESSAGES)
 
 
 def preferred_language(header: str | None) -> str:
@@ -177,14 +286,27 @@ def preferred_language(header: str | None) -> str:
 def message(code: str, lang: str, params: dict[str, Any] | None = None) -> str:
     en, zh = MESSAGES.get(code, MESSAGES["rule_violation"] if code else MESSAGES["bad_request"])
     template = zh if lang == "zh" else en
+    params = dict(params or {})
+    if lang == "zh":  # states and kinds by their Chinese names
+        params = {k: VALUES_ZH.get(v, v) if isinstance(v, str) else v for k, v in params.items()}
     try:
-        return template.format(**(params or {}))
+        return template.format(**params)
     except (KeyError, IndexError, ValueError):
         return template
 
 
 def field_message(error: dict[str, Any], lang: str) -> str:
-    pair = FIELD_MESSAGES.get(error.get("type", ""))
+    kind = error.get("type", "")
+    pair = FIELD_MESSAGES.get(kind)
+    if pair is None and kind in MESSAGES:  # a rule checked in the schema (e.g. ``id_checksum``)
+        return message(kind, lang, error.get("ctx"))
     if pair is None:
         return str(error.get("msg", "Invalid value."))
-    return pair[1] if lang == "zh" else pair[0]
+    template = pair[1] if lang == "zh" else pair[0]
+    ctx = dict(error.get("ctx") or {})
+    if lang == "zh" and isinstance(ctx.get("expected"), str):  # "'a', 'b' or 'c'" -> "'a'、'b'、'c'"
+        ctx["expected"] = ctx["expected"].replace(" or ", "、").replace(", ", "、")
+    try:  # name the limit (``min_length`` ...) from the error's context
+        return template.format(**ctx)
+    except (KeyError, IndexError, ValueError):
+        return template.split("：")[0].split(":")[0].rstrip("。.") + ("。" if lang == "zh" else ".")

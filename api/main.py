@@ -31,6 +31,7 @@ from api.deps import public
 from api.errors import install_error_handlers
 from api.idempotency import IdempotencyMiddleware
 from api.logging import configure_logging
+from api.openapi import install as install_openapi
 from api.overload import LoadShedMiddleware
 from api.routers import (
     aid,
@@ -171,6 +172,16 @@ def public_paths() -> list[str]:
     ]
 
 
+#: POSTs under these prefixes do not replay by Idempotency-Key (member imports key on the file's hash
+#: themselves: a multipart body differs per retry)
+IDEMPOTENCY_EXEMPT = ("/api/v1/auth/", "/api/v1/member-imports")
+
+
+def idempotent(path: str, method: str) -> bool:
+    """Whether a ``method`` request to ``path`` honours ``Idempotency-Key`` (IdempotencyMiddleware)."""
+    return method == "POST" and path.startswith(API_PREFIX) and not path.startswith(IDEMPOTENCY_EXEMPT)
+
+
 def operation_id(route: APIRoute) -> str:
     """Operation ids are the handler names (``org_units_list``): stable and readable for codegen."""
     return route.name
@@ -242,8 +253,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     )
 
     install_error_handlers(app)
-    # member imports key idempotency on the file's hash themselves (a multipart body differs per retry)
-    app.add_middleware(IdempotencyMiddleware, exempt_prefixes=("/api/v1/auth/", "/api/v1/member-imports"))
+    app.add_middleware(IdempotencyMiddleware, exempt_prefixes=IDEMPOTENCY_EXEMPT)
     app.add_middleware(ClientIPMiddleware)
     app.add_middleware(
         RequestGuard, settings=settings, public_paths=public_paths(), caps=route_caps(api_routes())
@@ -254,7 +264,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             allow_origins=settings.cors_origins,
             allow_methods=["*"],
             allow_headers=["*"],
-            expose_headers=["ETag", "Location", "X-Request-ID", "Retry-After"],
+            expose_headers=["ETag", "Location", "X-Request-ID", "Retry-After", "Idempotent-Replayed"],
         )
     # inside the request id (a shed request's problem carries it), outside everything else
     shed_kwargs: dict[str, Any] = {
@@ -281,6 +291,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     membership_policy.install(membership_policy.MembershipPolicy.from_settings(settings))
     motion_categories.install(settings.motion_categories)
     app.include_router(health.router)
+    app.state.route_methods = [(compile_path(path)[0], route.methods) for path, route in api_routes()]
+    install_openapi(app, lambda: [route for _, route in api_routes()], idempotent=idempotent)
     if settings.docs_on:
         _mount_docs(app)
     return app

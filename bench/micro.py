@@ -122,7 +122,7 @@ def main(argv: list[str]) -> int:
         paths = [
             f"/api/v1/members/{sample[3][0]}",
             "/api/v1/members?limit=50",
-            "/api/v1/changes?since=0&limit=500",
+            "/api/v1/changes?cursor=0&limit=500",
             "/api/v1/auth/me",
         ]
         runs = [

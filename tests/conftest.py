@@ -224,6 +224,12 @@ class World:
         token = create_access_token(user.id, self.settings).token
         return {"Authorization": f"Bearer {token}", **extra}
 
+    def if_match(self, model: Any, obj_id: Any) -> dict[str, str]:
+        """``If-Match`` with the stored version of ``model`` ``obj_id`` (or ``"0"`` when there is none)."""
+        with self.db.read_session() as s:
+            obj = s.get(model, obj_id)
+        return {"If-Match": f'"{obj.version if obj is not None else 0}"'}
+
     def as_role(self, role: str, code: str = "ROOT") -> dict[str, str]:
         """Headers for a (cached) user holding ``role`` at unit ``code``."""
         name = f"{role}.{code.lower()}"

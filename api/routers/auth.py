@@ -10,7 +10,7 @@ from api.deps import CurrentPrincipal, SessionDep, SettingsDep, public, require
 from api.errors import BadRequest, Unauthorized
 from api.routing import Route
 from api.schemas.auth import RefreshIn, TokenOut
-from api.schemas.common import PROBLEM_RESPONSES
+from api.schemas.common import PROBLEM_RESPONSES, problem_responses
 from api.schemas.users import MeOut, PasswordChange
 from api.services import auth as auth_service
 
@@ -27,7 +27,18 @@ def _basic_client(authorization: str | None) -> tuple[str, str] | None:
     return client_id, secret
 
 
-@router.post("/token", response_model=TokenOut, dependencies=[Depends(public())])
+@router.post(
+    "/token",
+    response_model=TokenOut,
+    dependencies=[Depends(public())],
+    responses=problem_responses(
+        {
+            400: ("invalid_credentials", "unsupported_grant_type"),
+            401: ("invalid_credentials", "invalid_client", "account_disabled"),
+            429: ("login_locked",),
+        }
+    ),
+)
 def auth_token(
     session: SessionDep,
     settings: SettingsDep,
@@ -62,14 +73,24 @@ def auth_token(
     raise BadRequest("unsupported_grant_type", grant_type=grant_type[:40])
 
 
-@router.post("/refresh", response_model=TokenOut, dependencies=[Depends(public())])
+@router.post(
+    "/refresh",
+    response_model=TokenOut,
+    dependencies=[Depends(public())],
+    responses=problem_responses({401: ("invalid_refresh_token", "refresh_token_reused")}),
+)
 def auth_refresh(body: RefreshIn, session: SessionDep, settings: SettingsDep) -> TokenOut:
     """Exchange a refresh token for new tokens. The old refresh token is spent; reusing it revokes
     every token descended from the same login."""
     return auth_service.refresh(session, settings, body.refresh_token)
 
 
-@router.post("/logout", status_code=204, dependencies=[Depends(require("me"))])
+@router.post(
+    "/logout",
+    status_code=204,
+    dependencies=[Depends(require("me"))],
+    responses=problem_responses({401: ("invalid_refresh_token",)}),
+)
 def auth_logout(body: RefreshIn, session: SessionDep, principal: CurrentPrincipal) -> Response:
     """Revoke the refresh token (and its family); access tokens of this login stop working at once."""
     auth_service.logout(session, body.refresh_token, by=principal)

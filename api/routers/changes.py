@@ -9,7 +9,7 @@ from sqlmodel import Session
 from api.deps import Authorized, require
 from api.errors import BadRequest
 from api.routing import Route
-from api.schemas.changes import ChangeFeed
+from api.schemas.changes import ChangeEntityType, ChangeFeed
 from api.schemas.common import PROBLEM_RESPONSES
 from api.security.principal import Principal
 from api.services import changes
@@ -27,19 +27,17 @@ def write_session(request: Request) -> Iterator[Session]:
 def changes_list(
     session: Annotated[Session, Depends(write_session)],
     principal: Authorized,
-    since: Annotated[
+    cursor: Annotated[
         str | None, Query(max_length=20, description="`next_cursor` of your last call; omit to start.")
     ] = None,
-    entity: Annotated[
-        str | None, Query(max_length=40, description="Only this entity type, e.g. `member`.")
-    ] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    entity: Annotated[ChangeEntityType | None, Query(description="Only this entity type.")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000, description="Page size (at most 1,000).")] = 100,
 ) -> Response:
     """Every create, update and state change in the caller's units, in commit order. Keep `next_cursor`
-    and pass it as `since`: a change is never skipped or repeated, however transactions interleave."""
+    and pass it as `cursor`: a change is never skipped or repeated, however transactions interleave."""
     # `feed` validates the page once; serialising it here skips FastAPI's second pass over a page of up to
     # 1,000 items. `response_model` still documents the body (the bytes are the same).
-    page = feed(session, principal, since=since, entity=entity, limit=limit)
+    page = feed(session, principal, since=cursor, entity=entity, limit=limit)
     return Response(content=page.model_dump_json(), media_type="application/json")
 
 

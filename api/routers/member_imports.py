@@ -3,7 +3,9 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Depends, File, Form, Header, Response, UploadFile
+from fastapi import APIRouter, BackgroundTasks, Depends, File, Form, Header, Request, Response, UploadFile
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
 
 from api.db.models import MemberImport
 from api.deps import (
@@ -15,9 +17,11 @@ from api.deps import (
     db_call,
     require,
 )
+from api.errors import problem
+from api.i18n import preferred_language
 from api.routing import Route
-from api.schemas.common import PROBLEM_RESPONSES, Page
-from api.schemas.member_imports import ImportOnError, MemberImportOut, MemberImportSummary
+from api.schemas.common import PROBLEM_RESPONSES, Page, problem_responses
+from api.schemas.member_imports import ImportOnError, ImportStatus, MemberImportOut, MemberImportSummary
 from api.services import import_guard
 from api.services import member_imports as service
 
@@ -46,11 +50,25 @@ ImportDep = Annotated[MemberImport, Depends(load_import)]
             "model": MemberImportOut,
             "description": "Large file: queued; poll `GET /member-imports/{id}`.",
         },
+        **problem_responses(
+            {
+                422: (
+                    "import_rows_invalid",
+                    "import_unsupported_format",
+                    "import_unreadable_file",
+                    "import_missing_column",
+                    "import_unknown_column",
+                    "import_duplicate_column",
+                ),
+                413: ("import_file_too_large",),
+            }
+        ),
     },
     dependencies=[Depends(require("members.import"))],
     max_body_size=service.MAX_UPLOAD_BYTES + 1024 * 1024,  # the file plus the multipart envelope
 )
 def member_imports_create(
+    request: Request,
     session: SessionDep,
     principal: Authorized,
     settings: SettingsDep,
@@ -91,7 +109,12 @@ def member_imports_create(
 ) -> Any:
     """Import members from an HR export. Employee numbers already on record in the union update that
     member; unchanged rows write nothing. Small files run at once (201 with the report); large ones run in
-    the background (202) — poll the job for progress and the report of failed rows."""
+    the background (202) — poll the job for progress and the report of failed rows.
+
+    A small file that fails at once is a problem, not a 201: 422 `import_rows_invalid` (or the file's
+    `import_*` code) whose `errors` name each failed row's field (`rows.7.national_id`) and whose `import`
+    is the failed job (also at `Location`); 500 `internal_error` if the import broke (nothing written).
+    """
     unit = service.import_unit(session, org_unit, principal.units_for())
     import_guard.check_capacity(session, settings, unit.id)
     started = service.start_import(
@@ -110,7 +133,36 @@ def member_imports_create(
     if started.outcome != "existing":
         response.headers["Location"] = f"/api/v1/member-imports/{started.job['id']}"
     response.status_code = {"existing": 200, "finished": 201, "queued": 202}[started.outcome]
+    if started.outcome == "finished" and started.job["status"] == ImportStatus.failed:
+        return _failed(request, started.job)
     return started.job
+
+
+def _failed(request: Request, job: dict[str, Any]) -> JSONResponse:
+    """The problem answering a failed inline import, with the job (and its report) inside."""
+    report = job.get("report") or {}
+    zh = preferred_language(request.headers.get("accept-language")) == "zh"
+    status = 500 if job["error_code"] == "internal_error" else 422
+    errors = [
+        {
+            "field": f"rows.{e['row']}.{e['field']}",
+            "code": e["kind"],
+            "message": e["message_zh" if zh else "message"],
+        }
+        for e in report.get("errors", [])
+    ]
+    params = {"count": job["failed_count"], "import_id": str(job["id"])}
+    if report.get("detail"):
+        params.update(reason=report["detail"], reason_zh=report["detail"])
+    return problem(
+        request,
+        status,
+        job["error_code"],
+        params,
+        headers={"Location": f"/api/v1/member-imports/{job['id']}"},
+        errors=errors if status == 422 else None,
+        extra={"import": jsonable_encoder(MemberImportOut.model_validate(job))},
+    )
 
 
 @router.get("", response_model=Page[MemberImportSummary], dependencies=[Depends(require("members.import"))])

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Response
 from fastapi.responses import StreamingResponse
 
-from api.deps import Authorized, DatabaseDep, SessionDep, SettingsDep, require
+from api.deps import Authorized, DatabaseDep, IfMatchOrAny, SessionDep, SettingsDep, require
 from api.routing import Route
 from api.schemas.common import PROBLEM_RESPONSES
 from api.schemas.member_imports import ExportFormat, ExportLang, MemberUpsert, SyncedMemberOut
@@ -42,15 +42,26 @@ def members_upsert_by_employee_no(
         ),
     ],
     body: MemberUpsert,
+    version: IfMatchOrAny,
     session: SessionDep,
     settings: SettingsDep,
     principal: Authorized,
     response: Response,
 ) -> Any:
     """Create (201) or update (200) the member with this employee number. Idempotent: unchanged data
-    writes nothing — no audit event, no change-feed entry, the version (ETag) stays."""
+    writes nothing — no audit event, no change-feed entry, the version (ETag) stays.
+
+    `If-Match` is required: the member's ETag (the member must exist at that version, else 412), or `*`
+    when the HR system is the source of truth (create, or update whatever is current).
+    """
     member_id, created = member_imports.upsert(
-        session, settings, employee_no=employee_no, org_unit=org_unit, body=body, by=principal
+        session,
+        settings,
+        employee_no=employee_no,
+        org_unit=org_unit,
+        body=body,
+        version=version,
+        by=principal,
     )
     data = member_imports.synced_view(session, member_id)
     response.status_code = 201 if created else 200

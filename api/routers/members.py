@@ -22,6 +22,7 @@ from api.schemas.members import (
     MemberNameOut,
     MemberNationalId,
     MemberOut,
+    MemberPage,
     MemberStatusName,
     MemberUpdate,
     MemberView,
@@ -29,6 +30,7 @@ from api.schemas.members import (
 from api.security.pii import PiiVault
 from api.services import members as service
 from api.services import pii_reads
+from api.services.concurrency import expect_version
 
 router = APIRouter(route_class=Route, prefix="/members", tags=["members"], responses=PROBLEM_RESPONSES)
 
@@ -50,7 +52,7 @@ async def load_member(member_id: uuid.UUID, session: SessionDep, principal: Auth
 MemberDep = Annotated[Member, Depends(load_member)]
 
 
-@router.get("", response_model=Page[MemberView], dependencies=[Depends(require("members.read_names"))])
+@router.get("", response_model=MemberPage, dependencies=[Depends(require("members.read_names"))])
 def members_list(
     session: SessionDep,
     principal: Authorized,
@@ -69,7 +71,7 @@ def members_list(
             min_length=1, max_length=100, description="Substring of name, member number or employee number."
         ),
     ] = None,
-) -> Page[MemberView]:
+) -> MemberPage:
     """Members inside the caller's scope, in registration order.
 
     Each item is the view the caller may see (`view` tells which): callers with `members.read`
@@ -90,7 +92,7 @@ def members_list(
     items, next_cursor = service.list_members(
         session, principal, limit=page.limit, cursor=page.cursor, filters=filters
     )
-    return Page(items=items, next_cursor=next_cursor)
+    return MemberPage(items=items, next_cursor=next_cursor)
 
 
 @router.post("", response_model=MemberOut, status_code=201, dependencies=[Depends(require("members.write"))])
@@ -207,16 +209,21 @@ def members_events(member: MemberDep, session: SessionDep, page: PageQuery) -> P
 )
 def members_account_create(
     member: MemberDep,
+    version: IfMatch,
     session: SessionDep,
     principal: Authorized,
+    response: Response,
     body: MemberAccountIn | None = None,
 ) -> MemberAccountOut:
-    """Give the member a login: role `member` at their unit, linked to this record.
+    """Give the member a login: role `member` at their unit, linked to this record (If-Match: the member's
+    ETag, so the login is made for the record you saw).
 
     The one-time initial password is in this response only and must be changed at first login.
-    409 `member_account_exists` if the member already has one.
+    409 `member_account_exists` if the member already has one. `Location` is the new account.
     """
+    expect_version(member, version)
     user, shown = service.create_account(session, member, body or MemberAccountIn(), by=principal)
+    response.headers["Location"] = f"/api/v1/users/{user.id}"
     return MemberAccountOut(
         user_id=user.id,
         username=user.username,

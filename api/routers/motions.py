@@ -252,9 +252,11 @@ def motions_rate(
 
 @router.get(
     "/{motion_id}/timeline",
-    response_model=list[MotionEventOut],
+    response_model=Page[MotionEventOut],
     dependencies=[Depends(require("motions.read"))],
 )
-def motions_timeline(motion: MotionDep, session: SessionDep) -> list[MotionEventOut]:
-    """Every step of the motion, oldest first: who did what, from which state to which."""
-    return service.timeline(session, motion)
+def motions_timeline(motion: MotionDep, session: SessionDep, page: PageQuery) -> Page[MotionEventOut]:
+    """Every step of the motion, oldest first: who did what, from which state to which (paged like
+    every list)."""
+    items, next_cursor = service.timeline(session, motion, limit=page.limit, cursor=page.cursor)
+    return Page(items=items, next_cursor=next_cursor)

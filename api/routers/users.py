@@ -108,10 +108,11 @@ def users_reset_secret(
     return out
 
 
-@router.get("/{user_id}/grants", response_model=list[GrantOut], dependencies=[Depends(require("users.read"))])
-def users_grants_list(user: UserDep, session: SessionDep) -> list[Grant]:
-    """The account's (role, org unit) grants; each covers the unit's whole subtree."""
-    return service.list_grants(session, user)
+@router.get("/{user_id}/grants", response_model=Page[GrantOut], dependencies=[Depends(require("users.read"))])
+def users_grants_list(user: UserDep, session: SessionDep, page: PageQuery) -> Page[GrantOut]:
+    """The account's (role, org unit) grants, oldest first; each covers the unit's whole subtree."""
+    items, next_cursor = service.list_grants(session, user, limit=page.limit, cursor=page.cursor)
+    return Page(items=[GrantOut.model_validate(g) for g in items], next_cursor=next_cursor)
 
 
 @router.post(
@@ -121,18 +122,29 @@ def users_grants_list(user: UserDep, session: SessionDep) -> list[Grant]:
     dependencies=[Depends(require("grants.write"))],
 )
 def users_grants_create(
-    user: UserDep, body: GrantCreate, session: SessionDep, principal: Authorized
+    user: UserDep,
+    body: GrantCreate,
+    version: IfMatch,
+    session: SessionDep,
+    principal: Authorized,
+    response: Response,
 ) -> Grant:
-    """Grant a role at a unit inside the caller's scope, never above the caller's own role there."""
-    return service.add_grant(session, user, body, by=principal)
+    """Grant a role at a unit inside the caller's scope, never above the caller's own role there.
+
+    If-Match is the account's ETag: a grant changes the account (its version goes up). `Location` is the
+    grant (withdrawn with DELETE).
+    """
+    grant = service.add_grant(session, user, body, version=version, by=principal)
+    response.headers["Location"] = f"/api/v1/users/{user.id}/grants/{grant.id}"
+    return grant
 
 
 @router.delete(
     "/{user_id}/grants/{grant_id}", status_code=204, dependencies=[Depends(require("grants.write"))]
 )
 def users_grants_delete(
-    user: UserDep, grant_id: uuid.UUID, session: SessionDep, principal: Authorized
+    user: UserDep, grant_id: uuid.UUID, version: IfMatch, session: SessionDep, principal: Authorized
 ) -> Response:
-    """Withdraw a grant."""
-    service.remove_grant(session, user, grant_id, by=principal)
+    """Withdraw a grant (If-Match: the account's ETag; its version goes up)."""
+    service.remove_grant(session, user, grant_id, version=version, by=principal)
     return Response(status_code=204)

@@ -13,8 +13,10 @@ from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import EmailStr, Field, field_validator
+from pydantic_core import PydanticCustomError
 
-from api.schemas.common import MoneyFen, Out, StrictIn
+from api.rules.resident_id import ResidentIdError, parse_resident_id
+from api.schemas.common import MoneyFen, Out, Page, StrictIn
 
 #: mainland mobile numbers (they receive the union's SMS), as the HR import accepts them
 PHONE_PATTERN = r"^1[3-9]\d{9}$"
@@ -74,6 +76,19 @@ Phone = Annotated[
 ]
 
 
+def _checked_national_id(value: str | None) -> str | None:
+    """GB 11643 checked with the other fields (api.rules.resident_id), so that a bad ID and, say, a bad
+    phone are reported together; the error's type is the stable kind (``id_checksum`` ...). The value is
+    kept as sent (the service normalises it) and never echoed."""
+    if value is None:
+        return None
+    try:
+        parse_resident_id(value)
+    except ResidentIdError as exc:
+        raise PydanticCustomError(exc.kind, "{reason}", {"reason": exc.message}) from None
+    return value
+
+
 def _unique_tags(tags: list[str] | None) -> list[str] | None:
     if tags is None:
         return None
@@ -130,6 +145,11 @@ class MemberCreate(StrictIn):
     def _dedupe_tags(cls, tags: list[str] | None) -> list[str] | None:
         return _unique_tags(tags)
 
+    @field_validator("national_id")
+    @classmethod
+    def _check_national_id(cls, value: str | None) -> str | None:
+        return _checked_national_id(value)
+
 
 class MemberUpdate(StrictIn):
     """Only the fields sent change. Status changes go through the lifecycle endpoint."""
@@ -154,6 +174,11 @@ class MemberUpdate(StrictIn):
     @classmethod
     def _dedupe_tags(cls, tags: list[str] | None) -> list[str] | None:
         return _unique_tags(tags)
+
+    @field_validator("national_id")
+    @classmethod
+    def _check_national_id(cls, value: str | None) -> str | None:
+        return _checked_national_id(value)
 
 
 class MemberOut(Out):
@@ -223,6 +248,10 @@ class MemberNameOut(Out):
 
 
 MemberView = Annotated[MemberOut | MemberNameOut, Field(discriminator="view")]
+
+
+class MemberPage(Page[MemberView]):
+    """A page of members, each as the caller may see them (``view``)."""
 
 
 class MemberNationalId(Out):

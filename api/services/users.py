@@ -204,16 +204,18 @@ def rotate_secret(session: Session, user: User, *, version: int, by: Principal) 
     return shown
 
 
-def list_grants(session: Session, user: User) -> list[Grant]:
-    return list(
-        session.exec(
-            select(Grant).where(col(Grant.user_id) == user.id).order_by(col(Grant.created_at), col(Grant.id))
-        )
-    )
+def list_grants(
+    session: Session, user: User, *, limit: int, cursor: str | None
+) -> tuple[list[Grant], str | None]:
+    """One page of the account's grants, oldest first (ids are time-ordered)."""
+    stmt = select(Grant).where(col(Grant.user_id) == user.id)
+    return keyset(session, stmt, keys=[col(Grant.id)], limit=limit, cursor=cursor)
 
 
-def add_grant(session: Session, user: User, data: GrantCreate, *, by: Principal) -> Grant:
-    """Nobody grants outside their scope, to themselves, or a role above their own there."""
+def add_grant(session: Session, user: User, data: GrantCreate, *, version: int, by: Principal) -> Grant:
+    """Nobody grants outside their scope, to themselves, or a role above their own there. The account's
+    version goes up (its grants are part of it: If-Match protects against granting on a stale view)."""
+    expect_version(user, version)
     if user.id == by.user_id:
         raise RuleViolation("grant_self", field="user_id")
     unit = session.get(OrgUnit, data.org_unit_id)
@@ -233,6 +235,7 @@ def add_grant(session: Session, user: User, data: GrantCreate, *, by: Principal)
         raise Conflict("grant_exists")
     grant = Grant(user_id=user.id, role=role.value, org_unit_id=unit.id, granted_by_id=by.user_id)
     session.add(grant)
+    user.updated_at = utcnow()  # a new version of the account
     session.flush()
     audit.record(
         session,
@@ -247,7 +250,9 @@ def add_grant(session: Session, user: User, data: GrantCreate, *, by: Principal)
     return grant
 
 
-def remove_grant(session: Session, user: User, grant_id: uuid.UUID, *, by: Principal) -> None:
+def remove_grant(session: Session, user: User, grant_id: uuid.UUID, *, version: int, by: Principal) -> None:
+    """Withdraw a grant; the account's version goes up."""
+    expect_version(user, version)
     grant = session.exec(select(Grant).where(Grant.id == grant_id, Grant.user_id == user.id)).first()
     if grant is None or not unit_within(session, grant.org_unit_id, by.units_for()):
         raise NotFound()
@@ -267,4 +272,5 @@ def remove_grant(session: Session, user: User, grant_id: uuid.UUID, *, by: Princ
         },
     )
     session.delete(grant)
+    user.updated_at = utcnow()  # a new version of the account
     session.commit()

@@ -69,7 +69,7 @@ class RawFeed:
 def api_read_all(client: Http) -> int:
     since, total = "0", 0
     while True:
-        page = client.get(f"/api/v1/changes?since={since}&limit={PAGE}")
+        page = client.get(f"/api/v1/changes?cursor={since}&limit={PAGE}")
         total += len(page["items"])
         since = page["next_cursor"]
         if not page.get("has_more"):

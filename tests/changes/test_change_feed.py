@@ -26,7 +26,7 @@ URL = "/api/v1/changes"
 def upsert(client, headers, emp: str, n: int, **extra):
     r = client.put(
         f"/api/v1/members/by-employee-no/{emp}?org_unit=U01",
-        headers=headers,
+        headers={**headers, "If-Match": "*"},
         json={"name": f"员工{n}", "national_id": make_id(n), **extra},
     )
     assert r.status_code in (200, 201), r.text
@@ -34,7 +34,9 @@ def upsert(client, headers, emp: str, n: int, **extra):
 
 
 def read(client, headers, since: str | None = None, **params):
-    r = client.get(URL, params={**({"since": since} if since is not None else {}), **params}, headers=headers)
+    r = client.get(
+        URL, params={**({"cursor": since} if since is not None else {}), **params}, headers=headers
+    )
     assert r.status_code == 200, r.text
     return r.json()
 
@@ -80,9 +82,13 @@ def test_feed_is_scoped_and_filtered(client, world, problem):
     upsert(client, world.as_role("integration", "U01"), "S1", 1)
     assert read(client, world.as_role("integration", "U02"))["items"] == []
     assert len(read(client, world.as_role("auditor", "ROOT"))["items"]) == 1
-    assert read(client, world.as_role("integration", "U01"), entity="org_unit")["items"] == []
+    hr = world.as_role("integration", "U01")
+    # one cursor name on every list; an unknown parameter or entity type is refused, never ignored
+    for params, field in (({"entity": "motion"}, "entity"), ({"since": "0"}, "since")):
+        body = problem(client.get(URL, params=params, headers=hr), 422, "validation_failed")
+        assert [e["field"] for e in body["errors"]] == [field]
     problem(
-        client.get(URL, params={"since": "abc"}, headers=world.as_role("integration", "U01")),
+        client.get(URL, params={"cursor": "abc"}, headers=world.as_role("integration", "U01")),
         400,
         "invalid_cursor",
     )

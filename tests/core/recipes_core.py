@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from matrix import PUBLIC_RECIPES, RECIPES, Call, recipe
 
+from api.db.models import User
+
 
 @recipe("auth_me")
 def _(client, world):
@@ -134,9 +136,10 @@ def _(client, world):
 
 @recipe("users_reset_secret")
 def _(client, world):
-    path = f"/api/v1/users/{_target_user(world).id}"
-    tag = client.get(path, headers=world.as_role("admin", "U01")).headers["ETag"]
-    return Call("admin", "U01", "POST", f"{path}/reset-secret", headers={"If-Match": tag})
+    user = _target_user(world)
+    return Call(
+        "admin", "U01", "POST", f"/api/v1/users/{user.id}/reset-secret", headers=world.if_match(User, user.id)
+    )
 
 
 @recipe("users_grants_list")
@@ -153,6 +156,7 @@ def _(client, world):
         f"/api/v1/users/{_target_user(world).id}/grants",
         expect=201,
         json={"role": "officer", "org_unit_id": str(world.units["U01-B01"].id)},
+        headers=world.if_match(User, _target_user(world).id),
     )
 
 
@@ -160,7 +164,14 @@ def _(client, world):
 def _(client, world):
     user = _target_user(world)
     grants = client.get(f"/api/v1/users/{user.id}/grants", headers=world.as_role("admin", "U01")).json()
-    return Call("admin", "U01", "DELETE", f"/api/v1/users/{user.id}/grants/{grants[0]['id']}", expect=204)
+    return Call(
+        "admin",
+        "U01",
+        "DELETE",
+        f"/api/v1/users/{user.id}/grants/{grants['items'][0]['id']}",
+        expect=204,
+        headers=world.if_match(User, user.id),
+    )
 
 
 @recipe("audit_events_list")

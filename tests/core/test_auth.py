@@ -155,7 +155,7 @@ def test_initial_password_must_be_changed_before_anything_else(client, world, pr
     user_id = r.json()["id"]
     client.post(
         f"/api/v1/users/{user_id}/grants",
-        headers=admin,
+        headers={**admin, "If-Match": r.headers["ETag"]},
         json={"role": "officer", "org_unit_id": str(world.units["U01"].id)},
     )
     token = login(client, "frank", initial).json()

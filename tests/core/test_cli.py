@@ -146,6 +146,38 @@ def test_bootstrap_prints_a_one_time_password_once(cli_db):
         engine.dispose()
 
 
+def test_bootstrap_takes_the_first_admins_password_from_a_secret_file(cli_db, tmp_path, monkeypatch):
+    """The container's first-admin path: GONGHUI_ADMIN_PASSWORD_FILE (a secret), nothing printed."""
+    secret = tmp_path / "admin_password"
+    secret.write_text("Container-secret-passphrase-7\n", encoding="utf-8")
+    monkeypatch.setenv("GONGHUI_ADMIN_PASSWORD_FILE", str(secret))
+    result = invoke("bootstrap")
+    assert result.exit_code == 0, result.output
+    assert "Container-secret-passphrase-7" not in result.output and "created" in result.output
+    assert login(cli_db, "admin", "Container-secret-passphrase-7") == 200
+    engine = make_engine(cli_db)
+    try:
+        with Session(engine) as s:
+            assert s.exec(select(User.must_change_password)).one() is False
+    finally:
+        engine.dispose()
+
+
+def test_bootstrap_in_production_without_a_secret_prints_no_password(cli_db, monkeypatch, tmp_path):
+    monkeypatch.setenv("GONGHUI_ENV", "production")
+    monkeypatch.setenv("GONGHUI_SECRET_KEY", "p" * 48)
+    monkeypatch.setenv("GONGHUI_PII_KEYS", f'["{new_pii_key()}"]')
+    monkeypatch.setenv("GONGHUI_PII_HMAC_KEY", "h" * 48)
+    get_settings.cache_clear()
+    result = invoke("bootstrap")
+    assert result.exit_code == 0 and "GONGHUI_ADMIN_PASSWORD_FILE" in result.output
+    assert "as admin /" not in result.output
+    weak = tmp_path / "weak"
+    weak.write_text("aaaaaaaaaaaa", encoding="utf-8")
+    refused = invoke("bootstrap", "--password-file", str(weak))
+    assert refused.exit_code == 1 and "too weak" in refused.output
+
+
 # --- seed-demo ------------------------------------------------------------------------------------
 
 
@@ -226,6 +258,21 @@ def test_seed_demo_goes_under_an_existing_root(cli_db):
             demo = s.exec(select(OrgUnit).where(OrgUnit.code == DEMO_ROOT_CODE)).one()
             root = s.get(OrgUnit, demo.parent_id)
             assert root is not None and root.parent_id is None and demo.depth == 1
+    finally:
+        engine.dispose()
+
+
+def test_seed_demo_refuses_a_database_in_use(cli_db):
+    """The demo's accounts share a published password: never add them next to real data."""
+    assert invoke("bootstrap").exit_code == 0
+    assert invoke("create-admin", "--username", "second", "--password", "Another-passphrase-9").exit_code == 0
+    result = invoke("seed-demo", "--members", "4")
+    assert result.exit_code == 1 and "in use" in result.output, result.output
+    assert DEMO_PASSWORD not in result.output
+    engine = make_engine(cli_db)
+    try:
+        with Session(engine) as s:
+            assert s.exec(select(OrgUnit).where(OrgUnit.code == DEMO_ROOT_CODE)).first() is None
     finally:
         engine.dispose()
 
@@ -363,7 +410,8 @@ def test_dockerfile_is_multi_stage_non_root_and_checks_readiness():
     command = " ".join(json.loads(cmd)) if cmd.startswith("[") else cmd
     # gonghui serve runs uvicorn in GONGHUI_WORKERS processes, trusting no forwarded header and sending no
     # Server header (the app believes forwarded headers from GONGHUI_TRUSTED_PROXIES only)
-    assert re.search(r"gonghui migrate\s*&&\s*exec gonghui serve", command), command
+    assert re.search(r"gonghui bootstrap\s*&&\s*exec gonghui serve", command), command
+    assert "fernet" not in (ROOT / "Dockerfile").read_text(encoding="utf-8").lower()
     assert "--host 0.0.0.0" in command and "--port 8000" in command
 
 

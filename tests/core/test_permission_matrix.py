@@ -64,6 +64,31 @@ def _fill_path(path: str) -> str:
     return re.sub(r"\{[^}]+\}", str(uuid.uuid4()), path)
 
 
+def _operation(client, route: Any, method: str) -> dict[str, Any]:
+    """The route's operation in the app's OpenAPI document (api/openapi.py derives its responses)."""
+    path = re.sub(r":\w+}", "}", route.path)
+    return client.app.openapi()["paths"][path][method.lower()]
+
+
+def assert_documented(client, route: Any, method: str, r) -> None:
+    """The status and the headers ETag/Location a real response has are the documented ones, and a
+    documented ETag/Location is really sent (the contract's error lists and headers cannot drift)."""
+    responses = _operation(client, route, method)["responses"]
+    status = str(r.status_code)
+    assert status in responses, f"{route.name} answered {status}, documented: {sorted(responses)}"
+    if r.status_code >= 400:
+        code = r.json()["code"]
+        listed = responses[status].get("x-problem-codes", [])
+        if status in {"401", "412", "428"}:  # wholly derived from dependencies: the list is exact
+            assert code in listed, (route.name, status, code, listed)
+        return
+    documented = responses[status].get("headers", {})
+    for header in ("ETag", "Location"):
+        assert (header in r.headers) == (header in documented), (
+            f"{route.name} {status}: {header} sent={header in r.headers}, documented={header in documented}"
+        )
+
+
 def _send(client, call: Call, headers: dict[str, str]):
     return client.request(
         call.method,
@@ -90,7 +115,9 @@ def test_every_route_has_a_recipe():
 @pytest.mark.parametrize("route", [r for r in ROUTES if _permission_of(r)], ids=lambda r: r.name)
 def test_no_token_is_401(client, route, problem):
     for method in route.methods:
-        problem(client.request(method, _fill_path(route.path)), 401, "not_authenticated")
+        r = client.request(method, _fill_path(route.path))
+        problem(r, 401, "not_authenticated")
+        assert_documented(client, route, method, r)
 
 
 def _lacking(route: Any) -> list[Role]:
@@ -108,6 +135,7 @@ def test_token_without_the_permission_is_403_or_404(client, world, route):
         if "Authorization" in call.headers:
             continue  # the recipe brings its own caller (logout)
         assert r.status_code in ({403, 404} if "{" in route.path else {403}), (role, r.status_code, r.text)
+        assert_documented(client, route, call.method, r)
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.name)
@@ -122,6 +150,7 @@ def test_in_scope_caller_with_the_permission_succeeds(client, world, route):
         headers = world.as_role(call.role, call.unit)
     r = _send(client, call, headers)
     assert r.status_code == call.expect, r.text
+    assert_documented(client, route, call.method, r)
 
 
 @pytest.mark.parametrize(
@@ -135,3 +164,4 @@ def test_objects_outside_the_callers_scope_are_404(client, world, route):
         pytest.skip("route acts on the caller's own token")
     r = _send(client, call, world.as_role(call.role, "U02"))
     assert r.status_code == 404, (perm, r.status_code, r.text)
+    assert_documented(client, route, call.method, r)

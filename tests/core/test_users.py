@@ -130,8 +130,10 @@ def test_service_account_secret_is_shown_once_and_stored_hashed(client, world, s
     problem(login(client, "hr.sync", secret), 401, "invalid_credentials")
 
     # a reset issues a new secret; the old one stops working
-    tag = client.get(f"{BASE}/{r.json()['id']}", headers=admin).headers["ETag"]
-    reset = client.post(f"{BASE}/{r.json()['id']}/reset-secret", headers={**admin, "If-Match": tag})
+    reset = client.post(
+        f"{BASE}/{r.json()['id']}/reset-secret",
+        headers={**admin, **world.if_match(User, uuid.UUID(r.json()["id"]))},
+    )
     assert reset.status_code == 200 and reset.json()["client_secret"] not in (None, secret)
     old = client.post(
         "/api/v1/auth/token",
@@ -250,25 +252,44 @@ def test_grants_add_list_delete_and_every_change_is_audited(client, world, sessi
     target = world.user("sun.ba", ("member", "U01-B01"))
     unit = world.units["U01-B01"].id
 
-    r = client.post(grants_path(target), json={"role": "officer", "org_unit_id": str(unit)}, headers=admin)
+    r = client.post(
+        grants_path(target),
+        json={"role": "officer", "org_unit_id": str(unit)},
+        headers={**admin, **world.if_match(User, target.id)},
+    )
     assert r.status_code == 201, r.text
     grant = r.json()
     assert grant["role"] == "officer" and grant["org_unit_id"] == str(unit)
-    listed = client.get(grants_path(target), headers=world.as_role("auditor", "U01")).json()
+    listed = client.get(grants_path(target), headers=world.as_role("auditor", "U01")).json()["items"]
     assert sorted(g["role"] for g in listed) == ["member", "officer"]
     # the grant takes effect: the user now holds members.write
     token = login(client, "sun.ba", TEST_PASSWORD).json()["access_token"]
     assert "members.write" in client.get("/api/v1/auth/me", headers=bearer(token)).json()["permissions"]
 
     problem(
-        client.post(grants_path(target), json={"role": "officer", "org_unit_id": str(unit)}, headers=admin),
+        client.post(
+            grants_path(target),
+            json={"role": "officer", "org_unit_id": str(unit)},
+            headers={**admin, **world.if_match(User, target.id)},
+        ),
         409,
         "grant_exists",
     )
 
-    assert client.delete(f"{grants_path(target)}/{grant['id']}", headers=admin).status_code == 204
-    problem(client.delete(f"{grants_path(target)}/{grant['id']}", headers=admin), 404, "not_found")
-    assert [g["role"] for g in client.get(grants_path(target), headers=admin).json()] == ["member"]
+    assert (
+        client.delete(
+            f"{grants_path(target)}/{grant['id']}", headers={**admin, **world.if_match(User, target.id)}
+        ).status_code
+        == 204
+    )
+    problem(
+        client.delete(
+            f"{grants_path(target)}/{grant['id']}", headers={**admin, **world.if_match(User, target.id)}
+        ),
+        404,
+        "not_found",
+    )
+    assert [g["role"] for g in client.get(grants_path(target), headers=admin).json()["items"]] == ["member"]
 
     events = session.exec(
         select(AuditEvent)
@@ -294,7 +315,9 @@ def test_grants_only_inside_the_callers_scope(client, world, problem):
     for unit in (world.units["U02"].id, world.units["ROOT"].id, uuid.uuid4()):
         body = problem(
             client.post(
-                grants_path(target), json={"role": "officer", "org_unit_id": str(unit)}, headers=admin
+                grants_path(target),
+                json={"role": "officer", "org_unit_id": str(unit)},
+                headers={**admin, **world.if_match(User, target.id)},
             ),
             422,
             "not_found",
@@ -316,7 +339,13 @@ def test_grants_only_inside_the_callers_scope(client, world, problem):
         foreign = Grant(user_id=target.id, role="member", org_unit_id=world.units["U02"].id)
         s.add(foreign)
         s.commit()
-    problem(client.delete(f"{grants_path(target)}/{foreign.id}", headers=admin), 404, "not_found")
+    problem(
+        client.delete(
+            f"{grants_path(target)}/{foreign.id}", headers={**admin, **world.if_match(User, target.id)}
+        ),
+        404,
+        "not_found",
+    )
 
 
 def test_nobody_changes_their_own_grants(client, world, problem):
@@ -324,14 +353,20 @@ def test_nobody_changes_their_own_grants(client, world, problem):
     me = world.users["admin.u01"]
     body = problem(
         client.post(
-            grants_path(me), json={"role": "chair", "org_unit_id": str(world.units["U01"].id)}, headers=admin
+            grants_path(me),
+            json={"role": "chair", "org_unit_id": str(world.units["U01"].id)},
+            headers={**admin, **world.if_match(User, me.id)},
         ),
         422,
         "grant_self",
     )
     assert body["errors"][0]["field"] == "user_id"
-    own = client.get(grants_path(me), headers=admin).json()[0]
-    problem(client.delete(f"{grants_path(me)}/{own['id']}", headers=admin), 422, "grant_self")
+    own = client.get(grants_path(me), headers=admin).json()["items"][0]
+    problem(
+        client.delete(f"{grants_path(me)}/{own['id']}", headers={**admin, **world.if_match(User, me.id)}),
+        422,
+        "grant_self",
+    )
 
 
 def test_nobody_grants_a_role_above_their_own(client, world, problem, monkeypatch):
@@ -346,19 +381,29 @@ def test_nobody_grants_a_role_above_their_own(client, world, problem, monkeypatc
     b02, b01 = world.units["U01-B02"].id, world.units["U01-B01"].id
 
     body = problem(
-        client.post(grants_path(target), json={"role": "admin", "org_unit_id": str(b02)}, headers=headers),
+        client.post(
+            grants_path(target),
+            json={"role": "admin", "org_unit_id": str(b02)},
+            headers={**headers, **world.if_match(User, target.id)},
+        ),
         422,
         "role_above_own",
     )
     assert body["errors"][0]["field"] == "role" and "admin" in body["detail"]
     # equal or lower ranks are fine
     for role in ("chair", "officer", "treasurer"):
-        r = client.post(grants_path(target), json={"role": role, "org_unit_id": str(b02)}, headers=headers)
+        r = client.post(
+            grants_path(target),
+            json={"role": role, "org_unit_id": str(b02)},
+            headers={**headers, **world.if_match(User, target.id)},
+        )
         assert r.status_code == 201, (role, r.text)
     # the rank counts where the grant lands: at U01-B01 this caller is an admin
     assert (
         client.post(
-            grants_path(target), json={"role": "admin", "org_unit_id": str(b01)}, headers=headers
+            grants_path(target),
+            json={"role": "admin", "org_unit_id": str(b01)},
+            headers={**headers, **world.if_match(User, target.id)},
         ).status_code
         == 201
     )
@@ -367,7 +412,13 @@ def test_nobody_grants_a_role_above_their_own(client, world, problem, monkeypatc
         high = Grant(user_id=target.id, role="admin", org_unit_id=b02)
         s.add(high)
         s.commit()
-    problem(client.delete(f"{grants_path(target)}/{high.id}", headers=headers), 422, "role_above_own")
+    problem(
+        client.delete(
+            f"{grants_path(target)}/{high.id}", headers={**headers, **world.if_match(User, target.id)}
+        ),
+        422,
+        "role_above_own",
+    )
 
 
 def test_best_rank_is_the_highest_role_at_the_unit_or_above():

@@ -115,3 +115,14 @@ def union_database(url: str) -> tuple[Any, Any]:
         )
         s.commit()
     return db, Settings(database_url=url, secret_key=TEST_SECRET, log_level="WARNING")
+
+
+def job_of(response) -> dict[str, Any]:
+    """The job a POST /member-imports answered: its body, or the ``import`` of a failed one's problem."""
+    body = response.json()
+    if response.headers["content-type"].startswith("application/problem+json"):
+        assert body["import"]["id"] == body["import_id"] and response.headers["Location"].endswith(
+            body["import_id"]
+        )
+        return body["import"]
+    return body

@@ -47,6 +47,7 @@ def _(client, world):
         "/api/v1/members/by-employee-no/HR-1?org_unit=U01",
         expect=201,
         json={"name": "李四", "national_id": make_id(2), "phone": "13900001111"},
+        headers={"If-Match": "*"},
     )
 
 

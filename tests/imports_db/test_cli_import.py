@@ -25,18 +25,27 @@ def test_cli_imports_with_progress_and_reports_failures(cli_db, tmp_path):
     path.write_bytes(csv_bytes([*good, row("L099", "坏行", "123", "U01")]))
     runner = CliRunner()
 
-    dry = runner.invoke(cli.app, ["import-members", str(path), "--org", "U01", "--dry-run"])
+    dry = runner.invoke(cli.app, ["import-members", str(path), "--org", "U01", "--dry-run", "--lang", "en"])
     assert dry.exit_code == 0, dry.output
     assert (
         "succeeded (dry run)" in dry.output
-        and "created 5" in dry.output
+        and "would create 5" in dry.output  # nothing was created
         and "row 7: national_id: id_short" in dry.output
     )
 
-    refused = runner.invoke(cli.app, ["import-members", str(path), "--org", "U01"])
+    refused = runner.invoke(cli.app, ["import-members", str(path), "--org", "U01", "--lang", "en"])
     assert refused.exit_code == 1 and "import_rows_invalid" in refused.output
+    # all or nothing: its progress never claims to write, and it says nothing was written
+    assert "writing members" not in refused.output and "nothing was written" in refused.output
 
-    done = runner.invoke(cli.app, ["import-members", str(path), "--org", "U01", "--on-error", "skip"])
+    zh = runner.invoke(
+        cli.app, ["import-members", str(path), "--org", "U01", "--dry-run"], env={"LANG": "zh_CN.UTF-8"}
+    )
+    assert "成功（试运行）" in zh.output and "将新增 5" in zh.output and "第 7 行" in zh.output, zh.output
+
+    done = runner.invoke(
+        cli.app, ["import-members", str(path), "--org", "U01", "--on-error", "skip", "--lang", "en"]
+    )
     assert done.exit_code == 0, done.output
     assert "created 5" in done.output and "failed 1" in done.output
     with cli_db.read_session() as s:
@@ -48,5 +57,5 @@ def test_cli_imports_with_progress_and_reports_failures(cli_db, tmp_path):
         ).all()
     assert [tuple(x) for x in labels] == [("cli", None)]
 
-    unknown = runner.invoke(cli.app, ["import-members", str(path), "--org", "NOPE"])
+    unknown = runner.invoke(cli.app, ["import-members", str(path), "--org", "NOPE", "--lang", "en"])
     assert unknown.exit_code == 1 and "not_found" in unknown.output

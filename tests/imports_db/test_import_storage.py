@@ -111,7 +111,7 @@ def test_imported_member_reads_back_through_the_orm(imported):
             blank.monthly_wage_fen,
             blank.is_representative,
             blank.status_changed_on,
-        ) == ("male", date(1985, 3, 15), None, None, None, False, None)
+        ) == ("male", date(1985, 3, 15), None, date.today(), None, False, date.today())  # joined today
         assert (members["E003"].phone, members["E003"].monthly_wage_fen) == ("13900139000", 12340)
         tags = s.execute(sa.select(MemberTag.tag).where(MemberTag.member_id == first.id)).scalars().all()
         assert sorted(tags) == ["劳模", "女职工"]

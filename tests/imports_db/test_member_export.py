@@ -32,7 +32,7 @@ def members(client, world):
     hr = world.as_role("integration", "U01")
     client.put(
         "/api/v1/members/by-employee-no/X003?org_unit=U01",
-        headers=hr,
+        headers={**hr, "If-Match": "*"},
         json={"name": "周三", "national_id": make_id(3), "tags": ["劳模"]},
     )
     return rows

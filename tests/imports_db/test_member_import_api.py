@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from api.db.models import Member
 from api.services import member_imports as service
 from api.services.member_imports import jobs, progress, runner
-from imports_db.helpers import count, csv_bytes, error_set, make_id, post_import, row, sample
+from imports_db.helpers import count, csv_bytes, error_set, job_of, make_id, post_import, row, sample
 
 SAMPLE_FILES = ["members_hr_export_gb18030.csv", "members_hr_export.xlsx"]
 RAW_ID = re.compile(r"\d{17}[\dXx]")
@@ -31,8 +31,10 @@ def test_sample_files_import_with_exactly_the_listed_errors(client, world, db, o
     want = expected(name)
 
     refused = post_import(client, officer_root, path.read_bytes(), filename=name, org_unit="ROOT")
-    assert refused.status_code == 201, refused.text
-    job = refused.json()
+    assert refused.status_code == 422, refused.text  # a refused import is a problem, not "201 Created"
+    assert refused.json()["code"] == "import_rows_invalid"
+    assert len(refused.json()["errors"]) == len(want)
+    job = job_of(refused)
     assert job["status"] == "failed" and job["error_code"] == "import_rows_invalid"
     assert error_set(job) == want
     assert job["failed_count"] == len(want) and job["created_count"] == 0
@@ -99,7 +101,9 @@ def test_dry_run_reports_counts_and_writes_nothing(client, world, db, officer_ro
     )
     job = r.json()
     assert job["status"] == "succeeded" and job["dry_run"] is True
-    assert (job["created_count"], job["failed_count"]) == (300, 13)
+    # "would create": nothing was created, so the counts of writes stay 0
+    assert job["report"]["planned"] == {"created": 300, "updated": 0, "unchanged": 0, "failed": 13}
+    assert (job["created_count"], job["updated_count"], job["failed_count"]) == (0, 0, 13)
     assert error_set(job) == expected("members_hr_export_gb18030.csv")
     assert (
         count(db, "member") == 0 and count(db, "audit_event", "WHERE action = 'member_import.completed'") == 0
@@ -114,8 +118,12 @@ def test_fix_and_reimport(client, world, db):
     broken[2] = row("F003", "员工3", make_id(3)[:-1] + ("0" if make_id(3)[-1] != "0" else "1"), "U01-B01")
     broken[5] = row("F006", "员工6", make_id(6), "U09")
     r = post_import(client, officer, csv_bytes(broken))
-    job = r.json()
+    job = job_of(r)
     assert job["status"] == "failed"
+    assert [(e["field"], e["code"]) for e in r.json()["errors"]] == [
+        ("rows.4.national_id", "id_checksum"),
+        ("rows.7.org_unit_code", "unknown_org"),
+    ]
     assert error_set(job) == {(4, "national_id", "id_checksum"), (7, "org_unit_code", "unknown_org")}
     assert count(db, "member") == 0
 
@@ -136,7 +144,7 @@ def test_fix_and_reimport(client, world, db):
 def test_on_error_skip_writes_the_good_rows_and_abort_writes_nothing(client, world, db):
     officer = world.as_role("officer", "U01")
     rows = [row(f"S{i:03d}", f"员工{i}", make_id(i)) for i in range(1, 6)] + ["S006,,男,,,,,U01,,否"]
-    assert post_import(client, officer, csv_bytes(rows)).json()["status"] == "failed"
+    assert job_of(post_import(client, officer, csv_bytes(rows)))["status"] == "failed"
     assert count(db, "member") == 0
     job = post_import(client, officer, csv_bytes(rows), on_error="skip").json()
     assert job["status"] == "succeeded" and job["created_count"] == 5 and job["failed_count"] == 1
@@ -150,7 +158,7 @@ def test_on_error_skip_writes_the_good_rows_and_abort_writes_nothing(client, wor
 def test_id_on_record_for_another_person_is_refused(client, world, db):
     officer = world.as_role("officer", "U01")
     post_import(client, officer, csv_bytes([row("P001", "王五", make_id(7))]))
-    job = post_import(client, officer, csv_bytes([row("P002", "王五", make_id(7))]), on_error="skip").json()
+    job = job_of(post_import(client, officer, csv_bytes([row("P002", "王五", make_id(7))]), on_error="skip"))
     assert error_set(job) == {(2, "national_id", "dup_national_id_on_record")}
     assert job["created_count"] == 0
     # the same person may move between branches of the same union: an update, not a clash
@@ -200,7 +208,9 @@ def test_a_crash_mid_import_leaves_nothing_behind(client, world, db, monkeypatch
 
     monkeypatch.setattr(runner, "write_batch", failing)
     rows = [row(f"C{i:03d}", f"员工{i}", make_id(i)) for i in range(1, 10)]
-    job = post_import(client, officer, csv_bytes(rows)).json()
+    r = post_import(client, officer, csv_bytes(rows))
+    assert r.status_code == 500 and r.json()["code"] == "internal_error"
+    job = job_of(r)
     assert job["status"] == "failed" and job["error_code"] == "internal_error"
     assert len(calls) == 2
     for table in ("member", "member_event", "member_tag", "change_log", "member_number_counter"):

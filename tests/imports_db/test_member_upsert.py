@@ -3,6 +3,8 @@ role)."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 import sqlalchemy as sa
 
@@ -13,7 +15,8 @@ URL = "/api/v1/members/by-employee-no/{}?org_unit={}"
 
 
 def put(client, headers, emp, body, org="U01"):
-    return client.put(URL.format(emp, org), json=body, headers=headers)
+    """The HR system as the source of truth: ``If-Match: *`` (create, or update whatever is current)."""
+    return client.put(URL.format(emp, org), json=body, headers={"If-Match": "*", **headers})
 
 
 @pytest.fixture
@@ -46,6 +49,21 @@ def test_create_then_unchanged_writes_nothing(client, world, db, hr):
     assert BODY["national_id"] not in created.text
     audit, feed = count(db, "audit_event"), count(db, "change_log")
     assert (audit, feed) == (1, 1)
+    with db.read_session() as s:
+        member = s.execute(sa.select(Member).where(Member.employee_no == "HR001")).scalar_one()
+    assert member.join_date == member.status_changed_on == date.fromisoformat(BODY["join_date"])
+    # like POST /members: joined (and active since) today when HR gives no join date
+    undated = put(
+        client,
+        hr,
+        "HR010",
+        {k: v for k, v in BODY.items() if k != "join_date"} | {"national_id": make_id(40)},
+    )
+    assert undated.status_code == 201 and undated.json()["join_date"] == date.today().isoformat()
+    with db.read_session() as s:
+        member = s.execute(sa.select(Member).where(Member.employee_no == "HR010")).scalar_one()
+    assert member.join_date == member.status_changed_on == date.today()
+    audit, feed = count(db, "audit_event"), count(db, "change_log")
 
     again = put(client, hr, "HR001", BODY)
     assert again.status_code == 200 and again.json()["version"] == 1 and again.headers["ETag"] == '"1"'
@@ -102,7 +120,7 @@ def test_update_changes_only_what_was_sent(client, world, db, hr):
         ({"gender": "male"}, "gender", "hr_invalid_field"),
         ({"birth_date": "1985-03-16"}, "birth_date", "hr_invalid_field"),
         ({"join_date": "2099-01-01"}, "join_date", "hr_invalid_field"),
-        ({"phone": "12345"}, "phone", "hr_invalid_field"),
+        ({"phone": "12345"}, "phone", "validation_failed"),  # the same Phone as MemberCreate
         ({"org_unit_code": "U02"}, "org_unit_code", "hr_unknown_org"),
     ],
 )

@@ -63,7 +63,15 @@ def _(client, world):
 
 @recipe("members_account_create")
 def _(client, world):
-    return Call("officer", "U01", "POST", f"{BASE}/{create_member(client, world)['id']}/account", expect=201)
+    member = create_member(client, world)
+    return Call(
+        "officer",
+        "U01",
+        "POST",
+        f"{BASE}/{member['id']}/account",
+        expect=201,
+        headers={"If-Match": f'"{member["version"]}"'},
+    )
 
 
 def _own(client, world):

@@ -24,8 +24,9 @@ def test_account_with_one_time_password_that_must_be_changed(
     client, world, new_member, officer, session, problem, audit_events
 ):
     m = new_member("U01-B02", email="li@example.com")
-    r = client.post(f"{BASE}/{m['id']}/account", headers=officer)
+    r = client.post(f"{BASE}/{m['id']}/account", headers={**officer, "If-Match": m["etag"]})
     assert r.status_code == 201, r.text
+    assert r.headers["Location"] == f"/api/v1/users/{r.json()['user_id']}"
     account = r.json()
     assert account["username"] == m["member_no"].lower() and account["must_change_password"] is True
     assert account["member_id"] == m["id"] and account["org_unit_id"] == str(world.units["U01-B02"].id)
@@ -57,15 +58,25 @@ def test_one_account_per_member(client, new_member, officer, problem):
     m = new_member()
     assert (
         client.post(
-            f"{BASE}/{m['id']}/account", headers=officer, json={"username": "zhang.worker"}
+            f"{BASE}/{m['id']}/account",
+            headers={**officer, "If-Match": m["etag"]},
+            json={"username": "zhang.worker"},
         ).status_code
         == 201
     )
-    body = problem(client.post(f"{BASE}/{m['id']}/account", headers=officer), 409, "member_account_exists")
+    body = problem(
+        client.post(f"{BASE}/{m['id']}/account", headers={**officer, "If-Match": m["etag"]}),
+        409,
+        "member_account_exists",
+    )
     assert body["username"] == "zhang.worker"
     other = new_member()
     problem(
-        client.post(f"{BASE}/{other['id']}/account", headers=officer, json={"username": "zhang.worker"}),
+        client.post(
+            f"{BASE}/{other['id']}/account",
+            headers={**officer, "If-Match": other["etag"]},
+            json={"username": "zhang.worker"},
+        ),
         409,
         "username_taken",
     )
@@ -77,7 +88,16 @@ def test_former_members_get_no_account(client, new_member, officer, problem):
         f"{BASE}/{m['id']}/lifecycle", json={"action": "death"}, headers={**officer, "If-Match": m["etag"]}
     )
     assert r.status_code == 200
-    body = problem(client.post(f"{BASE}/{m['id']}/account", headers=officer), 409, "member_not_current")
+    problem(
+        client.post(f"{BASE}/{m['id']}/account", headers={**officer, "If-Match": m["etag"]}),
+        412,
+        "version_mismatch",
+    )
+    body = problem(
+        client.post(f"{BASE}/{m['id']}/account", headers={**officer, "If-Match": r.headers["ETag"]}),
+        409,
+        "member_not_current",
+    )
     assert body["current"] == "deceased"
 
 
@@ -85,7 +105,9 @@ def test_only_officers_create_accounts(client, world, new_member, problem):
     m = new_member()
     for role in ("chair", "treasurer", "auditor", "admin", "member"):
         problem(
-            client.post(f"{BASE}/{m['id']}/account", headers=world.as_role(role, "U01")),
+            client.post(
+                f"{BASE}/{m['id']}/account", headers={**world.as_role(role, "U01"), "If-Match": m["etag"]}
+            ),
             403,
             "permission_denied",
         )

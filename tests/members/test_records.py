@@ -445,3 +445,22 @@ def test_visibility_follows_the_scope_of_each_grant(client, world, new_member):
 def test_unknown_member_is_404(client, officer, problem):
     problem(client.get(f"{BASE}/{uuid.uuid4()}", headers=officer), 404, "not_found")
     problem(client.get(f"{BASE}/not-a-uuid", headers=officer), 404, "not_found")
+
+
+def test_every_fields_problems_are_reported_at_once(client, world, officer, problem):
+    """A bad phone, a bad resident ID and a bad e-mail come back together (issue 17), not the first only."""
+    body = problem(
+        client.post(
+            BASE,
+            json=payload(world, national_id="110105198003120013", phone="12345", email="no-at-sign"),
+            headers=officer,
+        ),
+        422,
+        "validation_failed",
+    )
+    assert {(e["field"], e["code"]) for e in body["errors"]} == {
+        ("national_id", "id_checksum"),
+        ("phone", "string_pattern_mismatch"),
+        ("email", "value_error"),
+    }
+    assert body["count"] == 3 and "110105198003120013" not in str(body)

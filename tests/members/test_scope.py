@@ -25,7 +25,7 @@ def test_an_officer_of_one_union_cannot_reach_another_unions_members(client, wor
     problem(client.post(f"{path}/lifecycle", json={"action": "death"}, headers=if_match), 404, "not_found")
     problem(client.get(f"{path}/events", headers=u01), 404, "not_found")
     problem(client.get(f"{path}/national-id", headers=u01), 404, "not_found")
-    problem(client.post(f"{path}/account", headers=u01), 404, "not_found")
+    problem(client.post(f"{path}/account", headers=if_match), 404, "not_found")
     body = problem(client.post(BASE, json=payload(world, "U02-B01"), headers=u01), 422, "not_found")
     assert body["errors"][0]["field"] == "org_unit_id"
 

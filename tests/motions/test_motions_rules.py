@@ -446,7 +446,7 @@ def test_merge_moves_signatories_to_the_target(client, world, clock, problem):
         ("张提案", "co_proposer"),
         ("王附议", "cosigner"),
     }
-    kinds = [e["kind"] for e in client.get(f"{target_sc.path}/timeline", headers=chair).json()]
+    kinds = [e["kind"] for e in client.get(f"{target_sc.path}/timeline", headers=chair).json()["items"]]
     assert kinds[-1] == "merged_in"
     # the merged motion's proposer now follows the target and rates its reply
     assert client.get(target_sc.path, headers=sc.headers["proposer"]).status_code == 200

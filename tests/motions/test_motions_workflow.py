@@ -92,7 +92,7 @@ def test_whole_path_draft_to_closed_with_timeline(client, world, clock):
         (2, "satisfied"),
     ]
 
-    timeline = client.get(f"{sc.path}/timeline", headers=chair).json()
+    timeline = client.get(f"{sc.path}/timeline", headers=chair).json()["items"]
     assert [(e["kind"], e["from_status"], e["to_status"], e["round"]) for e in timeline] == [
         ("created", None, "draft", 1),
         ("edited", "draft", "draft", 1),

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from api.config import Settings
 from api.db.models import Member, MemberTag
-from api.errors import Conflict, RuleViolation
+from api.errors import Conflict, PreconditionFailed, RuleViolation
 from api.imports.members import (
     KIND_MESSAGES,
     KIND_MESSAGES_ZH,
@@ -91,9 +91,13 @@ def upsert(
     employee_no: str,
     org_unit: str,
     body: MemberUpsert,
+    version: int | None,
     by: Principal,
 ) -> tuple[uuid.UUID, bool]:
     """Create or update the member with this employee number in ``org_unit``'s grassroots union.
+
+    ``version`` (If-Match): the member must exist at that version (412 otherwise); None (``*``): create
+    or update whatever is current.
 
     Idempotent: sending the same data again writes nothing (no audit event, no change-feed entry, the
     version stays). Returns (member id, created).
@@ -133,6 +137,8 @@ def upsert(
             ),
         }[fe.kind]
     plan = plans[0]
+    if version is not None and (plan.existing is None or plan.existing.version != version):
+        raise PreconditionFailed()
     if plan.action == "unchanged":
         return plan.member_id, False  # type: ignore[return-value]
     try:

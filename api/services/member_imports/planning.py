@@ -357,6 +357,8 @@ def plan_batch(
                 "national_id_masked": row.national_id.masked,
                 "is_representative": row.is_representative,
                 **{name: getattr(row, name) for name in _OPTIONAL},
+                # as POST /members: an active member joined today unless the row says when (章程 Art 2)
+                "join_date": row.join_date or ctx.today,
             }
             plans.append(
                 _Plan(

@@ -193,15 +193,12 @@ def run_import(
                     tally,
                     lambda _: progress(ImportPhase.validating, tally.rows, total),
                 )
-            _finish(
+            _finish(  # a dry run writes nothing: what it would do is in the report's ``planned``
                 db,
                 import_id,
                 status=ImportStatus.succeeded.value,
                 rows_total=total,
                 rows_done=tally.rows,
-                created_count=tally.created,
-                updated_count=tally.updated,
-                unchanged_count=tally.unchanged,
                 failed_count=tally.failed,
                 report=tally.report(planned=tally.counts()),
             )

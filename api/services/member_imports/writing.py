@@ -112,7 +112,7 @@ def write_batch(session: Session, ctx: _Context, plans: list[_Plan]) -> None:
                     v["join_date"],
                     active,
                     None,
-                    row.join_date,
+                    v["join_date"],  # status_changed_on: active since joining
                     v["is_representative"],
                     v["monthly_wage_fen"],
                     v["notes"],

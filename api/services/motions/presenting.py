@@ -27,6 +27,7 @@ from api.schemas.motions import (
     SignatoryRole,
 )
 from api.services.motions.visibility import is_overdue
+from api.services.pagination import keyset
 
 
 def present(session: Session, motions: list[Motion]) -> list[MotionOut]:
@@ -103,10 +104,10 @@ def detail(session: Session, motion: Motion) -> MotionDetail:
     )
 
 
-def timeline(session: Session, motion: Motion) -> list[MotionEventOut]:
-    events = session.exec(
-        select(MotionEvent)
-        .where(MotionEvent.motion_id == motion.id)
-        .order_by(col(MotionEvent.created_at), col(MotionEvent.id))
-    ).all()
-    return [MotionEventOut.model_validate(e) for e in events]
+def timeline(
+    session: Session, motion: Motion, *, limit: int, cursor: str | None
+) -> tuple[list[MotionEventOut], str | None]:
+    """One page of the motion's steps, oldest first (event ids are time-ordered)."""
+    stmt = select(MotionEvent).where(col(MotionEvent.motion_id) == motion.id)
+    events, next_cursor = keyset(session, stmt, keys=[col(MotionEvent.id)], limit=limit, cursor=cursor)
+    return [MotionEventOut.model_validate(e) for e in events], next_cursor
