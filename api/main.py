@@ -38,6 +38,7 @@ from api.routers import (
     member_sync,
     members,
     motions,
+    negotiations,
     org_units,
     tasks,
     transfers,
@@ -45,6 +46,7 @@ from api.routers import (
 )
 from api.services import member_imports as import_service
 from api.services import motions as motion_service
+from api.services import negotiations as negotiation_service
 from api.services import tasks as task_service
 
 API_PREFIX = "/api/v1"
@@ -71,6 +73,11 @@ TAGS = [
         "name": "motions",
         "description": "Motions to the congress (提案): drafting, co-signing, review, assignment, replies, ratings, timeline.",
     },
+    {
+        "name": "negotiations",
+        "description": "Collective negotiations and contracts (集体协商/集体合同): proposal, negotiators, sessions, "
+        "versioned drafts, congress vote, signing, filing and review, publication, disputes, coverage report.",
+    },
     {"name": "tasks", "description": "The caller's task inbox across areas."},
     {
         "name": "member-imports",
@@ -91,10 +98,11 @@ AREA_ROUTERS += [member_sync.router, member_imports.router, changes.router]
 AREA_ROUTERS += [members.router, me.router]
 AREA_ROUTERS += [transfers.router, dues.router]
 AREA_ROUTERS += [congresses.router, congresses.departments_router, motions.router, tasks.router]
+AREA_ROUTERS += [negotiations.router]
 
 
 #: the task providers of the areas for ``/me/tasks``; a new area adds its ``TASK_PROVIDERS`` here
-TASK_PROVIDERS = [motion_service.TASK_PROVIDERS]
+TASK_PROVIDERS = [motion_service.TASK_PROVIDERS, negotiation_service.TASK_PROVIDERS]
 
 
 def api_routes() -> list[tuple[str, APIRoute]]:

@@ -25,6 +25,18 @@ from api.db.models.motions import (
     MotionReply,
     MotionSignatory,
 )
+from api.db.models.negotiations import (
+    Negotiation,
+    NegotiationCheck,
+    NegotiationClause,
+    NegotiationCoverage,
+    NegotiationDispute,
+    NegotiationDraft,
+    NegotiationEvent,
+    NegotiationSession,
+    NegotiationVote,
+    Negotiator,
+)
 from api.db.models.org import OrgUnit, OrgUnitClosure
 
 __all__ = [
@@ -50,6 +62,16 @@ __all__ = [
     "MotionRating",
     "MotionReply",
     "MotionSignatory",
+    "Negotiation",
+    "NegotiationCheck",
+    "NegotiationClause",
+    "NegotiationCoverage",
+    "NegotiationDispute",
+    "NegotiationDraft",
+    "NegotiationEvent",
+    "NegotiationSession",
+    "NegotiationVote",
+    "Negotiator",
     "OrgUnit",
     "OrgUnitClosure",
     "RefreshToken",
