@@ -87,7 +87,7 @@ def propose(client: Any, world: Any, unit: str = "U01", **fields: Any) -> Neg:
 
 
 def add_negotiator(neg: Neg, label: str, expect: int = 201, **fields: Any) -> Any:
-    body = {"appointed_on": "2027-01-05", **fields}
+    body = {"appointed_on": "2027-01-04", **fields}
     r = neg.post("/negotiators", body, expect=expect)
     if expect == 201:
         created = [n for n in neg.get()["negotiators"] if n["name"] == fields["name"]]
@@ -121,7 +121,7 @@ def session_body(neg: Neg, chair: str = "e1", **fields: Any) -> dict[str, Any]:
         "place": "厂部二楼会议室",
         "chair_id": neg.people[chair],
         "recorder_name": "孙记录",
-        "attendee_ids": [neg.people[k] for k in ("e1", "e2", "e3", "r1", "r2", "r3")],
+        "attendee_ids": [neg.people[k] for k in ("e1", "e2", "e3", "r1", "r2", "r3") if k in neg.people],
         "minutes": "双方就工资增长幅度交换意见。",
         "attachments": [{"name": "工资测算表", "ref": "档案 2027-001"}],
         "outcome": "continue",

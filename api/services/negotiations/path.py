@@ -53,10 +53,10 @@ S = NegotiationStatus
 
 register(
     {
-        "negotiation_date_in_future": ("{field} cannot be in the future.", "{field} 不能晚于今天。"),
+        "negotiation_date_in_future": ("The date cannot be in the future.", "日期不能晚于今天。"),
         "negotiation_date_too_early": (
-            "{field} cannot be before {earliest}.",
-            "{field} 不能早于 {earliest}。",
+            "The date cannot be before {earliest}.",
+            "日期不能早于 {earliest}。",
         ),
         "negotiation_unit_kind": (
             "{kind} negotiations are conducted by a {required} union.",
