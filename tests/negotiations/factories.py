@@ -31,6 +31,10 @@ class Neg:
     data: dict[str, Any]
     unit: str = "U01"
     people: dict[str, str] = field(default_factory=dict)  # label -> negotiator id
+    base: date = date(2027, 1, 4)  # the proposal's date; the happy path's dates are offsets from it
+
+    def on(self, offset: int) -> str:
+        return (self.base + timedelta(days=offset)).isoformat()
 
     @property
     def path(self) -> str:
@@ -69,7 +73,7 @@ def chair_member(world: Any, unit: str = "U01") -> Any:
     return member
 
 
-def propose(client: Any, world: Any, unit: str = "U01", **fields: Any) -> Neg:
+def propose(client: Any, world: Any, unit: str = "U01", base: date = date(2027, 1, 4), **fields: Any) -> Neg:
     body = {
         "org_unit_id": str(world.units[unit].id),
         "kind": "comprehensive",
@@ -78,16 +82,16 @@ def propose(client: Any, world: Any, unit: str = "U01", **fields: Any) -> Neg:
         "initiated_by": "union",
         "topics": ["pay", "hours", "safety_health"],
         "proposal_text": "工会提出就签订新一期集体合同进行集体协商。",
-        "proposed_on": "2027-01-04",
+        "proposed_on": base.isoformat(),
         **fields,
     }
     r = client.post(NEGOTIATIONS, json=body, headers=world.as_role("officer", unit))
     assert r.status_code == 201, r.text
-    return Neg(client, world, r.json(), unit)
+    return Neg(client, world, r.json(), unit, base=base)
 
 
 def add_negotiator(neg: Neg, label: str, expect: int = 201, **fields: Any) -> Any:
-    body = {"appointed_on": "2027-01-04", **fields}
+    body = {"appointed_on": neg.on(0), **fields}
     r = neg.post("/negotiators", body, expect=expect)
     if expect == 201:
         created = [n for n in neg.get()["negotiators"] if n["name"] == fields["name"]]
@@ -117,7 +121,7 @@ def team(neg: Neg, *, experts: int = 0) -> None:
 
 def session_body(neg: Neg, chair: str = "e1", **fields: Any) -> dict[str, Any]:
     return {
-        "held_on": "2027-01-10",
+        "held_on": neg.on(6),
         "place": "厂部二楼会议室",
         "chair_id": neg.people[chair],
         "recorder_name": "孙记录",
@@ -173,16 +177,31 @@ def vote_body(congress: dict[str, Any], present: int, yes: int, held_on: str = "
     }
 
 
-def advance(client: Any, world: Any, clock: Any, to: str, neg: Neg | None = None) -> Neg:
+class NoClock:
+    """For the permission-matrix recipes, which run on the real date: pass ``base`` in the past."""
+
+    def set(self, day: date) -> None:
+        pass
+
+
+def advance(
+    client: Any, world: Any, clock: Any, to: str, neg: Neg | None = None, base: date = date(2027, 1, 4)
+) -> Neg:
     """A comprehensive negotiation of U01 taken along the happy path up to ``to``; the clock moves
-    with it (proposal 2027-01-04 ... filed 2027-02-08, effective 2027-02-23)."""
-    clock.set(date(2027, 1, 4))
-    neg = neg or propose(client, world)
+    with it (by default: proposal 2027-01-04, reply +4 d, session +6, vote +28, signing +30, filed +35,
+    effective +50 = 2027-02-23, published +51)."""
+    clock.set(base)
+    neg = neg or propose(client, world, base=base)
+    b = neg.base
+
+    def at(offset: int) -> None:
+        clock.set(b + timedelta(days=offset))
+
     order = ["proposed", "negotiating", "agreed", "adopted", "signed", "under_review", "effective", "published"]
 
     def negotiating() -> None:
-        clock.set(date(2027, 1, 10))
-        neg.post("/reply", {"decision": "accept", "replied_on": "2027-01-08"})
+        at(6)
+        neg.post("/reply", {"decision": "accept", "replied_on": neg.on(4)})
         team(neg)
         neg.post("/sessions", session_body(neg), expect=201)
         draft(neg)
@@ -191,29 +210,29 @@ def advance(client: Any, world: Any, clock: Any, to: str, neg: Neg | None = None
         neg.post("/agree", {"draft_number": 1})
 
     def adopted() -> None:
-        clock.set(date(2027, 2, 1))
+        at(28)
         # the representatives: every flagged member of U01 (the team's members are flagged too)
         congress = congress_with(client, world, 0)
         total = client.get(
             f"{CONGRESSES}/{congress['id']}/representatives?limit=200", headers=world.as_role("officer", "U01")
         ).json()["items"]
         n = len(total)
-        neg.post("/vote", vote_body(congress, present=n, yes=n))
+        neg.post("/vote", vote_body(congress, present=n, yes=n, held_on=neg.on(28)))
 
     def signed() -> None:
-        clock.set(date(2027, 2, 3))
-        neg.post("/sign", {"signed_on": "2027-02-03", "term_months": 36})
+        at(30)
+        neg.post("/sign", {"signed_on": neg.on(30), "term_months": 36})
 
     def under_review() -> None:
-        clock.set(date(2027, 2, 8))
-        neg.post("/file", {"received_on": "2027-02-08", "authority": "示范市人力资源和社会保障局"})
+        at(35)
+        neg.post("/file", {"received_on": neg.on(35), "authority": "示范市人力资源和社会保障局"})
 
     def effective() -> None:
-        clock.set(date(2027, 2, 23))
+        at(50)
 
     def published() -> None:
-        clock.set(date(2027, 2, 24))
-        neg.post("/publish", {"published_on": "2027-02-24", "channel": "厂务公开栏"})
+        at(51)
+        neg.post("/publish", {"published_on": neg.on(51), "channel": "厂务公开栏"})
 
     steps = {
         "negotiating": negotiating,
