@@ -143,10 +143,7 @@ def vote_result(
     """令22 Art 36: at least 2/3 of all representatives present, and more than half of ALL
     representatives (not of those present) in favour; ``at_least_half`` reads it as ``>=``."""
     quorate = present * rules.quorum_denominator >= total * rules.quorum_numerator and total > 0
-    if majority is Majority.more_than_half:
-        passed = yes * 2 > total
-    else:
-        passed = yes * 2 >= total
+    passed = yes * 2 > total if majority is Majority.more_than_half else yes * 2 >= total
     return VoteResult(quorate=quorate, majority=passed)
 
 

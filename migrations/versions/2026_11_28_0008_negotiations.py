@@ -1,4 +1,6 @@
-"""negotiations
+"""negotiations: collective-contract negotiations (令22) — negotiations, coverage of industry/regional
+contracts, negotiators, sessions, draft versions and clauses, votes, compliance checks, disputes and
+their timeline
 
 Revision ID: 0008
 Revises: 0006

@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from api.db.models import User
 from motions.factories import make_member
+
+from api.db.models import User
 
 NEGOTIATIONS = "/api/v1/negotiations"
 CONGRESSES = "/api/v1/congresses"
@@ -50,7 +51,9 @@ class Neg:
         self.data = r.json()
         return self.data
 
-    def post(self, suffix: str, json: Any = None, expect: int = 200, headers: dict[str, str] | None = None) -> Any:
+    def post(
+        self, suffix: str, json: Any = None, expect: int = 200, headers: dict[str, str] | None = None
+    ) -> Any:
         """POST a step with the negotiation's current ETag; assert the status."""
         who = headers or self.officer
         tag = etag_of(self.client, self.path, who)
@@ -102,7 +105,9 @@ def add_negotiator(neg: Neg, label: str, expect: int = 201, **fields: Any) -> An
 def team(neg: Neg, *, experts: int = 0) -> None:
     """Three a side, chiefs first: the union chair for the employees, the director for the employer."""
     chair = chair_member(neg.world, neg.unit)
-    add_negotiator(neg, "e1", side="employee", name="赵主席", post="工会主席", member_id=str(chair.id), is_chief=True)
+    add_negotiator(
+        neg, "e1", side="employee", name="赵主席", post="工会主席", member_id=str(chair.id), is_chief=True
+    )
     for i in (2, 3):
         m = make_member(neg.world, f"{neg.unit}-B01" if neg.unit == "U01" else neg.unit, name=f"职工代表{i}")
         add_negotiator(
@@ -156,7 +161,11 @@ def congress_with(client: Any, world: Any, representatives: int, unit: str = "U0
     """A congress of ``unit`` with exactly ``representatives`` representatives (flagged members)."""
     r = client.post(
         CONGRESSES,
-        json={"org_unit_id": str(world.units[unit].id), "name": "第五届第三次职工代表大会", "opening_on": "2027-02-01"},
+        json={
+            "org_unit_id": str(world.units[unit].id),
+            "name": "第五届第三次职工代表大会",
+            "opening_on": "2027-02-01",
+        },
         headers=world.as_role("officer", unit),
     )
     assert r.status_code == 201, r.text
@@ -165,7 +174,9 @@ def congress_with(client: Any, world: Any, representatives: int, unit: str = "U0
     return r.json()
 
 
-def vote_body(congress: dict[str, Any], present: int, yes: int, held_on: str = "2027-02-01") -> dict[str, Any]:
+def vote_body(
+    congress: dict[str, Any], present: int, yes: int, held_on: str = "2027-02-01"
+) -> dict[str, Any]:
     return {
         "electorate": "congress",
         "congress_id": congress["id"],
@@ -197,7 +208,16 @@ def advance(
     def at(offset: int) -> None:
         clock.set(b + timedelta(days=offset))
 
-    order = ["proposed", "negotiating", "agreed", "adopted", "signed", "under_review", "effective", "published"]
+    order = [
+        "proposed",
+        "negotiating",
+        "agreed",
+        "adopted",
+        "signed",
+        "under_review",
+        "effective",
+        "published",
+    ]
 
     def negotiating() -> None:
         at(6)
@@ -214,7 +234,8 @@ def advance(
         # the representatives: every flagged member of U01 (the team's members are flagged too)
         congress = congress_with(client, world, 0)
         total = client.get(
-            f"{CONGRESSES}/{congress['id']}/representatives?limit=200", headers=world.as_role("officer", "U01")
+            f"{CONGRESSES}/{congress['id']}/representatives?limit=200",
+            headers=world.as_role("officer", "U01"),
         ).json()["items"]
         n = len(total)
         neg.post("/vote", vote_body(congress, present=n, yes=n, held_on=neg.on(28)))

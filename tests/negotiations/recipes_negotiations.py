@@ -27,7 +27,9 @@ def _at(client, world, to: str, days_ago: int):
 
 def _step(neg, suffix: str, json, expect: int = 200) -> Call:
     tag = etag_of(neg.client, neg.path, neg.officer)
-    return Call("officer", "U01", "POST", neg.path + suffix, json=json, headers={"If-Match": tag}, expect=expect)
+    return Call(
+        "officer", "U01", "POST", neg.path + suffix, json=json, headers={"If-Match": tag}, expect=expect
+    )
 
 
 TODAY = date.today
@@ -166,12 +168,21 @@ def _(client, world):
 @recipe("negotiations_checks_create")
 def _(client, world):
     neg = _at(client, world, "effective", 60)
-    return _step(neg, "/checks", {"checked_on": TODAY().isoformat(), "findings": "履约良好", "compliant": True}, 201)
+    return _step(
+        neg, "/checks", {"checked_on": TODAY().isoformat(), "findings": "履约良好", "compliant": True}, 201
+    )
 
 
 def _dispute(client, world, kind: str):
-    neg = _at(client, world, "negotiating" if kind == "coordination" else "effective", 6 if kind == "coordination" else 60)
-    neg.post("/disputes", {"kind": kind, "applied_on": TODAY().isoformat(), "description": "分歧"}, expect=201)
+    neg = _at(
+        client,
+        world,
+        "negotiating" if kind == "coordination" else "effective",
+        6 if kind == "coordination" else 60,
+    )
+    neg.post(
+        "/disputes", {"kind": kind, "applied_on": TODAY().isoformat(), "description": "分歧"}, expect=201
+    )
     return neg, neg.get()["disputes"][0]["id"]
 
 
@@ -191,7 +202,9 @@ def _(client, world):
 @recipe("negotiations_disputes_settle")
 def _(client, world):
     neg, dispute_id = _dispute(client, world, "coordination")
-    return _step(neg, f"/disputes/{dispute_id}/settle", {"settled_on": TODAY().isoformat(), "outcome": "达成一致"})
+    return _step(
+        neg, f"/disputes/{dispute_id}/settle", {"settled_on": TODAY().isoformat(), "outcome": "达成一致"}
+    )
 
 
 @recipe("negotiations_disputes_refer")

@@ -56,7 +56,9 @@ def test_art32_refusal_needs_a_reason(client, world, clock, problem):
     neg = propose(client, world)
     tag = client.get(neg.path, headers=neg.officer).headers["ETag"]
     r = client.post(
-        f"{neg.path}/reply", json={"decision": "refuse", "replied_on": "2027-01-04"}, headers={**neg.officer, "If-Match": tag}
+        f"{neg.path}/reply",
+        json={"decision": "refuse", "replied_on": "2027-01-04"},
+        headers={**neg.officer, "If-Match": tag},
     )
     problem(r, 422, "validation_failed")
     r = neg.post("/reply", {"decision": "refuse", "replied_on": "2027-01-04", "reason": "企业正在破产重整"})
@@ -90,10 +92,18 @@ def test_art20_employee_chief_is_the_chair_unless_delegated_in_writing(client, w
 
     neg = propose(client, world)
     other = make_member(world, "U01-B01", name="周副主席")
-    r = add_negotiator(neg, "x", expect=422, side="employee", name="周副主席", member_id=str(other.id), is_chief=True)
+    r = add_negotiator(
+        neg, "x", expect=422, side="employee", name="周副主席", member_id=str(other.id), is_chief=True
+    )
     assert problem(r, 422, "negotiation_chief_not_chair")["errors"][0]["field"] == "delegation_ref"
     add_negotiator(
-        neg, "e1", side="employee", name="周副主席", member_id=str(other.id), is_chief=True, delegation_ref="工会主席授权委托书 2027-01-05"
+        neg,
+        "e1",
+        side="employee",
+        name="周副主席",
+        member_id=str(other.id),
+        is_chief=True,
+        delegation_ref="工会主席授权委托书 2027-01-05",
     )
 
 
@@ -126,10 +136,12 @@ def test_art31_vacancy_filled_within_15_days_task_and_overdue_art28_protection(c
     assert _tasks(client, neg.officer, "negotiation.vacancy")[0]["deadline"] == "2027-01-25"
     clock.set(date(2027, 1, 26))
     assert neg.get()["deadlines"]["vacancies_overdue"] == 1
-    assert [n["id"] for n in client.get(f"{NEGOTIATIONS}?overdue=vacancy", headers=neg.officer).json()["items"]] == [
-        neg.data["id"]
-    ]
-    add_negotiator(neg, "e4", side="employee", name="吴新代表", replaces_id=neg.people["e2"], appointed_on="2027-01-26")
+    assert [
+        n["id"] for n in client.get(f"{NEGOTIATIONS}?overdue=vacancy", headers=neg.officer).json()["items"]
+    ] == [neg.data["id"]]
+    add_negotiator(
+        neg, "e4", side="employee", name="吴新代表", replaces_id=neg.people["e2"], appointed_on="2027-01-26"
+    )
     assert neg.get()["deadlines"]["vacancies_overdue"] == 0
     assert neg.data["composition_problems"] == []
     assert _tasks(client, neg.officer, "negotiation.vacancy") == []
@@ -160,10 +172,14 @@ def test_art35_suspension_with_reason_and_next_date_then_resumed(client, world, 
     neg = advance(client, world, clock, "negotiating")
     tag = client.get(neg.path, headers=neg.officer).headers["ETag"]
     r = client.post(
-        f"{neg.path}/sessions", json=session_body(neg, "r1", outcome="suspended"), headers={**neg.officer, "If-Match": tag}
+        f"{neg.path}/sessions",
+        json=session_body(neg, "r1", outcome="suspended"),
+        headers={**neg.officer, "If-Match": tag},
     )
     problem(r, 422, "validation_failed")
-    body = session_body(neg, "r1", outcome="suspended", suspension_reason="需核算工资总额", next_on="2027-01-20")
+    body = session_body(
+        neg, "r1", outcome="suspended", suspension_reason="需核算工资总额", next_on="2027-01-20"
+    )
     assert neg.post("/sessions", body, expect=201).json()["status"] == "suspended"
     assert neg.post("/sessions", session_body(neg, "e1"), expect=201).json()["status"] == "negotiating"
     kinds = [e["kind"] for e in client.get(f"{neg.path}/timeline", headers=neg.officer).json()]
@@ -196,7 +212,9 @@ def test_art36_vote_rule_two_thirds_present_more_than_half_of_all():
 
 
 @pytest.mark.parametrize(("majority", "adopted"), [("more_than_half", False), ("at_least_half", True)])
-def test_art36_vote_half_of_all_representatives_both_settings(client, world, clock, settings, monkeypatch, majority, adopted):
+def test_art36_vote_half_of_all_representatives_both_settings(
+    client, world, clock, settings, monkeypatch, majority, adopted
+):
     """令22 Art 36 with GONGHUI_NEGOTIATION_VOTE_MAJORITY: exactly half of all representatives in
     favour passes only when read as ">="; a failed vote sends the draft back to negotiating. The
     electorate is the congress's representative list (counted, not typed in)."""
@@ -224,7 +242,11 @@ def test_art36_vote_without_two_thirds_present_fails(client, world, clock, probl
     assert neg.post("/vote", vote_body(congress, present=3, yes=3)).json()["status"] == "negotiating"
     neg.post("/agree", {"draft_number": 1})
     tag = client.get(neg.path, headers=neg.officer).headers["ETag"]
-    r = client.post(f"{neg.path}/vote", json=vote_body(congress, present=7, yes=7), headers={**neg.officer, "If-Match": tag})
+    r = client.post(
+        f"{neg.path}/vote",
+        json=vote_body(congress, present=7, yes=7),
+        headers={**neg.officer, "If-Match": tag},
+    )
     problem(r, 422, "negotiation_vote_present_exceeds_total")
 
 
@@ -236,7 +258,11 @@ def test_art38_term_one_to_three_years(client, world, clock, problem, months, ok
     """令22 Art 38: a collective contract runs 1 to 3 years."""
     neg = advance(client, world, clock, "adopted")
     tag = client.get(neg.path, headers=neg.officer).headers["ETag"]
-    r = client.post(f"{neg.path}/sign", json={"signed_on": "2027-02-01", "term_months": months}, headers={**neg.officer, "If-Match": tag})
+    r = client.post(
+        f"{neg.path}/sign",
+        json={"signed_on": "2027-02-01", "term_months": months},
+        headers={**neg.officer, "If-Match": tag},
+    )
     if ok:
         assert r.status_code == 200 and r.json()["term_months"] == months
     else:
@@ -250,9 +276,9 @@ def test_art42_filing_within_10_days_task_overdue_late(client, world, clock):
     assert _tasks(client, neg.officer, "negotiation.file")[0]["deadline"] == "2027-02-13"
     clock.set(date(2027, 2, 14))
     assert neg.get()["deadlines"]["filing_overdue"] is True
-    assert [n["id"] for n in client.get(f"{NEGOTIATIONS}?overdue=filing", headers=neg.officer).json()["items"]] == [
-        neg.data["id"]
-    ]
+    assert [
+        n["id"] for n in client.get(f"{NEGOTIATIONS}?overdue=filing", headers=neg.officer).json()["items"]
+    ] == [neg.data["id"]]
     r = neg.post("/file", {"received_on": "2027-02-14", "authority": "示范市人社局"})
     assert r.json()["deadlines"]["effective_on"] == "2027-03-01"
     assert client.get(f"{neg.path}/timeline", headers=neg.officer).json()[-1]["details"]["late"] is True
@@ -265,7 +291,12 @@ def test_art46_47_objection_within_15_days_back_to_negotiating_and_refiling(clie
     clock.set(date(2027, 2, 22))
     r = neg.post("/objection", {"received_on": "2027-02-22", "reason": "工资条款低于当地最低工资标准"})
     d = r.json()
-    assert (d["status"], d["round"], d["filed_on"], d["deadlines"]["effective_on"]) == ("negotiating", 2, None, None)
+    assert (d["status"], d["round"], d["filed_on"], d["deadlines"]["effective_on"]) == (
+        "negotiating",
+        2,
+        None,
+        None,
+    )
     # renegotiate, agree, vote, sign and file again
     clock.set(date(2027, 2, 25))
     neg.post("/sessions", {**session_body(neg, "r1"), "held_on": "2027-02-25"}, expect=201)
@@ -278,7 +309,9 @@ def test_art46_47_objection_within_15_days_back_to_negotiating_and_refiling(clie
     clock.set(date(2027, 3, 12))
     tag = client.get(neg.path, headers=neg.officer).headers["ETag"]
     r = client.post(
-        f"{neg.path}/objection", json={"received_on": "2027-03-12", "reason": "迟到的意见"}, headers={**neg.officer, "If-Match": tag}
+        f"{neg.path}/objection",
+        json={"received_on": "2027-03-12", "reason": "迟到的意见"},
+        headers={**neg.officer, "If-Match": tag},
     )
     problem(r, 409, "negotiation_illegal_transition")
     assert neg.get()["status"] == "effective"
@@ -291,7 +324,9 @@ def test_art47_objection_dated_day_15_is_too_late(client, world, clock, problem)
     tag = client.get(neg.path, headers=neg.officer).headers["ETag"]
     clock.set(date(2027, 2, 23))
     r = client.post(
-        f"{neg.path}/objection", json={"received_on": "2027-02-23", "reason": "x"}, headers={**neg.officer, "If-Match": tag}
+        f"{neg.path}/objection",
+        json={"received_on": "2027-02-23", "reason": "x"},
+        headers={**neg.officer, "If-Match": tag},
     )
     problem(r, 409, "negotiation_illegal_transition")
     assert rules.effective_from(date(2027, 2, 8)) == date(2027, 2, 23)
@@ -316,7 +351,8 @@ def test_art38_renewal_window_opens_3_months_before_expiry(client, world, clock,
     assert (renewal.data["status"], renewal.data["parent_id"]) == ("proposed", neg.data["id"])
     assert _tasks(client, neg.officer, "negotiation.renew") == []
     report = client.get(
-        f"{NEGOTIATIONS}/coverage-report?unit_id={world.units['ROOT'].id}", headers=world.as_role("officer", "ROOT")
+        f"{NEGOTIATIONS}/coverage-report?unit_id={world.units['ROOT'].id}",
+        headers=world.as_role("officer", "ROOT"),
     ).json()
     assert [c["negotiation_id"] for c in report["expiring"]] == [neg.data["id"]]
 
@@ -338,24 +374,32 @@ def _proposal(world):
 def test_art49_54_coordination_settled_in_30_days_extendable_once_by_15(client, world, clock, problem):
     """令22 Art 49-54: coordination within 30 days of the application, extendable once by at most 15."""
     neg = advance(client, world, clock, "negotiating")
-    neg.post("/disputes", {"kind": "coordination", "applied_on": "2027-01-10", "description": "工资增幅分歧"}, expect=201)
+    neg.post(
+        "/disputes",
+        {"kind": "coordination", "applied_on": "2027-01-10", "description": "工资增幅分歧"},
+        expect=201,
+    )
     dispute = neg.get()["disputes"][0]
     assert dispute["settle_due_on"] == "2027-02-09"
     assert _tasks(client, neg.officer, "negotiation.dispute")[0]["deadline"] == "2027-02-09"
     path = f"/disputes/{dispute['id']}"
     tag = client.get(neg.path, headers=neg.officer).headers["ETag"]
-    r = client.post(f"{neg.path}{path}/extend", json={"days": 16, "reason": "x"}, headers={**neg.officer, "If-Match": tag})
+    r = client.post(
+        f"{neg.path}{path}/extend", json={"days": 16, "reason": "x"}, headers={**neg.officer, "If-Match": tag}
+    )
     problem(r, 422, "negotiation_extension_too_long")
     neg.post(f"{path}/extend", {"days": 15, "reason": "需补充调查"})
     assert neg.get()["disputes"][0]["settle_due_on"] == "2027-02-24"
     tag = client.get(neg.path, headers=neg.officer).headers["ETag"]
-    r = client.post(f"{neg.path}{path}/extend", json={"days": 1, "reason": "x"}, headers={**neg.officer, "If-Match": tag})
+    r = client.post(
+        f"{neg.path}{path}/extend", json={"days": 1, "reason": "x"}, headers={**neg.officer, "If-Match": tag}
+    )
     problem(r, 409, "negotiation_already_extended")
     clock.set(date(2027, 2, 25))
     assert neg.get()["disputes"][0]["overdue"] is True
-    assert [n["id"] for n in client.get(f"{NEGOTIATIONS}?overdue=dispute", headers=neg.officer).json()["items"]] == [
-        neg.data["id"]
-    ]
+    assert [
+        n["id"] for n in client.get(f"{NEGOTIATIONS}?overdue=dispute", headers=neg.officer).json()["items"]
+    ] == [neg.data["id"]]
     neg.post(f"{path}/settle", {"settled_on": "2027-02-25", "outcome": "双方同意增长5%"})
     assert neg.get()["disputes"][0]["status"] == "settled"
     assert rules.coordination_due(date(2027, 1, 10), 15) == date(2027, 2, 24)
@@ -365,8 +409,14 @@ def test_ldht_art56_breach_referred_to_arbitration_and_compliance_checks(client,
     """劳动合同法 Art 56: a breach of a contract in force may go to arbitration or court; compliance
     checks are recorded on contracts in force (referral is for breach cases only)."""
     neg = advance(client, world, clock, "published")
-    neg.post("/checks", {"checked_on": "2027-02-24", "findings": "加班费未按约定支付", "compliant": False}, expect=201)
-    neg.post("/disputes", {"kind": "breach", "applied_on": "2027-02-24", "description": "拖欠加班费"}, expect=201)
+    neg.post(
+        "/checks",
+        {"checked_on": "2027-02-24", "findings": "加班费未按约定支付", "compliant": False},
+        expect=201,
+    )
+    neg.post(
+        "/disputes", {"kind": "breach", "applied_on": "2027-02-24", "description": "拖欠加班费"}, expect=201
+    )
     d = neg.get()
     assert d["checks"][0]["compliant"] is False
     dispute = d["disputes"][0]

@@ -8,6 +8,7 @@ from datetime import date
 from io import BytesIO
 
 from motions.factories import make_member, member_user
+
 from negotiations.factories import NEGOTIATIONS, advance, propose
 
 
@@ -93,14 +94,19 @@ def test_industry_contract_covers_listed_units_only(client, world, clock, proble
         n = s.get(Negotiation, uuid.UUID(fed.data["id"]))
         n.status, n.agreed_draft, n.term_months = "filed", None, 24
         n.filed_on, n.effective_on = date(2027, 1, 4), date(2027, 1, 19)
-        n.expires_on, n.renewal_opens_on, n.published_on = date(2029, 1, 18), date(2028, 10, 18), date(2027, 1, 20)
+        n.expires_on, n.renewal_opens_on, n.published_on = (
+            date(2029, 1, 18),
+            date(2028, 10, 18),
+            date(2027, 1, 20),
+        )
         s.commit()
     clock.set(date(2027, 1, 20))
     assert client.get(fed.path, headers=u01).status_code == 200
     assert client.get(fed.path, headers=u02).status_code == 404
     assert client.get(fed.path, headers=world.as_role("officer", "U01")).status_code == 404  # not U01's own
     report = client.get(
-        f"{NEGOTIATIONS}/coverage-report?unit_id={world.units['ROOT'].id}", headers=world.as_role("auditor", "ROOT")
+        f"{NEGOTIATIONS}/coverage-report?unit_id={world.units['ROOT'].id}",
+        headers=world.as_role("auditor", "ROOT"),
     ).json()
     industry = next(k for k in report["by_kind"] if k["kind"] == "industry")
     assert (industry["contracts"], industry["units"], industry["members"]) == (1, 1, 1)
@@ -136,11 +142,14 @@ def test_coverage_report_of_a_federation_subtree(client, world, clock):
     assert u02["members_covered"] == 0 and len(u02["overdue_replies"]) == 1
     assert (
         client.get(
-            f"{NEGOTIATIONS}/coverage-report?unit_id={world.units['U01'].id}", headers=world.as_role("officer", "U02")
+            f"{NEGOTIATIONS}/coverage-report?unit_id={world.units['U01'].id}",
+            headers=world.as_role("officer", "U02"),
         ).status_code
         == 404
     )
-    r = client.get(f"{NEGOTIATIONS}/coverage-report?unit_id={world.units['ROOT'].id}&format=xlsx", headers=root)
+    r = client.get(
+        f"{NEGOTIATIONS}/coverage-report?unit_id={world.units['ROOT'].id}&format=xlsx", headers=root
+    )
     book = load_workbook(BytesIO(r.content))
     assert book["覆盖情况"]["B3"].value == 3 and book["逾期未答复"]["A2"].value == "纺织厂集体合同"
     assert neg.data["status"] == "effective"

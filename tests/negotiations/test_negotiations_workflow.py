@@ -82,7 +82,10 @@ def test_versions_are_kept_and_compared_clause_by_clause(client, world, clock):
     draft(neg, second, note="第二稿")
     versions = client.get(f"{neg.path}/versions", headers=neg.officer).json()
     assert [(v["number"], v["clause_count"]) for v in versions] == [(1, 3), (2, 3)]
-    assert client.get(f"{neg.path}/versions/1", headers=neg.officer).json()["clauses"][0]["wage_growth_bp"] == 500
+    assert (
+        client.get(f"{neg.path}/versions/1", headers=neg.officer).json()["clauses"][0]["wage_growth_bp"]
+        == 500
+    )
     diff = client.get(f"{neg.path}/versions/1/diff/2", headers=neg.officer).json()
     changes = {c["key"]: (c["change"], c["fields"]) for c in diff["changes"]}
     assert changes == {

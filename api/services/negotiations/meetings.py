@@ -203,7 +203,10 @@ def list_drafts(session: Session, negotiation: Negotiation) -> list[DraftSummary
         .outerjoin(NegotiationClause, col(NegotiationClause.draft_id) == NegotiationDraft.id)
         .where(NegotiationDraft.negotiation_id == negotiation.id)
         .group_by(
-            NegotiationDraft.id, NegotiationDraft.number, NegotiationDraft.note, NegotiationDraft.created_at
+            col(NegotiationDraft.id),
+            col(NegotiationDraft.number),
+            col(NegotiationDraft.note),
+            col(NegotiationDraft.created_at),
         )
         .order_by(col(NegotiationDraft.number))
     ).all()

@@ -162,11 +162,11 @@ def add(
             raise RuleViolation("negotiation_not_vacant", field="replaces_id")
     if data.is_chief and any(n.is_chief and n.side == data.side.value for n in current):
         raise Conflict("negotiation_chief_exists")
-    if data.is_chief and data.side is Side.employee and not data.delegation_ref:
-        if data.member_id is None or data.member_id not in _union_chair_members(
-            session, negotiation.org_unit_id
-        ):
-            raise RuleViolation("negotiation_chief_not_chair", field="delegation_ref")
+    chair_required = data.is_chief and data.side is Side.employee and not data.delegation_ref
+    if chair_required and (
+        data.member_id is None or data.member_id not in _union_chair_members(session, negotiation.org_unit_id)
+    ):
+        raise RuleViolation("negotiation_chief_not_chair", field="delegation_ref")
     new = Negotiator(
         negotiation_id=negotiation.id,
         side=data.side.value,

@@ -46,7 +46,7 @@ from api.services.concurrency import expect_version
 from api.services.member_core import VOTING
 from api.services.negotiations import parties
 from api.services.negotiations.visibility import MULTI_EMPLOYER, get_for_staff
-from api.services.negotiations.workflow import FILED, record, step, today, touch
+from api.services.negotiations.workflow import FILED, column, record, step, today, touch
 from api.services.scope import in_scope, unit_within
 
 S = NegotiationStatus
@@ -92,7 +92,8 @@ register(
             "集体合同期限须为 {min} 至 {max} 个月（令22第38条）。",
         ),
         "negotiation_review_period_over": (
-            "The authority's objection must come within 15 days of receipt, before {effective_on} (令22 Art 46-47).",
+            "The authority's objection must come within 15 days of receipt, before {effective_on} "
+            "(令22 Art 46-47).",
             "劳动保障行政部门须在收到文本之日起15日内（{effective_on} 之前）提出异议（令22第46-47条）。",
         ),
     }
@@ -132,7 +133,9 @@ def create(session: Session, data: NegotiationCreate, *, by: Principal) -> Negot
             select(func.count())
             .select_from(OrgUnit)
             .where(
-                col(OrgUnit.id).in_(coverage_ids), in_scope(col(OrgUnit.id), [unit.id]), OrgUnit.id != unit.id
+                col(OrgUnit.id).in_(coverage_ids),
+                in_scope(column(OrgUnit.id), [unit.id]),
+                OrgUnit.id != unit.id,
             )
         ).one()
         if inside != len(coverage_ids):
@@ -280,7 +283,7 @@ def _electorate_total(session: Session, negotiation: Negotiation, data: VoteIn, 
     stmt = (
         select(func.count())
         .select_from(Member)
-        .where(col(Member.status).in_([s.value for s in VOTING]), in_scope(col(Member.org_unit_id), roots))
+        .where(col(Member.status).in_([s.value for s in VOTING]), in_scope(column(Member.org_unit_id), roots))
     )
     return int(session.exec(stmt).one())
 

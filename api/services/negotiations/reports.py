@@ -40,38 +40,38 @@ from api.services.negotiations.visibility import (
     overdue_reply,
     overdue_vacancy,
 )
-from api.services.negotiations.workflow import IN_FORCE, phase_clause, today
+from api.services.negotiations.workflow import IN_FORCE, column, phase_clause, today
 from api.services.scope import in_scope, unit_within
 
 
 def _roots(unit_id: uuid.UUID, in_force: sa.ColumnElement[bool]) -> Any:
     """Subquery (negotiation id, kind, root unit) of the contracts in force covering units in the
     subtree: the conducting union, or each unit an industry/regional contract lists."""
-    single = select(
+    single: Any = sa.select(
         col(Negotiation.id).label("id"),
         col(Negotiation.kind).label("kind"),
         col(Negotiation.org_unit_id).label("root"),
     ).where(
         in_force,
         col(Negotiation.kind).not_in(MULTI_EMPLOYER),
-        in_scope(col(Negotiation.org_unit_id), [unit_id]),
+        in_scope(column(Negotiation.org_unit_id), [unit_id]),
     )
-    multi = (
-        select(
+    multi: Any = (
+        sa.select(
             col(Negotiation.id).label("id"),
             col(Negotiation.kind).label("kind"),
             col(NegotiationCoverage.org_unit_id).label("root"),
         )
         .join(NegotiationCoverage, col(NegotiationCoverage.negotiation_id) == Negotiation.id)
-        .where(in_force, in_scope(col(NegotiationCoverage.org_unit_id), [unit_id]))
+        .where(in_force, in_scope(column(NegotiationCoverage.org_unit_id), [unit_id]))
     )
     return sa.union_all(single, multi).subquery("covering")
 
 
 def _rows(session: Session, stmt: sa.Select[Any], due: Any) -> list[ContractRow]:
-    query = select(Negotiation.id, Negotiation.org_unit_id, Negotiation.title, Negotiation.kind, due).where(
-        stmt.whereclause if stmt.whereclause is not None else sa.true()
-    )
+    query = sa.select(
+        col(Negotiation.id), col(Negotiation.org_unit_id), col(Negotiation.title), col(Negotiation.kind), due
+    ).where(stmt.whereclause if stmt.whereclause is not None else sa.true())
     return [
         ContractRow(
             negotiation_id=r[0], org_unit_id=r[1], title=r[2], kind=NegotiationKind(r[3]), due_on=r[4]
@@ -131,7 +131,7 @@ def coverage(session: Session, unit_id: uuid.UUID, *, by: Principal) -> Coverage
     units_covered = session.execute(select(func.count(sa.distinct(grassroots.c.descendant_id)))).scalar_one()
     members_covered = session.execute(select(func.count(sa.distinct(members.c.member_id)))).scalar_one()
 
-    in_subtree = in_scope(col(Negotiation.org_unit_id), [unit_id])
+    in_subtree = in_scope(column(Negotiation.org_unit_id), [unit_id])
     horizon = rules.add_months(as_of, rules.RULES.renewal_window_months)
     expiring = _rows(
         session,
@@ -151,8 +151,8 @@ def coverage(session: Session, unit_id: uuid.UUID, *, by: Principal) -> Coverage
     vacancies = _rows(session, select(Negotiation.id).where(in_subtree, overdue_vacancy(as_of)), sa.null())
 
     wage = session.execute(
-        select(
-            func.count(sa.distinct(Negotiation.id)),
+        sa.select(
+            func.count(sa.distinct(col(Negotiation.id))),
             func.min(NegotiationClause.wage_growth_bp),
             func.max(NegotiationClause.wage_growth_bp),
             func.avg(NegotiationClause.wage_growth_bp),

@@ -24,7 +24,7 @@ from api.schemas.negotiations import DisputeKind, NegotiationKind, NegotiationSt
 from api.security.permissions import Role
 from api.security.principal import Principal
 from api.services import congresses
-from api.services.negotiations.workflow import phase_clause, today
+from api.services.negotiations.workflow import column, phase_clause, today
 from api.services.pagination import keyset
 from api.services.scope import in_scope, unit_within
 
@@ -48,7 +48,7 @@ def covers_units(units: Any) -> ColumnElement[bool]:
 
 
 def staff_clause(principal: Principal) -> ColumnElement[bool]:
-    return in_scope(col(Negotiation.org_unit_id), congresses.roots(principal, SCOPE_READERS))
+    return in_scope(column(Negotiation.org_unit_id), congresses.roots(principal, SCOPE_READERS))
 
 
 def visibility(principal: Principal) -> ColumnElement[bool]:
@@ -91,18 +91,20 @@ def get_for_staff(session: Session, negotiation_id: uuid.UUID, principal: Princi
 
 def overdue_reply(as_of: date) -> ColumnElement[bool]:
     """令22 Art 32: no written reply 20 days after receipt."""
-    return sa.and_(Negotiation.status == S.proposed.value, col(Negotiation.reply_due_on) < as_of)
+    return sa.and_(col(Negotiation.status) == S.proposed.value, col(Negotiation.reply_due_on) < as_of)
 
 
 def overdue_filing(as_of: date) -> ColumnElement[bool]:
     """令22 Art 42: signed, not filed 10 days after signing."""
-    return sa.and_(Negotiation.status == S.signed.value, col(Negotiation.filing_due_on) < as_of)
+    return sa.and_(col(Negotiation.status) == S.signed.value, col(Negotiation.filing_due_on) < as_of)
 
 
-def open_vacancies(as_of: date | None = None) -> sa.Select[Any]:
+def open_vacancies(as_of: date | None = None) -> Any:
     """``SELECT`` negotiator rows that left and were not replaced (overdue ones when ``as_of`` is given)."""
     successor = aliased(Negotiator, name="successor")
-    stmt = select(Negotiator.id, Negotiator.negotiation_id, Negotiator.replace_due_on).where(
+    stmt = sa.select(
+        col(Negotiator.id), col(Negotiator.negotiation_id), col(Negotiator.replace_due_on)
+    ).where(
         col(Negotiator.left_on).is_not(None),
         ~sa.exists(select(successor.id).where(successor.replaces_id == Negotiator.id)),
     )
@@ -157,14 +159,14 @@ def list_negotiations(
     if kind is not None:
         stmt = stmt.where(Negotiation.kind == kind.value)
     if under is not None:
-        stmt = stmt.where(in_scope(col(Negotiation.org_unit_id), [under]))
+        stmt = stmt.where(in_scope(column(Negotiation.org_unit_id), [under]))
     if overdue is not None:
         stmt = stmt.where(OVERDUE[overdue](as_of))
     if q:
         stmt = stmt.where(
             sa.or_(col(Negotiation.title).like(f"%{q}%"), col(Negotiation.employer_name).like(f"%{q}%"))
         )
-    return keyset(session, stmt, keys=[col(Negotiation.id)], limit=limit, cursor=cursor)
+    return keyset(session, stmt, keys=[column(Negotiation.id)], limit=limit, cursor=cursor)
 
 
 def is_staff_for(session: Session, negotiation: Negotiation, principal: Principal) -> bool:

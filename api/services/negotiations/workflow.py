@@ -10,9 +10,8 @@ step that moves a filed contract, back to negotiating. Nobody presses "effective
 
 from __future__ import annotations
 
-import uuid
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
@@ -189,5 +188,6 @@ def record(
     )
 
 
-def ids(values: list[uuid.UUID]) -> list[str]:
-    return [str(v) for v in values]
+def column(attribute: Any) -> ColumnElement[Any]:
+    """A model attribute as the SQL column it is, for helpers typed on ``ColumnElement`` (in_scope)."""
+    return cast(ColumnElement[Any], attribute)
