@@ -136,6 +136,13 @@ def test_art31_vacancy_filled_within_15_days_task_and_overdue_art28_protection(c
     assert _tasks(client, neg.officer, "negotiation.vacancy")[0]["deadline"] == "2027-01-25"
     clock.set(date(2027, 1, 26))
     assert neg.get()["deadlines"]["vacancies_overdue"] == 1
+    report = client.get(
+        f"{NEGOTIATIONS}/coverage-report?unit_id={world.units['ROOT'].id}",
+        headers=world.as_role("auditor", "ROOT"),
+    ).json()
+    assert [(v["negotiation_id"], v["due_on"]) for v in report["overdue_vacancies"]] == [
+        (neg.data["id"], "2027-01-25")
+    ]
     assert [
         n["id"] for n in client.get(f"{NEGOTIATIONS}?overdue=vacancy", headers=neg.officer).json()["items"]
     ] == [neg.data["id"]]
@@ -423,3 +430,31 @@ def test_ldht_art56_breach_referred_to_arbitration_and_compliance_checks(client,
     assert dispute["settle_due_on"] is None
     neg.post(f"/disputes/{dispute['id']}/refer", {"forum": "arbitration", "referred_on": "2027-02-24"})
     assert neg.get()["disputes"][0]["referral"] == "arbitration"
+
+
+def test_art40_amendment_follows_the_same_path_and_supersedes_when_in_force(client, world, clock):
+    """令22 Art 39-40 (变更): an amendment of a contract in force starts from a proposal and follows
+    the same path; once it takes effect (by date) the contract it amends shows as superseded."""
+    parent = advance(client, world, clock, "published")
+    base = date(2027, 6, 1)
+    clock.set(base)
+    amendment = propose(
+        client,
+        world,
+        base=base,
+        purpose="amendment",
+        parent_id=parent.data["id"],
+        title="集体合同变更（工资条款）",
+    )
+    advance(client, world, clock, "under_review", neg=amendment)
+    assert parent.get()["status"] == "effective"
+    clock.set(date(2027, 7, 21))  # the amendment's day 15 after receipt (2027-07-06)
+    assert amendment.get()["status"] == "effective"
+    assert parent.get()["status"] == "superseded"
+    listed = client.get(f"{NEGOTIATIONS}?status=superseded", headers=parent.officer).json()["items"]
+    assert [n["id"] for n in listed] == [parent.data["id"]]
+    report = client.get(
+        f"{NEGOTIATIONS}/coverage-report?unit_id={world.units['ROOT'].id}",
+        headers=world.as_role("auditor", "ROOT"),
+    ).json()
+    assert next(k for k in report["by_kind"] if k["kind"] == "comprehensive")["contracts"] == 1

@@ -32,9 +32,15 @@ def test_comprehensive_contract_from_proposal_to_published(client, world, clock)
     r = client.get(f"{NEGOTIATIONS}?status=effective", headers=neg.officer)
     assert [n["id"] for n in r.json()["items"]] == [neg.data["id"]]
 
+    def publish_tasks() -> list[dict]:
+        items = client.get("/api/v1/me/tasks", headers=neg.officer).json()["items"]
+        return [t for t in items if t["kind"] == "negotiation.publish"]
+
+    assert [t["resource_id"] for t in publish_tasks()] == [neg.data["id"]]
     clock.set(date(2027, 2, 24))
     r = neg.post("/publish", {"published_on": "2027-02-24", "channel": "厂务公开栏"})
     assert r.json()["published_on"] == "2027-02-24"
+    assert publish_tasks() == []
 
     clock.set(date(2029, 11, 22))
     assert neg.get()["status"] == "renewal_window"

@@ -36,6 +36,7 @@ from api.services.member_core import VOTING
 from api.services.negotiations.visibility import (
     MULTI_EMPLOYER,
     SCOPE_READERS,
+    open_vacancies,
     overdue_filing,
     overdue_reply,
     overdue_vacancy,
@@ -68,10 +69,11 @@ def _roots(unit_id: uuid.UUID, in_force: sa.ColumnElement[bool]) -> Any:
     return sa.union_all(single, multi).subquery("covering")
 
 
-def _rows(session: Session, stmt: sa.Select[Any], due: Any) -> list[ContractRow]:
+def _rows(session: Session, where: sa.ColumnElement[bool], due: Any) -> list[ContractRow]:
+    """Negotiations matching ``where``, with the date that matters to the list, earliest first."""
     query = sa.select(
         col(Negotiation.id), col(Negotiation.org_unit_id), col(Negotiation.title), col(Negotiation.kind), due
-    ).where(stmt.whereclause if stmt.whereclause is not None else sa.true())
+    ).where(where)
     return [
         ContractRow(
             negotiation_id=r[0], org_unit_id=r[1], title=r[2], kind=NegotiationKind(r[3]), due_on=r[4]
@@ -135,20 +137,20 @@ def coverage(session: Session, unit_id: uuid.UUID, *, by: Principal) -> Coverage
     horizon = rules.add_months(as_of, rules.RULES.renewal_window_months)
     expiring = _rows(
         session,
-        select(Negotiation.id).where(
+        sa.and_(
             in_subtree, in_force, col(Negotiation.expires_on) >= as_of, col(Negotiation.expires_on) <= horizon
         ),
         col(Negotiation.expires_on),
     )
-    replies = _rows(
-        session, select(Negotiation.id).where(in_subtree, overdue_reply(as_of)), col(Negotiation.reply_due_on)
+    replies = _rows(session, sa.and_(in_subtree, overdue_reply(as_of)), col(Negotiation.reply_due_on))
+    filings = _rows(session, sa.and_(in_subtree, overdue_filing(as_of)), col(Negotiation.filing_due_on))
+    vacant = open_vacancies(as_of).subquery()
+    earliest_vacancy = (
+        sa.select(func.min(vacant.c.replace_due_on))
+        .where(vacant.c.negotiation_id == Negotiation.id)
+        .scalar_subquery()
     )
-    filings = _rows(
-        session,
-        select(Negotiation.id).where(in_subtree, overdue_filing(as_of)),
-        col(Negotiation.filing_due_on),
-    )
-    vacancies = _rows(session, select(Negotiation.id).where(in_subtree, overdue_vacancy(as_of)), sa.null())
+    vacancies = _rows(session, sa.and_(in_subtree, overdue_vacancy(as_of)), earliest_vacancy)
 
     wage = session.execute(
         sa.select(
