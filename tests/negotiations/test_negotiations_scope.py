@@ -47,6 +47,8 @@ def test_members_read_only_published_contracts_covering_them(client, world, cloc
     body = r.json()
     assert [c["key"] for c in body["clauses"]] == ["pay-1", "hours-1", "safety-1"]
     assert body["disputes"] == [] and body["sessions"] == 0 and body["composition_problems"] == []
+    assert {n["name"] for n in body["negotiators"]} >= {"赵主席", "钱厂长"}
+    assert all(n["member_id"] is None and n["protection_ends_on"] is None for n in body["negotiators"])
     assert [n["id"] for n in client.get(NEGOTIATIONS, headers=u01).json()["items"]] == [neg.data["id"]]
     assert client.get(f"{neg.path}/contract.docx", headers=u01).status_code == 200
     for suffix in ("/timeline", "/sessions", "/versions", "/versions/1/diff/1", "/filing-form.docx"):

@@ -143,9 +143,10 @@ def detail(session: Session, negotiation: Negotiation, *, staff: bool) -> Negoti
     ).all()
     as_of = today()
     clauses = meetings.clauses_of(session, nid, negotiation.agreed_draft) if negotiation.agreed_draft else []
+    team = negotiators(session, negotiation)
     return NegotiationDetail(
         **base.model_dump(),
-        negotiators=negotiators(session, negotiation),
+        negotiators=team if staff else [_public(n) for n in team],
         composition_problems=parties.composition(session, negotiation) if staff else [],
         sessions=count(NegotiationSession) if staff else 0,
         drafts=count(NegotiationDraft) if staff else 0,
@@ -163,6 +164,14 @@ def detail(session: Session, negotiation: Negotiation, *, staff: bool) -> Negoti
         if staff
         else [],
         clauses=clauses,
+    )
+
+
+def _public(n: NegotiatorOut) -> NegotiatorOut:
+    """A negotiator as a member reading the published contract sees them: side, name, post, role; not
+    the member link, the labour-contract protection date, delegations or why someone left."""
+    return n.model_copy(
+        update={"member_id": None, "protection_ends_on": None, "delegation_ref": None, "left_reason": None}
     )
 
 
