@@ -33,7 +33,7 @@ from api.schemas.negotiations import (
     OverdueKind,
     PublishIn,
     ReferIn,
-    ReplyIn,
+    ProposalReplyIn,
     SessionCreate,
     SessionOut,
     SettleIn,
@@ -183,7 +183,7 @@ def negotiations_timeline(negotiation: StaffNegotiationDep, session: SessionDep)
 @router.post("/{negotiation_id}/reply", response_model=NegotiationOut, dependencies=MANAGE)
 def negotiations_reply(
     negotiation: StaffNegotiationDep,
-    body: ReplyIn,
+    body: ProposalReplyIn,
     version: IfMatch,
     session: SessionDep,
     principal: Authorized,

@@ -164,7 +164,7 @@ class NegotiationCreate(StrictIn):
         return self
 
 
-class ReplyIn(StrictIn):
+class ProposalReplyIn(StrictIn):
     """The written reply (令22 Art 32); a refusal needs a reason."""
 
     decision: ReplyDecision
@@ -172,7 +172,7 @@ class ReplyIn(StrictIn):
     reason: str | None = Field(None, min_length=1, max_length=2000)
 
     @model_validator(mode="after")
-    def _reason(self) -> ReplyIn:
+    def _reason(self) -> ProposalReplyIn:
         if self.decision is ReplyDecision.refuse and not self.reason:
             raise ValueError("a refusal needs a reason")
         return self

@@ -36,7 +36,7 @@ from api.schemas.negotiations import (
     PublishIn,
     Purpose,
     ReplyDecision,
-    ReplyIn,
+    ProposalReplyIn,
     SignIn,
     VoteIn,
 )
@@ -190,7 +190,7 @@ def create(session: Session, data: NegotiationCreate, *, by: Principal) -> Negot
 
 
 def reply(
-    session: Session, negotiation: Negotiation, data: ReplyIn, *, version: int, by: Principal
+    session: Session, negotiation: Negotiation, data: ProposalReplyIn, *, version: int, by: Principal
 ) -> Negotiation:
     """The written reply (令22 Art 32), due 20 days after receipt; a refusal needs a reason (checked by
     the schema). A reply after the due date is accepted and recorded as late."""
