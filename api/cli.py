@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlmodel import col
 
 app = typer.Typer(
     help="gonghui: API backend for running a trade union.", no_args_is_help=True, add_completion=False
@@ -52,7 +53,7 @@ def _ensure_admin(username: str, password: str | None, org: str | None) -> tuple
                 raise typer.BadParameter(f"no org unit with code {org}", param_hint="--org")
         else:
             unit = session.exec(
-                select(OrgUnit).where(OrgUnit.parent_id.is_(None)).order_by(OrgUnit.created_at)
+                select(OrgUnit).where(col(OrgUnit.parent_id).is_(None)).order_by(col(OrgUnit.created_at))
             ).first()
             if unit is None:
                 unit = OrgUnit(code=ROOT_CODE, name=ROOT_NAME, kind="federation", depth=0)
@@ -272,7 +273,8 @@ def import_members(
     report = job.get("report") or {}
     typer.echo(
         f"{job['status']}{' (dry run)' if dry_run else ''}: {job['rows_total'] or 0} rows, "
-        f"created {job['created_count']}, updated {job['updated_count']}, unchanged {job['unchanged_count']}, "
+        f"created {job['created_count']}, updated {job['updated_count']}, unchanged "
+        f"{job['unchanged_count']}, "
         f"failed {job['failed_count']}" + (f" [{job['error_code']}]" if job["error_code"] else "")
     )
     for error in report.get("errors", [])[:100]:

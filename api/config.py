@@ -56,10 +56,10 @@ class Settings(BaseSettings):
     pii_keys: list[str] = []
     pii_hmac_key: str | None = None
 
-    # Dues: domain.md §1 leaves the rounding of 0.5% of the wage open [?]; default half up to the fen.
+    # Dues: docs/rules.md §1 leaves the rounding of 0.5% of the wage open [?]; default half up to the fen.
     dues_rounding: Literal["half_up", "down", "up", "half_even"] = "half_up"
 
-    # Motions to the workers' congress (domain.md §3 [L]): defaults a congress takes when created.
+    # Motions to the workers' congress (docs/rules.md §3 [L]): defaults a congress takes when created.
     motion_deadline_days_before: int = Field(15, ge=0, le=365)
     motion_reply_months: int = Field(2, ge=1, le=24)
     motion_min_cosigners: int = Field(2, ge=0, le=50)
@@ -76,16 +76,19 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_weak_secrets(self) -> Settings:
-        if self.env is Env.production:
-            if self.jwt_algorithm == "HS256" and (
+        if (
+            self.env is Env.production
+            and self.jwt_algorithm == "HS256"
+            and (
                 not self.secret_key
                 or self.secret_key == DEV_SECRET
                 or len(self.secret_key) < MIN_SECRET_LENGTH
-            ):
-                raise ValueError(
-                    f"GONGHUI_SECRET_KEY must be set to a random value of at least {MIN_SECRET_LENGTH} "
-                    "characters in production"
-                )
+            )
+        ):
+            raise ValueError(
+                f"GONGHUI_SECRET_KEY must be set to a random value of at least {MIN_SECRET_LENGTH} "
+                "characters in production"
+            )
         if self.env is Env.production and not (self.pii_keys and self.pii_hmac_key):
             raise ValueError("GONGHUI_PII_KEYS and GONGHUI_PII_HMAC_KEY must be set in production")
         if self.jwt_algorithm == "RS256" and not (self.jwt_private_key_file and self.jwt_public_key_file):

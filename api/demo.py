@@ -16,7 +16,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from api.config import get_settings
 from api.db.models import Grant, Member, MemberEvent, MemberTag, OrgUnit, User
@@ -142,7 +142,7 @@ def _units(session: Session) -> dict[str, OrgUnit]:
     """The demo tree. On a database that already has a top unit (e.g. the one ``bootstrap`` made), the demo
     federation is set up under it, so that unit's admin sees the demo too."""
     top = session.exec(
-        select(OrgUnit).where(OrgUnit.parent_id.is_(None)).order_by(OrgUnit.created_at)
+        select(OrgUnit).where(col(OrgUnit.parent_id).is_(None)).order_by(col(OrgUnit.created_at))
     ).first()
     units: dict[str, OrgUnit] = {}
     for spec in UNITS:
@@ -326,7 +326,7 @@ def _members(
                     kind="applied" if applied else "joined",
                     from_status=None,
                     to_status=status,
-                    effective_on=member.status_changed_on,
+                    effective_on=member.status_changed_on or today,
                     org_unit_id=unit.id,
                 )
             )
@@ -369,7 +369,8 @@ def _report(units: dict[str, OrgUnit], counts: dict[str, int], secret: str) -> l
     lines += ["", f"Accounts (password for people: {DEMO_PASSWORD}):"]
     lines += [f"  {a.username:<14} {a.role.value:<11} at {a.unit:<15} {a.display_name}" for a in ACCOUNTS]
     lines.append(
-        f"  {MEMBER_ACCOUNT:<14} {'member':<11} at {'DEMO-JX-B01-G1':<15} a representative's own member account"
+        f"  {MEMBER_ACCOUNT:<14} {'member':<11} at {'DEMO-JX-B01-G1':<15} a representative's own member "
+        f"account"
     )
     lines.append(
         f"  {SERVICE_ACCOUNT:<14} {'integration':<11} at {'DEMO-JX':<15} client_id={SERVICE_ACCOUNT} "

@@ -15,12 +15,13 @@ from typing import Annotated, Any, TypeVar
 import sqlalchemy as sa
 from fastapi import Depends, Header, Query, Request
 from fastapi.security import OAuth2PasswordBearer
-from sqlmodel import Session, select
+from sqlmodel import Session, col
 from starlette.concurrency import run_in_threadpool
 
 from api.config import Settings
 from api.db.models import Grant, User
 from api.db.session import Database
+from api.db.types import AnySelect, table_of
 from api.errors import Forbidden, PreconditionFailed, PreconditionRequired, Unauthorized
 from api.security.permissions import Role, roles_with
 from api.security.principal import GrantRef, Principal
@@ -81,23 +82,25 @@ async def db_call(session: Session, fn: Callable[..., T], *args: Any) -> T:
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 SessionDep = Annotated[Session, Depends(get_session)]
+#: the app's :class:`Database`, for use cases that open their own sessions (imports, background jobs)
+DatabaseDep = Annotated[Database, Depends(get_database)]
 
 
 #: built once: a statement object reused across requests keeps its SQL cache key, which SQLAlchemy
 #: would otherwise recompute from the statement tree on every request (a third of this query's cost)
-_PRINCIPAL = (
-    select(
-        User.username,
-        User.kind,
-        User.org_unit_id,
-        User.member_id,
-        User.is_active,
-        User.must_change_password,
-        Grant.role,
-        Grant.org_unit_id.label("grant_unit_id"),
+_PRINCIPAL: AnySelect = (
+    sa.select(
+        col(User.username),
+        col(User.kind),
+        col(User.org_unit_id),
+        col(User.member_id),
+        col(User.is_active),
+        col(User.must_change_password),
+        col(Grant.role),
+        col(Grant.org_unit_id).label("grant_unit_id"),
     )
-    .outerjoin(Grant, Grant.user_id == User.id)
-    .where(User.id == sa.bindparam("user_id", type_=User.__table__.c.id.type))
+    .outerjoin(Grant, col(Grant.user_id) == col(User.id))
+    .where(col(User.id) == sa.bindparam("user_id", type_=table_of(User).c.id.type))
 )
 
 

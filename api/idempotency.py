@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.requests import Request
@@ -136,7 +137,7 @@ def _reserve(db: Any, principal: str, key: str, path: str, digest: str, ttl_hour
     with db.write_session() as session:
         existing = session.execute(
             sa.select(IdempotencyRecord).where(
-                IdempotencyRecord.principal == principal, IdempotencyRecord.key == key
+                col(IdempotencyRecord.principal) == principal, col(IdempotencyRecord.key) == key
             )
         ).scalar_one_or_none()
         if existing is not None and existing.created_at < utcnow() - timedelta(hours=ttl_hours):
@@ -161,7 +162,7 @@ def _finish(db: Any, principal: str, key: str, captured: dict[str, Any]) -> None
     with db.write_session() as session:
         record = session.execute(
             sa.select(IdempotencyRecord).where(
-                IdempotencyRecord.principal == principal, IdempotencyRecord.key == key
+                col(IdempotencyRecord.principal) == principal, col(IdempotencyRecord.key) == key
             )
         ).scalar_one_or_none()
         if record is None:

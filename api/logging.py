@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import MutableMapping
+from typing import Any
 
 import structlog
 from asgi_correlation_id import correlation_id
 
 
-def _add_request_id(_logger: object, _name: str, event: dict) -> dict:
+def _add_request_id(_logger: Any, _name: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     rid = correlation_id.get()
     if rid:
         event.setdefault("request_id", rid)
@@ -17,7 +19,7 @@ def _add_request_id(_logger: object, _name: str, event: dict) -> dict:
 
 
 def configure_logging(*, json: bool = True, level: str = "INFO") -> None:
-    shared = [
+    shared: list[structlog.typing.Processor] = [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,

@@ -67,11 +67,16 @@ TAGS = [
     {"name": "dues", "description": "Membership dues (会费): payments, statements, arrears and summaries."},
     {
         "name": "congresses",
-        "description": "Workers' congresses (职代会), their representatives, and the departments that answer motions.",
+        "description": (
+            "Workers' congresses (职代会), their representatives, and the departments that answer motions."
+        ),
     },
     {
         "name": "motions",
-        "description": "Motions to the congress (提案): drafting, co-signing, review, assignment, replies, ratings, timeline.",
+        "description": (
+            "Motions to the congress (提案): drafting, co-signing, review, assignment, replies, "
+            "ratings, timeline."
+        ),
     },
     {
         "name": "negotiations",

@@ -1,1 +1,2 @@
-"""Benchmarks of gonghui against baselines measured in the same run: ``python -m bench`` (see docs/benchmarks.md)."""
+"""Benchmarks of gonghui against baselines measured in the same run: ``python -m bench`` (see
+docs/benchmarks.md)."""

@@ -153,7 +153,8 @@ def write_doc(
         [
             f"Last {mode} run: {when}, commit `{commit}`, `{command}`.",
             "",
-            f"- Machine: {machine['nproc']} cores, {machine['cpu']}, {machine['memory']} RAM, Linux {machine['kernel']}",
+            f"- Machine: {machine['nproc']} cores, {machine['cpu']}, {machine['memory']} RAM, Linux "
+            f"{machine['kernel']}",
             f"- Python {machine['python']}, SQLite {machine['sqlite']}, PostgreSQL {machine['postgresql']}",
             f"- {machine['packages']}",
             f"- Load generator: `{generator}` (pinned to core 1 with `taskset -c 1`; servers on core 0)",
@@ -187,7 +188,8 @@ def main(argv: list[str]) -> int:
     load0 = os.getloadavg()[0]
     if load0 > 0.5 * (os.cpu_count() or 1):
         log(
-            f"warning: the machine is busy (load average {load0:.1f} on {os.cpu_count()} cores): figures will be noisy"
+            f"warning: the machine is busy (load average {load0:.1f} on {os.cpu_count()} cores): figures "
+            f"will be noisy"
         )
     command = "python -m bench " + shlex.join(argv) if argv else "python -m bench"
     log(f"{mode} run of {', '.join(names)} on {', '.join(dbs)}; generator {generator}; work dir {workdir}")

@@ -16,12 +16,13 @@ from __future__ import annotations
 import json
 import os
 import uuid
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, HTTPException
 
 _DOCS: dict[str, Any] = (
-    json.loads(open(os.environ["BENCH_BARE_DOCS"], encoding="utf-8").read())
+    json.loads(Path(os.environ["BENCH_BARE_DOCS"]).read_text(encoding="utf-8"))
     if os.environ.get("BENCH_BARE_DOCS")
     else {"one": {"id": "x", "name": "x"}, "page": {"items": [], "next_cursor": None}}
 )

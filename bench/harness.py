@@ -353,10 +353,12 @@ class Server:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"{self.name} server exited: {self.log_path.read_text()[-3000:]}")
-            with contextlib.suppress(OSError):
-                with urllib.request.urlopen(self.base + self.ready_path, timeout=2) as resp:
-                    if resp.status == 200:
-                        return self
+            with (
+                contextlib.suppress(OSError),
+                urllib.request.urlopen(self.base + self.ready_path, timeout=2) as resp,
+            ):
+                if resp.status == 200:
+                    return self
             time.sleep(0.1)
         raise RuntimeError(f"{self.name} server did not become ready: {self.log_path.read_text()[-3000:]}")
 

@@ -133,7 +133,8 @@ def main(argv: list[str]) -> int:
             for _ in range(args.rounds)
         ]
     print(
-        f"CPU ms per request (median of {args.rounds} processes x {args.requests} requests, in-process, {args.db})"
+        f"CPU ms per request (median of {args.rounds} processes x {args.requests} requests, in-process, "
+        f"{args.db})"
     )
     for path in paths:
         name = path.replace(str(sample[3][0]), "{id}")

@@ -77,8 +77,7 @@ def seed_tree(engine: sa.Engine, units: int) -> Tree:
 
     The tree is roughly square: sqrt(units) grassroots unions with as many branches each.
     """
-    per = max(1, int(round((units - 1) ** 0.5)))
-    n_grassroots = max(1, (units - 1) // (per + 1))
+    per = max(1, round((units - 1) ** 0.5))
     now = datetime.now(UTC)
     tree = Tree(root=new_id())
     unit_rows: list[dict[str, Any]] = []

@@ -2,11 +2,20 @@
 # Run the whole test suite: once on SQLite, then once on a throwaway PostgreSQL cluster.
 #   GONGHUI_TEST_POSTGRES=auto (default): the PostgreSQL pass runs when PostgreSQL binaries are found.
 #   GONGHUI_TEST_POSTGRES=1: the PostgreSQL pass must run (CI); =0: SQLite only.
+# Before pytest: `ruff check`, `ruff format --check` and `mypy` (configured in pyproject.toml); any finding
+# makes the command fail (the tests still run). GONGHUI_TEST_LINT=0 skips them for a quick local loop only.
 # Extra arguments go to pytest, e.g. `bash scripts/test.sh -k members`.
 source "$(dirname "${BASH_SOURCE[0]}")/_venv.sh"
 mode="${GONGHUI_TEST_POSTGRES:-auto}"
 jobs="${GONGHUI_TEST_JOBS:-2}"
 status=0
+
+if [ "${GONGHUI_TEST_LINT:-1}" != 0 ]; then
+  for check in "ruff check ." "ruff format --check ." "mypy"; do
+    echo "=== $check ==="
+    if ! $check; then echo "=== $check: findings (fix them: the test command fails) ==="; status=1; fi
+  done
+fi
 
 run_pytest() {
   local label="$1"; shift

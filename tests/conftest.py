@@ -9,9 +9,9 @@ service's commits landing on savepoints.
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -88,6 +88,16 @@ def database_url(fresh_database_url: Callable[[str], str]) -> str:
     url = fresh_database_url("test")
     migrate.upgrade(url)
     return url
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_tempdir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Uploads and exports go to this session's own temp directory, not the machine's shared /tmp:
+    other processes on the machine (other test runs, sweepers of stale uploads) never touch them."""
+    previous = tempfile.tempdir
+    tempfile.tempdir = str(tmp_path_factory.mktemp("tmp"))
+    yield
+    tempfile.tempdir = previous
 
 
 @pytest.fixture(scope="session")
@@ -245,8 +255,3 @@ def assert_problem(response: Any, status: int, code: str) -> dict[str, Any]:
 @pytest.fixture
 def problem() -> Callable[..., dict[str, Any]]:
     return assert_problem
-
-
-SAMPLES = Path(
-    os.environ.get("GONGHUI_SAMPLES_DIR", Path(__file__).resolve().parents[2] / "shared" / "samples")
-)

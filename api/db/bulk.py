@@ -48,7 +48,7 @@ def insert_rows(
         return
     processors = _processors(table, columns, dialect)
     if any(p is not None for p in processors):
-        data = list(zip(*rows, strict=True))
+        data: list[Sequence[Any]] = list(zip(*rows, strict=True))
         for i, process in enumerate(processors):
             if process is not None:
                 data[i] = _convert(

@@ -7,10 +7,13 @@ import threading
 import time
 import uuid
 from datetime import UTC, datetime
+from typing import Any, TypeAlias
 
 import sqlalchemy as sa
 import uuid6
+from sqlalchemy.orm import Mapped
 from sqlalchemy.types import TypeDecorator
+from sqlmodel import SQLModel
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -92,3 +95,16 @@ def utcnow() -> datetime:
 def version_column() -> sa.Column[int]:
     """A fresh ``version`` column, used as the mapper's ``version_id_col`` (optimistic locking)."""
     return sa.Column("version", sa.Integer, nullable=False, server_default=sa.text("1"))
+
+
+def table_of(model: type[SQLModel]) -> sa.Table:
+    """The Core :class:`~sqlalchemy.Table` of a ``table=True`` SQLModel class, for Core statements."""
+    # SQLModel's metaclass sets __table__ on table classes, but its type stubs do not declare it
+    table: sa.Table = model.__table__  # type: ignore[attr-defined]
+    return table
+
+
+#: a column in a query: a Core column expression, or a model attribute wrapped in ``sqlmodel.col()``
+SqlColumn = sa.ColumnElement[Any] | Mapped[Any]
+#: a SELECT of any columns (SQLAlchemy 2.1 types a SELECT by the tuple of its column types)
+AnySelect: TypeAlias = "sa.Select[*tuple[Any, ...]]"

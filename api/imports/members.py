@@ -4,7 +4,7 @@ HR exports are messy in predictable ways (spaces and ideographic spaces, full-wi
 ``x`` in IDs, several date styles); those are fixed silently. Anything that could register the wrong
 person — an ID that cannot exist, a birth date or gender that disagrees with the ID, a join date in the
 future — is reported with a stable ``kind`` per field, never guessed. The kinds are the ones in
-``shared/samples/*.expected.jsonl``. Checks that need the database (unknown org units, members already
+the rejected rows of ``tests/samples.py``. Checks that need the database (unknown org units, members already
 registered) belong to the import service; duplicates *within* a file are found by
 :class:`FileDuplicateTracker`.
 """
@@ -283,7 +283,7 @@ def _check_email(value: str | None, errors: list[FieldError]) -> str | None:
 
 
 def _check_wage(value: str | None, errors: list[FieldError]) -> int | None:
-    """Wage in yuan to integer fen (domain.md §1: money is integer fen); it is the dues base."""
+    """Wage in yuan to integer fen (docs/rules.md §1: money is integer fen); it is the dues base."""
     if value is None:
         return None
     try:

@@ -7,7 +7,7 @@ structure (format, encoding, header); the values are left as text for
 
 Row numbers are what a clerk sees in a spreadsheet: the header is row 1 and the first record row 2
 (for JSON Lines, line number + 1, so the first record is row 2 as well), which is also how
-``shared/samples/*.expected.jsonl`` count them.
+the rejected rows of ``tests/samples.py`` count them.
 """
 
 from __future__ import annotations
@@ -218,7 +218,7 @@ def _table_rows(
             continue
         if all_named and len(values) <= width:  # every cell in a named column: nothing extra to look for
             data = template.copy()
-            data.update(zip(columns, values))  # type: ignore[arg-type]
+            data.update(zip(columns, values, strict=False))  # type: ignore[arg-type]
             yield RawRow(row_number=row_number, data=data)
         else:
             yield _make_row(row_number, columns, values)

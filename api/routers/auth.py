@@ -5,16 +5,13 @@ import binascii
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Header, Response
-from sqlmodel import select
 
-from api.db.models import Grant, User
 from api.deps import CurrentPrincipal, SessionDep, SettingsDep, public, require
 from api.errors import BadRequest, Unauthorized
 from api.routing import Route
 from api.schemas.auth import RefreshIn, TokenOut
 from api.schemas.common import PROBLEM_RESPONSES
-from api.schemas.users import GrantOut, MeOut, PasswordChange
-from api.security.permissions import PERMISSIONS
+from api.schemas.users import MeOut, PasswordChange
 from api.services import auth as auth_service
 
 router = APIRouter(route_class=Route, prefix="/auth", tags=["auth"], responses=PROBLEM_RESPONSES)
@@ -82,14 +79,7 @@ def auth_logout(body: RefreshIn, session: SessionDep, principal: CurrentPrincipa
 @router.get("/me", response_model=MeOut, dependencies=[Depends(require("me"))])
 def auth_me(session: SessionDep, principal: CurrentPrincipal) -> MeOut:
     """The caller, their grants and the permissions those grants give."""
-    user = session.get(User, principal.user_id)
-    grants = session.exec(
-        select(Grant).where(Grant.user_id == principal.user_id).order_by(Grant.created_at)
-    ).all()
-    perms = sorted(p for p in PERMISSIONS if principal.has(p))
-    return MeOut.model_validate(
-        {**user.model_dump(), "grants": [GrantOut.model_validate(g) for g in grants], "permissions": perms}
-    )
+    return auth_service.me(session, principal)
 
 
 @router.post("/password", status_code=204, dependencies=[Depends(require("me"))])

@@ -1,7 +1,7 @@
 """Self-service for members (role ``member``): their own record, contact details and resident ID.
 
 A member reaches only the record their account is linked to (``user.member_id``); there is no member
-id in these paths, so there is nobody else's record to ask for (domain.md §0: members read "self").
+id in these paths, so there is nobody else's record to ask for (docs/rules.md §0: members read "self").
 """
 
 from __future__ import annotations
@@ -57,6 +57,6 @@ def me_member_update(
 def me_member_national_id(
     member: OwnMemberDep, session: SessionDep, principal: Authorized, vault: VaultDep
 ) -> MemberNationalId:
-    """Your own resident ID number in full (domain.md §0: "self"). The read is audited like any other."""
+    """Your own resident ID number in full (docs/rules.md §0: "self"). The read is audited like any other."""
     value = service.read_national_id(session, member, vault=vault, by=principal)
     return MemberNationalId(id=member.id, member_no=member.member_no, national_id=value)

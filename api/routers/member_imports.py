@@ -6,8 +6,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, BackgroundTasks, Depends, File, Form, Header, Response, UploadFile
 
 from api.db.models import MemberImport
-from api.db.session import Database
-from api.deps import Authorized, PageQuery, SessionDep, SettingsDep, db_call, get_database, require
+from api.deps import (
+    Authorized,
+    DatabaseDep,
+    PageQuery,
+    SessionDep,
+    SettingsDep,
+    db_call,
+    require,
+)
 from api.routing import Route
 from api.schemas.common import PROBLEM_RESPONSES, Page
 from api.schemas.member_imports import ImportOnError, MemberImportOut, MemberImportSummary
@@ -16,8 +23,6 @@ from api.services import member_imports as service
 router = APIRouter(
     route_class=Route, prefix="/member-imports", tags=["member-imports"], responses=PROBLEM_RESPONSES
 )
-
-DatabaseDep = Annotated[Database, Depends(get_database)]
 
 
 async def load_import(import_id: uuid.UUID, session: SessionDep, principal: Authorized) -> MemberImport:
@@ -60,8 +65,8 @@ def member_imports_create(
             min_length=1,
             max_length=40,
             description=(
-                "Code of the unit imported into: rows without 所属工会代码 land here; rows may name only units "
-                "in its subtree."
+                "Code of the unit imported into: rows without 所属工会代码 land here; "
+                "rows may name only units in its subtree."
             ),
         ),
     ],
@@ -76,7 +81,8 @@ def member_imports_create(
             alias="Idempotency-Key",
             max_length=200,
             description=(
-                "Resending the same file with the same key returns the first job (200) instead of importing again."
+                "Resending the same file with the same key returns the first job (200) instead of "
+                "importing again."
             ),
         ),
     ] = None,
@@ -84,49 +90,23 @@ def member_imports_create(
     """Import members from an HR export. Employee numbers already on record in the union update that
     member; unchanged rows write nothing. Small files run at once (201 with the report); large ones run in
     the background (202) — poll the job for progress and the report of failed rows."""
-    unit = service.import_unit(session, org_unit, principal.units_for())
-    session.commit()  # nothing written: ends the transaction so the upload is not copied under a lock
-    upload = service.store_upload(file.file, file.filename)
-    inline = upload.size <= service.INLINE_MAX_BYTES
-    try:
-        if idempotency_key:
-            existing = service.find_existing(
-                session,
-                user_id=principal.user_id,
-                key=idempotency_key,
-                upload=upload,
-                unit_id=unit.id,
-                dry_run=dry_run,
-                on_error=on_error,
-            )
-            if existing is not None:
-                response.status_code = 200
-                service.remove_file(upload.path)
-                return service.view(existing)
-        service.check_header(upload)
-        job = service.create_job(
-            session,
-            unit=unit,
-            upload=upload,
-            dry_run=dry_run,
-            on_error=on_error,
-            key=idempotency_key,
-            by=principal.user_id,
-        )
-    except BaseException:
-        service.remove_file(upload.path)
-        raise
-    response.headers["Location"] = f"/api/v1/member-imports/{job.id}"
-    if inline:
-        try:
-            service.run_import(db, job.id, upload.path, settings)
-        finally:
-            service.remove_file(upload.path)
-        session.refresh(job)
-        return service.view(job)
-    background.add_task(service.run_import_job, db, job.id, upload.path, settings)
-    response.status_code = 202
-    return service.view(job)
+    started = service.start_import(
+        session,
+        db,
+        settings,
+        source=file.file,
+        filename=file.filename,
+        unit=service.import_unit(session, org_unit, principal.units_for()),
+        dry_run=dry_run,
+        on_error=on_error,
+        key=idempotency_key,
+        by=principal.user_id,
+        schedule=background.add_task,
+    )
+    if started.outcome != "existing":
+        response.headers["Location"] = f"/api/v1/member-imports/{started.job['id']}"
+    response.status_code = {"existing": 200, "finished": 201, "queued": 202}[started.outcome]
+    return started.job
 
 
 @router.get("", response_model=Page[MemberImportSummary], dependencies=[Depends(require("members.import"))])

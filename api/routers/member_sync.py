@@ -10,8 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Response
 from fastapi.responses import StreamingResponse
 
-from api.db.session import Database
-from api.deps import Authorized, SessionDep, SettingsDep, get_database, require
+from api.deps import Authorized, DatabaseDep, SessionDep, SettingsDep, require
 from api.routing import Route
 from api.schemas.common import PROBLEM_RESPONSES
 from api.schemas.member_imports import ExportFormat, ExportLang, MemberUpsert, SyncedMemberOut
@@ -19,7 +18,6 @@ from api.services import member_export, member_imports
 
 router = APIRouter(route_class=Route, prefix="/members", tags=["members"], responses=PROBLEM_RESPONSES)
 
-DatabaseDep = Annotated[Database, Depends(get_database)]
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -38,7 +36,8 @@ def members_upsert_by_employee_no(
             min_length=1,
             max_length=40,
             description=(
-                "Code of the unit whose grassroots union the employee number belongs to (and the default unit)."
+                "Code of the unit whose grassroots union the employee number belongs to (and the default "
+                "unit)."
             ),
         ),
     ],

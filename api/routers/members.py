@@ -1,4 +1,4 @@
-"""Member records (domain.md §1): CRUD, the full resident ID, lifecycle, timeline, member accounts."""
+"""Member records (docs/rules.md §1): CRUD, the full resident ID, lifecycle, timeline, member accounts."""
 
 from __future__ import annotations
 
@@ -94,7 +94,7 @@ def members_list(
 @router.post("", response_model=MemberOut, status_code=201, dependencies=[Depends(require("members.write"))])
 def members_create(
     body: MemberCreate, session: SessionDep, principal: Authorized, vault: VaultDep, response: Response
-) -> MemberOut:
+) -> MemberView:
     """Register a member with the grassroots union of `org_unit_id` (which must be in your scope).
 
     The member number is generated per union. The resident ID is checked (GB 11643 check digit;
@@ -126,7 +126,7 @@ def members_update(
     principal: Authorized,
     vault: VaultDep,
     response: Response,
-) -> MemberOut:
+) -> MemberView:
     """Correct a member's record (If-Match). Same checks as creation; a new resident ID is re-validated.
 
     Status changes go through `/lifecycle`; moving to another grassroots union is a transfer.
@@ -144,7 +144,7 @@ def members_update(
 def members_national_id(
     member: MemberDep, session: SessionDep, principal: Authorized, vault: VaultDep
 ) -> MemberNationalId:
-    """The full resident ID number (chairs and officers, domain.md §0). Every read is audited.
+    """The full resident ID number (chairs and officers, docs/rules.md §0). Every read is audited.
 
     The audit event is committed before the value is sent; if it cannot be written the value is not
     returned (on SQLite a concurrent writer can make this a 503 `database_busy`: retry).
@@ -163,11 +163,11 @@ def members_lifecycle(
     session: SessionDep,
     principal: Authorized,
     response: Response,
-) -> MemberOut:
+) -> MemberView:
     """Record a lifecycle step (If-Match): approve, retain, restore, withdraw, deem_withdrawn, expel,
-    rejoin, death (domain.md §1; 章程 Art 2, 6-8).
+    rejoin, death (docs/rules.md §1; 章程 Art 2, 6-8).
 
-    Only the transitions of domain.md are allowed; any other is 409 `member_illegal_transition` with
+    Only the transitions of docs/rules.md are allowed; any other is 409 `member_illegal_transition` with
     `current` naming the member's status. `reason` is required except for approve and death. Leaving
     active membership clears the representative flag (retained members have no vote).
     """

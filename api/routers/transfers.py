@@ -46,7 +46,9 @@ def transfers_list(
     direction: Annotated[
         TransferDirection | None,
         Query(
-            description="`incoming`: the receiving unit is yours; `outgoing`: the sending unit is. Default both."
+            description=(
+                "`incoming`: the receiving unit is yours; `outgoing`: the sending unit is. Default both."
+            )
         ),
     ] = None,
     status: TransferStatus | None = None,

@@ -1,6 +1,6 @@
 """Monthly membership dues (会费) and parsing of yuan amounts into integer fen.
 
-domain.md §1 Dues: 0.5% of the monthly wage, ignoring the part of the wage under 10 yuan, i.e.
+docs/rules.md §1 Dues: 0.5% of the monthly wage, ignoring the part of the wage under 10 yuan, i.e.
 ``floor(wage_yuan / 10) * 10 * 0.005`` [L]; rounding of the result is not fixed nationally [?], so it is a
 parameter defaulting to half up to the fen. Money is integer fen throughout and no float ever enters a
 calculation: a float cannot represent 0.1 yuan exactly, and a union's books must add up to the fen.
@@ -26,9 +26,9 @@ __all__ = ["DEFAULT_DUES_RATE", "DEFAULT_FLOOR_UNIT_FEN", "Rounding", "monthly_d
 
 Rounding = Literal["half_up", "down", "up", "half_even"]
 
-#: 0.5 % of the wage (domain.md §1 Dues) [L: configurable].
+#: 0.5 % of the wage (docs/rules.md §1 Dues) [L: configurable].
 DEFAULT_DUES_RATE = Decimal("0.005")
-#: The part of the wage under 10 yuan is ignored (domain.md §1 Dues) [L: configurable].
+#: The part of the wage under 10 yuan is ignored (docs/rules.md §1 Dues) [L: configurable].
 DEFAULT_FLOOR_UNIT_FEN = 1000
 
 # Dues are never negative, so towards/away from zero is the same as floor/ceiling.
@@ -51,7 +51,7 @@ def monthly_dues_fen(
     rate: Decimal = DEFAULT_DUES_RATE,
     floor_unit_fen: int = DEFAULT_FLOOR_UNIT_FEN,
 ) -> int:
-    """Dues in fen for a monthly wage in fen (domain.md §1 Dues: floor to 10 yuan, then 0.5 %).
+    """Dues in fen for a monthly wage in fen (docs/rules.md §1 Dues: floor to 10 yuan, then 0.5 %).
 
     With the default rate and floor unit the result is always a whole multiple of 5 fen (every full
     10 yuan owes 5 fen), so ``rounding`` only matters once a union configures another rate or unit;

@@ -7,7 +7,7 @@ Layout of the 18 characters (GB 11643-1999 §4-§5):
 * 15-17 sequence code, the 17th digit odd for men and even for women;
 * 18    check character, ISO 7064:1983 MOD 11-2 over the first 17 digits (``X`` stands for 10).
 
-Members are registered under their real name (domain.md §1 Record), so an import must reject numbers that
+Members are registered under their real name (docs/rules.md §1 Record), so an import must reject numbers that
 cannot be right, and say *why* in terms a union clerk can act on — in particular numbers a spreadsheet
 turned into a float, which is the most common way real HR exports get broken.
 """

@@ -1,4 +1,4 @@
-"""Workers' congresses, their representatives and the departments that answer motions (domain.md §3)."""
+"""Workers' congresses, their representatives and the departments that answer motions (docs/rules.md §3)."""
 
 from __future__ import annotations
 

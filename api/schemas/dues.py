@@ -70,7 +70,9 @@ class DuesBatchCreate(StrictIn):
         None,
         min_length=1,
         max_length=500,
-        description="Accept amounts that differ from the expected dues (e.g. wage changed in payroll); audited.",
+        description=(
+            "Accept amounts that differ from the expected dues (e.g. wage changed in payroll); audited."
+        ),
     )
     rows: list[DuesBatchRow] = Field(min_length=1, max_length=MAX_BATCH_ROWS)
 

@@ -1,4 +1,4 @@
-"""Member records (domain.md §1): input shapes, the views each role gets, lifecycle and accounts.
+"""Member records (docs/rules.md §1): input shapes, the views each role gets, lifecycle and accounts.
 
 Which view a caller gets is decided by the service (``api.services.members.to_out``); the schemas
 only describe them. ``MemberStatusName`` and ``LifecycleActionName`` mirror the state machine in
@@ -27,7 +27,7 @@ class Gender(StrEnum):
 
 
 class MemberStatusName(StrEnum):
-    """Membership states (domain.md §1: 章程 Art 2, 6-8)."""
+    """Membership states (docs/rules.md §1: 章程 Art 2, 6-8)."""
 
     applied = "applied"
     active = "active"
@@ -77,8 +77,10 @@ class MemberCreate(StrictIn):
         min_length=1,
         max_length=64,
         examples=["11010519491231002X"],
-        description="Resident ID number (GB 11643); full-width digits, spaces and a lower-case x are accepted. "
-        "Stored encrypted; never returned by this endpoint.",
+        description=(
+            "Resident ID number (GB 11643); full-width digits, spaces and a lower-case x are accepted. "
+            "Stored encrypted; never returned by this endpoint."
+        ),
     )
     gender: Gender | None = Field(
         None, description="Filled from the resident ID when absent; must agree with it."
@@ -167,7 +169,7 @@ class MemberOut(Out):
 
 
 class MemberNameOut(Out):
-    """The names-only view (treasurers: domain.md §0 "members: read — names only")."""
+    """The names-only view (treasurers: docs/rules.md §0 "members: read — names only")."""
 
     view: Literal["names"] = "names"
     id: uuid.UUID

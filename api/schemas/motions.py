@@ -1,4 +1,4 @@
-"""Motions to the workers' congress (职代会提案) and their report (domain.md §3)."""
+"""Motions to the workers' congress (职代会提案) and their report (docs/rules.md §3)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from api.schemas.common import Out, StrictIn
 
 class MotionStatus(StrEnum):
     """draft -> submitted -> registered | declined | merged | converted -> assigned -> answered
-    -> closed | reopened -> (assigned ->) answered ... (domain.md §3, Lifecycle)."""
+    -> closed | reopened -> (assigned ->) answered ... (docs/rules.md §3, Lifecycle)."""
 
     draft = "draft"
     submitted = "submitted"
@@ -246,7 +246,7 @@ class DepartmentRow(Out):
 
 
 class MotionReport(Out):
-    """The motion committee's report to the next congress (domain.md §3)."""
+    """The motion committee's report to the next congress (docs/rules.md §3)."""
 
     congress_id: uuid.UUID
     congress_name: str

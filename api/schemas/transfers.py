@@ -39,7 +39,9 @@ class TransferAccept(StrictIn):
         None,
         min_length=1,
         max_length=40,
-        description="The member's employee number at the new employer; needed when the old one is taken there.",
+        description=(
+            "The member's employee number at the new employer; needed when the old one is taken there."
+        ),
     )
     effective_on: date | None = Field(
         None, description="Date the receiving union registers the member; default today."

@@ -37,7 +37,9 @@ class UserCreate(StrictIn):
         None,
         min_length=10,
         max_length=200,
-        description="Humans only. Omit to get a one-time initial password that must be changed at first login.",
+        description=(
+            "Humans only. Omit to get a one-time initial password that must be changed at first login."
+        ),
     )
 
 
@@ -78,7 +80,9 @@ class UserCreated(UserOut):
     initial_password: str | None = Field(None, description="Shown once; must be changed at first login.")
     client_secret: str | None = Field(
         None,
-        description="Service accounts: shown once, stored hashed. Use as client_secret with client_id=username.",
+        description=(
+            "Service accounts: shown once, stored hashed. Use as client_secret with client_id=username."
+        ),
     )
 
 

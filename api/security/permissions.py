@@ -1,4 +1,4 @@
-"""The role matrix of ``domain.md`` §0 as data.
+"""The role matrix of ``docs/rules.md`` §0 as data.
 
 A grant is (user, role, org unit) and covers that unit's whole subtree. Routes declare one
 permission each (``require("members.read")``); this table says which roles hold it. Later areas add
@@ -34,7 +34,8 @@ ROLE_RANK: dict[Role, int] = {
     Role.member: 10,
 }
 
-A, C, O, T, AU, H, M, I = (
+# one-letter role names keep the matrix readable as a table; O and I are officer and integration
+A, C, O, T, AU, H, M, I = (  # noqa: E741
     Role.admin,
     Role.chair,
     Role.officer,
@@ -45,7 +46,7 @@ A, C, O, T, AU, H, M, I = (
     Role.integration,
 )
 
-#: permission -> roles holding it (domain.md §0). "self"-style permissions (a member reading their own
+#: permission -> roles holding it (docs/rules.md §0). "self"-style permissions (a member reading their own
 #: record) are decided by the owning service on top of this table.
 PERMISSIONS: dict[str, frozenset[Role]] = {
     # org units, users, grants

@@ -9,18 +9,21 @@ from __future__ import annotations
 
 import time
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any, cast
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from api.config import Settings
 from api.context import client_ip
-from api.db.models import AuditEvent, RefreshToken, User
-from api.db.types import utcnow
+from api.db.models import AuditEvent, Grant, RefreshToken, User
+from api.db.types import SqlColumn, utcnow
 from api.errors import RuleViolation, TooManyRequests, Unauthorized
 from api.schemas.auth import TokenOut
+from api.schemas.users import GrantOut, MeOut
 from api.security import passwords
+from api.security.permissions import PERMISSIONS
 from api.security.principal import Principal
 from api.security.tokens import create_access_token, hash_secret, new_secret
 from api.services import audit
@@ -28,11 +31,11 @@ from api.services import audit
 LOGIN_FAILED = "auth.login_failed"
 
 
-def _failures_since(session: Session, column: sa.ColumnElement[str | None], value: str, since) -> list:
+def _failures_since(session: Session, column: SqlColumn, value: str, since: datetime) -> list[datetime]:
     stmt = (
         select(AuditEvent.at)
         .where(AuditEvent.action == LOGIN_FAILED, column == value, AuditEvent.at >= since)
-        .order_by(AuditEvent.at.desc())
+        .order_by(col(AuditEvent.at).desc())
         .limit(200)
     )
     return list(session.exec(stmt))
@@ -43,8 +46,8 @@ def _throttle(session: Session, settings: Settings, username: str) -> None:
     window = timedelta(seconds=settings.login_window_seconds)
     since = now - window
     ip = client_ip.get()
-    by_account = _failures_since(session, AuditEvent.actor_label, username, since)
-    by_address = _failures_since(session, AuditEvent.ip, ip, since) if ip else []
+    by_account = _failures_since(session, col(AuditEvent.actor_label), username, since)
+    by_address = _failures_since(session, col(AuditEvent.ip), ip, since) if ip else []
     for failures, limit in (
         (by_account, settings.login_lockout_account),
         (by_address, settings.login_lockout_address),
@@ -122,7 +125,7 @@ def login(session: Session, settings: Settings, *, username: str, password: str,
         org_unit_id=user.org_unit_id,
     )
     # a Core UPDATE: logging in must not bump the optimistic-locking version clients hold
-    session.execute(sa.update(User).where(User.id == user.id).values(last_login_at=utcnow()))
+    session.execute(sa.update(User).where(col(User.id) == user.id).values(last_login_at=utcnow()))
     tokens = _issue(session, settings, user, family_id=None, refresh=not service)
     session.commit()
     return tokens
@@ -172,10 +175,10 @@ def refresh(session: Session, settings: Settings, raw_token: str) -> TokenOut:
 def _revoke_family(session: Session, family_id: uuid.UUID) -> int:
     result = session.execute(
         sa.update(RefreshToken)
-        .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
+        .where(col(RefreshToken.family_id) == family_id, col(RefreshToken.revoked_at).is_(None))
         .values(revoked_at=utcnow())
     )
-    return result.rowcount or 0
+    return cast("sa.CursorResult[Any]", result).rowcount or 0  # an UPDATE's result is a CursorResult
 
 
 def logout(session: Session, raw_token: str, *, by: Principal) -> None:
@@ -212,3 +215,17 @@ def change_password(session: Session, *, by: Principal, current: str, new: str) 
         changes={"after": {"password": audit.REDACTED}},
     )
     session.commit()
+
+
+def me(session: Session, principal: Principal) -> MeOut:
+    """The caller, their grants (oldest first) and the permissions those grants give."""
+    user = session.get(User, principal.user_id)
+    if user is None:  # the caller was loaded for this request: only a concurrent delete gets here
+        raise Unauthorized("invalid_token")
+    grants = session.exec(
+        select(Grant).where(Grant.user_id == principal.user_id).order_by(col(Grant.created_at))
+    ).all()
+    perms = sorted(p for p in PERMISSIONS if principal.has(p))
+    return MeOut.model_validate(
+        {**user.model_dump(), "grants": [GrantOut.model_validate(g) for g in grants], "permissions": perms}
+    )

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from api.db.bulk import insert_rows
 from api.db.models import ChangeLogCounter, ChangeLogEntry
+from api.db.types import table_of
 from api.services.scope import in_scope
 
 
@@ -42,9 +43,10 @@ FEED_ROW_COLUMNS = ("entity_type", "entity_id", "action", "org_unit_id", "entity
 
 
 def record_rows(session: Session, rows: Sequence[tuple[Any, ...]]) -> None:
-    """Bulk form for imports: tuples in :data:`FEED_ROW_COLUMNS` order, handed to the driver in one batch
-    (``executemany`` / ``COPY``, see :mod:`api.db.bulk`); ``id`` comes from the table, ``seq`` at read time."""
-    insert_rows(session, ChangeLogEntry.__table__, FEED_ROW_COLUMNS, rows)
+    """Bulk form for imports: tuples in :data:`FEED_ROW_COLUMNS` order, handed to the driver in one
+    batch (``executemany`` / ``COPY``, see :mod:`api.db.bulk`); ``id`` comes from the table, ``seq`` at
+    read time."""
+    insert_rows(session, table_of(ChangeLogEntry), FEED_ROW_COLUMNS, rows)
 
 
 def stamp(session: Session) -> None:
@@ -58,7 +60,9 @@ def stamp(session: Session) -> None:
     ).scalar_one()
     pending = (
         session.execute(
-            select(ChangeLogEntry.id).where(ChangeLogEntry.seq.is_(None)).order_by(ChangeLogEntry.id)
+            select(col(ChangeLogEntry.id))
+            .where(col(ChangeLogEntry.seq).is_(None))
+            .order_by(col(ChangeLogEntry.id))
         )
         .scalars()
         .all()
@@ -77,15 +81,15 @@ def stamp(session: Session) -> None:
 
 #: The columns a feed item shows (``ChangeOut``), in its order
 _FEED_COLUMNS = (
-    ChangeLogEntry.seq,
-    ChangeLogEntry.entity_type,
-    ChangeLogEntry.entity_id,
-    ChangeLogEntry.action,
-    ChangeLogEntry.org_unit_id,
-    ChangeLogEntry.entity_version,
-    ChangeLogEntry.changed_at,
+    col(ChangeLogEntry.seq),
+    col(ChangeLogEntry.entity_type),
+    col(ChangeLogEntry.entity_id),
+    col(ChangeLogEntry.action),
+    col(ChangeLogEntry.org_unit_id),
+    col(ChangeLogEntry.entity_version),
+    col(ChangeLogEntry.changed_at),
 )
-_FEED_KEYS = tuple(c.key for c in _FEED_COLUMNS)
+_FEED_KEYS = tuple(str(cast(sa.ColumnElement[Any], c).key) for c in _FEED_COLUMNS)  # col() is typed Mapped
 
 
 def read(
@@ -102,11 +106,11 @@ def read(
     several times the SELECT itself (docs/benchmarks.md, "4. Change feed").
     """
     stmt = sa.select(*_FEED_COLUMNS).where(
-        ChangeLogEntry.seq > since, in_scope(ChangeLogEntry.org_unit_id, roots)
+        col(ChangeLogEntry.seq) > since, in_scope(col(ChangeLogEntry.org_unit_id), roots)
     )
     if entity_type:
-        stmt = stmt.where(ChangeLogEntry.entity_type == entity_type)
-    rows = session.execute(stmt.order_by(ChangeLogEntry.seq).limit(limit))
+        stmt = stmt.where(col(ChangeLogEntry.entity_type) == entity_type)
+    rows = session.execute(stmt.order_by(col(ChangeLogEntry.seq)).limit(limit))
     return [dict(zip(_FEED_KEYS, row, strict=True)) for row in rows]
 
 

@@ -7,22 +7,25 @@ Records, transfers, dues, HR upserts and bulk imports all build on these, so the
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from api.db.models import Member, MemberNumberCounter, OrgUnit, OrgUnitClosure
 from api.db.session import Database
+from api.db.types import table_of
 from api.errors import RuleViolation
 from api.rules.resident_id import ResidentId
 from api.security.pii import PiiVault
 from api.services import audit
+from api.services.scope import in_scope
 
 
 class MemberStatus(StrEnum):
-    """Membership states (domain.md §1: 章程 Art 2, 6-8; 会籍办法)."""
+    """Membership states (docs/rules.md §1: 章程 Art 2, 6-8; 会籍办法)."""
 
     applied = "applied"
     active = "active"
@@ -94,9 +97,9 @@ def grassroots_of(session: Session, unit_id: uuid.UUID) -> OrgUnit:
     """
     stmt = (
         select(OrgUnit)
-        .join(OrgUnitClosure, OrgUnitClosure.ancestor_id == OrgUnit.id)
+        .join(OrgUnitClosure, col(OrgUnitClosure.ancestor_id) == col(OrgUnit.id))
         .where(OrgUnitClosure.descendant_id == unit_id, OrgUnit.kind == "grassroots")
-        .order_by(OrgUnitClosure.depth)
+        .order_by(col(OrgUnitClosure.depth))
         .limit(1)
     )
     unit = session.exec(stmt).first()
@@ -111,8 +114,8 @@ def grassroots_map(session: Session, unit_ids: set[uuid.UUID]) -> dict[uuid.UUID
         return {}
     rows = session.execute(
         select(OrgUnitClosure.descendant_id, OrgUnit.id, OrgUnitClosure.depth)
-        .join(OrgUnit, OrgUnit.id == OrgUnitClosure.ancestor_id)
-        .where(OrgUnitClosure.descendant_id.in_(unit_ids), OrgUnit.kind == "grassroots")
+        .join(OrgUnit, col(OrgUnit.id) == col(OrgUnitClosure.ancestor_id))
+        .where(col(OrgUnitClosure.descendant_id).in_(unit_ids), col(OrgUnit.kind) == "grassroots")
     ).all()
     best: dict[uuid.UUID, tuple[int, uuid.UUID]] = {}
     for descendant, grassroots, depth in rows:
@@ -139,7 +142,7 @@ def allocate_member_numbers(session: Session, grassroots: OrgUnit, count: int = 
     first = counter.next_value
     session.execute(
         sa.update(MemberNumberCounter)
-        .where(MemberNumberCounter.grassroots_unit_id == grassroots.id)
+        .where(col(MemberNumberCounter.grassroots_unit_id) == grassroots.id)
         .values(next_value=first + count)
     )
     session.expire(counter)
@@ -187,7 +190,7 @@ def rotate_national_ids(
     (values already current are skipped). Members' versions are not bumped: the ID itself is unchanged.
     Raises :class:`UndecryptableId` at the first value no key opens (earlier batches stay rewritten).
     """
-    member = Member.__table__
+    member = table_of(Member)
     page = select(member.c.id, member.c.national_id_cipher).order_by(member.c.id).limit(batch_size)
     rewrite = (
         sa.update(member)
@@ -223,3 +226,24 @@ def rotate_national_ids(
                 )
                 rewritten += len(stale)
             session.commit()
+
+
+def referenced_member(
+    session: Session, member_id: uuid.UUID, roots: Sequence[uuid.UUID], *, field: str = "member_id"
+) -> Member:
+    """The member a request body names (``member_id``), if their unit lies under one of ``roots``.
+
+    Otherwise 422 ``not_found`` on ``field``: the body is wrong, not the URL (a member outside the
+    roots is indistinguishable from one that does not exist). ``roots`` is the caller's scope
+    (``by.units_for()``, e.g. transfers, dues) or the unit the member must belong to (a congress's union).
+    """
+    member = (
+        session.exec(
+            select(Member).where(col(Member.id) == member_id, in_scope(col(Member.org_unit_id), roots))
+        ).first()
+        if roots
+        else None
+    )
+    if member is None:
+        raise RuleViolation("not_found", field=field)
+    return member

@@ -8,6 +8,7 @@ may edit members (members.write), wages only where they may see dues (members.wr
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import os
@@ -20,10 +21,11 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.sql import ColumnElement
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from api.db.models import Member, MemberTag, OrgUnit
 from api.db.session import Database
+from api.security.masking import mask_email, mask_phone
 from api.security.principal import Principal
 from api.services.scope import in_scope, unit_within
 
@@ -89,38 +91,32 @@ def member_conditions(
     """
     roots = principal.units_for()
     if flt.org_unit_id is None:
-        conds = [in_scope(Member.org_unit_id, roots)]
+        conds = [in_scope(col(Member.org_unit_id), roots)]
     elif session is not None and unit_within(session, flt.org_unit_id, roots):
-        conds = [in_scope(Member.org_unit_id, [flt.org_unit_id])]
+        conds = [in_scope(col(Member.org_unit_id), [flt.org_unit_id])]
     else:  # a unit above or beside the caller's grants: their subtrees below it, possibly none
-        conds = [in_scope(Member.org_unit_id, roots), in_scope(Member.org_unit_id, [flt.org_unit_id])]
+        conds = [
+            in_scope(col(Member.org_unit_id), roots),
+            in_scope(col(Member.org_unit_id), [flt.org_unit_id]),
+        ]
     if flt.status is not None:
-        conds.append(Member.status == flt.status)
+        conds.append(col(Member.status) == flt.status)
     if flt.is_representative is not None:
-        conds.append(Member.is_representative == flt.is_representative)
+        conds.append(col(Member.is_representative) == flt.is_representative)
     if flt.tag:
-        conds.append(sa.exists().where(MemberTag.member_id == Member.id, MemberTag.tag == flt.tag))
+        conds.append(
+            sa.exists().where(col(MemberTag.member_id) == col(Member.id), col(MemberTag.tag) == flt.tag)
+        )
     if flt.q:
         pattern = f"%{flt.q}%"
         conds.append(
             sa.or_(
-                Member.name.like(pattern), Member.member_no.like(pattern), Member.employee_no.like(pattern)
+                col(Member.name).like(pattern),
+                col(Member.member_no).like(pattern),
+                col(Member.employee_no).like(pattern),
             )
         )
     return conds
-
-
-def mask_phone(phone: str | None) -> str | None:
-    if not phone:
-        return phone
-    return phone[:3] + "****" + phone[-4:] if len(phone) >= 8 else "*" * len(phone)
-
-
-def mask_email(email: str | None) -> str | None:
-    if not email or "@" not in email:
-        return email
-    local, _, domain = email.partition("@")
-    return f"{local[:1]}***@{domain}"
 
 
 def _safe(value: str | None) -> str:
@@ -139,46 +135,46 @@ def _yuan(fen: int | None) -> str:
 
 def _rows(db: Database, principal: Principal, flt: MemberFilter, lang: str) -> Iterator[list[str]]:
     """Rows as text, in batches of :data:`BATCH_SIZE` by id (keyset), tags loaded once per batch."""
-    contact = in_scope(Member.org_unit_id, principal.units_for("members.write")).label("contact")
+    contact = in_scope(col(Member.org_unit_id), principal.units_for("members.write")).label("contact")
     wages = sa.or_(
-        in_scope(Member.org_unit_id, principal.units_for("members.write")),
-        in_scope(Member.org_unit_id, principal.units_for("dues.read")),
+        in_scope(col(Member.org_unit_id), principal.units_for("members.write")),
+        in_scope(col(Member.org_unit_id), principal.units_for("dues.read")),
     ).label("wages")
     gender, flag, join = _GENDER[lang], _FLAG[lang], _TAG_JOIN[lang]
     last: uuid.UUID | None = None
     with db.read_session() as session:
         base = (
-            select(
-                Member.id,
-                Member.employee_no,
-                Member.name,
-                Member.gender,
-                Member.national_id_masked,
-                Member.phone,
-                Member.birth_date,
-                Member.join_date,
-                OrgUnit.code,
-                Member.monthly_wage_fen,
-                Member.is_representative,
-                Member.email,
-                Member.notes,
+            sa.select(
+                col(Member.id),
+                col(Member.employee_no),
+                col(Member.name),
+                col(Member.gender),
+                col(Member.national_id_masked),
+                col(Member.phone),
+                col(Member.birth_date),
+                col(Member.join_date),
+                col(OrgUnit.code),
+                col(Member.monthly_wage_fen),
+                col(Member.is_representative),
+                col(Member.email),
+                col(Member.notes),
                 contact,
                 wages,
             )
-            .join(OrgUnit, OrgUnit.id == Member.org_unit_id)
+            .join(OrgUnit, col(OrgUnit.id) == col(Member.org_unit_id))
             .where(*member_conditions(principal, flt, session))
-            .order_by(Member.id)
+            .order_by(col(Member.id))
             .limit(BATCH_SIZE)
         )
         while True:
-            batch = session.execute(base if last is None else base.where(Member.id > last)).all()
+            batch = session.execute(base if last is None else base.where(col(Member.id) > last)).all()
             if not batch:
                 return
             tags: dict[uuid.UUID, list[str]] = defaultdict(list)
             for member_id, tag in session.execute(
                 select(MemberTag.member_id, MemberTag.tag)
-                .where(MemberTag.member_id.in_([r.id for r in batch]))
-                .order_by(MemberTag.member_id, MemberTag.tag)
+                .where(col(MemberTag.member_id).in_([r.id for r in batch]))
+                .order_by(col(MemberTag.member_id), col(MemberTag.tag))
             ):
                 tags[member_id].append(tag)
             for r in batch:
@@ -246,7 +242,5 @@ def stream_file(path: str) -> Iterator[bytes]:
             while chunk := f.read(_CHUNK):
                 yield chunk
     finally:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(path)
-        except FileNotFoundError:
-            pass

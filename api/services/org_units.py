@@ -1,4 +1,4 @@
-"""The organisation tree: create, rename, move, close (domain.md §0).
+"""The organisation tree: create, rename, move, close (docs/rules.md §0).
 
 The closure table ``org_unit_closure`` is maintained here and nowhere else.
 """
@@ -10,10 +10,10 @@ from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from api.db.models import OrgUnit, OrgUnitClosure
-from api.db.types import utcnow
+from api.db.types import table_of, utcnow
 from api.errors import Conflict, NotFound, RuleViolation
 from api.rules.uscc import UsccError, validate_uscc
 from api.schemas.org_units import (
@@ -30,7 +30,7 @@ from api.services.concurrency import expect_version
 from api.services.pagination import keyset
 from api.services.scope import in_scope, unit_within
 
-#: which kind of unit may sit under which (domain.md §0: federation -> grassroots -> branch -> group;
+#: which kind of unit may sit under which (docs/rules.md §0: federation -> grassroots -> branch -> group;
 #: a union group may also sit directly under a small grassroots union)
 ALLOWED_PARENTS: dict[OrgUnitKind, set[OrgUnitKind]] = {
     OrgUnitKind.federation: {OrgUnitKind.federation},
@@ -44,7 +44,7 @@ AUDITED_FIELDS = ("code", "name", "kind", "parent_id", "uscc", "status", "closed
 
 def get_in_scope(session: Session, unit_id: uuid.UUID, principal: Principal) -> OrgUnit:
     unit = session.exec(
-        select(OrgUnit).where(OrgUnit.id == unit_id, in_scope(OrgUnit.id, principal.units_for()))
+        select(OrgUnit).where(col(OrgUnit.id) == unit_id, in_scope(col(OrgUnit.id), principal.units_for()))
     ).first()
     if unit is None:
         raise NotFound()
@@ -67,19 +67,19 @@ def list_units(
     status: OrgUnitStatus | None = None,
     q: str | None = None,
 ) -> tuple[list[OrgUnit], str | None]:
-    stmt = select(OrgUnit).where(in_scope(OrgUnit.id, principal.units_for()))
+    stmt = select(OrgUnit).where(in_scope(col(OrgUnit.id), principal.units_for()))
     if parent_id is not None:
         stmt = stmt.where(OrgUnit.parent_id == parent_id)
     if under is not None:
-        stmt = stmt.where(in_scope(OrgUnit.id, [under]))
+        stmt = stmt.where(in_scope(col(OrgUnit.id), [under]))
     if kind is not None:
         stmt = stmt.where(OrgUnit.kind == kind.value)
     if status is not None:
         stmt = stmt.where(OrgUnit.status == status.value)
     if q:
         pattern = f"%{q}%"
-        stmt = stmt.where(sa.or_(OrgUnit.name.like(pattern), OrgUnit.code.like(pattern)))
-    return keyset(session, stmt, keys=[OrgUnit.id], limit=limit, cursor=cursor)
+        stmt = stmt.where(sa.or_(col(OrgUnit.name).like(pattern), col(OrgUnit.code).like(pattern)))
+    return keyset(session, stmt, keys=[col(OrgUnit.id)], limit=limit, cursor=cursor)
 
 
 def _check_uscc(raw: str | None) -> str | None:
@@ -104,7 +104,7 @@ def insert_unit(session: Session, unit: OrgUnit, parent: OrgUnit | None) -> None
     """Add ``unit`` and its closure rows (itself, then every ancestor of ``parent``)."""
     session.add(unit)
     session.flush()
-    closure = OrgUnitClosure.__table__
+    closure = table_of(OrgUnitClosure)
     session.execute(closure.insert().values(ancestor_id=unit.id, descendant_id=unit.id, depth=0))
     if parent is not None:
         session.execute(
@@ -192,7 +192,7 @@ def move(session: Session, unit: OrgUnit, data: OrgUnitMove, *, version: int, by
     if new_parent.id == unit.parent_id:
         return unit
     old_parent_id = unit.parent_id
-    closure = OrgUnitClosure.__table__
+    closure = table_of(OrgUnitClosure)
     subtree = select(OrgUnitClosure.descendant_id).where(OrgUnitClosure.ancestor_id == unit.id)
     outside_ancestors = select(OrgUnitClosure.ancestor_id).where(
         OrgUnitClosure.descendant_id == unit.id, OrgUnitClosure.ancestor_id != unit.id
@@ -219,7 +219,7 @@ def move(session: Session, unit: OrgUnit, data: OrgUnitMove, *, version: int, by
     if delta:
         session.execute(
             sa.update(OrgUnit)
-            .where(OrgUnit.id.in_(subtree.scalar_subquery()), OrgUnit.id != unit.id)
+            .where(col(OrgUnit.id).in_(subtree.scalar_subquery()), col(OrgUnit.id) != unit.id)
             .values(depth=OrgUnit.depth + delta)
             .execution_options(synchronize_session=False)
         )

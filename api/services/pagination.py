@@ -16,13 +16,13 @@ import json
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session
 
-from api.db.types import UTCDateTime
+from api.db.types import SqlColumn, UTCDateTime
 from api.errors import BadRequest
 
 T = TypeVar("T")
@@ -63,7 +63,7 @@ def keyset(
     session: Session,
     stmt: sa.Select[Any],
     *,
-    keys: Sequence[ColumnElement[Any]],
+    keys: Sequence[SqlColumn],
     limit: int,
     cursor: str | None,
     descending: bool = False,
@@ -76,28 +76,30 @@ def keyset(
     and ``fetch`` is the unfiltered ``SELECT`` of the rows to return (e.g. ``select(Member)``); the page's
     keys are chosen by ``stmt`` in a subquery and its rows read by ``fetch``, in key order.
     """
-    if fetch is not None and len(keys) != 1:
+    # col(Model.field) is typed Mapped[...]; at run time it is a column expression like the others
+    columns = [cast(ColumnElement[Any], k) for k in keys]
+    if fetch is not None and len(columns) != 1:
         raise ValueError("keys first needs a single unique key")
     if cursor:
-        after = decode_cursor(cursor, keys)
-        left = keys[0] if len(keys) == 1 else sa.tuple_(*keys)
+        after = decode_cursor(cursor, columns)
+        left = columns[0] if len(columns) == 1 else sa.tuple_(*columns)
         right = (
             after[0]
-            if len(keys) == 1
-            else sa.tuple_(*[sa.literal(v, type_=k.type) for k, v in zip(keys, after, strict=True)])
+            if len(columns) == 1
+            else sa.tuple_(*[sa.literal(v, type_=k.type) for k, v in zip(columns, after, strict=True)])
         )
         stmt = stmt.where(left < right if descending else left > right)
-    order = [k.desc() if descending else k.asc() for k in keys]
+    order = [k.desc() if descending else k.asc() for k in columns]
     stmt = stmt.order_by(*order).limit(limit + 1)
     if fetch is not None:
-        stmt = fetch.where(keys[0].in_(stmt)).order_by(*order)
+        stmt = fetch.where(columns[0].in_(stmt)).order_by(*order)
     result = session.execute(stmt)
     rows = list(result.scalars() if scalars else result.all())
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
         last = rows[-1]
-        next_cursor = encode_cursor([_value_of(last, k) for k in keys])
+        next_cursor = encode_cursor([_value_of(last, k) for k in columns])
     return rows, next_cursor
 
 

@@ -2,6 +2,16 @@
 
 Every list, export, report and load-by-id filters with :func:`in_scope`, so an object outside the
 caller's granted subtrees is simply not found (404), never "forbidden".
+
+The rule for choosing between the two forms (docs/architecture.md, "Scope"):
+
+* :func:`in_scope` ``(column, roots)`` is THE way: build the statement in the service function with the
+  caller's roots (``principal.units_for()``). Lists, reports, exports, task providers and loaders use it.
+* :func:`in_scope_of_roots` (roots as the ``scope_roots`` expanding parameter, statement built ONCE at
+  import) only for a statement on a hot path measured in docs/benchmarks.md, where rebuilding the
+  statement per request shows in the server's CPU per request. Today that is one statement: the
+  member loader (``api.services.members.reading.get_in_scope``, the by-id read of the "overhead"
+  scenario). Adding another needs a benchmark line that shows the gain.
 """
 
 from __future__ import annotations
@@ -12,18 +22,19 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.sql import ColumnElement
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from api.db.models import OrgUnitClosure
+from api.db.types import SqlColumn, table_of
 
 
 def subtree_ids(roots: Sequence[uuid.UUID] | sa.BindParameter[Any]) -> sa.Select[Any]:
     """``SELECT descendant_id`` of every unit under (and including) ``roots`` (ids, or an expanding
     parameter for statements built once)."""
-    return select(OrgUnitClosure.descendant_id).where(OrgUnitClosure.ancestor_id.in_(roots))
+    return select(col(OrgUnitClosure.descendant_id)).where(col(OrgUnitClosure.ancestor_id).in_(roots))
 
 
-def in_scope(unit_column: ColumnElement[Any], roots: Sequence[uuid.UUID]) -> ColumnElement[bool]:
+def in_scope(unit_column: SqlColumn, roots: Sequence[uuid.UUID]) -> ColumnElement[bool]:
     if not roots:
         return sa.false()
     return unit_column.in_(subtree_ids(roots))
@@ -34,7 +45,7 @@ def in_scope(unit_column: ColumnElement[Any], roots: Sequence[uuid.UUID]) -> Col
 SCOPE_ROOTS = "scope_roots"
 
 
-def in_scope_of_roots(unit_column: ColumnElement[Any]) -> ColumnElement[bool]:
+def in_scope_of_roots(unit_column: SqlColumn) -> ColumnElement[bool]:
     """:func:`in_scope` with the roots left as the ``scope_roots`` parameter.
 
     A statement object reused across requests keeps its SQL cache key; building the statement again
@@ -42,7 +53,7 @@ def in_scope_of_roots(unit_column: ColumnElement[Any]) -> ColumnElement[bool]:
     primary-key SELECT on SQLite (docs/benchmarks.md, request overhead). Callers with no roots must not
     execute (an empty expanding IN is false, but they can answer 404 without a query).
     """
-    roots = sa.bindparam(SCOPE_ROOTS, expanding=True, type_=OrgUnitClosure.__table__.c.ancestor_id.type)
+    roots = sa.bindparam(SCOPE_ROOTS, expanding=True, type_=table_of(OrgUnitClosure).c.ancestor_id.type)
     return unit_column.in_(subtree_ids(roots))
 
 
@@ -56,7 +67,7 @@ def ancestors_of(session: Session, unit_id: uuid.UUID) -> set[uuid.UUID]:
 UNIT_IN_ROOTS = sa.exists(
     select(OrgUnitClosure.ancestor_id).where(
         OrgUnitClosure.descendant_id == sa.bindparam("unit"),
-        OrgUnitClosure.ancestor_id.in_(sa.bindparam("roots", expanding=True)),
+        col(OrgUnitClosure.ancestor_id).in_(sa.bindparam("roots", expanding=True)),
     )
 )
 _UNIT_WITHIN = sa.select(UNIT_IN_ROOTS)

@@ -1,4 +1,4 @@
-"""Membership transfers (会籍接转), domain.md §1 Transfer; 全总 2000 暂行规定 items 3-7.
+"""Membership transfers (会籍接转), docs/rules.md §1 Transfer; 全总 2000 暂行规定 items 3-7.
 
 The sending union releases the member (``transfer_out``: active -> transfer_pending); the member stays
 registered with the sending unit until the receiving union registers them (``transfer_in``) or the
@@ -16,7 +16,7 @@ from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from api.db.models import Member, MemberEvent, MemberTransfer, OrgUnit
 from api.db.types import utcnow
@@ -78,7 +78,9 @@ TRANSFER_PERMISSION = "members.transfer"
 def _transfer_scope(principal: Principal, roots: Sequence[uuid.UUID] | None = None) -> sa.ColumnElement[bool]:
     """A transfer is visible to either side: its sending or its receiving unit is in scope."""
     roots = principal.units_for() if roots is None else roots
-    return sa.or_(in_scope(MemberTransfer.from_unit_id, roots), in_scope(MemberTransfer.to_unit_id, roots))
+    return sa.or_(
+        in_scope(col(MemberTransfer.from_unit_id), roots), in_scope(col(MemberTransfer.to_unit_id), roots)
+    )
 
 
 def get_in_scope(session: Session, transfer_id: uuid.UUID, principal: Principal) -> MemberTransfer:
@@ -103,9 +105,9 @@ def list_transfers(
     roots = principal.units_for()
     stmt = select(MemberTransfer)
     if direction is TransferDirection.incoming:
-        stmt = stmt.where(in_scope(MemberTransfer.to_unit_id, roots))
+        stmt = stmt.where(in_scope(col(MemberTransfer.to_unit_id), roots))
     elif direction is TransferDirection.outgoing:
-        stmt = stmt.where(in_scope(MemberTransfer.from_unit_id, roots))
+        stmt = stmt.where(in_scope(col(MemberTransfer.from_unit_id), roots))
     else:
         stmt = stmt.where(_transfer_scope(principal, roots))
     if status is not None:
@@ -113,7 +115,7 @@ def list_transfers(
     if member_id is not None:
         stmt = stmt.where(MemberTransfer.member_id == member_id)
     rows, next_cursor = keyset(
-        session, stmt, keys=[MemberTransfer.id], limit=limit, cursor=cursor, descending=True
+        session, stmt, keys=[col(MemberTransfer.id)], limit=limit, cursor=cursor, descending=True
     )
     return present(session, rows), next_cursor
 
@@ -127,20 +129,20 @@ def present(session: Session, transfers: Sequence[MemberTransfer]) -> list[Trans
     members = {
         row.id: row
         for row in session.execute(
-            select(
-                Member.id,
-                Member.member_no,
-                Member.name,
-                Member.national_id_masked,
-                Member.gender,
-                Member.birth_date,
-            ).where(Member.id.in_(member_ids))
+            sa.select(
+                col(Member.id),
+                col(Member.member_no),
+                col(Member.name),
+                col(Member.national_id_masked),
+                col(Member.gender),
+                col(Member.birth_date),
+            ).where(col(Member.id).in_(member_ids))
         )
     }
     units = {
         row.id: row
         for row in session.execute(
-            select(OrgUnit.id, OrgUnit.code, OrgUnit.name).where(OrgUnit.id.in_(unit_ids))
+            select(col(OrgUnit.id), col(OrgUnit.code), col(OrgUnit.name)).where(col(OrgUnit.id).in_(unit_ids))
         )
     }
     return [
@@ -221,11 +223,7 @@ def request(session: Session, data: TransferCreate, *, by: Principal) -> MemberT
     The member must be in the caller's scope; the receiving unit need not be. Until the receiving
     union accepts, the member stays with the sending unit in status ``transfer_pending``.
     """
-    member = session.exec(
-        select(Member).where(Member.id == data.member_id, in_scope(Member.org_unit_id, by.units_for()))
-    ).first()
-    if member is None:
-        raise RuleViolation("not_found", field="member_id")
+    member = member_core.referenced_member(session, data.member_id, by.units_for())
     pending = session.exec(
         select(MemberTransfer.id).where(
             MemberTransfer.member_id == member.id, MemberTransfer.status == TransferStatus.pending.value

@@ -1,4 +1,4 @@
-"""User accounts (people and service accounts) and their role grants (domain.md §0)."""
+"""User accounts (people and service accounts) and their role grants (docs/rules.md §0)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import string
 import uuid
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from api.db.models import Grant, OrgUnit, User
 from api.db.types import utcnow
@@ -41,7 +41,7 @@ def initial_password() -> str:
 
 def get_in_scope(session: Session, user_id: uuid.UUID, principal: Principal) -> User:
     user = session.exec(
-        select(User).where(User.id == user_id, in_scope(User.org_unit_id, principal.units_for()))
+        select(User).where(col(User.id) == user_id, in_scope(col(User.org_unit_id), principal.units_for()))
     ).first()
     if user is None:
         raise NotFound()
@@ -59,16 +59,16 @@ def list_users(
     is_active: bool | None = None,
     q: str | None = None,
 ) -> tuple[list[User], str | None]:
-    stmt = select(User).where(in_scope(User.org_unit_id, principal.units_for()))
+    stmt = select(User).where(in_scope(col(User.org_unit_id), principal.units_for()))
     if org_unit_id is not None:
-        stmt = stmt.where(in_scope(User.org_unit_id, [org_unit_id]))
+        stmt = stmt.where(in_scope(col(User.org_unit_id), [org_unit_id]))
     if kind is not None:
         stmt = stmt.where(User.kind == kind.value)
     if is_active is not None:
         stmt = stmt.where(User.is_active == is_active)
     if q:
-        stmt = stmt.where(sa.or_(User.username.like(f"%{q}%"), User.display_name.like(f"%{q}%")))
-    return keyset(session, stmt, keys=[User.id], limit=limit, cursor=cursor)
+        stmt = stmt.where(sa.or_(col(User.username).like(f"%{q}%"), col(User.display_name).like(f"%{q}%")))
+    return keyset(session, stmt, keys=[col(User.id)], limit=limit, cursor=cursor)
 
 
 def create_user(
@@ -189,7 +189,9 @@ def rotate_secret(session: Session, user: User, *, by: Principal) -> str:
 
 def list_grants(session: Session, user: User) -> list[Grant]:
     return list(
-        session.exec(select(Grant).where(Grant.user_id == user.id).order_by(Grant.created_at, Grant.id))
+        session.exec(
+            select(Grant).where(col(Grant.user_id) == user.id).order_by(col(Grant.created_at), col(Grant.id))
+        )
     )
 
 

@@ -40,7 +40,8 @@ class RawFeed:
         ph = "?" if self.dialect == "sqlite" else "%s"
         self.sql = (
             f"SELECT {cols} FROM change_log WHERE change_log.seq > {ph} AND change_log.org_unit_id IN "
-            f"(SELECT org_unit_closure.descendant_id FROM org_unit_closure WHERE org_unit_closure.ancestor_id IN ({ph})) "
+            f"(SELECT org_unit_closure.descendant_id FROM org_unit_closure WHERE "
+            f"org_unit_closure.ancestor_id IN ({ph})) "
             f"ORDER BY change_log.seq LIMIT {ph}"
         )
         self.root = scope_root.hex if self.dialect == "sqlite" else scope_root

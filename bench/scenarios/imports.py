@@ -85,7 +85,8 @@ def run(cfg: Config, db: str) -> ScenarioResult:
         return out
 
     log(
-        f"imports/{db}: {rounds} rounds of {rows:,} rows (raw, raw3, service, dry), memory at {mem_small:,} and "
+        f"imports/{db}: {rounds} rounds of {rows:,} rows (raw, raw3, service, dry), memory at "
+        f"{mem_small:,} and "
         f"{mem_big:,}"
     )
     results = alternate(
@@ -162,14 +163,18 @@ def run(cfg: Config, db: str) -> ScenarioResult:
         f"{big['start_rss_mb']:.0f} MB."
     )
     res.details.append(
-        f"{db}: baseline = {'executemany in 1,000-row batches' if db == 'sqlite' else 'COPY FROM STDIN'}, one "
-        f"transaction, types converted only (no validation, encryption, duplicate checks, events, feed or audit); "
+        f"{db}: baseline = {'executemany in 1,000-row batches' if db == 'sqlite' else 'COPY FROM STDIN'}, "
+        f"one "
+        f"transaction, types converted only (no validation, encryption, duplicate checks, events, feed or "
+        f"audit); "
         f"medians of {rounds} rounds: raw {rate['raw']:,.0f}, service {rate['service']:,.0f}, dry run "
-        f"{rate['dry']:,.0f} rows/s; service/raw per round {', '.join(f'{x:.2f}' for x in per_round)}, in CPU "
+        f"{rate['dry']:,.0f} rows/s; service/raw per round {', '.join(f'{x:.2f}' for x in per_round)}, in "
+        f"CPU "
         f"time {cpu_ratio:.2f}. raw3 = raw plus the joined event and the feed entry the service also writes "
         f"per member, the same way: {rate['raw3']:,.0f} rows/s. At 0.33x of raw the service would have "
         f"{(3 / rate['raw'] - 1 / rate['raw3']) * 1e6:,.0f} µs per row left beyond its own three writes for "
         f"validation, duplicate checks, HMAC and encryption; it spends "
-        f"{(1 / rate['service'] - 1 / rate['raw3']) * 1e6:,.0f} µs. CSV: {rows:,} clean rows with valid IDs over {len(codes)} branches of one union."
+        f"{(1 / rate['service'] - 1 / rate['raw3']) * 1e6:,.0f} µs. CSV: {rows:,} clean rows with valid "
+        f"IDs over {len(codes)} branches of one union."
     )
     return res

@@ -44,7 +44,8 @@ TITLE = "Member lists at scale: API vs raw SELECT"
 ROLE = "auditor"
 LIMIT = 50
 STATUS = "active"
-#: the SELECT the service issues: "keys-first" (since migration 0005), "unit" (8a531cd) or "scope+unit" (before)
+#: the SELECT the service issues: "keys-first" (since migration 0005), "unit" (8a531cd) or "scope+unit"
+#: (before)
 RAW_FORM = "keys-first"
 
 
@@ -117,7 +118,8 @@ class RawList:
 
             def page(cond: str) -> str:
                 return (
-                    f"SELECT {cols} FROM member WHERE member.id IN (SELECT member.id FROM member WHERE {cond} "
+                    f"SELECT {cols} FROM member WHERE member.id IN (SELECT member.id FROM member WHERE "
+                    f"{cond} "
                     f"ORDER BY member.id ASC {limit_sql}) ORDER BY member.id ASC"
                 )
         else:
@@ -238,7 +240,8 @@ def run(cfg: Config, db: str) -> ScenarioResult:
         if floor_path:
             cases["api floor"] = lambda: client.get(floor_path)
         log(
-            f"lists/{db}: {matching:,} matching rows, deep page after {walked:,}; {rounds} rounds x {n_req} requests"
+            f"lists/{db}: {matching:,} matching rows, deep page after {walked:,}; {rounds} rounds x "
+            f"{n_req} requests"
         )
         results = alternate(list(cases), rounds, timed_many, timed_many)
         client.close()
@@ -312,14 +315,18 @@ def run(cfg: Config, db: str) -> ScenarioResult:
             Row(NAME, db, "GET /auth/me (floor)", "median latency", floor, None, "ms", better="lower")
         )
         res.details.append(
-            f"{db}: every authenticated request pays a fixed floor (JWT, principal, session, middleware, HTTP), "
-            f"measured as GET /api/v1/auth/me: {floor:.2f} ms. The list's own part (API minus floor): first page "
+            f"{db}: every authenticated request pays a fixed floor (JWT, principal, session, middleware, "
+            f"HTTP), "
+            f"measured as GET /api/v1/auth/me: {floor:.2f} ms. The list's own part (API minus floor): "
+            f"first page "
             f"{median(lat['api first']) - floor:.2f} ms, deep page {median(lat['api deep']) - floor:.2f} ms, "
             f"vs raw {median(lat['raw first']):.2f} / {median(lat['raw deep']):.2f} ms."
         )
     res.details.append(
-        f"{db}: {members:,} members in {tree.unit_count:,} units (seeded with Core inserts in {seed_s:.0f}s); filter "
-        f"= one grassroots union's subtree + status `{STATUS}` = {matching:,} rows; deep page after {walked:,} rows; "
+        f"{db}: {members:,} members in {tree.unit_count:,} units (seeded with Core inserts in "
+        f"{seed_s:.0f}s); filter "
+        f"= one grassroots union's subtree + status `{STATUS}` = {matching:,} rows; deep page after "
+        f"{walked:,} rows; "
         f"limit {LIMIT}; caller `{ROLE}` at ROOT; {rounds} rounds x {n_req} sequential requests per case, "
         f"one keep-alive connection."
     )

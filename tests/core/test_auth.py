@@ -208,7 +208,7 @@ def test_jwt_attacks_are_401(client, world, settings, problem, attack):
     if attack == "alg_none":
         token = f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{_b64(_claims(settings, user.id))}."
     elif attack == "tampered":
-        header, payload, sig = good.split(".")
+        header, _payload, sig = good.split(".")
         token = f"{header}.{_b64(_claims(settings, uuid.uuid4()))}.{sig}"
     elif attack == "expired":
         token = _forge(_claims(settings, user.id, exp=int(time.time()) - 10), settings.secret_key, "HS256")
@@ -290,12 +290,15 @@ def test_inactive_user_token_is_refused(client, world, problem):
 
 def test_failed_logins_for_unknown_usernames_are_visible_to_root_auditors_only(client, world):
     client.post("/api/v1/auth/token", data={"username": "ghost", "password": "whatever-pass"})
-    seen = lambda headers: [
-        e["actor_label"]
-        for e in client.get(
-            "/api/v1/audit-events?action=auth.login_failed", headers=headers
-        ).json()["items"]
-    ]
+
+    def seen(headers):
+        return [
+            e["actor_label"]
+            for e in client.get("/api/v1/audit-events?action=auth.login_failed", headers=headers).json()[
+                "items"
+            ]
+        ]
+
     assert "ghost" in seen(world.as_role("auditor", "ROOT"))
     assert "ghost" not in seen(world.as_role("auditor", "U01"))
 

@@ -1,4 +1,4 @@
-"""The organisation tree (domain.md §0): create, rename, move, close, scope, lists, and subtree speed."""
+"""The organisation tree (docs/rules.md §0): create, rename, move, close, scope, lists, and subtree speed."""
 
 from __future__ import annotations
 
@@ -43,7 +43,8 @@ def list_all(client, headers, **params) -> list[dict]:
 
 
 def test_create_follows_the_kind_hierarchy(client, world, session):
-    """federation -> grassroots -> branch -> group (domain.md §0); a group may also sit under a grassroots union."""
+    """federation -> grassroots -> branch -> group (docs/rules.md §0); a group may also sit under a grassroots
+    union."""
     admin = world.as_role("admin", "ROOT")
     root = world.units["ROOT"]
     fed = create(client, admin, "F2", "federation", root.id, name="区总工会")
@@ -103,7 +104,7 @@ def test_codes_are_unique(client, world, problem):
 
 
 def test_uscc_check_character_is_validated(client, world, problem):
-    """Employer's unified social credit code: GB 32100-2015 check character (domain.md §0 org tree)."""
+    """Employer's unified social credit code: GB 32100-2015 check character (docs/rules.md §0 org tree)."""
     assert compute_uscc_check_char(VALID_USCC[:17]) == VALID_USCC[17]
     admin = world.as_role("admin", "ROOT")
     ok = create(client, admin, "U03", "grassroots", world.units["ROOT"].id, uscc=VALID_USCC.lower())
@@ -342,7 +343,8 @@ def test_close_needs_no_open_children(client, world, problem, session):
 
 
 def test_close_needs_a_grant_above_the_unit(client, world, problem):
-    """Closing a unit needs the approval of the unit above (章程 Art 16): a grant at the unit itself is not enough."""
+    """Closing a unit needs the approval of the unit above (章程 Art 16): a grant at the unit itself is not
+    enough."""
     u = world.units
     own = world.as_role("admin", "U01-B02")
     body = problem(

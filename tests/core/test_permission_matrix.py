@@ -1,4 +1,4 @@
-"""The permission matrix, generated from the app's own routes (domain.md §0).
+"""The permission matrix, generated from the app's own routes (docs/rules.md §0).
 
 For every route: it declares exactly one permission (or is explicitly public); without a token it
 is 401; with a token lacking the permission it is 403 (404 is also right for object routes); and an

@@ -1,4 +1,5 @@
-"""The request path's thread-pool and connection-pool choices (api/deps.py, api/routing.py, api/db/session.py)."""
+"""The request path's thread-pool and connection-pool choices (api/deps.py, api/routing.py,
+api/db/session.py)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Users, service accounts and (role, org unit) grants (domain.md §0; issue: Auth and roles)."""
+"""Users, service accounts and (role, org unit) grants (docs/rules.md §0; issue: Auth and roles)."""
 
 from __future__ import annotations
 

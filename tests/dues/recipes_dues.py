@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from factories import link_member_user, make_member
 from matrix import Call, recipe
-from transfers.members_factory import link_cached_member_role, make_member
 
 WAGE_FEN = 812_345  # 8,123.45 yuan -> 8,120 counted -> 40.60 yuan = 4060 fen
 DUES_FEN = 4060
@@ -26,7 +26,7 @@ def _(client, world):
 @recipe("dues_mine")
 def _(client, world):
     member = make_member(world, "U01-B01", wage_fen=WAGE_FEN)
-    link_cached_member_role(world, member, "U01-B01")
+    link_member_user(world, "member.u01-b01", member.id, "U01-B01")
     return Call("member", "U01-B01", "GET", "/api/v1/me/dues")
 
 

@@ -1,4 +1,4 @@
-"""Membership dues (会费): domain.md §1 Dues; 章程 Art 8 (no dues while retained)."""
+"""Membership dues (会费): docs/rules.md §1 Dues; 章程 Art 8 (no dues while retained)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
+from factories import add_event, link_account
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from sqlmodel import select
-from transfers.members_factory import add_event, link_account
 
 from api.db.models import AuditEvent, DuesPayment, Member
 from api.main import api_routes
@@ -51,7 +51,7 @@ def _statement(client, world, member, caller=("treasurer", "U01"), **params):
 )
 @given(wage=st.integers(min_value=0, max_value=10_000_000))
 def test_statement_and_arrears_expect_half_a_percent_of_the_wage(client, world, new_member, wage):
-    """domain.md §1 Dues: 0.5 % of the monthly wage ignoring the part under 10 yuan, integer fen; the
+    """docs/rules.md §1 Dues: 0.5 % of the monthly wage ignoring the part under 10 yuan, integer fen; the
     statement (Python) and the arrears list (SQL) agree with api.rules.dues.monthly_dues_fen."""
     member = getattr(world, "_dues_member", None) or new_member("U01-B01", join_date=date(2020, 1, 1))
     world._dues_member = member
@@ -85,7 +85,8 @@ def test_statement_runs_from_the_join_month(client, world, new_member):
 
 
 def test_retained_members_owe_nothing(client, world, new_member):
-    """章程 Art 8 / domain.md §1 Dues: no dues while retained; a month's dues follow the status at its end."""
+    """章程 Art 8 / docs/rules.md §1 Dues: no dues while retained; a month's dues follow the status at
+    its end."""
     member = new_member("U01-B01", wage_fen=WAGE, join_date=date(2023, 1, 1))
     add_event(world, member, "retain", "active", "retained", date(2024, 5, 10))
     body = _statement(client, world, member, **{"from": "2024-03", "to": "2024-07"})
@@ -160,7 +161,7 @@ def test_record_a_payment(client, world, session, new_member):
 
 
 def test_amount_must_match_unless_overridden(client, world, problem, new_member):
-    """domain.md §1 Dues: the amount is 0.5 % of the wage; a different amount needs an audited reason."""
+    """docs/rules.md §1 Dues: the amount is 0.5 % of the wage; a different amount needs an audited reason."""
     member = new_member("U01-B01", wage_fen=WAGE)
     body = problem(_pay(client, world, member, amount=DUES + 5), 422, "dues_amount_mismatch")
     assert body["expected_fen"] == DUES and body["errors"][0]["field"] == "amount_fen"
@@ -204,7 +205,7 @@ def test_officer_cannot_record_dues_of_another_union(client, world, problem, new
 
 
 def test_treasurer_records_dues_but_cannot_edit_members(client, world, problem, new_member):
-    """domain.md §0: the treasurer has "dues only" among member writes."""
+    """docs/rules.md §0: the treasurer has "dues only" among member writes."""
     member = new_member("U01-B01", wage_fen=WAGE)
     assert _pay(client, world, member, caller=("treasurer", "U01")).status_code == 201
     treasurer = world.as_role("treasurer", "U01")

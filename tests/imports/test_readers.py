@@ -1,17 +1,21 @@
-"""HR member file readers and row normalisation (shared/samples/README.md, domain.md §1 Record)."""
+"""HR member file readers and row normalisation (tests/samples.py, docs/rules.md §1 Record)."""
 
 from __future__ import annotations
 
+import atexit
 import io
 import json
-import os
+import shutil
+import tempfile
 from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+import samples
 from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import Workbook
+from samples import write_samples
 
 from api.imports.members import (
     KIND_MESSAGES,
@@ -26,12 +30,10 @@ from api.imports.members import (
 from api.imports.readers import ImportFileError, RawRow, count_rows, iter_rows
 
 TODAY = date(2026, 11, 21)
-SAMPLES = Path(
-    os.environ.get("GONGHUI_SAMPLES_DIR", Path(__file__).resolve().parents[2].parent / "shared" / "samples")
-)
-needs_samples = pytest.mark.skipif(
-    not SAMPLES.is_dir(), reason=f"sample HR files not found at {SAMPLES} (set GONGHUI_SAMPLES_DIR)"
-)
+#: generated sample HR files (tests/samples.py), written once for this module
+SAMPLES = Path(tempfile.mkdtemp(prefix="gonghui-samples-"))
+atexit.register(shutil.rmtree, SAMPLES, ignore_errors=True)
+GENERATED = write_samples(SAMPLES)
 
 HEADER_ZH = "工号,姓名,性别,身份证号,手机号,出生日期,入会日期,所属工会代码,月工资,职工代表"
 GOOD_ZH = "E0000001, 彭远\u3000,男,140106198310050793,14677129422,1983-10-05,2002-07-13,U02-B01,5027.73,否"
@@ -116,10 +118,9 @@ class NonSeekable(io.RawIOBase):
 # --- the sample files --------------------------------------------------------------------------------
 
 
-@needs_samples
 @pytest.mark.parametrize("name", ["members_hr_export_gb18030.csv", "members_hr_export.xlsx"])
 def test_sample_rejects_exactly_the_expected_rows(name: str) -> None:
-    """shared/samples/README.md: an importer reports the rows of FILE.expected.jsonl and no others.
+    """tests/samples.py: an importer reports the rows of FILE.expected.jsonl and no others.
 
     ``unknown_org`` needs the org tree in the database, so here that row must pass normalisation.
     """
@@ -135,22 +136,30 @@ def test_sample_rejects_exactly_the_expected_rows(name: str) -> None:
     assert not {row for row, _, _ in needs_db} & {row for row, _, _ in found}
 
 
-@needs_samples
 def test_sample_row_counts_and_mess() -> None:
-    """shared/samples/README.md: 313 rows each; spaces, full-width digits and lower-case x are harmless."""
+    """tests/samples.py: 313 rows each; spaces, full-width digits and lower-case x are harmless."""
     csv_rows = list(iter_rows(SAMPLES / "members_hr_export_gb18030.csv", "members_hr_export_gb18030.csv"))
     xlsx_rows = list(iter_rows(SAMPLES / "members_hr_export.xlsx", "members_hr_export.xlsx"))
     assert len(csv_rows) == len(xlsx_rows) == 313
     assert csv_rows[0].row_number == 2 and csv_rows[-1].row_number == 314
+    truth = samples.hr_export_csv().members[0]
+    assert csv_rows[0].data["name"] != truth.name  # the first row's name is padded with spaces
     first = normalise_member_row(csv_rows[0], today=TODAY)
     assert isinstance(first, MemberRowOk)
-    assert first.name == "彭远"
-    assert first.monthly_wage_fen == 502773
+    assert (first.name, first.monthly_wage_fen, first.national_id.value) == (
+        truth.name,
+        truth.wage_fen,
+        truth.national_id,
+    )
+    messy = [r.data for r in csv_rows]
+    assert any("　" in (d.get("name") or "") for d in messy)  # ideographic spaces
+    assert any("１" in (d.get("phone") or "") or "５" in (d.get("phone") or "") for d in messy)  # full-width
+    assert any((d.get("national_id") or "").endswith("x") for d in messy)  # lower-case x
+    assert any("/" in (d.get("join_date") or "") for d in messy)  # 2024/03/05 dates
 
 
-@needs_samples
 def test_clean_jsonl_has_no_errors() -> None:
-    """shared/samples/README.md: members_clean.jsonl has nothing wrong."""
+    """tests/samples.py: members_clean.jsonl has nothing wrong."""
     rows = list(iter_rows(SAMPLES / "members_clean.jsonl", "members_clean.jsonl"))
     assert len(rows) == 100 and rows[0].row_number == 2
     assert failures(SAMPLES / "members_clean.jsonl") == set()
@@ -490,7 +499,7 @@ def test_blank_gender_and_birth_date_come_from_the_id() -> None:
     ],
 )
 def test_error_kinds(values: dict[str, str | None], expected: tuple[str, str]) -> None:
-    """Kinds as in shared/samples/*.expected.jsonl; GB 11643-1999 for the ID; 章程 Art 2 for join dates."""
+    """Kinds as in tests/samples.py (REJECTS); GB 11643-1999 for the ID; 章程 Art 2 for join dates."""
     assert only_error(**values) == expected
 
 

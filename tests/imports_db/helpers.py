@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
+import atexit
+import functools
 import io
-import os
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
-
-from api.rules.resident_id import compute_check_char
+from factories import resident_id
+from samples import write_samples
 
 HEADER_ZH = "工号,姓名,性别,身份证号,手机号,出生日期,入会日期,所属工会代码,月工资,职工代表"
 
 
 def make_id(n: int, *, region: str = "110101", birth: str = "19850315", female: bool = False) -> str:
-    """A well-formed resident ID (GB 11643 check digit) numbered ``n`` (0 <= n < 500 per birth date)."""
-    seq = n % 500 * 2 + (0 if female else 1)
-    first17 = f"{region}{birth}{seq:03d}"
-    return first17 + compute_check_char(first17)
+    """A resident ID numbered ``n`` (0 <= n < 500 per birth date), born 1985-03-15 unless told: the
+    import tests' shorthand for :func:`factories.resident_id`."""
+    return resident_id(n, gender="female" if female else "male", birth=birth, region=region)
 
 
 def csv_bytes(rows: list[str], *, header: str = HEADER_ZH, encoding: str = "gb18030") -> bytes:
@@ -78,17 +80,17 @@ def officer_root(world):
     return world.as_role("officer", "ROOT")
 
 
-#: as tests/conftest.py's SAMPLES (shared/samples beside the repository, or GONGHUI_SAMPLES_DIR)
-SAMPLES = Path(
-    os.environ.get("GONGHUI_SAMPLES_DIR", Path(__file__).resolve().parents[3] / "shared" / "samples")
-)
-
-
 def sample(name: str) -> Path:
-    path = SAMPLES / name
-    if not path.exists():
-        pytest.skip(f"sample {path} not found")
-    return path
+    """A generated sample HR file (tests/samples.py), written once per test process."""
+    return _sample_dir() / name
+
+
+@functools.cache
+def _sample_dir() -> Path:
+    directory = Path(tempfile.mkdtemp(prefix="gonghui-samples-"))
+    atexit.register(shutil.rmtree, directory, ignore_errors=True)
+    write_samples(directory)
+    return directory
 
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-000"

@@ -13,7 +13,6 @@ from sqlmodel import select
 
 from api.db.models import AuditEvent, MemberImport
 from api.services import member_imports as service
-from imports_db.helpers import officer_root  # noqa: F401
 
 
 def _no_such_pid() -> int:
@@ -22,7 +21,8 @@ def _no_such_pid() -> int:
 
 @pytest.fixture
 def jobs(db, world):
-    """Queued and running jobs of processes that ended, of this process, of another host, and a finished one."""
+    """Queued and running jobs of processes that ended, of this process, of another host, and a finished
+    one."""
     host = socket.gethostname()
     me = service.this_process()
     pid, start = me.split(":")[1:]

@@ -1,4 +1,4 @@
-"""Bulk member imports through the API (issue 3: HR sync and bulk import; shared/samples/README.md)."""
+"""Bulk member imports through the API (issue 3: HR sync and bulk import; tests/samples.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import sqlalchemy as sa
 
 from api.db.models import Member
 from api.services import member_imports as service
-from imports_db.helpers import count, csv_bytes, error_set, make_id, officer_root, post_import, row, sample  # noqa: F401
+from api.services.member_imports import jobs, progress, runner
+from imports_db.helpers import count, csv_bytes, error_set, make_id, post_import, row, sample
 
 SAMPLE_FILES = ["members_hr_export_gb18030.csv", "members_hr_export.xlsx"]
 RAW_ID = re.compile(r"\d{17}[\dXx]")
@@ -24,7 +25,7 @@ def expected(name: str) -> set[tuple[int, str, str]]:
 
 @pytest.mark.parametrize("name", SAMPLE_FILES)
 def test_sample_files_import_with_exactly_the_listed_errors(client, world, db, officer_root, name):
-    """shared/samples/README.md: the importer reports exactly the rows in FILE.expected.jsonl — nothing
+    """tests/samples.py: the importer reports exactly the rows in FILE.expected.jsonl — nothing
     is written by default (all-or-nothing); with on_error=skip the good rows are created."""
     path = sample(name)
     want = expected(name)
@@ -187,7 +188,7 @@ def test_officer_of_one_union_cannot_import_into_another(client, world, db, prob
 def test_a_crash_mid_import_leaves_nothing_behind(client, world, db, monkeypatch):
     """A failure after the first batch has been written rolls back the whole import."""
     officer = world.as_role("officer", "U01")
-    monkeypatch.setattr(service, "BATCH_SIZE", 3)
+    monkeypatch.setattr(runner, "BATCH_SIZE", 3)
     real = service.write_batch
     calls = []
 
@@ -197,7 +198,7 @@ def test_a_crash_mid_import_leaves_nothing_behind(client, world, db, monkeypatch
             raise RuntimeError("disk full")
         return real(session, ctx, plans)
 
-    monkeypatch.setattr(service, "write_batch", failing)
+    monkeypatch.setattr(runner, "write_batch", failing)
     rows = [row(f"C{i:03d}", f"员工{i}", make_id(i)) for i in range(1, 10)]
     job = post_import(client, officer, csv_bytes(rows)).json()
     assert job["status"] == "failed" and job["error_code"] == "internal_error"
@@ -235,7 +236,7 @@ def test_unreadable_files_are_refused_with_a_problem(client, world, problem):
 
 
 def test_report_is_capped_but_counts_every_failure(client, world, monkeypatch):
-    monkeypatch.setattr(service, "MAX_REPORTED_ERRORS", 5)
+    monkeypatch.setattr(progress, "MAX_REPORTED_ERRORS", 5)
     officer = world.as_role("officer", "U01")
     rows = [f"B{i:03d},名{i},男,123,,,,U01,,否" for i in range(12)]
     job = post_import(client, officer, csv_bytes(rows), on_error="skip").json()
@@ -263,7 +264,7 @@ def test_one_audit_event_per_import_without_personal_data(client, world, db):
 
 
 def test_large_file_runs_as_a_background_job(client, world, db, monkeypatch):
-    monkeypatch.setattr(service, "INLINE_MAX_BYTES", 100)
+    monkeypatch.setattr(jobs, "INLINE_MAX_BYTES", 100)
     officer = world.as_role("officer", "U01")
     r = post_import(
         client, officer, csv_bytes([row(f"G{i:03d}", f"员工{i}", make_id(i)) for i in range(1, 30)])
@@ -309,7 +310,7 @@ def test_a_generated_20000_row_gb18030_file_imports(client, world, db):
 
 def test_progress_is_visible_while_the_import_runs(client, world, db, monkeypatch):
     """Progress (phase, rows done / total) is readable from another session during the write phase."""
-    monkeypatch.setattr(service, "BATCH_SIZE", 10)
+    monkeypatch.setattr(runner, "BATCH_SIZE", 10)
     officer = world.as_role("officer", "U01")
     real = service.write_batch
     seen = []
@@ -321,7 +322,7 @@ def test_progress_is_visible_while_the_import_runs(client, world, db, monkeypatc
         seen.append((job["status"], job["phase"], job["rows_done"], job["rows_total"]))
         return real(session, ctx, plans)
 
-    monkeypatch.setattr(service, "write_batch", observing)
+    monkeypatch.setattr(runner, "write_batch", observing)
     job = post_import(
         client, officer, csv_bytes([row(f"R{i:03d}", f"员工{i}", make_id(i)) for i in range(1, 36)])
     ).json()

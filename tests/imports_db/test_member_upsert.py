@@ -1,4 +1,5 @@
-"""HR sync: PUT /members/by-employee-no/{employee_no} (issue 3: idempotent upsert for the integration role)."""
+"""HR sync: PUT /members/by-employee-no/{employee_no} (issue 3: idempotent upsert for the integration
+role)."""
 
 from __future__ import annotations
 
@@ -135,7 +136,7 @@ def test_out_of_scope_union_is_not_found(client, world, hr, problem):
 
 
 def test_same_employee_number_in_another_union_is_another_member(client, world, db):
-    """Employee numbers are unique per grassroots union (domain.md §1 Record; issue 3)."""
+    """Employee numbers are unique per grassroots union (docs/rules.md §1 Record; issue 3)."""
     hr_root = world.as_role("integration", "ROOT")
     assert put(client, hr_root, "E1", {**BODY, "org_unit_code": None}).status_code == 201
     other = {"name": "林强", "national_id": make_id(30)}

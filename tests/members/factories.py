@@ -1,24 +1,15 @@
-"""Small factories for member tests and the permission-matrix recipes (plain functions, no fixtures)."""
+"""Members created through the API, for the members area's tests and recipes (plain functions, no fixtures).
+
+Resident IDs and members written directly to the database come from tests/factories.py."""
 
 from __future__ import annotations
 
 import itertools
-from datetime import date, timedelta
 from typing import Any
 
-from api.rules.resident_id import compute_check_char
+from factories import resident_id
 
 _seq = itertools.count(1)
-
-
-def resident_id(
-    n: int | None = None, *, gender: str = "male", region: str = "110105", birth: date | None = None
-) -> str:
-    """A valid GB 11643 number, different for each ``n`` (a fresh one when ``n`` is None)."""
-    n = next(_seq) if n is None else n
-    born = birth or date(1960, 1, 1) + timedelta(days=n // 100)
-    first17 = f"{region}{born:%Y%m%d}{n % 100:02d}{1 if gender == 'male' else 2}"
-    return first17 + compute_check_char(first17)
 
 
 def payload(world: Any, unit: str = "U01-B01", **overrides: Any) -> dict[str, Any]:
@@ -48,18 +39,3 @@ def create_member(client: Any, world: Any, unit: str = "U01-B01", **overrides: A
     )
     assert r.status_code == 201, r.text
     return {**r.json(), "etag": r.headers["ETag"]}
-
-
-def link_member_user(world: Any, username: str, member_id: str, unit: str = "U01") -> None:
-    """Make ``username`` (role member at ``unit``) the account of member ``member_id``."""
-    import uuid
-
-    from api.db.models import User
-
-    if username not in world.users:
-        world.user(username, ("member", unit), member_id=uuid.UUID(member_id))
-        return
-    with world.db.write_session() as s:
-        user = s.get(User, world.users[username].id)
-        user.member_id = uuid.UUID(member_id)
-        s.commit()

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from factories import link_member_user
 from matrix import RECIPES, Call, recipe
 
-from members.factories import create_member, link_member_user, payload
+from members.factories import create_member, payload
 
 BASE = "/api/v1/members"
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import uuid
 
+from factories import link_member_user
 from sqlmodel import select
 
 from api.db.models import Grant, User
-from members.factories import link_member_user
 
 BASE = "/api/v1/members"
 ME = "/api/v1/me/member"
@@ -135,7 +135,7 @@ def test_member_edits_only_their_own_contact_details(
 
 
 def test_a_member_never_reads_another_member(client, world, new_member, problem):
-    """domain.md §0: members read "self" only."""
+    """docs/rules.md §0: members read "self" only."""
     mine, other = new_member(), new_member()
     link_member_user(world, "nosy.member", mine["id"])
     me = world.headers("nosy.member")

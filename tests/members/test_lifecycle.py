@@ -1,4 +1,4 @@
-"""The membership lifecycle (domain.md §1 States; 章程 Art 2, 6-8): every allowed transition, a
+"""The membership lifecycle (docs/rules.md §1 States; 章程 Art 2, 6-8): every allowed transition, a
 selection of illegal ones, reasons, dates, the timeline, audit and change feed."""
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ def test_approve_makes_an_applicant_active_and_dates_membership_from_approval(
 
 def test_retain_keeps_membership_without_vote(life, audit_events):
     """章程 Art 8 (retained on retirement/unemployment); retained members lose voting rights [L], so the
-    representative flag is cleared (domain.md §1)."""
+    representative flag is cleared (docs/rules.md §1)."""
     m = life.at("active", is_representative=True)
     m = life.step(m, "retain", reason="退休")
     assert (m["status"], m["status_reason"], m["is_representative"]) == ("retained", "退休", False)
@@ -83,7 +83,7 @@ def test_retain_keeps_membership_without_vote(life, audit_events):
 
 
 def test_restore_brings_a_retained_member_back(life):
-    """domain.md §1: retained -> active (re-employed)."""
+    """docs/rules.md §1: retained -> active (re-employed)."""
     m = life.step(life.at("retained"), "restore", reason="再就业")
     assert m["status"] == "active"
 
@@ -121,7 +121,8 @@ def test_deemed_withdrawn_after_six_months_without_dues(life, session):
 
 
 def test_expel_needs_a_reason(life):
-    """章程 Art 7: expulsion only after a criminal penalty, decided by the committee: the reason is required."""
+    """章程 Art 7: expulsion only after a criminal penalty, decided by the committee: the reason is
+    required."""
     m = life.at("active")
     r = life.step(m, "expel", reason=None, expect=422)
     assert r.json()["code"] == "member_reason_required" and r.json()["errors"][0]["field"] == "reason"
@@ -129,7 +130,7 @@ def test_expel_needs_a_reason(life):
 
 
 def test_rejoin_after_withdrawal(life):
-    """domain.md §1 [L]: withdrawn -> applied (may re-join), then approval again (章程 Art 2)."""
+    """docs/rules.md §1 [L]: withdrawn -> applied (may re-join), then approval again (章程 Art 2)."""
     m = life.step(life.at("withdrawn"), "rejoin", reason="重新申请入会")
     assert m["status"] == "applied"
     assert life.step(m, "approve", reason=None)["status"] == "active"
@@ -137,7 +138,7 @@ def test_rejoin_after_withdrawal(life):
 
 @pytest.mark.parametrize("status", ["applied", "active", "retained", "withdrawn", "expelled"])
 def test_death_ends_membership_from_any_living_state(life, status):
-    """domain.md §1: "Deceased ends membership"; no reason needed."""
+    """docs/rules.md §1: "Deceased ends membership"; no reason needed."""
     m = life.step(life.at(status), "death", reason=None)
     assert (m["status"], m["is_representative"]) == ("deceased", False)
 

@@ -1,4 +1,4 @@
-"""The list's ``org_unit_id`` filter (docs/architecture.md "Scope"; domain.md §0: a grant covers its
+"""The list's ``org_unit_id`` filter (docs/architecture.md "Scope"; docs/rules.md §0: a grant covers its
 unit's subtree): a unit inside the caller's scope is filtered by its subtree alone; a unit above or
 beside the caller's grants yields only the caller's own subtrees below it (possibly none)."""
 
@@ -40,7 +40,7 @@ def _walk(client, headers, **params):
         )
         assert r.status_code == 200, r.text
         page = [m["id"] for m in r.json()["items"]]
-        seen, sizes, cursor = seen + page, sizes + [len(page)], r.json()["next_cursor"]
+        seen, sizes, cursor = seen + page, [*sizes, len(page)], r.json()["next_cursor"]
         if not cursor:
             return seen, sizes
 
@@ -79,7 +79,7 @@ def test_small_and_large_subtrees_list_the_same_members(client, world, new_membe
     """PostgreSQL lists a small subtree through ``= ANY(ARRAY(subtree))`` and a large one through
     ``IN (subtree)`` (members.subtree_filter); either way the pages are the same (SQLite always uses
     the second form)."""
-    from api.services import members
+    from api.services.members import reading as members
 
     made = [new_member(unit)["id"] for unit in ("U01-B01", "U02-B01", "U01-B02", "U01-B01", "U01-B02")]
     root = world.as_role("auditor", "ROOT")

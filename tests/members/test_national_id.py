@@ -1,20 +1,21 @@
 """Resident ID protection (issue "Members": stored encrypted + HMAC, masked in responses, full value
-only for the roles of domain.md §0 and every such read audited; the raw ID nowhere in the database)."""
+only for the roles of docs/rules.md §0 and every such read audited; the raw ID nowhere in the database)."""
 
 from __future__ import annotations
 
 import json
 
 import sqlalchemy as sa
+from factories import link_member_user, resident_id
 
 from api.db.models import metadata
-from members.factories import link_member_user, payload, resident_id
+from members.factories import payload
 
 BASE = "/api/v1/members"
 
 
 def test_chair_and_officer_read_the_full_id_and_every_read_is_audited(client, world, officer, audit_events):
-    """domain.md §0: "resident ID in full (audited)" — chair and officer."""
+    """docs/rules.md §0: "resident ID in full (audited)" — chair and officer."""
     rid = resident_id()
     m = client.post(BASE, json=payload(world, national_id=rid), headers=officer).json()
     for role in ("chair", "officer"):
@@ -37,7 +38,7 @@ def test_other_roles_cannot_read_the_full_id(client, world, new_member, problem)
 
 
 def test_a_member_reads_their_own_id_audited(client, world, new_member, audit_events):
-    """domain.md §0: a member may see their own resident ID in full ("self")."""
+    """docs/rules.md §0: a member may see their own resident ID in full ("self")."""
     rid = resident_id()
     m = new_member(national_id=rid)
     link_member_user(world, "own.member", m["id"])

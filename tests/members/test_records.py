@@ -1,4 +1,4 @@
-"""Member records: create, read, update, list (domain.md §1 Record; issue "Members")."""
+"""Member records: create, read, update, list (docs/rules.md §1 Record; issue "Members")."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ from datetime import date
 
 import pytest
 import sqlalchemy as sa
+from factories import resident_id
 
 from api.schemas.members import LifecycleActionName, MemberStatusName
 from api.services.member_core import LifecycleAction, MemberStatus
-from members.factories import payload, resident_id
+from members.factories import payload
 
 BASE = "/api/v1/members"
 
@@ -159,7 +160,7 @@ def test_create_input_rules(client, world, officer, problem):
 
 
 def test_members_are_registered_with_a_grassroots_union(client, world, problem):
-    """domain.md §0/§1: members belong to a grassroots union; a federation holds none directly."""
+    """docs/rules.md §0/§1: members belong to a grassroots union; a federation holds none directly."""
     body = problem(
         client.post(BASE, json=payload(world, "ROOT"), headers=world.as_role("officer", "ROOT")),
         422,
@@ -262,7 +263,7 @@ def test_patch_cannot_take_another_members_id_or_employee_number(client, new_mem
 
 
 def test_moving_within_the_union_is_an_edit_across_unions_a_transfer(client, world, new_member, problem):
-    """会籍接转 (domain.md §1 Transfer): leaving the grassroots union goes through a transfer."""
+    """会籍接转 (docs/rules.md §1 Transfer): leaving the grassroots union goes through a transfer."""
     root_officer = world.as_role("officer", "ROOT")
     m = new_member()
     path = f"{BASE}/{m['id']}"
@@ -380,7 +381,7 @@ def test_list_has_no_n_plus_one(client, engine, new_member, officer):
 
 
 def test_contact_details_and_wage_are_masked_by_role(client, world, new_member):
-    """domain.md §0: names only for treasurers; phone masked for roles that do not edit members; the
+    """docs/rules.md §0: names only for treasurers; phone masked for roles that do not edit members; the
     wage (dues base) only for those who edit members or record dues."""
     m = new_member(phone="13812345678", email="zhang.san@example.com", monthly_wage_fen=812345)
     path = f"{BASE}/{m['id']}"

@@ -1,4 +1,4 @@
-"""Scope (docs/architecture.md "Scope"; domain.md §0: a grant covers its unit's subtree): members
+"""Scope (docs/architecture.md "Scope"; docs/rules.md §0: a grant covers its unit's subtree): members
 outside the caller's subtrees are not found — listed, read, updated or moved through their lifecycle."""
 
 from __future__ import annotations

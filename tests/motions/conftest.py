@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from api.services import congresses as congresses_service
+from api.services.congresses import common as congresses_common
 
 
 class Clock:
@@ -22,5 +22,5 @@ class Clock:
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     c = Clock(date(2027, 2, 1))
-    monkeypatch.setattr(congresses_service, "today", lambda: c.day)
+    monkeypatch.setattr(congresses_common, "today", lambda: c.day)
     return c

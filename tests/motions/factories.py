@@ -11,22 +11,15 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from api.db.models import DepartmentHandler, Member, User
-from api.rules.resident_id import compute_check_char, parse_resident_id
-from api.security.pii import PiiVault
-from api.services import member_core
+import factories
+
+from api.db.models import DepartmentHandler, Member
 
 _seq = itertools.count(1)
 
 CONGRESSES = "/api/v1/congresses"
 DEPARTMENTS = "/api/v1/departments"
 MOTIONS = "/api/v1/motions"
-
-
-def _resident_id(n: int) -> str:
-    born = date(1975, 1, 1) + timedelta(days=n)
-    first17 = f"310104{born:%Y%m%d}{n % 1000:03d}"
-    return first17 + compute_check_char(first17)
 
 
 def make_member(
@@ -37,31 +30,19 @@ def make_member(
     status: str = "active",
     name: str | None = None,
 ) -> Member:
+    """A member for motion tests (tests/factories.make_member): a representative unless told otherwise."""
     n = next(_seq)
-    rid = parse_resident_id(_resident_id(n))
-    protected = member_core.protect_national_id(PiiVault.from_settings(world.settings), rid)
-    with world.db.write_session() as s:
-        union = member_core.grassroots_of(s, world.units[unit].id)
-        member = Member(
-            member_no=member_core.allocate_member_numbers(s, union)[0],
-            employee_no=f"M{n:06d}",
-            org_unit_id=world.units[unit].id,
-            grassroots_unit_id=union.id,
-            name=name or f"代表{n}",
-            gender=rid.gender,
-            birth_date=rid.birth_date,
-            national_id_cipher=protected.cipher,
-            national_id_hmac=protected.hmac,
-            national_id_masked=protected.masked,
-            status=status,
-            is_representative=representative,
-            join_date=date(2015, 3, 1),
-        )
-        s.add(member)
-        s.commit()
-        s.refresh(member)
-        s.expunge(member)
-    return member
+    return factories.make_member(
+        world,
+        unit,
+        name=name or f"代表{n}",
+        employee_no=f"M{n:06d}",
+        status=status,
+        join_date=date(2015, 3, 1),
+        wage_fen=None,
+        phone=None,
+        representative=representative,
+    )
 
 
 def member_user(world: Any, member: Member, username: str, unit: str = "U01") -> dict[str, str]:
@@ -69,14 +50,7 @@ def member_user(world: Any, member: Member, username: str, unit: str = "U01") ->
 
     ``username`` ``member.u01`` makes ``world.as_role("member", "U01")`` act as this member.
     """
-    if username in world.users:
-        with world.db.write_session() as s:
-            user = s.get(User, world.users[username].id)
-            user.member_id = member.id
-            s.commit()
-    else:
-        world.user(username, ("member", unit), member_id=member.id)
-    return world.headers(username)
+    return factories.link_member_user(world, username, member.id, unit)
 
 
 def etag_of(client: Any, path: str, headers: dict[str, str]) -> str:

@@ -16,18 +16,20 @@ AS_OF = date(2027, 6, 1)
 def _fixture(world):
     """Ten motions past the draft stage (and one draft) of one congress, in every state.
 
-    | motion | status    | kind       | decision | lead | round | outcome | replies (round: late) | ratings (round: value)        |
-    | M0     | draft     | motion     | -        | -    | 1     | -       | -                     | -                             |
-    | M1     | closed    | motion     | register | D1   | 1     | A       | 1: on time            | 1: P sat, S1 basic            |
-    | M2     | closed    | motion     | register | D1   | 2     | B       | 1: late, 2: on time   | 1: P unsat; 2: P sat, S1 unsat |
-    | M3     | assigned  | motion     | register | D2   | 1     | -       | -  (due 05-01, overdue 31 days)                       |
-    | M4     | reopened  | motion     | register | D2   | 2     | C       | 1: late (due 07-01)   | 1: P unsat                    |
-    | M5     | declined  | motion     | decline  | -    | 1     | -       | -                     | -                             |
-    | M6     | merged    | motion     | merge    | -    | 1     | -       | -                     | -                             |
-    | M7     | assigned  | suggestion | convert  | D3   | 1     | -       | -  (due 05-31, overdue 1 day)                         |
-    | M8     | converted | suggestion | -        | -    | 1     | -       | - (submitted late as a suggestion)                    |
-    | M9     | submitted | motion     | -        | -    | 1     | -       | -                     | -                             |
-    | M10    | answered  | motion     | register | D3   | 1     | D       | 1: on time            | -                             |
+    | #   | status    | decision | lead | rnd | out | replies (round: late) | ratings (round: value)         |
+    | M0  | draft     | -        | -    | 1   | -   | -                     | -                              |
+    | M1  | closed    | register | D1   | 1   | A   | 1: on time            | 1: P sat, S1 basic             |
+    | M2  | closed    | register | D1   | 2   | B   | 1: late, 2: on time   | 1: P unsat; 2: P sat, S1 unsat |
+    | M3  | assigned  | register | D2   | 1   | -   | - (due 05-01, overdue 31 days)                         |
+    | M4  | reopened  | register | D2   | 2   | C   | 1: late (due 07-01)   | 1: P unsat                     |
+    | M5  | declined  | decline  | -    | 1   | -   | -                     | -                              |
+    | M6  | merged    | merge    | -    | 1   | -   | -                     | -                              |
+    | M7  | assigned  | convert  | D3   | 1   | -   | - (due 05-31, overdue 1 day)                           |
+    | M8  | converted | -        | -    | 1   | -   | - (submitted late as a suggestion)                     |
+    | M9  | submitted | -        | -    | 1   | -   | -                     | -                              |
+    | M10 | answered  | register | D3   | 1   | D   | 1: on time            | -                              |
+
+    All are motions except M7 and M8 (suggestions). rnd: the reply round; out: the recorded outcome.
     """
     p, s1 = make_member(world, "U01-B01", name="甲"), make_member(world, "U01-B01", name="乙")
     unit = world.units["U01"].id
@@ -117,10 +119,10 @@ def _fixture(world):
 
 
 def test_report_matches_the_hand_computed_fixture(client, world, clock):
-    """domain.md §3 [L]: the committee reports counts by decision and outcome, on-time reply rate,
+    """docs/rules.md §3 [L]: the committee reports counts by decision and outcome, on-time reply rate,
     satisfaction rate and the overdue list (figures worked out by hand from the table in _fixture)."""
     clock.set(AS_OF)
-    congress_id, depts, ids = _fixture(world)
+    congress_id, _depts, ids = _fixture(world)
     r = client.get(f"{CONGRESSES}/{congress_id}/motion-report", headers=world.as_role("auditor", "U01"))
     assert r.status_code == 200, r.text
     rep = r.json()
@@ -196,7 +198,7 @@ def test_report_matches_the_hand_computed_fixture(client, world, clock):
 
 
 def test_report_is_for_the_committee_side_only(client, world, clock, problem):
-    """domain.md §0: congresses and motions are managed by chair and officers, read by auditors;
+    """docs/rules.md §0: congresses and motions are managed by chair and officers, read by auditors;
     handlers and members do not read the report, other unions do not see the congress."""
     clock.set(AS_OF)
     congress_id, _, _ = _fixture(world)

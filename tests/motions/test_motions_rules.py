@@ -1,4 +1,4 @@
-"""Each motion rule of domain.md §3 [L] (common practice, configurable), one test each."""
+"""Each motion rule of docs/rules.md §3 [L] (common practice, configurable), one test each."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def _post(client, sc, suffix, headers, body=None):
 
 
 def test_deadline_late_motion_only_as_suggestion(client, world, clock, problem):
-    """domain.md §3 [L]: the motion deadline defaults to 15 days before the congress opens; late
+    """docs/rules.md §3 [L]: the motion deadline defaults to 15 days before the congress opens; late
     motions become ordinary suggestions — the submission says so, or is refused explaining why."""
     clock.set(date(2027, 2, 1))
     sc = scene(client, world, opening_on=date(2027, 3, 20))
@@ -57,7 +57,7 @@ def test_deadline_late_motion_only_as_suggestion(client, world, clock, problem):
 
 
 def test_deadline_day_itself_is_on_time(client, world, clock):
-    """domain.md §3 [L]: submissions are accepted up to and including the deadline day."""
+    """docs/rules.md §3 [L]: submissions are accepted up to and including the deadline day."""
     clock.set(date(2027, 3, 5))
     sc = scene(client, world, opening_on=date(2027, 3, 20))
     r = advance(client, world, sc, "submitted")
@@ -65,7 +65,7 @@ def test_deadline_day_itself_is_on_time(client, world, clock):
 
 
 def test_deadline_and_defaults_are_configurable(client, world, problem):
-    """domain.md §3 [L]: deadline, reply period and co-signer minimum are per congress, with defaults
+    """docs/rules.md §3 [L]: deadline, reply period and co-signer minimum are per congress, with defaults
     from configuration; a deadline after the opening is refused."""
     officer = world.as_role("officer", "U01")
     body = {
@@ -92,7 +92,7 @@ def test_deadline_and_defaults_are_configurable(client, world, problem):
 
 
 def test_deadline_defaults_come_from_settings(world, session, settings):
-    """domain.md §3 [L]: the defaults (15 days, 2 months, 2 co-signers) are settings."""
+    """docs/rules.md §3 [L]: the defaults (15 days, 2 months, 2 co-signers) are settings."""
     from api.schemas.congresses import CongressCreate
     from api.security.permissions import Role
     from api.security.principal import GrantRef, Principal
@@ -123,7 +123,7 @@ def test_deadline_defaults_come_from_settings(world, session, settings):
 
 
 def test_cosigner_minimum(client, world, clock, problem):
-    """domain.md §3 [L]: one proposer plus at least 2 co-signers; a motion without enough co-signers is a
+    """docs/rules.md §3 [L]: one proposer plus at least 2 co-signers; a motion without enough co-signers is a
     suggestion, not a motion."""
     sc = scene(client, world, opening_on=date(2027, 3, 20))
     draft(client, sc)
@@ -140,7 +140,7 @@ def test_cosigner_minimum(client, world, clock, problem):
 
 
 def test_cosigner_minimum_is_per_congress(client, world, clock):
-    """domain.md §3 [L]: the co-signer minimum is configurable per congress."""
+    """docs/rules.md §3 [L]: the co-signer minimum is configurable per congress."""
     sc = scene(client, world, opening_on=date(2027, 3, 20), min_cosigners=1)
     draft(client, sc)
     act(client, sc, "POST", "/cosignatures", sc.headers["c1"])
@@ -151,7 +151,7 @@ def test_cosigner_minimum_is_per_congress(client, world, clock):
 
 
 def test_only_representatives_draft_and_cosign(client, world, clock, problem):
-    """domain.md §3 [L]: only representatives submit or co-sign."""
+    """docs/rules.md §3 [L]: only representatives submit or co-sign."""
     sc = scene(client, world, opening_on=date(2027, 3, 20))
     draft(client, sc)
     plain = member_user(world, make_member(world, "U01-B01", representative=False), "plain.member")
@@ -174,7 +174,7 @@ def test_only_representatives_draft_and_cosign(client, world, clock, problem):
 
 
 def test_representatives_added_and_removed_per_congress(client, world, clock, problem):
-    """domain.md §3 [L]: a congress's representatives; officers add or remove them for that congress."""
+    """docs/rules.md §3 [L]: a congress's representatives; officers add or remove them for that congress."""
     sc = scene(client, world, opening_on=date(2027, 3, 20))
     officer = world.as_role("officer", "U01")
     cpath = f"{CONGRESSES}/{sc.congress['id']}"
@@ -230,7 +230,7 @@ def test_representatives_added_and_removed_per_congress(client, world, clock, pr
 
 
 def test_retained_members_are_not_representatives(client, world, clock, problem):
-    """domain.md §1 [L]: retained members lose voting rights, so (§3) they are no representatives —
+    """docs/rules.md §1 [L]: retained members lose voting rights, so (§3) they are no representatives —
     even when flagged, and an officer cannot add them; a co-signer retained before submission no
     longer counts."""
     sc = scene(client, world, opening_on=date(2027, 3, 20))
@@ -281,7 +281,7 @@ def test_retained_members_are_not_representatives(client, world, clock, problem)
 
 
 def test_cosigners_sign_only_for_themselves(client, world, clock, problem):
-    """domain.md §3 [L]: co-signers sign themselves: nobody signs for another, the proposer is not
+    """docs/rules.md §3 [L]: co-signers sign themselves: nobody signs for another, the proposer is not
     their own co-signer, one signature each, withdrawn only by the signer and before submission."""
     sc = scene(client, world, opening_on=date(2027, 3, 20))
     draft(client, sc)
@@ -320,7 +320,7 @@ def test_cosigners_sign_only_for_themselves(client, world, clock, problem):
 
 
 def test_only_the_proposer_edits_and_submits(client, world, clock, problem):
-    """domain.md §3: the proposer drafts and edits while a draft; co-signers do not."""
+    """docs/rules.md §3: the proposer drafts and edits while a draft; co-signers do not."""
     sc = scene(client, world, opening_on=date(2027, 3, 20))
     draft(client, sc)
     act(client, sc, "POST", "/cosignatures", sc.headers["c1"])
@@ -341,7 +341,7 @@ def test_only_the_proposer_edits_and_submits(client, world, clock, problem):
 
 
 def test_no_double_rating(client, world, clock, problem):
-    """domain.md §3 [L]: the proposer and co-signers rate the reply, once per round."""
+    """docs/rules.md §3 [L]: the proposer and co-signers rate the reply, once per round."""
     sc = scene(client, world, opening_on=date(2027, 3, 20))
     advance(client, world, sc, "answered")
     act(client, sc, "POST", "/ratings", sc.headers["c1"], {"rating": "satisfied"})
@@ -374,7 +374,7 @@ def test_no_double_rating(client, world, clock, problem):
 
 
 def test_rating_follows_the_congress_scale(client, world, clock, problem):
-    """domain.md §3: satisfied / basically satisfied / unsatisfied; a congress may use two levels."""
+    """docs/rules.md §3: satisfied / basically satisfied / unsatisfied; a congress may use two levels."""
     sc = scene(client, world, opening_on=date(2027, 3, 20), satisfaction_scale="two_level")
     advance(client, world, sc, "answered")
     body = problem(
@@ -389,7 +389,7 @@ def test_rating_follows_the_congress_scale(client, world, clock, problem):
 
 
 def test_merge_moves_signatories_to_the_target(client, world, clock, problem):
-    """domain.md §3 [L]: merge into another motion (并案): its proposers become co-proposers of the
+    """docs/rules.md §3 [L]: merge into another motion (并案): its proposers become co-proposers of the
     target, its co-signers co-sign the target."""
     sc = scene(client, world, opening_on=date(2027, 3, 20))
     source = advance(client, world, sc, "submitted")
@@ -453,7 +453,7 @@ def test_merge_moves_signatories_to_the_target(client, world, clock, problem):
 
 
 def test_decline_needs_a_reason_and_chair_does_not_review_own(client, world, clock, problem):
-    """domain.md §3: decline with reasons (不立案); §0: nobody approves what they drafted."""
+    """docs/rules.md §3: decline with reasons (不立案); §0: nobody approves what they drafted."""
     sc = scene(client, world, opening_on=date(2027, 3, 20))
     advance(client, world, sc, "submitted")
     chair = world.as_role("chair", "U01")
@@ -472,7 +472,7 @@ def test_decline_needs_a_reason_and_chair_does_not_review_own(client, world, clo
 
 
 def test_handler_scope(client, world, clock, problem):
-    """domain.md §0/§3: handlers see only motions assigned to their departments; only a handler of the
+    """docs/rules.md §0/§3: handlers see only motions assigned to their departments; only a handler of the
     lead department replies."""
     sc = scene(client, world, opening_on=date(2027, 3, 20))
     make_department(client, world, "财务部", handlers=("hdl.finance",))
@@ -499,7 +499,7 @@ def test_handler_scope(client, world, clock, problem):
 
 
 def test_assign_checks_departments_and_due_date(client, world, clock, problem):
-    """domain.md §3: a lead department and co-handlers of the congress's union; due date default from
+    """docs/rules.md §3: a lead department and co-handlers of the congress's union; due date default from
     the reply period, never in the past."""
     sc = scene(client, world, opening_on=date(2027, 3, 20))
     advance(client, world, sc, "registered")

@@ -1,4 +1,4 @@
-"""One motion's whole life over the API, with its timeline (issue 4, domain.md §3 [L])."""
+"""One motion's whole life over the API, with its timeline (issue 4, docs/rules.md §3 [L])."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from motions.factories import MOTIONS, act, advance, draft, scene
 
 def test_whole_path_draft_to_closed_with_timeline(client, world, clock):
     """draft -> co-signs -> submit -> register -> assign -> late reply -> unsatisfied -> second round
-    -> satisfied -> closed (domain.md §3, Lifecycle)."""
+    -> satisfied -> closed (docs/rules.md §3, Lifecycle)."""
     clock.set(date(2027, 2, 1))
     sc = scene(client, world, opening_on=date(2027, 3, 20))
     assert sc.congress["motion_deadline_on"] == "2027-03-05"  # default: 15 days before opening

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from transfers.members_factory import make_member
+from factories import make_member
 
 
 @pytest.fixture

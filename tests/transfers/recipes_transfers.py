@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from factories import make_member
 from matrix import RECIPES, Call, recipe
-from transfers.members_factory import make_member
 
 
 def _pending(client, world) -> tuple[str, str]:

@@ -1,4 +1,4 @@
-"""A pending transfer and the member's other changes (domain.md §1 Transfer and States)."""
+"""A pending transfer and the member's other changes (docs/rules.md §1 Transfer and States)."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def test_unit_cannot_change_by_patch_while_a_transfer_is_pending(client, world, 
 
 
 def test_death_closes_a_pending_transfer(client, world, new_member, session, problem):
-    """Death ends membership (domain.md §1 States), so the receiving union has nothing left to accept."""
+    """Death ends membership (docs/rules.md §1 States), so the receiving union has nothing left to accept."""
     member = new_member("U01-B01")
     transfer = _start(client, world, member)
     officer = world.as_role("officer", "U01")

@@ -1,4 +1,4 @@
-"""Membership transfers (会籍接转): domain.md §1 Transfer; 全总 2000 暂行规定 items 3-7."""
+"""Membership transfers (会籍接转): docs/rules.md §1 Transfer; 全总 2000 暂行规定 items 3-7."""
 
 from __future__ import annotations
 
@@ -172,7 +172,7 @@ def test_accept_needs_the_current_version(client, world, problem, new_member):
 
 
 def test_only_active_members_can_be_transferred(client, world, problem, new_member):
-    """Only active -> transfer pending is a legal step (domain.md §1 States); 409 names the state."""
+    """Only active -> transfer pending is a legal step (docs/rules.md §1 States); 409 names the state."""
     retained = new_member("U01-B01", status="retained")
     body = problem(_start(client, world, retained), 409, "member_illegal_transition")
     assert body["current"] == "retained"

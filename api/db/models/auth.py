@@ -35,7 +35,7 @@ class User(SQLModel, table=True):
 
 
 class Grant(SQLModel, table=True):
-    """(user, role, org unit): the role applies to the unit's whole subtree (domain.md §0)."""
+    """(user, role, org unit): the role applies to the unit's whole subtree (docs/rules.md §0)."""
 
     __tablename__ = "role_grant"
     __table_args__ = (sa.UniqueConstraint("user_id", "role", "org_unit_id"),)

@@ -1,4 +1,4 @@
-"""Members (会员), their lifecycle events, transfers, dues and import jobs (domain.md §1)."""
+"""Members (会员), their lifecycle events, transfers, dues and import jobs (docs/rules.md §1)."""
 
 from __future__ import annotations
 
@@ -118,7 +118,7 @@ class MemberTransfer(SQLModel, table=True):
 
 
 class DuesPayment(SQLModel, table=True):
-    """Dues paid for one member and month, in integer fen (domain.md §1 Dues)."""
+    """Dues paid for one member and month, in integer fen (docs/rules.md §1 Dues)."""
 
     __tablename__ = "dues_payment"
     __table_args__ = (

@@ -1,6 +1,6 @@
-"""Workers' congresses, their motions (职代会提案) and the departments that answer them (domain.md §3).
+"""Workers' congresses, their motions (职代会提案) and the departments that answer them (docs/rules.md §3).
 
-A motion's ``status`` is the state of its workflow (api/services/motions.py holds the machine);
+A motion's ``status`` is the state of its workflow (api/services/motions/workflow.py holds the machine);
 every step appends a ``MotionEvent`` (its timeline) besides the audit log.
 """
 

@@ -1,4 +1,4 @@
-"""The union's organisation tree (domain.md §0), with a closure table for subtree queries."""
+"""The union's organisation tree (docs/rules.md §0), with a closure table for subtree queries."""
 
 from __future__ import annotations
 

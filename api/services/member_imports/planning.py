@@ -1,0 +1,399 @@
+"""Row planning shared by bulk imports and the HR upsert: the import's error messages, the
+context of one import (units by code, grassroots unions), and :func:`plan_batch`, which turns a batch of
+normalised rows into inserts, updates and row errors with one query per batch (never one per row).
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlmodel import Session, col, select
+
+from api.db.models import Member, MemberEvent, MemberImport, MemberTag, OrgUnit, OrgUnitClosure
+from api.db.types import table_of
+from api.i18n import register
+from api.imports.members import (
+    KIND_MESSAGES,
+    KIND_MESSAGES_ZH,
+    FieldError,
+    MemberRowError,
+    MemberRowOk,
+)
+from api.imports.readers import (
+    FILE_ERROR_MESSAGES_ZH,
+)
+from api.security.pii import PiiVault
+from api.services.member_core import grassroots_map
+
+#: row-level kinds that need the database, beside the file-level kinds of api.imports.members
+DB_KIND_MESSAGES: dict[str, tuple[str, str]] = {
+    "unknown_org": (KIND_MESSAGES["unknown_org"], KIND_MESSAGES_ZH["unknown_org"]),
+    "org_closed": ("the org unit is closed", "该工会组织已撤销"),
+    "org_not_in_union": (
+        "no grassroots union for this row: give a unit inside one",
+        "无法确定所属基层工会，请填写基层工会或其下级组织代码",
+    ),
+    "dup_national_id_on_record": (
+        "ID number is already on record for another member",
+        "身份证号已登记在其他会员名下",
+    ),
+    "member_out_of_scope": (
+        "employee number belongs to a member outside the import's org unit",
+        "该工号属于本次导入组织范围以外的会员",
+    ),
+}
+
+_FILE_ERRORS_EN = {
+    "unsupported_format": "Unsupported file format; use CSV, XLSX or JSONL.",
+    "unreadable_file": "The file cannot be read (wrong encoding or damaged): {detail}",
+    "unknown_column": "The header has unknown column(s): {detail}",
+    "missing_column": "A required column is missing (employee number, name, ID number): {detail}",
+    "duplicate_column": "The header names a field twice: {detail}",
+}
+
+register(
+    {
+        **{
+            f"import_{code}": (en, FILE_ERROR_MESSAGES_ZH[code].rstrip("。") + "：{detail}")
+            for code, en in _FILE_ERRORS_EN.items()
+        },
+        "import_rows_invalid": (
+            "{count} row(s) failed; nothing was imported (fix them, or import with on_error=skip).",
+            "有 {count} 行有误，未导入任何数据（请修正，或使用 on_error=skip 导入其余行）。",
+        ),
+        "import_concurrent_change": (
+            "Members changed while the import ran; nothing was imported, run it again.",
+            "导入期间会员数据被修改，未导入任何数据，请重新导入。",
+        ),
+        "import_interrupted": (
+            "The import was interrupted (the process running it stopped); nothing was imported, run it "
+            "again.",
+            "导入过程中服务中断，未导入任何数据，请重新导入。",
+        ),
+        "import_file_too_large": ("The file is larger than {limit_mb} MB.", "文件超过 {limit_mb} MB。"),
+        "hr_invalid_field": ("{column}: {reason}.", "{column}：{reason_zh}。"),
+        "hr_unknown_org": (
+            "No org unit {value} inside {org_unit}.",
+            "{org_unit} 下没有代码为 {value} 的组织。",
+        ),
+        "hr_org_closed": ("Org unit {value} is closed.", "组织 {value} 已撤销。"),
+        "hr_org_not_in_union": (
+            "Org unit {value} belongs to no grassroots union.",
+            "组织 {value} 不属于任何基层工会。",
+        ),
+        "hr_national_id_on_record": (
+            "This ID number is already on record for another member.",
+            "该身份证号已登记在其他会员名下。",
+        ),
+        "hr_member_out_of_scope": (
+            "Employee number {value} belongs to a member outside {org_unit}.",
+            "工号 {value} 属于 {org_unit} 以外的会员。",
+        ),
+    }
+)
+
+
+# --- row planning, shared by imports and the upsert -------------------------------------------------
+
+MEMBER = table_of(Member)
+TAG = table_of(MemberTag)
+EVENT = table_of(MemberEvent)
+IMPORT = table_of(MemberImport)
+
+#: fields an import or upsert may change; compared to decide created / updated / unchanged
+MUTABLE = (
+    "org_unit_id",
+    "name",
+    "gender",
+    "birth_date",
+    "national_id_hmac",
+    "national_id_masked",
+    "phone",
+    "email",
+    "join_date",
+    "is_representative",
+    "monthly_wage_fen",
+    "notes",
+)
+#: row attribute -> member column, for the optional fields a row may or may not be authoritative for
+_OPTIONAL = ("phone", "email", "join_date", "monthly_wage_fen", "notes")
+_EXISTING_COLUMNS = (
+    MEMBER.c.id,
+    MEMBER.c.employee_no,
+    MEMBER.c.grassroots_unit_id,
+    MEMBER.c.version,
+    MEMBER.c.national_id_cipher,
+    *[MEMBER.c[name] for name in MUTABLE],
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Unit:
+    id: uuid.UUID
+    code: str
+    grassroots_id: uuid.UUID | None
+    closed: bool
+
+
+@dataclass(slots=True)
+class _Context:
+    """What a batch needs to know besides its rows: the import's unit, its subtree, caches."""
+
+    vault: PiiVault
+    unit: _Unit
+    subtree: set[uuid.UUID]
+    actor_id: uuid.UUID | None
+    today: date
+    units: dict[str, _Unit | None] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class _Plan:
+    row: MemberRowOk
+    action: str  # created | updated | unchanged
+    grassroots_id: uuid.UUID
+    hmac: str
+    values: dict[str, Any]  # every MUTABLE field, merged
+    existing: Any | None = None
+    tags: list[str] | None = None  # the member's new tag list, None = leave tags alone
+    member_id: uuid.UUID | None = None
+    version: int = 1
+
+
+Authoritative = Callable[[MemberRowOk], set[str]]
+
+
+def import_authority(row: MemberRowOk) -> set[str]:
+    """An import overwrites what the file says; a blank cell keeps what is on record."""
+    given = {"name", "gender", "birth_date", "national_id", "is_representative"}
+    given |= {name for name in _OPTIONAL if getattr(row, name) is not None}
+    if row.tags:
+        given.add("tags")
+    return given
+
+
+def load_context(
+    session: Session, unit: OrgUnit, vault: PiiVault, *, actor_id: uuid.UUID | None, today: date
+) -> _Context:
+    subtree = set(
+        session.execute(
+            select(OrgUnitClosure.descendant_id).where(OrgUnitClosure.ancestor_id == unit.id)
+        ).scalars()
+    )
+    gid = grassroots_map(session, {unit.id}).get(unit.id)
+    own = _Unit(unit.id, unit.code, gid, unit.status != "active")
+    return _Context(
+        vault=vault, unit=own, subtree=subtree, actor_id=actor_id, today=today, units={unit.code: own}
+    )
+
+
+def _resolve_units(session: Session, ctx: _Context, codes: set[str]) -> None:
+    """One query per batch for codes not seen before; units outside the import's subtree stay unknown."""
+    missing = {c for c in codes if c not in ctx.units}
+    if not missing:
+        return
+    rows = session.execute(
+        select(col(OrgUnit.id), col(OrgUnit.code), col(OrgUnit.status)).where(col(OrgUnit.code).in_(missing))
+    ).all()
+    found = {r.code: r for r in rows if r.id in ctx.subtree}
+    unions = grassroots_map(session, {r.id for r in found.values()})
+    for code in missing:
+        r = found.get(code)
+        ctx.units[code] = None if r is None else _Unit(r.id, r.code, unions.get(r.id), r.status != "active")
+
+
+def _err(row_number: int, field_name: str, kind: str) -> MemberRowError:
+    return MemberRowError(row_number, [FieldError(field_name, kind, DB_KIND_MESSAGES[kind][0])])
+
+
+def _probe(keys: Any, columns: tuple[Any, ...], *match: Any) -> sa.Select[Any]:
+    """One unique-index probe per key: ``FROM unnest(...) k JOIN LATERAL (SELECT ... WHERE <key> LIMIT 1)``.
+
+    A plain join of the key array with ``member`` is planned from statistics, which an import outdates
+    as it goes: with every key of a batch in one union PostgreSQL chose a merge join on the union alone
+    (1,000 keys x the union's members, per batch: quadratic; docs/benchmarks.md "2. Bulk import"). The
+    ``LIMIT`` keeps the subquery from being flattened, so it can only run as a nested loop probing the
+    unique index with each key (at most one row per key either way), whatever the statistics say; an
+    ``ANALYZE member`` inside the import transaction is then not needed (tried: no faster).
+    """
+    probe = select(*columns).where(*match).limit(sa.literal_column("1")).lateral()
+    return select(probe).select_from(keys).join(probe, sa.true())
+
+
+_KEYS = (
+    sa.func.unnest(
+        sa.bindparam("key_unions", type_=postgresql.ARRAY(sa.Uuid)),
+        sa.bindparam("key_employee_nos", type_=postgresql.ARRAY(sa.String)),
+    )
+    .table_valued(sa.column("union_id", sa.Uuid), sa.column("employee_no", sa.String))
+    .render_derived()
+)
+_EXISTING_PG = _probe(
+    _KEYS,
+    _EXISTING_COLUMNS,
+    MEMBER.c.grassroots_unit_id == _KEYS.c.union_id,
+    MEMBER.c.employee_no == _KEYS.c.employee_no,
+)
+
+# Statements run once per batch are built once, their keys passed as (expanding) parameters: a statement
+# built per batch with its 1,000 keys inside is cyclic garbage after use (~125 kB each), which only the
+# collector frees — and imports run it rarely (api/imports/gc_tuning.py).
+_EXISTING_SQLITE = select(*_EXISTING_COLUMNS).where(
+    MEMBER.c.grassroots_unit_id == sa.bindparam("union_id"),
+    MEMBER.c.employee_no.in_(sa.bindparam("employee_nos", expanding=True)),
+)
+
+
+def _existing(session: Session, located: list[tuple[MemberRowOk, Any, uuid.UUID]]) -> Iterable[Any]:
+    """Members already on record under the batch's (grassroots union, employee number) keys.
+
+    Each key must probe the (grassroots_unit_id, employee_no) unique index: filtering a union's members
+    by an IN list of employee numbers would read the whole union once per batch. PostgreSQL gets the keys
+    as two unnest arrays, each probing the index (:func:`_probe`, one cached statement). SQLite gets one
+    ``grassroots_unit_id = ? AND employee_no IN (...)`` per union of the batch, which it runs as index
+    probes; a row-value ``(grassroots_unit_id, employee_no) IN (VALUES ...)`` was a full scan of ``member``
+    per batch (quadratic: the main reason the rate fell with the file's size).
+    """
+    keys = {(gid, row.employee_no) for row, _, gid in located}
+    if session.get_bind().dialect.name == "postgresql":
+        unions, numbers = zip(*keys, strict=True)
+        return session.execute(_EXISTING_PG, {"key_unions": list(unions), "key_employee_nos": list(numbers)})
+    per_union: dict[uuid.UUID, list[str]] = defaultdict(list)
+    for gid, employee_no in keys:
+        per_union[gid].append(employee_no)
+    return itertools.chain.from_iterable(
+        session.execute(_EXISTING_SQLITE, {"union_id": gid, "employee_nos": numbers})
+        for gid, numbers in per_union.items()
+    )
+
+
+_HMAC_KEYS = (
+    sa.func.unnest(sa.bindparam("key_hmacs", type_=postgresql.ARRAY(sa.String)))
+    .table_valued(sa.column("hmac", sa.String))
+    .render_derived()
+)
+_OWNERS_COLUMNS = (MEMBER.c.national_id_hmac, MEMBER.c.grassroots_unit_id, MEMBER.c.employee_no)
+_OWNERS_PG = _probe(_HMAC_KEYS, _OWNERS_COLUMNS, MEMBER.c.national_id_hmac == _HMAC_KEYS.c.hmac)
+_OWNERS_SQLITE = select(*_OWNERS_COLUMNS).where(
+    MEMBER.c.national_id_hmac.in_(sa.bindparam("hmacs", expanding=True))
+)
+
+
+def _owners(session: Session, hmacs: set[str]) -> Iterable[Any]:
+    """Who holds each of these ID hashes on record: one probe of the unique index per hash (PostgreSQL
+    gets them as an unnest array, one cached statement, like :func:`_existing`)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return session.execute(_OWNERS_PG, {"key_hmacs": list(hmacs)})
+    return session.execute(_OWNERS_SQLITE, {"hmacs": list(hmacs)})
+
+
+def plan_batch(
+    session: Session, ctx: _Context, rows: list[MemberRowOk], authority: Authoritative = import_authority
+) -> tuple[list[_Plan], list[MemberRowError]]:
+    """Decide per row: create, update, leave unchanged, or refuse (the database checks of an import)."""
+    errors: list[MemberRowError] = []
+    _resolve_units(session, ctx, {r.org_unit_code for r in rows if r.org_unit_code})
+    located: list[tuple[MemberRowOk, _Unit | None, uuid.UUID]] = []
+    for row in rows:
+        unit = ctx.units.get(row.org_unit_code) if row.org_unit_code else ctx.unit
+        if unit is None:
+            errors.append(_err(row.row_number, "org_unit_code", "unknown_org"))
+        elif unit.closed and row.org_unit_code:
+            errors.append(_err(row.row_number, "org_unit_code", "org_closed"))
+        elif unit.grassroots_id is None:
+            errors.append(_err(row.row_number, "org_unit_code", "org_not_in_union"))
+        else:
+            located.append((row, unit if row.org_unit_code else None, unit.grassroots_id))
+    if not located:
+        return [], errors
+
+    existing = {(r.grassroots_unit_id, r.employee_no): r for r in _existing(session, located)}
+    hmacs = {id(row): ctx.vault.lookup_hash(row.national_id.value) for row, _, _ in located}
+    owners = {
+        r.national_id_hmac: (r.grassroots_unit_id, r.employee_no)
+        for r in _owners(session, set(hmacs.values()))
+    }
+    # what each row says only matters for members on record (an update); new members take the whole row
+    given_of = {id(row): authority(row) for row, _, g in located if (g, row.employee_no) in existing}
+    retagged = [
+        existing[(g, r.employee_no)].id
+        for r, _, g in located
+        if (g, r.employee_no) in existing and "tags" in given_of[id(r)]
+    ]
+    current_tags: dict[uuid.UUID, set[str]] = defaultdict(set)
+    if retagged:
+        stmt = select(TAG.c.member_id, TAG.c.tag).where(TAG.c.member_id.in_(retagged))
+        for member_id, tag in session.execute(stmt):
+            current_tags[member_id].add(tag)
+
+    plans: list[_Plan] = []
+    for row, unit, gid in located:
+        key = (gid, row.employee_no)
+        hmac = hmacs[id(row)]
+        owner = owners.get(hmac)
+        if owner is not None and owner != key:
+            errors.append(_err(row.row_number, "national_id", "dup_national_id_on_record"))
+            continue
+        old = existing.get(key)
+        if old is None:
+            target = unit or ctx.unit
+            values = {
+                "org_unit_id": target.id,
+                "name": row.name,
+                "gender": row.gender,
+                "birth_date": row.birth_date,
+                "national_id_hmac": hmac,
+                "national_id_masked": row.national_id.masked,
+                "is_representative": row.is_representative,
+                **{name: getattr(row, name) for name in _OPTIONAL},
+            }
+            plans.append(
+                _Plan(
+                    row,
+                    "created",
+                    gid,
+                    hmac,
+                    values,
+                    tags=row.tags or [],
+                )
+            )
+            continue
+        if old.org_unit_id not in ctx.subtree or (unit is not None and unit.id not in ctx.subtree):
+            errors.append(_err(row.row_number, "employee_no", "member_out_of_scope"))
+            continue
+        given = given_of[id(row)]
+        values = {name: getattr(old, name) for name in MUTABLE}
+        if unit is not None:
+            values["org_unit_id"] = unit.id
+        for name in ("name", "gender", "birth_date", "is_representative", *_OPTIONAL):
+            if name in given:
+                values[name] = getattr(row, name)
+        if "national_id" in given:
+            values["national_id_hmac"] = hmac
+            values["national_id_masked"] = row.national_id.masked
+        tags = None
+        if "tags" in given and set(row.tags) != current_tags.get(old.id, set()):
+            tags = list(row.tags)
+        changed = tags is not None or any(values[n] != getattr(old, n) for n in MUTABLE)
+        plans.append(
+            _Plan(
+                row,
+                "updated" if changed else "unchanged",
+                gid,
+                hmac,
+                values,
+                existing=old,
+                tags=tags,
+                member_id=old.id,
+                version=old.version,
+            )
+        )
+    return plans, errors

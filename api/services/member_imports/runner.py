@@ -1,0 +1,309 @@
+"""The import job runner: count the file, then validate or write it in ONE transaction in batches
+(:func:`run_import`), publishing progress as it goes; :func:`run_import_job` is the background entry point.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+import structlog
+from sqlmodel import Session
+
+from api.config import Settings
+from api.db.models import MemberImport, OrgUnit, User
+from api.db.session import Database
+from api.db.types import utcnow
+from api.imports.gc_tuning import relaxed_gc
+from api.imports.members import (
+    FileDuplicateTracker,
+    MemberRowError,
+    MemberRowOk,
+    normalise_member_row,
+)
+from api.imports.readers import (
+    ImportFileError,
+    RawRow,
+    count_rows,
+    iter_rows,
+)
+from api.schemas.member_imports import ImportOnError, ImportPhase, ImportStatus
+from api.security.pii import PiiVault
+from api.security.principal import Principal
+from api.services import audit
+from api.services.member_imports.planning import IMPORT, _Context, _Plan, load_context, plan_batch
+from api.services.member_imports.processes import this_process
+from api.services.member_imports.progress import ProgressCallback, _Progress, _Tally
+from api.services.member_imports.writing import ConcurrentChange, write_batch
+
+log = structlog.get_logger("gonghui.member_imports")
+
+BATCH_SIZE = 1000
+
+
+# --- running an import ----------------------------------------------------------------------------------
+
+
+class _RowsInvalid(Exception):
+    pass
+
+
+def _batches(rows: Iterator[RawRow], size: int) -> Iterator[list[RawRow]]:
+    batch: list[RawRow] = []
+    for raw in rows:
+        batch.append(raw)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+#: SQLite page cache of the import's connection, KiB (negative = KiB in PRAGMA cache_size)
+SQLITE_IMPORT_CACHE_KIB = 64 * 1024
+
+
+@contextlib.contextmanager
+def _page_cache(session: Session) -> Iterator[None]:
+    """A larger SQLite page cache while the import runs, the connection's own one restored afterwards.
+
+    An import inserts into random-order unique indexes (ID hash, employee number) and keeps the whole
+    file in one transaction; with the default 2 MB cache each batch read cold pages back from the WAL,
+    and the rate fell with the file's size (docs/benchmarks.md "2. Bulk import").
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        yield
+        return
+    # the DB-API connection itself: the session hands its Connection back when it commits
+    driver = session.connection().connection.dbapi_connection
+    assert driver is not None
+    before = driver.execute("PRAGMA cache_size").fetchone()[0]
+    driver.execute(f"PRAGMA cache_size = -{SQLITE_IMPORT_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        driver.execute(f"PRAGMA cache_size = {int(before)}")
+
+
+def _pass(
+    session: Session,
+    ctx: _Context,
+    file_path: str,
+    filename: str,
+    tally: _Tally,
+    on_batch: Callable[[list[_Plan]], None],
+) -> None:
+    tracker = FileDuplicateTracker()
+    for batch in _batches(iter_rows(file_path, filename), BATCH_SIZE):
+        good: list[MemberRowOk] = []
+        for raw in batch:
+            row = tracker.check(normalise_member_row(raw, today=ctx.today))
+            if isinstance(row, MemberRowError):
+                tally.fail(row)
+            else:
+                good.append(row)
+        plans, errors = plan_batch(session, ctx, good)
+        for error in errors:
+            tally.fail(error)
+        tally.count(plans)
+        tally.rows += len(batch)
+        on_batch(plans)
+
+
+def _actor(session: Session, user_id: uuid.UUID | None) -> Principal | None:
+    user = session.get(User, user_id) if user_id else None
+    if user is None:
+        return None
+    return Principal(
+        user_id=user.id,
+        username=user.username,
+        kind=user.kind,
+        org_unit_id=user.org_unit_id,
+        member_id=user.member_id,
+        grants=(),
+    )
+
+
+def _finish(db: Database, import_id: uuid.UUID, **values: Any) -> None:
+    with db.write_session() as s:
+        s.execute(
+            sa.update(IMPORT).where(IMPORT.c.id == import_id).values({"finished_at": utcnow(), **values})
+        )
+        s.commit()
+
+
+def _count(file_path: str, filename: str) -> int:
+    """The counting pass: reads the file once without normalising (cheap), so progress has a total and a
+    damaged header or encoding is found before any transaction is opened."""
+    return count_rows(file_path, filename)
+
+
+@relaxed_gc()  # a tenth of an import's time went to collector passes that found nothing
+def run_import(
+    db: Database,
+    import_id: uuid.UUID,
+    file_path: str,
+    settings: Settings,
+    *,
+    actor_label: str | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> None:
+    """Run a queued import job to the end; never raises (the job records how it ended).
+
+    A dry run validates in a read-only session. A real run validates and writes batch by batch in ONE
+    transaction; with ``on_error=abort`` it stops writing at the first failed row, keeps validating for
+    the report, and rolls everything back.
+    """
+    with db.read_session() as s:
+        job = s.get(MemberImport, import_id)
+        if job is None:
+            return
+        unit = s.get(OrgUnit, job.org_unit_id)
+    assert unit is not None
+    vault = PiiVault.from_settings(settings)
+    progress = _Progress(db, import_id, on_progress)
+    today = date.today()
+    abort = job.on_error == ImportOnError.abort
+    _finish(
+        db,
+        import_id,
+        status=ImportStatus.running.value,
+        started_at=utcnow(),
+        finished_at=None,
+        runner=this_process(),
+    )
+    tally = _Tally()
+    total: int | None = None
+    try:
+        progress(ImportPhase.counting, 0, None, commit=False)
+        total = _count(file_path, job.filename)
+        if job.dry_run:
+            with db.read_session() as session:
+                ctx = load_context(session, unit, vault, actor_id=job.created_by_id, today=today)
+                _pass(
+                    session,
+                    ctx,
+                    file_path,
+                    job.filename,
+                    tally,
+                    lambda _: progress(ImportPhase.validating, tally.rows, total),
+                )
+            _finish(
+                db,
+                import_id,
+                status=ImportStatus.succeeded.value,
+                rows_total=total,
+                rows_done=tally.rows,
+                created_count=tally.created,
+                updated_count=tally.updated,
+                unchanged_count=tally.unchanged,
+                failed_count=tally.failed,
+                report=tally.report(planned=tally.counts()),
+            )
+            return
+        progress(ImportPhase.writing, 0, total)
+        # SQLite cannot commit progress from another connection while this transaction holds the write lock
+        commit_progress = db.dialect != "sqlite"
+        with db.write_session() as session, _page_cache(session):
+            ctx = load_context(session, unit, vault, actor_id=job.created_by_id, today=today)
+
+            def write(plans: list[_Plan]) -> None:
+                if not (abort and tally.failed):
+                    write_batch(session, ctx, plans)
+                progress(ImportPhase.writing, tally.rows, total, commit=commit_progress)
+
+            _pass(session, ctx, file_path, job.filename, tally, write)
+            if abort and tally.failed:
+                raise _RowsInvalid()  # leaving the block rolls back what was written before the first failure
+            audit.record(
+                session,
+                _actor(session, job.created_by_id),
+                "member_import.completed",
+                entity_type="member_import",
+                entity_id=import_id,
+                org_unit_id=job.org_unit_id,
+                changes={
+                    "after": {
+                        **tally.counts(),
+                        "rows": tally.rows,
+                        "on_error": job.on_error,
+                        "file_format": job.file_format,
+                    }
+                },
+                actor_label=actor_label,
+            )
+            session.execute(
+                sa.update(IMPORT)
+                .where(IMPORT.c.id == import_id)
+                .values(
+                    status=ImportStatus.succeeded.value,
+                    rows_total=total,
+                    rows_done=tally.rows,
+                    created_count=tally.created,
+                    updated_count=tally.updated,
+                    unchanged_count=tally.unchanged,
+                    failed_count=tally.failed,
+                    report=tally.report(),
+                    finished_at=utcnow(),
+                )
+            )
+            session.commit()
+    except _RowsInvalid:
+        _finish(
+            db,
+            import_id,
+            status=ImportStatus.failed.value,
+            rows_total=total,
+            rows_done=tally.rows,
+            failed_count=tally.failed,
+            error_code="import_rows_invalid",
+            report=tally.report(planned=tally.counts()),
+        )
+    except ImportFileError as exc:
+        _finish(
+            db,
+            import_id,
+            status=ImportStatus.failed.value,
+            error_code=f"import_{exc.code}",
+            rows_total=total,
+            report={"phase": ImportPhase.done.value, "errors": [], "errors_total": 0, "detail": exc.detail},
+        )
+    except ConcurrentChange:
+        _finish(
+            db,
+            import_id,
+            status=ImportStatus.failed.value,
+            error_code="import_concurrent_change",
+            rows_total=total,
+            report=tally.report(),
+        )
+    except Exception:
+        log.exception("member_import_crashed", import_id=str(import_id))
+        _finish(
+            db,
+            import_id,
+            status=ImportStatus.failed.value,
+            error_code="internal_error",
+            rows_total=total,
+            report=tally.report(),
+        )
+    finally:
+        progress.clear()
+
+
+def run_import_job(db: Database, import_id: uuid.UUID, file_path: str, settings: Settings) -> None:
+    """Background entry point: ids and a path in, the temp file removed afterwards."""
+    try:
+        run_import(db, import_id, file_path, settings)
+    finally:
+        remove_file(file_path)
+
+
+def remove_file(path: str) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)

@@ -1,0 +1,345 @@
+"""Reading member records: the caller's scope as SQL (:func:`scope_filter` / :func:`list_stmt`), load one
+member within scope or 404 (:func:`get_in_scope`), the list query, and the view of a member the caller
+may see (:func:`to_out` / :func:`to_outs`: full, names only, masked contact details).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.sql import ColumnElement
+from sqlmodel import Session, col, select
+
+from api.db.models import (
+    Member,
+    MemberEvent,
+    MemberTag,
+    OrgUnitClosure,
+)
+from api.db.types import table_of
+from api.errors import NotFound
+from api.schemas.members import (
+    MemberNameOut,
+    MemberOut,
+    MemberStatusName,
+)
+from api.security.masking import mask_email, mask_phone
+from api.security.principal import Principal
+from api.services.pagination import keyset
+from api.services.scope import (
+    SCOPE_ROOTS,
+    UNIT_IN_ROOTS,
+    in_scope,
+    in_scope_of_roots,
+    subtree_ids,
+    unit_within,
+)
+
+# --- reading -------------------------------------------------------------------------------------
+
+
+def scope_filter(principal: Principal, permission: str | None = None) -> ColumnElement[bool]:
+    """Members whose unit lies in the caller's subtrees for ``permission`` (the route's by default)."""
+    return in_scope(col(Member.org_unit_id), principal.units_for(permission))
+
+
+#: built once; the scope roots are an expanding parameter (api/services/scope.py, in_scope_of_roots)
+_IN_SCOPE = select(Member).where(
+    col(Member.id) == sa.bindparam("member_id", type_=table_of(Member).c.id.type),
+    in_scope_of_roots(col(Member.org_unit_id)),
+)
+
+
+def get_in_scope(session: Session, member_id: uuid.UUID, principal: Principal) -> Member:
+    """One member inside the caller's scope for the route's permission; otherwise 404 (never 403)."""
+    roots = principal.units_for()
+    member = (
+        session.scalars(_IN_SCOPE, {"member_id": member_id, SCOPE_ROOTS: roots}).first() if roots else None
+    )
+    if member is None:
+        raise NotFound()
+    return member
+
+
+@dataclass(frozen=True)
+class MemberFilters:
+    org_unit_id: uuid.UUID | None = None
+    status: MemberStatusName | None = None
+    is_representative: bool | None = None
+    tag: str | None = None
+    joined_from: date | None = None
+    joined_to: date | None = None
+    q: str | None = None
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def unit_filter(
+    session: Session | None, principal: Principal, unit_id: uuid.UUID, permission: str | None = None
+) -> ColumnElement[bool]:
+    """Members in ``unit_id``'s subtree that the caller may read.
+
+    When the unit lies inside the caller's subtrees (checked once here with a session: one indexed
+    closure lookup, :func:`_unit_in_scope`), the unit's subtree alone is the filter
+    (:func:`subtree_filter`). Filtering by the scope's subtrees AND the unit's subtree instead makes
+    SQLite drive the index with the (large) scope and sort every row in scope for ``ORDER BY id``
+    (docs/benchmarks.md, "Lists at scale"). Otherwise
+    (a unit above or beside the caller's grants, or no session) both conditions stay: the members of
+    the caller's subtrees below that unit, possibly none.
+    """
+    if session is not None:
+        within, small = _unit_in_scope(session, unit_id, principal.units_for(permission))
+        if within:
+            return subtree_filter(unit_id, small=small)
+    return sa.and_(scope_filter(principal, permission), in_scope(col(Member.org_unit_id), [unit_id]))
+
+
+#: PostgreSQL: a subtree of at most this many units is listed through ``= ANY(ARRAY(subtree))``
+SMALL_SUBTREE_UNITS = 500
+
+
+#: built once, like the other statements of a list request: on PostgreSQL, is the unit in scope and how
+#: many units its subtree has, counted up to ``cap`` (elsewhere :func:`scope.unit_within` suffices)
+_UNIT_IN_SCOPE_AND_SIZE = sa.select(
+    UNIT_IN_ROOTS,
+    sa.select(sa.func.count())
+    .select_from(
+        sa.select(col(OrgUnitClosure.descendant_id))
+        .where(col(OrgUnitClosure.ancestor_id) == sa.bindparam("unit"))
+        .limit(sa.bindparam("cap", type_=sa.Integer))
+        .subquery()
+    )
+    .scalar_subquery(),
+)
+
+
+def _unit_in_scope(session: Session, unit_id: uuid.UUID, roots: Sequence[uuid.UUID]) -> tuple[bool, bool]:
+    """In one query: does ``unit_id`` lie in the subtrees of ``roots``; and, on PostgreSQL, is its subtree
+    small (at most :data:`SMALL_SUBTREE_UNITS` units) — see :func:`subtree_filter`."""
+    if not roots:
+        return False, False
+    if session.get_bind().dialect.name != "postgresql":
+        return unit_within(session, unit_id, roots), False
+    params = {"unit": unit_id, "roots": list(roots), "cap": SMALL_SUBTREE_UNITS + 1}
+    inside, units = session.execute(_UNIT_IN_SCOPE_AND_SIZE, params).one()
+    return bool(inside), units <= SMALL_SUBTREE_UNITS
+
+
+def subtree_filter(unit_id: uuid.UUID, *, small: bool = False) -> ColumnElement[bool]:
+    """Members in ``unit_id``'s subtree, written so that each engine plans the list page well.
+
+    SQLite probes ``ix_member_status_org_unit_id_id`` unit by unit for ``IN (subquery)`` whatever the
+    subtree's size. PostgreSQL cannot tell the size of an ``IN (subquery)``: it walks the primary key
+    in id order and tests each row's unit, which is right for a federation (the first rows match) and
+    slow for a grassroots union holding 1 % of the members (~5,000 rows and unit probes per page,
+    15-20 ms at 1M members). With ``= ANY(ARRAY(subquery))`` it reads the index instead (the subtree's
+    entries, then a top-N sort: 3-5 ms), which is slow for a large subtree (0.4 s for a federation of
+    1M members). So on PostgreSQL a ``small`` subtree (at most :data:`SMALL_SUBTREE_UNITS` units,
+    :func:`_unit_in_scope`) gets the array form (docs/benchmarks.md, "Lists at scale").
+    """
+    if small:
+        return col(Member.org_unit_id) == sa.any_(sa.func.array(subtree_ids([unit_id]).scalar_subquery()))
+    return in_scope(col(Member.org_unit_id), [unit_id])
+
+
+def list_stmt(
+    principal: Principal,
+    filters: MemberFilters | None = None,
+    *,
+    permission: str | None = None,
+    session: Session | None = None,
+) -> Any:
+    """``SELECT member`` within the caller's scope with the list filters applied (lists and exports).
+
+    Pass ``session`` when filtering by ``org_unit_id``: the unit is then checked against the scope once
+    and the query filters by its subtree only (:func:`unit_filter`).
+    """
+    f = filters or MemberFilters()
+    if f.org_unit_id is not None:
+        stmt = select(Member).where(unit_filter(session, principal, f.org_unit_id, permission))
+    else:
+        stmt = select(Member).where(scope_filter(principal, permission))
+    if f.status is not None:
+        stmt = stmt.where(Member.status == f.status.value)
+    if f.is_representative is not None:
+        stmt = stmt.where(Member.is_representative == f.is_representative)
+    if f.tag:
+        stmt = stmt.where(
+            col(Member.id).in_(select(col(MemberTag.member_id)).where(col(MemberTag.tag) == f.tag))
+        )
+    if f.joined_from is not None:
+        stmt = stmt.where(col(Member.join_date) >= f.joined_from)
+    if f.joined_to is not None:
+        stmt = stmt.where(col(Member.join_date) <= f.joined_to)
+    if f.q:
+        pattern = _like(f.q)
+        stmt = stmt.where(
+            sa.or_(
+                col(Member.name).like(pattern, escape="\\"),
+                col(Member.member_no).ilike(pattern, escape="\\"),
+                col(Member.employee_no).ilike(pattern, escape="\\"),
+            )
+        )
+    return stmt
+
+
+def list_members(
+    session: Session,
+    principal: Principal,
+    *,
+    limit: int,
+    cursor: str | None,
+    filters: MemberFilters | None = None,
+) -> tuple[list[MemberOut | MemberNameOut], str | None]:
+    """One page of :func:`list_stmt`, keys first: the page's ids are chosen by the filters in a subquery
+    (from ``ix_member_status_org_unit_id_id`` / ``ix_member_org_unit_id_id`` alone when the filters are
+    unit and status), then only those rows are read. Selecting whole rows instead makes the engine read
+    and sort every matching row of the subtree for ``ORDER BY id`` (docs/benchmarks.md, "Lists at scale").
+
+    Every listed member lies under the caller's roots for the route's permission (the scope filter, or
+    a unit checked to be inside it), so visibility settles from the grants what it can (``within``)."""
+    ids = list_stmt(principal, filters, session=session).with_only_columns(Member.id)
+    rows, next_cursor = keyset(
+        session, ids, keys=[col(Member.id)], limit=limit, cursor=cursor, fetch=select(Member)
+    )
+    return to_outs(session, rows, principal, within=principal.units_for()), next_cursor
+
+
+#: built once (building a statement and its cache key costs more CPU than running it on SQLite)
+_TAGS_OF = select(MemberTag.member_id, MemberTag.tag).where(
+    col(MemberTag.member_id).in_(sa.bindparam("member_ids", expanding=True))
+)
+_UNITS_UNDER = select(OrgUnitClosure.descendant_id, OrgUnitClosure.ancestor_id).where(
+    col(OrgUnitClosure.descendant_id).in_(sa.bindparam("units", expanding=True)),
+    col(OrgUnitClosure.ancestor_id).in_(sa.bindparam("roots", expanding=True)),
+)
+
+
+def tags_of(session: Session, member_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
+    """Tags of many members in one query."""
+    ids = list(member_ids)
+    out: dict[uuid.UUID, list[str]] = {i: [] for i in ids}
+    if ids:
+        rows = session.execute(_TAGS_OF, {"member_ids": ids}).all()
+        for member_id, tag in sorted(rows, key=lambda row: row.tag):  # code-point order on every engine
+            out[member_id].append(tag)
+    return out
+
+
+@dataclass(frozen=True)
+class Visibility:
+    """Per org unit, what the caller may see of the members there (docs/rules.md §0 role matrix)."""
+
+    full: frozenset[uuid.UUID]  # members.read: the whole record (else names only)
+    contact: frozenset[uuid.UUID]  # members.write: phone and email unmasked
+    wage: frozenset[uuid.UUID]  # members.write or dues.write: the monthly wage (the dues base)
+
+
+def visibility(
+    session: Session, principal: Principal, unit_ids: Iterable[uuid.UUID], *, within: Sequence[uuid.UUID] = ()
+) -> Visibility:
+    """Which of ``unit_ids`` fall in the caller's subtrees for each permission, in one query at most.
+
+    ``within``: roots the caller already knows every unit lies under (the scope the members were
+    loaded through). A permission held at all of those roots then covers every unit, and one held
+    nowhere covers none; only the others need the closure table. A by-id read by a caller whose
+    grants are all at the same units (the usual case) needs no query.
+    """
+    units = set(unit_ids)
+    roots = {
+        "full": set(principal.units_for("members.read")),
+        "contact": set(principal.units_for("members.write")),
+        "wage": set(principal.units_for("members.write")) | set(principal.units_for("dues.write")),
+    }
+    known = set(within)
+    settled = {
+        name: frozenset(units) if r else frozenset()
+        for name, r in roots.items()
+        if not r or (known and known <= r)
+    }
+    open_roots = set().union(*(r for name, r in roots.items() if name not in settled))
+    above: dict[uuid.UUID, set[uuid.UUID]] = {}
+    if units and open_roots:
+        rows = session.execute(_UNITS_UNDER, {"units": list(units), "roots": list(open_roots)}).all()
+        for unit, ancestor in rows:
+            above.setdefault(unit, set()).add(ancestor)
+
+    def pick(name: str) -> frozenset[uuid.UUID]:
+        if name in settled:
+            return settled[name]
+        return frozenset(u for u, a in above.items() if a & roots[name])
+
+    return Visibility(full=pick("full"), contact=pick("contact"), wage=pick("wage"))
+
+
+def to_out(
+    member: Member, principal: Principal, *, tags: Sequence[str], vis: Visibility
+) -> MemberOut | MemberNameOut:
+    """The view of ``member`` the caller may see.
+
+    * Without ``members.read`` over the member's unit (treasurers hold only ``members.read_names``):
+      names only — number, employee number, name, unit and status (docs/rules.md §0 "names only").
+    * Phone and email unmasked only for callers who may edit the member (``members.write``: officers);
+      chairs, auditors and integrations see them masked.
+    * The monthly wage only for callers who edit the member or record their dues (``dues.write``).
+    * The resident ID is always masked here; the full value has its own audited endpoint.
+    """
+    unit = member.org_unit_id
+    wage = member.monthly_wage_fen if unit in vis.wage else None
+    if unit not in vis.full:
+        return MemberNameOut(
+            id=member.id,
+            member_no=member.member_no,
+            employee_no=member.employee_no,
+            name=member.name,
+            org_unit_id=unit,
+            status=MemberStatusName(member.status),
+            monthly_wage_fen=wage,
+            version=member.version,
+        )
+    masked = unit not in vis.contact
+    return MemberOut.model_validate(
+        {
+            **member.model_dump(
+                exclude={"national_id_cipher", "national_id_hmac", "phone", "email", "monthly_wage_fen"}
+            ),
+            "phone": mask_phone(member.phone) if masked else member.phone,
+            "email": mask_email(member.email) if masked else member.email,
+            "contact_masked": masked,
+            "monthly_wage_fen": wage,
+            "tags": list(tags),
+        }
+    )
+
+
+def to_outs(
+    session: Session, members: Sequence[Member], principal: Principal, *, within: Sequence[uuid.UUID] = ()
+) -> list[MemberOut | MemberNameOut]:
+    """Views of a page of members: tags and visibility in one query each, whatever the page size.
+    ``within``: see :func:`visibility` (pass it only for members loaded through that scope)."""
+    tags = tags_of(session, [m.id for m in members])
+    vis = visibility(session, principal, {m.org_unit_id for m in members}, within=within)
+    return [to_out(m, principal, tags=tags[m.id], vis=vis) for m in members]
+
+
+def to_out_one(
+    session: Session, member: Member, principal: Principal, *, loaded_in_scope: bool = False
+) -> MemberOut | MemberNameOut:
+    """``loaded_in_scope``: ``member`` was just loaded by :func:`get_in_scope` for the route's permission
+    and not moved since, so its unit lies under ``principal.units_for()``."""
+    return to_outs(session, [member], principal, within=principal.units_for() if loaded_in_scope else ())[0]
+
+
+def list_events(
+    session: Session, member: Member, *, limit: int, cursor: str | None
+) -> tuple[list[MemberEvent], str | None]:
+    stmt = select(MemberEvent).where(MemberEvent.member_id == member.id)
+    return keyset(session, stmt, keys=[col(MemberEvent.id)], limit=limit, cursor=cursor)
