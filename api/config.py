@@ -64,7 +64,7 @@ class Settings(BaseSettings):
     motion_reply_months: int = Field(2, ge=1, le=24)
     motion_min_cosigners: int = Field(2, ge=0, le=50)
 
-    # Collective contracts (domain.md §2 [C]): 令22 Art 36 adopts a draft with "more than half of all
+    # Collective contracts (docs/rules.md §2 [C]): 令22 Art 36 adopts a draft with "more than half of all
     # representatives"; read as strictly more (default) or as at least half. The periods and the other
     # thresholds are the national rules in api/rules/collective_contracts.py (RULES), with articles.
     negotiation_vote_majority: Literal["more_than_half", "at_least_half"] = "more_than_half"

@@ -80,8 +80,11 @@ TAGS = [
     },
     {
         "name": "negotiations",
-        "description": "Collective negotiations and contracts (集体协商/集体合同): proposal, negotiators, sessions, "
-        "versioned drafts, congress vote, signing, filing and review, publication, disputes, coverage report.",
+        "description": (
+            "Collective negotiations and contracts (集体协商/集体合同): proposal, negotiators, "
+            "sessions, versioned drafts, congress vote, signing, filing and review, publication, "
+            "disputes, coverage report."
+        ),
     },
     {"name": "tasks", "description": "The caller's task inbox across areas."},
     {

@@ -1,4 +1,4 @@
-"""Collective-contract negotiations (集体协商/集体合同), domain.md §2: 令22 and 劳动合同法 Art 51-56."""
+"""Collective-contract negotiations (集体协商/集体合同), docs/rules.md §2: 令22 and 劳动合同法 Art 51-56."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Each national rule of collective negotiation (domain.md §2: 令22, 劳动合同法 Art 56), one test
+"""Each national rule of collective negotiation (docs/rules.md §2: 令22, 劳动合同法 Art 56), one test
 each, the article in the test's name and docstring."""
 
 from __future__ import annotations

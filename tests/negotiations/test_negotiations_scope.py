@@ -1,4 +1,4 @@
-"""Who sees which negotiation (domain.md §0: chairs and officers manage, auditors read, members read
+"""Who sees which negotiation (docs/rules.md §0: chairs and officers manage, auditors read, members read
 published contracts that cover them), and the federation's coverage report."""
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ def test_u02_cannot_see_u01_negotiation(client, world, clock):
 
 
 def test_members_read_only_published_contracts_covering_them(client, world, clock):
-    """domain.md §0 "read published", 令22 Art 48: a member of U01 sees U01's contract once published
+    """docs/rules.md §0 "read published", 令22 Art 48: a member of U01 sees U01's contract once published
     (its text, not the working records); a member of U02 never does."""
     u01 = member_user(world, make_member(world, "U01-B02", representative=False), "m.u01")
     u02 = member_user(world, make_member(world, "U02-B01", representative=False), "m.u02", unit="U02")

@@ -1,5 +1,5 @@
 """One comprehensive contract from the written proposal to effective and published, with its
-timeline (domain.md §2; 令22 Art 32-48)."""
+timeline (docs/rules.md §2; 令22 Art 32-48)."""
 
 from __future__ import annotations
 

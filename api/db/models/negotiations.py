@@ -1,4 +1,4 @@
-"""Collective-contract negotiations (集体协商) and the contracts they produce (集体合同), domain.md §2:
+"""Collective-contract negotiations (集体协商) and the contracts they produce (集体合同), docs/rules.md §2:
 集体合同规定 (令22) and 劳动合同法 Art 51-56.
 
 A negotiation's stored ``status`` is the step it last reached; once filed, whether the contract is

@@ -1,4 +1,4 @@
-"""Collective-contract negotiations (集体协商/集体合同), domain.md §2: 令22 and 劳动合同法 Art 51-56.
+"""Collective-contract negotiations (集体协商/集体合同), docs/rules.md §2: 令22 and 劳动合同法 Art 51-56.
 
 Modules by responsibility: ``workflow`` (the state machine as data, the phases derived from dates,
 the timeline), ``visibility`` (who sees what, in SQL; the overdue clauses), ``path`` (proposal, reply,

@@ -1,4 +1,4 @@
-"""The main path of a negotiation, one use case per step (domain.md §2; 令22):
+"""The main path of a negotiation, one use case per step (docs/rules.md §2; 令22):
 proposal (Art 32) -> reply -> [sessions and drafts] -> agreement -> congress vote (Art 36) -> signing
 (Art 37) -> filing (Art 42) -> objection (Art 46) or, by date alone, effective (Art 47) ->
 publication (Art 48). Amendments and renewals (Art 38-40) start again from a proposal.
@@ -33,10 +33,10 @@ from api.schemas.negotiations import (
     NegotiationKind,
     NegotiationStatus,
     ObjectionIn,
+    ProposalReplyIn,
     PublishIn,
     Purpose,
     ReplyDecision,
-    ProposalReplyIn,
     SignIn,
     VoteIn,
 )

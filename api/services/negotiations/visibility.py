@@ -2,7 +2,7 @@
 "overdue" clauses the lists, the report and the inbox share.
 
 Chairs, officers and auditors see the negotiations of the unions in their granted subtrees, every
-step. Members see only published contracts that cover them (domain.md §0: "read published"): a
+step. Members see only published contracts that cover them (docs/rules.md §0: "read published"): a
 contract of their own union or one above it, or an industry/regional contract listing a unit over
 theirs.
 """
@@ -52,7 +52,7 @@ def staff_clause(principal: Principal) -> ColumnElement[bool]:
 
 
 def visibility(principal: Principal) -> ColumnElement[bool]:
-    """SQL over ``negotiation``: what the caller may see (domain.md §0 role matrix)."""
+    """SQL over ``negotiation``: what the caller may see (docs/rules.md §0 role matrix)."""
     clauses: list[ColumnElement[bool]] = []
     if congresses.roots(principal, SCOPE_READERS):
         clauses.append(staff_clause(principal))

@@ -30,7 +30,7 @@ from api.services import audit, congresses
 S = NegotiationStatus
 FILED = "filed"  # the stored status of every filed contract; its phase comes from its dates
 
-#: where each step may start from (domain.md §2, Lifecycle), over the phase (stored or derived)
+#: where each step may start from (docs/rules.md §2, Lifecycle), over the phase (stored or derived)
 TRANSITIONS: dict[str, frozenset[NegotiationStatus]] = {
     "reply": frozenset({S.proposed}),
     "staff": frozenset({S.proposed, S.negotiating, S.suspended}),
@@ -160,7 +160,7 @@ def record(
     on: date | None = None,
 ) -> None:
     """Append to the timeline and the audit log, in the caller's transaction."""
-    plain = audit._plain(details) if details else None
+    plain = audit.plain(details) if details else None
     to_status = negotiation.status
     session.add(
         NegotiationEvent(
