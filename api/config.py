@@ -69,6 +69,14 @@ class Settings(BaseSettings):
     # thresholds are the national rules in api/rules/collective_contracts.py (RULES), with articles.
     negotiation_vote_majority: Literal["more_than_half", "at_least_half"] = "more_than_half"
 
+    # Union funds (domain.md §5). Budget adjustments allowed per fiscal year [L]: None = unlimited (some
+    # provinces allow one). Expenses of at least this amount need the reference of a collective
+    # decision (重大事项集体决策) [?]: 5,000,000 fen = 50,000 yuan by default.
+    funds_max_adjustments_per_year: int | None = Field(None, ge=0, le=50)
+    funds_decision_threshold_fen: int = Field(5_000_000, ge=1)
+    #: the province whose data (welfare caps, festivals, allocation share) a new chart takes by default
+    funds_default_province: str = "anhui"
+
     cors_origins: list[str] = []
     idempotency_ttl_hours: int = 24
     log_json: bool = True

@@ -32,6 +32,8 @@ from api.routers import (
     changes,
     congresses,
     dues,
+    funds,
+    funds_books,
     health,
     me,
     member_imports,
@@ -48,6 +50,7 @@ from api.services import member_imports as import_service
 from api.services import motions as motion_service
 from api.services import negotiations as negotiation_service
 from api.services import tasks as task_service
+from api.services.funds import tasks as funds_tasks
 
 API_PREFIX = "/api/v1"
 #: one tag per area, in the order the docs show them
@@ -86,6 +89,11 @@ TAGS = [
             "disputes, coverage report."
         ),
     },
+    {
+        "name": "funds",
+        "description": "Union funds (工会经费): charts of accounts, budgets and adjustments, the ledger, "
+        "dues and 2% allocation income, final accounts, reports.",
+    },
     {"name": "tasks", "description": "The caller's task inbox across areas."},
     {
         "name": "member-imports",
@@ -107,10 +115,15 @@ AREA_ROUTERS += [members.router, me.router]
 AREA_ROUTERS += [transfers.router, dues.router]
 AREA_ROUTERS += [congresses.router, congresses.departments_router, motions.router, tasks.router]
 AREA_ROUTERS += [negotiations.router]
+AREA_ROUTERS += [funds.router, funds_books.router]
 
 
 #: the task providers of the areas for ``/me/tasks``; a new area adds its ``TASK_PROVIDERS`` here
-TASK_PROVIDERS = [motion_service.TASK_PROVIDERS, negotiation_service.TASK_PROVIDERS]
+TASK_PROVIDERS = [
+    motion_service.TASK_PROVIDERS,
+    negotiation_service.TASK_PROVIDERS,
+    funds_tasks.TASK_PROVIDERS,
+]
 
 
 def api_routes() -> list[tuple[str, APIRoute]]:

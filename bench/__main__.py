@@ -35,7 +35,7 @@ from bench.harness import (
     resolve_generator,
 )
 
-SCENARIOS = ["overhead", "imports", "lists", "changes"]
+SCENARIOS = ["overhead", "imports", "lists", "changes", "funds"]
 DOC = ROOT / "docs" / "benchmarks.md"
 
 

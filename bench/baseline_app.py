@@ -9,6 +9,8 @@ Run: ``python -m uvicorn bench.baseline_app:app``.
 ``SELECT`` of the member by primary key on gonghui's database (``GONGHUI_DATABASE_URL``), through the
 same engine setup (``api.db.session``) and a sync endpoint. It shows what any endpoint that touches
 the database once through the ORM can reach in this stack.
+
+``POST /bare/ledger-entries`` is the funds scenario's bare POST (the entry document is in ``entry``).
 """
 
 from __future__ import annotations
@@ -33,6 +35,12 @@ app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
 @app.get("/healthz")
 def healthz() -> dict[str, str]:
     return {"status": "ok"}
+
+
+@app.post("/bare/ledger-entries", status_code=201)
+def bare_ledger_entry(body: dict[str, Any]) -> dict[str, Any]:
+    """The funds scenario's bare POST: parses the JSON body, answers with the entry gonghui returned."""
+    return _DOCS["entry"]
 
 
 @app.get("/bare/members/{member_id}")

@@ -43,6 +43,9 @@ class OrgUnitCreate(StrictIn):
 class OrgUnitUpdate(StrictIn):
     name: str | None = Field(None, min_length=1, max_length=200)
     uscc: str | None = Field(None, min_length=18, max_length=18)
+    independent_accounting: bool | None = Field(
+        None, description="经费独立核算: the unit keeps its own budget and ledger (union funds)."
+    )
 
 
 class OrgUnitMove(StrictIn):
@@ -64,6 +67,7 @@ class OrgUnitOut(Out):
     uscc: str | None
     status: OrgUnitStatus
     closed_on: date | None
+    independent_accounting: bool
     version: int
     created_at: datetime
     updated_at: datetime

@@ -91,6 +91,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "budgets.draft": frozenset({T}),
     "budgets.approve": frozenset({C}),
     "budgets.review": frozenset({AU}),
+    # ledger (income and expense entries, reports of the books)
+    "ledger.read": frozenset({C, T, AU}),
+    "ledger.post": frozenset({T}),
     # audit log
     "audit.read": frozenset({A, AU}),
     # every authenticated caller

@@ -39,7 +39,16 @@ ALLOWED_PARENTS: dict[OrgUnitKind, set[OrgUnitKind]] = {
     OrgUnitKind.group: {OrgUnitKind.grassroots, OrgUnitKind.branch},
 }
 
-AUDITED_FIELDS = ("code", "name", "kind", "parent_id", "uscc", "status", "closed_on")
+AUDITED_FIELDS = (
+    "code",
+    "name",
+    "kind",
+    "parent_id",
+    "uscc",
+    "status",
+    "closed_on",
+    "independent_accounting",
+)
 
 
 def get_in_scope(session: Session, unit_id: uuid.UUID, principal: Principal) -> OrgUnit:
@@ -155,8 +164,9 @@ def update(session: Session, unit: OrgUnit, data: OrgUnitUpdate, *, version: int
     expect_version(unit, version)
     before = audit.snapshot(unit, AUDITED_FIELDS)
     changes = data.model_dump(exclude_unset=True)
-    if "name" in changes and changes["name"] is None:
-        raise RuleViolation("validation_failed", field="name", count=1)
+    for required in ("name", "independent_accounting"):
+        if required in changes and changes[required] is None:
+            raise RuleViolation("validation_failed", field=required, count=1)
     if "uscc" in changes:
         changes["uscc"] = _check_uscc(changes["uscc"])
     for key, value in changes.items():

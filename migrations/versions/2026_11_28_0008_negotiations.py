@@ -3,7 +3,7 @@ contracts, negotiators, sessions, draft versions and clauses, votes, compliance 
 their timeline
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-11-28 18:11:40.129358
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 import api.db.types
 
 revision: str = "0008"
-down_revision: str | None = "0006"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

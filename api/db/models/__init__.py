@@ -4,6 +4,18 @@ from api.db.models.audit import AuditEvent, IdempotencyRecord
 from api.db.models.auth import Grant, RefreshToken, User
 from api.db.models.base import metadata
 from api.db.models.changes import ChangeLogCounter, ChangeLogEntry
+from api.db.models.funds import (
+    FundAllocation,
+    FundAllocationReceipt,
+    FundBudget,
+    FundBudgetLine,
+    FundChart,
+    FundDuesPosting,
+    FundEvent,
+    FundFinalAccount,
+    FundLedgerEntry,
+    FundWelfareRecipient,
+)
 from api.db.models.members import (
     DuesPayment,
     Member,
@@ -48,6 +60,16 @@ __all__ = [
     "Department",
     "DepartmentHandler",
     "DuesPayment",
+    "FundAllocation",
+    "FundAllocationReceipt",
+    "FundBudget",
+    "FundBudgetLine",
+    "FundChart",
+    "FundDuesPosting",
+    "FundEvent",
+    "FundFinalAccount",
+    "FundLedgerEntry",
+    "FundWelfareRecipient",
     "Grant",
     "IdempotencyRecord",
     "Member",

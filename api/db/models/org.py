@@ -27,6 +27,9 @@ class OrgUnit(SQLModel, table=True):
     uscc: str | None = Field(default=None, max_length=18)
     status: str = Field(default="active", max_length=10)
     closed_on: date | None = None
+    #: 经费独立核算: the unit keeps its own budget and ledger (domain.md §5); units without the flag
+    #: book into their nearest flagged ancestor
+    independent_accounting: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     version: int = Field(default=1, sa_column=_org_unit_version)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

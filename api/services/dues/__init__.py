@@ -27,7 +27,7 @@ from api.services.dues.owing import (
     status_on,
 )
 from api.services.dues.payments import record_batch, record_payment
-from api.services.dues.reports import arrears, summary
+from api.services.dues.reports import arrears, expected_by_month, summary
 from api.services.dues.statements import load_member, load_own_member, statement
 
 __all__ = [
@@ -35,6 +35,7 @@ __all__ = [
     "MAX_STATEMENT_MONTHS",
     "add_months",
     "arrears",
+    "expected_by_month",
     "expected_fen",
     "format_period",
     "load_member",

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from datetime import date
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from api.db.models import DuesPayment, Member
+from api.db.types import AnySelect
 from api.errors import RuleViolation
 from api.schemas.dues import (
     ArrearsItem,
@@ -105,3 +108,17 @@ def summary(
         paid_count=paid[0],
         paid_fen=int(paid[1]),
     )
+
+
+def expected_by_month(session: Session, units: AnySelect, months: Sequence[date]) -> dict[date, int]:
+    """Dues owed by the dues-paying members of ``units`` (a SELECT of org unit ids) for each month (its
+    first day), with the rules of :func:`summary`: one aggregate query per month (union funds reports)."""
+    out = {}
+    for first in months:
+        total = session.execute(
+            select(sa.func.coalesce(sa.func.sum(sa.func.coalesce(_expected_sql(), 0)), 0))
+            .select_from(Member)
+            .where(col(Member.org_unit_id).in_(units), _owes_sql(first))
+        ).scalar_one()
+        out[first] = int(total)
+    return out

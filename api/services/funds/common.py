@@ -1,0 +1,251 @@
+"""What every part of the funds area shares: its error messages, the clock, accounting units, the
+caller's scope as SQL, timeline events and the fiscal-year checks.
+
+An accounting unit (经费独立核算, docs/rules.md §5) is an org unit flagged ``independent_accounting``; a
+unit without the flag books into its nearest flagged ancestor (:func:`accounting_unit_of`). A
+federation reads its whole subtree consolidated: every accounting unit under it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any, cast
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql import ColumnElement
+from sqlmodel import Session, col, select
+
+from api.db.models import FundEvent, FundFinalAccount, OrgUnit, OrgUnitClosure
+from api.errors import Conflict, RuleViolation
+from api.i18n import register
+from api.security.principal import Principal
+from api.services import audit
+from api.services.scope import in_scope, unit_within
+
+CHINA = ZoneInfo("Asia/Shanghai")
+
+register(
+    {
+        "funds_illegal_transition": (
+            "The {entity} is {current}: the step {step} is not possible now.",
+            "当前{entity}状态为 {current}，不能执行 {step}。",
+        ),
+        "budget_not_in_force": (
+            "No budget in force for this unit and year {fiscal_year} with the line {category_code}.",
+            "该单位 {fiscal_year} 年度没有生效的预算或预算中没有科目 {category_code}。",
+        ),
+        "budget_line_insufficient": (
+            "The budget line {category_code} has {remainder_fen} fen left; {needed_fen} fen are needed.",
+            "预算科目 {category_code} 仅余 {remainder_fen} 分，需要 {needed_fen} 分。",
+        ),
+        "fiscal_year_closed": (
+            "The fiscal year {fiscal_year} is closed (final accounts approved): post corrections in a "
+            "later year.",
+            "{fiscal_year} 年度已决算（或决算已批准），不能再记账；更正请记入以后年度。",
+        ),
+        "funds_not_accounting_unit": (
+            "The unit is not an independent accounting unit (经费独立核算).",
+            "该单位不是经费独立核算单位。",
+        ),
+        "funds_no_accounting_unit": (
+            "Neither the unit nor any unit above it keeps its own books (经费独立核算).",
+            "该单位及其上级均不是经费独立核算单位。",
+        ),
+        "funds_approve_own": (
+            "You drafted this: someone else must approve it.",
+            "不能审批本人编制的预算或决算。",
+        ),
+        "funds_unknown_category": (
+            "{category_code} is not a postable item of the chart {chart}.",
+            "{category_code} 不是科目表 {chart} 中可记账的末级科目。",
+        ),
+        "funds_category_kind": (
+            "{category_code} is an {kind} item.",
+            "{category_code} 属于{kind}科目。",
+        ),
+        "funds_duplicate_line": (
+            "The budget has two lines for {category_code}.",
+            "预算中 {category_code} 重复。",
+        ),
+        "funds_budget_exists": (
+            "This unit already has a budget for {fiscal_year}: adjust it instead.",
+            "该单位 {fiscal_year} 年度已有预算，请通过预算调整修改。",
+        ),
+        "funds_adjustment_open": (
+            "An adjustment of this budget is already under way.",
+            "该预算已有正在办理的调整。",
+        ),
+        "funds_adjustment_limit": (
+            "Only {limit} adjustment(s) a year are allowed.",
+            "每年最多允许调整预算 {limit} 次。",
+        ),
+        "funds_line_below_spent": (
+            "The line {category_code} would be {amount_fen} fen but {spent_fen} fen are already spent.",
+            "科目 {category_code} 调整后为 {amount_fen} 分，但已支出 {spent_fen} 分。",
+        ),
+        "funds_chart_template_unknown": (
+            "There is no chart template {template}.",
+            "没有科目模板 {template}。",
+        ),
+        "funds_province_unknown": ("There is no province data {province}.", "没有省份数据 {province}。"),
+        "funds_chart_item_invalid": (
+            "The item {code} is a duplicate or its parent is unknown.",
+            "科目 {code} 重复或其上级科目不存在。",
+        ),
+        "funds_decision_reference_required": (
+            "An expense of {threshold_fen} fen or more needs the reference of a collective decision.",
+            "{threshold_fen} 分以上的支出须注明集体决策（会议纪要）编号。",
+        ),
+        "funds_voucher_taken": (
+            "The voucher number {voucher_no} is already used this year.",
+            "凭证号 {voucher_no} 本年度已使用。",
+        ),
+        "funds_year_not_over": (
+            "Final accounts are drafted after the year {fiscal_year} has ended.",
+            "{fiscal_year} 年度结束后才能编制决算。",
+        ),
+        "funds_final_exists": (
+            "Final accounts for {fiscal_year} already exist.",
+            "{fiscal_year} 年度决算已存在。",
+        ),
+        "funds_already_reversed": ("This entry has already been reversed.", "该笔记账已冲销。"),
+        "funds_reverse_reversal": ("A reversal cannot be reversed.", "冲销凭证不能再冲销。"),
+    }
+)
+
+
+def today() -> date:
+    """Today's date in China (fiscal years are calendar years there); tests replace it."""
+    return datetime.now(CHINA).date()
+
+
+def column(attribute: Any) -> ColumnElement[Any]:
+    """A model attribute typed as the column expression the shared helpers take (keyset, in_scope)."""
+    return cast(ColumnElement[Any], attribute)
+
+
+def roots(principal: Principal, permission: str | None = None) -> list[uuid.UUID]:
+    return principal.units_for(permission)
+
+
+def visible(unit_column: Any, principal: Principal, permission: str | None = None) -> ColumnElement[bool]:
+    """SQL: the object's accounting unit lies in the caller's granted subtrees (docs/rules.md §0)."""
+    return in_scope(column(unit_column), roots(principal, permission))
+
+
+def require_in_scope(
+    session: Session, unit_id: uuid.UUID, principal: Principal, permission: str | None = None
+) -> None:
+    """A unit named in a request body or query must lie in the caller's subtrees: else 422 ``not_found``
+    on ``org_unit_id`` (the URL was right, the field was not; docs/architecture.md, Scope)."""
+    if not unit_within(session, unit_id, roots(principal, permission)):
+        raise RuleViolation("not_found", field="org_unit_id")
+
+
+_ACCOUNTING_UNIT = (
+    select(OrgUnitClosure.ancestor_id)
+    .join(OrgUnit, col(OrgUnit.id) == OrgUnitClosure.ancestor_id)
+    .where(
+        OrgUnitClosure.descendant_id == sa.bindparam("unit"), col(OrgUnit.independent_accounting).is_(True)
+    )
+    .order_by(col(OrgUnitClosure.depth))
+    .limit(1)
+)
+
+
+def accounting_unit_of(session: Session, unit_id: uuid.UUID) -> uuid.UUID:
+    """The unit itself when it keeps its own books, else its nearest ancestor that does."""
+    found = session.execute(_ACCOUNTING_UNIT, {"unit": unit_id}).scalar()
+    if found is None:
+        raise Conflict("funds_no_accounting_unit")
+    return found
+
+
+def parent_accounting_unit(session: Session, unit_id: uuid.UUID) -> uuid.UUID | None:
+    """The accounting unit above an accounting unit (the union it passes its share up to), if any."""
+    parent = session.get(OrgUnit, unit_id)
+    if parent is None or parent.parent_id is None:
+        return None
+    found = session.execute(_ACCOUNTING_UNIT, {"unit": parent.parent_id}).scalar()
+    return found
+
+
+def require_accounting_unit(session: Session, unit_id: uuid.UUID) -> OrgUnit:
+    unit = session.get(OrgUnit, unit_id)
+    if unit is None:
+        raise RuleViolation("not_found", field="org_unit_id")
+    if not unit.independent_accounting:
+        raise RuleViolation("funds_not_accounting_unit", field="org_unit_id")
+    return unit
+
+
+def accounting_units_under(unit_id: uuid.UUID) -> sa.Select[Any]:
+    """SELECT id of every accounting unit in the subtree of ``unit_id`` (consolidation)."""
+    return (
+        select(OrgUnit.id)
+        .join(OrgUnitClosure, col(OrgUnitClosure.descendant_id) == OrgUnit.id)
+        .where(OrgUnitClosure.ancestor_id == unit_id, col(OrgUnit.independent_accounting).is_(True))
+    )
+
+
+def record_event(
+    session: Session,
+    *,
+    entity_type: str,
+    entity_id: uuid.UUID,
+    org_unit_id: uuid.UUID,
+    kind: str,
+    from_status: str | None,
+    to_status: str | None,
+    by: Principal,
+    details: dict[str, Any] | None = None,
+) -> None:
+    session.add(
+        FundEvent(
+            entity_type=entity_type,
+            entity_id=entity_id,
+            org_unit_id=org_unit_id,
+            kind=kind,
+            from_status=from_status,
+            to_status=to_status,
+            actor_id=by.user_id,
+            details=audit.plain(details) if details else None,
+        )
+    )
+
+
+FROZEN = ("approved", "closed")
+
+
+def refuse_closed_year(session: Session, unit_id: uuid.UUID, fiscal_year: int) -> None:
+    """A year whose final accounts are approved (frozen for review) or closed takes no postings
+    (docs/rules.md §5 Lifecycle); corrections post in a later year."""
+    status = session.execute(
+        select(FundFinalAccount.status).where(
+            FundFinalAccount.org_unit_id == unit_id, FundFinalAccount.fiscal_year == fiscal_year
+        )
+    ).scalar()
+    if status in FROZEN:
+        raise Conflict("fiscal_year_closed", fiscal_year=fiscal_year)
+
+
+def own_units(unit_id: uuid.UUID) -> sa.Select[Any]:
+    """SELECT the org units whose books the accounting unit ``unit_id`` keeps: its subtree, less the
+    subtrees of accounting units below it (they keep their own)."""
+    inner = aliased(OrgUnitClosure)
+    flagged = aliased(OrgUnit)
+    nearer = (
+        select(inner.ancestor_id)
+        .join(flagged, col(flagged.id) == inner.ancestor_id)
+        .where(
+            inner.descendant_id == OrgUnitClosure.descendant_id,
+            col(inner.depth) < OrgUnitClosure.depth,
+            col(flagged.independent_accounting).is_(True),
+        )
+    )
+    return select(OrgUnitClosure.descendant_id).where(
+        OrgUnitClosure.ancestor_id == unit_id, ~sa.exists(nearer)
+    )
