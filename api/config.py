@@ -144,6 +144,11 @@ class Settings(BaseSettings):
     aid_review_warning_days: int = Field(30, ge=0, le=365)
     aid_retention_years: int = Field(10, ge=1, le=100)
 
+    # Collective contracts (docs/rules.md §2 [C]): 令22 Art 36 adopts a draft with "more than half of all
+    # representatives"; read as strictly more (default) or as at least half. The periods and the other
+    # thresholds are the national rules in api/rules/collective_contracts.py (RULES), with articles.
+    negotiation_vote_majority: Literal["more_than_half", "at_least_half"] = "more_than_half"
+
     # Union funds (domain.md §5). Budget adjustments allowed per fiscal year [L]: None = unlimited (some
     # provinces allow one). Expenses of at least this amount need the reference of a collective
     # decision (重大事项集体决策) [?]: 5,000,000 fen = 50,000 yuan by default.

@@ -49,6 +49,7 @@ from api.routers import (
     member_sync,
     members,
     motions,
+    negotiations,
     org_units,
     participation,
     rationalisation,
@@ -62,6 +63,7 @@ from api.services import aid as aid_service
 from api.services import import_guard, membership_policy
 from api.services import member_imports as import_service
 from api.services import motions as motion_service
+from api.services import negotiations as negotiation_service
 from api.services import tasks as task_service
 from api.services.funds import tasks as funds_tasks
 from api.services.motions import categories as motion_categories
@@ -113,6 +115,14 @@ TAGS = [
         "with objections, payout batches, reports, bulk import of existing files.",
     },
     {
+        "name": "negotiations",
+        "description": (
+            "Collective negotiations and contracts (集体协商/集体合同): proposal, negotiators, "
+            "sessions, versioned drafts, congress vote, signing, filing and review, publication, "
+            "disputes, coverage report."
+        ),
+    },
+    {
         "name": "funds",
         "description": "Union funds (工会经费): charts of accounts, budgets and adjustments, the ledger, "
         "dues and 2% allocation income, final accounts, reports.",
@@ -144,11 +154,17 @@ AREA_ROUTERS += [transfers.router, dues.router, participation.router, expulsions
 AREA_ROUTERS += [congresses.router, congresses.departments_router, motions.router, tasks.router]
 AREA_ROUTERS += [rationalisation.router]
 AREA_ROUTERS += [aid.router, aid.me_router]
+AREA_ROUTERS += [negotiations.router]
 AREA_ROUTERS += [funds.router, funds_books.router]
 
 
 #: the task providers of the areas for ``/me/tasks``; a new area adds its ``TASK_PROVIDERS`` here
-TASK_PROVIDERS = [motion_service.TASK_PROVIDERS, aid_service.TASK_PROVIDERS, funds_tasks.TASK_PROVIDERS]
+TASK_PROVIDERS = [
+    motion_service.TASK_PROVIDERS,
+    negotiation_service.TASK_PROVIDERS,
+    aid_service.TASK_PROVIDERS,
+    funds_tasks.TASK_PROVIDERS,
+]
 
 
 def api_routes() -> list[tuple[str, APIRoute]]:

@@ -51,6 +51,18 @@ from api.db.models.motions import (
     MotionReply,
     MotionSignatory,
 )
+from api.db.models.negotiations import (
+    Negotiation,
+    NegotiationCheck,
+    NegotiationClause,
+    NegotiationCoverage,
+    NegotiationDispute,
+    NegotiationDraft,
+    NegotiationEvent,
+    NegotiationSession,
+    NegotiationVote,
+    Negotiator,
+)
 from api.db.models.org import OrgUnit, OrgUnitClosure
 from api.db.models.rationalisation import (
     RationalisationCampaign,
@@ -105,6 +117,16 @@ __all__ = [
     "MotionRating",
     "MotionReply",
     "MotionSignatory",
+    "Negotiation",
+    "NegotiationCheck",
+    "NegotiationClause",
+    "NegotiationCoverage",
+    "NegotiationDispute",
+    "NegotiationDraft",
+    "NegotiationEvent",
+    "NegotiationSession",
+    "NegotiationVote",
+    "Negotiator",
     "OrgUnit",
     "OrgUnitClosure",
     "OrgUnitRequest",
