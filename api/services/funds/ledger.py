@@ -2,7 +2,9 @@
 
 This module owns posting. Other areas (aid payments) call :func:`post_expense` /
 :func:`post_expenses` inside their own use case, which commits; nothing here commits except the
-router-facing use cases at the end (:func:`create_entry`, :func:`reverse`).
+router-facing use cases at the end (:func:`create_entry`, :func:`reverse`). The budget-line
+helpers (resolution under lock, remainder, numbering) live in :mod:`api.services.funds.ledger_lines`
+and reading in :mod:`api.services.funds.ledger_reads`; their public names are re-exported here.
 
 Rules:
 - An entry books at the accounting unit of the unit it names (the unit itself, or its nearest
@@ -30,38 +32,40 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, select
 
 from api.config import Settings, get_settings
 from api.db.models import FundBudget, FundBudgetLine, FundLedgerEntry, FundWelfareRecipient
-from api.errors import Conflict, NotFound, RuleViolation
-from api.schemas.funds import EntryCreate, EntryOut, RecipientOut, ReversalIn
+from api.errors import Conflict, RuleViolation
+from api.schemas.funds import EntryCreate, ReversalIn
 from api.security.principal import Principal
 from api.services import audit
 from api.services.funds import budgets, charts, common, welfare
 from api.services.funds.common import (
     accounting_unit_of,
-    column,
     refuse_closed_year,
     require_in_scope,
-    visible,
 )
-from api.services.pagination import keyset
+from api.services.funds.ledger_lines import POST, _Line, _next_seq, _resolve, _voucher_free, remainder_fen
+from api.services.funds.ledger_reads import get_visible, list_entries, present, present_one
 
 __all__ = [
     "ExpenseDraft",
     "LedgerEntry",
     "create_entry",
+    "get_visible",
+    "list_entries",
     "post_expense",
     "post_expenses",
     "post_income",
+    "present",
+    "present_one",
     "remainder_fen",
     "reverse",
 ]
 
 #: the ledger's row type, under the name other areas import
 LedgerEntry = FundLedgerEntry
-POST = "ledger.post"
 
 
 @dataclass
@@ -84,83 +88,6 @@ class ExpenseDraft:
     recipients: list[tuple[uuid.UUID, int]] = field(default_factory=list)
     payment_form: str | None = None
     festival: str | None = None
-
-
-@dataclass
-class _Line:
-    """Where an entry books: accounting unit, year, the budget in force (locked) and its line."""
-
-    unit_id: uuid.UUID
-    fiscal_year: int
-    budget: FundBudget
-    line: FundBudgetLine
-    chart: charts.Chart
-
-
-def _resolve(
-    session: Session,
-    unit_id: uuid.UUID,
-    category_code: str,
-    entry_on: date,
-    by: Principal,
-    *,
-    lock: bool = True,
-) -> _Line:
-    require_in_scope(session, unit_id, by, POST)
-    acc = accounting_unit_of(session, unit_id)
-    year = entry_on.year
-    budget = budgets.in_force(session, acc, year, lock=lock)
-    refuse_closed_year(session, acc, year)
-    if budget is None:
-        raise Conflict("budget_not_in_force", fiscal_year=year, category_code=category_code)
-    line = session.exec(
-        select(FundBudgetLine).where(
-            FundBudgetLine.budget_id == budget.id, FundBudgetLine.category_code == category_code
-        )
-    ).first()
-    if line is None:
-        raise Conflict("budget_not_in_force", fiscal_year=year, category_code=category_code)
-    return _Line(acc, year, budget, line, charts.chart(session, budget.chart_id))
-
-
-def _booked(session: Session, unit_id: uuid.UUID, fiscal_year: int, category_code: str) -> int:
-    total = session.execute(
-        select(func.coalesce(func.sum(FundLedgerEntry.amount_fen), 0)).where(
-            FundLedgerEntry.org_unit_id == unit_id,
-            FundLedgerEntry.fiscal_year == fiscal_year,
-            FundLedgerEntry.category_code == category_code,
-        )
-    ).scalar_one()
-    return int(total)
-
-
-def remainder_fen(session: Session, target: _Line) -> int:
-    """What the line has left: its amount in force less the year's expenses booked on it (reversals
-    give money back)."""
-    return target.line.amount_fen - _booked(
-        session, target.unit_id, target.fiscal_year, target.line.category_code
-    )
-
-
-def _next_seq(session: Session, unit_id: uuid.UUID, fiscal_year: int) -> int:
-    last = session.execute(
-        select(func.max(FundLedgerEntry.seq)).where(
-            FundLedgerEntry.org_unit_id == unit_id, FundLedgerEntry.fiscal_year == fiscal_year
-        )
-    ).scalar()
-    return int(last or 0) + 1
-
-
-def _voucher_free(session: Session, unit_id: uuid.UUID, fiscal_year: int, voucher_no: str) -> None:
-    taken = session.exec(
-        select(FundLedgerEntry.id).where(
-            FundLedgerEntry.org_unit_id == unit_id,
-            FundLedgerEntry.fiscal_year == fiscal_year,
-            FundLedgerEntry.voucher_no == voucher_no,
-        )
-    ).first()
-    if taken is not None:
-        raise Conflict("funds_voucher_taken", voucher_no=voucher_no)
 
 
 def _write(
@@ -529,77 +456,3 @@ def reverse(session: Session, entry: FundLedgerEntry, data: ReversalIn, *, by: P
         )
     _commit(session, reversal)
     return reversal
-
-
-# --- reading --------------------------------------------------------------------------------------
-
-
-def get_visible(session: Session, entry_id: uuid.UUID, principal: Principal) -> FundLedgerEntry:
-    found = session.exec(
-        select(FundLedgerEntry).where(
-            FundLedgerEntry.id == entry_id, visible(col(FundLedgerEntry.org_unit_id), principal)
-        )
-    ).first()
-    if found is None:
-        raise NotFound()
-    return found
-
-
-def list_entries(
-    session: Session,
-    principal: Principal,
-    *,
-    limit: int,
-    cursor: str | None,
-    org_unit_id: uuid.UUID | None = None,
-    fiscal_year: int | None = None,
-    category_code: str | None = None,
-    kind: str | None = None,
-    source_type: str | None = None,
-    source_id: uuid.UUID | None = None,
-) -> tuple[list[FundLedgerEntry], str | None]:
-    stmt = select(FundLedgerEntry).where(visible(col(FundLedgerEntry.org_unit_id), principal))
-    if org_unit_id is not None:
-        stmt = stmt.where(FundLedgerEntry.org_unit_id == org_unit_id)
-    if fiscal_year is not None:
-        stmt = stmt.where(FundLedgerEntry.fiscal_year == fiscal_year)
-    if category_code is not None:
-        stmt = stmt.where(FundLedgerEntry.category_code == category_code)
-    if kind is not None:
-        stmt = stmt.where(FundLedgerEntry.kind == kind)
-    if source_type is not None:
-        stmt = stmt.where(FundLedgerEntry.source_type == source_type)
-    if source_id is not None:
-        stmt = stmt.where(FundLedgerEntry.source_id == source_id)
-    return keyset(session, stmt, keys=[column(FundLedgerEntry.id)], limit=limit, cursor=cursor)
-
-
-def present(session: Session, entries: list[FundLedgerEntry]) -> list[EntryOut]:
-    """Entries with their reversal link and welfare recipients: two queries for any number."""
-    ids = [e.id for e in entries]
-    if not ids:
-        return []
-    reversed_by = dict(
-        session.execute(
-            select(FundLedgerEntry.reverses_id, FundLedgerEntry.id).where(
-                col(FundLedgerEntry.reverses_id).in_(ids)
-            )
-        ).all()
-    )
-    recipients: dict[uuid.UUID, list[RecipientOut]] = defaultdict(list)
-    for r in session.exec(
-        select(FundWelfareRecipient)
-        .where(col(FundWelfareRecipient.entry_id).in_(ids))
-        .order_by(col(FundWelfareRecipient.member_id))
-    ).all():
-        recipients[r.entry_id].append(RecipientOut.model_validate(r))
-    out = []
-    for e in entries:
-        data = e.model_dump()
-        data.update(reversed_by_id=reversed_by.get(e.id), recipients=recipients[e.id])
-        out.append(EntryOut.model_validate(data))
-    return out
-
-
-def present_one(session: Session, entry: FundLedgerEntry) -> EntryOut:
-    return present(session, [entry])[0]

@@ -1,0 +1,100 @@
+"""The budget line a ledger entry books against: resolving the line in force (its budget locked), its
+remainder, the running entry number and voucher uniqueness. Split from :mod:`api.services.funds.ledger`,
+which owns posting and re-exports these."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import Session, func, select
+
+from api.db.models import FundBudget, FundBudgetLine, FundLedgerEntry
+from api.errors import Conflict
+from api.security.principal import Principal
+from api.services.funds import budgets, charts
+from api.services.funds.common import (
+    accounting_unit_of,
+    refuse_closed_year,
+    require_in_scope,
+)
+
+POST = "ledger.post"
+
+
+@dataclass
+class _Line:
+    """Where an entry books: accounting unit, year, the budget in force (locked) and its line."""
+
+    unit_id: uuid.UUID
+    fiscal_year: int
+    budget: FundBudget
+    line: FundBudgetLine
+    chart: charts.Chart
+
+
+def _resolve(
+    session: Session,
+    unit_id: uuid.UUID,
+    category_code: str,
+    entry_on: date,
+    by: Principal,
+    *,
+    lock: bool = True,
+) -> _Line:
+    require_in_scope(session, unit_id, by, POST)
+    acc = accounting_unit_of(session, unit_id)
+    year = entry_on.year
+    budget = budgets.in_force(session, acc, year, lock=lock)
+    refuse_closed_year(session, acc, year)
+    if budget is None:
+        raise Conflict("budget_not_in_force", fiscal_year=year, category_code=category_code)
+    line = session.exec(
+        select(FundBudgetLine).where(
+            FundBudgetLine.budget_id == budget.id, FundBudgetLine.category_code == category_code
+        )
+    ).first()
+    if line is None:
+        raise Conflict("budget_not_in_force", fiscal_year=year, category_code=category_code)
+    return _Line(acc, year, budget, line, charts.chart(session, budget.chart_id))
+
+
+def _booked(session: Session, unit_id: uuid.UUID, fiscal_year: int, category_code: str) -> int:
+    total = session.execute(
+        select(func.coalesce(func.sum(FundLedgerEntry.amount_fen), 0)).where(
+            FundLedgerEntry.org_unit_id == unit_id,
+            FundLedgerEntry.fiscal_year == fiscal_year,
+            FundLedgerEntry.category_code == category_code,
+        )
+    ).scalar_one()
+    return int(total)
+
+
+def remainder_fen(session: Session, target: _Line) -> int:
+    """What the line has left: its amount in force less the year's expenses booked on it (reversals
+    give money back)."""
+    return target.line.amount_fen - _booked(
+        session, target.unit_id, target.fiscal_year, target.line.category_code
+    )
+
+
+def _next_seq(session: Session, unit_id: uuid.UUID, fiscal_year: int) -> int:
+    last = session.execute(
+        select(func.max(FundLedgerEntry.seq)).where(
+            FundLedgerEntry.org_unit_id == unit_id, FundLedgerEntry.fiscal_year == fiscal_year
+        )
+    ).scalar()
+    return int(last or 0) + 1
+
+
+def _voucher_free(session: Session, unit_id: uuid.UUID, fiscal_year: int, voucher_no: str) -> None:
+    taken = session.exec(
+        select(FundLedgerEntry.id).where(
+            FundLedgerEntry.org_unit_id == unit_id,
+            FundLedgerEntry.fiscal_year == fiscal_year,
+            FundLedgerEntry.voucher_no == voucher_no,
+        )
+    ).first()
+    if taken is not None:
+        raise Conflict("funds_voucher_taken", voucher_no=voucher_no)
