@@ -1,4 +1,6 @@
-"""Streaming readers for bulk files: CSV (UTF-8 or GB18030), XLSX and JSON Lines.
+"""Streaming readers for bulk files: CSV (UTF-8 or GB18030), XLSX and JSON Lines. What they read (fields,
+:class:`RowSpec`, :class:`RawRow`, :class:`ImportFileError`) lives in :mod:`api.imports.readers_spec`,
+re-exported here.
 
 What columns a file may have is a :class:`RowSpec`: HR member files (:data:`MEMBER_SPEC`, the default)
 and hardship-aid household files (``api.services.aid.imports``) share these readers.
@@ -25,19 +27,33 @@ import unicodedata
 import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from decimal import Decimal
+from datetime import date, datetime, time
 from pathlib import PurePath
-from typing import IO, Any, Literal
+from typing import IO, Any
 from xml.etree.ElementTree import ParseError
 
 from api.imports.limits import LimitExceeded, check_xlsx, current
+from api.imports.readers_spec import (
+    CANONICAL_FIELDS,
+    FILE_ERROR_MESSAGES_ZH,
+    HEADER_ALIASES,
+    MEMBER_SHEET,
+    MEMBER_SPEC,
+    REQUIRED_FIELDS,
+    CellValue,
+    FileFormat,
+    ImportFileError,
+    ImportFileErrorCode,
+    RawRow,
+    RowSpec,
+    Source,
+)
 
 __all__ = [
     "CANONICAL_FIELDS",
     "FILE_ERROR_MESSAGES_ZH",
     "HEADER_ALIASES",
+    "MEMBER_SHEET",
     "MEMBER_SPEC",
     "REQUIRED_FIELDS",
     "ImportFileError",
@@ -49,125 +65,9 @@ __all__ = [
     "iter_rows",
 ]
 
-FileFormat = Literal["csv", "xlsx", "jsonl"]
-ImportFileErrorCode = Literal[
-    "unsupported_format",
-    "unreadable_file",
-    "unknown_column",
-    "missing_column",
-    "duplicate_column",
-    "too_many_columns",
-    "cell_too_long",
-    "uncompressed_too_large",
-]
-Source = str | os.PathLike[str] | IO[bytes]
-CellValue = str | int | float | Decimal | bool | date | datetime | time | timedelta | None
-
-CANONICAL_FIELDS: tuple[str, ...] = (
-    "employee_no",
-    "name",
-    "gender",
-    "national_id",
-    "phone",
-    "birth_date",
-    "join_date",
-    "org_unit_code",
-    "monthly_wage",
-    "is_representative",
-    "email",
-    "tags",
-    "notes",
-)
-REQUIRED_FIELDS: tuple[str, ...] = ("employee_no", "name", "national_id")
-
-#: Column names HR systems use, matched after NFKC, trimming and case-folding (see :func:`_header_key`).
-HEADER_ALIASES: dict[str, str] = {
-    **{name: name for name in CANONICAL_FIELDS},
-    "工号": "employee_no",
-    "员工编号": "employee_no",
-    "姓名": "name",
-    "性别": "gender",
-    "身份证号": "national_id",
-    "身份证号码": "national_id",
-    "公民身份号码": "national_id",
-    "手机号": "phone",
-    "手机": "phone",
-    "手机号码": "phone",
-    "出生日期": "birth_date",
-    "入会日期": "join_date",
-    "入会时间": "join_date",
-    "所属工会代码": "org_unit_code",
-    "工会代码": "org_unit_code",
-    "月工资": "monthly_wage",
-    "月工资(元)": "monthly_wage",
-    "职工代表": "is_representative",
-    "是否职工代表": "is_representative",
-    "邮箱": "email",
-    "电子邮箱": "email",
-    "标签": "tags",
-    "备注": "notes",
-}
-
-#: Sheet a workbook should keep its members on; otherwise the first sheet is read.
-MEMBER_SHEET = "会员"
 _SNIFF_BYTES = 64 * 1024
 _EXTENSIONS: dict[str, FileFormat] = {".csv": "csv", ".xlsx": "xlsx", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 _BLANK = " \t\r\n\f\v\u3000\ufeff"
-
-FILE_ERROR_MESSAGES_ZH: dict[str, str] = {
-    "unsupported_format": "不支持的文件格式，请使用 CSV、XLSX 或 JSONL。",
-    "unreadable_file": "文件无法读取（编码错误或文件已损坏）。",
-    "unknown_column": "表头含有无法识别的列。",
-    "missing_column": "缺少必需的列（工号、姓名、身份证号）。",
-    "duplicate_column": "表头中有重复的列。",
-    "too_many_columns": "文件的列数超过上限。",
-    "cell_too_long": "单元格内容超过长度上限。",
-    "uncompressed_too_large": "文件解压后超过大小上限。",
-}
-
-
-@dataclass(frozen=True)
-class RowSpec:
-    """The columns of one kind of file: canonical names, the ones it cannot do without, the header
-    aliases clerks use, the sheet a workbook keeps its rows on, and the fields whose numeric cells
-    must not be rendered as integers (a float there means a spreadsheet already mangled the value)."""
-
-    fields: tuple[str, ...]
-    required: tuple[str, ...]
-    aliases: dict[str, str]
-    sheet: str
-    id_fields: frozenset[str] = frozenset()
-
-
-MEMBER_SPEC = RowSpec(
-    fields=CANONICAL_FIELDS,
-    required=REQUIRED_FIELDS,
-    aliases=HEADER_ALIASES,
-    sheet=MEMBER_SHEET,
-    id_fields=frozenset({"national_id"}),
-)
-
-
-class ImportFileError(Exception):
-    """The file as a whole cannot be imported; ``code`` is stable, ``detail`` says where and what."""
-
-    def __init__(self, code: ImportFileErrorCode, detail: str = "") -> None:
-        super().__init__(f"{code}: {detail}" if detail else code)
-        self.code: ImportFileErrorCode = code
-        self.detail = detail
-
-
-@dataclass(slots=True)
-class RawRow:
-    """One record as text; ``data`` has every canonical field (``None`` if absent or empty).
-
-    ``extra`` holds non-empty cells found outside any named column, so that the row can be rejected
-    instead of silently losing what someone typed there.
-    """
-
-    row_number: int
-    data: dict[str, str | None]
-    extra: tuple[str, ...] = field(default=())
 
 
 def detect_format(filename: str) -> FileFormat:
