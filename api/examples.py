@@ -15,7 +15,13 @@ CONGRESS = "0193b7e2-9b42-7e5c-8a33-6d7e8f9a0b12"
 DEPARTMENT = "0193b7e2-ac53-7f6d-9b44-7e8f9a0b1c23"
 
 BODY_EXAMPLES: dict[str, dict[str, Any]] = {
-    "OrgUnitCreate": {"code": "U01-B03", "name": "第三分工会", "kind": "branch", "parent_id": UNIT},
+    "OrgUnitCreate": {
+        "code": "U01-B03",
+        "name": "第三分工会",
+        "kind": "branch",
+        "parent_id": UNIT,
+        "approval_ref": "示总工发〔2026〕12号",
+    },
     "OrgUnitUpdate": {"name": "第三分工会（织造车间）"},
     "OrgUnitMove": {"parent_id": UNIT},
     "UserCreate": {"username": "li.officer", "display_name": "李干事", "org_unit_id": UNIT},

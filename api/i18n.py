@@ -191,6 +191,7 @@ VALUES_ZH: dict[str, str] = {
     # org unit kinds
     "federation": "总工会",
     "grassroots": "基层工会",
+    "joint_grassroots": "联合基层工会",
     "branch": "分工会",
     "group": "工会小组",
     # roles

@@ -60,7 +60,7 @@ def test_chinese_problems_have_chinese_titles_and_name_the_limits(client, world)
     messages = {e["field"]: e["message"] for e in body["errors"]}
     assert "至少 1 个字符" in messages["name"]
     assert "'federation'" in messages["kind"]  # the allowed values are named (codes)
-    assert_all_chinese(body, {"federation", "grassroots", "branch", "group"})
+    assert_all_chinese(body, {"federation", "grassroots", "joint_grassroots", "branch", "group"})
     long = client.post(
         UNITS, json={"code": "U01-B09", "name": "长" * 201, "kind": "branch", "parent_id": parent}, headers=zh
     )
@@ -89,6 +89,7 @@ def test_states_and_kinds_appear_by_their_chinese_names(client, world):
         "name": "联合会",
         "kind": "federation",
         "parent_id": str(world.units["U01-B01"].id),
+        "approval_ref": "示总工发〔2026〕3号",
     }
     problem = client.post(UNITS, json=body, headers=zh).json()
     assert problem["code"] == "org_unit_parent_kind" and problem["kind"] == "federation"

@@ -91,7 +91,7 @@ def test_disputed_motions_go_to_the_presidium(client, world, clock, problem):
         client, sc, "POST", "/review", chair, {"decision": "register", "presidium_meeting_on": "2026-11-20"}
     )
     assert r.json()["status"] == "registered"
-    last = client.get(f"{MOTIONS}/{sc.motion['id']}/timeline", headers=chair).json()[-1]
+    last = client.get(f"{MOTIONS}/{sc.motion['id']}/timeline", headers=chair).json()["items"][-1]
     assert last["details"]["decided_by"] == "presidium"
     assert last["details"]["presidium_meeting_on"] == "2026-11-20"
 

@@ -131,5 +131,5 @@ def test_class_b_answers_are_followed_up_into_the_next_congress(client, world, c
         "2028-01-10",
         "空调已于一月安装完毕。",
     )
-    timeline = client.get(f"/api/v1/motions/{sc.motion['id']}/timeline", headers=officer).json()
+    timeline = client.get(f"/api/v1/motions/{sc.motion['id']}/timeline", headers=officer).json()["items"]
     assert timeline[-1]["kind"] == "follow_up_done"

@@ -73,14 +73,14 @@ def test_me_dues_with_edge_periods(client, world, problem):
 @pytest.mark.parametrize("since", ["9223372036854775808", "99999999999999999999", "-1", "1e9", "x"])
 def test_change_feed_cursor_out_of_range_is_400(client, world, problem, since):
     problem(
-        client.get(f"/api/v1/changes?since={since}", headers=world.as_role("officer", "U01")),
+        client.get(f"/api/v1/changes?cursor={since}", headers=world.as_role("officer", "U01")),
         400,
         "invalid_cursor",
     )
 
 
 def test_largest_cursor_is_an_empty_page(client, world):
-    r = client.get(f"/api/v1/changes?since={2**63 - 1}", headers=world.as_role("officer", "U01"))
+    r = client.get(f"/api/v1/changes?cursor={2**63 - 1}", headers=world.as_role("officer", "U01"))
     assert r.status_code == 200 and r.json()["items"] == []
 
 

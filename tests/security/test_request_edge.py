@@ -133,7 +133,8 @@ def test_concurrent_imports_are_capped_per_unit(client, world, session, problem)
     r = post_import(client, officer, content, dry_run=True)
     body = problem(r, 429, "import_busy")
     assert int(r.headers["Retry-After"]) > 0 and body["retry_after"] > 0
-    assert post_import(client, world.as_role("officer", "U02"), content, org_unit="U02").status_code == 201
+    other = csv_bytes([row("C001", "钱一", make_id(31), "U02-B01")])
+    assert post_import(client, world.as_role("officer", "U02"), other, org_unit="U02").status_code == 201
 
 
 def test_jobs_left_running_for_hours_do_not_block_a_unit(client, world, session):

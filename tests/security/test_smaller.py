@@ -63,12 +63,13 @@ def test_a_retry_with_the_same_key_after_a_failed_import_runs(client, world, db)
     officer = world.as_role("officer", "U01")
     content = csv_bytes([row("R001", "孙一", make_id(41)), row("R002", "孙二", "110105198503150000")])
     first = post_import(client, officer, content, key="nightly-7")
-    assert first.status_code == 201 and first.json()["status"] == "failed", first.text
+    # a small import that fails at once is a problem carrying the failed job (issue 17)
+    assert first.status_code == 422 and first.json()["import"]["status"] == "failed", first.text
     retry = post_import(client, officer, content, key="nightly-7")
-    assert retry.status_code == 201, retry.text  # a new run, not the failed job again
-    assert retry.json()["id"] != first.json()["id"]
+    assert retry.status_code == 422 and retry.json()["code"] == "import_rows_invalid", retry.text
+    assert retry.json()["import"]["id"] != first.json()["import"]["id"]  # a new run, not the failed job again
     fixed = post_import(client, officer, content, key="nightly-7", on_error="skip")
-    assert fixed.status_code == 422  # the key with another request is still refused
+    assert fixed.json()["code"] == "idempotency_key_reused"  # the key with another request is still refused
     done = post_import(client, officer, csv_bytes([row("R001", "孙一", make_id(41))]), key="nightly-8")
     again = post_import(client, officer, csv_bytes([row("R001", "孙一", make_id(41))]), key="nightly-8")
     assert done.json()["status"] == "succeeded" and again.status_code == 200
