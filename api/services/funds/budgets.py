@@ -32,10 +32,9 @@ from api.schemas.funds import (
     ReviewIn,
 )
 from api.security.principal import Principal
-from api.services import audit
 from api.services.concurrency import expect_version
 from api.services.funds import charts
-from api.services.funds.common import column, record_event, require_accounting_unit, require_in_scope, visible
+from api.services.funds.common import column, record_step, require_accounting_unit, require_in_scope, visible
 from api.services.funds.workflow import step_budget
 from api.services.pagination import keyset
 
@@ -141,26 +140,7 @@ def _set_lines(session: Session, budget: FundBudget, lines: list[BudgetLineIn]) 
 def _event(
     session: Session, budget: FundBudget, kind: str, before: str | None, by: Principal, **details: Any
 ) -> None:
-    record_event(
-        session,
-        entity_type="budget",
-        entity_id=budget.id,
-        org_unit_id=budget.org_unit_id,
-        kind=kind,
-        from_status=before,
-        to_status=budget.status,
-        by=by,
-        details=details or None,
-    )
-    audit.record(
-        session,
-        by,
-        f"fund_budget.{kind}",
-        entity_type="fund_budget",
-        entity_id=budget.id,
-        org_unit_id=budget.org_unit_id,
-        changes={"from": before, "to": budget.status, **details},
-    )
+    record_step(session, budget, entity_type="budget", kind=kind, before=before, by=by, details=details)
 
 
 def create(session: Session, data: BudgetCreate, *, by: Principal) -> FundBudget:

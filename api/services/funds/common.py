@@ -217,6 +217,40 @@ def record_event(
     )
 
 
+def record_step(
+    session: Session,
+    subject: Any,
+    *,
+    entity_type: str,
+    kind: str,
+    before: str | None,
+    by: Principal,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """A workflow step of a budget or final accounts: its timeline entry and its audit record, in the
+    caller's transaction (``subject`` has ``id``, ``org_unit_id`` and ``status``)."""
+    record_event(
+        session,
+        entity_type=entity_type,
+        entity_id=subject.id,
+        org_unit_id=subject.org_unit_id,
+        kind=kind,
+        from_status=before,
+        to_status=subject.status,
+        by=by,
+        details=details or None,
+    )
+    audit.record(
+        session,
+        by,
+        f"fund_{entity_type}.{kind}",
+        entity_type=f"fund_{entity_type}",
+        entity_id=subject.id,
+        org_unit_id=subject.org_unit_id,
+        changes={"from": before, "to": subject.status, **(details or {})},
+    )
+
+
 FROZEN = ("approved", "closed")
 
 

@@ -22,10 +22,9 @@ from api.errors import Conflict, NotFound
 from api.i18n import register
 from api.schemas.funds import ApproveIn, FinalCreate, FinalStatus, FundEventOut, ReviewDecision, ReviewIn
 from api.security.principal import Principal
-from api.services import audit
 from api.services.concurrency import expect_version
 from api.services.funds import budgets, common
-from api.services.funds.common import column, record_event, require_accounting_unit, require_in_scope, visible
+from api.services.funds.common import column, record_step, require_accounting_unit, require_in_scope, visible
 from api.services.funds.workflow import step_final
 from api.services.pagination import keyset
 
@@ -131,26 +130,7 @@ def timeline(session: Session, final: FundFinalAccount) -> list[FundEventOut]:
 def _event(
     session: Session, final: FundFinalAccount, kind: str, before: str | None, by: Principal, **details: Any
 ) -> None:
-    record_event(
-        session,
-        entity_type="final_account",
-        entity_id=final.id,
-        org_unit_id=final.org_unit_id,
-        kind=kind,
-        from_status=before,
-        to_status=final.status,
-        by=by,
-        details=details or None,
-    )
-    audit.record(
-        session,
-        by,
-        f"fund_final_account.{kind}",
-        entity_type="fund_final_account",
-        entity_id=final.id,
-        org_unit_id=final.org_unit_id,
-        changes={"from": before, "to": final.status, **details},
-    )
+    record_step(session, final, entity_type="final_account", kind=kind, before=before, by=by, details=details)
 
 
 def create(session: Session, data: FinalCreate, *, by: Principal) -> FundFinalAccount:
