@@ -66,7 +66,7 @@ def store_upload(source: IO[bytes], filename: str | None) -> StoredUpload:
     try:
         file_format = detect_format(name)
     except ImportFileError as exc:
-        raise RuleViolation("import_unsupported_format", field="file", detail=exc.detail) from None
+        raise RuleViolation("import_unsupported_format", field="file", detail=exc.text) from None
     digest = hashlib.sha256()
     size = 0
     fd, path = tempfile.mkstemp(prefix=upload_prefix(), suffix=PurePath(name).suffix.lower())
@@ -90,8 +90,8 @@ def check_header(upload: StoredUpload) -> None:
         next(iter_rows(upload.path, upload.filename), None)
     except ImportFileError as exc:
         if exc.code == "uncompressed_too_large":
-            raise InflatesTooLarge(detail=exc.detail) from None
-        raise RuleViolation(f"import_{exc.code}", field="file", detail=exc.detail) from None
+            raise InflatesTooLarge(detail=exc.text) from None
+        raise RuleViolation(f"import_{exc.code}", field="file", detail=exc.text) from None
 
 
 def import_unit(session: Session, code: str, roots: list[uuid.UUID]) -> OrgUnit:
