@@ -125,6 +125,8 @@ def problem(
     for key, value in params.items():
         if isinstance(value, Text):  # a message parameter: its English for programs
             value = value.render(SOURCE_LANGUAGE)
+        elif isinstance(value, list):
+            value = [v.render(SOURCE_LANGUAGE) if isinstance(v, Text) else v for v in value]
         if key not in body and isinstance(value, (str, int, float, bool, type(None), list)):
             body[key] = value
     if errors is not None:

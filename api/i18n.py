@@ -138,8 +138,13 @@ def codes() -> list[str]:
 
 def catalog_paths() -> dict[str, Path]:
     """Language (``zh``) -> its ``.po`` file, for every catalog under :data:`LOCALE_DIR`."""
+    return _catalog_paths(LOCALE_DIR)
+
+
+@cache
+def _catalog_paths(directory: Path) -> dict[str, Path]:  # read once per process (and per directory)
     found: dict[str, Path] = {}
-    for po in sorted(LOCALE_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
+    for po in sorted(directory.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
         found.setdefault(_base(po.parent.parent.name), po)
     return found
 

@@ -94,7 +94,7 @@ def check(
                 "funds_festival_not_listed",
                 field="festival",
                 festival=festival,
-                festivals=", ".join(festivals),
+                festivals=festivals,
             )
     ids = sorted(shares)
     names = dict(
@@ -128,6 +128,6 @@ def check(
             field="recipients",
             welfare_type=welfare_type,
             cap_fen=int(cap),
-            names="、".join(o["name"] for o in over),
+            names=[o["name"] for o in over],
             recipients=over,
         )

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from api.db.models import Grant, Member, Negotiation, NegotiationCoverage, Negotiator, User
 from api.errors import Conflict, NotFound, RuleViolation
-from api.i18n import _, register
+from api.i18n import MESSAGES, Text, _, register
 from api.rules import collective_contracts as rules
 from api.schemas.negotiations import NegotiatorIn, Side, VacateIn
 from api.security.permissions import Role
@@ -76,7 +76,11 @@ def composition(session: Session, negotiation: Negotiation) -> list[str]:
 def require_valid_composition(session: Session, negotiation: Negotiation) -> None:
     problems = composition(session, negotiation)
     if problems:
-        raise Conflict("negotiation_composition_invalid", problems=", ".join(problems))
+        raise Conflict(
+            "negotiation_composition_invalid",
+            problems=problems,
+            rules=[Text(MESSAGES[code], {}) for code in problems],
+        )
 
 
 def chiefs(session: Session, negotiation: Negotiation) -> tuple[str, str]:

@@ -63,7 +63,7 @@ register(
         "negotiation_no_session": _(
             "No session has been recorded: a draft is agreed in negotiation sessions (令22 Art 33-36)."
         ),
-        "negotiation_composition_invalid": _("The negotiators do not meet 令22 Art 19-24: {problems}."),
+        "negotiation_composition_invalid": _("The negotiators do not meet 令22 Art 19-24: {rules}."),
         "negotiation_draft_unknown": _("There is no draft version {number}."),
         "negotiation_congress_invalid": _(
             "The congress must be one of the conducting union (or of a union it covers)."
