@@ -180,6 +180,6 @@ def member_imports_list(
 
 
 @router.get("/{import_id}", response_model=MemberImportOut, dependencies=[Depends(require("members.import"))])
-def member_imports_get(job: ImportDep) -> Any:
+def member_imports_get(job: ImportDep, request: Request) -> Any:
     """Status, progress (rows done / total in the current phase) and the report of failed rows."""
-    return service.view(job)
+    return service.view(job, preferred_language(request.headers.get("accept-language")))

@@ -68,3 +68,24 @@ def test_the_cli_speaks_the_catalog_language(tmp_path, monkeypatch):
     assert cli._say("zh", "rows", n=3) == "共 3 行"
     assert cli._say("en", "rows", n=1) == "1 row" and cli._say("en", "rows", n=3) == "3 rows"
     assert cli._say("zh", "failed") == "失败"
+
+
+def test_a_file_problem_found_while_importing_is_chinese_in_the_problem_and_the_job(client, world):
+    """The header and first record pass the upfront check; line 3 fails while the job runs."""
+    import json
+
+    records = [
+        {"employee_no": "E001", "name": "张三", "national_id": make_id(1)},
+        {"employee_no": "E002", "name": "李四", "national_id": make_id(2)},
+        {"employee_no": "E003", "name": {"family": "王"}, "national_id": make_id(3)},
+    ]
+    content = "\n".join(json.dumps(r, ensure_ascii=False) for r in records).encode()
+    failed = post_import(client, _zh(world), content, filename="members.jsonl")
+    body = failed.json()
+    assert failed.status_code == 422 and body["code"] == "import_unreadable_file", body
+    assert body["detail"] == "文件无法读取：第 3 行：不支持嵌套的值。"
+    _assert_chinese(body)
+    job = client.get(failed.headers["Location"], headers=_zh(world)).json()
+    assert job["report"]["detail"] == "第 3 行：不支持嵌套的值" and "detail_text" not in job["report"]
+    english = client.get(failed.headers["Location"], headers=world.as_role("officer", "U01")).json()
+    assert english["report"]["detail"] == "line 3: nested values are not supported"
