@@ -110,20 +110,21 @@ def test_validation_messages_of_every_kind_are_chinese(client, world):
     zh = {**world.as_role("admin", "ROOT"), "Accept-Language": "zh-CN"}
     body = {"code": 5, "name": ["x"], "kind": "nation", "parent_id": "nope", "colour": "red"}
     problem = client.post(UNITS, json=body, headers=zh).json()
-    assert problem["code"] == "validation_failed" and problem["detail"] == "有 5 个字段无效。"
     kinds = {e["field"]: e["code"] for e in problem["errors"]}
+    assert problem["code"] == "validation_failed" and problem["detail"] == "有 6 个字段无效。"
     assert kinds == {
         "code": "string_type",
         "name": "string_type",
         "kind": "enum",
         "parent_id": "uuid_parsing",
+        "approval_ref": "missing",
         "colour": "extra_forbidden",
     }
     allowed = {"federation", "grassroots", "joint_grassroots", "branch", "group"}
     for error in problem["errors"]:
         assert not english_words(error["message"], allowed), error
     one = client.post(UNITS, json={**body, "code": "U01-B09"}, headers={**zh, "Accept-Language": "en"}).json()
-    assert one["detail"] == "4 fields are not valid."
+    assert one["detail"] == "5 fields are not valid."
     from api.i18n import field_message
 
     assert field_message({"type": "some_new_type", "msg": "Input should be X"}, "zh") == "取值无效。"
