@@ -13,10 +13,10 @@ import uuid
 from collections import defaultdict
 from typing import Any
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from api.config import Settings
-from api.db.models import FundBudget, FundBudgetLine, FundEvent, FundLedgerEntry
+from api.db.models import FundBudget, FundBudgetLine, FundEvent
 from api.db.types import utcnow
 from api.errors import Conflict, NotFound, RuleViolation
 from api.schemas.funds import (
@@ -33,7 +33,7 @@ from api.schemas.funds import (
 )
 from api.security.principal import Principal
 from api.services.concurrency import expect_version
-from api.services.funds import charts
+from api.services.funds import charts, totals
 from api.services.funds.common import column, record_step, require_accounting_unit, require_in_scope, visible
 from api.services.funds.workflow import step_budget
 from api.services.pagination import keyset
@@ -212,16 +212,13 @@ def approve(
 
 
 def spent_by_category(session: Session, unit_id: uuid.UUID, fiscal_year: int) -> dict[str, int]:
-    rows = session.execute(
-        select(FundLedgerEntry.category_code, func.sum(FundLedgerEntry.amount_fen))
-        .where(
-            FundLedgerEntry.org_unit_id == unit_id,
-            FundLedgerEntry.fiscal_year == fiscal_year,
-            FundLedgerEntry.kind == "expense",
-        )
-        .group_by(FundLedgerEntry.category_code)
-    ).all()
-    return {code: int(total or 0) for code, total in rows}
+    """category -> expenses booked in the unit's year (from the running totals)."""
+    return {
+        code: fen
+        for code, (_, _, fen, _) in totals.by_category(
+            session, [unit_id], fiscal_year, kind="expense"
+        ).items()
+    }
 
 
 def in_force(

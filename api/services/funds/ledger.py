@@ -17,8 +17,9 @@ Rules:
   exactly one succeeds.
 - A year whose final accounts are approved or closed refuses postings (409 ``fiscal_year_closed``).
 - Entries are never changed: a correction is a reversal entry (amount negated) linked to the
-  original, once. Voucher numbers are unique per unit and year; without one, the entry's running
-  number is used.
+  original, once. Every entry also adds to its running total (:mod:`api.services.funds.totals`)
+  in the same transaction, under the same lock. Voucher numbers are unique per unit and year;
+  without one, the entry's running number is used.
 - Expenses of at least ``GONGHUI_FUNDS_DECISION_THRESHOLD_FEN`` need a collective decision reference.
 - Welfare items also pass :mod:`api.services.funds.welfare` (recipients, form, festival, caps).
 """
@@ -40,7 +41,7 @@ from api.errors import Conflict, RuleViolation
 from api.schemas.funds import EntryCreate, ReversalIn
 from api.security.principal import Principal
 from api.services import audit
-from api.services.funds import budgets, charts, common, welfare
+from api.services.funds import budgets, charts, common, totals, welfare
 from api.services.funds.common import (
     accounting_unit_of,
     refuse_closed_year,
@@ -124,6 +125,15 @@ def _write(
     )
     session.add(entry)
     session.flush()
+    totals.add(
+        session,
+        unit_id=entry.org_unit_id,
+        fiscal_year=entry.fiscal_year,
+        category_code=entry.category_code,
+        kind=kind,
+        root_code=entry.root_code,
+        amount_fen=amount_fen,
+    )
     audit.record(
         session,
         by,

@@ -13,7 +13,7 @@ from sqlmodel import Session, func, select
 from api.db.models import FundBudget, FundBudgetLine, FundLedgerEntry
 from api.errors import Conflict
 from api.security.principal import Principal
-from api.services.funds import budgets, charts
+from api.services.funds import budgets, charts, totals
 from api.services.funds.common import (
     accounting_unit_of,
     refuse_closed_year,
@@ -60,21 +60,10 @@ def _resolve(
     return _Line(acc, year, budget, line, charts.chart(session, budget.chart_id))
 
 
-def _booked(session: Session, unit_id: uuid.UUID, fiscal_year: int, category_code: str) -> int:
-    total = session.execute(
-        select(func.coalesce(func.sum(FundLedgerEntry.amount_fen), 0)).where(
-            FundLedgerEntry.org_unit_id == unit_id,
-            FundLedgerEntry.fiscal_year == fiscal_year,
-            FundLedgerEntry.category_code == category_code,
-        )
-    ).scalar_one()
-    return int(total)
-
-
 def remainder_fen(session: Session, target: _Line) -> int:
     """What the line has left: its amount in force less the year's expenses booked on it (reversals
-    give money back)."""
-    return target.line.amount_fen - _booked(
+    give money back), read from the line's running total (one row) under the budget's lock."""
+    return target.line.amount_fen - totals.booked(
         session, target.unit_id, target.fiscal_year, target.line.category_code
     )
 
