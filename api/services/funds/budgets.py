@@ -13,6 +13,7 @@ import uuid
 from collections import defaultdict
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from api.config import Settings
@@ -221,20 +222,23 @@ def spent_by_category(session: Session, unit_id: uuid.UUID, fiscal_year: int) ->
     }
 
 
+_IN_FORCE = select(FundBudget).where(
+    FundBudget.org_unit_id == sa.bindparam("unit"),
+    FundBudget.fiscal_year == sa.bindparam("year"),
+    FundBudget.status == S.in_force.value,
+)
+# built once (posting runs this on every request); populate_existing: the row as the lock found it
+_IN_FORCE_LOCKED = _IN_FORCE.with_for_update().execution_options(populate_existing=True)
+
+
 def in_force(
     session: Session, unit_id: uuid.UUID, fiscal_year: int, *, lock: bool = False
 ) -> FundBudget | None:
     """The revision in force for a unit and year. ``lock``: take its row lock (PostgreSQL ``FOR
     UPDATE``; on SQLite the write transaction already holds the database's write lock, BEGIN
     IMMEDIATE), which serialises every posting, adjustment and closing of that unit's year."""
-    stmt = select(FundBudget).where(
-        FundBudget.org_unit_id == unit_id,
-        FundBudget.fiscal_year == fiscal_year,
-        FundBudget.status == S.in_force.value,
-    )
-    if lock:
-        stmt = stmt.with_for_update().execution_options(populate_existing=True)
-    return session.exec(stmt).first()
+    stmt = _IN_FORCE_LOCKED if lock else _IN_FORCE
+    return session.exec(stmt, params={"unit": unit_id, "year": fiscal_year}).first()
 
 
 def review(

@@ -36,7 +36,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from api.config import Settings, get_settings
-from api.db.models import FundBudget, FundBudgetLine, FundLedgerEntry, FundWelfareRecipient
+from api.db.models import FundBudget, FundLedgerEntry, FundWelfareRecipient
 from api.errors import Conflict, RuleViolation
 from api.schemas.funds import EntryCreate, ReversalIn
 from api.security.principal import Principal
@@ -47,7 +47,15 @@ from api.services.funds.common import (
     refuse_closed_year,
     require_in_scope,
 )
-from api.services.funds.ledger_lines import POST, _Line, _next_seq, _resolve, _voucher_free, remainder_fen
+from api.services.funds.ledger_lines import (
+    POST,
+    _Line,
+    _next_seq,
+    _resolve,
+    _voucher_free,
+    line_of,
+    remainder_fen,
+)
 from api.services.funds.ledger_reads import get_visible, list_entries, present, present_one
 
 __all__ = [
@@ -340,11 +348,7 @@ def post_income(
     refuse_closed_year(session, acc, year)
     line = None
     if budget is not None:
-        line = session.exec(
-            select(FundBudgetLine).where(
-                FundBudgetLine.budget_id == budget.id, FundBudgetLine.category_code == category_code
-            )
-        ).first()
+        line = line_of(session, budget.id, category_code)
     if budget is None or line is None:
         raise Conflict("budget_not_in_force", fiscal_year=year, category_code=category_code)
     target = _Line(acc, year, budget, line, charts.chart(session, budget.chart_id))
@@ -428,11 +432,7 @@ def reverse(session: Session, entry: FundLedgerEntry, data: ReversalIn, *, by: P
     refuse_closed_year(session, entry.org_unit_id, year)
     line = None
     if budget is not None:
-        line = session.exec(
-            select(FundBudgetLine).where(
-                FundBudgetLine.budget_id == budget.id, FundBudgetLine.category_code == entry.category_code
-            )
-        ).first()
+        line = line_of(session, budget.id, entry.category_code)
     if budget is None or line is None:
         raise Conflict("budget_not_in_force", fiscal_year=year, category_code=entry.category_code)
     target = _Line(entry.org_unit_id, year, budget, line, charts.chart(session, budget.chart_id))
