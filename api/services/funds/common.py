@@ -210,14 +210,15 @@ def record_step(
 FROZEN = ("approved", "closed")
 
 
+_FINAL_STATUS = select(FundFinalAccount.status).where(
+    FundFinalAccount.org_unit_id == sa.bindparam("unit"), FundFinalAccount.fiscal_year == sa.bindparam("year")
+)
+
+
 def refuse_closed_year(session: Session, unit_id: uuid.UUID, fiscal_year: int) -> None:
     """A year whose final accounts are approved (frozen for review) or closed takes no postings
     (docs/rules.md §5 Lifecycle); corrections post in a later year."""
-    status = session.execute(
-        select(FundFinalAccount.status).where(
-            FundFinalAccount.org_unit_id == unit_id, FundFinalAccount.fiscal_year == fiscal_year
-        )
-    ).scalar()
+    status = session.execute(_FINAL_STATUS, {"unit": unit_id, "year": fiscal_year}).scalar()
     if status in FROZEN:
         raise Conflict("fiscal_year_closed", fiscal_year=fiscal_year)
 
