@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from api.db.models import FundBudgetLine, FundEvent, FundFinalAccount
 from api.db.types import utcnow
 from api.errors import Conflict, NotFound
-from api.i18n import register
+from api.i18n import _, register
 from api.schemas.funds import ApproveIn, FinalCreate, FinalStatus, FundEventOut, ReviewDecision, ReviewIn
 from api.security.principal import Principal
 from api.services.concurrency import expect_version
@@ -29,11 +29,10 @@ from api.services.pagination import keyset
 
 register(
     {
-        "funds_final_stale": (
-            "Entries were posted since the final accounts were drafted: redraft them first.",
-            "决算编制后又有记账，请先重新编制决算。",
+        "funds_final_stale": _(
+            "Entries were posted since the final accounts were drafted: redraft them first."
         ),
-        "funds_final_not_draft": ("Only a draft can be redrafted.", "只有草稿状态的决算可以重新编制。"),
+        "funds_final_not_draft": _("Only a draft can be redrafted."),
     }
 )
 
