@@ -16,7 +16,7 @@ from typing import Annotated, Any, TypeVar
 import sqlalchemy as sa
 from fastapi import Depends, Header, Query, Request
 from fastapi.security import OAuth2PasswordBearer
-from sqlmodel import Session, col
+from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from api.config import Settings
@@ -49,11 +49,13 @@ async def get_database(request: Request) -> Database:
 
 # Thread-pool hops: a hop is a worker hand-off plus an event-loop wake-up, ~0.2 ms of CPU on the
 # benchmark machine — more than a primary-key SELECT on SQLite (docs/benchmarks.md, request overhead).
-# Short, bounded database calls made by dependencies (loading the caller, loading the addressed
-# object, closing the session) therefore run on the event loop when the database is SQLite and the
-# request only reads: SQLite is in-process (no network wait) and in WAL mode readers never wait for a
-# lock. Requests that write may wait for SQLite's write lock (busy_timeout), and PostgreSQL waits on
-# a socket: those calls go to the thread pool. Endpoints always run in the thread pool (api/routing.py).
+# Short, bounded database calls (loading the caller, loading the addressed object, a page of a hot
+# list) go through db_call: on the event loop when GONGHUI_SQLITE_INLINE_READS is on, the database is
+# SQLite and the request only reads (SQLite is in-process, no network wait, and in WAL mode readers
+# never wait for a lock), else in the thread pool. Off by default: on a core shared with other work a
+# single thread gets a small share of it (docs/benchmarks.md §6). Requests that write may wait for
+# SQLite's write lock (busy_timeout), and PostgreSQL waits on a socket: those calls always go to the
+# thread pool. ``def`` endpoints always run in the thread pool (api/routing.py).
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
@@ -64,7 +66,7 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     db: Database = request.app.state.db
     reading = request.method in READ_METHODS
     session = (db.request_read_session if reading else db.write_session)()
-    session.info["inline_io"] = reading and db.dialect == "sqlite"
+    session.info["inline_io"] = reading and db.inline_reads
     try:
         yield session
     finally:
@@ -101,26 +103,28 @@ DatabaseDep = Annotated[Database, Depends(get_database)]
 
 #: built once: a statement object reused across requests keeps its SQL cache key, which SQLAlchemy
 #: would otherwise recompute from the statement tree on every request (a third of this query's cost)
+_USER, _GRANT, _REFRESH = table_of(User), table_of(Grant), table_of(RefreshToken)
+#: Core table columns, not ORM attributes: the statement then skips the ORM's compile and loading layer
 _PRINCIPAL: AnySelect = (
     sa.select(
-        col(User.username),
-        col(User.kind),
-        col(User.org_unit_id),
-        col(User.member_id),
-        col(User.is_active),
-        col(User.must_change_password),
-        col(User.credential_version),
+        _USER.c.username,
+        _USER.c.kind,
+        _USER.c.org_unit_id,
+        _USER.c.member_id,
+        _USER.c.is_active,
+        _USER.c.must_change_password,
+        _USER.c.credential_version,
         sa.exists()
         .where(
-            col(RefreshToken.family_id) == sa.bindparam("sid", type_=sa.Uuid()),
-            col(RefreshToken.revoked_at).is_not(None),
+            _REFRESH.c.family_id == sa.bindparam("sid", type_=sa.Uuid()),
+            _REFRESH.c.revoked_at.is_not(None),
         )
         .label("session_revoked"),
-        col(Grant.role),
-        col(Grant.org_unit_id).label("grant_unit_id"),
+        _GRANT.c.role,
+        _GRANT.c.org_unit_id.label("grant_unit_id"),
     )
-    .outerjoin(Grant, col(Grant.user_id) == col(User.id))
-    .where(col(User.id) == sa.bindparam("user_id", type_=table_of(User).c.id.type))
+    .outerjoin(_GRANT, _GRANT.c.user_id == _USER.c.id)
+    .where(_USER.c.id == sa.bindparam("user_id", type_=_USER.c.id.type))
 )
 
 
@@ -131,7 +135,7 @@ def load_principal(
     a withdrawn grant, a changed password (``credential_version``) or a revoked login (``session_id``,
     the refresh family: logout, reuse detection) takes effect at once rather than when the access
     token expires."""
-    rows = session.execute(_PRINCIPAL, {"user_id": user_id, "sid": session_id}).all()
+    rows = session.connection().execute(_PRINCIPAL, {"user_id": user_id, "sid": session_id}).all()
     if not rows or not rows[0].is_active:
         return None
     if rows[0].credential_version != credential_version or rows[0].session_revoked:
@@ -148,14 +152,15 @@ def load_principal(
     )
 
 
-async def get_principal(
-    request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    token: Annotated[str | None, Depends(oauth2_scheme)],
-) -> Principal:
+async def load_caller(request: Request, session: Session, token: str | None) -> Principal:
+    """The authenticated caller of this request (401 otherwise), loaded once per request: ``require``
+    and :func:`get_principal` both call this, and the second call finds it on ``request.state``."""
+    cached: Principal | None = getattr(request.state, "caller", None)
+    if cached is not None:
+        return cached
     if not token:
         raise Unauthorized("not_authenticated")
+    settings: Settings = request.app.state.settings
     claims = decode_access_token(token, settings)  # CPU only: on the event loop
     user_id = uuid.UUID(claims["sub"])
     sid = claims.get("sid")
@@ -175,7 +180,16 @@ async def get_principal(
         principal = await db_call(session, load, session, user_id)
     if principal is None:
         raise Unauthorized("invalid_token")
+    request.state.caller = principal
     return principal
+
+
+async def get_principal(
+    request: Request,
+    session: SessionDep,
+    token: Annotated[str | None, Depends(oauth2_scheme)],
+) -> Principal:
+    return await load_caller(request, session, token)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
@@ -188,7 +202,16 @@ class require:
         roles_with(permission)  # unknown permission names fail at import time
         self.permission = permission
 
-    async def __call__(self, request: Request, principal: CurrentPrincipal) -> Principal:
+    # The caller is loaded here (load_caller), not through a ``get_principal`` dependency: FastAPI's
+    # resolution of each dependency costs about as much as a primary-key read on SQLite, and every route
+    # goes through this one (docs/benchmarks.md §6).
+    async def __call__(
+        self,
+        request: Request,
+        session: SessionDep,
+        token: Annotated[str | None, Depends(oauth2_scheme)],
+    ) -> Principal:
+        principal = await load_caller(request, session, token)
         if principal.must_change_password and self.permission != "me":
             raise Forbidden("password_change_required")
         # "me" is every authenticated caller, including a new account with no grant yet (it must be

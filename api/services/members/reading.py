@@ -68,10 +68,17 @@ def get_in_scope(session: Session, member_id: uuid.UUID, principal: Principal) -
     return member
 
 
-#: the member and its tags in one statement (by-id reads): a correlated JSON array of the tags
-_VIEW_IN_SCOPE = select(
-    Member,
-    select(json_array_agg(MemberTag.tag))
+def get_view_in_scope(
+    session: Session, member_id: uuid.UUID, principal: Principal
+) -> MemberOut | MemberNameOut:
+    """The view of one member inside the caller's scope (else 404), as a validated model."""
+    return _validated(get_view_values_in_scope(session, member_id, principal))
+
+
+#: the member's columns and its tags in one statement (by-id reads): plain rows, no ORM object
+_VIEW_ROW_IN_SCOPE = sa.select(
+    *table_of(Member).c,
+    sa.select(json_array_agg(MemberTag.tag))
     .where(col(MemberTag.member_id) == col(Member.id))
     .correlate(Member)
     .scalar_subquery()
@@ -82,24 +89,23 @@ _VIEW_IN_SCOPE = select(
 )
 
 
-def get_view_in_scope(
-    session: Session, member_id: uuid.UUID, principal: Principal
-) -> MemberOut | MemberNameOut:
-    """The view of one member inside the caller's scope (else 404), member and tags read in one query.
+def get_view_values_in_scope(session: Session, member_id: uuid.UUID, principal: Principal) -> dict[str, Any]:
+    """The view of one member inside the caller's scope (else 404) as plain values in the view model's
+    field order (:func:`view_values`), member and tags read in one Core statement.
 
     The member was loaded through the caller's roots for the route's permission, so visibility needs
     no query unless the caller's grants differ between permissions (:func:`visibility`)."""
     roots = principal.units_for()
     row = (
-        session.execute(_VIEW_IN_SCOPE, {"member_id": member_id, SCOPE_ROOTS: roots}).first()
+        session.connection().execute(_VIEW_ROW_IN_SCOPE, {"member_id": member_id, SCOPE_ROOTS: roots}).first()
         if roots
         else None
     )
     if row is None:
         raise NotFound()
-    member, tags = row
-    vis = visibility(session, principal, {member.org_unit_id}, within=roots)
-    return to_out(member, principal, tags=sorted(json_list(tags)), vis=vis)
+    m = row._asdict()
+    vis = visibility(session, principal, {m["org_unit_id"]}, within=roots)
+    return view_values(m, sorted(json_list(m["tags"])), vis)
 
 
 @dataclass(frozen=True)
@@ -235,21 +241,44 @@ def list_members(
     cursor: str | None,
     filters: MemberFilters | None = None,
 ) -> tuple[list[MemberOut | MemberNameOut], str | None]:
+    """One page of :func:`list_member_values`, each view validated into its model."""
+    items, next_cursor = list_member_values(session, principal, limit=limit, cursor=cursor, filters=filters)
+    return [_validated(m) for m in items], next_cursor
+
+
+def list_member_values(
+    session: Session,
+    principal: Principal,
+    *,
+    limit: int,
+    cursor: str | None,
+    filters: MemberFilters | None = None,
+) -> tuple[list[dict[str, Any]], str | None]:
     """One page of :func:`list_stmt`, keys first: the page's ids are chosen by the filters in a subquery
     (from ``ix_member_status_org_unit_id_id`` / ``ix_member_org_unit_id_id`` alone when the filters are
     unit and status), then only those rows are read. Selecting whole rows instead makes the engine read
     and sort every matching row of the subtree for ``ORDER BY id`` (docs/benchmarks.md, "Lists at scale").
 
     Every listed member lies under the caller's roots for the route's permission (the scope filter, or
-    a unit checked to be inside it), so visibility settles from the grants what it can (``within``)."""
+    a unit checked to be inside it), so visibility settles from the grants what it can (``within``).
+    Each item is the caller's view as plain values (:func:`view_values`): the router serialises the
+    page once, without a model object per member."""
     ids = list_stmt(principal, filters, session=session).with_only_columns(Member.id)
     rows, next_cursor = keyset(
-        session, ids, keys=[col(Member.id)], limit=limit, cursor=cursor, fetch=_PAGE_ROWS, scalars=False
+        session,
+        ids,
+        keys=[col(Member.id)],
+        limit=limit,
+        cursor=cursor,
+        fetch=_PAGE_ROWS,
+        scalars=False,
+        core=True,
     )
     roots = principal.units_for()
     vis = visibility(session, principal, {r.org_unit_id for r in rows}, within=roots)
-    page = [r._asdict() for r in rows]
-    return [_view(m, sorted(json_list(m["tags"])), vis) for m in page], next_cursor
+    keys = _PAGE_KEYS
+    page = [dict(zip(keys, r, strict=True)) for r in rows]
+    return [view_values(m, sorted(json_list(m["tags"])), vis) for m in page], next_cursor
 
 
 #: the rows of a page: the member table's columns (plain rows, no ORM objects: nothing on a list page
@@ -262,6 +291,7 @@ _PAGE_ROWS = sa.select(
     .scalar_subquery()
     .label("tags"),
 )
+_PAGE_KEYS = tuple(str(c.key) for c in _PAGE_ROWS.selected_columns)
 
 
 #: built once (building a statement and its cache key costs more CPU than running it on SQLite)
@@ -385,30 +415,43 @@ def to_out(
       (api.security.masking).
     """
     values = member if isinstance(member, dict) else {name: getattr(member, name) for name in _READ}
-    return _view(values, tags, vis)
+    return _validated(view_values(values, tags, vis))
 
 
-def _view(m: dict[str, Any], tags: Sequence[str], vis: Visibility) -> MemberOut | MemberNameOut:
-    # one dict validated by pydantic-core per member: a SQLModel ``model_dump`` first cost more than
-    # the validation, and ``model_construct`` (a Python loop over the fields) more still
+#: the views' fields in the models' order: the values of :func:`view_values` are serialised in this order
+_FULL_FIELDS = tuple(MemberOut.model_fields)
+_NAME_FIELDS = tuple(MemberNameOut.model_fields)
+
+
+def _validated(values: dict[str, Any]) -> MemberOut | MemberNameOut:
+    return (MemberOut if values["view"] == "full" else MemberNameOut).model_validate(values)
+
+
+def view_values(m: dict[str, Any], tags: Sequence[str], vis: Visibility) -> dict[str, Any]:
+    """The view of one member (``m``: its columns) the caller may see, as the plain values of
+    ``MemberOut`` / ``MemberNameOut`` in the models' field order (:func:`to_out` says what is masked).
+
+    Read paths serialise these straight to JSON (``pydantic_core.to_json`` gives the same bytes as the
+    model's own serialiser for these types; tests/members/test_member_views.py checks it), so a page of
+    50 costs no model object and no validation per member; :func:`_validated` makes the model."""
     unit = m["org_unit_id"]
     wage = m["monthly_wage_fen"] if unit in vis.wage else None
     if unit not in vis.full:
-        return MemberNameOut.model_validate(
-            {
-                "id": m["id"],
-                "member_no": m["member_no"],
-                "employee_no": m["employee_no"],
-                "name": m["name"],
-                "org_unit_id": unit,
-                "status": m["status"],
-                "monthly_wage_fen": wage,
-                "version": m["version"],
-            }
-        )
+        return {
+            "view": "names",
+            "id": m["id"],
+            "member_no": m["member_no"],
+            "employee_no": m["employee_no"],
+            "name": m["name"],
+            "org_unit_id": unit,
+            "status": m["status"],
+            "monthly_wage_fen": wage,
+            "version": m["version"],
+        }
     masked = unit not in vis.contact
     seen = mask_resident_id_view(m["national_id_masked"], m["birth_date"], full=unit in vis.national_id)
     values = {name: m[name] for name in _COPIED}
+    values["view"] = "full"
     values["gender"] = m["gender"]
     values["status"] = m["status"]
     values["phone"] = mask_phone(m["phone"]) if masked else m["phone"]
@@ -419,7 +462,7 @@ def _view(m: dict[str, Any], tags: Sequence[str], vis: Visibility) -> MemberOut 
     values["birth_year"] = seen.birth_year
     values["monthly_wage_fen"] = wage
     values["tags"] = list(tags)
-    return MemberOut.model_validate(values)
+    return {name: values[name] for name in _FULL_FIELDS}
 
 
 def to_outs(
