@@ -250,18 +250,23 @@ Authorized = Annotated[Principal, Depends(get_authorized)]
 
 
 class PageParams:
-    def __init__(
-        self,
-        limit: Annotated[int, Query(ge=1, le=200, description="Page size (at most 200).")] = 50,
-        cursor: Annotated[
-            str | None, Query(max_length=512, description="`next_cursor` of the previous page.")
-        ] = None,
-    ):
+    def __init__(self, limit: int = 50, cursor: str | None = None):
         self.limit = limit
         self.cursor = cursor
 
 
-PageQuery = Annotated[PageParams, Depends(PageParams)]
+async def page_params(
+    limit: Annotated[int, Query(ge=1, le=200, description="Page size (at most 200).")] = 50,
+    cursor: Annotated[
+        str | None, Query(max_length=512, description="`next_cursor` of the previous page.")
+    ] = None,
+) -> PageParams:
+    """``limit`` and ``cursor`` of a keyset list. An ``async`` function, not the class itself: FastAPI
+    would run a class's ``__init__`` in the thread pool, a hop per list request (docs/benchmarks.md §6)."""
+    return PageParams(limit, cursor)
+
+
+PageQuery = Annotated[PageParams, Depends(page_params)]
 
 _ETAG = re.compile(r'^(?:W/)?"(\d+)"$')
 

@@ -35,7 +35,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from api import i18n
-from api.deps import PageParams, get_principal, get_session, if_match, if_match_or_any, public, require
+from api.deps import get_principal, get_session, if_match, if_match_or_any, page_params, public, require
 from api.errors import PROBLEM_JSON
 from api.examples import BODY_EXAMPLES
 from api.routing import walk
@@ -102,7 +102,7 @@ def declare(dependency: Any, problems: Mapping[int, tuple[str, ...]]) -> None:
 declare(get_principal, {401: ("not_authenticated", "invalid_token")})
 declare(if_match, {412: ("version_mismatch",), 428: ("if_match_required",)})
 declare(if_match_or_any, {412: ("version_mismatch",), 428: ("if_match_required",)})
-declare(PageParams, {400: ("invalid_cursor",)})
+declare(page_params, {400: ("invalid_cursor",)})
 declare(get_session, {503: ("database_busy",)})
 
 

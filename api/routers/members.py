@@ -40,7 +40,7 @@ router = APIRouter(route_class=Route, prefix="/members", tags=["members"], respo
 MEMBER_PATH = "/{member_id:uuid}"
 
 
-def get_vault(request: Request) -> PiiVault:
+async def get_vault(request: Request) -> PiiVault:  # CPU only: no thread-pool hop
     return PiiVault.from_settings(request.app.state.settings)
 
 

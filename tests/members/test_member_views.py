@@ -57,3 +57,25 @@ def test_masking_on_the_fast_path(client, world, new_member):
     assert seen["monthly_wage_fen"] is None
     officer = client.get(f"{BASE}/{member['id']}", headers=_roles(world)["officer"]).json()
     assert officer["phone"] == "13812345678" and officer["monthly_wage_fen"] == 650000
+
+
+def test_view_values_follow_the_models_field_order():
+    """The plain views are serialised in their keys' order: it must be the models' (tags, masking and
+    visibility do not change which keys there are)."""
+    import uuid
+    from datetime import UTC, date, datetime
+
+    from api.schemas.members import MemberNameOut, MemberOut
+    from api.services.members.reading import Visibility, view_values
+
+    unit = uuid.uuid4()
+    columns = {name: None for name in MemberOut.model_fields} | {
+        "org_unit_id": unit,
+        "national_id_masked": "110***********002X",
+        "birth_date": date(1990, 1, 2),
+        "created_at": datetime.now(UTC),
+    }
+    full = Visibility(full=frozenset({unit}), contact=frozenset(), wage=frozenset())
+    names = Visibility(full=frozenset(), contact=frozenset(), wage=frozenset())
+    assert list(view_values(columns, [], full)) == list(MemberOut.model_fields)
+    assert list(view_values(columns, [], names)) == list(MemberNameOut.model_fields)

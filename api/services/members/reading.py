@@ -32,7 +32,7 @@ from api.schemas.members import (
 )
 from api.security.masking import mask_email, mask_phone, mask_resident_id_view
 from api.security.principal import Principal
-from api.services.pagination import keyset
+from api.services.pagination import decode_cursor, encode_cursor, keyset
 from api.services.scope import (
     SCOPE_ROOTS,
     UNIT_IN_ROOTS,
@@ -263,6 +263,8 @@ def list_member_values(
     a unit checked to be inside it), so visibility settles from the grants what it can (``within``).
     Each item is the caller's view as plain values (:func:`view_values`): the router serialises the
     page once, without a model object per member."""
+    if filters is None or filters == _NO_FILTERS:
+        return _unfiltered_page(session, principal, limit=limit, cursor=cursor)
     ids = list_stmt(principal, filters, session=session).with_only_columns(Member.id)
     rows, next_cursor = keyset(
         session,
@@ -292,6 +294,43 @@ _PAGE_ROWS = sa.select(
     .label("tags"),
 )
 _PAGE_KEYS = tuple(str(c.key) for c in _PAGE_ROWS.selected_columns)
+
+
+_NO_FILTERS = MemberFilters()
+
+
+def _page_in_scope(*, after: bool) -> Any:
+    """The rows of one page of every member in the caller's scope (the list without filters): the same
+    keys-first statement :func:`keyset` builds from :func:`list_stmt`, built once with the scope roots,
+    the cursor and the page size as parameters, so a request spends nothing on building it and its
+    cache key (about a tenth of a page's CPU on SQLite)."""
+    ids = sa.select(col(Member.id)).where(in_scope_of_roots(col(Member.org_unit_id)))
+    if after:
+        ids = ids.where(col(Member.id) > sa.bindparam("after", type_=table_of(Member).c.id.type))
+    ids = ids.order_by(col(Member.id)).limit(sa.bindparam("n", type_=sa.Integer))
+    return _PAGE_ROWS.where(col(Member.id).in_(ids)).order_by(col(Member.id))
+
+
+_PAGE_FIRST, _PAGE_AFTER = _page_in_scope(after=False), _page_in_scope(after=True)
+
+
+def _unfiltered_page(
+    session: Session, principal: Principal, *, limit: int, cursor: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    roots = principal.units_for()
+    if not roots:
+        return [], None
+    params: dict[str, Any] = {SCOPE_ROOTS: list(roots), "n": limit + 1}
+    if cursor:
+        (params["after"],) = decode_cursor(cursor, [table_of(Member).c.id])
+    rows = session.connection().execute(_PAGE_AFTER if cursor else _PAGE_FIRST, params).all()
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = encode_cursor([rows[-1].id])
+    vis = visibility(session, principal, {r.org_unit_id for r in rows}, within=roots)
+    page = [dict(zip(_PAGE_KEYS, r, strict=True)) for r in rows]
+    return [view_values(m, sorted(json_list(m["tags"])), vis) for m in page], next_cursor
 
 
 #: built once (building a statement and its cache key costs more CPU than running it on SQLite)
@@ -418,11 +457,6 @@ def to_out(
     return _validated(view_values(values, tags, vis))
 
 
-#: the views' fields in the models' order: the values of :func:`view_values` are serialised in this order
-_FULL_FIELDS = tuple(MemberOut.model_fields)
-_NAME_FIELDS = tuple(MemberNameOut.model_fields)
-
-
 def _validated(values: dict[str, Any]) -> MemberOut | MemberNameOut:
     return (MemberOut if values["view"] == "full" else MemberNameOut).model_validate(values)
 
@@ -450,19 +484,41 @@ def view_values(m: dict[str, Any], tags: Sequence[str], vis: Visibility) -> dict
         }
     masked = unit not in vis.contact
     seen = mask_resident_id_view(m["national_id_masked"], m["birth_date"], full=unit in vis.national_id)
-    values = {name: m[name] for name in _COPIED}
-    values["view"] = "full"
-    values["gender"] = m["gender"]
-    values["status"] = m["status"]
-    values["phone"] = mask_phone(m["phone"]) if masked else m["phone"]
-    values["email"] = mask_email(m["email"]) if masked else m["email"]
-    values["contact_masked"] = masked
-    values["national_id_masked"] = seen.national_id_masked
-    values["birth_date"] = seen.birth_date
-    values["birth_year"] = seen.birth_year
-    values["monthly_wage_fen"] = wage
-    values["tags"] = list(tags)
-    return {name: values[name] for name in _FULL_FIELDS}
+    # one literal in MemberOut's field order (cheaper than copying and reordering per member; the
+    # order is checked against the model in tests/members/test_member_views.py)
+    return {
+        "view": "full",
+        "id": m["id"],
+        "member_no": m["member_no"],
+        "employee_no": m["employee_no"],
+        "name": m["name"],
+        "gender": m["gender"],
+        "birth_date": seen.birth_date,
+        "birth_year": seen.birth_year,
+        "national_id_masked": seen.national_id_masked,
+        "phone": mask_phone(m["phone"]) if masked else m["phone"],
+        "email": mask_email(m["email"]) if masked else m["email"],
+        "contact_masked": masked,
+        "org_unit_id": unit,
+        "grassroots_unit_id": m["grassroots_unit_id"],
+        "join_date": m["join_date"],
+        "applied_on": m["applied_on"],
+        "application_channel": m["application_channel"],
+        "card_no": m["card_no"],
+        "card_status": m["card_status"],
+        "card_issued_on": m["card_issued_on"],
+        "card_recalled_on": m["card_recalled_on"],
+        "status": m["status"],
+        "status_reason": m["status_reason"],
+        "status_changed_on": m["status_changed_on"],
+        "is_representative": m["is_representative"],
+        "tags": list(tags),
+        "monthly_wage_fen": wage,
+        "notes": m["notes"],
+        "version": m["version"],
+        "created_at": m["created_at"],
+        "updated_at": m["updated_at"],
+    }
 
 
 def to_outs(
