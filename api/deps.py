@@ -152,16 +152,13 @@ def load_principal(
     )
 
 
-async def load_caller(request: Request, session: Session, token: str | None) -> Principal:
-    """The authenticated caller of this request (401 otherwise), loaded once per request: ``require``
-    and :func:`get_principal` both call this, and the second call finds it on ``request.state``."""
-    cached: Principal | None = getattr(request.state, "caller", None)
-    if cached is not None:
-        return cached
+def _caller_loader(request: Request, token: str | None) -> Callable[[Session], Principal]:
+    """Check the token (CPU only, on the event loop: 401 at once for a missing or invalid one) and
+    return the database half of loading the caller, a plain function to run inline or in a thread."""
     if not token:
         raise Unauthorized("not_authenticated")
     settings: Settings = request.app.state.settings
-    claims = decode_access_token(token, settings)  # CPU only: on the event loop
+    claims = decode_access_token(token, settings)
     user_id = uuid.UUID(claims["sub"])
     sid = claims.get("sid")
     load = functools.partial(
@@ -169,19 +166,57 @@ async def load_caller(request: Request, session: Session, token: str | None) -> 
         credential_version=int(claims.get("cv", 0)),
         session_id=uuid.UUID(sid) if sid else None,
     )
-    try:
-        principal = await db_call(session, load, session, user_id)
-    except sa.exc.DBAPIError as exc:
-        # the request's first statement met a connection the server had dropped (no pre-ping, see
-        # api/db/session.py): the pool has discarded it; nothing ran yet, so retry once on a fresh one
-        if not exc.connection_invalidated:
-            raise
-        await db_call(session, session.rollback)
-        principal = await db_call(session, load, session, user_id)
-    if principal is None:
-        raise Unauthorized("invalid_token")
-    request.state.caller = principal
-    return principal
+
+    def caller(session: Session) -> Principal:
+        try:
+            principal = load(session, user_id)
+        except sa.exc.DBAPIError as exc:
+            # the request's first statement met a connection the server had dropped (no pre-ping, see
+            # api/db/session.py): the pool has discarded it; nothing ran yet, so retry once on a fresh one
+            if not exc.connection_invalidated:
+                raise
+            session.rollback()
+            principal = load(session, user_id)
+        if principal is None:
+            raise Unauthorized("invalid_token")
+        request.state.caller = principal
+        return principal
+
+    return caller
+
+
+async def load_caller(request: Request, session: Session, token: str | None) -> Principal:
+    """The authenticated caller of this request (401 otherwise), loaded once per request: ``require``
+    and :func:`get_principal` both call this, and the second call finds it on ``request.state``."""
+    cached: Principal | None = getattr(request.state, "caller", None)
+    if cached is not None:
+        return cached
+    return await db_call(session, _caller_loader(request, token), session)
+
+
+def _bind(request: Request, principal: Principal, permission: str) -> Principal:
+    """``principal`` bound to the route's permission, or 403."""
+    if principal.must_change_password and permission != "me":
+        raise Forbidden("password_change_required")
+    # "me" is every authenticated caller, including a new account with no grant yet (it must be
+    # able to change its one-time password and see who it is)
+    if permission != "me" and not principal.has(permission):
+        raise Forbidden(permission=permission)
+    bound = replace(principal, permission=permission)
+    request.state.principal = bound
+    return bound
+
+
+async def authorized_call(request: Request, session: Session, fn: Callable[..., T], *args: Any) -> T:
+    """For routes declared with ``require(permission, with_endpoint=True)``: load the caller, check the
+    permission and run ``fn(principal, *args)`` in ONE database call (one thread-pool hop instead of
+    two, docs/benchmarks.md §6). The token was already checked by ``require`` (401 before anything)."""
+    caller, permission = request.state.deferred_caller
+
+    def run() -> T:
+        return fn(_bind(request, caller(session), permission), *args)
+
+    return await db_call(session, run)
 
 
 async def get_principal(
@@ -196,11 +231,16 @@ CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 
 
 class require:
-    """Route dependency: the caller must hold ``permission`` somewhere; binds it for scope checks."""
+    """Route dependency: the caller must hold ``permission`` somewhere; binds it for scope checks.
 
-    def __init__(self, permission: str):
+    ``with_endpoint=True`` (hot read routes only): the token is checked here, but loading the caller and
+    the permission check run in the endpoint's own database call, which must go through
+    :func:`authorized_call` (tests/core/test_permission_matrix.py exercises every route's 401/403)."""
+
+    def __init__(self, permission: str, *, with_endpoint: bool = False):
         roles_with(permission)  # unknown permission names fail at import time
         self.permission = permission
+        self.with_endpoint = with_endpoint
 
     # The caller is loaded here (load_caller), not through a ``get_principal`` dependency: FastAPI's
     # resolution of each dependency costs about as much as a primary-key read on SQLite, and every route
@@ -210,17 +250,11 @@ class require:
         request: Request,
         session: SessionDep,
         token: Annotated[str | None, Depends(oauth2_scheme)],
-    ) -> Principal:
-        principal = await load_caller(request, session, token)
-        if principal.must_change_password and self.permission != "me":
-            raise Forbidden("password_change_required")
-        # "me" is every authenticated caller, including a new account with no grant yet (it must be
-        # able to change its one-time password and see who it is)
-        if self.permission != "me" and not principal.has(self.permission):
-            raise Forbidden(permission=self.permission)
-        bound = replace(principal, permission=self.permission)
-        request.state.principal = bound
-        return bound
+    ) -> Principal | None:
+        if self.with_endpoint:
+            request.state.deferred_caller = (_caller_loader(request, token), self.permission)
+            return None
+        return _bind(request, await load_caller(request, session, token), self.permission)
 
     def __repr__(self) -> str:
         return f"require({self.permission!r})"

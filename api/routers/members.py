@@ -11,7 +11,16 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlmodel import Session
 
 from api.db.models import Member
-from api.deps import Authorized, IfMatch, PageQuery, SessionDep, SettingsDep, db_call, require
+from api.deps import (
+    Authorized,
+    IfMatch,
+    PageQuery,
+    SessionDep,
+    SettingsDep,
+    authorized_call,
+    db_call,
+    require,
+)
 from api.routers._common import json_response, set_etag
 from api.routing import Route
 from api.schemas.common import PROBLEM_RESPONSES, Page
@@ -54,10 +63,14 @@ async def load_member(member_id: uuid.UUID, session: SessionDep, principal: Auth
 MemberDep = Annotated[Member, Depends(load_member)]
 
 
-@router.get("", response_model=MemberPage, dependencies=[Depends(require("members.read_names"))])
+@router.get(
+    "",
+    response_model=MemberPage,
+    dependencies=[Depends(require("members.read_names", with_endpoint=True))],
+)
 async def members_list(
+    request: Request,
     session: SessionDep,
-    principal: Authorized,
     page: PageQuery,
     org_unit_id: Annotated[uuid.UUID | None, Query(description="Members of this unit's subtree.")] = None,
     status: MemberStatusName | None = None,
@@ -91,11 +104,11 @@ async def members_list(
         joined_to=joined_to,
         q=q,
     )
-    # a bounded read (at most 200 rows): inline on SQLite like the loaders, else in the thread pool
+    # the caller (grants read fresh), the permission and the page (at most 200 rows) in one database call
     read = functools.partial(
-        service.list_member_values, session, principal, limit=page.limit, cursor=page.cursor, filters=filters
+        service.list_member_values, limit=page.limit, cursor=page.cursor, filters=filters
     )
-    items, next_cursor = await db_call(session, read)
+    items, next_cursor = await authorized_call(request, session, lambda p: read(session, p))
     # serialised once (the values are in MemberOut/MemberNameOut field order): no model per member
     return json_response({"items": items, "next_cursor": next_cursor})
 
@@ -117,18 +130,21 @@ def members_create(
     return service.to_out_one(session, member, principal)
 
 
-async def load_member_view(member_id: uuid.UUID, session: Session, principal: Principal) -> dict[str, Any]:
-    """The caller's view of the member as plain values (404 outside their scope), member and tags in one
-    query, inline on SQLite reads or in the thread pool (api.deps.db_call)."""
-    return await db_call(session, service.get_view_values_in_scope, session, member_id, principal)
+def _view_in_scope(principal: Principal, session: Session, member_id: uuid.UUID) -> dict[str, Any]:
+    return service.get_view_values_in_scope(session, member_id, principal)
 
 
-@router.get(MEMBER_PATH, response_model=MemberView, dependencies=[Depends(require("members.read_names"))])
+@router.get(
+    MEMBER_PATH,
+    response_model=MemberView,
+    dependencies=[Depends(require("members.read_names", with_endpoint=True))],
+)
 async def members_get(member_id: uuid.UUID, request: Request, session: SessionDep) -> Response:
     """One member, as the caller may see them (see the list for masking). ETag carries the version."""
-    # the hot path (docs/benchmarks.md §6): the caller comes from require() (request.state), no other
-    # dependency; the view is serialised once, with no model object and no response-model validation
-    view = await load_member_view(member_id, session, request.state.principal)
+    # the hot path (docs/benchmarks.md §6): the caller (grants read fresh), the permission and the member
+    # within scope with its tags in one database call; the view serialised once, with no model object
+    # and no response-model validation
+    view = await authorized_call(request, session, _view_in_scope, session, member_id)
     response = json_response(view)
     response.headers["ETag"] = f'"{view["version"]}"'
     return response
