@@ -45,6 +45,12 @@ class Settings(BaseSettings):
     # thread while it waits for one, and once every thread waits, the requests holding connections
     # cannot finish either (until the pool's 30 s timeout: measured, docs/scaling.md).
     max_in_flight: int = Field(48, ge=0, le=100_000)
+    # SQLite: run GET requests' short database calls (caller, the addressed object, a page of at most
+    # 200 rows) on the event loop instead of the thread pool. It saves a thread-pool hop (~0.2 ms of CPU
+    # per request) when the process has a core to itself; off by default because on a shared core one
+    # thread gets a small share of the CPU against busy neighbours (measured: 0.48x the req/s of the
+    # thread pool at a load average of 18, docs/benchmarks.md §6) and requests then queue in the sockets.
+    sqlite_inline_reads: bool = False
     overload_retry_after_seconds: int = Field(1, ge=1, le=3600)
     # /metrics (api/metrics.py): open in development; in production only with this bearer token
     metrics_enabled: bool = True

@@ -69,12 +69,15 @@ def keyset(
     descending: bool = False,
     scalars: bool = True,
     fetch: sa.Select[Any] | None = None,
+    core: bool = False,
 ) -> tuple[list[Any], str | None]:
     """One page of ``stmt`` ordered by ``keys`` (the last key must be unique, e.g. the id).
 
     ``fetch``: ``stmt`` selects the single unique key only (e.g. ``SELECT member.id WHERE <filters>``)
     and ``fetch`` is the unfiltered ``SELECT`` of the rows to return (e.g. ``select(Member)``); the page's
     keys are chosen by ``stmt`` in a subquery and its rows read by ``fetch``, in key order.
+    ``core``: run on the session's connection, skipping the ORM's result layer (plain rows only, for
+    read paths that build no ORM object: a page of 50 members, docs/benchmarks.md §6).
     """
     # col(Model.field) is typed Mapped[...]; at run time it is a column expression like the others
     columns = [cast(ColumnElement[Any], k) for k in keys]
@@ -93,7 +96,7 @@ def keyset(
     stmt = stmt.order_by(*order).limit(limit + 1)
     if fetch is not None:
         stmt = fetch.where(columns[0].in_(stmt)).order_by(*order)
-    result = session.execute(stmt)
+    result = session.connection().execute(stmt) if core else session.execute(stmt)
     rows = list(result.scalars() if scalars else result.all())
     next_cursor = None
     if len(rows) > limit:
