@@ -115,6 +115,11 @@ def settings(database_url: str) -> Settings:
         login_slowdown_step_seconds=0,
         log_json=True,
         log_level="WARNING",
+        # each test runs in a transaction that is rolled back: a worker process would never see its rows,
+        # so jobs run in-process on both engines (tests/jobs start real workers on their own databases),
+        # and no sweep thread runs behind a test's back
+        job_runner="inprocess",
+        job_sweeps_enabled=False,
     )
 
 
