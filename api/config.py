@@ -61,6 +61,8 @@ class Settings(BaseSettings):
     job_stalled_seconds: int = Field(30, ge=5, le=3600)
     #: how often the deadline sweeps run (cron; the queue's periodic task, or the in-process timer)
     job_sweep_cron: str = "*/10 * * * *"
+    #: how often a worker looks for jobs of dead workers (cron; a sixth field counts seconds)
+    job_reaper_cron: str = "* * * * *"
     #: whether this process runs the sweeps when jobs run in-process (the queue's workers always do)
     job_sweeps_enabled: bool = True
     #: where a queued import's upload waits for a worker; with workers on several hosts, a volume that

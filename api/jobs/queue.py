@@ -40,8 +40,6 @@ SWEEPS_QUEUE = "sweeps"
 #: tried again after 5 s, then 10 s
 IMPORT_RETRY = RetryStrategy(max_attempts=2, exponential_wait=5)
 SWEEP_RETRY = RetryStrategy(max_attempts=2, wait=30)
-#: how often the reaper looks for jobs of dead workers (cron; a sixth field counts seconds)
-REAPER_CRON = "* * * * *"
 
 
 def conninfo(database_url: str) -> str:
@@ -78,7 +76,7 @@ def _counted(
     return run
 
 
-def make_app(settings: Settings, db: Database, *, reaper_cron: str = REAPER_CRON) -> procrastinate.App:
+def make_app(settings: Settings, db: Database) -> procrastinate.App:
     """The queue for ``settings``' PostgreSQL database, its tasks bound to ``db``.
 
     Deferring (from the API) uses a small synchronous pool opened on first use; a worker opens the
@@ -117,7 +115,7 @@ def make_app(settings: Settings, db: Database, *, reaper_cron: str = REAPER_CRON
     def deadline_sweep(context: JobContext, timestamp: int) -> None:
         run_sweep(context)
 
-    @app.periodic(cron=reaper_cron, periodic_id="stalled")
+    @app.periodic(cron=settings.job_reaper_cron, periodic_id="stalled")
     @app.task(name=work.REAP_TASK, queue=SWEEPS_QUEUE, lock=work.REAP_TASK)
     async def reap_stalled(timestamp: int) -> None:
         await reap(app, db, settings)
@@ -162,14 +160,13 @@ def run_worker(
     queues: list[str] | None = None,
     name: str | None = None,
     heartbeat_seconds: float | None = None,
-    reaper_cron: str = REAPER_CRON,
 ) -> None:
     """Run one worker process until SIGINT/SIGTERM (it finishes its running jobs first).
 
     Its heartbeat goes every ``job_stalled_seconds / 3`` seconds (other workers count it dead after
     ``job_stalled_seconds``); it also prunes the heartbeats of dead workers and runs the periodic
     deferrer, which every worker runs (each tick is deferred once)."""
-    app = make_app(settings, db, reaper_cron=reaper_cron)
+    app = make_app(settings, db)
     beat = heartbeat_seconds or max(1.0, settings.job_stalled_seconds / 3)
     app.run_worker(
         queues=queues,
