@@ -13,9 +13,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import structlog
-from prometheus_client import Counter
 from sqlmodel import Session
 
+from api import metrics
 from api.config import Settings
 from api.db.session import Database
 from api.services.aid.sweeps import sweep_ended_notices
@@ -29,15 +29,10 @@ IMPORT_TASK = "member_import"
 SWEEP_TASK = "deadline_sweep"
 REAP_TASK = "reap_stalled"
 
-OUTCOMES = Counter(
-    "gonghui_job_outcomes",
-    "Background jobs run, by task and outcome (succeeded, failed, retried).",
-    ["task", "outcome"],
-)
-
 
 def count(task: str, outcome: str) -> None:
-    OUTCOMES.labels(task, outcome).inc()
+    """Count a job's outcome (``gonghui_job_outcomes_total``, api/metrics.py) in this process."""
+    metrics.count_job(task, outcome)
 
 
 # --- member imports -----------------------------------------------------------------------------------

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -96,3 +98,22 @@ def wait_for(check: Callable[[], Any], *, timeout: float, what: str) -> Any:
 def scalar(db: Database, sql: str, **params: Any) -> Any:
     with db.engine.connect() as conn:
         return conn.execute(sa.text(sql), params).scalar()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def scrape(port: int) -> str:
+    """A worker's /metrics (``--metrics-port``), once it answers."""
+
+    def get() -> str | None:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as r:
+                return r.read().decode()
+        except OSError:
+            return None
+
+    return wait_for(get, timeout=10, what=f"the worker's metrics on port {port}")

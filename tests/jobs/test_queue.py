@@ -11,13 +11,15 @@ from datetime import date, timedelta
 
 import pytest
 from conftest import World
+from core.test_metrics import sample
 from imports_db.helpers import csv_bytes, make_id, row
 from sqlmodel import select
 
+from api import metrics
 from api.db.models import MemberImport, Negotiation, NegotiationEvent, OrgUnit
 from api.schemas.member_imports import ImportOnError
 from api.services import member_imports as service
-from jobs.conftest import scalar, wait_for
+from jobs.conftest import free_port, scalar, scrape, wait_for
 
 pytestmark = pytest.mark.postgres_only
 
@@ -62,9 +64,11 @@ def world_q(queue_env, password_hash):
 def test_two_workers_never_run_the_same_job(queue_env, world_q, start_worker):
     db = queue_env["db"]
     ids = [_queue_import(queue_env, world_q, _csv(3, first=10 * k)) for k in range(8)]
-    assert scalar(db, "SELECT count(*) FROM procrastinate_jobs WHERE status = 'todo'") == 8
-    start_worker("w1")
-    start_worker("w2")
+    depth = metrics.render(db.engine, jobs_queued=True).decode()
+    assert sample(depth, "gonghui_job_queue_depth", queue="imports", status="todo") == 8
+    ports = [free_port(), free_port()]
+    start_worker("w1", GONGHUI_WORKER_METRICS_PORT=str(ports[0]))
+    start_worker("w2", GONGHUI_WORKER_METRICS_PORT=str(ports[1]))
     wait_for(lambda: set(_statuses(db, ids)) == {"succeeded"}, timeout=60, what="8 imports to succeed")
     runs = scalar(
         db,
@@ -84,6 +88,14 @@ def test_two_workers_never_run_the_same_job(queue_env, world_q, start_worker):
     assert _members(db) == 24
     assert scalar(db, "SELECT count(*) FROM audit_event WHERE action = 'member_import.completed'") == 8
     assert list(queue_env["spool"].iterdir()) == []  # every file removed once imported
+    # each worker counts the jobs it ran on its own /metrics: together, all 8
+    ran = [
+        sample(scrape(port), "gonghui_job_outcomes_total", outcome="succeeded", task="member_import")
+        for port in ports
+    ]
+    assert sum(ran) == 8
+    depth = metrics.render(db.engine, jobs_queued=True).decode()
+    assert sample(depth, "gonghui_job_queue_depth", queue="imports", status="todo") == 0
 
 
 @pytest.mark.parametrize(("attempts", "ends"), [(3, "re-run"), (1, "failed")])

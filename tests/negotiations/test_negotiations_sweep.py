@@ -18,7 +18,8 @@ def _effective_events(db, negotiation_id):
     with db.read_session() as s:
         return s.exec(
             select(NegotiationEvent).where(
-                NegotiationEvent.negotiation_id == uuid.UUID(str(negotiation_id)), NegotiationEvent.kind == "effective"
+                NegotiationEvent.negotiation_id == uuid.UUID(str(negotiation_id)),
+                NegotiationEvent.kind == "effective",
             )
         ).all()
 
