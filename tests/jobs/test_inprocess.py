@@ -35,3 +35,20 @@ def test_sqlite_runs_jobs_in_process_and_postgresql_on_the_queue():
     assert not runner("sqlite:///var/x.db")
     assert runner("postgresql+psycopg://u@h/db")
     assert not runner("postgresql+psycopg://u@h/db", "inprocess")
+
+
+def test_gonghui_worker_refuses_to_start_when_jobs_run_in_process(monkeypatch):
+    """On SQLite the server runs jobs itself: `gonghui worker` says so and exits 1 instead of waiting."""
+    from typer.testing import CliRunner
+
+    from api.cli import app as cli
+    from api.config import get_settings
+
+    monkeypatch.setenv("GONGHUI_DATABASE_URL", "sqlite:///var/not-used.db")
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(cli, ["worker"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 1
+    assert "no worker is needed" in result.output
