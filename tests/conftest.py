@@ -248,6 +248,12 @@ def world(db: Database, settings: Settings, password_hash: str) -> World:
     return World(db, settings, password_hash)
 
 
+@pytest.fixture
+def make_world(settings: Settings, password_hash: str) -> Callable[[Database], World]:
+    """The world on another database (committed: e.g. for worker processes, tests/jobs)."""
+    return lambda db: World(db, settings, password_hash)
+
+
 def etag(response: Any) -> str:
     return response.headers["ETag"]
 

@@ -8,9 +8,9 @@ import io
 import signal
 import uuid
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
-from conftest import World
 from core.test_metrics import sample
 from imports_db.helpers import csv_bytes, make_id, row
 from sqlmodel import select
@@ -33,7 +33,7 @@ def _csv(n: int, *, first: int = 0) -> bytes:
     return csv_bytes(lines)
 
 
-def _queue_import(env: dict, world: World, content: bytes) -> uuid.UUID:
+def _queue_import(env: dict, world: Any, content: bytes) -> uuid.UUID:
     """Create an import job of U01 and hand it to the queue, as the API does for a large file."""
     db, settings = env["db"], env["settings"]
     with db.write_session() as s:
@@ -57,8 +57,8 @@ def _members(db) -> int:
 
 
 @pytest.fixture
-def world_q(queue_env, password_hash):
-    return World(queue_env["db"], queue_env["settings"], password_hash)
+def world_q(queue_env, make_world):
+    return make_world(queue_env["db"])
 
 
 def test_two_workers_never_run_the_same_job(queue_env, world_q, start_worker):
