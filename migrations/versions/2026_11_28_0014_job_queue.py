@@ -7,7 +7,7 @@ created: jobs run in the serving process there. The queue's objects (all named `
 not models; migrations/env.py and tests/core/test_migrations.py leave them out of the comparison.
 
 Revision ID: 0014
-Revises: 0008
+Revises: 0013
 Create Date: 2026-11-28 21:10:00
 """
 
@@ -19,7 +19,7 @@ from importlib import metadata, resources
 from alembic import op
 
 revision: str = "0014"
-down_revision: str | None = "0008"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -52,7 +52,7 @@ def test_job_queue_schema_comes_from_its_migration(fresh_database_url, backend):
         engine.dispose()
         return
     assert {"procrastinate_jobs", "procrastinate_workers", "procrastinate_periodic_defers"} <= queue
-    migrate.downgrade(url, revision="0008")
+    migrate.downgrade(url, revision="0013")  # the revision below the queue's (0014)
     with engine.connect() as conn:
         left = (
             conn.exec_driver_sql("SELECT count(*) FROM pg_proc WHERE proname LIKE 'procrastinate%%'").scalar()
