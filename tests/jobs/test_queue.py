@@ -101,7 +101,7 @@ def test_two_workers_never_run_the_same_job(queue_env, world_q, start_worker):
 @pytest.mark.parametrize(("attempts", "ends"), [(3, "re-run"), (1, "failed")])
 def test_a_worker_killed_mid_import_leaves_no_partial_rows(queue_env, world_q, start_worker, attempts, ends):
     db = queue_env["db"]
-    rows = 3000
+    rows = 6000  # enough batches that the kill lands mid-import even on a loaded machine
     import_id = _queue_import(queue_env, world_q, _csv(rows))
     first = start_worker("doomed")
 
@@ -110,7 +110,7 @@ def test_a_worker_killed_mid_import_leaves_no_partial_rows(queue_env, world_q, s
             job = s.get(MemberImport, import_id)
             return job is not None and job.status == "running" and (job.rows_done or 0) > 0
 
-    wait_for(writing, timeout=30, what="the import to be writing")
+    wait_for(writing, timeout=60, what="the import to be writing")
     first.send_signal(signal.SIGKILL)
     first.wait(timeout=10)
     assert _members(db) == 0  # the import's one transaction died with its connection
