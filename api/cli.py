@@ -198,6 +198,64 @@ def serve(
 
 
 @app.command()
+def worker(
+    concurrency: Annotated[int, typer.Option(min=1, max=64, help="Jobs this process runs at once.")] = 1,
+    queue: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Take jobs from this queue only (imports, sweeps); repeat for several. Default: all."
+        ),
+    ] = None,
+    name: Annotated[str | None, typer.Option(help="Worker name in logs and the queue's tables.")] = None,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(
+            envvar="GONGHUI_WORKER_METRICS_PORT",
+            help="Serve this worker's /metrics (job outcomes) on this port, on all interfaces.",
+        ),
+    ] = None,
+) -> None:
+    """Run one background-job worker on the PostgreSQL job queue, until SIGINT/SIGTERM.
+
+    Start as many as you like, on any hosts that reach the database (docs/scaling.md): each job runs on
+    exactly one worker; a job whose worker dies is run again or failed visibly. The worker runs member
+    imports and, every GONGHUI_JOB_SWEEP_CRON, the deadline sweeps. Imported files wait in
+    GONGHUI_IMPORT_SPOOL_DIR: with several hosts, a volume shared by the API and worker hosts.
+    On SQLite there is no queue: the server runs jobs itself and this command is not needed."""
+    from api.db.session import Database, make_engine
+    from api.jobs import uses_queue
+    from api.jobs.queue import run_worker
+    from api.logging import configure_logging
+
+    settings = _settings()
+    if not uses_queue(settings):
+        typer.echo(
+            "jobs run in the server process (SQLite, or GONGHUI_JOB_RUNNER=inprocess): no worker is needed",
+            err=True,
+        )
+        raise typer.Exit(1)
+    configure_logging(json=settings.log_json, level=settings.log_level)
+    if metrics_port is not None:
+        import os
+
+        from prometheus_client import REGISTRY, CollectorRegistry, start_http_server
+        from prometheus_client.multiprocess import MultiProcessCollector
+
+        from api.metrics import MULTIPROC_ENV
+
+        registry = REGISTRY
+        if os.environ.get(MULTIPROC_ENV):  # values live in files: sum them (this worker's and the API's)
+            registry = CollectorRegistry()
+            MultiProcessCollector(registry)
+        start_http_server(metrics_port, registry=registry)
+    db = Database(make_engine(settings.database_url, pool_size=concurrency + 1, max_overflow=2))
+    try:
+        run_worker(settings, db, concurrency=concurrency, queues=queue or None, name=name)
+    finally:
+        db.engine.dispose()
+
+
+@app.command()
 def openapi(
     output: Annotated[Path, typer.Option(help="Where to write the document.")] = OPENAPI_PATH,
     check: Annotated[bool, typer.Option(help="Only check that OUTPUT is up to date.")] = False,
@@ -307,6 +365,7 @@ def import_members(
     from api.db.session import Database, make_engine
     from api.errors import AppError
     from api.i18n import Text, message
+    from api.jobs import uses_queue
     from api.schemas.member_imports import ImportOnError
     from api.services import member_imports
     from api.services.member_imports.progress import row_error_message
@@ -316,7 +375,8 @@ def import_members(
     lang = _cli_lang(lang)
     settings = _settings()
     db = Database(make_engine(settings.database_url))
-    member_imports.reap_interrupted(db)  # e.g. an earlier run of this command that was killed
+    if not uses_queue(settings):  # queued jobs are the queue's to reap (api/jobs)
+        member_imports.reap_interrupted(db)  # e.g. an earlier run of this command that was killed
     # an all-or-nothing run writes in one transaction that is rolled back if any row fails: its progress
     # is checking, not writing, until it has succeeded
     labels = {

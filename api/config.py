@@ -56,6 +56,25 @@ class Settings(BaseSettings):
     metrics_enabled: bool = True
     metrics_token: str | None = None
 
+    # Background jobs (api/jobs, docs/scaling.md): "queue" runs imports and the deadline sweeps on the
+    # PostgreSQL job queue (procrastinate) that `gonghui worker` processes on any host take jobs from;
+    # "inprocess" runs them in threads of the serving process (the only choice on SQLite); "auto" picks
+    # the queue on PostgreSQL and in-process on SQLite.
+    job_runner: Literal["auto", "queue", "inprocess"] = "auto"
+    #: attempts of a job whose worker died (no heartbeat) before it is failed for good
+    job_max_attempts: int = Field(3, ge=1, le=20)
+    #: a worker without a heartbeat for this long is dead, and its running jobs are retried or failed
+    job_stalled_seconds: int = Field(30, ge=5, le=3600)
+    #: how often the deadline sweeps run (cron; the queue's periodic task, or the in-process timer)
+    job_sweep_cron: str = "*/10 * * * *"
+    #: how often a worker looks for jobs of dead workers (cron; a sixth field counts seconds)
+    job_reaper_cron: str = "* * * * *"
+    #: whether this process runs the sweeps when jobs run in-process (the queue's workers always do)
+    job_sweeps_enabled: bool = True
+    #: where a queued import's upload waits for a worker; with workers on several hosts, a volume that
+    #: every API and worker host mounts at this path
+    import_spool_dir: Path = Path("var") / "imports"
+
     # Tokens
     jwt_algorithm: Literal["HS256", "RS256"] = "HS256"
     jwt_private_key_file: Path | None = None

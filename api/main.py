@@ -31,6 +31,7 @@ from api.db.session import Database, make_engine
 from api.deps import public
 from api.errors import install_error_handlers
 from api.idempotency import IdempotencyMiddleware
+from api.jobs.inprocess import Jobs
 from api.logging import configure_logging
 from api.openapi import install as install_openapi
 from api.overload import LoadShedMiddleware
@@ -240,19 +241,24 @@ log = structlog.get_logger(__name__)
 
 @contextlib.asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """On start: imports left "running" by a process of this host that has ended are marked failed, and
-    the plaintext upload files of ended processes are removed."""
+    """On start: imports left "running" by a process of this host that has ended are marked failed (when
+    jobs run in-process), the plaintext upload files of ended processes are removed, and the in-process
+    deadline sweeps start (api/jobs); on stop, they stop."""
     swept = await run_in_threadpool(import_guard.sweep_orphans)
     if swept:
         log.warning("import_uploads_removed", count=swept)
-    try:
-        reaped = await run_in_threadpool(import_service.reap_interrupted, app.state.db)
-    except SQLAlchemyError:  # e.g. a database not migrated yet: the server still starts (health says why)
-        log.warning("import_reaper_failed", exc_info=True)
-    else:
-        if reaped:
-            log.warning("imports_interrupted", count=reaped)
+    jobs: Jobs = app.state.jobs
+    if not jobs.queued:  # queued imports belong to the job queue, whose workers reap their dead (api/jobs)
+        try:
+            reaped = await run_in_threadpool(import_service.reap_interrupted, app.state.db)
+        except SQLAlchemyError:  # e.g. a database not migrated yet: the server still starts (health says why)
+            log.warning("import_reaper_failed", exc_info=True)
+        else:
+            if reaped:
+                log.warning("imports_interrupted", count=reaped)
+    jobs.start()
     yield
+    await run_in_threadpool(jobs.stop)
     metrics.process_ended()
 
 
@@ -283,6 +289,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     )
 
     app.state.db.inline_reads = settings.sqlite_inline_reads and app.state.db.dialect == "sqlite"
+    app.state.jobs = Jobs(settings, app.state.db)
+
     install_error_handlers(app)
     app.add_middleware(IdempotencyMiddleware, exempt_prefixes=IDEMPOTENCY_EXEMPT)
     app.add_middleware(ClientIPMiddleware)

@@ -129,7 +129,7 @@ def member_imports_create(
         on_error=on_error,
         key=idempotency_key,
         by=principal.user_id,
-        schedule=background.add_task,
+        schedule=request.app.state.jobs.import_scheduler(background.add_task),
     )
     if started.outcome != "existing":
         response.headers["Location"] = f"/api/v1/member-imports/{started.job['id']}"
