@@ -14,7 +14,7 @@ from api.schemas.aid_enums import (
     ObjectionStatus,
     SchoolLevel,
 )
-from api.schemas.common import Out, StrictIn
+from api.schemas.common import Out, Page, StrictIn
 
 # --- applications -------------------------------------------------------------------------------
 
@@ -205,3 +205,7 @@ class AidReport(Out):
     by_budget_line: list[BudgetLineRow]
     households_by_category: dict[str, int]
     overdue_reviews: list[OverdueReview]
+
+
+class AidObjectionPage(Page[ObjectionOut]):
+    """One page of the objections to a notice."""
