@@ -10,6 +10,7 @@ from pydantic import Field, model_validator
 
 from api.schemas.aid_enums import (
     ApplicationStatus,
+    BatchStatus,
     Category,
     ObjectionStatus,
     SchoolLevel,
@@ -152,7 +153,7 @@ class BatchPaidIn(StrictIn):
 class BatchOut(Out):
     id: uuid.UUID
     org_unit_id: uuid.UUID
-    status: str
+    status: BatchStatus
     total_fen: int
     count: int
     paid_on: date | None

@@ -10,7 +10,7 @@ from typing import Annotated
 from pydantic import EmailStr, Field
 
 from api.schemas.common import MoneyFen, Out, StrictIn
-from api.schemas.members import Gender, Phone
+from api.schemas.members import Gender, MemberStatusName, Phone
 
 
 class ImportOnError(StrEnum):
@@ -164,12 +164,12 @@ class SyncedMemberOut(Out):
     employee_no: str
     org_unit_id: uuid.UUID
     name: str
-    gender: str
+    gender: Gender
     birth_date: date
     national_id_masked: str
     phone_masked: str | None
     join_date: date | None
-    status: str
+    status: MemberStatusName
     is_representative: bool
     tags: list[str]
     version: int
