@@ -71,6 +71,8 @@ class ImportErrorKind(StrEnum):
     org_not_in_union = "org_not_in_union"
     dup_national_id_on_record = "dup_national_id_on_record"
     member_out_of_scope = "member_out_of_scope"
+    id_masked_new_member = "id_masked_new_member"
+    id_masked_mismatch = "id_masked_mismatch"
 
 
 class ImportRowError(Out):
