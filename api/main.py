@@ -300,6 +300,11 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     if settings.trusted_proxies:  # X-Forwarded-For/-Proto believed from these peers only (uvicorn's own)
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
 
+    if settings.otel_enabled:  # outermost: the request's span covers every middleware and its SQL
+        from api import tracing
+
+        tracing.instrument(app, app.state.db.engine)
+
     for router in AREA_ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
     for providers in TASK_PROVIDERS:

@@ -100,7 +100,8 @@ def test_class_b_answers_are_followed_up_into_the_next_congress(client, world, c
     sc = _answered_b(client, world, clock, problem)
     officer = world.as_role("officer", "U01")
     listed = client.get(f"{CONGRESSES}/{sc.congress['id']}/follow-ups", headers=officer).json()
-    assert [(f["number"], f["status"], f["overdue"]) for f in listed] == [(1, "open", False)]
+    assert listed["next_cursor"] is None
+    assert [(f["number"], f["status"], f["overdue"]) for f in listed["items"]] == [(1, "open", False)]
 
     clock.set(date(2028, 1, 10))
     nxt = make_congress(client, world, opening_on=date(2028, 3, 20), name="第五届第四次职工代表大会")
