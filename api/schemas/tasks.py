@@ -29,6 +29,7 @@ class TaskKind(StrEnum):
     funds_final_due = "funds.final_due"
     funds_final_review = "funds.final_review"
     motion_assign = "motion.assign"
+    motion_follow_up = "motion.follow_up"
     motion_rate = "motion.rate"
     motion_reply = "motion.reply"
     motion_review = "motion.review"
@@ -39,6 +40,11 @@ class TaskKind(StrEnum):
     negotiation_renew = "negotiation.renew"
     negotiation_reply = "negotiation.reply"
     negotiation_vacancy = "negotiation.vacancy"
+    rationalisation_screen = "rationalisation.screen"
+    rationalisation_decide = "rationalisation.decide"
+    rationalisation_notify = "rationalisation.notify"
+    expulsion_decide = "expulsion.decide"
+    unit_request_decide = "unit_request.decide"
 
 
 class TaskOut(Out):

@@ -358,7 +358,9 @@ def test_a_request_that_fails_after_writing_leaves_no_audit_event(client, world,
 
 def test_audit_events_cannot_be_changed_or_deleted(connection, world, backend):
     with world.db.write_session() as s:
-        event = audit_service.record(s, None, "contract.test", entity_type="org_unit")
+        with pytest.raises(ValueError):  # the closed set of actions (AuditAction): no invented one
+            audit_service.record(s, None, "contract.test", entity_type="org_unit")
+        event = audit_service.record(s, None, "org_unit.updated", entity_type="org_unit")
         s.commit()
     statements = [
         f"UPDATE audit_event SET action = 'tampered' WHERE id = '{_db_uuid(event.id, backend)}'",
