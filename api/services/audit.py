@@ -97,7 +97,7 @@ def record(
     if action not in _ACTIONS or (entity_type is not None and entity_type not in _ENTITY_TYPES):
         # the contract's closed sets (api/schemas/audit.py): a new action is added there, not invented here
         raise ValueError(
-            f"audit action {action!r} / entity type {entity_type!r} is not in AuditAction/AuditEntityType"
+            f"audit action {action!r} or entity type {entity_type!r} is not in api/schemas/audit.py"
         )
     event = AuditEvent(
         actor_id=actor.user_id if actor else None,

@@ -378,7 +378,7 @@ def test_audit_events_cannot_be_changed_or_deleted(connection, world, backend):
         savepoint.rollback()
     assert (
         connection.execute(sa.select(AuditEvent.action).where(AuditEvent.id == event.id)).scalar()
-        == "contract.test"
+        == "org_unit.updated"
     )
 
 
@@ -424,6 +424,9 @@ def test_audit_events_list_filters_and_scope(client, world, session):
     assert len(listed(admin_root, actor_id=str(actor.id), entity_type="org_unit")) == 3
     assert listed(admin_root, actor_id=str(uuid.uuid4())) == []
     assert [e["entity_id"] for e in listed(admin_root, action="org_unit.updated")] == [b09["id"]]
+    for unknown in ({"action": "org_unit.renamed"}, {"entity_type": "motion_draft"}):  # closed sets: 422
+        r = client.get("/api/v1/audit-events", params=unknown, headers=admin_root)
+        assert r.status_code == 422, r.text
     assert (
         len(listed(admin_root, entity_type="org_unit", since=before.isoformat(), until=after.isoformat()))
         == 3

@@ -9,6 +9,7 @@ import sys
 import pytest
 from fastapi.testclient import TestClient
 
+from api.db import migrate
 from api.db.session import Database, make_engine
 from api.main import create_app
 
@@ -22,15 +23,20 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind
 
 
-def test_a_request_is_an_http_span_with_its_sql_as_child_spans(settings, database_url):
+def test_a_request_is_an_http_span_with_its_sql_as_child_spans(settings, fresh_database_url):
     exporter = InMemorySpanExporter()
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     # what `opentelemetry-instrument` or a host's set-up does: the app then uses this provider
     trace.set_tracer_provider(provider)
-    engine = make_engine(database_url)  # its own engine: the session's shared one stays uninstrumented
+    # a database of its own: the failed login below commits its audit event, which must not reach the
+    # shared test database; and an engine of its own, so the session's shared one stays uninstrumented
+    url = fresh_database_url("tracing")
+    migrate.upgrade(url)
+    engine = make_engine(url)
     try:
-        app = create_app(settings.model_copy(update={"otel_enabled": True}), database=Database(engine))
+        traced = settings.model_copy(update={"otel_enabled": True, "database_url": url})
+        app = create_app(traced, database=Database(engine))
         with TestClient(app, raise_server_exceptions=False) as client:
             r = client.post("/api/v1/auth/token", data={"username": "nobody", "password": "wrong-password"})
             assert r.status_code in {400, 401}, r.text
