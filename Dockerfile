@@ -29,7 +29,8 @@ COPY migrations ./migrations
 # a regular (not editable) install: the venv alone is the application, migrations included
 RUN pip install --upgrade pip \
     && pip install -c constraints.txt . \
-    && python -c "import api.main, api.db.migrate as m; assert m.MIGRATIONS_DIR.is_dir()"
+    && python -c "import api.main, api.db.migrate as m; assert m.MIGRATIONS_DIR.is_dir()" \
+    && python -c "from api import i18n; assert i18n.message('not_found', 'zh') != i18n.message('not_found', 'en')"
 
 # --- runtime: the venv on a slim Python, run as an unprivileged user ------------------------------------
 FROM python:3.11-slim AS runtime

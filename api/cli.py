@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from sqlmodel import col
+
+from api.i18n import Message, _, _n
 
 app = typer.Typer(
     help="gonghui: API backend for running a trade union.", no_args_is_help=True, add_completion=False
@@ -304,23 +306,23 @@ def import_members(
 
     from api.db.session import Database, make_engine
     from api.errors import AppError
-    from api.i18n import message
+    from api.i18n import Text, message
     from api.schemas.member_imports import ImportOnError
     from api.services import member_imports
+    from api.services.member_imports.progress import row_error_message
 
     if on_error not in {"abort", "skip"}:
         raise typer.BadParameter("abort or skip", param_hint="--on-error")
     lang = _cli_lang(lang)
-    say = _CLI_TEXT[lang]
     settings = _settings()
     db = Database(make_engine(settings.database_url))
     member_imports.reap_interrupted(db)  # e.g. an earlier run of this command that was killed
     # an all-or-nothing run writes in one transaction that is rolled back if any row fails: its progress
     # is checking, not writing, until it has succeeded
     labels = {
-        "counting": say["counting"],
-        "validating": say["validating"],
-        "writing": say["writing"] if on_error == "skip" else say["writing_abort"],
+        "counting": _say(lang, "counting"),
+        "validating": _say(lang, "validating"),
+        "writing": _say(lang, "writing" if on_error == "skip" else "writing_abort"),
     }
     with Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()
@@ -343,84 +345,77 @@ def import_members(
                 on_progress=on_progress,
             )
         except AppError as exc:
-            typer.echo(f"{say['refused']}: {exc.code}: {message(exc.code, lang, exc.params)}", err=True)
+            typer.echo(
+                f"{_say(lang, 'refused')}: {exc.code}: {message(exc.code, lang, exc.params)}", err=True
+            )
             raise typer.Exit(1) from None
     report = job.get("report") or {}
     planned = report.get("planned") or {}
     if dry_run:  # nothing was written: what the file would do
-        counts = say["would"].format(
-            **{k: planned.get(k, 0) for k in ("created", "updated", "unchanged", "failed")}
+        counts = _say(
+            lang, "would", **{k: planned.get(k, 0) for k in ("created", "updated", "unchanged", "failed")}
         )
     else:
-        counts = say["did"].format(
+        counts = _say(
+            lang,
+            "did",
             created=job["created_count"],
             updated=job["updated_count"],
             unchanged=job["unchanged_count"],
             failed=job["failed_count"],
         )
-    status = say.get(job["status"], job["status"]) + (say["dry_run"] if dry_run else "")
+    status = (_say(lang, job["status"]) if job["status"] in _CLI_TEXT else job["status"]) + (
+        _say(lang, "dry_run") if dry_run else ""
+    )
     typer.echo(
-        f"{status}: {say['rows'].format(n=job['rows_total'] or 0)}, {counts}"
+        f"{status}: {_say(lang, 'rows', n=job['rows_total'] or 0)}, {counts}"
         + (f" [{job['error_code']}]" if job["error_code"] else "")
     )
     if job["status"] != "succeeded" and not dry_run and on_error == "abort":
-        typer.echo(f"  {say['nothing_written']}")
+        typer.echo(f"  {_say(lang, 'nothing_written')}")
     for error in report.get("errors", [])[:100]:
-        text = error["message_zh"] if lang == "zh" else error["message"]
-        typer.echo(f"  {say['row'].format(n=error['row'])}: {error['field']}: {error['kind']} ({text})")
+        text = row_error_message(error, lang)
+        typer.echo(f"  {_say(lang, 'row', n=error['row'])}: {error['field']}: {error['kind']} ({text})")
     if report.get("errors_total", 0) > 100:
-        typer.echo(f"  {say['more'].format(n=report['errors_total'] - 100)}")
+        typer.echo(f"  {_say(lang, 'more', n=report['errors_total'] - 100)}")
     if report.get("detail"):
-        typer.echo(f"  {report['detail']}")
+        detail = Text.from_json(report["detail_text"]) if "detail_text" in report else None
+        typer.echo(f"  {detail.render(lang) if detail else report['detail']}")
     if job["status"] != "succeeded":
         raise typer.Exit(1)
 
 
-#: what the CLI itself says, by language (problem messages come from api.i18n)
-_CLI_TEXT: dict[str, dict[str, str]] = {
-    "en": {
-        "counting": "counting rows",
-        "validating": "checking rows",
-        "writing": "writing members",
-        "writing_abort": "checking rows (written only if all pass)",
-        "refused": "import refused",
-        "would": "would create {created}, would update {updated}, unchanged {unchanged}, failed {failed}",
-        "did": "created {created}, updated {updated}, unchanged {unchanged}, failed {failed}",
-        "succeeded": "succeeded",
-        "failed": "failed",
-        "dry_run": " (dry run)",
-        "rows": "{n} rows",
-        "nothing_written": "nothing was written (all or nothing: fix the rows below, or use --on-error skip)",
-        "row": "row {n}",
-        "more": "... {n} more",
-    },
-    "zh": {
-        "counting": "统计行数",
-        "validating": "校验数据",
-        "writing": "写入会员",
-        "writing_abort": "校验数据（全部通过才写入）",
-        "refused": "导入被拒绝",
-        "would": "将新增 {created}，将更新 {updated}，无变化 {unchanged}，失败 {failed}",
-        "did": "新增 {created}，更新 {updated}，无变化 {unchanged}，失败 {failed}",
-        "succeeded": "成功",
-        "failed": "失败",
-        "dry_run": "（试运行）",
-        "rows": "共 {n} 行",
-        "nothing_written": "未写入任何数据（全部成功才写入：请修正以下各行，或使用 --on-error skip）",
-        "row": "第 {n} 行",
-        "more": "…… 另有 {n} 条未显示",
-    },
+#: what the CLI itself says (problem messages come from api.i18n); shown with ``_say(lang, key, ...)``
+_CLI_TEXT: dict[str, Message] = {
+    "counting": _("counting rows"),
+    "validating": _("checking rows"),
+    "writing": _("writing members"),
+    "writing_abort": _("checking rows (written only if all pass)"),
+    "refused": _("import refused"),
+    "would": _("would create {created}, would update {updated}, unchanged {unchanged}, failed {failed}"),
+    "did": _("created {created}, updated {updated}, unchanged {unchanged}, failed {failed}"),
+    "succeeded": _("succeeded"),
+    "failed": _("failed"),
+    "dry_run": _(" (dry run)"),
+    "rows": _n("{n} row", "{n} rows", "n"),
+    "nothing_written": _("nothing was written (all or nothing: fix the rows below, or use --on-error skip)"),
+    "row": _("row {n}"),
+    "more": _n("... {n} more", "... {n} more", "n"),
 }
 
 
-def _cli_lang(option: str | None) -> str:
-    """``--lang`` if given, else the locale (``LC_ALL``, ``LC_MESSAGES``, ``LANG``): ``zh`` or ``en``."""
-    import os
+def _say(lang: str, key: str, **params: Any) -> str:
+    from api.i18n import translate
 
-    value = option or next(
-        (os.environ[v] for v in ("LC_ALL", "LC_MESSAGES", "LANG") if os.environ.get(v)), "en"
-    )
-    return "zh" if value.lower().startswith("zh") else "en"
+    return translate(_CLI_TEXT[key], lang, params)
+
+
+def _cli_lang(option: str | None) -> str:
+    """``--lang`` if given, else the locale (``LC_ALL``, ``LC_MESSAGES``, ``LANG``), as a language with a
+    catalog (``zh``), else ``en``."""
+    from api.i18n import locale_language
+
+    return locale_language(option)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,16 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.i18n import MESSAGES, TITLES_ZH, field_message, message, preferred_language
+from api.i18n import (
+    MESSAGES,
+    SOURCE_LANGUAGE,
+    TITLES,
+    Text,
+    field_message,
+    message,
+    preferred_language,
+    translate,
+)
 
 log = structlog.get_logger("gonghui.errors")
 
@@ -105,9 +114,7 @@ def problem(
     params = params or {}
     body: dict[str, Any] = {
         "type": TYPE_BASE + code,
-        "title": TITLES_ZH.get(status, HTTPStatus(status).phrase)
-        if lang == "zh"
-        else HTTPStatus(status).phrase,
+        "title": translate(TITLES[status], lang) if status in TITLES else HTTPStatus(status).phrase,
         "status": status,
         "detail": message(code, lang, params),
         "instance": request.url.path,
@@ -116,6 +123,10 @@ def problem(
     }
     # Machine-readable context (e.g. the current state of a workflow object) next to the prose.
     for key, value in params.items():
+        if isinstance(value, Text):  # a message parameter: its English for programs
+            value = value.render(SOURCE_LANGUAGE)
+        elif isinstance(value, list):
+            value = [v.render(SOURCE_LANGUAGE) if isinstance(v, Text) else v for v in value]
         if key not in body and isinstance(value, (str, int, float, bool, type(None), list)):
             body[key] = value
     if errors is not None:

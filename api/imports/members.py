@@ -19,13 +19,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal, NamedTuple
 
+from api.i18n import _
 from api.imports.readers import RawRow
 from api.rules.dues import yuan_to_fen
 from api.rules.resident_id import ResidentId, ResidentIdError, masked_tail, parse_resident_id
 
 __all__ = [
     "KIND_MESSAGES",
-    "KIND_MESSAGES_ZH",
     "FieldError",
     "FileDuplicateTracker",
     "MemberRowError",
@@ -36,66 +36,39 @@ __all__ = [
 
 Gender = Literal["male", "female"]
 
-#: Short English text per error kind (the resident ID kinds come from :mod:`api.rules.resident_id`).
+#: The message per error kind, in English marked for the catalogs (``translate(KIND_MESSAGES[kind], lang)``;
+#: the resident ID kinds come from :mod:`api.rules.resident_id`).
 KIND_MESSAGES: dict[str, str] = {
-    "id_short": "ID number is too short",
-    "id_long": "ID number is too long",
-    "id_excel_float": "ID number was turned into a number by a spreadsheet",
-    "id_format": "ID number contains invalid characters",
-    "id_region": "ID number does not start with a province code",
-    "id_birth_date": "ID number contains an impossible birth date",
-    "id_checksum": "ID number check digit does not match",
-    "missing_national_id": "ID number is missing",
-    "id_birth_mismatch": "birth date disagrees with the ID number",
-    "gender_mismatch": "gender disagrees with the ID number",
-    "bad_gender": "gender is not 男/女/M/F",
-    "missing_name": "name is blank",
-    "missing_employee_no": "employee number is blank",
-    "bad_phone": "not an 11-digit mobile number",
-    "bad_email": "not an email address",
-    "bad_date": "no such date",
-    "future_join": "join date is in the future",
-    "negative_wage": "monthly wage is negative",
-    "bad_wage": "monthly wage is not an amount in yuan with at most two decimals",
-    "bad_flag": "expected 是/否 (yes/no)",
-    "extra_cells": "values found outside any named column",
-    "dup_employee_no": "employee number repeats an earlier row of the file",
-    "dup_national_id": "ID number repeats an earlier row of the file",
-    "unknown_org": "no such org unit",
-    "id_masked_new_member": "ID number is masked (as exported) and no member has this employee number: "
-    "give the full number for a new member",
-    "id_masked_mismatch": "masked ID number does not end like the one on record",
+    "id_short": _("ID number is too short"),
+    "id_long": _("ID number is too long"),
+    "id_excel_float": _("ID number was turned into a number by a spreadsheet"),
+    "id_format": _("ID number contains invalid characters"),
+    "id_region": _("ID number does not start with a province code"),
+    "id_birth_date": _("ID number contains an impossible birth date"),
+    "id_checksum": _("ID number check digit does not match"),
+    "missing_national_id": _("ID number is missing"),
+    "id_birth_mismatch": _("birth date disagrees with the ID number"),
+    "gender_mismatch": _("gender disagrees with the ID number"),
+    "bad_gender": _("gender is not 男/女/M/F"),
+    "missing_name": _("name is blank"),
+    "missing_employee_no": _("employee number is blank"),
+    "bad_phone": _("not an 11-digit mobile number"),
+    "bad_email": _("not an email address"),
+    "bad_date": _("no such date"),
+    "future_join": _("join date is in the future"),
+    "negative_wage": _("monthly wage is negative"),
+    "bad_wage": _("monthly wage is not an amount in yuan with at most two decimals"),
+    "bad_flag": _("expected 是/否 (yes/no)"),
+    "extra_cells": _("values found outside any named column"),
+    "dup_employee_no": _("employee number repeats an earlier row of the file"),
+    "dup_national_id": _("ID number repeats an earlier row of the file"),
+    "unknown_org": _("no such org unit"),
+    "id_masked_new_member": _(
+        "masked ID number, but no member has this employee number: a new member needs the full number"
+    ),
+    "id_masked_mismatch": _("masked ID number does not end like the one on record"),
 }
 
-#: Chinese text per error kind, for the import report shown to union clerks.
-KIND_MESSAGES_ZH: dict[str, str] = {
-    "id_short": "身份证号位数不足",
-    "id_long": "身份证号位数过多",
-    "id_excel_float": "身份证号被表格软件转成了数字（请将该列设为文本格式）",
-    "id_format": "身份证号含有非法字符",
-    "id_region": "身份证号的地区码无效",
-    "id_birth_date": "身份证号中的出生日期无效",
-    "id_checksum": "身份证号校验码错误",
-    "missing_national_id": "身份证号为空",
-    "id_birth_mismatch": "出生日期与身份证号不符",
-    "gender_mismatch": "性别与身份证号不符",
-    "bad_gender": "性别应为男或女",
-    "missing_name": "姓名为空",
-    "missing_employee_no": "工号为空",
-    "bad_phone": "手机号不是11位大陆手机号码",
-    "bad_email": "邮箱格式不正确",
-    "bad_date": "日期无效",
-    "future_join": "入会日期晚于今天",
-    "negative_wage": "月工资为负数",
-    "bad_wage": "月工资不是有效金额（元，最多两位小数）",
-    "bad_flag": "应填写是或否",
-    "extra_cells": "有数据位于未命名的列中",
-    "dup_employee_no": "工号与文件中前面的行重复",
-    "dup_national_id": "身份证号与文件中前面的行重复",
-    "unknown_org": "所属工会代码不存在",
-    "id_masked_new_member": "身份证号为导出时的掩码形式，且无此工号的会员：新会员须填写完整身份证号",
-    "id_masked_mismatch": "掩码身份证号的末四位与登记的不一致",
-}
 
 _GENDERS: dict[str, Gender] = {
     "男": "male",

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from api.db.models import Congress, CongressPresidiumMember, Member
 from api.db.types import utcnow
 from api.errors import NotFound, RuleViolation
-from api.i18n import register
+from api.i18n import _n, register
 from api.schemas.congresses import PresidiumMemberOut, PresidiumSet
 from api.security.principal import Principal
 from api.services import audit, congresses
@@ -24,9 +24,9 @@ from api.services.scope import unit_within
 
 register(
     {
-        "congress_presidium_not_representative": (
-            "{count} member(s) are not representatives of this congress (first: {first}).",
-            "有 {count} 人不是本次大会的代表（第一个：{first}）。",
+        "congress_presidium_not_representative": _n(
+            "{count} member is not a representative of this congress: {first}.",
+            "{count} members are not representatives of this congress (first: {first}).",
         ),
     }
 )

@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 from api.db.models import Member, MemberExpulsion, OrgUnit
 from api.db.types import utcnow
 from api.errors import Conflict, Forbidden, NotFound, RuleViolation
-from api.i18n import register
+from api.i18n import _, register
 from api.schemas.expulsions import (
     ExpulsionCreate,
     ExpulsionDecide,
@@ -44,27 +44,16 @@ def _c(attribute: Any) -> sa.ColumnElement[Any]:
 
 register(
     {
-        "expulsion_member_not_active": (
-            "Only an active member can be expelled; the member is {current}.",
-            "只能对正常状态的会员开除会籍；该会员当前状态为 {current}。",
+        "expulsion_member_not_active": _("Only an active member can be expelled; the member is {current}."),
+        "expulsion_already_open": _("An expulsion case for this member is already awaiting the committee."),
+        "expulsion_not_proposed": _("The case is {current}; only a proposed case can be decided."),
+        "expulsion_decider_is_proposer": _(
+            "You recorded the proposal; the committee's decision must be recorded by someone else (章程 "
+            "Art 7)."
         ),
-        "expulsion_already_open": (
-            "An expulsion case for this member is already awaiting the committee.",
-            "该会员已有待委员会决定的开除会籍案。",
-        ),
-        "expulsion_not_proposed": (
-            "The case is {current}; only a proposed case can be decided.",
-            "该案状态为 {current}，只有待决定的案件可以作出决定。",
-        ),
-        "expulsion_decider_is_proposer": (
-            "You recorded the proposal; the committee's decision must be recorded by someone else "
-            "(章程 Art 7).",
-            "开除会籍的提议由您登记，委员会决定须由他人登记（章程第七条）。",
-        ),
-        "expulsion_date_in_future": ("The date {value} is in the future.", "日期 {value} 晚于今天。"),
-        "expulsion_decided_before_proposal": (
-            "The decision date is before the union group's meeting ({meeting}).",
-            "决定日期早于工会小组讨论日期（{meeting}）。",
+        "expulsion_date_in_future": _("The date {value} is in the future."),
+        "expulsion_decided_before_proposal": _(
+            "The decision date is before the union group's meeting ({meeting})."
         ),
     }
 )

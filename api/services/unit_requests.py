@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 from api.db.models import OrgUnit, OrgUnitRequest
 from api.db.types import utcnow
 from api.errors import Conflict, Forbidden, NotFound, RuleViolation
-from api.i18n import register
+from api.i18n import _, register
 from api.schemas.org_units import OrgUnitCreate, OrgUnitKind, OrgUnitStatus
 from api.schemas.tasks import TaskKind, TaskOut
 from api.schemas.unit_requests import (
@@ -44,28 +44,17 @@ def _c(attribute: Any) -> sa.ColumnElement[Any]:
 
 register(
     {
-        "unit_request_pending": (
-            "A request for this unit is already awaiting the unit above.",
-            "该组织已有待上级审批的申请。",
+        "unit_request_pending": _("A request for this unit is already awaiting the unit above."),
+        "unit_request_not_pending": _("The request is {current}."),
+        "unit_request_not_above": _(
+            "Only a chair of the unit above ({code}) decides this request (章程 Art 16)."
         ),
-        "unit_request_not_pending": ("The request is {current}.", "该申请状态为 {current}。"),
-        "unit_request_not_above": (
-            "Only a chair of the unit above ({code}) decides this request (章程 Art 16).",
-            "该申请须由上级组织（{code}）的主席审批（章程第十六条）。",
+        "unit_request_self_approval": _(
+            "You made this request; another chair of the unit above must decide it."
         ),
-        "unit_request_self_approval": (
-            "You made this request; another chair of the unit above must decide it.",
-            "该申请由您提出，须由上级组织的其他负责人审批。",
-        ),
-        "unit_request_approval_ref_required": (
-            "An approval names its document (批复文号).",
-            "批准须填写批复文号。",
-        ),
-        "unit_request_note_required": ("A rejection states its reasons.", "不予批准须说明理由。"),
-        "unit_request_top_level": (
-            "A top-level unit has no unit above to approve its closing.",
-            "顶级组织没有上级组织审批撤销。",
-        ),
+        "unit_request_approval_ref_required": _("An approval names its document (批复文号)."),
+        "unit_request_note_required": _("A rejection states its reasons."),
+        "unit_request_top_level": _("A top-level unit has no unit above to approve its closing."),
     }
 )
 

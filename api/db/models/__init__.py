@@ -25,6 +25,7 @@ from api.db.models.funds import (
     FundEvent,
     FundFinalAccount,
     FundLedgerEntry,
+    FundTotal,
     FundWelfareRecipient,
 )
 from api.db.models.members import (
@@ -100,6 +101,7 @@ __all__ = [
     "FundEvent",
     "FundFinalAccount",
     "FundLedgerEntry",
+    "FundTotal",
     "FundWelfareRecipient",
     "Grant",
     "IdempotencyRecord",

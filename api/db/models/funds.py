@@ -140,17 +140,35 @@ class FundLedgerEntry(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+class FundTotal(SQLModel, table=True):
+    """The running total of one accounting unit's year per category: the sum and count of its ledger
+    entries (reversals included). Written by every posting and reversal in the same transaction, under
+    the in-force budget's lock that serialises them (api.services.funds.ledger); reports and the
+    remainder check read these rows instead of summing the entries. Migration 0013 backfilled it."""
+
+    __tablename__ = "fund_total"
+
+    org_unit_id: uuid.UUID = Field(foreign_key="org_unit.id", primary_key=True)
+    fiscal_year: int = Field(primary_key=True)
+    category_code: str = Field(max_length=60, primary_key=True)
+    kind: str = Field(max_length=8)  # income | expense
+    root_code: str = Field(max_length=60)
+    amount_fen: int = Field(sa_type=sa.BigInteger)
+    entries: int
+
+
 class FundWelfareRecipient(SQLModel, table=True):
     """A member who received (part of) a welfare expense, for the per-person yearly caps."""
 
     __tablename__ = "fund_welfare_recipient"
     __table_args__ = (
         sa.Index("ix_fund_welfare_recipient_member_year_type", "member_id", "fiscal_year", "welfare_type"),
+        sa.Index("ix_fund_welfare_recipient_unit_year", "org_unit_id", "fiscal_year", "member_id"),
     )
 
     entry_id: uuid.UUID = Field(foreign_key="fund_ledger_entry.id", primary_key=True)
     member_id: uuid.UUID = Field(foreign_key="member.id", primary_key=True)
-    org_unit_id: uuid.UUID = Field(foreign_key="org_unit.id", index=True)
+    org_unit_id: uuid.UUID = Field(foreign_key="org_unit.id")
     fiscal_year: int
     welfare_type: str = Field(max_length=20)
     amount_fen: int = Field(sa_type=sa.BigInteger)

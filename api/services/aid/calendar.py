@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 from api.db.models import AidCalendarDay, AidDibaoStandard
 from api.db.types import utcnow
 from api.errors import Conflict, RuleViolation
-from api.i18n import register
+from api.i18n import _, register
 from api.rules import aid as rules
 from api.schemas.aid import CalendarDayIn, DibaoCreate
 from api.security.principal import Principal
@@ -24,14 +24,10 @@ from api.services.pagination import keyset
 
 register(
     {
-        "aid_no_dibao_standard": (
-            "No 低保 standard of region {region_code} is in force on {on}: record one first.",
-            "地区 {region_code} 在 {on} 没有生效的低保标准，请先录入。",
+        "aid_no_dibao_standard": _(
+            "No 低保 standard of region {region_code} is in force on {on}: record one first."
         ),
-        "aid_dibao_exists": (
-            "Region {region_code} already has a standard from {effective_on}.",
-            "地区 {region_code} 已有自 {effective_on} 起的低保标准。",
-        ),
+        "aid_dibao_exists": _("Region {region_code} already has a standard from {effective_on}."),
     }
 )
 

@@ -5,6 +5,7 @@
 - ``workflow``: the budget and final-accounts state machines as data
 - ``budgets``: annual budgets, approval, funds-audit review, adjustments
 - ``ledger``: posting income and expenses against the budget in force (the interface aid uses)
+- ``totals``: the ledger's running totals per unit, year and category, kept with every posting
 - ``welfare``: welfare limits on expenses (recipients, in kind, festivals, per-person caps)
 - ``income``: dues income (monthly summaries) and the 2% allocation with its pass-up share
 - ``final``: year-end final accounts drafted from the ledger, closing the year

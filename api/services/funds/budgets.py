@@ -13,10 +13,11 @@ import uuid
 from collections import defaultdict
 from typing import Any
 
-from sqlmodel import Session, col, func, select
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
 
 from api.config import Settings
-from api.db.models import FundBudget, FundBudgetLine, FundEvent, FundLedgerEntry
+from api.db.models import FundBudget, FundBudgetLine, FundEvent
 from api.db.types import utcnow
 from api.errors import Conflict, NotFound, RuleViolation
 from api.schemas.funds import (
@@ -33,7 +34,7 @@ from api.schemas.funds import (
 )
 from api.security.principal import Principal
 from api.services.concurrency import expect_version
-from api.services.funds import charts
+from api.services.funds import charts, totals
 from api.services.funds.common import column, record_step, require_accounting_unit, require_in_scope, visible
 from api.services.funds.workflow import step_budget
 from api.services.pagination import keyset
@@ -213,16 +214,22 @@ def approve(
 
 
 def spent_by_category(session: Session, unit_id: uuid.UUID, fiscal_year: int) -> dict[str, int]:
-    rows = session.execute(
-        select(FundLedgerEntry.category_code, func.sum(FundLedgerEntry.amount_fen))
-        .where(
-            FundLedgerEntry.org_unit_id == unit_id,
-            FundLedgerEntry.fiscal_year == fiscal_year,
-            FundLedgerEntry.kind == "expense",
-        )
-        .group_by(FundLedgerEntry.category_code)
-    ).all()
-    return {code: int(total or 0) for code, total in rows}
+    """category -> expenses booked in the unit's year (from the running totals)."""
+    return {
+        code: fen
+        for code, (_, _, fen, _) in totals.by_category(
+            session, [unit_id], fiscal_year, kind="expense"
+        ).items()
+    }
+
+
+_IN_FORCE = select(FundBudget).where(
+    FundBudget.org_unit_id == sa.bindparam("unit"),
+    FundBudget.fiscal_year == sa.bindparam("year"),
+    FundBudget.status == S.in_force.value,
+)
+# built once (posting runs this on every request); populate_existing: the row as the lock found it
+_IN_FORCE_LOCKED = _IN_FORCE.with_for_update().execution_options(populate_existing=True)
 
 
 def in_force(
@@ -231,14 +238,8 @@ def in_force(
     """The revision in force for a unit and year. ``lock``: take its row lock (PostgreSQL ``FOR
     UPDATE``; on SQLite the write transaction already holds the database's write lock, BEGIN
     IMMEDIATE), which serialises every posting, adjustment and closing of that unit's year."""
-    stmt = select(FundBudget).where(
-        FundBudget.org_unit_id == unit_id,
-        FundBudget.fiscal_year == fiscal_year,
-        FundBudget.status == S.in_force.value,
-    )
-    if lock:
-        stmt = stmt.with_for_update().execution_options(populate_existing=True)
-    return session.exec(stmt).first()
+    stmt = _IN_FORCE_LOCKED if lock else _IN_FORCE
+    return session.exec(stmt, params={"unit": unit_id, "year": fiscal_year}).first()
 
 
 def review(

@@ -1,11 +1,11 @@
 """Year-end final accounts (决算), docs/rules.md §5 Lifecycle; 章程 Art 13, 26, 39.
 
 After a fiscal year ends, the treasurer drafts the accounting unit's final accounts: the figures are
-computed from the ledger and the budget in force (never typed in). The chair approves (never the
-drafter), recording the meeting and minute reference; from then on the year takes no postings. The
-funds-audit committee accepts (the year is closed for good; corrections post in a later year) or
-sends it back to draft with reasons, which opens the year again until the next approval. At
-approval the figures must still match the ledger (else 409 ``funds_final_stale``: redraft first).
+computed from the ledger (its running totals) and the budget in force (never typed in). The chair
+approves (never the drafter), recording the meeting and minute reference; from then on the year
+takes no postings. The funds-audit committee accepts (the year is closed for good; corrections post
+in a later year) or sends it back to draft with reasons, which opens the year again until the next
+approval. At approval the figures must still match the ledger (else 409 ``funds_final_stale``: redraft first).
 """
 
 from __future__ import annotations
@@ -13,28 +13,26 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import sqlalchemy as sa
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
-from api.db.models import FundBudgetLine, FundEvent, FundFinalAccount, FundLedgerEntry
+from api.db.models import FundBudgetLine, FundEvent, FundFinalAccount
 from api.db.types import utcnow
 from api.errors import Conflict, NotFound
-from api.i18n import register
+from api.i18n import _, register
 from api.schemas.funds import ApproveIn, FinalCreate, FinalStatus, FundEventOut, ReviewDecision, ReviewIn
 from api.security.principal import Principal
 from api.services.concurrency import expect_version
-from api.services.funds import budgets, common
+from api.services.funds import budgets, common, totals
 from api.services.funds.common import column, record_step, require_accounting_unit, require_in_scope, visible
 from api.services.funds.workflow import step_final
 from api.services.pagination import keyset
 
 register(
     {
-        "funds_final_stale": (
-            "Entries were posted since the final accounts were drafted: redraft them first.",
-            "决算编制后又有记账，请先重新编制决算。",
+        "funds_final_stale": _(
+            "Entries were posted since the final accounts were drafted: redraft them first."
         ),
-        "funds_final_not_draft": ("Only a draft can be redrafted.", "只有草稿状态的决算可以重新编制。"),
+        "funds_final_not_draft": _("Only a draft can be redrafted."),
     }
 )
 
@@ -48,23 +46,9 @@ def figures(session: Session, unit_id: uuid.UUID, fiscal_year: int) -> dict[str,
     if current is not None:
         for line in session.exec(select(FundBudgetLine).where(FundBudgetLine.budget_id == current.id)).all():
             planned[line.category_code] = (line.kind, line.root_code, line.amount_fen)
-    actual: dict[str, tuple[str, str, int]] = {}
-    entries = 0
-    for code, kind, root, total, count in session.execute(
-        sa.select(
-            col(FundLedgerEntry.category_code),
-            col(FundLedgerEntry.kind),
-            col(FundLedgerEntry.root_code),
-            func.sum(FundLedgerEntry.amount_fen),
-            func.count(),
-        )
-        .where(col(FundLedgerEntry.org_unit_id) == unit_id, col(FundLedgerEntry.fiscal_year) == fiscal_year)
-        .group_by(
-            col(FundLedgerEntry.category_code), col(FundLedgerEntry.kind), col(FundLedgerEntry.root_code)
-        )
-    ).all():
-        actual[code] = (kind, root, int(total or 0))
-        entries += int(count)
+    booked = totals.by_category(session, [unit_id], fiscal_year)
+    actual = {code: (kind, root, fen) for code, (kind, root, fen, _) in booked.items()}
+    entries = sum(n for _, _, _, n in booked.values())
     lines: list[dict[str, Any]] = []
     for code in sorted(set(planned) | set(actual)):
         kind, root = (planned.get(code) or actual[code])[:2]

@@ -17,8 +17,9 @@ Rules:
   exactly one succeeds.
 - A year whose final accounts are approved or closed refuses postings (409 ``fiscal_year_closed``).
 - Entries are never changed: a correction is a reversal entry (amount negated) linked to the
-  original, once. Voucher numbers are unique per unit and year; without one, the entry's running
-  number is used.
+  original, once. Every entry also adds to its running total (:mod:`api.services.funds.totals`)
+  in the same transaction, under the same lock. Voucher numbers are unique per unit and year;
+  without one, the entry's running number is used.
 - Expenses of at least ``GONGHUI_FUNDS_DECISION_THRESHOLD_FEN`` need a collective decision reference.
 - Welfare items also pass :mod:`api.services.funds.welfare` (recipients, form, festival, caps).
 """
@@ -35,18 +36,26 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from api.config import Settings, get_settings
-from api.db.models import FundBudget, FundBudgetLine, FundLedgerEntry, FundWelfareRecipient
+from api.db.models import FundBudget, FundLedgerEntry, FundWelfareRecipient
 from api.errors import Conflict, RuleViolation
 from api.schemas.funds import EntryCreate, ReversalIn
 from api.security.principal import Principal
 from api.services import audit
-from api.services.funds import budgets, charts, common, welfare
+from api.services.funds import budgets, charts, common, totals, welfare
 from api.services.funds.common import (
     accounting_unit_of,
     refuse_closed_year,
     require_in_scope,
 )
-from api.services.funds.ledger_lines import POST, _Line, _next_seq, _resolve, _voucher_free, remainder_fen
+from api.services.funds.ledger_lines import (
+    POST,
+    _Line,
+    _next_seq,
+    _resolve,
+    _voucher_free,
+    line_of,
+    remainder_fen,
+)
 from api.services.funds.ledger_reads import get_visible, list_entries, present, present_one
 
 __all__ = [
@@ -124,6 +133,15 @@ def _write(
     )
     session.add(entry)
     session.flush()
+    totals.add(
+        session,
+        unit_id=entry.org_unit_id,
+        fiscal_year=entry.fiscal_year,
+        category_code=entry.category_code,
+        kind=kind,
+        root_code=entry.root_code,
+        amount_fen=amount_fen,
+    )
     audit.record(
         session,
         by,
@@ -330,11 +348,7 @@ def post_income(
     refuse_closed_year(session, acc, year)
     line = None
     if budget is not None:
-        line = session.exec(
-            select(FundBudgetLine).where(
-                FundBudgetLine.budget_id == budget.id, FundBudgetLine.category_code == category_code
-            )
-        ).first()
+        line = line_of(session, budget.id, category_code)
     if budget is None or line is None:
         raise Conflict("budget_not_in_force", fiscal_year=year, category_code=category_code)
     target = _Line(acc, year, budget, line, charts.chart(session, budget.chart_id))
@@ -418,11 +432,7 @@ def reverse(session: Session, entry: FundLedgerEntry, data: ReversalIn, *, by: P
     refuse_closed_year(session, entry.org_unit_id, year)
     line = None
     if budget is not None:
-        line = session.exec(
-            select(FundBudgetLine).where(
-                FundBudgetLine.budget_id == budget.id, FundBudgetLine.category_code == entry.category_code
-            )
-        ).first()
+        line = line_of(session, budget.id, entry.category_code)
     if budget is None or line is None:
         raise Conflict("budget_not_in_force", fiscal_year=year, category_code=entry.category_code)
     target = _Line(entry.org_unit_id, year, budget, line, charts.chart(session, budget.chart_id))

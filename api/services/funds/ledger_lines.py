@@ -8,12 +8,13 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 
+import sqlalchemy as sa
 from sqlmodel import Session, func, select
 
 from api.db.models import FundBudget, FundBudgetLine, FundLedgerEntry
 from api.errors import Conflict
 from api.security.principal import Principal
-from api.services.funds import budgets, charts
+from api.services.funds import budgets, charts, totals
 from api.services.funds.common import (
     accounting_unit_of,
     refuse_closed_year,
@@ -21,6 +22,19 @@ from api.services.funds.common import (
 )
 
 POST = "ledger.post"
+
+# the posting path's statements, built once (building one per call costs its cache key every time)
+_LINE = select(FundBudgetLine).where(
+    FundBudgetLine.budget_id == sa.bindparam("budget"), FundBudgetLine.category_code == sa.bindparam("code")
+)
+_LAST_SEQ = select(func.max(FundLedgerEntry.seq)).where(
+    FundLedgerEntry.org_unit_id == sa.bindparam("unit"), FundLedgerEntry.fiscal_year == sa.bindparam("year")
+)
+_VOUCHER = select(FundLedgerEntry.id).where(
+    FundLedgerEntry.org_unit_id == sa.bindparam("unit"),
+    FundLedgerEntry.fiscal_year == sa.bindparam("year"),
+    FundLedgerEntry.voucher_no == sa.bindparam("voucher"),
+)
 
 
 @dataclass
@@ -50,51 +64,31 @@ def _resolve(
     refuse_closed_year(session, acc, year)
     if budget is None:
         raise Conflict("budget_not_in_force", fiscal_year=year, category_code=category_code)
-    line = session.exec(
-        select(FundBudgetLine).where(
-            FundBudgetLine.budget_id == budget.id, FundBudgetLine.category_code == category_code
-        )
-    ).first()
+    line = line_of(session, budget.id, category_code)
     if line is None:
         raise Conflict("budget_not_in_force", fiscal_year=year, category_code=category_code)
     return _Line(acc, year, budget, line, charts.chart(session, budget.chart_id))
 
 
-def _booked(session: Session, unit_id: uuid.UUID, fiscal_year: int, category_code: str) -> int:
-    total = session.execute(
-        select(func.coalesce(func.sum(FundLedgerEntry.amount_fen), 0)).where(
-            FundLedgerEntry.org_unit_id == unit_id,
-            FundLedgerEntry.fiscal_year == fiscal_year,
-            FundLedgerEntry.category_code == category_code,
-        )
-    ).scalar_one()
-    return int(total)
-
-
 def remainder_fen(session: Session, target: _Line) -> int:
     """What the line has left: its amount in force less the year's expenses booked on it (reversals
-    give money back)."""
-    return target.line.amount_fen - _booked(
+    give money back), read from the line's running total (one row) under the budget's lock."""
+    return target.line.amount_fen - totals.booked(
         session, target.unit_id, target.fiscal_year, target.line.category_code
     )
 
 
+def line_of(session: Session, budget_id: uuid.UUID, category_code: str) -> FundBudgetLine | None:
+    """The budget's line for a category, if it has one."""
+    return session.exec(_LINE, params={"budget": budget_id, "code": category_code}).first()
+
+
 def _next_seq(session: Session, unit_id: uuid.UUID, fiscal_year: int) -> int:
-    last = session.execute(
-        select(func.max(FundLedgerEntry.seq)).where(
-            FundLedgerEntry.org_unit_id == unit_id, FundLedgerEntry.fiscal_year == fiscal_year
-        )
-    ).scalar()
+    last = session.execute(_LAST_SEQ, {"unit": unit_id, "year": fiscal_year}).scalar()
     return int(last or 0) + 1
 
 
 def _voucher_free(session: Session, unit_id: uuid.UUID, fiscal_year: int, voucher_no: str) -> None:
-    taken = session.exec(
-        select(FundLedgerEntry.id).where(
-            FundLedgerEntry.org_unit_id == unit_id,
-            FundLedgerEntry.fiscal_year == fiscal_year,
-            FundLedgerEntry.voucher_no == voucher_no,
-        )
-    ).first()
+    taken = session.execute(_VOUCHER, {"unit": unit_id, "year": fiscal_year, "voucher": voucher_no}).first()
     if taken is not None:
         raise Conflict("funds_voucher_taken", voucher_no=voucher_no)

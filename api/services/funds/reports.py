@@ -9,8 +9,11 @@
 - 2% allocation arrears per employer and month;
 - welfare spending per person and type against the per-person caps.
 
-Every figure is a GROUP BY over the ledger (or the members area), never a loop over entries; a
-caller sees a report only for units in their subtrees (404 otherwise).
+Ledger figures are read from the running totals per unit, year and category
+(:mod:`api.services.funds.totals`, kept with every posting): a consolidated report groups a few rows
+per accounting unit of the subtree, not its entries. Per-person welfare groups the recipient rows (on
+their (unit, year) index). Never a loop over entries; a caller sees a report only for units in their
+subtrees (404 otherwise).
 """
 
 from __future__ import annotations
@@ -29,7 +32,6 @@ from api.db.models import (
     FundBudget,
     FundBudgetLine,
     FundDuesPosting,
-    FundLedgerEntry,
     FundWelfareRecipient,
     Member,
     OrgUnit,
@@ -51,7 +53,7 @@ from api.schemas.funds import (
 )
 from api.security.principal import Principal
 from api.services import dues
-from api.services.funds import budgets, charts
+from api.services.funds import budgets, charts, totals
 from api.services.funds.common import accounting_units_under, own_units, require_in_scope
 
 
@@ -107,29 +109,8 @@ def budget_amounts(session: Session, units: Any, year: int) -> dict[str, tuple[s
 
 
 def actual_amounts(session: Session, units: Any, year: int) -> dict[str, int]:
-    """category -> booked fen (reversals included), grouped on the covering index."""
-    rows = session.execute(
-        select(FundLedgerEntry.category_code, func.sum(FundLedgerEntry.amount_fen))
-        .where(col(FundLedgerEntry.org_unit_id).in_(units), FundLedgerEntry.fiscal_year == year)
-        .group_by(FundLedgerEntry.category_code)
-    ).all()
-    return {code: int(total or 0) for code, total in rows}
-
-
-def _kinds(session: Session, units: Any, year: int, codes: set[str]) -> dict[str, tuple[str, str]]:
-    """kind and root of categories booked without a line in force (lines dropped by an adjustment)."""
-    if not codes:
-        return {}
-    rows = session.execute(
-        select(FundLedgerEntry.category_code, FundLedgerEntry.kind, FundLedgerEntry.root_code)
-        .where(
-            col(FundLedgerEntry.org_unit_id).in_(units),
-            FundLedgerEntry.fiscal_year == year,
-            col(FundLedgerEntry.category_code).in_(sorted(codes)),
-        )
-        .distinct()
-    ).all()
-    return {code: (kind, root) for code, kind, root in rows}
+    """category -> booked fen (reversals included), from the running totals."""
+    return {code: fen for code, (_, _, fen, _) in totals.by_category(session, units, year).items()}
 
 
 def budget_vs_actual(
@@ -137,20 +118,20 @@ def budget_vs_actual(
 ) -> BudgetActualReport:
     units = _units(session, principal, org_unit_id, consolidated)
     planned = budget_amounts(session, units, fiscal_year)
-    actual = actual_amounts(session, units, fiscal_year)
-    extra = _kinds(session, units, fiscal_year, set(actual) - set(planned))
+    actual = totals.by_category(session, units, fiscal_year)
     lines = []
     for code in sorted(set(planned) | set(actual)):
-        kind, root = planned[code][:2] if code in planned else extra[code]
-        lines.append(_line(kind, code, root, planned[code][2] if code in planned else 0, actual.get(code, 0)))
+        kind, root = (planned.get(code) or actual[code])[:2]
+        booked = actual[code][2] if code in actual else 0
+        lines.append(_line(kind, code, root, planned[code][2] if code in planned else 0, booked))
     lines.sort(key=lambda line: (line.kind != "income", line.category_code))
     by_root: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
-    totals: dict[str, list[int]] = {"income": [0, 0], "expense": [0, 0]}
+    sums: dict[str, list[int]] = {"income": [0, 0], "expense": [0, 0]}
     for line in lines:
         by_root[(line.kind, line.root_code)][0] += line.budget_fen
         by_root[(line.kind, line.root_code)][1] += line.actual_fen
-        totals[line.kind][0] += line.budget_fen
-        totals[line.kind][1] += line.actual_fen
+        sums[line.kind][0] += line.budget_fen
+        sums[line.kind][1] += line.actual_fen
     categories = [
         _line(kind, root, root, b, a)
         for (kind, root), (b, a) in sorted(by_root.items(), key=lambda kv: (kv[0][0] != "income", kv[0][1]))
@@ -167,8 +148,8 @@ def budget_vs_actual(
         units=int(count),
         lines=lines,
         categories=categories,
-        income=_line("income", "income", "income", *totals["income"]),
-        expense=_line("expense", "expense", "expense", *totals["expense"]),
+        income=_line("income", "income", "income", *sums["income"]),
+        expense=_line("expense", "expense", "expense", *sums["expense"]),
     )
 
 
@@ -209,14 +190,8 @@ def statement(
             if c.kind == kind
         ]
 
-    earlier = dict(
-        session.execute(
-            select(FundLedgerEntry.kind, func.sum(FundLedgerEntry.amount_fen))
-            .where(col(FundLedgerEntry.org_unit_id).in_(units), FundLedgerEntry.fiscal_year < fiscal_year)
-            .group_by(FundLedgerEntry.kind)
-        ).all()
-    )
-    carried = int(earlier.get("income") or 0) - int(earlier.get("expense") or 0)
+    earlier = totals.before_year(session, units, fiscal_year)
+    carried = earlier.get("income", 0) - earlier.get("expense", 0)
     surplus = report.income.actual_fen - report.expense.actual_fen
     return StatementReport(
         org_unit_id=org_unit_id,

@@ -19,90 +19,55 @@ from sqlmodel import Session, col, select
 
 from api.db.models import Member, MemberEvent, MemberImport, MemberTag, OrgUnit, OrgUnitClosure
 from api.db.types import table_of
-from api.i18n import register
+from api.i18n import _, _n, register
 from api.imports.members import (
     KIND_MESSAGES,
-    KIND_MESSAGES_ZH,
     FieldError,
     MemberRowError,
     MemberRowOk,
-)
-from api.imports.readers import (
-    FILE_ERROR_MESSAGES_ZH,
 )
 from api.security.pii import PiiVault
 from api.services.member_core import grassroots_map
 
 #: row-level kinds that need the database, beside the file-level kinds of api.imports.members
-DB_KIND_MESSAGES: dict[str, tuple[str, str]] = {
-    "unknown_org": (KIND_MESSAGES["unknown_org"], KIND_MESSAGES_ZH["unknown_org"]),
-    "org_closed": ("the org unit is closed", "该工会组织已撤销"),
-    "org_not_in_union": (
-        "no grassroots union for this row: give a unit inside one",
-        "无法确定所属基层工会，请填写基层工会或其下级组织代码",
-    ),
-    "dup_national_id_on_record": (
-        "ID number is already on record for another member",
-        "身份证号已登记在其他会员名下",
-    ),
-    "member_out_of_scope": (
-        "employee number belongs to a member outside the import's org unit",
-        "该工号属于本次导入组织范围以外的会员",
-    ),
+DB_KIND_MESSAGES: dict[str, str] = {
+    "unknown_org": KIND_MESSAGES["unknown_org"],
+    "org_closed": _("the org unit is closed"),
+    "org_not_in_union": _("no grassroots union for this row: give a unit inside one"),
+    "dup_national_id_on_record": _("ID number is already on record for another member"),
+    "member_out_of_scope": _("employee number belongs to a member outside the import's org unit"),
     # a masked ID (api.rules.resident_id.MASKED_ID: an export re-imported) updates a member on record only
-    "id_masked_new_member": (KIND_MESSAGES["id_masked_new_member"], KIND_MESSAGES_ZH["id_masked_new_member"]),
-    "id_masked_mismatch": (KIND_MESSAGES["id_masked_mismatch"], KIND_MESSAGES_ZH["id_masked_mismatch"]),
-}
-
-_FILE_ERRORS_EN = {
-    "unsupported_format": "Unsupported file format; use CSV, XLSX or JSONL.",
-    "unreadable_file": "The file cannot be read (wrong encoding or damaged): {detail}",
-    "unknown_column": "The header has unknown column(s): {detail}",
-    "missing_column": "A required column is missing (employee number, name, ID number): {detail}",
-    "duplicate_column": "The header names a field twice: {detail}",
-    "too_many_columns": "The file has too many columns: {detail}",
-    "cell_too_long": "A cell is too long: {detail}",
-    "uncompressed_too_large": "The file inflates beyond the size limit: {detail}",
+    "id_masked_new_member": KIND_MESSAGES["id_masked_new_member"],
+    "id_masked_mismatch": KIND_MESSAGES["id_masked_mismatch"],
 }
 
 register(
     {
-        **{
-            f"import_{code}": (en, FILE_ERROR_MESSAGES_ZH[code].rstrip("。") + "：{detail}")
-            for code, en in _FILE_ERRORS_EN.items()
-        },
-        "import_rows_invalid": (
-            "{count} row(s) failed; nothing was imported (fix them, or import with on_error=skip).",
-            "有 {count} 行有误，未导入任何数据（请修正，或使用 on_error=skip 导入其余行）。",
+        "import_unsupported_format": _("Unsupported file format: {detail}."),
+        "import_unreadable_file": _("The file cannot be read: {detail}."),
+        "import_unknown_column": _("The header cannot be used: {detail}."),
+        "import_missing_column": _("The header cannot be used: {detail}."),
+        "import_duplicate_column": _("The header cannot be used: {detail}."),
+        "import_too_many_columns": _("The file exceeds a size limit: {detail}."),
+        "import_cell_too_long": _("The file exceeds a size limit: {detail}."),
+        "import_uncompressed_too_large": _("The file exceeds a size limit: {detail}."),
+        "import_rows_invalid": _n(
+            "{count} row failed; nothing was imported (fix it, or import with on_error=skip).",
+            "{count} rows failed; nothing was imported (fix them, or import with on_error=skip).",
         ),
-        "import_concurrent_change": (
-            "Members changed while the import ran; nothing was imported, run it again.",
-            "导入期间会员数据被修改，未导入任何数据，请重新导入。",
+        "import_concurrent_change": _(
+            "Members changed while the import ran; nothing was imported, run it again."
         ),
-        "import_interrupted": (
-            "The import was interrupted (the process running it stopped); nothing was imported, run it "
-            "again.",
-            "导入过程中服务中断，未导入任何数据，请重新导入。",
+        "import_interrupted": _(
+            "The import was interrupted (the process running it stopped); nothing was imported, run it again."
         ),
-        "import_file_too_large": ("The file is larger than {limit_mb} MB.", "文件超过 {limit_mb} MB。"),
-        "hr_invalid_field": ("{column}: {reason}.", "{column}：{reason_zh}。"),
-        "hr_unknown_org": (
-            "No org unit {value} inside {org_unit}.",
-            "{org_unit} 下没有代码为 {value} 的组织。",
-        ),
-        "hr_org_closed": ("Org unit {value} is closed.", "组织 {value} 已撤销。"),
-        "hr_org_not_in_union": (
-            "Org unit {value} belongs to no grassroots union.",
-            "组织 {value} 不属于任何基层工会。",
-        ),
-        "hr_national_id_on_record": (
-            "This ID number is already on record for another member.",
-            "该身份证号已登记在其他会员名下。",
-        ),
-        "hr_member_out_of_scope": (
-            "Employee number {value} belongs to a member outside {org_unit}.",
-            "工号 {value} 属于 {org_unit} 以外的会员。",
-        ),
+        "import_file_too_large": _("The file is larger than {limit_mb} MB."),
+        "hr_invalid_field": _("{column}: {reason}."),
+        "hr_unknown_org": _("No org unit {value} inside {org_unit}."),
+        "hr_org_closed": _("Org unit {value} is closed."),
+        "hr_org_not_in_union": _("Org unit {value} belongs to no grassroots union."),
+        "hr_national_id_on_record": _("This ID number is already on record for another member."),
+        "hr_member_out_of_scope": _("Employee number {value} belongs to a member outside {org_unit}."),
     }
 )
 
@@ -220,7 +185,7 @@ def _resolve_units(session: Session, ctx: _Context, codes: set[str]) -> None:
 
 
 def _err(row_number: int, field_name: str, kind: str) -> MemberRowError:
-    return MemberRowError(row_number, [FieldError(field_name, kind, DB_KIND_MESSAGES[kind][0])])
+    return MemberRowError(row_number, [FieldError(field_name, kind, DB_KIND_MESSAGES[kind])])
 
 
 def _probe(keys: Any, columns: tuple[Any, ...], *match: Any) -> sa.Select[Any]:

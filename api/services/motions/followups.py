@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 from api.db.models import Congress, Department, Motion, MotionEvent, MotionFollowUp, MotionReply
 from api.db.types import utcnow
 from api.errors import Conflict, Forbidden, NotFound, RuleViolation
-from api.i18n import register
+from api.i18n import _, register
 from api.schemas.motions import FollowUpDoneIn, FollowUpOut, FollowUpStatus, OutcomeClass
 from api.security.principal import Principal
 from api.services import audit, congresses
@@ -30,16 +30,10 @@ from api.services.pagination import keyset
 
 register(
     {
-        "motion_follow_up_none": (
-            "The motion has no class-B answer to follow up.",
-            "该提案没有需跟踪落实的 B 类答复。",
-        ),
-        "motion_follow_up_not_open": ("The follow-up is already {current}.", "该跟踪事项状态为 {current}。"),
-        "motion_follow_up_not_lead": (
-            "Only a handler of the lead department reports the follow-up.",
-            "只有主办部门的承办人可以报告落实情况。",
-        ),
-        "motion_follow_up_in_future": ("The date is in the future.", "日期晚于今天。"),
+        "motion_follow_up_none": _("The motion has no class-B answer to follow up."),
+        "motion_follow_up_not_open": _("The follow-up is already {current}."),
+        "motion_follow_up_not_lead": _("Only a handler of the lead department reports the follow-up."),
+        "motion_follow_up_in_future": _("The date is in the future."),
     }
 )
 

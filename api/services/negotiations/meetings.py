@@ -16,7 +16,7 @@ from sqlmodel import Session, col, func, select
 
 from api.db.models import Negotiation, NegotiationClause, NegotiationDraft, NegotiationSession, Negotiator
 from api.errors import NotFound, RuleViolation
-from api.i18n import register
+from api.i18n import _, register
 from api.schemas.negotiations import (
     ClauseChange,
     ClauseOut,
@@ -40,21 +40,17 @@ CLAUSE_FIELDS = ("topic", "title", "text", "wage_growth_bp", "minimum_wage_fen",
 
 register(
     {
-        "negotiation_chair_not_chief": (
-            "A session is chaired by one of the two chief negotiators (令22 Art 34).",
-            "协商会议由双方首席代表主持（令22第34条）。",
+        "negotiation_chair_not_chief": _(
+            "A session is chaired by one of the two chief negotiators (令22 Art 34)."
         ),
-        "negotiation_chair_not_alternating": (
-            "The chiefs chair in turn: the {side} chief chaired the last session (令22 Art 34).",
-            "双方首席代表轮流主持会议：上次会议由 {side} 方首席代表主持（令22第34条）。",
+        "negotiation_chair_not_alternating": _(
+            "The chiefs chair in turn: the {side} chief chaired the last session (令22 Art 34)."
         ),
-        "negotiation_recorder_is_negotiator": (
-            "The recorder cannot be a negotiator (令22 Art 33-35: minutes by a neutral recorder).",
-            "记录员不得由协商代表担任（令22第33-35条）。",
+        "negotiation_recorder_is_negotiator": _(
+            "The recorder cannot be a negotiator (令22 Art 33-35: minutes by a neutral recorder)."
         ),
-        "negotiation_attendee_unknown": (
-            "Attendees (the chair included) are serving negotiators of this negotiation.",
-            "出席人员（含主持人）须为本次协商的在任协商代表。",
+        "negotiation_attendee_unknown": _(
+            "Attendees (the chair included) are serving negotiators of this negotiation."
         ),
     }
 )
