@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     # /metrics (api/metrics.py): open in development; in production only with this bearer token
     metrics_enabled: bool = True
     metrics_token: str | None = None
+    # OpenTelemetry tracing (api/tracing.py; needs the `otel` extra): off by default, and then free.
+    # The exporter, service name and sampling come from the standard OTEL_* environment variables.
+    otel_enabled: bool = False
 
     # Background jobs (api/jobs, docs/scaling.md): "queue" runs imports and the deadline sweeps on the
     # PostgreSQL job queue (procrastinate) that `gonghui worker` processes on any host take jobs from;

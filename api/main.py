@@ -62,13 +62,16 @@ from api.routers import (
 )
 from api.security.http import RequestGuard, SecurityHeaders, route_caps
 from api.services import aid as aid_service
+from api.services import expulsions as expulsion_service
 from api.services import import_guard, membership_policy
 from api.services import member_imports as import_service
 from api.services import motions as motion_service
 from api.services import negotiations as negotiation_service
 from api.services import tasks as task_service
+from api.services import unit_requests as unit_request_service
 from api.services.funds import tasks as funds_tasks
 from api.services.motions import categories as motion_categories
+from api.services.rationalisation import tasks as rationalisation_tasks
 
 API_PREFIX = "/api/v1"
 #: one tag per area, in the order the docs show them
@@ -179,6 +182,9 @@ TASK_PROVIDERS = [
     negotiation_service.TASK_PROVIDERS,
     aid_service.TASK_PROVIDERS,
     funds_tasks.TASK_PROVIDERS,
+    rationalisation_tasks.TASK_PROVIDERS,
+    expulsion_service.TASK_PROVIDERS,
+    unit_request_service.TASK_PROVIDERS,
 ]
 
 
@@ -322,6 +328,11 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.add_middleware(SecurityHeaders, settings=settings)
     if settings.trusted_proxies:  # X-Forwarded-For/-Proto believed from these peers only (uvicorn's own)
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
+
+    if settings.otel_enabled:  # outermost: the request's span covers every middleware and its SQL
+        from api import tracing
+
+        tracing.instrument(app, app.state.db.engine)
 
     for router in mount_order():
         app.include_router(router, prefix=API_PREFIX)

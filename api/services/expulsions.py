@@ -28,8 +28,9 @@ from api.schemas.expulsions import (
     ExpulsionOut,
     ExpulsionStatus,
 )
+from api.schemas.tasks import TaskKind, TaskOut
 from api.security.principal import Principal
-from api.services import audit, members
+from api.services import audit, members, tasks
 from api.services.concurrency import expect_version
 from api.services.member_core import LifecycleAction, MemberStatus, grassroots_of
 from api.services.pagination import keyset
@@ -206,3 +207,43 @@ def decide(
     session.flush()
     session.commit()
     return case
+
+
+# --- task inbox ----------------------------------------------------------------------------------
+
+
+def _cases_to_decide(session: Session, principal: Principal) -> list[TaskOut]:
+    """Proposed expulsions under the caller's decide grants that the caller did not record (章程 Art 7:
+    the grassroots committee decides the union group's proposal); one query."""
+    units = principal.units_for("members.expel_decide")
+    if not units:
+        return []
+    rows = session.execute(
+        sa.select(_c(MemberExpulsion.id), _c(Member.name), _c(Member.member_no))
+        .join(Member, _c(Member.id) == _c(MemberExpulsion.member_id))
+        .where(
+            _c(MemberExpulsion.status) == ExpulsionStatus.proposed.value,
+            in_scope(_c(MemberExpulsion.org_unit_id), units),
+            sa.or_(
+                _c(MemberExpulsion.proposed_by_id).is_(None),
+                _c(MemberExpulsion.proposed_by_id) != principal.user_id,
+            ),
+        )
+        .order_by(_c(MemberExpulsion.id))
+        .limit(tasks.PER_KIND + 1)
+    ).all()
+    return [
+        TaskOut(
+            kind=TaskKind.expulsion_decide,
+            title=f"除名建议：{r.name}（{r.member_no}）",
+            resource_type="member_expulsion",
+            resource_id=r.id,
+            link=f"/api/v1/member-expulsions/{r.id}",
+            deadline=None,
+        )
+        for r in rows
+    ]
+
+
+#: this area's task kinds for the inbox, installed by ``api.main.create_app`` (see api.services.tasks)
+TASK_PROVIDERS: dict[str, tasks.Provider] = {TaskKind.expulsion_decide: _cases_to_decide}

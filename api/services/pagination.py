@@ -111,3 +111,22 @@ def _value_of(row: Any, key: ColumnElement[Any]) -> Any:
     if hasattr(row, "_mapping") and key in row._mapping:
         return row._mapping[key]
     return getattr(row, name)
+
+
+def page_of(
+    items: Sequence[T], *, key: Callable[[T], str], limit: int, cursor: str | None
+) -> tuple[list[T], str | None]:
+    """One page of a small list held in memory (a shipped catalogue, not a table), with the same opaque
+    cursor as :func:`keyset`: ``items`` ordered by ``key`` (unique), the cursor is the last key read."""
+    if cursor:
+        try:
+            raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        except (ValueError, TypeError, json.JSONDecodeError, UnicodeDecodeError):
+            raise BadRequest("invalid_cursor") from None
+        if not isinstance(raw, list) or len(raw) != 1 or not isinstance(raw[0], str):
+            raise BadRequest("invalid_cursor")
+        items = [i for i in items if key(i) > raw[0]]
+    ordered = sorted(items, key=key)
+    rows = ordered[:limit]
+    next_cursor = encode_cursor([key(rows[-1])]) if len(ordered) > limit else None
+    return rows, next_cursor

@@ -21,6 +21,7 @@ from api.db.types import utcnow
 from api.errors import Conflict, Forbidden, NotFound, RuleViolation
 from api.i18n import _, register
 from api.schemas.org_units import OrgUnitCreate, OrgUnitKind, OrgUnitStatus
+from api.schemas.tasks import TaskKind, TaskOut
 from api.schemas.unit_requests import (
     UnitCloseRequest,
     UnitRequestAction,
@@ -30,7 +31,7 @@ from api.schemas.unit_requests import (
     UnitSetUpRequest,
 )
 from api.security.principal import Principal
-from api.services import audit, org_units
+from api.services import audit, org_units, tasks
 from api.services.concurrency import expect_version
 from api.services.pagination import keyset
 from api.services.scope import in_scope, unit_within
@@ -225,3 +226,51 @@ def decide(
     _record(session, req, "approved", by, approval_ref=data.approval_ref, unit_id=str(req.unit_id))
     session.commit()
     return req
+
+
+# --- task inbox ----------------------------------------------------------------------------------
+
+
+def _requests_to_decide(session: Session, principal: Principal) -> list[TaskOut]:
+    """Pending requests to the units under the caller's approve grants, not asked by the caller
+    (章程 Art 16: the unit above approves); one query."""
+    units = principal.units_for("org_units.approve")
+    if not units:
+        return []
+    target = sa.orm.aliased(OrgUnit)
+    rows = session.execute(
+        sa.select(
+            _c(OrgUnitRequest.id),
+            _c(OrgUnitRequest.action),
+            _c(OrgUnitRequest.name),
+            _c(OrgUnitRequest.effective_on),
+            _c(target.name).label("unit_name"),
+        )
+        .outerjoin(target, _c(target.id) == _c(OrgUnitRequest.unit_id))
+        .where(
+            _c(OrgUnitRequest.status) == UnitRequestStatus.pending.value,
+            in_scope(_c(OrgUnitRequest.parent_id), units),
+            sa.or_(
+                _c(OrgUnitRequest.requested_by_id).is_(None),
+                _c(OrgUnitRequest.requested_by_id) != principal.user_id,
+            ),
+        )
+        .order_by(_c(OrgUnitRequest.id))
+        .limit(tasks.PER_KIND + 1)
+    ).all()
+    return [
+        TaskOut(
+            kind=TaskKind.unit_request_decide,
+            title=("设立" if r.action == UnitRequestAction.set_up else "撤销")
+            + (r.name or r.unit_name or ""),
+            resource_type="org_unit_request",
+            resource_id=r.id,
+            link=f"/api/v1/org-unit-requests/{r.id}",
+            deadline=r.effective_on,
+        )
+        for r in rows
+    ]
+
+
+#: this area's task kinds for the inbox, installed by ``api.main.create_app`` (see api.services.tasks)
+TASK_PROVIDERS: dict[str, tasks.Provider] = {TaskKind.unit_request_decide: _requests_to_decide}

@@ -45,7 +45,17 @@ HINT = (
 
 PLACEHOLDER = re.compile(r"\{(\w+)[^{}]*\}")
 #: schema enums whose values are codes or formats, never named in prose
-NOT_NAMED = {"ImportErrorKind", "ExportLang", "ExportFormat", "ImportFileFormat", "OutcomeClass"}
+# machine codes, not states shown inside messages (dotted `area.what` identifiers, like ImportErrorKind's)
+NOT_NAMED = {
+    "ImportErrorKind",
+    "ExportLang",
+    "ExportFormat",
+    "ImportFileFormat",
+    "OutcomeClass",
+    "AuditAction",
+    "AuditEntityType",
+    "TaskKind",
+}
 
 
 def _entries(path: Path):

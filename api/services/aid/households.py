@@ -88,16 +88,13 @@ def get_visible(session: Session, household_id: uuid.UUID, principal: Principal)
     return household
 
 
-def own(session: Session, principal: Principal) -> list[AidHousehold]:
-    """The caller's own files (a member), newest first."""
+def own(
+    session: Session, principal: Principal, *, limit: int, cursor: str | None
+) -> tuple[list[AidHousehold], str | None]:
+    """One page of the caller's own files (a member), newest first."""
     member_id = common.member_of(principal)
-    return list(
-        session.exec(
-            select(AidHousehold)
-            .where(AidHousehold.member_id == member_id)
-            .order_by(col(AidHousehold.id).desc())
-        ).all()
-    )
+    stmt = select(AidHousehold).where(AidHousehold.member_id == member_id)
+    return keyset(session, stmt, keys=[col(AidHousehold.id)], limit=limit, cursor=cursor, descending=True)
 
 
 def list_households(
@@ -154,13 +151,15 @@ def present(session: Session, households: list[AidHousehold]) -> list[HouseholdO
     return out
 
 
-def timeline(session: Session, subject_id: uuid.UUID) -> list[EventOut]:
-    events = session.exec(
-        select(AidEvent)
-        .where(AidEvent.subject_id == subject_id)
-        .order_by(col(AidEvent.created_at), col(AidEvent.id))
-    ).all()
-    return [EventOut.model_validate(e) for e in events]
+def timeline(
+    session: Session, subject_id: uuid.UUID, *, limit: int, cursor: str | None
+) -> tuple[list[EventOut], str | None]:
+    """One page of the steps of a file or an application, oldest first."""
+    stmt = select(AidEvent).where(AidEvent.subject_id == subject_id)
+    events, next_cursor = keyset(
+        session, stmt, keys=[col(AidEvent.created_at), col(AidEvent.id)], limit=limit, cursor=cursor
+    )
+    return [EventOut.model_validate(e) for e in events], next_cursor
 
 
 # --- opening and editing ------------------------------------------------------------------------

@@ -176,14 +176,13 @@ def _subject_member(session: Session, notice: AidNotice) -> uuid.UUID | None:
     return subject.member_id if subject is not None else None
 
 
-def list_objections(session: Session, notice: AidNotice) -> list[AidObjection]:
-    return list(
-        session.exec(
-            select(AidObjection)
-            .where(AidObjection.notice_id == notice.id)
-            .order_by(col(AidObjection.created_at), col(AidObjection.id))
-        ).all()
-    )
+def list_objections(
+    session: Session, notice: AidNotice, *, limit: int, cursor: str | None
+) -> tuple[list[AidObjection], str | None]:
+    """One page of the notice's objections, oldest first."""
+    stmt = select(AidObjection).where(AidObjection.notice_id == notice.id)
+    keys = [col(AidObjection.created_at), col(AidObjection.id)]
+    return keyset(session, stmt, keys=keys, limit=limit, cursor=cursor)
 
 
 def get_objection(session: Session, objection_id: uuid.UUID, principal: Principal) -> AidObjection:

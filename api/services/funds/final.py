@@ -102,13 +102,14 @@ def list_finals(
     return keyset(session, stmt, keys=[column(FundFinalAccount.id)], limit=limit, cursor=cursor)
 
 
-def timeline(session: Session, final: FundFinalAccount) -> list[FundEventOut]:
-    events = session.exec(
-        select(FundEvent)
-        .where(FundEvent.entity_type == "final_account", FundEvent.entity_id == final.id)
-        .order_by(col(FundEvent.created_at), col(FundEvent.id))
-    ).all()
-    return [FundEventOut.model_validate(e) for e in events]
+def timeline(
+    session: Session, final: FundFinalAccount, *, limit: int, cursor: str | None
+) -> tuple[list[FundEventOut], str | None]:
+    """One page of the steps, oldest first."""
+    stmt = select(FundEvent).where(FundEvent.entity_type == "final_account", FundEvent.entity_id == final.id)
+    keys = [col(FundEvent.created_at), col(FundEvent.id)]
+    events, next_cursor = keyset(session, stmt, keys=keys, limit=limit, cursor=cursor)
+    return [FundEventOut.model_validate(e) for e in events], next_cursor
 
 
 def _event(

@@ -36,6 +36,9 @@ DB_KIND_MESSAGES: dict[str, str] = {
     "org_not_in_union": _("no grassroots union for this row: give a unit inside one"),
     "dup_national_id_on_record": _("ID number is already on record for another member"),
     "member_out_of_scope": _("employee number belongs to a member outside the import's org unit"),
+    # a masked ID (api.rules.resident_id.MASKED_ID: an export re-imported) updates a member on record only
+    "id_masked_new_member": KIND_MESSAGES["id_masked_new_member"],
+    "id_masked_mismatch": KIND_MESSAGES["id_masked_mismatch"],
 }
 
 register(
@@ -140,9 +143,12 @@ Authoritative = Callable[[MemberRowOk], set[str]]
 
 
 def import_authority(row: MemberRowOk) -> set[str]:
-    """An import overwrites what the file says; a blank cell keeps what is on record."""
-    given = {"name", "gender", "birth_date", "national_id", "is_representative"}
-    given |= {name for name in _OPTIONAL if getattr(row, name) is not None}
+    """An import overwrites what the file says; a blank cell keeps what is on record. A masked ID (an
+    export re-imported) keeps the ID on record, and with it a blank gender or birth date."""
+    given = {"name", "is_representative"}
+    if row.national_id is not None:
+        given.add("national_id")
+    given |= {name for name in ("gender", "birth_date", *_OPTIONAL) if getattr(row, name) is not None}
     if row.tags:
         given.add("tags")
     return given
@@ -284,7 +290,11 @@ def plan_batch(
         return [], errors
 
     existing = {(r.grassroots_unit_id, r.employee_no): r for r in _existing(session, located)}
-    hmacs = {id(row): ctx.vault.lookup_hash(row.national_id.value) for row, _, _ in located}
+    hmacs = {
+        id(row): ctx.vault.lookup_hash(row.national_id.value)
+        for row, _, _ in located
+        if row.national_id is not None
+    }
     owners = {
         r.national_id_hmac: (r.grassroots_unit_id, r.employee_no)
         for r in _owners(session, set(hmacs.values()))
@@ -305,13 +315,23 @@ def plan_batch(
     plans: list[_Plan] = []
     for row, unit, gid in located:
         key = (gid, row.employee_no)
-        hmac = hmacs[id(row)]
-        owner = owners.get(hmac)
-        if owner is not None and owner != key:
-            errors.append(_err(row.row_number, "national_id", "dup_national_id_on_record"))
-            continue
         old = existing.get(key)
+        if row.national_id is None:  # masked: the member on record under the employee number keeps its ID
+            if old is None:
+                errors.append(_err(row.row_number, "national_id", "id_masked_new_member"))
+                continue
+            if old.national_id_masked[-4:] != row.masked_tail:
+                errors.append(_err(row.row_number, "national_id", "id_masked_mismatch"))
+                continue
+            hmac = old.national_id_hmac
+        else:
+            hmac = hmacs[id(row)]
+            owner = owners.get(hmac)
+            if owner is not None and owner != key:
+                errors.append(_err(row.row_number, "national_id", "dup_national_id_on_record"))
+                continue
         if old is None:
+            assert row.national_id is not None  # a masked ID without a member on record failed above
             target = unit or ctx.unit
             values = {
                 "org_unit_id": target.id,
@@ -346,7 +366,7 @@ def plan_batch(
         for name in ("name", "gender", "birth_date", "is_representative", *_OPTIONAL):
             if name in given:
                 values[name] = getattr(row, name)
-        if "national_id" in given:
+        if "national_id" in given and row.national_id is not None:
             values["national_id_hmac"] = hmac
             values["national_id_masked"] = row.national_id.masked
         tags = None

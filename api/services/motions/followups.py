@@ -26,6 +26,7 @@ from api.security.principal import Principal
 from api.services import audit, congresses
 from api.services.concurrency import expect_version
 from api.services.congresses import common as congresses_common
+from api.services.pagination import keyset
 
 register(
     {
@@ -132,7 +133,7 @@ def _present(rows: Sequence[Any], as_of: date) -> list[FollowUpOut]:
             done_on=f.done_on,
             report=f.report,
         )
-        for f, number, title, dept_name in rows
+        for f, number, title, dept_name, *_ in rows
     ]
 
 
@@ -145,14 +146,21 @@ def _select() -> Any:
 
 
 def of_congress(
-    session: Session, congress: Congress, status: FollowUpStatus | None = None
-) -> list[FollowUpOut]:
-    """The follow-ups of this congress's motions, by motion number."""
-    stmt = _select().where(_c(MotionFollowUp.congress_id) == congress.id)
+    session: Session,
+    congress: Congress,
+    status: FollowUpStatus | None = None,
+    *,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[FollowUpOut], str | None]:
+    """One page of the follow-ups of this congress's motions, by motion number."""
+    stmt = _select().add_columns(_c(Motion.id)).where(_c(MotionFollowUp.congress_id) == congress.id)
     if status is not None:
         stmt = stmt.where(_c(MotionFollowUp.status) == status.value)
-    rows = session.execute(stmt.order_by(_c(Motion.number), _c(Motion.id))).all()
-    return _present(rows, congresses_common.today())
+    rows, next_cursor = keyset(
+        session, stmt, keys=[col(Motion.number), col(Motion.id)], limit=limit, cursor=cursor, scalars=False
+    )
+    return _present(rows, congresses_common.today()), next_cursor
 
 
 def for_next_congress(session: Session, congress: Congress) -> list[FollowUpOut]:

@@ -9,7 +9,9 @@ reason and the next date (Art 35); the next session resumes them. Every draft ve
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any, cast
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
 from api.db.models import Negotiation, NegotiationClause, NegotiationDraft, NegotiationSession, Negotiator
@@ -31,6 +33,7 @@ from api.security.principal import Principal
 from api.services.concurrency import expect_version
 from api.services.negotiations import parties
 from api.services.negotiations.workflow import record, step, today, touch
+from api.services.pagination import keyset
 
 S = NegotiationStatus
 CLAUSE_FIELDS = ("topic", "title", "text", "wage_growth_bp", "minimum_wage_fen", "position")
@@ -135,13 +138,15 @@ def record_session(
     return row
 
 
-def list_sessions(session: Session, negotiation: Negotiation) -> list[SessionOut]:
-    rows = session.exec(
-        select(NegotiationSession)
-        .where(NegotiationSession.negotiation_id == negotiation.id)
-        .order_by(col(NegotiationSession.number))
-    ).all()
-    return [SessionOut.model_validate(r) for r in rows]
+def list_sessions(
+    session: Session, negotiation: Negotiation, *, limit: int, cursor: str | None
+) -> tuple[list[SessionOut], str | None]:
+    """One page of the sessions, in order (number is unique within the negotiation)."""
+    stmt = select(NegotiationSession).where(NegotiationSession.negotiation_id == negotiation.id)
+    rows, next_cursor = keyset(
+        session, stmt, keys=[col(NegotiationSession.number)], limit=limit, cursor=cursor
+    )
+    return [SessionOut.model_validate(r) for r in rows], next_cursor
 
 
 # --- drafts -------------------------------------------------------------------------------------
@@ -188,25 +193,33 @@ def create_draft(
     return draft
 
 
-def list_drafts(session: Session, negotiation: Negotiation) -> list[DraftSummary]:
-    rows = session.execute(
-        select(
-            NegotiationDraft.number,
-            NegotiationDraft.note,
-            NegotiationDraft.created_at,
+def list_drafts(
+    session: Session, negotiation: Negotiation, *, limit: int, cursor: str | None
+) -> tuple[list[DraftSummary], str | None]:
+    """One page of the draft versions, by number (unique within the negotiation)."""
+    stmt = cast(
+        "sa.Select[Any]",
+        sa.select(
+            col(NegotiationDraft.number),
+            col(NegotiationDraft.note),
+            col(NegotiationDraft.created_at),
             func.count(col(NegotiationClause.id)),
         )
         .outerjoin(NegotiationClause, col(NegotiationClause.draft_id) == NegotiationDraft.id)
-        .where(NegotiationDraft.negotiation_id == negotiation.id)
+        .where(col(NegotiationDraft.negotiation_id) == negotiation.id)
         .group_by(
             col(NegotiationDraft.id),
             col(NegotiationDraft.number),
             col(NegotiationDraft.note),
             col(NegotiationDraft.created_at),
-        )
-        .order_by(col(NegotiationDraft.number))
-    ).all()
-    return [DraftSummary(number=r[0], note=r[1], created_at=r[2], clause_count=r[3]) for r in rows]
+        ),
+    )
+    rows, next_cursor = keyset(
+        session, stmt, keys=[col(NegotiationDraft.number)], limit=limit, cursor=cursor, scalars=False
+    )
+    return [
+        DraftSummary(number=r[0], note=r[1], created_at=r[2], clause_count=r[3]) for r in rows
+    ], next_cursor
 
 
 def clauses_of(session: Session, negotiation_id: object, number: int) -> list[ClauseOut]:
