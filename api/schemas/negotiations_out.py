@@ -221,8 +221,8 @@ class DraftDiff(Out):
 class NegotiationEventOut(Out):
     id: uuid.UUID
     kind: NegotiationEventKind
-    from_status: NegotiationStatus | None
-    to_status: NegotiationStatus
+    from_status: str | None
+    to_status: str
     on: date
     actor_label: str | None
     details: dict[str, Any] | None
