@@ -63,7 +63,7 @@ class ExpulsionOut(Out):
     proposal: str
     proposed_by_id: uuid.UUID | None
     proposed_at: datetime
-    decision: ExpulsionDecision | None
+    decision: str | None
     decided_on: date | None
     decided_by_id: uuid.UUID | None
     decided_at: datetime | None
