@@ -119,28 +119,28 @@ def _planned_and_booked(session: Session, units: Any, year: int) -> Any:
     """ONE statement: per category, (kind, root, budgeted fen over the revisions in force, booked fen from
     the running totals) over ``units``: the budget lines and the totals stacked (UNION ALL) and grouped
     once, so a consolidated report reads the subtree's rows in a single round trip."""
-    planned = (
-        select(
+    planned: Any = (
+        sa.select(
             col(FundBudgetLine.category_code).label("code"),
             col(FundBudgetLine.kind).label("kind"),
             col(FundBudgetLine.root_code).label("root"),
             col(FundBudgetLine.amount_fen).label("budget"),
             sa.literal(0, sa.BigInteger).label("actual"),
         )
-        .join(FundBudget, col(FundBudget.id) == FundBudgetLine.budget_id)
+        .join(FundBudget, col(FundBudget.id) == col(FundBudgetLine.budget_id))
         .where(
             col(FundBudget.org_unit_id).in_(units),
-            FundBudget.fiscal_year == year,
-            FundBudget.status == "in_force",
+            col(FundBudget.fiscal_year) == year,
+            col(FundBudget.status) == "in_force",
         )
     )
-    booked = select(
+    booked: Any = sa.select(
         col(FundTotal.category_code).label("code"),
         col(FundTotal.kind).label("kind"),
         col(FundTotal.root_code).label("root"),
         sa.literal(0, sa.BigInteger).label("budget"),
         col(FundTotal.amount_fen).label("actual"),
-    ).where(col(FundTotal.org_unit_id).in_(units), FundTotal.fiscal_year == year)
+    ).where(col(FundTotal.org_unit_id).in_(units), col(FundTotal.fiscal_year) == year)
     both = sa.union_all(planned, booked).subquery("both")
     return session.execute(
         sa.select(
