@@ -29,7 +29,8 @@ COPY migrations ./migrations
 # a regular (not editable) install: the venv alone is the application, migrations included
 RUN pip install --upgrade pip \
     && pip install -c constraints.txt . \
-    && python -c "import api.main, api.db.migrate as m; assert m.MIGRATIONS_DIR.is_dir()"
+    && python -c "import api.main, api.db.migrate as m; assert m.MIGRATIONS_DIR.is_dir()" \
+    && python -c "from api import i18n; assert i18n.message('not_found', 'zh') != i18n.message('not_found', 'en')"
 
 # --- runtime: the venv on a slim Python, run as an unprivileged user ------------------------------------
 FROM python:3.11-slim AS runtime
@@ -61,4 +62,7 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
 # (default 1; one per core the container may use) share the port. Behind a reverse proxy, set
 # GONGHUI_TRUSTED_PROXIES to the proxy's address (JSON list) so the app believes its X-Forwarded-For and
 # X-Forwarded-Proto; uvicorn itself trusts no forwarded header and sends no Server header.
+# On PostgreSQL, run job workers from the same image with the same environment (and the same volume at
+# GONGHUI_IMPORT_SPOOL_DIR, e.g. /data/imports): `docker run ... gonghui worker` (its HEALTHCHECK does not
+# apply: override it with --no-healthcheck, or scrape `gonghui worker --metrics-port 9100`).
 CMD ["sh", "-c", "gonghui bootstrap && exec gonghui serve --host 0.0.0.0 --port 8000"]

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from sqlmodel import col
+
+from api.i18n import Message, _, _n
 
 app = typer.Typer(
     help="gonghui: API backend for running a trade union.", no_args_is_help=True, add_completion=False
@@ -196,6 +198,64 @@ def serve(
 
 
 @app.command()
+def worker(
+    concurrency: Annotated[int, typer.Option(min=1, max=64, help="Jobs this process runs at once.")] = 1,
+    queue: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Take jobs from this queue only (imports, sweeps); repeat for several. Default: all."
+        ),
+    ] = None,
+    name: Annotated[str | None, typer.Option(help="Worker name in logs and the queue's tables.")] = None,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(
+            envvar="GONGHUI_WORKER_METRICS_PORT",
+            help="Serve this worker's /metrics (job outcomes) on this port, on all interfaces.",
+        ),
+    ] = None,
+) -> None:
+    """Run one background-job worker on the PostgreSQL job queue, until SIGINT/SIGTERM.
+
+    Start as many as you like, on any hosts that reach the database (docs/scaling.md): each job runs on
+    exactly one worker; a job whose worker dies is run again or failed visibly. The worker runs member
+    imports and, every GONGHUI_JOB_SWEEP_CRON, the deadline sweeps. Imported files wait in
+    GONGHUI_IMPORT_SPOOL_DIR: with several hosts, a volume shared by the API and worker hosts.
+    On SQLite there is no queue: the server runs jobs itself and this command is not needed."""
+    from api.db.session import Database, make_engine
+    from api.jobs import uses_queue
+    from api.jobs.queue import run_worker
+    from api.logging import configure_logging
+
+    settings = _settings()
+    if not uses_queue(settings):
+        typer.echo(
+            "jobs run in the server process (SQLite, or GONGHUI_JOB_RUNNER=inprocess): no worker is needed",
+            err=True,
+        )
+        raise typer.Exit(1)
+    configure_logging(json=settings.log_json, level=settings.log_level)
+    if metrics_port is not None:
+        import os
+
+        from prometheus_client import REGISTRY, CollectorRegistry, start_http_server
+        from prometheus_client.multiprocess import MultiProcessCollector
+
+        from api.metrics import MULTIPROC_ENV
+
+        registry = REGISTRY
+        if os.environ.get(MULTIPROC_ENV):  # values live in files: sum them (this worker's and the API's)
+            registry = CollectorRegistry()
+            MultiProcessCollector(registry)
+        start_http_server(metrics_port, registry=registry)
+    db = Database(make_engine(settings.database_url, pool_size=concurrency + 1, max_overflow=2))
+    try:
+        run_worker(settings, db, concurrency=concurrency, queues=queue or None, name=name)
+    finally:
+        db.engine.dispose()
+
+
+@app.command()
 def openapi(
     output: Annotated[Path, typer.Option(help="Where to write the document.")] = OPENAPI_PATH,
     check: Annotated[bool, typer.Option(help="Only check that OUTPUT is up to date.")] = False,
@@ -304,23 +364,25 @@ def import_members(
 
     from api.db.session import Database, make_engine
     from api.errors import AppError
-    from api.i18n import message
+    from api.i18n import Text, message
+    from api.jobs import uses_queue
     from api.schemas.member_imports import ImportOnError
     from api.services import member_imports
+    from api.services.member_imports.progress import row_error_message
 
     if on_error not in {"abort", "skip"}:
         raise typer.BadParameter("abort or skip", param_hint="--on-error")
     lang = _cli_lang(lang)
-    say = _CLI_TEXT[lang]
     settings = _settings()
     db = Database(make_engine(settings.database_url))
-    member_imports.reap_interrupted(db)  # e.g. an earlier run of this command that was killed
+    if not uses_queue(settings):  # queued jobs are the queue's to reap (api/jobs)
+        member_imports.reap_interrupted(db)  # e.g. an earlier run of this command that was killed
     # an all-or-nothing run writes in one transaction that is rolled back if any row fails: its progress
     # is checking, not writing, until it has succeeded
     labels = {
-        "counting": say["counting"],
-        "validating": say["validating"],
-        "writing": say["writing"] if on_error == "skip" else say["writing_abort"],
+        "counting": _say(lang, "counting"),
+        "validating": _say(lang, "validating"),
+        "writing": _say(lang, "writing" if on_error == "skip" else "writing_abort"),
     }
     with Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()
@@ -343,84 +405,77 @@ def import_members(
                 on_progress=on_progress,
             )
         except AppError as exc:
-            typer.echo(f"{say['refused']}: {exc.code}: {message(exc.code, lang, exc.params)}", err=True)
+            typer.echo(
+                f"{_say(lang, 'refused')}: {exc.code}: {message(exc.code, lang, exc.params)}", err=True
+            )
             raise typer.Exit(1) from None
     report = job.get("report") or {}
     planned = report.get("planned") or {}
     if dry_run:  # nothing was written: what the file would do
-        counts = say["would"].format(
-            **{k: planned.get(k, 0) for k in ("created", "updated", "unchanged", "failed")}
+        counts = _say(
+            lang, "would", **{k: planned.get(k, 0) for k in ("created", "updated", "unchanged", "failed")}
         )
     else:
-        counts = say["did"].format(
+        counts = _say(
+            lang,
+            "did",
             created=job["created_count"],
             updated=job["updated_count"],
             unchanged=job["unchanged_count"],
             failed=job["failed_count"],
         )
-    status = say.get(job["status"], job["status"]) + (say["dry_run"] if dry_run else "")
+    status = (_say(lang, job["status"]) if job["status"] in _CLI_TEXT else job["status"]) + (
+        _say(lang, "dry_run") if dry_run else ""
+    )
     typer.echo(
-        f"{status}: {say['rows'].format(n=job['rows_total'] or 0)}, {counts}"
+        f"{status}: {_say(lang, 'rows', n=job['rows_total'] or 0)}, {counts}"
         + (f" [{job['error_code']}]" if job["error_code"] else "")
     )
     if job["status"] != "succeeded" and not dry_run and on_error == "abort":
-        typer.echo(f"  {say['nothing_written']}")
+        typer.echo(f"  {_say(lang, 'nothing_written')}")
     for error in report.get("errors", [])[:100]:
-        text = error["message_zh"] if lang == "zh" else error["message"]
-        typer.echo(f"  {say['row'].format(n=error['row'])}: {error['field']}: {error['kind']} ({text})")
+        text = row_error_message(error, lang)
+        typer.echo(f"  {_say(lang, 'row', n=error['row'])}: {error['field']}: {error['kind']} ({text})")
     if report.get("errors_total", 0) > 100:
-        typer.echo(f"  {say['more'].format(n=report['errors_total'] - 100)}")
+        typer.echo(f"  {_say(lang, 'more', n=report['errors_total'] - 100)}")
     if report.get("detail"):
-        typer.echo(f"  {report['detail']}")
+        detail = Text.from_json(report["detail_text"]) if "detail_text" in report else None
+        typer.echo(f"  {detail.render(lang) if detail else report['detail']}")
     if job["status"] != "succeeded":
         raise typer.Exit(1)
 
 
-#: what the CLI itself says, by language (problem messages come from api.i18n)
-_CLI_TEXT: dict[str, dict[str, str]] = {
-    "en": {
-        "counting": "counting rows",
-        "validating": "checking rows",
-        "writing": "writing members",
-        "writing_abort": "checking rows (written only if all pass)",
-        "refused": "import refused",
-        "would": "would create {created}, would update {updated}, unchanged {unchanged}, failed {failed}",
-        "did": "created {created}, updated {updated}, unchanged {unchanged}, failed {failed}",
-        "succeeded": "succeeded",
-        "failed": "failed",
-        "dry_run": " (dry run)",
-        "rows": "{n} rows",
-        "nothing_written": "nothing was written (all or nothing: fix the rows below, or use --on-error skip)",
-        "row": "row {n}",
-        "more": "... {n} more",
-    },
-    "zh": {
-        "counting": "统计行数",
-        "validating": "校验数据",
-        "writing": "写入会员",
-        "writing_abort": "校验数据（全部通过才写入）",
-        "refused": "导入被拒绝",
-        "would": "将新增 {created}，将更新 {updated}，无变化 {unchanged}，失败 {failed}",
-        "did": "新增 {created}，更新 {updated}，无变化 {unchanged}，失败 {failed}",
-        "succeeded": "成功",
-        "failed": "失败",
-        "dry_run": "（试运行）",
-        "rows": "共 {n} 行",
-        "nothing_written": "未写入任何数据（全部成功才写入：请修正以下各行，或使用 --on-error skip）",
-        "row": "第 {n} 行",
-        "more": "…… 另有 {n} 条未显示",
-    },
+#: what the CLI itself says (problem messages come from api.i18n); shown with ``_say(lang, key, ...)``
+_CLI_TEXT: dict[str, Message] = {
+    "counting": _("counting rows"),
+    "validating": _("checking rows"),
+    "writing": _("writing members"),
+    "writing_abort": _("checking rows (written only if all pass)"),
+    "refused": _("import refused"),
+    "would": _("would create {created}, would update {updated}, unchanged {unchanged}, failed {failed}"),
+    "did": _("created {created}, updated {updated}, unchanged {unchanged}, failed {failed}"),
+    "succeeded": _("succeeded"),
+    "failed": _("failed"),
+    "dry_run": _(" (dry run)"),
+    "rows": _n("{n} row", "{n} rows", "n"),
+    "nothing_written": _("nothing was written (all or nothing: fix the rows below, or use --on-error skip)"),
+    "row": _("row {n}"),
+    "more": _n("... {n} more", "... {n} more", "n"),
 }
 
 
-def _cli_lang(option: str | None) -> str:
-    """``--lang`` if given, else the locale (``LC_ALL``, ``LC_MESSAGES``, ``LANG``): ``zh`` or ``en``."""
-    import os
+def _say(lang: str, key: str, **params: Any) -> str:
+    from api.i18n import translate
 
-    value = option or next(
-        (os.environ[v] for v in ("LC_ALL", "LC_MESSAGES", "LANG") if os.environ.get(v)), "en"
-    )
-    return "zh" if value.lower().startswith("zh") else "en"
+    return translate(_CLI_TEXT[key], lang, params)
+
+
+def _cli_lang(option: str | None) -> str:
+    """``--lang`` if given, else the locale (``LC_ALL``, ``LC_MESSAGES``, ``LANG``), as a language with a
+    catalog (``zh``), else ``en``."""
+    from api.i18n import locale_language
+
+    return locale_language(option)
 
 
 if __name__ == "__main__":

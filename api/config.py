@@ -45,10 +45,38 @@ class Settings(BaseSettings):
     # thread while it waits for one, and once every thread waits, the requests holding connections
     # cannot finish either (until the pool's 30 s timeout: measured, docs/scaling.md).
     max_in_flight: int = Field(48, ge=0, le=100_000)
+    # SQLite: run GET requests' short database calls (caller, the addressed object, a page of at most
+    # 200 rows) on the event loop instead of the thread pool. It saves a thread-pool hop (~0.2 ms of CPU
+    # per request) when the process has a core to itself; off by default because on a shared core one
+    # thread gets a small share of the CPU against busy neighbours (measured: 0.48x the req/s of the
+    # thread pool at a load average of 18, docs/benchmarks.md §6) and requests then queue in the sockets.
+    sqlite_inline_reads: bool = False
     overload_retry_after_seconds: int = Field(1, ge=1, le=3600)
     # /metrics (api/metrics.py): open in development; in production only with this bearer token
     metrics_enabled: bool = True
     metrics_token: str | None = None
+    # OpenTelemetry tracing (api/tracing.py; needs the `otel` extra): off by default, and then free.
+    # The exporter, service name and sampling come from the standard OTEL_* environment variables.
+    otel_enabled: bool = False
+
+    # Background jobs (api/jobs, docs/scaling.md): "queue" runs imports and the deadline sweeps on the
+    # PostgreSQL job queue (procrastinate) that `gonghui worker` processes on any host take jobs from;
+    # "inprocess" runs them in threads of the serving process (the only choice on SQLite); "auto" picks
+    # the queue on PostgreSQL and in-process on SQLite.
+    job_runner: Literal["auto", "queue", "inprocess"] = "auto"
+    #: attempts of a job whose worker died (no heartbeat) before it is failed for good
+    job_max_attempts: int = Field(3, ge=1, le=20)
+    #: a worker without a heartbeat for this long is dead, and its running jobs are retried or failed
+    job_stalled_seconds: int = Field(30, ge=5, le=3600)
+    #: how often the deadline sweeps run (cron; the queue's periodic task, or the in-process timer)
+    job_sweep_cron: str = "*/10 * * * *"
+    #: how often a worker looks for jobs of dead workers (cron; a sixth field counts seconds)
+    job_reaper_cron: str = "* * * * *"
+    #: whether this process runs the sweeps when jobs run in-process (the queue's workers always do)
+    job_sweeps_enabled: bool = True
+    #: where a queued import's upload waits for a worker; with workers on several hosts, a volume that
+    #: every API and worker host mounts at this path
+    import_spool_dir: Path = Path("var") / "imports"
 
     # Tokens
     jwt_algorithm: Literal["HS256", "RS256"] = "HS256"

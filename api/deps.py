@@ -16,7 +16,7 @@ from typing import Annotated, Any, TypeVar
 import sqlalchemy as sa
 from fastapi import Depends, Header, Query, Request
 from fastapi.security import OAuth2PasswordBearer
-from sqlmodel import Session, col
+from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from api.config import Settings
@@ -49,11 +49,13 @@ async def get_database(request: Request) -> Database:
 
 # Thread-pool hops: a hop is a worker hand-off plus an event-loop wake-up, ~0.2 ms of CPU on the
 # benchmark machine — more than a primary-key SELECT on SQLite (docs/benchmarks.md, request overhead).
-# Short, bounded database calls made by dependencies (loading the caller, loading the addressed
-# object, closing the session) therefore run on the event loop when the database is SQLite and the
-# request only reads: SQLite is in-process (no network wait) and in WAL mode readers never wait for a
-# lock. Requests that write may wait for SQLite's write lock (busy_timeout), and PostgreSQL waits on
-# a socket: those calls go to the thread pool. Endpoints always run in the thread pool (api/routing.py).
+# Short, bounded database calls (loading the caller, loading the addressed object, a page of a hot
+# list) go through db_call: on the event loop when GONGHUI_SQLITE_INLINE_READS is on, the database is
+# SQLite and the request only reads (SQLite is in-process, no network wait, and in WAL mode readers
+# never wait for a lock), else in the thread pool. Off by default: on a core shared with other work a
+# single thread gets a small share of it (docs/benchmarks.md §6). Requests that write may wait for
+# SQLite's write lock (busy_timeout), and PostgreSQL waits on a socket: those calls always go to the
+# thread pool. ``def`` endpoints always run in the thread pool (api/routing.py).
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
@@ -64,7 +66,7 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     db: Database = request.app.state.db
     reading = request.method in READ_METHODS
     session = (db.request_read_session if reading else db.write_session)()
-    session.info["inline_io"] = reading and db.dialect == "sqlite"
+    session.info["inline_io"] = reading and db.inline_reads
     try:
         yield session
     finally:
@@ -101,26 +103,28 @@ DatabaseDep = Annotated[Database, Depends(get_database)]
 
 #: built once: a statement object reused across requests keeps its SQL cache key, which SQLAlchemy
 #: would otherwise recompute from the statement tree on every request (a third of this query's cost)
+_USER, _GRANT, _REFRESH = table_of(User), table_of(Grant), table_of(RefreshToken)
+#: Core table columns, not ORM attributes: the statement then skips the ORM's compile and loading layer
 _PRINCIPAL: AnySelect = (
     sa.select(
-        col(User.username),
-        col(User.kind),
-        col(User.org_unit_id),
-        col(User.member_id),
-        col(User.is_active),
-        col(User.must_change_password),
-        col(User.credential_version),
+        _USER.c.username,
+        _USER.c.kind,
+        _USER.c.org_unit_id,
+        _USER.c.member_id,
+        _USER.c.is_active,
+        _USER.c.must_change_password,
+        _USER.c.credential_version,
         sa.exists()
         .where(
-            col(RefreshToken.family_id) == sa.bindparam("sid", type_=sa.Uuid()),
-            col(RefreshToken.revoked_at).is_not(None),
+            _REFRESH.c.family_id == sa.bindparam("sid", type_=sa.Uuid()),
+            _REFRESH.c.revoked_at.is_not(None),
         )
         .label("session_revoked"),
-        col(Grant.role),
-        col(Grant.org_unit_id).label("grant_unit_id"),
+        _GRANT.c.role,
+        _GRANT.c.org_unit_id.label("grant_unit_id"),
     )
-    .outerjoin(Grant, col(Grant.user_id) == col(User.id))
-    .where(col(User.id) == sa.bindparam("user_id", type_=table_of(User).c.id.type))
+    .outerjoin(_GRANT, _GRANT.c.user_id == _USER.c.id)
+    .where(_USER.c.id == sa.bindparam("user_id", type_=_USER.c.id.type))
 )
 
 
@@ -131,7 +135,7 @@ def load_principal(
     a withdrawn grant, a changed password (``credential_version``) or a revoked login (``session_id``,
     the refresh family: logout, reuse detection) takes effect at once rather than when the access
     token expires."""
-    rows = session.execute(_PRINCIPAL, {"user_id": user_id, "sid": session_id}).all()
+    rows = session.connection().execute(_PRINCIPAL, {"user_id": user_id, "sid": session_id}).all()
     if not rows or not rows[0].is_active:
         return None
     if rows[0].credential_version != credential_version or rows[0].session_revoked:
@@ -148,15 +152,13 @@ def load_principal(
     )
 
 
-async def get_principal(
-    request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    token: Annotated[str | None, Depends(oauth2_scheme)],
-) -> Principal:
+def _caller_loader(request: Request, token: str | None) -> Callable[[Session], Principal]:
+    """Check the token (CPU only, on the event loop: 401 at once for a missing or invalid one) and
+    return the database half of loading the caller, a plain function to run inline or in a thread."""
     if not token:
         raise Unauthorized("not_authenticated")
-    claims = decode_access_token(token, settings)  # CPU only: on the event loop
+    settings: Settings = request.app.state.settings
+    claims = decode_access_token(token, settings)
     user_id = uuid.UUID(claims["sub"])
     sid = claims.get("sid")
     load = functools.partial(
@@ -164,40 +166,95 @@ async def get_principal(
         credential_version=int(claims.get("cv", 0)),
         session_id=uuid.UUID(sid) if sid else None,
     )
-    try:
-        principal = await db_call(session, load, session, user_id)
-    except sa.exc.DBAPIError as exc:
-        # the request's first statement met a connection the server had dropped (no pre-ping, see
-        # api/db/session.py): the pool has discarded it; nothing ran yet, so retry once on a fresh one
-        if not exc.connection_invalidated:
-            raise
-        await db_call(session, session.rollback)
-        principal = await db_call(session, load, session, user_id)
-    if principal is None:
-        raise Unauthorized("invalid_token")
-    return principal
+
+    def caller(session: Session) -> Principal:
+        try:
+            principal = load(session, user_id)
+        except sa.exc.DBAPIError as exc:
+            # the request's first statement met a connection the server had dropped (no pre-ping, see
+            # api/db/session.py): the pool has discarded it; nothing ran yet, so retry once on a fresh one
+            if not exc.connection_invalidated:
+                raise
+            session.rollback()
+            principal = load(session, user_id)
+        if principal is None:
+            raise Unauthorized("invalid_token")
+        request.state.caller = principal
+        return principal
+
+    return caller
+
+
+async def load_caller(request: Request, session: Session, token: str | None) -> Principal:
+    """The authenticated caller of this request (401 otherwise), loaded once per request: ``require``
+    and :func:`get_principal` both call this, and the second call finds it on ``request.state``."""
+    cached: Principal | None = getattr(request.state, "caller", None)
+    if cached is not None:
+        return cached
+    return await db_call(session, _caller_loader(request, token), session)
+
+
+def _bind(request: Request, principal: Principal, permission: str) -> Principal:
+    """``principal`` bound to the route's permission, or 403."""
+    if principal.must_change_password and permission != "me":
+        raise Forbidden("password_change_required")
+    # "me" is every authenticated caller, including a new account with no grant yet (it must be
+    # able to change its one-time password and see who it is)
+    if permission != "me" and not principal.has(permission):
+        raise Forbidden(permission=permission)
+    bound = replace(principal, permission=permission)
+    request.state.principal = bound
+    return bound
+
+
+async def authorized_call(request: Request, session: Session, fn: Callable[..., T], *args: Any) -> T:
+    """For routes declared with ``require(permission, with_endpoint=True)``: load the caller, check the
+    permission and run ``fn(principal, *args)`` in ONE database call (one thread-pool hop instead of
+    two, docs/benchmarks.md §6). The token was already checked by ``require`` (401 before anything)."""
+    caller, permission = request.state.deferred_caller
+
+    def run() -> T:
+        return fn(_bind(request, caller(session), permission), *args)
+
+    return await db_call(session, run)
+
+
+async def get_principal(
+    request: Request,
+    session: SessionDep,
+    token: Annotated[str | None, Depends(oauth2_scheme)],
+) -> Principal:
+    return await load_caller(request, session, token)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 
 
 class require:
-    """Route dependency: the caller must hold ``permission`` somewhere; binds it for scope checks."""
+    """Route dependency: the caller must hold ``permission`` somewhere; binds it for scope checks.
 
-    def __init__(self, permission: str):
+    ``with_endpoint=True`` (hot read routes only): the token is checked here, but loading the caller and
+    the permission check run in the endpoint's own database call, which must go through
+    :func:`authorized_call` (tests/core/test_permission_matrix.py exercises every route's 401/403)."""
+
+    def __init__(self, permission: str, *, with_endpoint: bool = False):
         roles_with(permission)  # unknown permission names fail at import time
         self.permission = permission
+        self.with_endpoint = with_endpoint
 
-    async def __call__(self, request: Request, principal: CurrentPrincipal) -> Principal:
-        if principal.must_change_password and self.permission != "me":
-            raise Forbidden("password_change_required")
-        # "me" is every authenticated caller, including a new account with no grant yet (it must be
-        # able to change its one-time password and see who it is)
-        if self.permission != "me" and not principal.has(self.permission):
-            raise Forbidden(permission=self.permission)
-        bound = replace(principal, permission=self.permission)
-        request.state.principal = bound
-        return bound
+    # The caller is loaded here (load_caller), not through a ``get_principal`` dependency: FastAPI's
+    # resolution of each dependency costs about as much as a primary-key read on SQLite, and every route
+    # goes through this one (docs/benchmarks.md §6).
+    async def __call__(
+        self,
+        request: Request,
+        session: SessionDep,
+        token: Annotated[str | None, Depends(oauth2_scheme)],
+    ) -> Principal | None:
+        if self.with_endpoint:
+            request.state.deferred_caller = (_caller_loader(request, token), self.permission)
+            return None
+        return _bind(request, await load_caller(request, session, token), self.permission)
 
     def __repr__(self) -> str:
         return f"require({self.permission!r})"
@@ -227,18 +284,23 @@ Authorized = Annotated[Principal, Depends(get_authorized)]
 
 
 class PageParams:
-    def __init__(
-        self,
-        limit: Annotated[int, Query(ge=1, le=200, description="Page size (at most 200).")] = 50,
-        cursor: Annotated[
-            str | None, Query(max_length=512, description="`next_cursor` of the previous page.")
-        ] = None,
-    ):
+    def __init__(self, limit: int = 50, cursor: str | None = None):
         self.limit = limit
         self.cursor = cursor
 
 
-PageQuery = Annotated[PageParams, Depends(PageParams)]
+async def page_params(
+    limit: Annotated[int, Query(ge=1, le=200, description="Page size (at most 200).")] = 50,
+    cursor: Annotated[
+        str | None, Query(max_length=512, description="`next_cursor` of the previous page.")
+    ] = None,
+) -> PageParams:
+    """``limit`` and ``cursor`` of a keyset list. An ``async`` function, not the class itself: FastAPI
+    would run a class's ``__init__`` in the thread pool, a hop per list request (docs/benchmarks.md §6)."""
+    return PageParams(limit, cursor)
+
+
+PageQuery = Annotated[PageParams, Depends(page_params)]
 
 _ETAG = re.compile(r'^(?:W/)?"(\d+)"$')
 

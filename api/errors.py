@@ -15,10 +15,20 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.i18n import MESSAGES, TITLES_ZH, field_message, message, preferred_language
+from api.i18n import (
+    MESSAGES,
+    SOURCE_LANGUAGE,
+    TITLES,
+    Text,
+    field_message,
+    message,
+    preferred_language,
+    translate,
+)
 
 log = structlog.get_logger("gonghui.errors")
 
@@ -105,9 +115,7 @@ def problem(
     params = params or {}
     body: dict[str, Any] = {
         "type": TYPE_BASE + code,
-        "title": TITLES_ZH.get(status, HTTPStatus(status).phrase)
-        if lang == "zh"
-        else HTTPStatus(status).phrase,
+        "title": translate(TITLES[status], lang) if status in TITLES else HTTPStatus(status).phrase,
         "status": status,
         "detail": message(code, lang, params),
         "instance": request.url.path,
@@ -116,6 +124,10 @@ def problem(
     }
     # Machine-readable context (e.g. the current state of a workflow object) next to the prose.
     for key, value in params.items():
+        if isinstance(value, Text):  # a message parameter: its English for programs
+            value = value.render(SOURCE_LANGUAGE)
+        elif isinstance(value, list):
+            value = [v.render(SOURCE_LANGUAGE) if isinstance(v, Text) else v for v in value]
         if key not in body and isinstance(value, (str, int, float, bool, type(None), list)):
             body[key] = value
     if errors is not None:
@@ -211,13 +223,38 @@ async def _stale(request: Request, exc: StaleDataError) -> JSONResponse:
     return problem(request, 412, "version_mismatch")
 
 
+#: SQLSTATE classes of a server that refuses or ends connections: 08 connection exception, 53
+#: insufficient resources (53300 too many connections), 57P operator intervention (57P01 admin shutdown,
+#: 57P03 cannot connect now: starting up or in recovery)
+_UNAVAILABLE_SQLSTATES = ("08", "53", "57P")
+
+
+def connection_refused(exc: OperationalError) -> bool:
+    """Whether ``exc`` says the database refused or could not make a connection (no SQL ran): server
+    down or unreachable (no SQLSTATE: the driver failed to connect), too many connections, shutting
+    down or starting up. These are 503 with Retry-After, never 500 (issue 16)."""
+    state = getattr(exc.orig, "sqlstate", None)
+    if state is None:
+        # psycopg's own connection failures (refused, reset, timed out) carry no SQLSTATE; SQLite's
+        # errors never do and are not about connections
+        return type(exc.orig).__module__.startswith("psycopg") and "connection" in str(exc.orig).lower()
+    return str(state).startswith(_UNAVAILABLE_SQLSTATES)
+
+
 async def _operational(request: Request, exc: OperationalError) -> JSONResponse:
-    if exc.connection_invalidated:  # a dropped connection (server restart, failover): the pool has
-        # discarded it and the connections opened before it; the next request gets a fresh one
+    if exc.connection_invalidated or connection_refused(exc):  # a dropped connection (server restart,
+        # failover): the pool has discarded it and the connections opened before it; or the server
+        # refused a new one (too many connections, starting up): the next request may get one
         return problem(request, 503, "database_unavailable", headers={"Retry-After": "1"})
     if "locked" in str(exc.orig).lower() or "could not serialize" in str(exc.orig).lower():
         return problem(request, 503, "database_busy", headers={"Retry-After": "1"})
     return await _unexpected(request, exc)
+
+
+async def _pool_timeout(request: Request, exc: PoolTimeout) -> JSONResponse:
+    # every pooled connection stayed in use for the pool's timeout (GONGHUI_DB_POOL_SIZE + overflow):
+    # the process is busier than its pool, which is overload, not a fault (issue 16)
+    return problem(request, 503, "database_busy", headers={"Retry-After": "1"})
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -241,4 +278,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(StaleDataError, _stale)  # type: ignore[arg-type]
     app.add_exception_handler(OperationalError, _operational)  # type: ignore[arg-type]
+    app.add_exception_handler(PoolTimeout, _pool_timeout)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _server_error)

@@ -1,265 +1,131 @@
-"""Problem messages in English and Chinese, chosen by ``Accept-Language``.
+"""Messages in every language that has a gettext catalog, chosen by ``Accept-Language`` (or the CLI locale).
 
-Every stable error ``code`` has an entry here; a code without one falls back to a generic sentence,
-and a test lists the codes raised in ``api/`` that lack a message.
+The source text is English, written in the code and marked for extraction:
+
+* ``_("The motion is {current}; it cannot {step}.")`` marks one message (it returns the text unchanged:
+  the language is only known when the message is shown). Placeholders are named, ``{like_this}``.
+* ``_n("{count} row failed.", "{count} rows failed.")`` marks a message with plural forms, chosen by the
+  ``count`` parameter (or the one named by ``n=``).
+* ``register({"code": _("...")})`` gives a stable problem ``code`` its message; ``register_values(_("closed"),
+  ...)`` names states, kinds, roles and steps that problem parameters carry, so a Chinese message says
+  "提案当前状态为 已关闭", never the raw ``closed`` (which stays in the problem's own members for programs).
+
+Translations live in ``api/locale/<lang>/LC_MESSAGES/messages.po`` (``zh_CN`` today); the template
+``api/locale/messages.pot`` is extracted from the code by ``bash scripts/i18n.sh extract``. A ``.po`` file
+is read and compiled in memory the first time its language is needed, so a fresh clone needs no build step
+and a compiled file can never be stale. A third language is one more ``.po`` file (docs/i18n.md).
 """
 
 from __future__ import annotations
 
+import gettext
+import io
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 from typing import Any
 
-MESSAGES: dict[str, tuple[str, str]] = {
-    # generic
-    "bad_request": ("The request is not valid.", "请求无效。"),
-    "validation_failed": ("{count} field(s) are not valid.", "有 {count} 个字段无效。"),
-    "not_authenticated": ("Authentication is required.", "需要登录认证。"),
-    "invalid_token": ("The access token is invalid or expired.", "访问令牌无效或已过期。"),
-    "invalid_credentials": ("Wrong username or password.", "用户名或密码错误。"),
-    "invalid_client": ("Wrong client id or secret.", "客户端标识或密钥错误。"),
-    "invalid_refresh_token": (
-        "The refresh token is invalid, expired or revoked.",
-        "刷新令牌无效、已过期或已吊销。",
-    ),
-    "refresh_token_reused": (
-        "This refresh token was already used; all sessions of its family are revoked.",
-        "该刷新令牌已被使用，其所属会话已全部吊销。",
-    ),
-    "unsupported_grant_type": ("Unsupported grant_type {grant_type}.", "不支持的授权类型 {grant_type}。"),
-    "password_change_required": (
-        "The password must be changed before using the API.",
-        "首次登录须先修改密码。",
-    ),
-    "account_disabled": ("This account is disabled.", "该账号已停用。"),
-    "too_many_requests": (
-        "Too many attempts; retry after {retry_after} s.",
-        "尝试次数过多，请 {retry_after} 秒后重试。",
-    ),
-    "login_locked": (
-        "Too many failed logins; retry after {retry_after} s.",
-        "登录失败次数过多，请 {retry_after} 秒后重试。",
-    ),
-    "permission_denied": ("You lack the permission {permission}.", "您没有权限 {permission}。"),
-    "not_found": (
-        "The resource does not exist or is outside your scope.",
-        "资源不存在或不在您的管辖范围内。",
-    ),
-    "method_not_allowed": ("Method not allowed.", "不允许的请求方法。"),
-    "not_acceptable": ("Not acceptable.", "无法提供所请求的格式。"),
-    "payload_too_large": ("The request body is too large.", "请求体过大。"),
-    "unsupported_media_type": ("Unsupported media type.", "不支持的媒体类型。"),
-    "conflict": ("The request conflicts with the current state.", "请求与当前状态冲突。"),
-    "rule_violation": ("A business rule refused the request.", "业务规则不允许该请求。"),
-    "if_match_required": (
-        "Send If-Match with the ETag from your last read.",
-        "请在 If-Match 头中提供最近一次读取时的 ETag。",
-    ),
-    "version_mismatch": (
-        "The resource changed since you read it; reload and retry.",
-        "资源在您读取后已被修改，请刷新后重试。",
-    ),
-    "idempotency_key_reused": (
-        "This Idempotency-Key was used with a different request.",
-        "该幂等键已用于另一个不同的请求。",
-    ),
-    "idempotency_in_progress": (
-        "A request with this Idempotency-Key is still being processed.",
-        "使用该幂等键的请求仍在处理中。",
-    ),
-    "internal_error": (
-        "Unexpected error; quote the request id when reporting it.",
-        "服务器内部错误；报告问题时请提供请求编号。",
-    ),
-    "database_busy": ("The database is busy; retry shortly.", "数据库繁忙，请稍后重试。"),
-    "database_unavailable": (
-        "The connection to the database was lost; retry shortly.",
-        "与数据库的连接已断开，请稍后重试。",
-    ),
-    "overloaded": (
-        "The server is at capacity; retry after the time in Retry-After.",
-        "服务器当前负载已满，请按 Retry-After 所示时间后重试。",
-    ),
-    "service_unavailable": ("The service is not ready.", "服务尚未就绪。"),
-    "invalid_cursor": ("The cursor is not valid for this list.", "分页游标无效。"),
-    # org units
-    "org_unit_code_taken": ("Org unit code {value} is already in use.", "组织代码 {value} 已被使用。"),
-    "org_unit_parent_kind": (
-        "A {kind} cannot be placed under a {parent_kind}.",
-        "{kind} 类组织不能隶属于 {parent_kind} 类组织。",
-    ),
-    "org_unit_move_into_own_subtree": (
-        "An org unit cannot move under itself or its own descendants.",
-        "组织不能移动到其自身或下级组织之下。",
-    ),
-    "org_unit_closed": ("Org unit {code} is closed.", "组织 {code} 已撤销。"),
-    "org_unit_has_open_children": (
-        "Close or move the {count} open sub-unit(s) first.",
-        "请先撤销或移出 {count} 个下级组织。",
-    ),
-    "org_unit_root_required": (
-        "Only a root-scope admin can create a top-level unit.",
-        "只有根组织管理员可以创建顶级组织。",
-    ),
-    "org_unit_needs_unit_above": (
-        "Closing org unit {code} needs a grant at the unit above it (章程 Art 16).",
-        "撤销组织 {code} 须经上级组织批准（须在其上级组织拥有授权，章程第十六条）。",
-    ),
-    "uscc_short": (
-        "The unified social credit code is too short (18 characters).",
-        "统一社会信用代码位数不足（应为18位）。",
-    ),
-    "uscc_long": (
-        "The unified social credit code is too long (18 characters).",
-        "统一社会信用代码位数过多（应为18位）。",
-    ),
-    "uscc_format": (
-        "The unified social credit code has characters outside GB 32100 (no I, O, Z, S, V).",
-        "统一社会信用代码含有 GB 32100 不允许的字符（不含 I、O、Z、S、V）。",
-    ),
-    "uscc_checksum": (
-        "The check character of the unified social credit code does not match (GB 32100).",
-        "统一社会信用代码校验码不正确（GB 32100）。",
-    ),
-    # users and grants
-    "username_taken": ("Username {value} is already in use.", "用户名 {value} 已被使用。"),
-    "role_above_own": (
-        "You cannot grant the role {role}: it is above your own.",
-        "不能授予高于自身的角色 {role}。",
-    ),
-    "grant_self": ("You cannot change your own grants.", "不能修改自己的授权。"),
-    "grant_exists": ("This grant already exists.", "该授权已存在。"),
-    "password_too_weak": ("The password is too weak: {reason}.", "密码强度不足：{reason}。"),
-    "wrong_current_password": ("The current password is wrong.", "当前密码错误。"),
-}
+#: the catalogs: ``<dir>/<locale>/LC_MESSAGES/messages.po`` and the template ``<dir>/messages.pot``
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+DOMAIN = "messages"
+#: the language of the source text
+SOURCE_LANGUAGE = "en"
 
-FIELD_MESSAGES: dict[str, tuple[str, str]] = {
-    "missing": ("This field is required.", "此字段为必填项。"),
-    "extra_forbidden": ("This field is not allowed.", "不允许此字段。"),
-    "string_too_short": (
-        "Too short: at least {min_length} character(s).",
-        "长度过短：至少 {min_length} 个字符。",
-    ),
-    "string_too_long": (
-        "Too long: at most {max_length} character(s).",
-        "长度过长：最多 {max_length} 个字符。",
-    ),
-    "too_short": ("Too few items: at least {min_length}.", "项目过少：至少 {min_length} 项。"),
-    "too_long": ("Too many items: at most {max_length}.", "项目过多：最多 {max_length} 项。"),
-    "string_pattern_mismatch": ("Wrong format.", "格式不正确。"),
-    "uuid_parsing": ("Not a valid id.", "不是有效的标识。"),
-    "enum": ("Not one of the allowed values: {expected}.", "不是允许的取值：{expected}。"),
-    "literal_error": ("Not one of the allowed values: {expected}.", "不是允许的取值：{expected}。"),
-    "int_parsing": ("Not a whole number.", "不是整数。"),
-    "bool_parsing": ("Not true or false.", "不是布尔值（true 或 false）。"),
-    "greater_than": ("Too small: must be more than {gt}.", "数值过小：须大于 {gt}。"),
-    "greater_than_equal": ("Too small: at least {ge}.", "数值过小：至少为 {ge}。"),
-    "less_than": ("Too large: must be less than {lt}.", "数值过大：须小于 {lt}。"),
-    "less_than_equal": ("Too large: at most {le}.", "数值过大：最多为 {le}。"),
-    "date_from_datetime_parsing": (
-        "Not a valid date (YYYY-MM-DD).",
-        "不是有效日期（格式：年-月-日，如 2024-03-05）。",
-    ),
-    "date_parsing": ("Not a valid date (YYYY-MM-DD).", "不是有效日期（格式：年-月-日，如 2024-03-05）。"),
-    "datetime_parsing": ("Not a valid date and time (ISO 8601).", "不是有效的日期时间（ISO 8601 格式）。"),
-    "value_error": ("Not a valid value.", "取值无效。"),
-    "json_invalid": ("The body is not valid JSON.", "请求体不是有效的 JSON。"),
-}
 
-#: the problem's ``title`` in Chinese (English titles are the HTTP reason phrases)
-TITLES_ZH: dict[int, str] = {
-    400: "请求错误",
-    401: "未认证",
-    403: "无权访问",
-    404: "未找到",
-    405: "不允许的请求方法",
-    406: "无法提供所请求的格式",
-    409: "与当前状态冲突",
-    412: "版本已变化",
-    413: "请求体过大",
-    415: "不支持的媒体类型",
-    422: "无法处理的请求",
-    428: "缺少前置条件",
-    429: "请求过于频繁",
-    500: "服务器内部错误",
-    503: "服务暂不可用",
+@dataclass(frozen=True, slots=True)
+class Plural:
+    """A message with plural forms; ``n`` names the parameter holding the count."""
+
+    singular: str
+    plural: str
+    n: str = "count"
+
+
+Message = str | Plural
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """A message with its parameters, rendered later in the reader's language (e.g. an import file's
+    problem, shown in the problem ``detail`` of a Chinese request)."""
+
+    message: Message
+    params: dict[str, Any]
+
+    def render(self, lang: str) -> str:
+        return translate(self.message, lang, self.params)
+
+    def as_json(self) -> dict[str, Any]:
+        """A JSON form to store with a job; :meth:`from_json` restores it."""
+        text = self.message
+        return {
+            "message": [text.singular, text.plural, text.n] if isinstance(text, Plural) else text,
+            "params": self.params,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Text:
+        text = data.get("message", "")
+        return cls(Plural(*text) if isinstance(text, list) else str(text), dict(data.get("params") or {}))
+
+
+def _(text: str) -> str:
+    """Mark ``text`` (English, named ``{placeholders}``) for extraction; translated when shown."""
+    return text
+
+
+def _n(singular: str, plural: str, n: str = "count") -> Plural:
+    """Mark a message with plural forms, chosen by the parameter named ``n`` (default ``count``)."""
+    return Plural(singular, plural, n)
+
+
+#: problem ``code`` -> message; every stable code has one (a test lists the codes raised without one)
+MESSAGES: dict[str, Message] = {}
+#: field-error ``type`` (Pydantic's, e.g. ``string_too_short``) -> message naming the limit from its context
+FIELD_MESSAGES: dict[str, Message] = {}
+#: raw values (states, kinds, roles, steps) shown by their translated names in messages
+VALUES: set[str] = set()
+
+#: the problem's ``title``: the HTTP reason phrase, translated
+TITLES: dict[int, str] = {
+    400: _("Bad Request"),
+    401: _("Unauthorized"),
+    403: _("Forbidden"),
+    404: _("Not Found"),
+    405: _("Method Not Allowed"),
+    406: _("Not Acceptable"),
+    409: _("Conflict"),
+    412: _("Precondition Failed"),
+    413: _("Request Entity Too Large"),
+    415: _("Unsupported Media Type"),
+    422: _("Unprocessable Entity"),
+    428: _("Precondition Required"),
+    429: _("Too Many Requests"),
+    500: _("Internal Server Error"),
+    503: _("Service Unavailable"),
 }
 
 
-#: Chinese names of the states, kinds, roles and steps that problem parameters carry (``current``,
-#: ``kind`` ...): a Chinese message shows "提案当前状态为已关闭", never the raw value ``closed``. The raw
-#: value stays in the problem's own members for programs. An area adds its values with ``register_values``.
-VALUES_ZH: dict[str, str] = {
-    # org unit kinds
-    "federation": "总工会",
-    "grassroots": "基层工会",
-    "joint_grassroots": "联合基层工会",
-    "branch": "分工会",
-    "group": "工会小组",
-    # roles
-    "admin": "系统管理员",
-    "chair": "工会主席",
-    "officer": "工会干事",
-    "treasurer": "经费审查/财务人员",
-    "auditor": "审计人员",
-    "handler": "承办人",
-    "member": "会员",
-    "integration": "系统集成账号",
-    # member states and lifecycle steps
-    "applied": "已申请",
-    "active": "在册",
-    "retained": "保留会籍",
-    "withdrawn": "已退会",
-    "expelled": "已除名",
-    "deceased": "已故",
-    "transfer_pending": "转出中",
-    "approve": "批准入会",
-    "retain": "保留会籍",
-    "restore": "恢复会籍",
-    "withdraw": "退会",
-    "deem_withdrawn": "视为自动退会",
-    "expel": "开除会籍",
-    "rejoin": "重新入会",
-    "death": "死亡",
-    # transfers
-    "pending": "待接收",
-    "accepted": "已接收",
-    "refused": "已拒收",
-    "cancelled": "已撤回",
-    # motions: states and steps
-    "draft": "草稿",
-    "submitted": "已提交",
-    "registered": "已立案",
-    "declined": "不予立案",
-    "merged": "已合并",
-    "converted": "已转为意见建议",
-    "assigned": "已交办",
-    "answered": "已答复",
-    "reopened": "重新办理",
-    "closed": "已关闭",
-    "edit": "修改",
-    "cosign": "附议",
-    "submit": "提交",
-    "review": "审查",
-    "assign": "交办",
-    "reply": "答复",
-    "rate": "评价",
-    "withdraw_cosignature": "撤回附议",
-}
-
-
-def register_values(values: dict[str, str]) -> None:
-    """Add Chinese names of an area's states/kinds (``value -> 中文``) for Chinese problem messages."""
-    clash = {k for k in values if k in VALUES_ZH and VALUES_ZH[k] != values[k]}
-    if clash:
-        raise ValueError(f"values named twice differently: {sorted(clash)}")
-    VALUES_ZH.update(values)
-
-
-def register(messages: dict[str, tuple[str, str]]) -> None:
-    """Add an area's problem messages (``code -> (English, Chinese)``); codes are global and unique."""
+def register(messages: dict[str, Message]) -> None:
+    """Add an area's problem messages (``code -> _("English {param}.")``); codes are global and unique."""
     clash = set(messages) & set(MESSAGES)
     if clash:
         raise ValueError(f"problem codes registered twice: {sorted(clash)}")
+    for code, text in messages.items():
+        if not isinstance(text, (str, Plural)):
+            raise TypeError(f"{code}: give one English message marked with _() or _n(), not {text!r}")
     MESSAGES.update(messages)
+
+
+def register_field_messages(messages: dict[str, Message]) -> None:
+    """Add messages for field-error types (Pydantic's ``type`` or a schema rule's code)."""
+    FIELD_MESSAGES.update(messages)
+
+
+def register_values(*values: str) -> None:
+    """Name raw values (``_("closed")``, ...) that problem parameters carry, so they are shown translated."""
+    VALUES.update(values)
 
 
 def codes() -> list[str]:
@@ -267,47 +133,149 @@ def codes() -> list[str]:
     return sorted(MESSAGES)
 
 
+# --- catalogs -------------------------------------------------------------------------------------------
+
+
+def catalog_paths() -> dict[str, Path]:
+    """Language (``zh``) -> its ``.po`` file, for every catalog under :data:`LOCALE_DIR`."""
+    return _catalog_paths(LOCALE_DIR)
+
+
+@cache
+def _catalog_paths(directory: Path) -> dict[str, Path]:  # read once per process (and per directory)
+    found: dict[str, Path] = {}
+    for po in sorted(directory.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
+        found.setdefault(_base(po.parent.parent.name), po)
+    return found
+
+
+def languages() -> list[str]:
+    """Every language a message can be shown in: the source language and each catalog's."""
+    return [SOURCE_LANGUAGE, *(lang for lang in catalog_paths() if lang != SOURCE_LANGUAGE)]
+
+
+def _base(tag: str) -> str:
+    return re.split(r"[-_]", tag.strip().lower(), maxsplit=1)[0]
+
+
+@cache
+def translations(lang: str) -> gettext.NullTranslations:
+    """The compiled catalog of ``lang`` (compiled in memory from its ``.po``; fuzzy entries are left out)."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    path = catalog_paths().get(lang)
+    if path is None or lang == SOURCE_LANGUAGE:
+        return gettext.NullTranslations()
+    with path.open("rb") as fh:
+        catalog = read_po(fh, locale=path.parent.parent.name, domain=DOMAIN)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog, use_fuzzy=False)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)
+
+
 def preferred_language(header: str | None) -> str:
-    """Return ``"zh"`` when Chinese is preferred over English in ``Accept-Language``, else ``"en"``."""
+    """The language with a catalog that ``Accept-Language`` prefers most (``zh`` for ``zh-CN``), else
+    ``en``."""
     if not header:
-        return "en"
-    best, best_q = "en", -1.0
+        return SOURCE_LANGUAGE
+    available = set(languages())
+    best, best_q = SOURCE_LANGUAGE, -1.0
     for part in header.split(","):
-        lang, _, q = part.strip().partition(";q=")
+        lang, _sep, q = part.strip().partition(";q=")
         try:
             weight = float(q) if q else 1.0
         except ValueError:
             weight = 0.0
-        base = lang.strip().lower()[:2]
-        if base in {"zh", "en"} and weight > best_q:
+        base = _base(lang)
+        if base in available and weight > best_q:
             best, best_q = base, weight
     return best
 
 
-def message(code: str, lang: str, params: dict[str, Any] | None = None) -> str:
-    en, zh = MESSAGES.get(code, MESSAGES["rule_violation"] if code else MESSAGES["bad_request"])
-    template = zh if lang == "zh" else en
-    params = dict(params or {})
-    if lang == "zh":  # states and kinds by their Chinese names
-        params = {k: VALUES_ZH.get(v, v) if isinstance(v, str) else v for k, v in params.items()}
+def locale_language(option: str | None = None) -> str:
+    """``option`` (e.g. ``--lang zh``) if given, else the locale (``LC_ALL``, ``LC_MESSAGES``, ``LANG``),
+    as a language with a catalog; otherwise English."""
+    import os
+
+    value = option or next(
+        (os.environ[v] for v in ("LC_ALL", "LC_MESSAGES", "LANG") if os.environ.get(v)), SOURCE_LANGUAGE
+    )
+    base = _base(value)
+    return base if base in languages() else SOURCE_LANGUAGE
+
+
+# --- rendering ------------------------------------------------------------------------------------------
+
+
+def value_name(value: Any, lang: str) -> Any:
+    """A parameter as shown in ``lang``: a registered raw value by its name, a :class:`Text` rendered, a
+    list joined by the language's separator; anything else unchanged."""
+    if isinstance(value, str) and value in VALUES:
+        return translations(lang).gettext(value)
+    if isinstance(value, Text):
+        return value.render(lang)
+    if isinstance(value, (list, tuple)):
+        return join([str(value_name(v, lang)) for v in value], lang)
+    return value
+
+
+def translate(text: Message, lang: str, params: dict[str, Any] | None = None) -> str:
+    """``text`` in ``lang`` with its ``{placeholders}`` filled (registered values by their names)."""
+    raw = params or {}
+    params = {k: value_name(v, lang) for k, v in raw.items()}
+    t = translations(lang)
+    if isinstance(text, Plural):
+        count = raw.get(text.n)
+        if isinstance(count, (list, tuple)):  # a list counts its items
+            count = len(count)
+        template = t.ngettext(text.singular, text.plural, count if isinstance(count, int) else 2)
+    else:
+        template = t.gettext(text)
     try:
         return template.format(**params)
     except (KeyError, IndexError, ValueError):
         return template
 
 
+def message(code: str, lang: str, params: dict[str, Any] | None = None) -> str:
+    """The problem message of ``code`` in ``lang`` (an unknown code gets the generic one)."""
+    text = MESSAGES.get(code) or MESSAGES["rule_violation" if code else "bad_request"]
+    return translate(text, lang, params)
+
+
 def field_message(error: dict[str, Any], lang: str) -> str:
+    """One Pydantic error in ``lang``, by its ``type``, naming the limit from its context."""
     kind = error.get("type", "")
-    pair = FIELD_MESSAGES.get(kind)
-    if pair is None and kind in MESSAGES:  # a rule checked in the schema (e.g. ``id_checksum``)
+    text = FIELD_MESSAGES.get(kind)
+    if text is None and kind in MESSAGES:  # a rule checked in the schema (e.g. ``id_checksum``)
         return message(kind, lang, error.get("ctx"))
-    if pair is None:
-        return str(error.get("msg", "Invalid value."))
-    template = pair[1] if lang == "zh" else pair[0]
+    if text is None:  # a type we have no sentence for: Pydantic's English, or our generic one
+        return str(error.get("msg") or "") if lang == SOURCE_LANGUAGE else translate(FIELD_FALLBACK, lang)
     ctx = dict(error.get("ctx") or {})
-    if lang == "zh" and isinstance(ctx.get("expected"), str):  # "'a', 'b' or 'c'" -> "'a'、'b'、'c'"
-        ctx["expected"] = ctx["expected"].replace(" or ", "、").replace(", ", "、")
-    try:  # name the limit (``min_length`` ...) from the error's context
-        return template.format(**ctx)
-    except (KeyError, IndexError, ValueError):
-        return template.split("：")[0].split(":")[0].rstrip("。.") + ("。" if lang == "zh" else ".")
+    if isinstance(ctx.get("expected"), str):  # "'a', 'b' or 'c'" -> "'a', 'b', 'c'" (the values are codes)
+        ctx["expected"] = translate(LIST_SEPARATOR, lang).join(
+            v.strip() for v in re.split(r",\s*|\s+or\s+", ctx["expected"]) if v.strip()
+        )
+    rendered = translate(text, lang, ctx)
+    if "{" in rendered:  # the context lacks the limit: the sentence without it
+        return translate(FIELD_FALLBACK, lang)
+    return rendered
+
+
+#: how a list of values is joined in a message (", " in English, "、" in Chinese)
+LIST_SEPARATOR = _(", ")
+#: a field error Pydantic reports with a type that has no sentence of its own
+FIELD_FALLBACK = _("Not a valid value.")
+
+
+def join(values: list[str] | tuple[str, ...], lang: str) -> str:
+    """``values`` joined by the list separator of ``lang``."""
+    return translate(LIST_SEPARATOR, lang).join(values)
+
+
+# the generic messages, registered once whoever imports this module first
+from api import messages as _messages  # noqa: E402
+
+del _messages

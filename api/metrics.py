@@ -9,7 +9,13 @@ What it exports:
 - ``gonghui_db_pool_connections_in_use`` and ``gonghui_db_pool_connections_open`` (per process, summed);
 - ``gonghui_import_jobs{status}`` (queued = the queue's depth, running, succeeded, failed),
   ``gonghui_import_rows_processed_total`` (``rate()`` of it is import rows/s): read from the database
-  when scraped, so they cover the jobs of every process and host.
+  when scraped, so they cover the jobs of every process and host;
+- ``gonghui_job_queue_depth{queue,status}``: background jobs waiting (``todo``) and running (``doing``),
+  from the PostgreSQL job queue's table when scraped (every host's jobs); with jobs in-process (SQLite),
+  the import jobs queued and running in the servers;
+- ``gonghui_job_outcomes_total{task,outcome}``: jobs ended succeeded or failed, or retried, counted by
+  the process that ran them (api/jobs): the servers' own on SQLite; a ``gonghui worker``'s on
+  ``--metrics-port``, and also here when it shares this host's ``PROMETHEUS_MULTIPROC_DIR``.
 
 Several workers (``gonghui serve --workers N``): each process writes its values to files in
 ``PROMETHEUS_MULTIPROC_DIR`` (set and emptied by ``gonghui serve`` before the workers start) and any
@@ -76,6 +82,12 @@ POOL_OPEN = Gauge(
     multiprocess_mode="livesum",
 )
 
+JOB_OUTCOMES = Counter(
+    "gonghui_job_outcomes",
+    "Background jobs by task and outcome (succeeded, failed, retried), in the process that ran them.",
+    ["task", "outcome"],
+)
+
 #: requests that matched no route share one label value
 UNMATCHED = "<unmatched>"
 
@@ -130,6 +142,10 @@ def count_shed() -> None:
     SHED.inc()
 
 
+def count_job(task: str, outcome: str) -> None:
+    JOB_OUTCOMES.labels(task, outcome).inc()
+
+
 def watch_pool(engine: sa.Engine) -> None:
     """Keep the pool gauges current from the pool's own events (no work at scrape time)."""
     if getattr(engine, "_gonghui_metrics", False):
@@ -178,15 +194,66 @@ class ImportJobsCollector(Collector):
         yield rows
 
 
-def render(engine: sa.Engine) -> bytes:
+class JobQueueCollector(Collector):
+    """Background jobs waiting and running, by queue, read from the database when scraped (all hosts)."""
+
+    def __init__(self, engine: sa.Engine, *, queued: bool):
+        self.engine = engine
+        self.queued = queued
+
+    def _rows(self, conn: sa.Connection) -> list[tuple[str, str, int]]:
+        if self.queued:  # the PostgreSQL job queue (procrastinate's table, migration 0014)
+            return [
+                (str(q), str(s), int(n))
+                for q, s, n in conn.exec_driver_sql(
+                    "SELECT queue_name, status::text, count(*) FROM procrastinate_jobs "
+                    "WHERE status IN ('todo', 'doing') GROUP BY queue_name, status"
+                )
+            ]
+        from api.db.models import MemberImport
+
+        table = sa.inspect(MemberImport).local_table
+        names = {"queued": "todo", "running": "doing"}
+        return [
+            ("imports", names[str(s)], int(n))
+            for s, n in conn.execute(
+                sa.select(table.c.status, sa.func.count())
+                .where(table.c.status.in_(list(names)))
+                .group_by(table.c.status)
+            )
+        ]
+
+    def collect(self) -> Iterator[Any]:
+        depth = GaugeMetricFamily(
+            "gonghui_job_queue_depth",
+            "Background jobs waiting (todo) and running (doing), by queue.",
+            labels=["queue", "status"],
+        )
+        try:
+            with self.engine.connect() as conn:
+                rows = self._rows(conn)
+        except sa.exc.SQLAlchemyError:
+            return  # the database is down (or not migrated): the HTTP metrics still answer
+        seen = set()
+        for queue, status, n in rows:
+            depth.add_metric([queue, status], n)
+            seen.add((queue, status))
+        for status in ("todo", "doing"):  # the series exist (at 0) before the first job
+            if ("imports", status) not in seen:
+                depth.add_metric(["imports", status], 0)
+        yield depth
+
+
+def render(engine: sa.Engine, *, jobs_queued: bool = False) -> bytes:
     registry = CollectorRegistry()
     path = os.environ.get(MULTIPROC_ENV)
     if path:
         MultiProcessCollector(registry, path=path)
     else:
-        for collector in (REQUEST_SECONDS, RESPONSES, IN_FLIGHT, SHED, POOL_IN_USE, POOL_OPEN):
+        for collector in (REQUEST_SECONDS, RESPONSES, IN_FLIGHT, SHED, POOL_IN_USE, POOL_OPEN, JOB_OUTCOMES):
             registry.register(collector)
     registry.register(ImportJobsCollector(engine))
+    registry.register(JobQueueCollector(engine, queued=jobs_queued))
     return generate_latest(registry)
 
 
@@ -205,5 +272,7 @@ async def metrics_endpoint(request: Request) -> Response:
     settings: Settings = request.app.state.settings
     if not allowed(request, settings):
         return Response(status_code=404)
-    body = await run_in_threadpool(render, request.app.state.db.engine)
+    body = await run_in_threadpool(
+        lambda: render(request.app.state.db.engine, jobs_queued=request.app.state.jobs.queued)
+    )
     return Response(body, media_type=CONTENT_TYPE_LATEST)

@@ -35,7 +35,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from api import i18n
-from api.deps import PageParams, get_principal, get_session, if_match, if_match_or_any, public, require
+from api.deps import get_principal, get_session, if_match, if_match_or_any, page_params, public, require
 from api.errors import PROBLEM_JSON
 from api.examples import BODY_EXAMPLES
 from api.routing import walk
@@ -102,7 +102,7 @@ def declare(dependency: Any, problems: Mapping[int, tuple[str, ...]]) -> None:
 declare(get_principal, {401: ("not_authenticated", "invalid_token")})
 declare(if_match, {412: ("version_mismatch",), 428: ("if_match_required",)})
 declare(if_match_or_any, {412: ("version_mismatch",), 428: ("if_match_required",)})
-declare(PageParams, {400: ("invalid_cursor",)})
+declare(page_params, {400: ("invalid_cursor",)})
 declare(get_session, {503: ("database_busy",)})
 
 
@@ -121,8 +121,9 @@ def operation_problems(route: APIRoute, method: str, *, idempotent: bool) -> dic
     authenticated = False
     for dep in dependants:
         call = dep.call
-        if isinstance(call, require):
+        if isinstance(call, require):  # loads the caller itself (api.deps.load_caller): get_principal's 401
             authenticated = True
+            add(401, *DEPENDENCY_PROBLEMS[get_principal][401])
             if call.permission != "me":
                 add(403, "permission_denied", "password_change_required")
         elif isinstance(call, public):
@@ -340,9 +341,16 @@ def complete(
 
 
 def install(
-    app: FastAPI, routes: Callable[[], Iterable[APIRoute]], *, idempotent: Callable[[str, str], bool]
+    app: FastAPI,
+    routes: Callable[[], Iterable[APIRoute]],
+    *,
+    idempotent: Callable[[str, str], bool],
+    path_order: Callable[[], Iterable[str]] | None = None,
 ) -> None:
-    """Make ``app.openapi()`` return the completed document (built once, like FastAPI's)."""
+    """Make ``app.openapi()`` return the completed document (built once, like FastAPI's).
+
+    ``path_order``: the documented order of the paths; FastAPI lists them in the order the app tries
+    them, which may put hot routes first (api.main, HOT_ROUTERS)."""
     build = app.openapi
     done = False
 
@@ -351,6 +359,11 @@ def install(
         schema = build()
         if not done:
             complete(schema, routes(), idempotent=idempotent)
+            if path_order is not None:
+                rank = {path: i for i, path in reversed(list(enumerate(path_order())))}
+                paths = schema.get("paths", {})
+                keyed = sorted(paths.items(), key=lambda item: rank.get(item[0], len(rank)))
+                schema["paths"] = dict(keyed)
             done = True
         return schema
 

@@ -15,6 +15,7 @@ less than serving.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
 from starlette.requests import Request
@@ -61,6 +62,11 @@ class LoadShedMiddleware:
         if self.on_change:
             self.on_change(self.in_flight)
         try:
+            # Let every request that arrived with this one be counted before any is served. A request
+            # that never waits (a SQLite read runs inline on the event loop, api/deps.py) would
+            # otherwise run to completion before the next one starts, so at most one would ever be in
+            # flight and nothing shed: the backlog would wait unseen in the sockets (issue 16).
+            await asyncio.sleep(0)
             await self.app(scope, receive, send)
         finally:
             self.in_flight -= 1

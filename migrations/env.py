@@ -8,6 +8,7 @@ from sqlalchemy import engine_from_config, pool
 import api.db.models  # noqa: F401  (registers every table on the metadata)
 from api.config import get_settings
 from api.db.models import metadata
+from api.jobs import include_name
 
 config = context.config
 target_metadata = metadata
@@ -40,6 +41,7 @@ def _run(connection) -> None:
         compare_type=True,
         compare_server_default=False,
         render_item=_render_item,
+        include_name=include_name,  # the job queue's tables are procrastinate's, not models
     )
     with context.begin_transaction():
         context.run_migrations()

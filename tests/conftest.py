@@ -115,6 +115,11 @@ def settings(database_url: str) -> Settings:
         login_slowdown_step_seconds=0,
         log_json=True,
         log_level="WARNING",
+        # each test runs in a transaction that is rolled back: a worker process would never see its rows,
+        # so jobs run in-process on both engines (tests/jobs start real workers on their own databases),
+        # and no sweep thread runs behind a test's back
+        job_runner="inprocess",
+        job_sweeps_enabled=False,
     )
 
 
@@ -241,6 +246,12 @@ class World:
 @pytest.fixture
 def world(db: Database, settings: Settings, password_hash: str) -> World:
     return World(db, settings, password_hash)
+
+
+@pytest.fixture
+def make_world(settings: Settings, password_hash: str) -> Callable[[Database], World]:
+    """The world on another database (committed: e.g. for worker processes, tests/jobs)."""
+    return lambda db: World(db, settings, password_hash)
 
 
 def etag(response: Any) -> str:

@@ -118,6 +118,10 @@ class Database:
                 event.listen(bind, "before_cursor_execute", _begin_before_first_write)
             self.request_read_session = sessionmaker(bind=lazy, **kw)
 
+    #: whether GET requests run their short database calls on the event loop (api/deps.py, db_call):
+    #: SQLite only, and only when GONGHUI_SQLITE_INLINE_READS is on (api.main sets it from Settings)
+    inline_reads: bool = False
+
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name

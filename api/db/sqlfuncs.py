@@ -37,7 +37,7 @@ def _json_array_agg_postgresql(element: json_array_agg, compiler: SQLCompiler, *
 
 def json_list(value: Any) -> list[Any]:
     """A ``json_array_agg`` result as a list (``[]`` for no rows on either engine)."""
-    if value is None:
+    if value is None or value == "[]":  # most members carry no tag: no JSON parse for them
         return []
     if isinstance(value, str | bytes):
         return list(json.loads(value))

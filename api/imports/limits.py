@@ -21,7 +21,9 @@ from __future__ import annotations
 import re
 import zipfile
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, Any
+
+from api.i18n import SOURCE_LANGUAGE, Message, Text, _
 
 __all__ = ["LIMITS", "FileLimits", "LimitExceeded", "check_xlsx", "current"]
 
@@ -52,10 +54,11 @@ LIMITS = FileLimits()
 class LimitExceeded(Exception):
     """``code`` is ``too_many_columns``, ``cell_too_long`` or ``uncompressed_too_large``."""
 
-    def __init__(self, code: str, detail: str) -> None:
-        super().__init__(f"{code}: {detail}")
+    def __init__(self, code: str, message: Message, /, **params: Any) -> None:
         self.code = code
-        self.detail = detail
+        self.text = Text(message, params)
+        self.detail = self.text.render(SOURCE_LANGUAGE)
+        super().__init__(f"{code}: {self.detail}")
 
 
 _CHUNK = 1024 * 1024
@@ -76,7 +79,7 @@ def _scan_part(stream: IO[bytes], element: str | None, limits: FileLimits, budge
     while chunk := stream.read(_CHUNK):
         total += len(chunk)
         if total > budget:
-            raise LimitExceeded("uncompressed_too_large", f"{name} inflates beyond the limit")
+            raise LimitExceeded("uncompressed_too_large", _("{part} inflates beyond the limit"), part=name)
         buf = carry + chunk
         cut = buf.rfind(b"<")
         if cut < 0:
@@ -84,7 +87,10 @@ def _scan_part(stream: IO[bytes], element: str | None, limits: FileLimits, budge
         body, carry = buf[:cut], buf[cut:]
         if text_run.search(body) or len(carry) > limits.max_text_bytes + 1:
             raise LimitExceeded(
-                "cell_too_long", f"{name}: a cell or string longer than {limits.max_cell_chars} characters"
+                "cell_too_long",
+                _("{part}: a cell or string longer than {limit} characters"),
+                part=name,
+                limit=limits.max_cell_chars,
             )
         if start is not None:
             for match in start.finditer(body):
@@ -100,8 +106,18 @@ def _scan_part(stream: IO[bytes], element: str | None, limits: FileLimits, budge
 
 def _too_big(element: str | None, name: str, limits: FileLimits) -> LimitExceeded:
     if element == "row":
-        return LimitExceeded("too_many_columns", f"{name}: a row with more than {limits.max_columns} columns")
-    return LimitExceeded("cell_too_long", f"{name}: a string longer than {limits.max_cell_chars} characters")
+        return LimitExceeded(
+            "too_many_columns",
+            _("{part}: a row with more than {limit} columns"),
+            part=name,
+            limit=limits.max_columns,
+        )
+    return LimitExceeded(
+        "cell_too_long",
+        _("{part}: a string longer than {limit} characters"),
+        part=name,
+        limit=limits.max_cell_chars,
+    )
 
 
 def current() -> FileLimits:
@@ -121,8 +137,9 @@ def check_xlsx(stream: IO[bytes], limits: FileLimits | None = None) -> None:
             if declared > limits.max_uncompressed_bytes:
                 raise LimitExceeded(
                     "uncompressed_too_large",
-                    f"the workbook inflates to {declared // (1024 * 1024)} MB "
-                    f"(limit {limits.max_uncompressed_bytes // (1024 * 1024)} MB)",
+                    _("the workbook inflates to {size_mb} MB (limit {limit_mb} MB)"),
+                    size_mb=declared // (1024 * 1024),
+                    limit_mb=limits.max_uncompressed_bytes // (1024 * 1024),
                 )
             budget = limits.max_uncompressed_bytes
             for info in infos:
@@ -135,7 +152,9 @@ def check_xlsx(stream: IO[bytes], limits: FileLimits | None = None) -> None:
                     element = "si"
                     part_budget = min(budget, limits.max_shared_strings_bytes)
                     if info.file_size > part_budget:
-                        raise LimitExceeded("uncompressed_too_large", f"{name} is larger than the limit")
+                        raise LimitExceeded(
+                            "uncompressed_too_large", _("{part} is larger than the limit"), part=name
+                        )
                 with archive.open(info) as part:
                     budget -= _scan_part(part, element, limits, part_budget, name)
     finally:

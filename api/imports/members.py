@@ -19,13 +19,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal, NamedTuple
 
+from api.i18n import _
 from api.imports.readers import RawRow
 from api.rules.dues import yuan_to_fen
-from api.rules.resident_id import ResidentId, ResidentIdError, parse_resident_id
+from api.rules.resident_id import ResidentId, ResidentIdError, masked_tail, parse_resident_id
 
 __all__ = [
     "KIND_MESSAGES",
-    "KIND_MESSAGES_ZH",
     "FieldError",
     "FileDuplicateTracker",
     "MemberRowError",
@@ -36,61 +36,39 @@ __all__ = [
 
 Gender = Literal["male", "female"]
 
-#: Short English text per error kind (the resident ID kinds come from :mod:`api.rules.resident_id`).
+#: The message per error kind, in English marked for the catalogs (``translate(KIND_MESSAGES[kind], lang)``;
+#: the resident ID kinds come from :mod:`api.rules.resident_id`).
 KIND_MESSAGES: dict[str, str] = {
-    "id_short": "ID number is too short",
-    "id_long": "ID number is too long",
-    "id_excel_float": "ID number was turned into a number by a spreadsheet",
-    "id_format": "ID number contains invalid characters",
-    "id_region": "ID number does not start with a province code",
-    "id_birth_date": "ID number contains an impossible birth date",
-    "id_checksum": "ID number check digit does not match",
-    "missing_national_id": "ID number is missing",
-    "id_birth_mismatch": "birth date disagrees with the ID number",
-    "gender_mismatch": "gender disagrees with the ID number",
-    "bad_gender": "gender is not 男/女/M/F",
-    "missing_name": "name is blank",
-    "missing_employee_no": "employee number is blank",
-    "bad_phone": "not an 11-digit mobile number",
-    "bad_email": "not an email address",
-    "bad_date": "no such date",
-    "future_join": "join date is in the future",
-    "negative_wage": "monthly wage is negative",
-    "bad_wage": "monthly wage is not an amount in yuan with at most two decimals",
-    "bad_flag": "expected 是/否 (yes/no)",
-    "extra_cells": "values found outside any named column",
-    "dup_employee_no": "employee number repeats an earlier row of the file",
-    "dup_national_id": "ID number repeats an earlier row of the file",
-    "unknown_org": "no such org unit",
+    "id_short": _("ID number is too short"),
+    "id_long": _("ID number is too long"),
+    "id_excel_float": _("ID number was turned into a number by a spreadsheet"),
+    "id_format": _("ID number contains invalid characters"),
+    "id_region": _("ID number does not start with a province code"),
+    "id_birth_date": _("ID number contains an impossible birth date"),
+    "id_checksum": _("ID number check digit does not match"),
+    "missing_national_id": _("ID number is missing"),
+    "id_birth_mismatch": _("birth date disagrees with the ID number"),
+    "gender_mismatch": _("gender disagrees with the ID number"),
+    "bad_gender": _("gender is not 男/女/M/F"),
+    "missing_name": _("name is blank"),
+    "missing_employee_no": _("employee number is blank"),
+    "bad_phone": _("not an 11-digit mobile number"),
+    "bad_email": _("not an email address"),
+    "bad_date": _("no such date"),
+    "future_join": _("join date is in the future"),
+    "negative_wage": _("monthly wage is negative"),
+    "bad_wage": _("monthly wage is not an amount in yuan with at most two decimals"),
+    "bad_flag": _("expected 是/否 (yes/no)"),
+    "extra_cells": _("values found outside any named column"),
+    "dup_employee_no": _("employee number repeats an earlier row of the file"),
+    "dup_national_id": _("ID number repeats an earlier row of the file"),
+    "unknown_org": _("no such org unit"),
+    "id_masked_new_member": _(
+        "masked ID number, but no member has this employee number: a new member needs the full number"
+    ),
+    "id_masked_mismatch": _("masked ID number does not end like the one on record"),
 }
 
-#: Chinese text per error kind, for the import report shown to union clerks.
-KIND_MESSAGES_ZH: dict[str, str] = {
-    "id_short": "身份证号位数不足",
-    "id_long": "身份证号位数过多",
-    "id_excel_float": "身份证号被表格软件转成了数字（请将该列设为文本格式）",
-    "id_format": "身份证号含有非法字符",
-    "id_region": "身份证号的地区码无效",
-    "id_birth_date": "身份证号中的出生日期无效",
-    "id_checksum": "身份证号校验码错误",
-    "missing_national_id": "身份证号为空",
-    "id_birth_mismatch": "出生日期与身份证号不符",
-    "gender_mismatch": "性别与身份证号不符",
-    "bad_gender": "性别应为男或女",
-    "missing_name": "姓名为空",
-    "missing_employee_no": "工号为空",
-    "bad_phone": "手机号不是11位大陆手机号码",
-    "bad_email": "邮箱格式不正确",
-    "bad_date": "日期无效",
-    "future_join": "入会日期晚于今天",
-    "negative_wage": "月工资为负数",
-    "bad_wage": "月工资不是有效金额（元，最多两位小数）",
-    "bad_flag": "应填写是或否",
-    "extra_cells": "有数据位于未命名的列中",
-    "dup_employee_no": "工号与文件中前面的行重复",
-    "dup_national_id": "身份证号与文件中前面的行重复",
-    "unknown_org": "所属工会代码不存在",
-}
 
 _GENDERS: dict[str, Gender] = {
     "男": "male",
@@ -123,6 +101,8 @@ _PHONE_PUNCTUATION = re.compile(r"[\s\-()]")
 _COUNTRY_CODE = re.compile(r"^(?:\+86|0086)")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _TAG_SEPARATORS = re.compile(r"[,;、|]")
+#: the birth year alone, as an export shows it to callers who may not see the full date
+_YEAR_ONLY = re.compile(r"[0-9]{4}")
 _SPACE_RUN = re.compile(r"\s+")
 _SPACE_BETWEEN_CJK = re.compile(r"(?<=[\u3400-\u9fff]) (?=[\u3400-\u9fff])")
 
@@ -142,17 +122,22 @@ class MemberRowOk:
     row_number: int
     employee_no: str
     name: str
-    gender: Gender
-    national_id: ResidentId
+    #: None only for a masked ID (below) with a blank gender cell: the stored gender stays
+    gender: Gender | None
+    #: None when the file has the masked form of the ID (an export re-imported): ``masked_tail`` is set
+    #: and the member must already be on record under the employee number, whose ID then stays as it is
+    national_id: ResidentId | None
     phone: str | None
     email: str | None
-    birth_date: date
+    #: None only for a masked ID with a blank or year-only birth date (the export's coarse form)
+    birth_date: date | None
     join_date: date | None
     org_unit_code: str | None
     monthly_wage_fen: int | None
     is_representative: bool
     tags: list[str] = field(default_factory=list)
     notes: str | None = None
+    masked_tail: str | None = None
 
 
 @dataclass(slots=True)
@@ -165,6 +150,15 @@ class MemberRowError:
 
 def _error(field_name: str, kind: str, message: str | None = None) -> FieldError:
     return FieldError(field_name, kind, message or KIND_MESSAGES[kind])
+
+
+#: a cell starting with these is a formula to a spreadsheet: exports quote it with a leading ``'``
+#: (CSV/formula injection), and an import takes that quote off again, so an export re-imports as it was
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _unquote(value: str | None) -> str | None:
+    return value[1:] if value and value[0] == "'" and value[1:].startswith(FORMULA_START) else value
 
 
 def _text(value: str | None) -> str | None:
@@ -320,17 +314,22 @@ def normalise_member_row(raw: RawRow, *, today: date) -> MemberRowOk | MemberRow
 
     ``today`` is the day of import, the reference for "in the future" (samples/README.md).
     """
-    data = {key: _text(value) for key, value in raw.data.items() if key != "name"}
+    data = {key: _text(_unquote(value)) for key, value in raw.data.items() if key != "name"}
     errors: list[FieldError] = []
     employee_no = data.get("employee_no")
     if employee_no is None:
         errors.append(_error("employee_no", "missing_employee_no"))
-    name = _name(raw.data.get("name"))
+    name = _name(_unquote(raw.data.get("name")))
     if name is None:
         errors.append(_error("name", "missing_name"))
-    rid = _check_national_id(data.get("national_id"), today, errors)
+    raw_id = data.get("national_id")
+    tail = masked_tail(raw_id) if raw_id is not None else None
+    rid = None if tail is not None else _check_national_id(raw_id, today, errors)
     gender = _check_gender(data.get("gender"), rid, errors)
-    birth_date = _check_birth_date(data.get("birth_date"), rid, errors)
+    birth_cell = data.get("birth_date")
+    if tail is not None and birth_cell is not None and _YEAR_ONLY.fullmatch(birth_cell):
+        birth_cell = None  # the export's coarse birth year next to a masked ID: keep the stored date
+    birth_date = _check_birth_date(birth_cell, rid, errors)
     join_date = _check_join_date(data.get("join_date"), today, errors)
     phone = _check_phone(data.get("phone"), errors)
     email = _check_email(data.get("email"), errors)
@@ -340,7 +339,8 @@ def normalise_member_row(raw: RawRow, *, today: date) -> MemberRowOk | MemberRow
         errors.append(_error("row", "extra_cells"))
     if errors:
         return MemberRowError(row_number=raw.row_number, errors=errors)
-    assert employee_no and name and rid and gender and birth_date  # guaranteed when errors is empty
+    # guaranteed when errors is empty; gender and birth date may stay blank only beside a masked ID
+    assert employee_no and name and (rid or tail) and ((gender and birth_date) or tail)
     return MemberRowOk(
         row_number=raw.row_number,
         employee_no=employee_no,
@@ -356,6 +356,7 @@ def normalise_member_row(raw: RawRow, *, today: date) -> MemberRowOk | MemberRow
         is_representative=is_representative,
         tags=_tags(data.get("tags")),
         notes=data.get("notes"),
+        masked_tail=tail,
     )
 
 
@@ -424,17 +425,19 @@ class FileDuplicateTracker:
             return row
         errors: list[FieldError] = []
         employee_no = self._digest(row.employee_no)
-        national_id = self._digest(row.national_id.value)
+        # a masked ID (an export re-imported) names no number: only full numbers can repeat
+        national_id = self._digest(row.national_id.value) if row.national_id is not None else None
         earlier = self._employee_nos.get(employee_no)
         if earlier is not None:
             errors.append(
                 _error("employee_no", "dup_employee_no", f"employee number already in row {earlier}")
             )
-        earlier = self._national_ids.get(national_id)
+        earlier = self._national_ids.get(national_id) if national_id is not None else None
         if earlier is not None:
             errors.append(_error("national_id", "dup_national_id", f"ID number already in row {earlier}"))
         if errors:
             return MemberRowError(row_number=row.row_number, errors=errors)
         self._employee_nos.add(employee_no, row.row_number)
-        self._national_ids.add(national_id, row.row_number)
+        if national_id is not None:
+            self._national_ids.add(national_id, row.row_number)
         return row

@@ -32,10 +32,10 @@ from pathlib import PurePath
 from typing import IO, Any
 from xml.etree.ElementTree import ParseError
 
+from api.i18n import _, _n
 from api.imports.limits import LimitExceeded, check_xlsx, current
 from api.imports.readers_spec import (
     CANONICAL_FIELDS,
-    FILE_ERROR_MESSAGES_ZH,
     HEADER_ALIASES,
     MEMBER_SHEET,
     MEMBER_SPEC,
@@ -51,7 +51,6 @@ from api.imports.readers_spec import (
 
 __all__ = [
     "CANONICAL_FIELDS",
-    "FILE_ERROR_MESSAGES_ZH",
     "HEADER_ALIASES",
     "MEMBER_SHEET",
     "MEMBER_SPEC",
@@ -77,7 +76,9 @@ def detect_format(filename: str) -> FileFormat:
         return _EXTENSIONS[suffix]
     except KeyError:
         raise ImportFileError(
-            "unsupported_format", f"{filename!r}: expected .csv, .xlsx, .jsonl or .ndjson"
+            "unsupported_format",
+            _("{filename}: expected .csv, .xlsx, .jsonl or .ndjson"),
+            filename=repr(filename),
         ) from None
 
 
@@ -108,7 +109,11 @@ def _check_width(cells: Sequence[object], row_number: int) -> None:
     limit = current().max_columns
     if len(cells) > limit:
         raise ImportFileError(
-            "too_many_columns", f"row {row_number} has {len(cells)} columns (at most {limit})"
+            "too_many_columns",
+            _("row {row} has {columns} columns (at most {limit})"),
+            row=row_number,
+            columns=len(cells),
+            limit=limit,
         )
 
 
@@ -116,7 +121,7 @@ def _map_header(cells: Sequence[str | None], spec: RowSpec) -> list[str | None]:
     """Canonical field per column position (``None`` for an unnamed column); raise on a bad header."""
     _check_width(cells, 1)
     if all(not (cell or "").strip(_BLANK) for cell in cells):
-        raise ImportFileError("missing_column", "row 1 must hold the column names, but it is empty")
+        raise ImportFileError("missing_column", _("row 1 must hold the column names, but it is empty"))
     columns: list[str | None] = []
     unknown: list[str] = []
     for cell in cells:
@@ -126,21 +131,45 @@ def _map_header(cells: Sequence[str | None], spec: RowSpec) -> list[str | None]:
             unknown.append((cell or "").strip(_BLANK))
         columns.append(canonical)
     if unknown:
-        raise ImportFileError("unknown_column", f"unknown column(s): {', '.join(unknown)}")
-    _check_fields([c for c in columns if c is not None], spec, where="the header")
+        raise ImportFileError(
+            "unknown_column",
+            _n("unknown column: {columns}", "unknown columns: {columns}", "columns"),
+            columns=unknown,
+        )
+    _check_fields([c for c in columns if c is not None], spec)
     return columns
 
 
-def _check_fields(fields: list[str], spec: RowSpec, *, where: str) -> None:
-    """Each field once, and the fields no member can be registered without must be there."""
+def _check_fields(fields: list[str], spec: RowSpec, *, line: int | None = None) -> None:
+    """Each field once, and the fields no member can be registered without must be there (in the header,
+    or in the first record of a JSON Lines file, ``line``)."""
     duplicates = sorted(name for name, count in Counter(fields).items() if count > 1)  # linear
     if duplicates:
         raise ImportFileError(
-            "duplicate_column", f"{where} names these fields twice: {', '.join(duplicates)}"
+            "duplicate_column", _("the header names these fields twice: {fields}"), fields=duplicates
         )
     missing = [f for f in spec.required if f not in fields]
+    if missing and line is not None:
+        raise ImportFileError(
+            "missing_column",
+            _n(
+                "line {line} lacks a required field: {fields}",
+                "line {line} lacks required fields: {fields}",
+                "fields",
+            ),
+            line=line,
+            fields=missing,
+        )
     if missing:
-        raise ImportFileError("missing_column", f"{where} lacks required column(s): {', '.join(missing)}")
+        raise ImportFileError(
+            "missing_column",
+            _n(
+                "the header lacks a required column: {fields}",
+                "the header lacks required columns: {fields}",
+                "fields",
+            ),
+            fields=missing,
+        )
 
 
 def _is_blank(values: Iterable[str | None]) -> bool:
@@ -155,7 +184,7 @@ def _table_rows(
     """Turn positional rows (row 1 = header) into :class:`RawRow` objects, skipping blank rows."""
     header = next(rows, None)
     if header is None:
-        raise ImportFileError("missing_column", "the file is empty")
+        raise ImportFileError("missing_column", _("the file is empty"))
     columns = _map_header([convert(cell, None) for cell in header], spec)
     width = len(columns)
     all_named = None not in columns
@@ -185,7 +214,7 @@ def count_rows(source: Source, filename: str, spec: RowSpec = MEMBER_SPEC) -> in
     with _csv_reader(source) as reader:
         header = next(reader, None)
         if header is None:
-            raise ImportFileError("missing_column", "the file is empty")
+            raise ImportFileError("missing_column", _("the file is empty"))
         width = len(_map_header([_csv_cell(cell, None) for cell in header], spec))
         count = 0
         for row_number, cells in enumerate(reader, start=2):
@@ -218,7 +247,9 @@ def _binary(source: Source) -> Iterator[IO[bytes]]:
         try:
             stream = open(source, "rb")  # noqa: SIM115 - closed below
         except OSError as exc:
-            raise ImportFileError("unreadable_file", f"cannot open the file: {exc.strerror}") from None
+            raise ImportFileError(
+                "unreadable_file", _("cannot open the file: {error}"), error=exc.strerror
+            ) from None
         with stream:
             yield stream
     else:
@@ -259,7 +290,7 @@ def _sniff_encoding(stream: IO[bytes]) -> tuple[str, IO[bytes]]:
     start = stream.tell() if stream.seekable() else None
     head = stream.read(_SNIFF_BYTES)
     if b"\x00" in head:
-        raise ImportFileError("unreadable_file", "contains NUL bytes: not a text CSV (UTF-16 or binary?)")
+        raise ImportFileError("unreadable_file", _("contains NUL bytes: not a text CSV (UTF-16 or binary?)"))
     if head.startswith(codecs.BOM_UTF8):
         encoding = "utf-8-sig"
     else:
@@ -287,9 +318,16 @@ def _csv_reader(source: Source) -> Iterator[Iterator[list[str]]]:
         try:
             yield csv.reader(_bounded_lines(text), strict=False)
         except UnicodeDecodeError as exc:
-            raise ImportFileError("unreadable_file", f"not valid {encoding} text: {exc.reason}") from None
+            raise ImportFileError(
+                "unreadable_file",
+                _("not valid {encoding} text: {error}"),
+                encoding=encoding,
+                error=exc.reason,
+            ) from None
         except csv.Error as exc:
-            raise ImportFileError("unreadable_file", f"not a readable CSV file: {exc}") from None
+            raise ImportFileError(
+                "unreadable_file", _("not a readable CSV file: {error}"), error=str(exc)
+            ) from None
         finally:
             text.detach()
 
@@ -303,7 +341,9 @@ def _bounded_lines(text: IO[str]) -> Iterator[str]:
         if len(line) > limit:
             raise ImportFileError(
                 "too_many_columns",
-                f"a line longer than {limit} characters (at most {limits.max_columns} columns)",
+                _("a line longer than {limit} characters (at most {columns} columns)"),
+                limit=limit,
+                columns=limits.max_columns,
             )
         yield line
 
@@ -326,7 +366,9 @@ def _xlsx_cell(value: CellValue, field_name: str | None) -> str | None:
     if value is None:
         return None
     if isinstance(value, str) and len(value) > current().max_cell_chars:
-        raise ImportFileError("cell_too_long", f"a cell longer than {current().max_cell_chars} characters")
+        raise ImportFileError(
+            "cell_too_long", _("a cell longer than {limit} characters"), limit=current().max_cell_chars
+        )
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
@@ -362,16 +404,20 @@ def _iter_xlsx(source: Source, spec: RowSpec) -> Iterator[RawRow]:
             check_xlsx(stream)  # sizes of every part, streamed, before openpyxl builds anything
             workbook = load_workbook(stream, read_only=True, data_only=True)
         except LimitExceeded as exc:
-            raise ImportFileError(exc.code, exc.detail) from None  # type: ignore[arg-type]
+            raise ImportFileError(exc.code, exc.text.message, **exc.text.params) from None  # type: ignore[arg-type]
         except _XLSX_ERRORS as exc:
-            raise ImportFileError("unreadable_file", f"not a readable XLSX workbook: {exc}") from None
+            raise ImportFileError(
+                "unreadable_file", _("not a readable XLSX workbook: {error}"), error=str(exc)
+            ) from None
         try:
             sheet = workbook[spec.sheet] if spec.sheet in workbook.sheetnames else workbook.worksheets[0]
             sheet.reset_dimensions()  # stored dimensions are often wrong; read every row actually present
             convert = _xlsx_cell if spec.id_fields == MEMBER_SPEC.id_fields else _xlsx_converter(spec)
             yield from _table_rows(sheet.iter_rows(values_only=True), convert, spec)
         except _XLSX_ERRORS as exc:
-            raise ImportFileError("unreadable_file", f"corrupt XLSX workbook: {exc}") from None
+            raise ImportFileError(
+                "unreadable_file", _("corrupt XLSX workbook: {error}"), error=str(exc)
+            ) from None
         finally:
             workbook.close()
 
@@ -387,7 +433,10 @@ def _json_value(value: Any, line_number: int) -> str | None:
     """Numbers arrive as their source text (see :func:`_iter_jsonl`); lists join into comma-separated text."""
     if isinstance(value, str) and len(value) > current().max_cell_chars:
         raise ImportFileError(
-            "cell_too_long", f"line {line_number}: a value longer than {current().max_cell_chars} characters"
+            "cell_too_long",
+            _("line {line}: a value longer than {limit} characters"),
+            line=line_number,
+            limit=current().max_cell_chars,
         )
     if value is None or isinstance(value, str):
         return _csv_cell(value, None)
@@ -395,7 +444,9 @@ def _json_value(value: Any, line_number: int) -> str | None:
         return "true" if value else "false"
     if isinstance(value, list) and all(isinstance(item, str) for item in value):
         return ",".join(value)
-    raise ImportFileError("unreadable_file", f"line {line_number}: nested values are not supported")
+    raise ImportFileError(
+        "unreadable_file", _("line {line}: nested values are not supported"), line=line_number
+    )
 
 
 def _json_record(line: str, line_number: int, spec: RowSpec) -> dict[str, str | None]:
@@ -403,16 +454,25 @@ def _json_record(line: str, line_number: int, spec: RowSpec) -> dict[str, str | 
     try:
         record = json.loads(line, parse_float=str, parse_int=str, parse_constant=_reject_constant)
     except ValueError as exc:
-        raise ImportFileError("unreadable_file", f"line {line_number}: not valid JSON ({exc})") from None
+        raise ImportFileError(
+            "unreadable_file", _("line {line}: not valid JSON ({error})"), line=line_number, error=str(exc)
+        ) from None
     if not isinstance(record, dict):
-        raise ImportFileError("unreadable_file", f"line {line_number}: expected a JSON object")
+        raise ImportFileError("unreadable_file", _("line {line}: expected a JSON object"), line=line_number)
     mapped: dict[str, str | None] = {}
     for key, value in record.items():
         canonical = spec.aliases.get(_header_key(key))
         if canonical is None:
-            raise ImportFileError("unknown_column", f"line {line_number}: unknown key {key!r}")
+            raise ImportFileError(
+                "unknown_column", _("line {line}: unknown key {key}"), line=line_number, key=repr(key)
+            )
         if canonical in mapped:
-            raise ImportFileError("duplicate_column", f"line {line_number}: field {canonical} given twice")
+            raise ImportFileError(
+                "duplicate_column",
+                _("line {line}: field {field} given twice"),
+                line=line_number,
+                field=canonical,
+            )
         mapped[canonical] = _json_value(value, line_number)
     return mapped
 
@@ -428,12 +488,14 @@ def _iter_jsonl(source: Source, spec: RowSpec) -> Iterator[RawRow]:
                     continue
                 record = _json_record(line, line_number, spec)
                 if first:
-                    _check_fields(list(record), spec, where=f"line {line_number}")
+                    _check_fields(list(record), spec, line=line_number)
                     first = False
                 data: dict[str, str | None] = dict.fromkeys(spec.fields)
                 data.update(record)
                 yield RawRow(row_number=line_number + 1, data=data)
         except UnicodeDecodeError as exc:
-            raise ImportFileError("unreadable_file", f"not valid UTF-8 text: {exc.reason}") from None
+            raise ImportFileError(
+                "unreadable_file", _("not valid UTF-8 text: {error}"), error=exc.reason
+            ) from None
         finally:
             text.detach()

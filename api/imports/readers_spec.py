@@ -8,7 +8,9 @@ import os
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import IO, Literal
+from typing import IO, Any, Literal
+
+from api.i18n import SOURCE_LANGUAGE, Message, Text
 
 FileFormat = Literal["csv", "xlsx", "jsonl"]
 ImportFileErrorCode = Literal[
@@ -73,17 +75,6 @@ HEADER_ALIASES: dict[str, str] = {
 
 MEMBER_SHEET = "会员"
 
-FILE_ERROR_MESSAGES_ZH: dict[str, str] = {
-    "unsupported_format": "不支持的文件格式，请使用 CSV、XLSX 或 JSONL。",
-    "unreadable_file": "文件无法读取（编码错误或文件已损坏）。",
-    "unknown_column": "表头含有无法识别的列。",
-    "missing_column": "缺少必需的列（工号、姓名、身份证号）。",
-    "duplicate_column": "表头中有重复的列。",
-    "too_many_columns": "文件的列数超过上限。",
-    "cell_too_long": "单元格内容超过长度上限。",
-    "uncompressed_too_large": "文件解压后超过大小上限。",
-}
-
 
 @dataclass(frozen=True)
 class RowSpec:
@@ -110,10 +101,12 @@ MEMBER_SPEC = RowSpec(
 class ImportFileError(Exception):
     """The file as a whole cannot be imported; ``code`` is stable, ``detail`` says where and what."""
 
-    def __init__(self, code: ImportFileErrorCode, detail: str = "") -> None:
-        super().__init__(f"{code}: {detail}" if detail else code)
+    def __init__(self, code: ImportFileErrorCode, message: Message = "", /, **params: Any) -> None:
         self.code: ImportFileErrorCode = code
-        self.detail = detail
+        #: what and where, in any language (``text.render(lang)``); ``detail`` is its English
+        self.text = Text(message, params)
+        self.detail = self.text.render(SOURCE_LANGUAGE) if message else ""
+        super().__init__(f"{code}: {self.detail}" if self.detail else code)
 
 
 @dataclass(slots=True)

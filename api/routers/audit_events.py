@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query
 
 from api.deps import Authorized, PageQuery, SessionDep, require
 from api.routing import Route
-from api.schemas.audit import AuditEventOut
+from api.schemas.audit import AuditAction, AuditEntityType, AuditEventOut
 from api.schemas.common import PROBLEM_RESPONSES, Page
 from api.services import audit
 
@@ -20,10 +20,10 @@ def audit_events_list(
     session: SessionDep,
     principal: Authorized,
     page: PageQuery,
-    entity_type: Annotated[str | None, Query(max_length=40, examples=["org_unit"])] = None,
+    entity_type: Annotated[AuditEntityType | None, Query(examples=["org_unit"])] = None,
     entity_id: uuid.UUID | None = None,
     actor_id: uuid.UUID | None = None,
-    action: Annotated[str | None, Query(max_length=64, examples=["grant.added"])] = None,
+    action: Annotated[AuditAction | None, Query(examples=["grant.added"])] = None,
     since: Annotated[datetime | None, Query(description="Inclusive lower bound (ISO 8601).")] = None,
     until: Annotated[datetime | None, Query(description="Exclusive upper bound (ISO 8601).")] = None,
 ) -> Page[AuditEventOut]:

@@ -238,19 +238,23 @@ def congresses_reply_report(
 
 @router.get(
     "/{congress_id}/follow-ups",
-    response_model=list[FollowUpOut],
+    response_model=Page[FollowUpOut],
     dependencies=[Depends(require("motions.read"))],
 )
 def congresses_follow_ups(
     congress: CongressDep,
     session: SessionDep,
     principal: Authorized,
+    page: PageQuery,
     status: FollowUpStatus | None = None,
-) -> list[FollowUpOut]:
+) -> Page[FollowUpOut]:
     """Class-B answers of this congress's motions and their follow-up (promised date, open / done),
-    by motion number. For the union's chair, officers and auditors."""
+    by motion number, paged. For the union's chair, officers and auditors."""
     reply_report.require_reader(session, congress, principal)
-    return motion_followups.of_congress(session, congress, status)
+    items, next_cursor = motion_followups.of_congress(
+        session, congress, status, limit=page.limit, cursor=page.cursor
+    )
+    return Page(items=items, next_cursor=next_cursor)
 
 
 # --- departments (承办部门) ----------------------------------------------------------------------
@@ -369,20 +373,21 @@ def departments_handlers_remove(
 
 @router.get(
     "/{congress_id}/presidium",
-    response_model=list[PresidiumMemberOut],
+    response_model=Page[PresidiumMemberOut],
     dependencies=[Depends(require("congresses.read"))],
 )
 def congresses_presidium(
-    congress: CongressDep, session: SessionDep, response: Response
-) -> list[PresidiumMemberOut]:
-    """The session's presidium (主席团), by member number."""
+    congress: CongressDep, session: SessionDep, response: Response, page: PageQuery
+) -> Page[PresidiumMemberOut]:
+    """The session's presidium (主席团), by member number, paged."""
     set_etag(response, congress)
-    return congress_sessions.presidium(session, congress)
+    items, next_cursor = congress_sessions.presidium(session, congress, limit=page.limit, cursor=page.cursor)
+    return Page(items=items, next_cursor=next_cursor)
 
 
 @router.put(
     "/{congress_id}/presidium",
-    response_model=list[PresidiumMemberOut],
+    response_model=Page[PresidiumMemberOut],
     dependencies=[Depends(require("congresses.manage"))],
 )
 def congresses_presidium_set(
@@ -392,10 +397,12 @@ def congresses_presidium_set(
     session: SessionDep,
     principal: Authorized,
     response: Response,
-) -> list[PresidiumMemberOut]:
+) -> Page[PresidiumMemberOut]:
     """Replace the presidium (If-Match on the congress), each one a representative of this congress
     (422 `congress_presidium_not_representative`). The motion committee's disputed decisions go to
     it: a review with decision `refer`, then the presidium's decision recorded with its meeting date."""
-    out = congress_sessions.set_presidium(session, congress, body, version=version, by=principal)
+    items, next_cursor = congress_sessions.set_presidium(
+        session, congress, body, version=version, by=principal
+    )
     set_etag(response, congress)
-    return out
+    return Page(items=items, next_cursor=next_cursor)

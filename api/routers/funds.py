@@ -32,6 +32,7 @@ from api.schemas.funds import (
     ReviewIn,
 )
 from api.services.funds import budgets, charts, ledger
+from api.services.pagination import page_of
 
 router = APIRouter(route_class=Route, prefix="/funds", tags=["funds"], responses=PROBLEM_RESPONSES)
 
@@ -47,18 +48,23 @@ ChartDep = Annotated[FundChart, Depends(load_chart)]
 
 
 @router.get(
-    "/chart-templates", response_model=list[ChartTemplateOut], dependencies=[Depends(require("budgets.read"))]
+    "/chart-templates", response_model=Page[ChartTemplateOut], dependencies=[Depends(require("budgets.read"))]
 )
-def funds_chart_templates() -> list[ChartTemplateOut]:
+def funds_chart_templates(page: PageQuery) -> Page[ChartTemplateOut]:
     """The shipped charts of accounts a unit can choose: the six-category expense tree of 32号 and the
-    seven-category variant some provinces use, with their stable item codes."""
-    return charts.list_templates()
+    seven-category variant some provinces use, with their stable item codes. By template code, paged
+    like every list."""
+    items, next_cursor = page_of(
+        charts.list_templates(), key=lambda t: t.template, limit=page.limit, cursor=page.cursor
+    )
+    return Page(items=items, next_cursor=next_cursor)
 
 
-@router.get("/charts", response_model=list[ChartOut], dependencies=[Depends(require("budgets.read"))])
-def funds_charts_list(session: SessionDep, principal: Authorized) -> list[ChartOut]:
-    """Chart versions made by units in the caller's subtrees or above them."""
-    return [ChartOut.model_validate(c) for c in charts.list_charts(session, principal)]
+@router.get("/charts", response_model=Page[ChartOut], dependencies=[Depends(require("budgets.read"))])
+def funds_charts_list(session: SessionDep, principal: Authorized, page: PageQuery) -> Page[ChartOut]:
+    """Chart versions made by units in the caller's subtrees or above them, by code and version."""
+    items, next_cursor = charts.list_charts(session, principal, limit=page.limit, cursor=page.cursor)
+    return Page(items=[ChartOut.model_validate(c) for c in items], next_cursor=next_cursor)
 
 
 @router.post(
@@ -214,12 +220,13 @@ def funds_budgets_adjust(
 
 @router.get(
     "/budgets/{budget_id}/timeline",
-    response_model=list[FundEventOut],
+    response_model=Page[FundEventOut],
     dependencies=[Depends(require("budgets.read"))],
 )
-def funds_budgets_timeline(budget: BudgetDep, session: SessionDep) -> list[FundEventOut]:
-    """Every step of the budget revision, oldest first."""
-    return budgets.timeline(session, budget)
+def funds_budgets_timeline(budget: BudgetDep, session: SessionDep, page: PageQuery) -> Page[FundEventOut]:
+    """Every step of the budget revision, oldest first (paged like every list)."""
+    items, next_cursor = budgets.timeline(session, budget, limit=page.limit, cursor=page.cursor)
+    return Page(items=items, next_cursor=next_cursor)
 
 
 # --- ledger ---------------------------------------------------------------------------------------

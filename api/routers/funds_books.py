@@ -163,12 +163,15 @@ def funds_finals_review(
 
 @router.get(
     "/final-accounts/{final_id}/timeline",
-    response_model=list[FundEventOut],
+    response_model=Page[FundEventOut],
     dependencies=[Depends(require("budgets.read"))],
 )
-def funds_finals_timeline(final_account: FinalDep, session: SessionDep) -> list[FundEventOut]:
-    """Every step of the final accounts, oldest first."""
-    return final.timeline(session, final_account)
+def funds_finals_timeline(
+    final_account: FinalDep, session: SessionDep, page: PageQuery
+) -> Page[FundEventOut]:
+    """Every step of the final accounts, oldest first (paged like every list)."""
+    items, next_cursor = final.timeline(session, final_account, limit=page.limit, cursor=page.cursor)
+    return Page(items=items, next_cursor=next_cursor)
 
 
 # --- income ---------------------------------------------------------------------------------------

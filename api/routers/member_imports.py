@@ -18,12 +18,13 @@ from api.deps import (
     require,
 )
 from api.errors import problem
-from api.i18n import preferred_language
+from api.i18n import Text, preferred_language
 from api.routing import Route
 from api.schemas.common import PROBLEM_RESPONSES, Page, problem_responses
 from api.schemas.member_imports import ImportOnError, ImportStatus, MemberImportOut, MemberImportSummary
 from api.services import import_guard
 from api.services import member_imports as service
+from api.services.member_imports.progress import row_error_message
 
 router = APIRouter(
     route_class=Route, prefix="/member-imports", tags=["member-imports"], responses=PROBLEM_RESPONSES
@@ -128,7 +129,7 @@ def member_imports_create(
         on_error=on_error,
         key=idempotency_key,
         by=principal.user_id,
-        schedule=background.add_task,
+        schedule=request.app.state.jobs.import_scheduler(background.add_task),
     )
     if started.outcome != "existing":
         response.headers["Location"] = f"/api/v1/member-imports/{started.job['id']}"
@@ -141,19 +142,21 @@ def member_imports_create(
 def _failed(request: Request, job: dict[str, Any]) -> JSONResponse:
     """The problem answering a failed inline import, with the job (and its report) inside."""
     report = job.get("report") or {}
-    zh = preferred_language(request.headers.get("accept-language")) == "zh"
+    lang = preferred_language(request.headers.get("accept-language"))
     status = 500 if job["error_code"] == "internal_error" else 422
     errors = [
         {
             "field": f"rows.{e['row']}.{e['field']}",
             "code": e["kind"],
-            "message": e["message_zh" if zh else "message"],
+            "message": row_error_message(e, lang),
         }
         for e in report.get("errors", [])
     ]
     params = {"count": job["failed_count"], "import_id": str(job["id"])}
     if report.get("detail"):
-        params.update(reason=report["detail"], reason_zh=report["detail"])
+        params["detail"] = (
+            Text.from_json(report["detail_text"]) if "detail_text" in report else report["detail"]
+        )
     return problem(
         request,
         status,
@@ -177,6 +180,6 @@ def member_imports_list(
 
 
 @router.get("/{import_id}", response_model=MemberImportOut, dependencies=[Depends(require("members.import"))])
-def member_imports_get(job: ImportDep) -> Any:
+def member_imports_get(job: ImportDep, request: Request) -> Any:
     """Status, progress (rows done / total in the current phase) and the report of failed rows."""
-    return service.view(job)
+    return service.view(job, preferred_language(request.headers.get("accept-language")))

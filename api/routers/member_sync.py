@@ -14,6 +14,7 @@ from api.deps import Authorized, DatabaseDep, IfMatchOrAny, SessionDep, Settings
 from api.routing import Route
 from api.schemas.common import PROBLEM_RESPONSES
 from api.schemas.member_imports import ExportFormat, ExportLang, MemberUpsert, SyncedMemberOut
+from api.schemas.members import MemberStatusName
 from api.services import member_export, member_imports
 
 router = APIRouter(route_class=Route, prefix="/members", tags=["members"], responses=PROBLEM_RESPONSES)
@@ -85,7 +86,7 @@ def members_export(
         ExportLang, Query(description="Column names: 中文 (the import's headers) or English.")
     ] = ExportLang.zh,
     org_unit_id: Annotated[uuid.UUID | None, Query(description="Only this unit's subtree.")] = None,
-    status: Annotated[str | None, Query(max_length=20)] = None,
+    status: MemberStatusName | None = None,
     is_representative: bool | None = None,
     tag: Annotated[str | None, Query(max_length=40)] = None,
     q: Annotated[

@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from sqlmodel import Session
 
 from api.db.models import Member
-from api.deps import Authorized, IfMatch, PageQuery, SessionDep, SettingsDep, db_call, require
-from api.routers._common import set_etag
+from api.deps import (
+    Authorized,
+    IfMatch,
+    PageQuery,
+    SessionDep,
+    SettingsDep,
+    authorized_call,
+    db_call,
+    require,
+)
+from api.routers._common import json_response, set_etag
 from api.routing import Route
 from api.schemas.common import PROBLEM_RESPONSES, Page
 from api.schemas.members import (
@@ -19,7 +30,6 @@ from api.schemas.members import (
     MemberAccountOut,
     MemberCreate,
     MemberEventOut,
-    MemberNameOut,
     MemberNationalId,
     MemberOut,
     MemberPage,
@@ -28,6 +38,7 @@ from api.schemas.members import (
     MemberView,
 )
 from api.security.pii import PiiVault
+from api.security.principal import Principal
 from api.services import members as service
 from api.services import pii_reads
 from api.services.concurrency import expect_version
@@ -38,7 +49,7 @@ router = APIRouter(route_class=Route, prefix="/members", tags=["members"], respo
 MEMBER_PATH = "/{member_id:uuid}"
 
 
-def get_vault(request: Request) -> PiiVault:
+async def get_vault(request: Request) -> PiiVault:  # CPU only: no thread-pool hop
     return PiiVault.from_settings(request.app.state.settings)
 
 
@@ -52,10 +63,14 @@ async def load_member(member_id: uuid.UUID, session: SessionDep, principal: Auth
 MemberDep = Annotated[Member, Depends(load_member)]
 
 
-@router.get("", response_model=MemberPage, dependencies=[Depends(require("members.read_names"))])
-def members_list(
+@router.get(
+    "",
+    response_model=MemberPage,
+    dependencies=[Depends(require("members.read_names", with_endpoint=True))],
+)
+async def members_list(
+    request: Request,
     session: SessionDep,
-    principal: Authorized,
     page: PageQuery,
     org_unit_id: Annotated[uuid.UUID | None, Query(description="Members of this unit's subtree.")] = None,
     status: MemberStatusName | None = None,
@@ -71,7 +86,7 @@ def members_list(
             min_length=1, max_length=100, description="Substring of name, member number or employee number."
         ),
     ] = None,
-) -> MemberPage:
+) -> Response:
     """Members inside the caller's scope, in registration order.
 
     Each item is the view the caller may see (`view` tells which): callers with `members.read`
@@ -89,10 +104,13 @@ def members_list(
         joined_to=joined_to,
         q=q,
     )
-    items, next_cursor = service.list_members(
-        session, principal, limit=page.limit, cursor=page.cursor, filters=filters
+    # the caller (grants read fresh), the permission and the page (at most 200 rows) in one database call
+    read = functools.partial(
+        service.list_member_values, limit=page.limit, cursor=page.cursor, filters=filters
     )
-    return MemberPage(items=items, next_cursor=next_cursor)
+    items, next_cursor = await authorized_call(request, session, lambda p: read(session, p))
+    # serialised once (the values are in MemberOut/MemberNameOut field order): no model per member
+    return json_response({"items": items, "next_cursor": next_cursor})
 
 
 @router.post("", response_model=MemberOut, status_code=201, dependencies=[Depends(require("members.write"))])
@@ -112,20 +130,24 @@ def members_create(
     return service.to_out_one(session, member, principal)
 
 
-async def load_member_view(
-    member_id: uuid.UUID, session: SessionDep, principal: Authorized
-) -> MemberOut | MemberNameOut:
-    return await db_call(session, service.get_view_in_scope, session, member_id, principal)
+def _view_in_scope(principal: Principal, session: Session, member_id: uuid.UUID) -> dict[str, Any]:
+    return service.get_view_values_in_scope(session, member_id, principal)
 
 
-@router.get(MEMBER_PATH, response_model=MemberView, dependencies=[Depends(require("members.read_names"))])
-async def members_get(
-    view: Annotated[MemberOut | MemberNameOut, Depends(load_member_view)], response: Response
-) -> MemberOut | MemberNameOut:
+@router.get(
+    MEMBER_PATH,
+    response_model=MemberView,
+    dependencies=[Depends(require("members.read_names", with_endpoint=True))],
+)
+async def members_get(member_id: uuid.UUID, request: Request, session: SessionDep) -> Response:
     """One member, as the caller may see them (see the list for masking). ETag carries the version."""
-    # the loader did the database work (member and tags in one query): no thread-pool hop here
-    set_etag(response, view)
-    return view
+    # the hot path (docs/benchmarks.md §6): the caller (grants read fresh), the permission and the member
+    # within scope with its tags in one database call; the view serialised once, with no model object
+    # and no response-model validation
+    view = await authorized_call(request, session, _view_in_scope, session, member_id)
+    response = json_response(view)
+    response.headers["ETag"] = f'"{view["version"]}"'
+    return response
 
 
 @router.patch(MEMBER_PATH, response_model=MemberOut, dependencies=[Depends(require("members.write"))])

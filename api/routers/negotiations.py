@@ -35,7 +35,6 @@ from api.schemas.negotiations import (
     PublishIn,
     ReferIn,
     SessionCreate,
-    SessionOut,
     SettleIn,
     SignIn,
     Topic,
@@ -43,6 +42,7 @@ from api.schemas.negotiations import (
     VacateIn,
     VoteIn,
 )
+from api.schemas.negotiations_out import NegotiationSessionPage
 from api.services.negotiations import (
     aftercare,
     documents,
@@ -53,6 +53,7 @@ from api.services.negotiations import (
     reports,
     visibility,
 )
+from api.services.pagination import page_of
 
 router = APIRouter(
     route_class=Route, prefix="/negotiations", tags=["negotiations"], responses=PROBLEM_RESPONSES
@@ -130,10 +131,13 @@ def negotiations_create(
     return _out(session, negotiation, response)
 
 
-@router.get("/topics", response_model=list[TopicOut], dependencies=READ)
-def negotiations_topics() -> list[TopicOut]:
-    """The topics a collective contract may cover (令22 Art 8); every clause belongs to one."""
-    return [TopicOut(code=Topic(t.code), zh=t.zh, en=t.en) for t in TOPICS]
+@router.get("/topics", response_model=Page[TopicOut], dependencies=READ)
+def negotiations_topics(page: PageQuery) -> Page[TopicOut]:
+    """The topics a collective contract may cover (令22 Art 8); every clause belongs to one. By code,
+    paged like every list (the catalogue is short: one page of the default size holds it)."""
+    topics = [TopicOut(code=Topic(t.code), zh=t.zh, en=t.en) for t in TOPICS]
+    items, next_cursor = page_of(topics, key=lambda t: t.code.value, limit=page.limit, cursor=page.cursor)
+    return Page(items=items, next_cursor=next_cursor)
 
 
 @router.get(
@@ -174,10 +178,14 @@ def negotiations_get(
     return presenters.detail(session, negotiation, staff=staff)
 
 
-@router.get("/{negotiation_id}/timeline", response_model=list[NegotiationEventOut], dependencies=READ)
-def negotiations_timeline(negotiation: StaffNegotiationDep, session: SessionDep) -> list[NegotiationEventOut]:
-    """Every step, oldest first: who recorded what, on which date, from which status to which."""
-    return presenters.timeline(session, negotiation)
+@router.get("/{negotiation_id}/timeline", response_model=Page[NegotiationEventOut], dependencies=READ)
+def negotiations_timeline(
+    negotiation: StaffNegotiationDep, session: SessionDep, page: PageQuery
+) -> Page[NegotiationEventOut]:
+    """Every step, oldest first: who recorded what, on which date, from which status to which (paged
+    like every list)."""
+    items, next_cursor = presenters.timeline(session, negotiation, limit=page.limit, cursor=page.cursor)
+    return Page(items=items, next_cursor=next_cursor)
 
 
 @router.post("/{negotiation_id}/reply", response_model=NegotiationOut, dependencies=MANAGE)
@@ -229,10 +237,13 @@ def negotiations_negotiators_vacate(
     return _out(session, negotiation, response)
 
 
-@router.get("/{negotiation_id}/sessions", response_model=list[SessionOut], dependencies=READ)
-def negotiations_sessions_list(negotiation: StaffNegotiationDep, session: SessionDep) -> list[SessionOut]:
-    """The sessions and their minutes, in order."""
-    return meetings.list_sessions(session, negotiation)
+@router.get("/{negotiation_id}/sessions", response_model=NegotiationSessionPage, dependencies=READ)
+def negotiations_sessions_list(
+    negotiation: StaffNegotiationDep, session: SessionDep, page: PageQuery
+) -> NegotiationSessionPage:
+    """The sessions and their minutes, in order, paged."""
+    items, next_cursor = meetings.list_sessions(session, negotiation, limit=page.limit, cursor=page.cursor)
+    return NegotiationSessionPage(items=items, next_cursor=next_cursor)
 
 
 @router.post(
@@ -253,10 +264,13 @@ def negotiations_sessions_create(
     return _out(session, negotiation, response)
 
 
-@router.get("/{negotiation_id}/versions", response_model=list[DraftSummary], dependencies=READ)
-def negotiations_versions_list(negotiation: StaffNegotiationDep, session: SessionDep) -> list[DraftSummary]:
-    """Every version of the draft contract (all are kept)."""
-    return meetings.list_drafts(session, negotiation)
+@router.get("/{negotiation_id}/versions", response_model=Page[DraftSummary], dependencies=READ)
+def negotiations_versions_list(
+    negotiation: StaffNegotiationDep, session: SessionDep, page: PageQuery
+) -> Page[DraftSummary]:
+    """Every version of the draft contract (all are kept), by number, paged."""
+    items, next_cursor = meetings.list_drafts(session, negotiation, limit=page.limit, cursor=page.cursor)
+    return Page(items=items, next_cursor=next_cursor)
 
 
 @router.post("/{negotiation_id}/versions", response_model=DraftOut, status_code=201, dependencies=MANAGE)

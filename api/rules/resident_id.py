@@ -108,6 +108,20 @@ def mask_resident_id(value: str) -> str:
     return value[:3] + "*" * (len(value) - 7) + value[-4:]
 
 
+#: An ID number as gonghui's own exports show it (api.security.masking), after the same clean-up as
+#: :func:`parse_resident_id` (NFKC, trim, upper-case x): 18 characters, the last four the number's own
+#: (three digits and a digit or X), the 11 before them ``*``, the first three either the number's digits
+#: (the stored mask ``110***********002X``) or ``*`` too (the coarse mask ``**************002X``). Nothing
+#: else counts as masked: a cell with any other ``*`` is simply a malformed ID (``id_format``).
+MASKED_ID = re.compile(r"(?:[0-9]{3}|\*{3})\*{11}[0-9]{3}[0-9X]")
+
+
+def masked_tail(raw: str) -> str | None:
+    """The visible last four characters when ``raw`` is a masked ID (:data:`MASKED_ID`), else None."""
+    value = _normalise(raw)
+    return value[-4:] if MASKED_ID.fullmatch(value) else None
+
+
 def parse_resident_id(raw: str, *, today: date | None = None) -> ResidentId:
     """Validate and normalise ``raw`` (GB 11643-1999); raise :class:`ResidentIdError` if it cannot be right.
 

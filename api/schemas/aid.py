@@ -41,7 +41,7 @@ from api.schemas.aid_flow import (
     PaymentRef,
     ResolveIn,
 )
-from api.schemas.common import Out, StrictIn
+from api.schemas.common import Out, Page, StrictIn
 
 __all__ = [
     "AidReport",
@@ -373,3 +373,7 @@ class HouseholdImportReport(Out):
     failed: int
     written: bool
     errors: list[ImportRowError]
+
+
+class AidEventPage(Page[EventOut]):
+    """One page of the steps of an aid household file or application."""

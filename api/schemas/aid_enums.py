@@ -96,3 +96,10 @@ class ObjectionStatus(StrEnum):
     open = "open"
     upheld = "upheld"
     dismissed = "dismissed"
+
+
+class BatchStatus(StrEnum):
+    """A payout batch: open (applications being added) or paid (the bank file was paid)."""
+
+    open = "open"
+    paid = "paid"

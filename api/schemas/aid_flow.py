@@ -10,11 +10,12 @@ from pydantic import Field, model_validator
 
 from api.schemas.aid_enums import (
     ApplicationStatus,
+    BatchStatus,
     Category,
     ObjectionStatus,
     SchoolLevel,
 )
-from api.schemas.common import Out, StrictIn
+from api.schemas.common import Out, Page, StrictIn
 
 # --- applications -------------------------------------------------------------------------------
 
@@ -152,7 +153,7 @@ class BatchPaidIn(StrictIn):
 class BatchOut(Out):
     id: uuid.UUID
     org_unit_id: uuid.UUID
-    status: str
+    status: BatchStatus
     total_fen: int
     count: int
     paid_on: date | None
@@ -205,3 +206,7 @@ class AidReport(Out):
     by_budget_line: list[BudgetLineRow]
     households_by_category: dict[str, int]
     overdue_reviews: list[OverdueReview]
+
+
+class AidObjectionPage(Page[ObjectionOut]):
+    """One page of the objections to a notice."""

@@ -10,6 +10,7 @@ from typing import Annotated
 from pydantic import Field, model_validator
 
 from api.schemas.common import MoneyFen, Out, StrictIn
+from api.schemas.members import MemberStatusName
 
 #: months 1900-01 .. 2199-12: month arithmetic on a period can never leave the range of a date
 PERIOD_PATTERN = r"^(19|20|21)\d{2}-(0[1-9]|1[0-2])$"
@@ -112,7 +113,7 @@ class DuesStatement(Out):
     member_id: uuid.UUID
     member_no: str
     name: str
-    status: str
+    status: MemberStatusName
     from_period: Period
     to_period: Period
     months: list[StatementMonth]

@@ -10,7 +10,7 @@ from typing import Annotated
 from pydantic import EmailStr, Field
 
 from api.schemas.common import MoneyFen, Out, StrictIn
-from api.schemas.members import Gender, Phone
+from api.schemas.members import Gender, MemberStatusName, Phone
 
 
 class ImportOnError(StrEnum):
@@ -71,6 +71,8 @@ class ImportErrorKind(StrEnum):
     org_not_in_union = "org_not_in_union"
     dup_national_id_on_record = "dup_national_id_on_record"
     member_out_of_scope = "member_out_of_scope"
+    id_masked_new_member = "id_masked_new_member"
+    id_masked_mismatch = "id_masked_mismatch"
 
 
 class ImportRowError(Out):
@@ -164,12 +166,12 @@ class SyncedMemberOut(Out):
     employee_no: str
     org_unit_id: uuid.UUID
     name: str
-    gender: str
+    gender: Gender
     birth_date: date
     national_id_masked: str
     phone_masked: str | None
     join_date: date | None
-    status: str
+    status: MemberStatusName
     is_representative: bool
     tags: list[str]
     version: int

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import Field
 
-from api.schemas.common import Out
+from api.schemas.common import Out, Page
 from api.schemas.negotiations_enums import (
     DisputeKind,
     DisputeStatus,
@@ -263,3 +263,7 @@ class CoverageReport(Out):
     overdue_vacancies: list[ContractRow]
     overdue_filings: list[ContractRow]
     wages: WageFigures
+
+
+class NegotiationSessionPage(Page[SessionOut]):
+    """One page of a negotiation's sessions."""

@@ -9,6 +9,7 @@ from enum import StrEnum
 from pydantic import Field
 
 from api.schemas.common import Out, StrictIn
+from api.schemas.members import Gender
 
 
 class TransferStatus(StrEnum):
@@ -84,7 +85,7 @@ class TransferMember(Out):
     member_no: str
     name: str
     national_id_masked: str = Field(description="The last 4 characters of the resident ID.")
-    gender: str
+    gender: Gender
     birth_year: int
 
 

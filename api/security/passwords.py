@@ -7,6 +7,7 @@ from functools import lru_cache
 from pwdlib import PasswordHash
 
 from api.errors import RuleViolation
+from api.i18n import Text, _
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -40,9 +41,15 @@ def burn_verify_time(password: str) -> None:
 def check_strength(password: str, *, username: str | None = None) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise RuleViolation(
-            "password_too_weak", field="password", reason=f"fewer than {MIN_PASSWORD_LENGTH} characters"
+            "password_too_weak",
+            field="password",
+            reason=Text(_("fewer than {count} characters"), {"count": MIN_PASSWORD_LENGTH}),
         )
     if username and username.lower() in password.lower():
-        raise RuleViolation("password_too_weak", field="password", reason="contains the username")
+        raise RuleViolation(
+            "password_too_weak", field="password", reason=Text(_("it contains the username"), {})
+        )
     if len(set(password)) < 4:
-        raise RuleViolation("password_too_weak", field="password", reason="too few distinct characters")
+        raise RuleViolation(
+            "password_too_weak", field="password", reason=Text(_("too few distinct characters"), {})
+        )

@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 
 from api.context import client_ip
 from api.db.models import AuditEvent, OrgUnit
+from api.schemas.audit import AuditAction, AuditEntityType
 from api.security.principal import Principal
 from api.services import audit_chain
 from api.services.pagination import keyset
@@ -78,6 +79,10 @@ def created(fields: Mapping[str, Any]) -> dict[str, Any]:
     return {"after": {k: REDACTED if k in REDACTED_FIELDS else plain(v) for k, v in fields.items()}}
 
 
+_ACTIONS = frozenset(a.value for a in AuditAction)
+_ENTITY_TYPES = frozenset(e.value for e in AuditEntityType)
+
+
 def record(
     session: Session,
     actor: Principal | None,
@@ -89,6 +94,11 @@ def record(
     changes: dict[str, Any] | None = None,
     actor_label: str | None = None,
 ) -> AuditEvent:
+    if action not in _ACTIONS or (entity_type is not None and entity_type not in _ENTITY_TYPES):
+        # the contract's closed sets (api/schemas/audit.py): a new action is added there, not invented here
+        raise ValueError(
+            f"audit action {action!r} or entity type {entity_type!r} is not in api/schemas/audit.py"
+        )
     event = AuditEvent(
         actor_id=actor.user_id if actor else None,
         actor_label=actor_label or (actor.label if actor else None),

@@ -17,6 +17,7 @@ from api.config import Settings
 from api.db.models import Grant, RefreshToken, User
 from api.db.types import utcnow
 from api.errors import RuleViolation, Unauthorized
+from api.i18n import Text, _
 from api.schemas.auth import TokenOut
 from api.schemas.users import GrantOut, MeOut
 from api.security import passwords
@@ -180,7 +181,9 @@ def change_password(session: Session, *, by: Principal, current: str, new: str) 
     if not passwords.verify_password(current, user.password_hash):
         raise RuleViolation("wrong_current_password", field="current_password")
     if current == new:
-        raise RuleViolation("password_too_weak", field="new_password", reason="same as the current password")
+        raise RuleViolation(
+            "password_too_weak", field="new_password", reason=Text(_("same as the current password"), {})
+        )
     passwords.check_strength(new, username=user.username)
     user.password_hash = passwords.hash_password(new)
     user.must_change_password = False

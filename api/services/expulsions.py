@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 from api.db.models import Member, MemberExpulsion, OrgUnit
 from api.db.types import utcnow
 from api.errors import Conflict, Forbidden, NotFound, RuleViolation
-from api.i18n import register
+from api.i18n import _, register
 from api.schemas.expulsions import (
     ExpulsionCreate,
     ExpulsionDecide,
@@ -28,8 +28,9 @@ from api.schemas.expulsions import (
     ExpulsionOut,
     ExpulsionStatus,
 )
+from api.schemas.tasks import TaskKind, TaskOut
 from api.security.principal import Principal
-from api.services import audit, members
+from api.services import audit, members, tasks
 from api.services.concurrency import expect_version
 from api.services.member_core import LifecycleAction, MemberStatus, grassroots_of
 from api.services.pagination import keyset
@@ -43,27 +44,16 @@ def _c(attribute: Any) -> sa.ColumnElement[Any]:
 
 register(
     {
-        "expulsion_member_not_active": (
-            "Only an active member can be expelled; the member is {current}.",
-            "只能对正常状态的会员开除会籍；该会员当前状态为 {current}。",
+        "expulsion_member_not_active": _("Only an active member can be expelled; the member is {current}."),
+        "expulsion_already_open": _("An expulsion case for this member is already awaiting the committee."),
+        "expulsion_not_proposed": _("The case is {current}; only a proposed case can be decided."),
+        "expulsion_decider_is_proposer": _(
+            "You recorded the proposal; the committee's decision must be recorded by someone else (章程 "
+            "Art 7)."
         ),
-        "expulsion_already_open": (
-            "An expulsion case for this member is already awaiting the committee.",
-            "该会员已有待委员会决定的开除会籍案。",
-        ),
-        "expulsion_not_proposed": (
-            "The case is {current}; only a proposed case can be decided.",
-            "该案状态为 {current}，只有待决定的案件可以作出决定。",
-        ),
-        "expulsion_decider_is_proposer": (
-            "You recorded the proposal; the committee's decision must be recorded by someone else "
-            "(章程 Art 7).",
-            "开除会籍的提议由您登记，委员会决定须由他人登记（章程第七条）。",
-        ),
-        "expulsion_date_in_future": ("The date {value} is in the future.", "日期 {value} 晚于今天。"),
-        "expulsion_decided_before_proposal": (
-            "The decision date is before the union group's meeting ({meeting}).",
-            "决定日期早于工会小组讨论日期（{meeting}）。",
+        "expulsion_date_in_future": _("The date {value} is in the future."),
+        "expulsion_decided_before_proposal": _(
+            "The decision date is before the union group's meeting ({meeting})."
         ),
     }
 )
@@ -217,3 +207,43 @@ def decide(
     session.flush()
     session.commit()
     return case
+
+
+# --- task inbox ----------------------------------------------------------------------------------
+
+
+def _cases_to_decide(session: Session, principal: Principal) -> list[TaskOut]:
+    """Proposed expulsions under the caller's decide grants that the caller did not record (章程 Art 7:
+    the grassroots committee decides the union group's proposal); one query."""
+    units = principal.units_for("members.expel_decide")
+    if not units:
+        return []
+    rows = session.execute(
+        sa.select(_c(MemberExpulsion.id), _c(Member.name), _c(Member.member_no))
+        .join(Member, _c(Member.id) == _c(MemberExpulsion.member_id))
+        .where(
+            _c(MemberExpulsion.status) == ExpulsionStatus.proposed.value,
+            in_scope(_c(MemberExpulsion.org_unit_id), units),
+            sa.or_(
+                _c(MemberExpulsion.proposed_by_id).is_(None),
+                _c(MemberExpulsion.proposed_by_id) != principal.user_id,
+            ),
+        )
+        .order_by(_c(MemberExpulsion.id))
+        .limit(tasks.PER_KIND + 1)
+    ).all()
+    return [
+        TaskOut(
+            kind=TaskKind.expulsion_decide,
+            title=f"除名建议：{r.name}（{r.member_no}）",
+            resource_type="member_expulsion",
+            resource_id=r.id,
+            link=f"/api/v1/member-expulsions/{r.id}",
+            deadline=None,
+        )
+        for r in rows
+    ]
+
+
+#: this area's task kinds for the inbox, installed by ``api.main.create_app`` (see api.services.tasks)
+TASK_PROVIDERS: dict[str, tasks.Provider] = {TaskKind.expulsion_decide: _cases_to_decide}

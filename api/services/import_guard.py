@@ -25,7 +25,7 @@ from api.config import Settings
 from api.db.models import MemberImport
 from api.db.types import utcnow
 from api.errors import TooManyRequests
-from api.i18n import register
+from api.i18n import _, register
 
 UNFINISHED = ("queued", "running")
 PREFIX = "gonghui-import-"
@@ -36,10 +36,7 @@ LEGACY_MAX_AGE_SECONDS = 24 * 3600
 
 register(
     {
-        "import_busy": (
-            "Too many imports are running; retry after {retry_after} s.",
-            "正在进行的导入过多，请 {retry_after} 秒后重试。",
-        ),
+        "import_busy": _("Too many imports are running; retry after {retry_after} s."),
     }
 )
 

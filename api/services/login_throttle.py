@@ -29,15 +29,14 @@ from api.context import client_ip
 from api.db.models import AuditEvent
 from api.db.types import utcnow
 from api.errors import TooManyRequests
-from api.i18n import register
+from api.i18n import _, register
 
 LOGIN_FAILED = "auth.login_failed"
 
 register(
     {
-        "login_throttled": (
-            "Too many failed logins for this account from your address; retry after {retry_after} s.",
-            "该账号从您的地址登录失败次数过多，请 {retry_after} 秒后重试。",
+        "login_throttled": _(
+            "Too many failed logins for this account from your address; retry after {retry_after} s."
         ),
     }
 )

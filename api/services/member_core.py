@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from api.db.models import Member, MemberNumberCounter, OrgUnit, OrgUnitClosure
@@ -133,17 +134,25 @@ def allocate_member_numbers(session: Session, grassroots: OrgUnit, count: int = 
     """Reserve ``count`` member numbers of one union: ``<union code>-<6-digit sequence>``.
 
     The counter row is locked (SELECT ... FOR UPDATE on PostgreSQL; SQLite writers are serial), so
-    concurrent creations never hand out the same number.
+    concurrent creations never hand out the same number. The union's first number creates the row with
+    ``INSERT ... ON CONFLICT DO NOTHING``: two transactions doing so at once (e.g. two import workers)
+    both go on, the second waiting for the first's row instead of failing on its key.
     """
-    counter = session.execute(
+    locked = (
         select(MemberNumberCounter)
         .where(MemberNumberCounter.grassroots_unit_id == grassroots.id)
         .with_for_update()
-    ).scalar_one_or_none()
+    )
+    counter = session.execute(locked).scalar_one_or_none()
     if counter is None:
-        counter = MemberNumberCounter(grassroots_unit_id=grassroots.id, next_value=1)
-        session.add(counter)
-        session.flush()
+        dialect = session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        session.execute(
+            insert(MemberNumberCounter)
+            .values(grassroots_unit_id=grassroots.id, next_value=1)
+            .on_conflict_do_nothing(index_elements=["grassroots_unit_id"])
+        )
+        counter = session.execute(locked).scalar_one()
     first = counter.next_value
     session.execute(
         sa.update(MemberNumberCounter)

@@ -25,6 +25,7 @@ from sqlmodel import Session, col, select
 
 from api.db.models import Member, MemberTag, OrgUnit
 from api.db.session import Database
+from api.imports.members import FORMULA_START
 from api.security.masking import coarse_birth, coarse_masked, mask_email, mask_phone
 from api.security.principal import Principal
 from api.services.scope import in_scope, unit_within
@@ -68,8 +69,6 @@ HEADERS = {
 _GENDER = {"zh": {"male": "男", "female": "女"}, "en": {"male": "male", "female": "female"}}
 _FLAG = {"zh": ("否", "是"), "en": ("no", "yes")}
 _TAG_JOIN = {"zh": "、", "en": ","}
-#: a cell starting with these is a formula to a spreadsheet: quote it (CSV/formula injection)
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +121,7 @@ def member_conditions(
 def _safe(value: str | None) -> str:
     if not value:
         return ""
-    return "'" + value if value.startswith(_FORMULA_START) else value
+    return "'" + value if value.startswith(FORMULA_START) else value
 
 
 def _yuan(fen: int | None) -> str:

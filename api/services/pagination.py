@@ -69,12 +69,15 @@ def keyset(
     descending: bool = False,
     scalars: bool = True,
     fetch: sa.Select[Any] | None = None,
+    core: bool = False,
 ) -> tuple[list[Any], str | None]:
     """One page of ``stmt`` ordered by ``keys`` (the last key must be unique, e.g. the id).
 
     ``fetch``: ``stmt`` selects the single unique key only (e.g. ``SELECT member.id WHERE <filters>``)
     and ``fetch`` is the unfiltered ``SELECT`` of the rows to return (e.g. ``select(Member)``); the page's
     keys are chosen by ``stmt`` in a subquery and its rows read by ``fetch``, in key order.
+    ``core``: run on the session's connection, skipping the ORM's result layer (plain rows only, for
+    read paths that build no ORM object: a page of 50 members, docs/benchmarks.md §6).
     """
     # col(Model.field) is typed Mapped[...]; at run time it is a column expression like the others
     columns = [cast(ColumnElement[Any], k) for k in keys]
@@ -93,7 +96,7 @@ def keyset(
     stmt = stmt.order_by(*order).limit(limit + 1)
     if fetch is not None:
         stmt = fetch.where(columns[0].in_(stmt)).order_by(*order)
-    result = session.execute(stmt)
+    result = session.connection().execute(stmt) if core else session.execute(stmt)
     rows = list(result.scalars() if scalars else result.all())
     next_cursor = None
     if len(rows) > limit:
@@ -108,3 +111,22 @@ def _value_of(row: Any, key: ColumnElement[Any]) -> Any:
     if hasattr(row, "_mapping") and key in row._mapping:
         return row._mapping[key]
     return getattr(row, name)
+
+
+def page_of(
+    items: Sequence[T], *, key: Callable[[T], str], limit: int, cursor: str | None
+) -> tuple[list[T], str | None]:
+    """One page of a small list held in memory (a shipped catalogue, not a table), with the same opaque
+    cursor as :func:`keyset`: ``items`` ordered by ``key`` (unique), the cursor is the last key read."""
+    if cursor:
+        try:
+            raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        except (ValueError, TypeError, json.JSONDecodeError, UnicodeDecodeError):
+            raise BadRequest("invalid_cursor") from None
+        if not isinstance(raw, list) or len(raw) != 1 or not isinstance(raw[0], str):
+            raise BadRequest("invalid_cursor")
+        items = [i for i in items if key(i) > raw[0]]
+    ordered = sorted(items, key=key)
+    rows = ordered[:limit]
+    next_cursor = encode_cursor([key(rows[-1])]) if len(ordered) > limit else None
+    return rows, next_cursor

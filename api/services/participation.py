@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 
 from api.db.models import Member, OrgUnit, Participation, ParticipationAttendee
 from api.errors import NotFound, RuleViolation
-from api.i18n import register
+from api.i18n import _, _n, register
 from api.schemas.participation import ActivityKind, ParticipationCreate, ParticipationOut
 from api.security.principal import Principal
 from api.services import audit
@@ -34,10 +34,10 @@ def _c(attribute: Any) -> sa.ColumnElement[Any]:
 
 register(
     {
-        "participation_date_in_future": ("The activity date is in the future.", "活动日期晚于今天。"),
-        "participation_members_unknown": (
-            "{count} member(s) are not current members in your scope (first: {first}).",
-            "有 {count} 名人员不是您管理范围内的在册会员（第一个：{first}）。",
+        "participation_date_in_future": _("The activity date is in the future."),
+        "participation_members_unknown": _n(
+            "{count} member is not a current member in your scope: {first}.",
+            "{count} members are not current members in your scope (first: {first}).",
         ),
     }
 )

@@ -19,7 +19,7 @@ from api.config import Settings
 from api.db.models import AuditEvent
 from api.db.types import utcnow
 from api.errors import TooManyRequests
-from api.i18n import register
+from api.i18n import _, register
 from api.security.principal import Principal
 from api.services import audit
 
@@ -28,9 +28,8 @@ ALERT = "member.national_id_reads_throttled"
 
 register(
     {
-        "national_id_reads_throttled": (
-            "Too many full resident-ID reads; retry after {retry_after} s. The auditors have been notified.",
-            "查看完整身份证号码过于频繁，请 {retry_after} 秒后重试。已通知审计人员。",
+        "national_id_reads_throttled": _(
+            "Too many full resident-ID reads; retry after {retry_after} s. The auditors have been notified."
         ),
     }
 )

@@ -22,7 +22,7 @@ from sqlmodel import Session, col, select
 from api.db.models import Member, MemberEvent, MemberTransfer, OrgUnit
 from api.db.types import utcnow
 from api.errors import Conflict, Forbidden, NotFound, RuleViolation
-from api.i18n import register
+from api.i18n import _, register
 from api.schemas.transfers import (
     TransferAccept,
     TransferCancel,
@@ -42,27 +42,12 @@ from api.services.scope import in_scope, unit_within
 
 register(
     {
-        "transfer_not_pending": (
-            "The transfer is no longer pending (it is {current}).",
-            "该会籍接转已办结（当前状态：{current}）。",
-        ),
-        "transfer_already_pending": (
-            "The member already has a pending transfer.",
-            "该会员已有正在办理的会籍接转。",
-        ),
-        "transfer_same_unit": ("The member already belongs to this unit.", "该会员已属于此组织。"),
-        "transfer_unit_not_in_union": (
-            "The receiving unit is not inside a grassroots union.",
-            "接收组织不属于任何基层工会。",
-        ),
-        "transfer_receiving_side_only": (
-            "Only the receiving union can accept or refuse this transfer.",
-            "只有接收方工会可以接收或退回该会籍接转。",
-        ),
-        "transfer_sending_side_only": (
-            "Only the sending union can cancel this transfer.",
-            "只有转出方工会可以撤回该会籍接转。",
-        ),
+        "transfer_not_pending": _("The transfer is no longer pending (it is {current})."),
+        "transfer_already_pending": _("The member already has a pending transfer."),
+        "transfer_same_unit": _("The member already belongs to this unit."),
+        "transfer_unit_not_in_union": _("The receiving unit is not inside a grassroots union."),
+        "transfer_receiving_side_only": _("Only the receiving union can accept or refuse this transfer."),
+        "transfer_sending_side_only": _("Only the sending union can cancel this transfer."),
     }
 )
 

@@ -19,8 +19,9 @@ from sqlmodel import Session, col, select
 from api.db.models import OrgUnit, OrgUnitRequest
 from api.db.types import utcnow
 from api.errors import Conflict, Forbidden, NotFound, RuleViolation
-from api.i18n import register
+from api.i18n import _, register
 from api.schemas.org_units import OrgUnitCreate, OrgUnitKind, OrgUnitStatus
+from api.schemas.tasks import TaskKind, TaskOut
 from api.schemas.unit_requests import (
     UnitCloseRequest,
     UnitRequestAction,
@@ -30,7 +31,7 @@ from api.schemas.unit_requests import (
     UnitSetUpRequest,
 )
 from api.security.principal import Principal
-from api.services import audit, org_units
+from api.services import audit, org_units, tasks
 from api.services.concurrency import expect_version
 from api.services.pagination import keyset
 from api.services.scope import in_scope, unit_within
@@ -43,28 +44,17 @@ def _c(attribute: Any) -> sa.ColumnElement[Any]:
 
 register(
     {
-        "unit_request_pending": (
-            "A request for this unit is already awaiting the unit above.",
-            "该组织已有待上级审批的申请。",
+        "unit_request_pending": _("A request for this unit is already awaiting the unit above."),
+        "unit_request_not_pending": _("The request is {current}."),
+        "unit_request_not_above": _(
+            "Only a chair of the unit above ({code}) decides this request (章程 Art 16)."
         ),
-        "unit_request_not_pending": ("The request is {current}.", "该申请状态为 {current}。"),
-        "unit_request_not_above": (
-            "Only a chair of the unit above ({code}) decides this request (章程 Art 16).",
-            "该申请须由上级组织（{code}）的主席审批（章程第十六条）。",
+        "unit_request_self_approval": _(
+            "You made this request; another chair of the unit above must decide it."
         ),
-        "unit_request_self_approval": (
-            "You made this request; another chair of the unit above must decide it.",
-            "该申请由您提出，须由上级组织的其他负责人审批。",
-        ),
-        "unit_request_approval_ref_required": (
-            "An approval names its document (批复文号).",
-            "批准须填写批复文号。",
-        ),
-        "unit_request_note_required": ("A rejection states its reasons.", "不予批准须说明理由。"),
-        "unit_request_top_level": (
-            "A top-level unit has no unit above to approve its closing.",
-            "顶级组织没有上级组织审批撤销。",
-        ),
+        "unit_request_approval_ref_required": _("An approval names its document (批复文号)."),
+        "unit_request_note_required": _("A rejection states its reasons."),
+        "unit_request_top_level": _("A top-level unit has no unit above to approve its closing."),
     }
 )
 
@@ -236,3 +226,51 @@ def decide(
     _record(session, req, "approved", by, approval_ref=data.approval_ref, unit_id=str(req.unit_id))
     session.commit()
     return req
+
+
+# --- task inbox ----------------------------------------------------------------------------------
+
+
+def _requests_to_decide(session: Session, principal: Principal) -> list[TaskOut]:
+    """Pending requests to the units under the caller's approve grants, not asked by the caller
+    (章程 Art 16: the unit above approves); one query."""
+    units = principal.units_for("org_units.approve")
+    if not units:
+        return []
+    target = sa.orm.aliased(OrgUnit)
+    rows = session.execute(
+        sa.select(
+            _c(OrgUnitRequest.id),
+            _c(OrgUnitRequest.action),
+            _c(OrgUnitRequest.name),
+            _c(OrgUnitRequest.effective_on),
+            _c(target.name).label("unit_name"),
+        )
+        .outerjoin(target, _c(target.id) == _c(OrgUnitRequest.unit_id))
+        .where(
+            _c(OrgUnitRequest.status) == UnitRequestStatus.pending.value,
+            in_scope(_c(OrgUnitRequest.parent_id), units),
+            sa.or_(
+                _c(OrgUnitRequest.requested_by_id).is_(None),
+                _c(OrgUnitRequest.requested_by_id) != principal.user_id,
+            ),
+        )
+        .order_by(_c(OrgUnitRequest.id))
+        .limit(tasks.PER_KIND + 1)
+    ).all()
+    return [
+        TaskOut(
+            kind=TaskKind.unit_request_decide,
+            title=("设立" if r.action == UnitRequestAction.set_up else "撤销")
+            + (r.name or r.unit_name or ""),
+            resource_type="org_unit_request",
+            resource_id=r.id,
+            link=f"/api/v1/org-unit-requests/{r.id}",
+            deadline=r.effective_on,
+        )
+        for r in rows
+    ]
+
+
+#: this area's task kinds for the inbox, installed by ``api.main.create_app`` (see api.services.tasks)
+TASK_PROVIDERS: dict[str, tasks.Provider] = {TaskKind.unit_request_decide: _requests_to_decide}

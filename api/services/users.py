@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from api.db.models import Grant, OrgUnit, User
 from api.db.types import utcnow
 from api.errors import Conflict, NotFound, RuleViolation
-from api.i18n import register
+from api.i18n import Text, _, register
 from api.schemas.users import GrantCreate, UserCreate, UserKind, UserUpdate
 from api.security import passwords
 from api.security.permissions import ROLE_RANK, Role
@@ -26,9 +26,8 @@ from api.services.scope import ancestors_of, in_scope, unit_within
 
 register(
     {
-        "secret_reset_self": (
-            "You cannot reset your own secret; change your password with the current one instead.",
-            "不能重置自己的密码，请用当前密码修改密码。",
+        "secret_reset_self": _(
+            "You cannot reset your own secret; change your password with the current one instead."
         ),
     }
 )
@@ -137,7 +136,9 @@ def create(session: Session, data: UserCreate, *, by: Principal) -> tuple[User, 
         raise RuleViolation("not_found", field="org_unit_id")
     if data.kind is UserKind.service and data.password:
         raise RuleViolation(
-            "password_too_weak", field="password", reason="service accounts get a generated secret"
+            "password_too_weak",
+            field="password",
+            reason=Text(_("service accounts get a generated secret"), {}),
         )
     user, shown = create_user(
         session,

@@ -308,7 +308,7 @@ def test_admin_overrides_a_calendar_day(client, world, clock):
     days = client.get(
         f"{AID}/calendar-days", params={"year": 2026}, headers=world.as_role("admin", "ROOT")
     ).json()
-    assert [d["day"] for d in days] == ["2026-02-24"]
+    assert [d["day"] for d in days["items"]] == ["2026-02-24"] and days["next_cursor"] is None
 
 
 def test_report_by_programme_category_unit_month_and_budget_line(client, world, clock):
@@ -366,7 +366,8 @@ def test_default_programmes(client, world, clock):
         headers=officer(world),
     )
     assert r.status_code == 201, r.text
-    by_kind = {p["kind"]: p for p in r.json()}
+    assert r.json()["next_cursor"] is None
+    by_kind = {p["kind"]: p for p in r.json()["items"]}
     assert len(by_kind) == 9
     assert by_kind["education"]["tiers"]["university"] == {"filed": 500_000, "other": 400_000}
     assert by_kind["send_warmth"]["budget_category_code"] == "rights.send_warmth"

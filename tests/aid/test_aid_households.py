@@ -95,7 +95,7 @@ def test_household_from_application_to_filed_with_notice_and_objection(client, w
     assert h.body["status"] == "filed"
     assert h.body["filed_on"] == "2026-02-26"
     assert h.body["review_due_on"] == "2027-02-26"
-    kinds = [e["kind"] for e in client.get(f"{h.path}/timeline", headers=officer(world)).json()]
+    kinds = [e["kind"] for e in client.get(f"{h.path}/timeline", headers=officer(world)).json()["items"]]
     assert kinds == [
         "applied",
         "screened",
@@ -322,9 +322,9 @@ def test_member_sees_own_file(client, world, clock):
     h = open_household(client, world, member)
     own = member_user(world, member, "member.zhang")
     r = client.get("/api/v1/me/aid-households", headers=own)
-    assert [x["id"] for x in r.json()] == [h.id]
+    assert [x["id"] for x in r.json()["items"]] == [h.id]
     other = member_user(world, make_member(world, "U01-B01", name="李四", representative=False), "member.li")
-    assert client.get("/api/v1/me/aid-households", headers=other).json() == []
+    assert client.get("/api/v1/me/aid-households", headers=other).json() == {"items": [], "next_cursor": None}
 
 
 def test_thing_helper_reads(client, world, clock):

@@ -72,7 +72,7 @@ def test_skip_writes_the_good_rows_as_filed_files(client, world, clock):
         "2026-03-01",
     )
     timeline = client.get(f"{AID}/households/{h['id']}/timeline", headers=officer(world)).json()
-    assert [e["kind"] for e in timeline] == ["imported"]
+    assert [e["kind"] for e in timeline["items"]] == ["imported"]
     # the same file again: the member now has an open file
     again = _post(client, world, _scene_again(world, h), on_error="skip").json()
     assert again["errors"][0]["kind"] == "household_exists"

@@ -107,7 +107,7 @@ def test_jinqiu_from_submission_to_paid_with_the_ledger_entry(client, world, clo
     assert entry.org_unit_id == world.units["U01"].id  # the union's books (经费独立核算)
     assert entry.source_type == "aid_application" and entry.payment_method == "bank"
     assert "ICBC00000001" in entry.description
-    kinds = [e["kind"] for e in client.get(f"{app.path}/timeline", headers=officer(world)).json()]
+    kinds = [e["kind"] for e in client.get(f"{app.path}/timeline", headers=officer(world)).json()["items"]]
     assert kinds == ["submitted", "screened", "notice_started", "approved", "batched", "paid"]
     report = client.get(
         f"{AID}/report",

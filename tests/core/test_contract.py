@@ -358,7 +358,9 @@ def test_a_request_that_fails_after_writing_leaves_no_audit_event(client, world,
 
 def test_audit_events_cannot_be_changed_or_deleted(connection, world, backend):
     with world.db.write_session() as s:
-        event = audit_service.record(s, None, "contract.test", entity_type="org_unit")
+        with pytest.raises(ValueError):  # the closed set of actions (AuditAction): no invented one
+            audit_service.record(s, None, "contract.test", entity_type="org_unit")
+        event = audit_service.record(s, None, "org_unit.updated", entity_type="org_unit")
         s.commit()
     statements = [
         f"UPDATE audit_event SET action = 'tampered' WHERE id = '{_db_uuid(event.id, backend)}'",
@@ -376,7 +378,7 @@ def test_audit_events_cannot_be_changed_or_deleted(connection, world, backend):
         savepoint.rollback()
     assert (
         connection.execute(sa.select(AuditEvent.action).where(AuditEvent.id == event.id)).scalar()
-        == "contract.test"
+        == "org_unit.updated"
     )
 
 
@@ -422,6 +424,9 @@ def test_audit_events_list_filters_and_scope(client, world, session):
     assert len(listed(admin_root, actor_id=str(actor.id), entity_type="org_unit")) == 3
     assert listed(admin_root, actor_id=str(uuid.uuid4())) == []
     assert [e["entity_id"] for e in listed(admin_root, action="org_unit.updated")] == [b09["id"]]
+    for unknown in ({"action": "org_unit.renamed"}, {"entity_type": "motion_draft"}):  # closed sets: 422
+        r = client.get("/api/v1/audit-events", params=unknown, headers=admin_root)
+        assert r.status_code == 422, r.text
     assert (
         len(listed(admin_root, entity_type="org_unit", since=before.isoformat(), until=after.isoformat()))
         == 3

@@ -9,12 +9,14 @@ from alembic.runtime.migration import MigrationContext
 from api.db import migrate
 from api.db.models import metadata
 from api.db.session import make_engine
+from api.jobs import QUEUE_PREFIX, include_name
 
 
 def _diff(url: str) -> list:
     engine = make_engine(url)
     with engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        # the job queue's tables (PostgreSQL, migration 0014) are procrastinate's, not models: left out
+        context = MigrationContext.configure(conn, opts={"compare_type": True, "include_name": include_name})
         diff = compare_metadata(context, metadata)
     engine.dispose()
     return diff
@@ -36,6 +38,31 @@ def test_upgrade_downgrade_upgrade_and_models_match(fresh_database_url):
     engine = make_engine(url)
     assert migrate.current_revision(engine) == migrate.head_revision()
     engine.dispose()
+
+
+def test_job_queue_schema_comes_from_its_migration(fresh_database_url, backend):
+    """Migration 0014 creates procrastinate's schema on PostgreSQL (and nothing on SQLite); downgrading
+    below it removes every one of its objects."""
+    url = fresh_database_url("queue_schema")
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    queue = {t for t in sa.inspect(engine).get_table_names() if t.startswith(QUEUE_PREFIX)}
+    if backend == "sqlite":
+        assert queue == set()
+        engine.dispose()
+        return
+    assert {"procrastinate_jobs", "procrastinate_workers", "procrastinate_periodic_defers"} <= queue
+    migrate.downgrade(url, revision="0013")  # the revision below the queue's (0014)
+    with engine.connect() as conn:
+        left = (
+            conn.exec_driver_sql("SELECT count(*) FROM pg_proc WHERE proname LIKE 'procrastinate%%'").scalar()
+            + conn.exec_driver_sql(
+                "SELECT count(*) FROM pg_type WHERE typname LIKE 'procrastinate%%'"
+            ).scalar()
+        )
+    tables = {t for t in sa.inspect(engine).get_table_names() if t.startswith(QUEUE_PREFIX)}
+    engine.dispose()
+    assert (tables, left) == (set(), 0)
 
 
 def test_sqlite_runs_in_wal_mode_with_foreign_keys(engine, backend):

@@ -83,3 +83,40 @@ def test_the_app_sheds_with_the_configured_limit(settings: Settings):
     (mw,) = [m for m in app.user_middleware if m.cls is LoadShedMiddleware]
     assert mw.kwargs["max_in_flight"] == 7 and mw.kwargs["retry_after_seconds"] == 2
     assert Settings().max_in_flight == 48  # on by default, below the 60 PostgreSQL connections
+
+
+def test_requests_served_without_waiting_are_still_counted_and_shed():
+    """A SQLite read runs inline on the event loop and never waits (api/deps.py): requests that arrive
+    together must still count as in flight together, or nothing is ever shed (issue 16)."""
+    statuses: list[int] = []
+
+    async def inline(scope: Scope, receive: Receive, send: Send) -> None:  # no await that suspends
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    app = LoadShedMiddleware(inline, max_in_flight=2)
+
+    async def one() -> None:
+        scope = {
+            "type": "http",
+            "path": "/api/v1/members",
+            "method": "GET",
+            "headers": [],
+            "query_string": b"",
+        }
+
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                statuses.append(message["status"])
+
+        await app(scope, receive, send)  # type: ignore[arg-type]
+
+    async def scenario() -> None:
+        await asyncio.gather(*(one() for _ in range(5)))  # five arrive in the same loop iteration
+
+    run(scenario())
+    assert sorted(statuses) == [200, 200, 503, 503, 503]
+    assert app.in_flight == 0 and app.shed == 3

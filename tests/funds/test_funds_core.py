@@ -32,7 +32,8 @@ def test_budget_goes_draft_approved_in_force(client, world):
     in_force = accept(client, world, budget)
     assert in_force["status"] == "in_force"
     timeline = ok(client.get(f"{BUDGETS}/{budget['id']}/timeline", headers=world.as_role("auditor", "U01")))
-    assert [e["kind"] for e in timeline] == ["drafted", "approved", "in_force"]
+    assert timeline["next_cursor"] is None
+    assert [e["kind"] for e in timeline["items"]] == ["drafted", "approved", "in_force"]
 
 
 def test_the_drafter_cannot_approve_domain_0_separation_of_duties(client, world, problem):

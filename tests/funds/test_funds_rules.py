@@ -45,7 +45,8 @@ def test_kept_and_passed_up_shares_add_up_gonghuifa_art_43(amount, kept_percent)
 def test_chart_templates_ship_the_32hao_categories_as_data(client, world):
     """32号 as cited: six expense categories with sub-items; seven in some provinces (data, not code)."""
     templates = {
-        t["template"]: t for t in ok(client.get(f"{FUNDS}/chart-templates", headers=world.as_role("auditor")))
+        t["template"]: t
+        for t in ok(client.get(f"{FUNDS}/chart-templates", headers=world.as_role("auditor")))["items"]
     }
     roots = {
         t: [i["code"] for i in v["items"] if i["kind"] == "expense" and not i.get("parent")]

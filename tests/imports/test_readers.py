@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 from samples import write_samples
 
+from api.i18n import translate
 from api.imports.members import (
     KIND_MESSAGES,
-    KIND_MESSAGES_ZH,
     FieldError,
     FileDuplicateTracker,
     MemberRowError,
@@ -613,8 +613,7 @@ def test_every_kind_has_english_and_chinese_text() -> None:
         "dup_national_id",
     }
     assert kinds <= set(KIND_MESSAGES)
-    assert set(KIND_MESSAGES) == set(KIND_MESSAGES_ZH)
-    assert all(KIND_MESSAGES_ZH.values())
+    assert all(translate(text, "zh") != text for text in KIND_MESSAGES.values())  # each has its Chinese
 
 
 @given(st.dates(min_value=date(1, 1, 1)), st.sampled_from(["-", "/", ".", "", "年"]))

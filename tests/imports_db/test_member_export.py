@@ -7,10 +7,11 @@ import io
 import re
 
 import pytest
+import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from api.imports.readers import iter_rows
-from imports_db.helpers import HEADER_ZH, csv_bytes, make_id, post_import, row
+from imports_db.helpers import HEADER_ZH, csv_bytes, error_set, make_id, post_import, row
 
 URL = "/api/v1/members/export"
 
@@ -132,3 +133,100 @@ def test_export_needs_members_read(client, world, members, problem):
         422,
         "validation_failed",
     )
+
+
+# --- an export re-imported (issue 17) ------------------------------------------------------------------
+
+
+def _id_columns(db) -> dict[str, tuple[str, str, str]]:
+    with db.read_session() as s:
+        rows = s.execute(
+            sa.text(
+                "SELECT employee_no, national_id_cipher, national_id_hmac, national_id_masked FROM member"
+            )
+        ).all()
+    return {r[0]: (r[1], r[2], r[3]) for r in rows}
+
+
+def _members(db) -> dict[str, dict[str, object]]:
+    with db.read_session() as s:
+        rows = s.execute(sa.text("SELECT employee_no, name, phone, version FROM member")).mappings().all()
+    return {r["employee_no"]: dict(r) for r in rows}
+
+
+def test_an_export_reimports_as_an_update_of_the_edited_cells_only(client, world, db, members):
+    """Export -> edit two cells -> import the file as it is: the masked IDs match the members on record
+    by employee number and stay untouched; only the edited members change, with their audit record and
+    change-feed entries (docs/members.md, "Export")."""
+    officer = world.as_role("officer", "U01")
+    exported = client.get(URL, headers=officer).content.decode("utf-8-sig")
+    before_ids, before = _id_columns(db), _members(db)
+    with db.read_session() as s:
+        feed_before = s.execute(sa.text("SELECT count(*) FROM change_log")).scalar_one()
+    lines = exported.splitlines()
+    edited = [
+        line.replace("13811110002", "13900000002")
+        if line.startswith("X002,")
+        else line.replace("周三", "周叁")
+        if line.startswith("X003,")
+        else line
+        for line in lines
+    ]
+    assert edited != lines
+    job = post_import(client, officer, ("\n".join(edited) + "\n").encode("utf-8-sig")).json()
+    assert job["status"] == "succeeded", job
+    assert (job["created_count"], job["updated_count"], job["unchanged_count"], job["failed_count"]) == (
+        0,
+        2,
+        2,
+        0,
+    ), job
+    after_ids, after = _id_columns(db), _members(db)
+    assert after_ids == before_ids  # cipher, hash and stored mask: all intact
+    assert after["X002"]["phone"] == "13900000002" and after["X003"]["name"] == "周叁"
+    for emp in ("X001", "X004", "X005", "X006"):
+        assert after[emp] == before[emp]
+    assert after["X002"]["version"] == before["X002"]["version"] + 1
+    with db.read_session() as s:
+        feed = s.execute(sa.text("SELECT entity_id, action FROM change_log ORDER BY id")).all()[feed_before:]
+        audit = s.execute(
+            sa.text("SELECT changes FROM audit_event WHERE action = 'member_import.completed'")
+        ).all()
+        ids = dict(s.execute(sa.text("SELECT employee_no, id FROM member")).all())
+    assert sorted((str(e), a) for e, a in feed) == sorted(
+        (str(ids[emp]), "updated") for emp in ("X002", "X003")
+    )
+    assert len(audit) == 2  # the fixture's import and this one
+    # importing the same export again changes nothing
+    job = post_import(client, officer, ("\n".join(edited) + "\n").encode("utf-8-sig")).json()
+    assert (job["updated_count"], job["unchanged_count"], job["failed_count"]) == (0, 4, 0), job
+
+
+def test_masked_ids_need_the_member_on_record_and_its_last_four(client, world, db, members):
+    """The coarse mask (``**************002X``) and a birth year also re-import; a masked ID for a new
+    employee number is `id_masked_new_member`, one whose visible tail differs from the record is
+    `id_masked_mismatch`, and any other starred value is still a malformed ID."""
+    officer = world.as_role("officer", "U01")
+    masked = _id_columns(db)["X001"][2]
+    coarse = "*" * 14 + masked[-4:]
+    other_tail = masked[:-4] + ("0000" if masked[-4:] != "0000" else "1111")
+    year = make_id(1)[6:10]
+    rows = [
+        f"X001,周一改,男,{coarse},13811110001,{year},,U01,,否",  # updates the name, keeps ID and birth date
+        f"X999,新人,男,{masked},13811119999,,,U01,,否",
+        f"X002,周二,男,{other_tail},13811110002,,,U01-B01,,是",
+        f"X003,周三,男,{masked[0]}*{masked[2:]},13811110003,,,U01-B02,,否",
+    ]
+    before_ids = _id_columns(db)
+    job = post_import(client, officer, csv_bytes(rows), on_error="skip").json()
+    assert error_set(job) == {
+        (3, "national_id", "id_masked_new_member"),
+        (4, "national_id", "id_masked_mismatch"),
+        (5, "national_id", "id_format"),
+    }, job
+    assert (job["updated_count"], job["failed_count"]) == (1, 3)
+    assert _id_columns(db) == before_ids
+    assert _members(db)["X001"]["name"] == "周一改"
+    with db.read_session() as s:
+        birth = s.execute(sa.text("SELECT birth_date FROM member WHERE employee_no = 'X001'")).scalar_one()
+    assert str(birth)[:4] == year

@@ -130,3 +130,21 @@ def test_only_active_members_can_be_proposed(client, world, problem):
     )
     assert r.status_code == 200
     problem(_propose(client, world, m, expect=409), 409, "expulsion_member_not_active")
+
+
+def _inbox(client, headers):
+    r = client.get("/api/v1/me/tasks", headers=headers)
+    assert r.status_code == 200, r.text
+    return [t["resource_id"] for t in r.json()["items"] if t["kind"] == "expulsion.decide"]
+
+
+def test_a_proposed_expulsion_waits_in_the_committees_inbox(client, world):
+    """GET /me/tasks: the chairs of the grassroots union see the proposal to decide (章程 Art 7), not the
+    one who recorded it, nor another union's chairs; it leaves the inbox once decided."""
+    case = _propose(client, world, create_member(client, world))
+    chair = world.as_role("chair", "U01")
+    assert _inbox(client, chair) == [case.json()["id"]]
+    assert _inbox(client, world.as_role("chair", "U02")) == []
+    assert _inbox(client, world.as_role("officer", "U01")) == []
+    _decide(client, world, case, chair, decision="reject")
+    assert _inbox(client, chair) == []

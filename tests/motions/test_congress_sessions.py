@@ -44,9 +44,10 @@ def test_presidium_is_elected_from_the_representatives(client, world, problem):
         f"{path}/presidium", json={"member_ids": [str(rep.id)]}, headers={**officer, "If-Match": tag}
     )
     assert r.status_code == 200, r.text
-    assert [m["name"] for m in r.json()] == ["主席团甲"] and r.headers["ETag"] != tag
+    assert r.json()["next_cursor"] is None
+    assert [m["name"] for m in r.json()["items"]] == ["主席团甲"] and r.headers["ETag"] != tag
     listed = client.get(f"{path}/presidium", headers=world.as_role("auditor", "U01")).json()
-    assert [m["member_id"] for m in listed] == [str(rep.id)]
+    assert [m["member_id"] for m in listed["items"]] == [str(rep.id)]
 
 
 def test_disputed_motions_go_to_the_presidium(client, world, clock, problem):

@@ -100,7 +100,8 @@ def test_class_b_answers_are_followed_up_into_the_next_congress(client, world, c
     sc = _answered_b(client, world, clock, problem)
     officer = world.as_role("officer", "U01")
     listed = client.get(f"{CONGRESSES}/{sc.congress['id']}/follow-ups", headers=officer).json()
-    assert [(f["number"], f["status"], f["overdue"]) for f in listed] == [(1, "open", False)]
+    assert listed["next_cursor"] is None
+    assert [(f["number"], f["status"], f["overdue"]) for f in listed["items"]] == [(1, "open", False)]
 
     clock.set(date(2028, 1, 10))
     nxt = make_congress(client, world, opening_on=date(2028, 3, 20), name="第五届第四次职工代表大会")
@@ -133,3 +134,20 @@ def test_class_b_answers_are_followed_up_into_the_next_congress(client, world, c
     )
     timeline = client.get(f"/api/v1/motions/{sc.motion['id']}/timeline", headers=officer).json()["items"]
     assert timeline[-1]["kind"] == "follow_up_done"
+
+
+def _follow_up_tasks(client, headers):
+    r = client.get("/api/v1/me/tasks", headers=headers)
+    assert r.status_code == 200, r.text
+    return [(t["resource_id"], t["deadline"]) for t in r.json()["items"] if t["kind"] == "motion.follow_up"]
+
+
+def test_an_open_follow_up_waits_in_the_lead_handlers_inbox(client, world, clock, problem):
+    """GET /me/tasks: a class-B answer's follow-up waits for the lead department's handlers until they
+    report it done, due on the promised date; the co-department's handler has nothing to report."""
+    sc = _answered_b(client, world, clock, problem)
+    lead = world.headers("hdl.lead")
+    assert _follow_up_tasks(client, lead) == [(sc.motion["id"], PROMISED)]
+    assert _follow_up_tasks(client, world.headers("hdl.co")) == []
+    act(client, sc, "POST", "/follow-up/done", lead, {"report": "空调已安装完毕。"})
+    assert _follow_up_tasks(client, lead) == []

@@ -45,7 +45,7 @@ def test_art32_reply_due_20_days_after_receipt_overdue_flagged_and_listed(client
     assert [n["id"] for n in listed] == [neg.data["id"]]
     r = neg.post("/reply", {"decision": "accept", "replied_on": "2027-01-26"})
     assert r.json()["status"] == "negotiating"
-    replied = client.get(f"{neg.path}/timeline", headers=neg.officer).json()[-1]
+    replied = client.get(f"{neg.path}/timeline", headers=neg.officer).json()["items"][-1]
     assert replied["details"]["late"] is True
     assert client.get(f"{NEGOTIATIONS}?overdue=reply", headers=neg.officer).json()["items"] == []
 
@@ -169,7 +169,7 @@ def test_art33_35_recorder_is_not_a_negotiator_chiefs_chair_in_turn(client, worl
     r = client.post(f"{neg.path}/sessions", json=session_body(neg, "e2"), headers=h)
     problem(r, 422, "negotiation_chair_not_chief")
     neg.post("/sessions", session_body(neg, "r1"), expect=201)
-    sessions = client.get(f"{neg.path}/sessions", headers=neg.officer).json()
+    sessions = client.get(f"{neg.path}/sessions", headers=neg.officer).json()["items"]
     assert [(s["number"], s["chair_id"]) for s in sessions] == [(1, neg.people["e1"]), (2, neg.people["r1"])]
     assert sessions[0]["attachments"] == [{"name": "工资测算表", "ref": "档案 2027-001"}]
 
@@ -189,7 +189,7 @@ def test_art35_suspension_with_reason_and_next_date_then_resumed(client, world, 
     )
     assert neg.post("/sessions", body, expect=201).json()["status"] == "suspended"
     assert neg.post("/sessions", session_body(neg, "e1"), expect=201).json()["status"] == "negotiating"
-    kinds = [e["kind"] for e in client.get(f"{neg.path}/timeline", headers=neg.officer).json()]
+    kinds = [e["kind"] for e in client.get(f"{neg.path}/timeline", headers=neg.officer).json()["items"]]
     assert kinds[-2:] == ["suspended", "resumed"]
 
 
@@ -288,7 +288,9 @@ def test_art42_filing_within_10_days_task_overdue_late(client, world, clock):
     ] == [neg.data["id"]]
     r = neg.post("/file", {"received_on": "2027-02-14", "authority": "示范市人社局"})
     assert r.json()["deadlines"]["effective_on"] == "2027-03-01"
-    assert client.get(f"{neg.path}/timeline", headers=neg.officer).json()[-1]["details"]["late"] is True
+    assert (
+        client.get(f"{neg.path}/timeline", headers=neg.officer).json()["items"][-1]["details"]["late"] is True
+    )
 
 
 def test_art46_47_objection_within_15_days_back_to_negotiating_and_refiling(client, world, clock, problem):

@@ -47,7 +47,7 @@ def test_comprehensive_contract_from_proposal_to_published(client, world, clock)
     clock.set(date(2030, 2, 23))
     assert neg.get()["status"] == "expired"
 
-    timeline = client.get(f"{neg.path}/timeline", headers=neg.officer).json()
+    timeline = client.get(f"{neg.path}/timeline", headers=neg.officer).json()["items"]
     kinds = [e["kind"] for e in timeline]
     assert kinds[:2] == ["proposed", "replied"]
     assert kinds[-6:] == ["draft_saved", "agreed", "adopted", "signed", "filed", "published"]
@@ -86,7 +86,7 @@ def test_versions_are_kept_and_compared_clause_by_clause(client, world, clock):
         if c["key"] != "hours-1"
     ] + [{"key": "train-1", "topic": "training", "title": "培训", "text": "每年培训不少于40学时。"}]
     draft(neg, second, note="第二稿")
-    versions = client.get(f"{neg.path}/versions", headers=neg.officer).json()
+    versions = client.get(f"{neg.path}/versions", headers=neg.officer).json()["items"]
     assert [(v["number"], v["clause_count"]) for v in versions] == [(1, 3), (2, 3)]
     assert (
         client.get(f"{neg.path}/versions/1", headers=neg.officer).json()["clauses"][0]["wage_growth_bp"]

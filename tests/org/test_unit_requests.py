@@ -125,3 +125,23 @@ def test_requests_follow_the_kind_hierarchy_and_scope(client, world, problem):
     assert client.get(f"{BASE}/{r.json()['id']}", headers=world.as_role("officer", "U02")).status_code == 404
     listed = client.get(BASE, headers=world.as_role("chair", "ROOT")).json()["items"]
     assert [x["id"] for x in listed] == [r.json()["id"]]
+
+
+def _inbox(client, headers):
+    r = client.get("/api/v1/me/tasks", headers=headers)
+    assert r.status_code == 200, r.text
+    return [(t["resource_id"], t["title"]) for t in r.json()["items"] if t["kind"] == "unit_request.decide"]
+
+
+def test_a_pending_request_waits_in_the_inbox_of_the_chairs_above(client, world):
+    """GET /me/tasks (章程 Art 16): the request waits for a chair of the unit above; not for whoever asked,
+    not for another union's chairs; decided, it leaves the inbox."""
+    r = _set_up(client, world)
+    assert r.status_code == 201, r.text
+    chair = world.as_role("chair", "U01")
+    assert _inbox(client, chair) == [(r.json()["id"], "设立第五分工会")]
+    assert _inbox(client, world.as_role("chair", "U02")) == []
+    assert _inbox(client, world.as_role("officer", "U01")) == []
+    ok = _decide(client, world, r, chair, approve=False, note="人数不足")
+    assert ok.status_code == 200, ok.text
+    assert _inbox(client, chair) == []

@@ -138,3 +138,30 @@ def test_representatives_are_not_required_and_officers_do_not_screen_their_own(c
         403,
         "rationalisation_own_proposal",
     )
+
+
+def _tasks(client, headers, kind):
+    r = client.get("/api/v1/me/tasks", headers=headers)
+    assert r.status_code == 200, r.text
+    return [(t["resource_id"], t["deadline"]) for t in r.json()["items"] if t["kind"] == kind]
+
+
+def test_each_step_is_in_the_inbox_of_whoever_takes_it(client, world, today):
+    """GET /me/tasks: the officer screens, the department's handler answers by the due date, the officer
+    tells the worker; each task leaves the inbox once its step is done, and never reaches U02."""
+    _member, headers = worker(world)
+    r = submit(client, headers)
+    pid = r.json()["id"]
+    officer = world.as_role("officer", "U01")
+    assert _tasks(client, officer, "rationalisation.screen") == [(pid, None)]
+    assert _tasks(client, world.as_role("officer", "U02"), "rationalisation.screen") == []
+    assert _tasks(client, headers, "rationalisation.screen") == []
+    dept = department(client, world)
+    r = step(client, r, "screen", officer, {"decision": "forward", "department_id": dept["id"]})
+    assert _tasks(client, officer, "rationalisation.screen") == []
+    assert _tasks(client, world.headers("hdl.prod"), "rationalisation.decide") == [(pid, r.json()["due_on"])]
+    r = step(client, r, "decide", world.headers("hdl.prod"), {"adopted": False, "note": "暂不具备条件"})
+    assert _tasks(client, world.headers("hdl.prod"), "rationalisation.decide") == []
+    assert _tasks(client, officer, "rationalisation.notify") == [(pid, None)]
+    step(client, r, "notify", officer, {"result_note": "已口头告知"})
+    assert _tasks(client, officer, "rationalisation.notify") == []

@@ -23,7 +23,7 @@ from api.services import audit
 
 
 def test_insert_or_replace_cannot_rewrite_an_audit_event(session, backend):
-    event = audit.record(session, None, "test.original", actor_label="someone")
+    event = audit.record(session, None, "org_unit.created", actor_label="someone")
     session.commit()
     if backend == "sqlite":
         statement = "INSERT OR REPLACE INTO audit_event (id, at, action) VALUES (:id, :at, 'test.rewritten')"
@@ -37,7 +37,7 @@ def test_insert_or_replace_cannot_rewrite_an_audit_event(session, backend):
             sa.text(statement), {"id": event.id.hex if backend == "sqlite" else event.id, "at": event.at}
         )
     session.expire_all()
-    assert session.get(AuditEvent, event.id).action == "test.original"
+    assert session.get(AuditEvent, event.id).action == "org_unit.created"
 
 
 def test_plaintext_uploads_of_ended_processes_are_removed_at_start(tmp_path):

@@ -15,12 +15,12 @@ from api.routers.aid._base import (
     router,
 )
 from api.schemas.aid import (
+    AidEventPage,
     ApplicationCreate,
     ApplicationOut,
     ApplicationStatus,
     CancelIn,
     DecisionIn,
-    EventOut,
     HouseholdOut,
     ScreenIn,
 )
@@ -168,12 +168,15 @@ def aid_applications_cancel(
 
 @router.get(
     "/applications/{application_id}/timeline",
-    response_model=list[EventOut],
+    response_model=AidEventPage,
     dependencies=[Depends(require("aid.read"))],
 )
-def aid_applications_timeline(application: ApplicationDep, session: SessionDep) -> list[EventOut]:
-    """Every step of the application, oldest first."""
-    return households.timeline(session, application.id)
+def aid_applications_timeline(
+    application: ApplicationDep, session: SessionDep, page: PageQuery
+) -> AidEventPage:
+    """Every step of the application, oldest first (paged like every list)."""
+    items, next_cursor = households.timeline(session, application.id, limit=page.limit, cursor=page.cursor)
+    return AidEventPage(items=items, next_cursor=next_cursor)
 
 
 # --- self-service -------------------------------------------------------------------------------
@@ -211,8 +214,9 @@ def aid_me_applications_create(
 
 
 @me_router.get(
-    "/aid-households", response_model=list[HouseholdOut], dependencies=[Depends(require("aid.apply"))]
+    "/aid-households", response_model=Page[HouseholdOut], dependencies=[Depends(require("aid.apply"))]
 )
-def aid_me_households(session: SessionDep, principal: Authorized) -> list[HouseholdOut]:
-    """The caller's own household files."""
-    return households.present(session, households.own(session, principal))
+def aid_me_households(session: SessionDep, principal: Authorized, page: PageQuery) -> Page[HouseholdOut]:
+    """The caller's own household files, newest first."""
+    items, next_cursor = households.own(session, principal, limit=page.limit, cursor=page.cursor)
+    return Page(items=households.present(session, items), next_cursor=next_cursor)

@@ -16,10 +16,10 @@ from api.routers.aid._base import (
     router,
 )
 from api.schemas.aid import (
+    AidEventPage,
     Category,
     CloseIn,
     DecisionIn,
-    EventOut,
     HouseholdCreate,
     HouseholdImportReport,
     HouseholdOut,
@@ -258,12 +258,13 @@ def aid_households_close(
 
 @router.get(
     "/households/{household_id}/timeline",
-    response_model=list[EventOut],
+    response_model=AidEventPage,
     dependencies=[Depends(require("aid.read"))],
 )
-def aid_households_timeline(household: HouseholdDep, session: SessionDep) -> list[EventOut]:
-    """Every step of the file, oldest first."""
-    return households.timeline(session, household.id)
+def aid_households_timeline(household: HouseholdDep, session: SessionDep, page: PageQuery) -> AidEventPage:
+    """Every step of the file, oldest first (paged like every list)."""
+    items, next_cursor = households.timeline(session, household.id, limit=page.limit, cursor=page.cursor)
+    return AidEventPage(items=items, next_cursor=next_cursor)
 
 
 @router.post(

@@ -19,6 +19,7 @@ from api.schemas.aid import (
     ObjectionOut,
     ResolveIn,
 )
+from api.schemas.aid_flow import AidObjectionPage
 from api.schemas.common import Page
 from api.services.aid import (
     notices,
@@ -67,12 +68,13 @@ def aid_notices_object(
 
 @router.get(
     "/notices/{notice_id}/objections",
-    response_model=list[ObjectionOut],
+    response_model=AidObjectionPage,
     dependencies=[Depends(require("aid.read"))],
 )
-def aid_notices_objections(notice: NoticeDep, session: SessionDep) -> list[ObjectionOut]:
-    """The objections to a notice and how they were resolved."""
-    return [ObjectionOut.model_validate(o) for o in notices.list_objections(session, notice)]
+def aid_notices_objections(notice: NoticeDep, session: SessionDep, page: PageQuery) -> AidObjectionPage:
+    """The objections to a notice and how they were resolved, oldest first, paged."""
+    items, next_cursor = notices.list_objections(session, notice, limit=page.limit, cursor=page.cursor)
+    return AidObjectionPage(items=[ObjectionOut.model_validate(o) for o in items], next_cursor=next_cursor)
 
 
 @router.post(

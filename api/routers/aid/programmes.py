@@ -32,13 +32,14 @@ from api.services.aid import (
 
 
 @router.get(
-    "/dibao-standards", response_model=list[DibaoOut], dependencies=[Depends(require("aid.catalogue"))]
+    "/dibao-standards", response_model=Page[DibaoOut], dependencies=[Depends(require("aid.catalogue"))]
 )
 def aid_dibao_list(
-    session: SessionDep, region_code: Annotated[str | None, Query(max_length=12)] = None
-) -> list[DibaoOut]:
-    """The minimum-living standards (低保) by region and effective date."""
-    return [DibaoOut.model_validate(s) for s in calendar.list_dibao(session, region_code)]
+    session: SessionDep, page: PageQuery, region_code: Annotated[str | None, Query(max_length=12)] = None
+) -> Page[DibaoOut]:
+    """The minimum-living standards (低保) by region and effective date, paged."""
+    items, next_cursor = calendar.list_dibao(session, region_code, limit=page.limit, cursor=page.cursor)
+    return Page(items=[DibaoOut.model_validate(s) for s in items], next_cursor=next_cursor)
 
 
 @router.post(
@@ -50,13 +51,15 @@ def aid_dibao_create(body: DibaoCreate, session: SessionDep, principal: Authoriz
 
 
 @router.get(
-    "/calendar-days", response_model=list[CalendarDayOut], dependencies=[Depends(require("aid.calendar"))]
+    "/calendar-days", response_model=Page[CalendarDayOut], dependencies=[Depends(require("aid.calendar"))]
 )
 def aid_calendar_list(
-    session: SessionDep, year: Annotated[int | None, Query(ge=2000, le=2100)] = None
-) -> list[CalendarDayOut]:
-    """Days an admin recorded as (not) working days, overriding the official-calendar library."""
-    return [CalendarDayOut.model_validate(d) for d in calendar.list_days(session, year)]
+    session: SessionDep, page: PageQuery, year: Annotated[int | None, Query(ge=2000, le=2100)] = None
+) -> Page[CalendarDayOut]:
+    """Days an admin recorded as (not) working days, overriding the official-calendar library; by
+    day, paged."""
+    items, next_cursor = calendar.list_days(session, year, limit=page.limit, cursor=page.cursor)
+    return Page(items=[CalendarDayOut.model_validate(d) for d in items], next_cursor=next_cursor)
 
 
 @router.post("/calendar-days", response_model=CalendarDayOut, dependencies=[Depends(require("aid.calendar"))])
@@ -97,16 +100,18 @@ def aid_programmes_create(
 
 @router.post(
     "/programmes/defaults",
-    response_model=list[ProgrammeOut],
+    response_model=Page[ProgrammeOut],
     status_code=201,
     dependencies=[Depends(require("aid.file"))],
 )
 def aid_programmes_install_defaults(
     body: DefaultProgrammesIn, session: SessionDep, principal: Authorized
-) -> list[ProgrammeOut]:
+) -> Page[ProgrammeOut]:
     """Install the programmes of practice for a year (five relief kinds, 送温暖, 金秋助学, 医疗互助,
-    女职工安康保险), to edit afterwards."""
-    return [ProgrammeOut.model_validate(p) for p in programmes.install_defaults(session, body, by=principal)]
+    女职工安康保险), to edit afterwards. Answers the programmes installed as one page (the shipped
+    catalogue is short: `next_cursor` is null); `GET /aid/programmes` lists them with the others."""
+    installed = programmes.install_defaults(session, body, by=principal)
+    return Page(items=[ProgrammeOut.model_validate(p) for p in installed], next_cursor=None)
 
 
 @router.get(

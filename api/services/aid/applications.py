@@ -18,7 +18,7 @@ from sqlmodel import Session, col, func, select
 from api.config import Settings
 from api.db.models import AidApplication, AidProgramme, Member
 from api.errors import Conflict, NotFound, RuleViolation
-from api.i18n import register
+from api.i18n import _, register
 from api.rules.resident_id import parse_resident_id
 from api.schemas.aid import (
     ApplicationCreate,
@@ -42,45 +42,32 @@ from api.services.scope import in_scope
 
 register(
     {
-        "aid_programme_not_found": ("No such programme open to this member.", "没有该会员可申请的帮扶项目。"),
-        "aid_programme_inactive": (
-            "The programme {programme} is not active.",
-            "帮扶项目 {programme} 已停用。",
+        "aid_programme_not_found": _("No such programme open to this member."),
+        "aid_programme_inactive": _("The programme {programme} is not active."),
+        "aid_outside_period": _(
+            "Rule programme.period: {programme} takes applications from {starts_on} to {ends_on}."
         ),
-        "aid_outside_period": (
-            "Rule programme.period: {programme} takes applications from {starts_on} to {ends_on}.",
-            "项目期限规则：{programme} 的申请时间为 {starts_on} 至 {ends_on}。",
+        "aid_category_not_eligible": _(
+            "Rule programme.eligible_categories: {programme} serves {eligible}; this member is {category}."
         ),
-        "aid_category_not_eligible": (
-            "Rule programme.eligible_categories: {programme} serves {eligible}; this member is {category}.",
-            "项目对象规则：{programme} 的帮扶对象为 {eligible}，该会员为 {category}。",
+        "aid_over_cap": _("Rule programme.cap: {programme} grants at most {cap_fen} fen per application."),
+        "aid_amount_not_standard": _(
+            "Rule programme.standard: {programme} grants exactly {standard_fen} fen."
         ),
-        "aid_over_cap": (
-            "Rule programme.cap: {programme} grants at most {cap_fen} fen per application.",
-            "项目标准规则：{programme} 每次最多 {cap_fen} 分。",
-        ),
-        "aid_amount_not_standard": (
-            "Rule programme.standard: {programme} grants exactly {standard_fen} fen.",
-            "项目标准规则：{programme} 的标准为 {standard_fen} 分。",
-        ),
-        "aid_yearly_cap_exceeded": (
+        "aid_yearly_cap_exceeded": _(
             "Rule programme.yearly_cap: {programme} grants a member at most {cap_fen} fen a year; "
-            "{used_fen} fen are already granted or pending.",
-            "年度上限规则：{programme} 每名会员每年最多 {cap_fen} 分，已申请或已发 {used_fen} 分。",
+            "{used_fen} fen are already granted or pending."
         ),
-        "aid_duplicate_application": (
-            "Rule no_double_aid: the member already has a grant of {programme} this year.",
-            "不重复救助规则：该会员本年度已申请或获得 {programme}。",
+        "aid_duplicate_application": _(
+            "Rule no_double_aid: the member already has a grant of {programme} this year."
         ),
-        "aid_student_already_granted": (
-            "Rule one_grant_per_student: this student already has a study grant in {year}.",
-            "助学一生一年一次规则：该学生 {year} 年已获得或正在申请助学金。",
+        "aid_student_already_granted": _(
+            "Rule one_grant_per_student: this student already has a study grant in {year}."
         ),
-        "aid_student_required": (
-            "An education grant needs the student's name, resident ID and school level.",
-            "助学申请须填写学生姓名、身份证号和就读阶段。",
+        "aid_student_required": _(
+            "An education grant needs the student's name, resident ID and school level."
         ),
-        "aid_student_id_invalid": ("The student's resident ID is not valid.", "学生身份证号无效。"),
+        "aid_student_id_invalid": _("The student's resident ID is not valid."),
     }
 )
 
@@ -205,7 +192,7 @@ def submit(
             "aid_category_not_eligible",
             field="programme_id",
             programme=name,
-            eligible=", ".join(programme.eligible_categories),
+            eligible=list(programme.eligible_categories),
             category=category,
         )
     year = now.year

@@ -15,22 +15,19 @@ from sqlmodel import Session, col, select
 from api.db.models import AidCalendarDay, AidDibaoStandard
 from api.db.types import utcnow
 from api.errors import Conflict, RuleViolation
-from api.i18n import register
+from api.i18n import _, register
 from api.rules import aid as rules
 from api.schemas.aid import CalendarDayIn, DibaoCreate
 from api.security.principal import Principal
 from api.services import audit
+from api.services.pagination import keyset
 
 register(
     {
-        "aid_no_dibao_standard": (
-            "No 低保 standard of region {region_code} is in force on {on}: record one first.",
-            "地区 {region_code} 在 {on} 没有生效的低保标准，请先录入。",
+        "aid_no_dibao_standard": _(
+            "No 低保 standard of region {region_code} is in force on {on}: record one first."
         ),
-        "aid_dibao_exists": (
-            "Region {region_code} already has a standard from {effective_on}.",
-            "地区 {region_code} 已有自 {effective_on} 起的低保标准。",
-        ),
+        "aid_dibao_exists": _("Region {region_code} already has a standard from {effective_on}."),
     }
 )
 
@@ -48,13 +45,15 @@ def dibao_in_force(session: Session, region_code: str, on: date) -> AidDibaoStan
     return standard
 
 
-def list_dibao(session: Session, region_code: str | None = None) -> list[AidDibaoStandard]:
-    stmt = select(AidDibaoStandard).order_by(
-        col(AidDibaoStandard.region_code), col(AidDibaoStandard.effective_on)
-    )
+def list_dibao(
+    session: Session, region_code: str | None = None, *, limit: int, cursor: str | None
+) -> tuple[list[AidDibaoStandard], str | None]:
+    """One page of the standards, by region and effective date."""
+    stmt = select(AidDibaoStandard)
     if region_code:
         stmt = stmt.where(AidDibaoStandard.region_code == region_code)
-    return list(session.exec(stmt).all())
+    keys = [col(AidDibaoStandard.region_code), col(AidDibaoStandard.effective_on), col(AidDibaoStandard.id)]
+    return keyset(session, stmt, keys=keys, limit=limit, cursor=cursor)
 
 
 def add_dibao(session: Session, data: DibaoCreate, *, by: Principal) -> AidDibaoStandard:
@@ -95,13 +94,16 @@ def notice_end(session: Session, start: date, working_days: int) -> date:
     return rules.working_days_from(start, working_days, lambda d: rules.is_workday(d, known))
 
 
-def list_days(session: Session, year: int | None = None) -> list[AidCalendarDay]:
-    stmt = select(AidCalendarDay).order_by(col(AidCalendarDay.day))
+def list_days(
+    session: Session, year: int | None = None, *, limit: int, cursor: str | None
+) -> tuple[list[AidCalendarDay], str | None]:
+    """One page of the recorded days, by day (unique)."""
+    stmt = select(AidCalendarDay)
     if year is not None:
         stmt = stmt.where(
             col(AidCalendarDay.day) >= date(year, 1, 1), col(AidCalendarDay.day) <= date(year, 12, 31)
         )
-    return list(session.exec(stmt).all())
+    return keyset(session, stmt, keys=[col(AidCalendarDay.day)], limit=limit, cursor=cursor)
 
 
 def set_day(session: Session, data: CalendarDayIn, *, by: Principal) -> AidCalendarDay:

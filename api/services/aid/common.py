@@ -15,7 +15,7 @@ from api.config import Settings
 from api.db.models import AidEvent, Member
 from api.db.types import utcnow
 from api.errors import Forbidden, RuleViolation
-from api.i18n import register
+from api.i18n import _, register
 from api.rules.aid import Thresholds
 from api.security.permissions import Role
 from api.security.principal import Principal
@@ -24,35 +24,16 @@ from api.services.scope import unit_within
 
 register(
     {
-        "aid_illegal_transition": (
-            "The {subject} is {current}: the step {step} is not possible now.",
-            "当前状态为 {current}，不能执行 {step}。",
+        "aid_illegal_transition": _("The {subject} is {current}: the step {step} is not possible now."),
+        "aid_same_person": _(
+            "Separation of duties: you already acted on this as {role}; another person must {step}."
         ),
-        "aid_same_person": (
-            "Separation of duties: you already acted on this as {role}; another person must {step}.",
-            "职责分离：您已作为{role}处理过此事项，{step}须由他人办理。",
-        ),
-        "aid_own_case": (
-            "You cannot screen, approve or pay aid for yourself.",
-            "不能审核、审批或发放本人的帮扶。",
-        ),
-        "aid_admin_approves_nothing": (
-            "An administrator approves nothing (separation of duties).",
-            "系统管理员不能审批（职责分离）。",
-        ),
-        "aid_member_not_found": ("No member with this id in your scope.", "您的范围内没有该会员。"),
-        "aid_member_not_active": (
-            "Aid is for members in good standing: this member is {status}.",
-            "帮扶对象须为在册会员，该会员状态为 {status}。",
-        ),
-        "aid_member_account_required": (
-            "Your account is not linked to a member record.",
-            "您的账号未关联会员档案。",
-        ),
-        "aid_out_of_scope": (
-            "This is outside the units where you hold {permission}.",
-            "该事项不在您拥有 {permission} 权限的单位范围内。",
-        ),
+        "aid_own_case": _("You cannot screen, approve or pay aid for yourself."),
+        "aid_admin_approves_nothing": _("An administrator approves nothing (separation of duties)."),
+        "aid_member_not_found": _("No member with this id in your scope."),
+        "aid_member_not_active": _("Aid is for members in good standing: this member is {status}."),
+        "aid_member_account_required": _("Your account is not linked to a member record."),
+        "aid_out_of_scope": _("This is outside the units where you hold {permission}."),
     }
 )
 

@@ -24,7 +24,7 @@ from sqlmodel import Session, col, select
 from api.config import Settings
 from api.db.models import AidEvent, AidHousehold, Member
 from api.errors import Conflict, NotFound, RuleViolation
-from api.i18n import register
+from api.i18n import _, _n, register
 from api.rules import aid as rules
 from api.schemas.aid import (
     Category,
@@ -45,35 +45,21 @@ from api.services.scope import in_scope
 
 register(
     {
-        "aid_household_exists": (
-            "This member already has an open household file.",
-            "该会员已有在办或在档的困难职工档案。",
+        "aid_household_exists": _("This member already has an open household file."),
+        "aid_account_not_own_name": _("The bank account must be in the worker's own name ({expected})."),
+        "aid_excluded": _("Filing is refused: {exclusions} (domain rule: exclusions of hardship filing)."),
+        "aid_consent_missing": _("The signed consent to income checks is missing."),
+        "aid_migrant_labour_too_short": _n(
+            "A migrant worker needs at least {years} year of labour relationship (since {since}).",
+            "A migrant worker needs at least {years} years of labour relationship (since {since}).",
+            "years",
         ),
-        "aid_account_not_own_name": (
-            "The bank account must be in the worker's own name ({expected}).",
-            "银行账户须为职工本人名下（{expected}）。",
-        ),
-        "aid_excluded": (
-            "Filing is refused: {exclusions} (domain rule: exclusions of hardship filing).",
-            "不予建档：存在 {exclusions}（困难职工认定排除情形）。",
-        ),
-        "aid_consent_missing": (
-            "The signed consent to income checks is missing.",
-            "缺少经本人签字的家庭收入核查授权书。",
-        ),
-        "aid_migrant_labour_too_short": (
-            "A migrant worker needs at least {years} year(s) of labour relationship (since {since}).",
-            "农民工须建立劳动关系满 {years} 年（自 {since} 起）。",
-        ),
-        "aid_not_in_hardship": (
+        "aid_not_in_hardship": _(
             "Per-capita monthly income {per_capita_fen} fen is not below {multiple}x the 低保 "
-            "({dibao_fen} fen) and no accident-caused hardship applies.",
-            "家庭月人均收入 {per_capita_fen} 分，不低于低保标准（{dibao_fen} 分）的 {multiple} 倍，"
-            "亦不属于意外致困。",
+            "({dibao_fen} fen) and no accident-caused hardship applies."
         ),
-        "aid_retention_period": (
-            "Closed files are kept until {retain_until}; this one cannot be deleted before.",
-            "已销档的档案须保存至 {retain_until}，此前不能删除。",
+        "aid_retention_period": _(
+            "Closed files are kept until {retain_until}; this one cannot be deleted before."
         ),
     }
 )
@@ -102,16 +88,13 @@ def get_visible(session: Session, household_id: uuid.UUID, principal: Principal)
     return household
 
 
-def own(session: Session, principal: Principal) -> list[AidHousehold]:
-    """The caller's own files (a member), newest first."""
+def own(
+    session: Session, principal: Principal, *, limit: int, cursor: str | None
+) -> tuple[list[AidHousehold], str | None]:
+    """One page of the caller's own files (a member), newest first."""
     member_id = common.member_of(principal)
-    return list(
-        session.exec(
-            select(AidHousehold)
-            .where(AidHousehold.member_id == member_id)
-            .order_by(col(AidHousehold.id).desc())
-        ).all()
-    )
+    stmt = select(AidHousehold).where(AidHousehold.member_id == member_id)
+    return keyset(session, stmt, keys=[col(AidHousehold.id)], limit=limit, cursor=cursor, descending=True)
 
 
 def list_households(
@@ -168,13 +151,15 @@ def present(session: Session, households: list[AidHousehold]) -> list[HouseholdO
     return out
 
 
-def timeline(session: Session, subject_id: uuid.UUID) -> list[EventOut]:
-    events = session.exec(
-        select(AidEvent)
-        .where(AidEvent.subject_id == subject_id)
-        .order_by(col(AidEvent.created_at), col(AidEvent.id))
-    ).all()
-    return [EventOut.model_validate(e) for e in events]
+def timeline(
+    session: Session, subject_id: uuid.UUID, *, limit: int, cursor: str | None
+) -> tuple[list[EventOut], str | None]:
+    """One page of the steps of a file or an application, oldest first."""
+    stmt = select(AidEvent).where(AidEvent.subject_id == subject_id)
+    events, next_cursor = keyset(
+        session, stmt, keys=[col(AidEvent.created_at), col(AidEvent.id)], limit=limit, cursor=cursor
+    )
+    return [EventOut.model_validate(e) for e in events], next_cursor
 
 
 # --- opening and editing ------------------------------------------------------------------------
@@ -303,7 +288,7 @@ def update(
 def check_exclusions(household: AidHousehold) -> None:
     """Exclusions refuse filing (docs/rules.md §4 Exclusions)."""
     if household.exclusions:
-        raise RuleViolation("aid_excluded", field="exclusions", exclusions=", ".join(household.exclusions))
+        raise RuleViolation("aid_excluded", field="exclusions", exclusions=list(household.exclusions))
 
 
 def check_migrant(household: AidHousehold, on: date, settings: Settings) -> None:

@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 from api.config import Settings
 from api.db.models import AidEvent, AidHousehold, Member, OrgUnit
 from api.errors import RuleViolation
-from api.i18n import register
+from api.i18n import _, register
 from api.imports.members import parse_date
 from api.imports.readers import ImportFileError, RawRow, RowSpec, iter_rows
 from api.rules import aid as rules
@@ -32,12 +32,7 @@ from api.services.aid import calendar, common, households, workflow
 from api.services.member_imports import MAX_REPORTED_ERRORS
 
 register(
-    {
-        "aid_import_unit_invalid": (
-            "Household files are imported into a grassroots union in your scope.",
-            "困难职工档案须导入您范围内的基层工会。",
-        )
-    }
+    {"aid_import_unit_invalid": _("Household files are imported into a grassroots union in your scope.")}
 )
 
 FIELDS = (
@@ -219,7 +214,7 @@ def run(
     try:
         raws = list(iter_rows(source, filename, HOUSEHOLD_SPEC))
     except ImportFileError as exc:
-        raise RuleViolation(f"import_{exc.code}", field="file", detail=exc.detail) from None
+        raise RuleViolation(f"import_{exc.code}", field="file", detail=exc.text) from None
     numbers = {(r.data.get("employee_no") or "").strip() for r in raws}
     members = {
         m.employee_no: m

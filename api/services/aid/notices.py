@@ -17,7 +17,7 @@ from api.config import Settings
 from api.db.models import AidApplication, AidHousehold, AidNotice, AidObjection, Member, OrgUnit
 from api.db.types import utcnow
 from api.errors import Conflict, NotFound
-from api.i18n import register
+from api.i18n import _, _n, register
 from api.rules.aid import mask_name
 from api.schemas.aid import (
     ApplicationStatus,
@@ -37,23 +37,16 @@ from api.services.scope import in_scope
 
 register(
     {
-        "aid_notice_closed": (
-            "The notice ran from {starts_on} to {ends_on}: objections are taken only while it runs.",
-            "公示期为 {starts_on} 至 {ends_on}，只能在公示期内提出异议。",
+        "aid_notice_closed": _(
+            "The notice ran from {starts_on} to {ends_on}: objections are taken only while it runs."
         ),
-        "aid_notice_running": (
-            "The public notice runs until {ends_on}: decide after it ends.",
-            "公示期至 {ends_on} 结束，公示期满后方可审批。",
+        "aid_notice_running": _("The public notice runs until {ends_on}: decide after it ends."),
+        "aid_objection_open": _n(
+            "{count} objection to the notice is open: resolve it first.",
+            "{count} objections to the notice are open: resolve them first.",
         ),
-        "aid_objection_open": (
-            "{count} objection(s) to the notice are open: resolve them first.",
-            "公示有 {count} 条异议尚未处理，请先处理异议。",
-        ),
-        "aid_objection_resolved": ("This objection is already {status}.", "该异议已处理（{status}）。"),
-        "aid_objection_own": (
-            "You cannot object to your own notice.",
-            "不能对本人的公示提出异议。",
-        ),
+        "aid_objection_resolved": _("This objection is already {status}."),
+        "aid_objection_own": _("You cannot object to your own notice."),
     }
 )
 
@@ -183,14 +176,13 @@ def _subject_member(session: Session, notice: AidNotice) -> uuid.UUID | None:
     return subject.member_id if subject is not None else None
 
 
-def list_objections(session: Session, notice: AidNotice) -> list[AidObjection]:
-    return list(
-        session.exec(
-            select(AidObjection)
-            .where(AidObjection.notice_id == notice.id)
-            .order_by(col(AidObjection.created_at), col(AidObjection.id))
-        ).all()
-    )
+def list_objections(
+    session: Session, notice: AidNotice, *, limit: int, cursor: str | None
+) -> tuple[list[AidObjection], str | None]:
+    """One page of the notice's objections, oldest first."""
+    stmt = select(AidObjection).where(AidObjection.notice_id == notice.id)
+    keys = [col(AidObjection.created_at), col(AidObjection.id)]
+    return keyset(session, stmt, keys=keys, limit=limit, cursor=cursor)
 
 
 def get_objection(session: Session, objection_id: uuid.UUID, principal: Principal) -> AidObjection:

@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from api.config import Settings
 from api.db.models import AidApplication, AidHousehold, AidPayoutBatch, AidProgramme, Member
 from api.errors import Conflict, NotFound, RuleViolation
-from api.i18n import register
+from api.i18n import _, register
 from api.schemas.aid import ApplicationStatus, BatchCreate, BatchOut, BatchPaidIn, PayableOut, PaymentRef
 from api.security.pii import PiiVault
 from api.security.principal import Principal
@@ -31,23 +31,13 @@ from api.services.scope import in_scope
 
 register(
     {
-        "aid_in_payout_batch": (
-            "The application is in payout batch {batch_id}.",
-            "该申请已列入发放批次 {batch_id}。",
+        "aid_in_payout_batch": _("The application is in payout batch {batch_id}."),
+        "aid_not_payable": _("Only approved applications not yet in a batch can be paid: {application_ids}."),
+        "aid_no_bank_account": _(
+            "The member has no household file with a bank account in their own name: {application_ids}."
         ),
-        "aid_not_payable": (
-            "Only approved applications not yet in a batch can be paid: {application_ids}.",
-            "只有已审批且未列入批次的申请才能发放：{application_ids}。",
-        ),
-        "aid_no_bank_account": (
-            "The member has no household file with a bank account in their own name: {application_ids}.",
-            "该会员没有登记本人银行账户的困难档案：{application_ids}。",
-        ),
-        "aid_batch_not_open": ("The batch is already {status}.", "该批次已{status}。"),
-        "aid_batch_references": (
-            "Give exactly one bank reference for each application of the batch.",
-            "须为批次中的每笔申请各填写一个银行流水号。",
-        ),
+        "aid_batch_not_open": _("The batch is already {status}."),
+        "aid_batch_references": _("Give exactly one bank reference for each application of the batch."),
     }
 )
 

@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from api.db.models import AidProgramme, OrgUnit
 from api.errors import Conflict, NotFound, RuleViolation
-from api.i18n import register
+from api.i18n import _, register
 from api.schemas.aid import DefaultProgrammesIn, ProgrammeCreate, ProgrammeKind, ProgrammeUpdate
 from api.security.principal import Principal
 from api.services import audit
@@ -26,13 +26,9 @@ from api.services.pagination import keyset
 
 register(
     {
-        "aid_programme_code_taken": (
-            "The union already has a programme with code {code}.",
-            "本工会已有代码为 {code} 的帮扶项目。",
-        ),
-        "aid_programme_unit_invalid": (
-            "Programmes belong to a grassroots union or a federation in your scope.",
-            "帮扶项目须属于您范围内的基层工会或总工会。",
+        "aid_programme_code_taken": _("The union already has a programme with code {code}."),
+        "aid_programme_unit_invalid": _(
+            "Programmes belong to a grassroots union or a federation in your scope."
         ),
     }
 )

@@ -21,54 +21,28 @@ from api.db.models import (
 )
 from api.db.types import utcnow
 from api.errors import NotFound, RuleViolation
-from api.i18n import register
+from api.i18n import _, register
 from api.security.permissions import Role
 from api.security.principal import Principal
 from api.services.scope import unit_within
 
 register(
     {
-        "congress_closing_before_opening": (
-            "The closing date is before the opening date.",
-            "闭幕日期早于开幕日期。",
+        "congress_closing_before_opening": _("The closing date is before the opening date."),
+        "congress_deadline_after_opening": _(
+            "The motion deadline {deadline} must not be after the opening date {opening}."
         ),
-        "congress_deadline_after_opening": (
-            "The motion deadline {deadline} must not be after the opening date {opening}.",
-            "提案截止日期 {deadline} 不能晚于开幕日期 {opening}。",
-        ),
-        "congress_already_representative": (
-            "This member is already a representative of the congress.",
-            "该会员已是本次大会的代表。",
-        ),
-        "congress_not_representative": (
-            "This member is not a representative of the congress.",
-            "该会员不是本次大会的代表。",
-        ),
-        "congress_representative_not_voting": (
+        "congress_already_representative": _("This member is already a representative of the congress."),
+        "congress_not_representative": _("This member is not a representative of the congress."),
+        "congress_representative_not_voting": _(
             "Only members with voting rights can be representatives (status {member_status}; retained "
-            "members have none).",
-            "只有享有表决权的会员才能担任代表（当前状态 {member_status}；保留会籍人员不享有表决权）。",
+            "members have none)."
         ),
-        "department_name_taken": (
-            "A department named {value} already exists in this union.",
-            "本工会已有名为 {value} 的部门。",
-        ),
-        "department_unit_not_grassroots": (
-            "Departments belong to a grassroots union.",
-            "承办部门须隶属于基层工会。",
-        ),
-        "department_user_not_handler": (
-            "The user holds no handler role over this department's union.",
-            "该用户在此部门所属工会没有承办人角色。",
-        ),
-        "department_handler_exists": (
-            "The user is already attached to this department.",
-            "该用户已是此部门的承办人。",
-        ),
-        "department_handler_not_attached": (
-            "The user is not attached to this department.",
-            "该用户不是此部门的承办人。",
-        ),
+        "department_name_taken": _("A department named {value} already exists in this union."),
+        "department_unit_not_grassroots": _("Departments belong to a grassroots union."),
+        "department_user_not_handler": _("The user holds no handler role over this department's union."),
+        "department_handler_exists": _("The user is already attached to this department."),
+        "department_handler_not_attached": _("The user is not attached to this department."),
     }
 )
 

@@ -15,50 +15,35 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from api.db.models import Member, MemberEvent
-from api.i18n import register
+from api.i18n import _, _n, register
 from api.rules.dues import Rounding, monthly_dues_fen
 from api.services import membership_policy
 from api.services.member_core import DUES_PAYING
 
 register(
     {
-        "dues_already_paid": (
-            "Dues for {period} are already recorded for this member.",
-            "该会员 {period} 的会费已登记。",
-        ),
-        "dues_not_owed": (
-            "The member owes no dues for {period} (status {member_status}).",
-            "该会员 {period} 无需缴纳会费（状态：{member_status}）。",
-        ),
-        "dues_period_in_future": ("Dues cannot be recorded for a future month.", "不能登记未来月份的会费。"),
-        "dues_period_before_join": (
-            "The month is before the member joined ({join_month}).",
-            "该月份早于入会时间（{join_month}）。",
-        ),
-        "dues_paid_on_in_future": ("The payment date is in the future.", "缴费日期不能晚于今天。"),
-        "dues_amount_mismatch": (
+        "dues_already_paid": _("Dues for {period} are already recorded for this member."),
+        "dues_not_owed": _("The member owes no dues for {period} (status {member_status})."),
+        "dues_period_in_future": _("Dues cannot be recorded for a future month."),
+        "dues_period_before_join": _("The month is before the member joined ({join_month})."),
+        "dues_paid_on_in_future": _("The payment date is in the future."),
+        "dues_amount_mismatch": _(
             "The amount differs from the expected dues of {expected_fen} fen; give override_reason to "
-            "record it anyway.",
-            "金额与应缴会费 {expected_fen} 分不符；如确需登记请填写 override_reason。",
+            "record it anyway."
         ),
-        "dues_wage_unknown": (
-            "The member's wage is not on record, so the dues cannot be checked; give override_reason.",
-            "该会员未登记月工资，无法核对会费；请填写 override_reason。",
+        "dues_wage_unknown": _(
+            "The member's wage is not on record, so the dues cannot be checked; give override_reason."
         ),
-        "dues_duplicate_in_batch": (
-            "The same member and month appear twice in the batch.",
-            "同一会员同一月份在批次中重复。",
+        "dues_duplicate_in_batch": _("The same member and month appear twice in the batch."),
+        "dues_employee_no_ambiguous": _(
+            "This employee number exists in several unions under the unit; use member_id."
         ),
-        "dues_employee_no_ambiguous": (
-            "This employee number exists in several unions under the unit; use member_id.",
-            "该工号在所选组织下的多个工会中存在，请改用 member_id。",
+        "dues_batch_rejected": _n(
+            "{count} row was refused; nothing was recorded.",
+            "{count} rows were refused; nothing was recorded.",
         ),
-        "dues_batch_rejected": (
-            "{count} row(s) were refused; nothing was recorded.",
-            "有 {count} 行未通过校验，未登记任何数据。",
-        ),
-        "dues_range_invalid": ("`from` must not be after `to`.", "起始月份不能晚于截止月份。"),
-        "dues_range_too_long": ("A statement covers at most {max} months.", "对账单最多覆盖 {max} 个月。"),
+        "dues_range_invalid": _("`from` must not be after `to`."),
+        "dues_range_too_long": _("A statement covers at most {max} months."),
     }
 )
 

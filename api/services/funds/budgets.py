@@ -103,13 +103,14 @@ def present_one(session: Session, budget: FundBudget) -> BudgetOut:
     return present(session, [budget])[0]
 
 
-def timeline(session: Session, budget: FundBudget) -> list[FundEventOut]:
-    events = session.exec(
-        select(FundEvent)
-        .where(FundEvent.entity_type == "budget", FundEvent.entity_id == budget.id)
-        .order_by(col(FundEvent.created_at), col(FundEvent.id))
-    ).all()
-    return [FundEventOut.model_validate(e) for e in events]
+def timeline(
+    session: Session, budget: FundBudget, *, limit: int, cursor: str | None
+) -> tuple[list[FundEventOut], str | None]:
+    """One page of the steps, oldest first."""
+    stmt = select(FundEvent).where(FundEvent.entity_type == "budget", FundEvent.entity_id == budget.id)
+    keys = [col(FundEvent.created_at), col(FundEvent.id)]
+    events, next_cursor = keyset(session, stmt, keys=keys, limit=limit, cursor=cursor)
+    return [FundEventOut.model_validate(e) for e in events], next_cursor
 
 
 def _set_lines(session: Session, budget: FundBudget, lines: list[BudgetLineIn]) -> None:

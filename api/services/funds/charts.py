@@ -26,6 +26,7 @@ from api.schemas.funds import ChartCreate, ChartTemplateOut
 from api.security.principal import Principal
 from api.services import audit
 from api.services.funds.common import column, require_in_scope, roots
+from api.services.pagination import keyset
 from api.services.scope import in_scope
 
 
@@ -119,14 +120,13 @@ def get_visible(session: Session, chart_id: uuid.UUID, principal: Principal) -> 
     return row
 
 
-def list_charts(session: Session, principal: Principal) -> list[FundChart]:
-    return list(
-        session.exec(
-            select(FundChart)
-            .where(visibility(principal))
-            .order_by(col(FundChart.code), col(FundChart.version))
-        ).all()
-    )
+def list_charts(
+    session: Session, principal: Principal, *, limit: int, cursor: str | None
+) -> tuple[list[FundChart], str | None]:
+    """One page of the visible chart versions, by code and version."""
+    stmt = select(FundChart).where(visibility(principal))
+    keys = [col(FundChart.code), col(FundChart.version), col(FundChart.id)]
+    return keyset(session, stmt, keys=keys, limit=limit, cursor=cursor)
 
 
 def create(session: Session, data: ChartCreate, *, settings: Settings, by: Principal) -> FundChart:

@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 
 from api.db.models import FundEvent, FundFinalAccount, OrgUnit, OrgUnitClosure
 from api.errors import Conflict, RuleViolation
-from api.i18n import register
+from api.i18n import _, _n, register
 from api.security.principal import Principal
 from api.services import audit
 from api.services.scope import in_scope, unit_within
@@ -29,90 +29,46 @@ CHINA = ZoneInfo("Asia/Shanghai")
 
 register(
     {
-        "funds_illegal_transition": (
-            "The {entity} is {current}: the step {step} is not possible now.",
-            "当前{entity}状态为 {current}，不能执行 {step}。",
+        "funds_illegal_transition": _("The {entity} is {current}: the step {step} is not possible now."),
+        "budget_not_in_force": _(
+            "No budget in force for this unit and year {fiscal_year} with the line {category_code}."
         ),
-        "budget_not_in_force": (
-            "No budget in force for this unit and year {fiscal_year} with the line {category_code}.",
-            "该单位 {fiscal_year} 年度没有生效的预算或预算中没有科目 {category_code}。",
+        "budget_line_insufficient": _(
+            "The budget line {category_code} has {remainder_fen} fen left; {needed_fen} fen are needed."
         ),
-        "budget_line_insufficient": (
-            "The budget line {category_code} has {remainder_fen} fen left; {needed_fen} fen are needed.",
-            "预算科目 {category_code} 仅余 {remainder_fen} 分，需要 {needed_fen} 分。",
-        ),
-        "fiscal_year_closed": (
+        "fiscal_year_closed": _(
             "The fiscal year {fiscal_year} is closed (final accounts approved): post corrections in a "
-            "later year.",
-            "{fiscal_year} 年度已决算（或决算已批准），不能再记账；更正请记入以后年度。",
+            "later year."
         ),
-        "funds_not_accounting_unit": (
-            "The unit is not an independent accounting unit (经费独立核算).",
-            "该单位不是经费独立核算单位。",
+        "funds_not_accounting_unit": _("The unit is not an independent accounting unit (经费独立核算)."),
+        "funds_no_accounting_unit": _(
+            "Neither the unit nor any unit above it keeps its own books (经费独立核算)."
         ),
-        "funds_no_accounting_unit": (
-            "Neither the unit nor any unit above it keeps its own books (经费独立核算).",
-            "该单位及其上级均不是经费独立核算单位。",
+        "funds_approve_own": _("You drafted this: someone else must approve it."),
+        "funds_unknown_category": _("{category_code} is not a postable item of the chart {chart}."),
+        "funds_category_kind": _("{category_code} is an {kind} item."),
+        "funds_duplicate_line": _("The budget has two lines for {category_code}."),
+        "funds_budget_exists": _("This unit already has a budget for {fiscal_year}: adjust it instead."),
+        "funds_adjustment_open": _("An adjustment of this budget is already under way."),
+        "funds_adjustment_limit": _n(
+            "Only {limit} adjustment a year is allowed.",
+            "Only {limit} adjustments a year are allowed.",
+            "limit",
         ),
-        "funds_approve_own": (
-            "You drafted this: someone else must approve it.",
-            "不能审批本人编制的预算或决算。",
+        "funds_line_below_spent": _(
+            "The line {category_code} would be {amount_fen} fen but {spent_fen} fen are already spent."
         ),
-        "funds_unknown_category": (
-            "{category_code} is not a postable item of the chart {chart}.",
-            "{category_code} 不是科目表 {chart} 中可记账的末级科目。",
+        "funds_chart_template_unknown": _("There is no chart template {template}."),
+        "funds_province_unknown": _("There is no province data {province}."),
+        "funds_chart_item_invalid": _("The item {code} is a duplicate or its parent is unknown."),
+        "funds_decision_reference_required": _(
+            "An expense of {threshold_fen} fen or more needs the reference of a collective decision."
         ),
-        "funds_category_kind": (
-            "{category_code} is an {kind} item.",
-            "{category_code} 属于{kind}科目。",
-        ),
-        "funds_duplicate_line": (
-            "The budget has two lines for {category_code}.",
-            "预算中 {category_code} 重复。",
-        ),
-        "funds_budget_exists": (
-            "This unit already has a budget for {fiscal_year}: adjust it instead.",
-            "该单位 {fiscal_year} 年度已有预算，请通过预算调整修改。",
-        ),
-        "funds_adjustment_open": (
-            "An adjustment of this budget is already under way.",
-            "该预算已有正在办理的调整。",
-        ),
-        "funds_adjustment_limit": (
-            "Only {limit} adjustment(s) a year are allowed.",
-            "每年最多允许调整预算 {limit} 次。",
-        ),
-        "funds_line_below_spent": (
-            "The line {category_code} would be {amount_fen} fen but {spent_fen} fen are already spent.",
-            "科目 {category_code} 调整后为 {amount_fen} 分，但已支出 {spent_fen} 分。",
-        ),
-        "funds_chart_template_unknown": (
-            "There is no chart template {template}.",
-            "没有科目模板 {template}。",
-        ),
-        "funds_province_unknown": ("There is no province data {province}.", "没有省份数据 {province}。"),
-        "funds_chart_item_invalid": (
-            "The item {code} is a duplicate or its parent is unknown.",
-            "科目 {code} 重复或其上级科目不存在。",
-        ),
-        "funds_decision_reference_required": (
-            "An expense of {threshold_fen} fen or more needs the reference of a collective decision.",
-            "{threshold_fen} 分以上的支出须注明集体决策（会议纪要）编号。",
-        ),
-        "funds_voucher_taken": (
-            "The voucher number {voucher_no} is already used this year.",
-            "凭证号 {voucher_no} 本年度已使用。",
-        ),
-        "funds_year_not_over": (
-            "Final accounts are drafted after the year {fiscal_year} has ended.",
-            "{fiscal_year} 年度结束后才能编制决算。",
-        ),
-        "funds_final_exists": (
-            "Final accounts for {fiscal_year} already exist.",
-            "{fiscal_year} 年度决算已存在。",
-        ),
-        "funds_already_reversed": ("This entry has already been reversed.", "该笔记账已冲销。"),
-        "funds_reverse_reversal": ("A reversal cannot be reversed.", "冲销凭证不能再冲销。"),
+        "funds_voucher_taken": _("The voucher number {voucher_no} is already used this year."),
+        "funds_year_not_over": _("Final accounts are drafted after the year {fiscal_year} has ended."),
+        "funds_final_exists": _("Final accounts for {fiscal_year} already exist."),
+        "funds_already_reversed": _("This entry has already been reversed."),
+        "funds_reverse_reversal": _("A reversal cannot be reversed."),
     }
 )
 

@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from api.db.models import FundBudgetLine, FundEvent, FundFinalAccount
 from api.db.types import utcnow
 from api.errors import Conflict, NotFound
-from api.i18n import register
+from api.i18n import _, register
 from api.schemas.funds import ApproveIn, FinalCreate, FinalStatus, FundEventOut, ReviewDecision, ReviewIn
 from api.security.principal import Principal
 from api.services.concurrency import expect_version
@@ -29,11 +29,10 @@ from api.services.pagination import keyset
 
 register(
     {
-        "funds_final_stale": (
-            "Entries were posted since the final accounts were drafted: redraft them first.",
-            "决算编制后又有记账，请先重新编制决算。",
+        "funds_final_stale": _(
+            "Entries were posted since the final accounts were drafted: redraft them first."
         ),
-        "funds_final_not_draft": ("Only a draft can be redrafted.", "只有草稿状态的决算可以重新编制。"),
+        "funds_final_not_draft": _("Only a draft can be redrafted."),
     }
 )
 
@@ -103,13 +102,14 @@ def list_finals(
     return keyset(session, stmt, keys=[column(FundFinalAccount.id)], limit=limit, cursor=cursor)
 
 
-def timeline(session: Session, final: FundFinalAccount) -> list[FundEventOut]:
-    events = session.exec(
-        select(FundEvent)
-        .where(FundEvent.entity_type == "final_account", FundEvent.entity_id == final.id)
-        .order_by(col(FundEvent.created_at), col(FundEvent.id))
-    ).all()
-    return [FundEventOut.model_validate(e) for e in events]
+def timeline(
+    session: Session, final: FundFinalAccount, *, limit: int, cursor: str | None
+) -> tuple[list[FundEventOut], str | None]:
+    """One page of the steps, oldest first."""
+    stmt = select(FundEvent).where(FundEvent.entity_type == "final_account", FundEvent.entity_id == final.id)
+    keys = [col(FundEvent.created_at), col(FundEvent.id)]
+    events, next_cursor = keyset(session, stmt, keys=keys, limit=limit, cursor=cursor)
+    return [FundEventOut.model_validate(e) for e in events], next_cursor
 
 
 def _event(

@@ -34,7 +34,7 @@ from api.db.models import (
 )
 from api.db.types import utcnow
 from api.errors import Conflict, NotFound
-from api.i18n import register
+from api.i18n import _, register
 from api.rules.allocation import expected_allocation_fen, split_share
 from api.schemas.funds import (
     AllocationCreate,
@@ -61,14 +61,10 @@ from api.services.pagination import keyset
 
 register(
     {
-        "funds_dues_nothing_to_post": (
-            "Everything recorded for {period} ({paid_fen} fen) is already posted.",
-            "{period} 已登记的会费（{paid_fen} 分）均已入账。",
+        "funds_dues_nothing_to_post": _(
+            "Everything recorded for {period} ({paid_fen} fen) is already posted."
         ),
-        "funds_allocation_exists": (
-            "The allocation of {employer_name} for {period} is already recorded.",
-            "{employer_name} {period} 的拨缴经费已登记。",
-        ),
+        "funds_allocation_exists": _("The allocation of {employer_name} for {period} is already recorded."),
     }
 )
 

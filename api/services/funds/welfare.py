@@ -19,35 +19,21 @@ from sqlmodel import Session, col, func, select
 
 from api.db.models import FundWelfareRecipient, Member
 from api.errors import RuleViolation
-from api.i18n import register
+from api.i18n import _, register
 from api.services.funds.charts import Chart
 from api.services.scope import subtree_ids
 
 register(
     {
-        "funds_recipients_required": (
-            "A welfare expense names its recipients, and their shares add up to the amount.",
-            "福利支出须列明领取人，且各人金额之和等于支出金额。",
+        "funds_recipients_required": _(
+            "A welfare expense names its recipients, and their shares add up to the amount."
         ),
-        "funds_recipients_not_welfare": (
-            "Recipients are given for welfare expenses only.",
-            "只有福利支出需要列明领取人。",
-        ),
-        "funds_recipient_unknown": (
-            "Some recipients are not members of this union: {member_ids}.",
-            "部分领取人不是本工会会员：{member_ids}。",
-        ),
-        "funds_welfare_form_not_allowed": (
-            "Welfare is given in kind ({allowed}); {form} is not allowed.",
-            "福利须以实物发放（{allowed}），不得以 {form} 发放。",
-        ),
-        "funds_festival_not_listed": (
-            "{festival} is not on the festival list: {festivals}.",
-            "{festival} 不在可发放慰问品的节日名单内：{festivals}。",
-        ),
-        "funds_welfare_cap_exceeded": (
-            "The yearly {welfare_type} cap of {cap_fen} fen a person would be passed for: {names}.",
-            "以下人员本年度{welfare_type}慰问将超过每人 {cap_fen} 分的标准：{names}。",
+        "funds_recipients_not_welfare": _("Recipients are given for welfare expenses only."),
+        "funds_recipient_unknown": _("Some recipients are not members of this union: {member_ids}."),
+        "funds_welfare_form_not_allowed": _("Welfare is given in kind ({allowed}); {form} is not allowed."),
+        "funds_festival_not_listed": _("{festival} is not on the festival list: {festivals}."),
+        "funds_welfare_cap_exceeded": _(
+            "The yearly {welfare_type} cap of {cap_fen} fen a person would be passed for: {names}."
         ),
     }
 )
@@ -99,7 +85,7 @@ def check(
             "funds_welfare_form_not_allowed",
             field="payment_form",
             form=payment_form,
-            allowed=", ".join(allowed),
+            allowed=list(allowed),
         )
     if welfare_type == "festival":
         festivals = list(chart.rules.get("festivals", []))
@@ -108,7 +94,7 @@ def check(
                 "funds_festival_not_listed",
                 field="festival",
                 festival=festival,
-                festivals=", ".join(festivals),
+                festivals=festivals,
             )
     ids = sorted(shares)
     names = dict(
@@ -142,6 +128,6 @@ def check(
             field="recipients",
             welfare_type=welfare_type,
             cap_fen=int(cap),
-            names="、".join(o["name"] for o in over),
+            names=[o["name"] for o in over],
             recipients=over,
         )

@@ -57,7 +57,7 @@ from api.services.member_imports.planning import (
     load_context,
     plan_batch,
 )
-from api.services.member_imports.processes import reap_interrupted, this_process
+from api.services.member_imports.processes import mark_interrupted, reap_interrupted, this_process
 from api.services.member_imports.progress import MAX_REPORTED_ERRORS, ProgressCallback, _live, live_progress
 from api.services.member_imports.runner import (
     BATCH_SIZE,
@@ -100,6 +100,7 @@ __all__ = [
     "live_progress",
     "load_context",
     "log",
+    "mark_interrupted",
     "plan_batch",
     "reap_interrupted",
     "remove_file",

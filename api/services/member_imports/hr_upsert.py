@@ -13,9 +13,9 @@ from sqlmodel import Session, select
 from api.config import Settings
 from api.db.models import Member, MemberTag
 from api.errors import Conflict, PreconditionFailed, RuleViolation
+from api.i18n import Text
 from api.imports.members import (
     KIND_MESSAGES,
-    KIND_MESSAGES_ZH,
     MemberRowError,
     MemberRowOk,
     normalise_member_row,
@@ -106,11 +106,9 @@ def upsert(
     row = normalise_member_row(_raw_from_body(employee_no.strip(), body), today=date.today())
     if isinstance(row, MemberRowError):
         fe = row.errors[0]
-        en, zh = KIND_MESSAGES.get(fe.kind, fe.message), KIND_MESSAGES_ZH.get(fe.kind, fe.message)
         column = _FIELD_OUT.get(fe.field, fe.field)
-        raise RuleViolation(
-            "hr_invalid_field", field=column, column=column, kind=fe.kind, reason=en, reason_zh=zh
-        )
+        reason = Text(KIND_MESSAGES.get(fe.kind, fe.message), {})
+        raise RuleViolation("hr_invalid_field", field=column, column=column, kind=fe.kind, reason=reason)
     given = set(body.model_fields_set) | {"gender", "birth_date"}
     if "is_representative" in given and body.is_representative is None:
         given.discard("is_representative")

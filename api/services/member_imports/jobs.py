@@ -20,6 +20,7 @@ from api.config import Settings
 from api.db.models import MemberImport, OrgUnit
 from api.db.session import Database
 from api.errors import AppError, NotFound, RuleViolation
+from api.i18n import SOURCE_LANGUAGE, Text
 from api.imports.readers import (
     ImportFileError,
     detect_format,
@@ -66,7 +67,7 @@ def store_upload(source: IO[bytes], filename: str | None) -> StoredUpload:
     try:
         file_format = detect_format(name)
     except ImportFileError as exc:
-        raise RuleViolation("import_unsupported_format", field="file", detail=exc.detail) from None
+        raise RuleViolation("import_unsupported_format", field="file", detail=exc.text) from None
     digest = hashlib.sha256()
     size = 0
     fd, path = tempfile.mkstemp(prefix=upload_prefix(), suffix=PurePath(name).suffix.lower())
@@ -90,8 +91,8 @@ def check_header(upload: StoredUpload) -> None:
         next(iter_rows(upload.path, upload.filename), None)
     except ImportFileError as exc:
         if exc.code == "uncompressed_too_large":
-            raise InflatesTooLarge(detail=exc.detail) from None
-        raise RuleViolation(f"import_{exc.code}", field="file", detail=exc.detail) from None
+            raise InflatesTooLarge(detail=exc.text) from None
+        raise RuleViolation(f"import_{exc.code}", field="file", detail=exc.text) from None
 
 
 def import_unit(session: Session, code: str, roots: list[uuid.UUID]) -> OrgUnit:
@@ -183,11 +184,14 @@ def list_jobs(
     return keyset(session, stmt, keys=[col(MemberImport.id)], limit=limit, cursor=cursor, descending=True)
 
 
-def view(job: MemberImport) -> dict[str, Any]:
-    """The job as the API shows it, with live progress while it runs."""
+def view(job: MemberImport, lang: str = SOURCE_LANGUAGE) -> dict[str, Any]:
+    """The job as the API shows it, with live progress while it runs (a file problem's ``detail`` in
+    ``lang``)."""
     data = {k: getattr(job, k) for k in MemberImport.model_fields}
     report = dict(job.report or {})
     data["phase"] = report.pop("phase", ImportPhase.queued.value)
+    if "detail_text" in report:
+        report["detail"] = Text.from_json(report["detail_text"]).render(lang)  # (the model drops the JSON)
     data["report"] = report if "errors" in report or "detail" in report else None
     if job.status == ImportStatus.running:
         live = live_progress(job.id)

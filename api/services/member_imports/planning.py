@@ -19,87 +19,55 @@ from sqlmodel import Session, col, select
 
 from api.db.models import Member, MemberEvent, MemberImport, MemberTag, OrgUnit, OrgUnitClosure
 from api.db.types import table_of
-from api.i18n import register
+from api.i18n import _, _n, register
 from api.imports.members import (
     KIND_MESSAGES,
-    KIND_MESSAGES_ZH,
     FieldError,
     MemberRowError,
     MemberRowOk,
-)
-from api.imports.readers import (
-    FILE_ERROR_MESSAGES_ZH,
 )
 from api.security.pii import PiiVault
 from api.services.member_core import grassroots_map
 
 #: row-level kinds that need the database, beside the file-level kinds of api.imports.members
-DB_KIND_MESSAGES: dict[str, tuple[str, str]] = {
-    "unknown_org": (KIND_MESSAGES["unknown_org"], KIND_MESSAGES_ZH["unknown_org"]),
-    "org_closed": ("the org unit is closed", "该工会组织已撤销"),
-    "org_not_in_union": (
-        "no grassroots union for this row: give a unit inside one",
-        "无法确定所属基层工会，请填写基层工会或其下级组织代码",
-    ),
-    "dup_national_id_on_record": (
-        "ID number is already on record for another member",
-        "身份证号已登记在其他会员名下",
-    ),
-    "member_out_of_scope": (
-        "employee number belongs to a member outside the import's org unit",
-        "该工号属于本次导入组织范围以外的会员",
-    ),
-}
-
-_FILE_ERRORS_EN = {
-    "unsupported_format": "Unsupported file format; use CSV, XLSX or JSONL.",
-    "unreadable_file": "The file cannot be read (wrong encoding or damaged): {detail}",
-    "unknown_column": "The header has unknown column(s): {detail}",
-    "missing_column": "A required column is missing (employee number, name, ID number): {detail}",
-    "duplicate_column": "The header names a field twice: {detail}",
-    "too_many_columns": "The file has too many columns: {detail}",
-    "cell_too_long": "A cell is too long: {detail}",
-    "uncompressed_too_large": "The file inflates beyond the size limit: {detail}",
+DB_KIND_MESSAGES: dict[str, str] = {
+    "unknown_org": KIND_MESSAGES["unknown_org"],
+    "org_closed": _("the org unit is closed"),
+    "org_not_in_union": _("no grassroots union for this row: give a unit inside one"),
+    "dup_national_id_on_record": _("ID number is already on record for another member"),
+    "member_out_of_scope": _("employee number belongs to a member outside the import's org unit"),
+    # a masked ID (api.rules.resident_id.MASKED_ID: an export re-imported) updates a member on record only
+    "id_masked_new_member": KIND_MESSAGES["id_masked_new_member"],
+    "id_masked_mismatch": KIND_MESSAGES["id_masked_mismatch"],
 }
 
 register(
     {
-        **{
-            f"import_{code}": (en, FILE_ERROR_MESSAGES_ZH[code].rstrip("。") + "：{detail}")
-            for code, en in _FILE_ERRORS_EN.items()
-        },
-        "import_rows_invalid": (
-            "{count} row(s) failed; nothing was imported (fix them, or import with on_error=skip).",
-            "有 {count} 行有误，未导入任何数据（请修正，或使用 on_error=skip 导入其余行）。",
+        "import_unsupported_format": _("Unsupported file format: {detail}."),
+        "import_unreadable_file": _("The file cannot be read: {detail}."),
+        "import_unknown_column": _("The header cannot be used: {detail}."),
+        "import_missing_column": _("The header cannot be used: {detail}."),
+        "import_duplicate_column": _("The header cannot be used: {detail}."),
+        "import_too_many_columns": _("The file exceeds a size limit: {detail}."),
+        "import_cell_too_long": _("The file exceeds a size limit: {detail}."),
+        "import_uncompressed_too_large": _("The file exceeds a size limit: {detail}."),
+        "import_rows_invalid": _n(
+            "{count} row failed; nothing was imported (fix it, or import with on_error=skip).",
+            "{count} rows failed; nothing was imported (fix them, or import with on_error=skip).",
         ),
-        "import_concurrent_change": (
-            "Members changed while the import ran; nothing was imported, run it again.",
-            "导入期间会员数据被修改，未导入任何数据，请重新导入。",
+        "import_concurrent_change": _(
+            "Members changed while the import ran; nothing was imported, run it again."
         ),
-        "import_interrupted": (
-            "The import was interrupted (the process running it stopped); nothing was imported, run it "
-            "again.",
-            "导入过程中服务中断，未导入任何数据，请重新导入。",
+        "import_interrupted": _(
+            "The import was interrupted (the process running it stopped); nothing was imported, run it again."
         ),
-        "import_file_too_large": ("The file is larger than {limit_mb} MB.", "文件超过 {limit_mb} MB。"),
-        "hr_invalid_field": ("{column}: {reason}.", "{column}：{reason_zh}。"),
-        "hr_unknown_org": (
-            "No org unit {value} inside {org_unit}.",
-            "{org_unit} 下没有代码为 {value} 的组织。",
-        ),
-        "hr_org_closed": ("Org unit {value} is closed.", "组织 {value} 已撤销。"),
-        "hr_org_not_in_union": (
-            "Org unit {value} belongs to no grassroots union.",
-            "组织 {value} 不属于任何基层工会。",
-        ),
-        "hr_national_id_on_record": (
-            "This ID number is already on record for another member.",
-            "该身份证号已登记在其他会员名下。",
-        ),
-        "hr_member_out_of_scope": (
-            "Employee number {value} belongs to a member outside {org_unit}.",
-            "工号 {value} 属于 {org_unit} 以外的会员。",
-        ),
+        "import_file_too_large": _("The file is larger than {limit_mb} MB."),
+        "hr_invalid_field": _("{column}: {reason}."),
+        "hr_unknown_org": _("No org unit {value} inside {org_unit}."),
+        "hr_org_closed": _("Org unit {value} is closed."),
+        "hr_org_not_in_union": _("Org unit {value} belongs to no grassroots union."),
+        "hr_national_id_on_record": _("This ID number is already on record for another member."),
+        "hr_member_out_of_scope": _("Employee number {value} belongs to a member outside {org_unit}."),
     }
 )
 
@@ -175,9 +143,12 @@ Authoritative = Callable[[MemberRowOk], set[str]]
 
 
 def import_authority(row: MemberRowOk) -> set[str]:
-    """An import overwrites what the file says; a blank cell keeps what is on record."""
-    given = {"name", "gender", "birth_date", "national_id", "is_representative"}
-    given |= {name for name in _OPTIONAL if getattr(row, name) is not None}
+    """An import overwrites what the file says; a blank cell keeps what is on record. A masked ID (an
+    export re-imported) keeps the ID on record, and with it a blank gender or birth date."""
+    given = {"name", "is_representative"}
+    if row.national_id is not None:
+        given.add("national_id")
+    given |= {name for name in ("gender", "birth_date", *_OPTIONAL) if getattr(row, name) is not None}
     if row.tags:
         given.add("tags")
     return given
@@ -214,7 +185,7 @@ def _resolve_units(session: Session, ctx: _Context, codes: set[str]) -> None:
 
 
 def _err(row_number: int, field_name: str, kind: str) -> MemberRowError:
-    return MemberRowError(row_number, [FieldError(field_name, kind, DB_KIND_MESSAGES[kind][0])])
+    return MemberRowError(row_number, [FieldError(field_name, kind, DB_KIND_MESSAGES[kind])])
 
 
 def _probe(keys: Any, columns: tuple[Any, ...], *match: Any) -> sa.Select[Any]:
@@ -319,7 +290,11 @@ def plan_batch(
         return [], errors
 
     existing = {(r.grassroots_unit_id, r.employee_no): r for r in _existing(session, located)}
-    hmacs = {id(row): ctx.vault.lookup_hash(row.national_id.value) for row, _, _ in located}
+    hmacs = {
+        id(row): ctx.vault.lookup_hash(row.national_id.value)
+        for row, _, _ in located
+        if row.national_id is not None
+    }
     owners = {
         r.national_id_hmac: (r.grassroots_unit_id, r.employee_no)
         for r in _owners(session, set(hmacs.values()))
@@ -340,13 +315,23 @@ def plan_batch(
     plans: list[_Plan] = []
     for row, unit, gid in located:
         key = (gid, row.employee_no)
-        hmac = hmacs[id(row)]
-        owner = owners.get(hmac)
-        if owner is not None and owner != key:
-            errors.append(_err(row.row_number, "national_id", "dup_national_id_on_record"))
-            continue
         old = existing.get(key)
+        if row.national_id is None:  # masked: the member on record under the employee number keeps its ID
+            if old is None:
+                errors.append(_err(row.row_number, "national_id", "id_masked_new_member"))
+                continue
+            if old.national_id_masked[-4:] != row.masked_tail:
+                errors.append(_err(row.row_number, "national_id", "id_masked_mismatch"))
+                continue
+            hmac = old.national_id_hmac
+        else:
+            hmac = hmacs[id(row)]
+            owner = owners.get(hmac)
+            if owner is not None and owner != key:
+                errors.append(_err(row.row_number, "national_id", "dup_national_id_on_record"))
+                continue
         if old is None:
+            assert row.national_id is not None  # a masked ID without a member on record failed above
             target = unit or ctx.unit
             values = {
                 "org_unit_id": target.id,
@@ -381,7 +366,7 @@ def plan_batch(
         for name in ("name", "gender", "birth_date", "is_representative", *_OPTIONAL):
             if name in given:
                 values[name] = getattr(row, name)
-        if "national_id" in given:
+        if "national_id" in given and row.national_id is not None:
             values["national_id_hmac"] = hmac
             values["national_id_masked"] = row.national_id.masked
         tags = None

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import socket
+import uuid
 from pathlib import Path
 
 from sqlmodel import col, select
@@ -59,7 +60,22 @@ def reap_interrupted(db: Database) -> int:
         if not any(_runner_gone(job.runner) for job in session.exec(unfinished)):
             return 0
     with db.write_session() as session:
-        gone = [job for job in session.exec(unfinished).all() if _runner_gone(job.runner)]
+        gone = [job.id for job in session.exec(unfinished).all() if _runner_gone(job.runner)]
+    return mark_interrupted(db, gone)
+
+
+def mark_interrupted(db: Database, import_ids: list[uuid.UUID]) -> int:
+    """Mark failed (``import_interrupted``) those of ``import_ids`` still queued or running, audited as the
+    system: the reaper above, and the job queue when a job's worker died too often (api/jobs)."""
+    if not import_ids:
+        return 0
+    with db.write_session() as session:
+        gone = session.exec(
+            select(MemberImport).where(
+                col(MemberImport.id).in_(import_ids),
+                col(MemberImport.status).in_((ImportStatus.queued.value, ImportStatus.running.value)),
+            )
+        ).all()
         for job in gone:
             job.status, job.error_code, job.finished_at = (
                 ImportStatus.failed.value,

@@ -15,9 +15,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from api.db.session import Database
+from api.i18n import SOURCE_LANGUAGE, translate
 from api.imports.members import (
     KIND_MESSAGES,
-    KIND_MESSAGES_ZH,
     FieldError,
     MemberRowError,
 )
@@ -31,13 +31,25 @@ MAX_REPORTED_ERRORS = 1000
 
 
 def _row_error(row_number: int, fe: FieldError) -> dict[str, Any]:
-    en, zh = DB_KIND_MESSAGES.get(
-        fe.kind, (KIND_MESSAGES.get(fe.kind, fe.message), KIND_MESSAGES_ZH.get(fe.kind))
-    )
+    text = DB_KIND_MESSAGES.get(fe.kind) or KIND_MESSAGES.get(fe.kind) or fe.message
     # the readers' detail may quote parts of the value (e.g. the birth date inside an ID): for the ID
     # column only the generic text is used, except for "repeats row N" which names no value
-    message = fe.message if fe.field != "national_id" or fe.kind.startswith("dup_") else en
-    return {"row": row_number, "field": fe.field, "kind": fe.kind, "message": message, "message_zh": zh or en}
+    message = fe.message if fe.field != "national_id" or fe.kind.startswith("dup_") else text
+    return {
+        "row": row_number,
+        "field": fe.field,
+        "kind": fe.kind,
+        "message": message,
+        "message_zh": translate(text, "zh"),
+    }
+
+
+def row_error_message(error: dict[str, Any], lang: str) -> str:
+    """A stored row error (see :func:`_row_error`) in ``lang``: its English, or its kind's message."""
+    if lang == SOURCE_LANGUAGE:
+        return str(error["message"])
+    text = DB_KIND_MESSAGES.get(error["kind"]) or KIND_MESSAGES.get(error["kind"])
+    return translate(text, lang) if text else str(error.get("message_zh") or error["message"])
 
 
 @dataclass(slots=True)

@@ -268,7 +268,13 @@ def run_import(
             status=ImportStatus.failed.value,
             error_code=f"import_{exc.code}",
             rows_total=total,
-            report={"phase": ImportPhase.done.value, "errors": [], "errors_total": 0, "detail": exc.detail},
+            report={
+                "phase": ImportPhase.done.value,
+                "errors": [],
+                "errors_total": 0,
+                "detail": exc.detail,
+                "detail_text": exc.text.as_json(),
+            },
         )
     except ConcurrentChange:
         _finish(

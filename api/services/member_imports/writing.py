@@ -93,6 +93,7 @@ def write_batch(session: Session, ctx: _Context, plans: list[_Plan]) -> None:
         for p, number in zip(group, allocate_member_numbers(session, union, len(group)), strict=True):
             p.member_id = member_id = next(ids)
             row, v = p.row, p.values
+            assert row.national_id is not None  # planning refuses a new member with a masked ID
             org_unit_id = v["org_unit_id"]
             member_rows.append(
                 (
@@ -143,7 +144,10 @@ def write_batch(session: Session, ctx: _Context, plans: list[_Plan]) -> None:
         params = []
         for p in updates:
             assert p.existing is not None  # an update plan always carries the row on file
-            same_id = p.values["national_id_hmac"] == p.existing.national_id_hmac
+            # a masked ID (an export re-imported) keeps the stored hash, so the stored cipher too
+            cipher = p.existing.national_id_cipher
+            if p.row.national_id is not None and p.values["national_id_hmac"] != p.existing.national_id_hmac:
+                cipher = ctx.vault.encrypt(p.row.national_id.value)
             params.append(
                 {
                     **p.values,
@@ -151,9 +155,7 @@ def write_batch(session: Session, ctx: _Context, plans: list[_Plan]) -> None:
                     "b_version": p.version,
                     "version": p.version + 1,
                     "updated_at": now,
-                    "national_id_cipher": p.existing.national_id_cipher
-                    if same_id
-                    else ctx.vault.encrypt(p.row.national_id.value),
+                    "national_id_cipher": cipher,
                 }
             )
             feed.append(("member", p.member_id, "updated", p.values["org_unit_id"], p.version + 1, now))

@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 
 from api.db.models import DuesPayment, Member, MemberEvent, ParticipationAttendee
 from api.errors import Forbidden, RuleViolation
-from api.i18n import register
+from api.i18n import _, register
 from api.rules.lapse import LAPSE_MONTHS, LapseMonth, lapsed_run
 from api.schemas.members import LifecycleIn, MemberCreate
 from api.security.principal import Principal
@@ -27,32 +27,23 @@ from api.services.member_core import DUES_PAYING, LifecycleAction, MemberStatus
 
 register(
     {
-        "member_approver_recorded_application": (
-            "You recorded this application; another officer of the committee must approve it.",
-            "该入会申请由您登记，须由工会委员会的其他工作人员审批。",
+        "member_approver_recorded_application": _(
+            "You recorded this application; another officer of the committee must approve it."
         ),
-        "member_not_lapsed": (
-            "Deemed withdrawal needs {required} consecutive months in which dues were owed with neither dues "
-            "nor participation (章程 Art 6); counted {counted} before {month} ({why}).",
-            "视为自动退会须连续 {required} 个应缴会费月份既未交会费也未参加工会活动（章程第六条）；"
-            "{month} 之前仅连续 {counted} 个月（{why}）。",
+        "member_not_lapsed": _(
+            "Deemed withdrawal needs {required} consecutive months in which dues were owed with neither "
+            "dues nor participation (章程 Art 6); counted {counted} before {month} ({why})."
         ),
-        "member_application_channel_required": (
-            "An application records how it was made: written, oral or online (章程 Art 2).",
-            "入会申请须注明申请方式：书面、口头或网上（章程第二条）。",
+        "member_application_channel_required": _(
+            "An application records how it was made: written, oral or online (章程 Art 2)."
         ),
-        "member_applied_after_join": (
-            "The application date is after the join date.",
-            "申请日期晚于入会日期。",
+        "member_applied_after_join": _("The application date is after the join date."),
+        "member_expulsion_needs_case": _(
+            "Expulsion is proposed by the union group and decided by the committee: use "
+            "/member-expulsions (章程 Art 7)."
         ),
-        "member_expulsion_needs_case": (
-            "Expulsion is proposed by the union group and decided by the committee: use /member-expulsions "
-            "(章程 Art 7).",
-            "开除会籍须经工会小组讨论提出意见、由基层工会委员会决定：请使用开除会籍流程（章程第七条）。",
-        ),
-        "member_rejoin_not_allowed": (
-            "This union does not take back withdrawn members (GONGHUI_MEMBER_REJOIN_ALLOWED).",
-            "本工会不接受退会会员重新入会。",
+        "member_rejoin_not_allowed": _(
+            "This union does not take back withdrawn members (GONGHUI_MEMBER_REJOIN_ALLOWED)."
         ),
     }
 )

@@ -32,7 +32,7 @@ from api.schemas.members import (
 )
 from api.security.masking import mask_email, mask_phone, mask_resident_id_view
 from api.security.principal import Principal
-from api.services.pagination import keyset
+from api.services.pagination import decode_cursor, encode_cursor, keyset
 from api.services.scope import (
     SCOPE_ROOTS,
     UNIT_IN_ROOTS,
@@ -68,10 +68,22 @@ def get_in_scope(session: Session, member_id: uuid.UUID, principal: Principal) -
     return member
 
 
-#: the member and its tags in one statement (by-id reads): a correlated JSON array of the tags
-_VIEW_IN_SCOPE = select(
-    Member,
-    select(json_array_agg(MemberTag.tag))
+#: the member columns a view is made from: all but the resident ID's ciphertext and HMAC (never shown;
+#: not reading them saves fetching and converting two values per member on every read)
+_VIEW_COLUMNS = [c for c in table_of(Member).c if c.key not in {"national_id_cipher", "national_id_hmac"}]
+
+
+def get_view_in_scope(
+    session: Session, member_id: uuid.UUID, principal: Principal
+) -> MemberOut | MemberNameOut:
+    """The view of one member inside the caller's scope (else 404), as a validated model."""
+    return _validated(get_view_values_in_scope(session, member_id, principal))
+
+
+#: the member's columns and its tags in one statement (by-id reads): plain rows, no ORM object
+_VIEW_ROW_IN_SCOPE = sa.select(
+    *_VIEW_COLUMNS,
+    sa.select(json_array_agg(MemberTag.tag))
     .where(col(MemberTag.member_id) == col(Member.id))
     .correlate(Member)
     .scalar_subquery()
@@ -82,24 +94,23 @@ _VIEW_IN_SCOPE = select(
 )
 
 
-def get_view_in_scope(
-    session: Session, member_id: uuid.UUID, principal: Principal
-) -> MemberOut | MemberNameOut:
-    """The view of one member inside the caller's scope (else 404), member and tags read in one query.
+def get_view_values_in_scope(session: Session, member_id: uuid.UUID, principal: Principal) -> dict[str, Any]:
+    """The view of one member inside the caller's scope (else 404) as plain values in the view model's
+    field order (:func:`view_values`), member and tags read in one Core statement.
 
     The member was loaded through the caller's roots for the route's permission, so visibility needs
     no query unless the caller's grants differ between permissions (:func:`visibility`)."""
     roots = principal.units_for()
     row = (
-        session.execute(_VIEW_IN_SCOPE, {"member_id": member_id, SCOPE_ROOTS: roots}).first()
+        session.connection().execute(_VIEW_ROW_IN_SCOPE, {"member_id": member_id, SCOPE_ROOTS: roots}).first()
         if roots
         else None
     )
     if row is None:
         raise NotFound()
-    member, tags = row
-    vis = visibility(session, principal, {member.org_unit_id}, within=roots)
-    return to_out(member, principal, tags=sorted(json_list(tags)), vis=vis)
+    m = row._asdict()
+    vis = visibility(session, principal, {m["org_unit_id"]}, within=roots)
+    return view_values(m, sorted(json_list(m["tags"])), vis)
 
 
 @dataclass(frozen=True)
@@ -235,33 +246,96 @@ def list_members(
     cursor: str | None,
     filters: MemberFilters | None = None,
 ) -> tuple[list[MemberOut | MemberNameOut], str | None]:
+    """One page of :func:`list_member_values`, each view validated into its model."""
+    items, next_cursor = list_member_values(session, principal, limit=limit, cursor=cursor, filters=filters)
+    return [_validated(m) for m in items], next_cursor
+
+
+def list_member_values(
+    session: Session,
+    principal: Principal,
+    *,
+    limit: int,
+    cursor: str | None,
+    filters: MemberFilters | None = None,
+) -> tuple[list[dict[str, Any]], str | None]:
     """One page of :func:`list_stmt`, keys first: the page's ids are chosen by the filters in a subquery
     (from ``ix_member_status_org_unit_id_id`` / ``ix_member_org_unit_id_id`` alone when the filters are
     unit and status), then only those rows are read. Selecting whole rows instead makes the engine read
     and sort every matching row of the subtree for ``ORDER BY id`` (docs/benchmarks.md, "Lists at scale").
 
     Every listed member lies under the caller's roots for the route's permission (the scope filter, or
-    a unit checked to be inside it), so visibility settles from the grants what it can (``within``)."""
+    a unit checked to be inside it), so visibility settles from the grants what it can (``within``).
+    Each item is the caller's view as plain values (:func:`view_values`): the router serialises the
+    page once, without a model object per member."""
+    if filters is None or filters == _NO_FILTERS:
+        return _unfiltered_page(session, principal, limit=limit, cursor=cursor)
     ids = list_stmt(principal, filters, session=session).with_only_columns(Member.id)
     rows, next_cursor = keyset(
-        session, ids, keys=[col(Member.id)], limit=limit, cursor=cursor, fetch=_PAGE_ROWS, scalars=False
+        session,
+        ids,
+        keys=[col(Member.id)],
+        limit=limit,
+        cursor=cursor,
+        fetch=_PAGE_ROWS,
+        scalars=False,
+        core=True,
     )
     roots = principal.units_for()
     vis = visibility(session, principal, {r.org_unit_id for r in rows}, within=roots)
-    page = [r._asdict() for r in rows]
-    return [_view(m, sorted(json_list(m["tags"])), vis) for m in page], next_cursor
+    keys = _PAGE_KEYS
+    page = [dict(zip(keys, r, strict=True)) for r in rows]
+    return [view_values(m, sorted(json_list(m["tags"])), vis) for m in page], next_cursor
 
 
 #: the rows of a page: the member table's columns (plain rows, no ORM objects: nothing on a list page
 #: is changed) and each member's tags as a JSON array, in one statement (built once)
 _PAGE_ROWS = sa.select(
-    *table_of(Member).c,
+    *_VIEW_COLUMNS,
     sa.select(json_array_agg(MemberTag.tag))
     .where(col(MemberTag.member_id) == col(Member.id))
     .correlate(Member)
     .scalar_subquery()
     .label("tags"),
 )
+_PAGE_KEYS = tuple(str(c.key) for c in _PAGE_ROWS.selected_columns)
+
+
+_NO_FILTERS = MemberFilters()
+
+
+def _page_in_scope(*, after: bool) -> Any:
+    """The rows of one page of every member in the caller's scope (the list without filters): the same
+    keys-first statement :func:`keyset` builds from :func:`list_stmt`, built once with the scope roots,
+    the cursor and the page size as parameters, so a request spends nothing on building it and its
+    cache key (about a tenth of a page's CPU on SQLite)."""
+    ids = sa.select(col(Member.id)).where(in_scope_of_roots(col(Member.org_unit_id)))
+    if after:
+        ids = ids.where(col(Member.id) > sa.bindparam("after", type_=table_of(Member).c.id.type))
+    ids = ids.order_by(col(Member.id)).limit(sa.bindparam("n", type_=sa.Integer))
+    return _PAGE_ROWS.where(col(Member.id).in_(ids)).order_by(col(Member.id))
+
+
+_PAGE_FIRST, _PAGE_AFTER = _page_in_scope(after=False), _page_in_scope(after=True)
+
+
+def _unfiltered_page(
+    session: Session, principal: Principal, *, limit: int, cursor: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    roots = principal.units_for()
+    if not roots:
+        return [], None
+    params: dict[str, Any] = {SCOPE_ROOTS: list(roots), "n": limit + 1}
+    if cursor:
+        (params["after"],) = decode_cursor(cursor, [table_of(Member).c.id])
+    rows = session.connection().execute(_PAGE_AFTER if cursor else _PAGE_FIRST, params).all()
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = encode_cursor([rows[-1].id])
+    vis = visibility(session, principal, {r.org_unit_id for r in rows}, within=roots)
+    page = [dict(zip(_PAGE_KEYS, r, strict=True)) for r in rows]
+    return [view_values(m, sorted(json_list(m["tags"])), vis) for m in page], next_cursor
 
 
 #: built once (building a statement and its cache key costs more CPU than running it on SQLite)
@@ -385,41 +459,71 @@ def to_out(
       (api.security.masking).
     """
     values = member if isinstance(member, dict) else {name: getattr(member, name) for name in _READ}
-    return _view(values, tags, vis)
+    return _validated(view_values(values, tags, vis))
 
 
-def _view(m: dict[str, Any], tags: Sequence[str], vis: Visibility) -> MemberOut | MemberNameOut:
-    # one dict validated by pydantic-core per member: a SQLModel ``model_dump`` first cost more than
-    # the validation, and ``model_construct`` (a Python loop over the fields) more still
+def _validated(values: dict[str, Any]) -> MemberOut | MemberNameOut:
+    return (MemberOut if values["view"] == "full" else MemberNameOut).model_validate(values)
+
+
+def view_values(m: dict[str, Any], tags: Sequence[str], vis: Visibility) -> dict[str, Any]:
+    """The view of one member (``m``: its columns) the caller may see, as the plain values of
+    ``MemberOut`` / ``MemberNameOut`` in the models' field order (:func:`to_out` says what is masked).
+
+    Read paths serialise these straight to JSON (``pydantic_core.to_json`` gives the same bytes as the
+    model's own serialiser for these types; tests/members/test_member_views.py checks it), so a page of
+    50 costs no model object and no validation per member; :func:`_validated` makes the model."""
     unit = m["org_unit_id"]
     wage = m["monthly_wage_fen"] if unit in vis.wage else None
     if unit not in vis.full:
-        return MemberNameOut.model_validate(
-            {
-                "id": m["id"],
-                "member_no": m["member_no"],
-                "employee_no": m["employee_no"],
-                "name": m["name"],
-                "org_unit_id": unit,
-                "status": m["status"],
-                "monthly_wage_fen": wage,
-                "version": m["version"],
-            }
-        )
+        return {
+            "view": "names",
+            "id": m["id"],
+            "member_no": m["member_no"],
+            "employee_no": m["employee_no"],
+            "name": m["name"],
+            "org_unit_id": unit,
+            "status": m["status"],
+            "monthly_wage_fen": wage,
+            "version": m["version"],
+        }
     masked = unit not in vis.contact
     seen = mask_resident_id_view(m["national_id_masked"], m["birth_date"], full=unit in vis.national_id)
-    values = {name: m[name] for name in _COPIED}
-    values["gender"] = m["gender"]
-    values["status"] = m["status"]
-    values["phone"] = mask_phone(m["phone"]) if masked else m["phone"]
-    values["email"] = mask_email(m["email"]) if masked else m["email"]
-    values["contact_masked"] = masked
-    values["national_id_masked"] = seen.national_id_masked
-    values["birth_date"] = seen.birth_date
-    values["birth_year"] = seen.birth_year
-    values["monthly_wage_fen"] = wage
-    values["tags"] = list(tags)
-    return MemberOut.model_validate(values)
+    # one literal in MemberOut's field order (cheaper than copying and reordering per member; the
+    # order is checked against the model in tests/members/test_member_views.py)
+    return {
+        "view": "full",
+        "id": m["id"],
+        "member_no": m["member_no"],
+        "employee_no": m["employee_no"],
+        "name": m["name"],
+        "gender": m["gender"],
+        "birth_date": seen.birth_date,
+        "birth_year": seen.birth_year,
+        "national_id_masked": seen.national_id_masked,
+        "phone": mask_phone(m["phone"]) if masked else m["phone"],
+        "email": mask_email(m["email"]) if masked else m["email"],
+        "contact_masked": masked,
+        "org_unit_id": unit,
+        "grassroots_unit_id": m["grassroots_unit_id"],
+        "join_date": m["join_date"],
+        "applied_on": m["applied_on"],
+        "application_channel": m["application_channel"],
+        "card_no": m["card_no"],
+        "card_status": m["card_status"],
+        "card_issued_on": m["card_issued_on"],
+        "card_recalled_on": m["card_recalled_on"],
+        "status": m["status"],
+        "status_reason": m["status_reason"],
+        "status_changed_on": m["status_changed_on"],
+        "is_representative": m["is_representative"],
+        "tags": list(tags),
+        "monthly_wage_fen": wage,
+        "notes": m["notes"],
+        "version": m["version"],
+        "created_at": m["created_at"],
+        "updated_at": m["updated_at"],
+    }
 
 
 def to_outs(

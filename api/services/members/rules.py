@@ -19,7 +19,7 @@ from api.db.models import (
     OrgUnit,
 )
 from api.errors import Conflict, RuleViolation
-from api.i18n import MESSAGES, register
+from api.i18n import _, register
 from api.rules.resident_id import ResidentId, ResidentIdError, parse_resident_id
 from api.security.pii import PiiVault
 from api.security.principal import Principal
@@ -34,85 +34,50 @@ from api.services.scope import (
 
 register(
     {
-        "member_transfer_pending": (
-            "The member has a pending transfer; the unit changes only when the receiving union accepts it.",
-            "该会员有待接收的会籍接转，接收工会接收后才变更所属组织。",
+        "member_transfer_pending": _(
+            "The member has a pending transfer; the unit changes only when the receiving union accepts it."
         ),
-        "member_employee_no_taken": (
-            "Employee number {value} is already registered in this union.",
-            "工号 {value} 已在本工会登记。",
+        "member_employee_no_taken": _("Employee number {value} is already registered in this union."),
+        "member_national_id_taken": _("A member with this resident ID number is already on record."),
+        "member_conflict": _(
+            "Another request registered the same member at the same time; reload and retry."
         ),
-        "member_national_id_taken": (
-            "A member with this resident ID number is already on record.",
-            "该身份证号码的会员已登记。",
+        "member_date_in_future": _("The date {value} is in the future."),
+        "member_not_approved": _(
+            "An applicant has no join date: membership dates from approval (章程 Art 2)."
         ),
-        "member_conflict": (
-            "Another request registered the same member at the same time; reload and retry.",
-            "另一请求同时登记了同一会员，请刷新后重试。",
+        "member_representative_not_voting": _(
+            "Only active members can be congress representatives; the member is {current}."
         ),
-        "member_date_in_future": ("The date {value} is in the future.", "日期 {value} 晚于今天。"),
-        "member_not_approved": (
-            "An applicant has no join date: membership dates from approval (章程 Art 2).",
-            "申请人尚无入会日期：会籍自批准之日起计算（章程第二条）。",
+        "member_unit_needs_transfer": _(
+            "The unit belongs to another grassroots union: start a membership transfer instead."
         ),
-        "member_representative_not_voting": (
-            "Only active members can be congress representatives; the member is {current}.",
-            "只有正常状态的会员可以担任职工代表；该会员当前状态为 {current}。",
-        ),
-        "member_unit_needs_transfer": (
-            "The unit belongs to another grassroots union: start a membership transfer instead.",
-            "该组织属于其他基层工会，请办理会籍接转。",
-        ),
-        "member_illegal_transition": (
-            "A {current} member cannot be changed by {action}.",
-            "当前状态为 {current} 的会员不能执行 {action}。",
-        ),
-        "member_reason_required": ("A reason is required for {action}.", "执行 {action} 须填写原因。"),
-        "member_effective_before_last": (
-            "The effective date is before the last status change ({last}).",
-            "生效日期早于上一次状态变更（{last}）。",
-        ),
-        "member_account_exists": (
-            "This member already has an account ({username}).",
-            "该会员已有账号（{username}）。",
-        ),
-        "member_not_current": (
-            "A {current} member cannot be given an account.",
-            "状态为 {current} 的会员不能开通账号。",
-        ),
-        "member_not_linked": (
-            "Your account is not linked to a member record.",
-            "您的账号未关联会员档案。",
-        ),
+        "member_illegal_transition": _("A {current} member cannot be changed by {action}."),
+        "member_reason_required": _("A reason is required for {action}."),
+        "member_effective_before_last": _("The effective date is before the last status change ({last})."),
+        "member_account_exists": _("This member already has an account ({username})."),
+        "member_not_current": _("A {current} member cannot be given an account."),
+        "member_not_linked": _("Your account is not linked to a member record."),
     }
 )
 
 #: codes other member areas (imports, HR upsert) raise too: whichever module loads first registers them
-_SHARED_MESSAGES: dict[str, tuple[str, str]] = {
-    "member_unit_not_in_union": (
-        "Members are registered with a grassroots union; this unit is not inside one.",
-        "会员须登记在基层工会；该组织不属于任何基层工会。",
-    ),
-    "id_short": ("The resident ID number is too short: {reason}.", "身份证号码位数不足：{reason}。"),
-    "id_long": ("The resident ID number is too long: {reason}.", "身份证号码位数过多：{reason}。"),
-    "id_excel_float": (
-        "The resident ID number was damaged by a spreadsheet: {reason}.",
-        "身份证号码被电子表格转成了数字，请将该列设为文本格式。",
-    ),
-    "id_format": (
-        "The resident ID number is malformed: {reason}.",
-        "身份证号码格式不正确：只能是数字和末位 X。",
-    ),
-    "id_region": ("The resident ID number {reason}.", "身份证号码的前两位不是有效的省级行政区划代码。"),
-    "id_birth_date": ("The resident ID number {reason}.", "身份证号码中的出生日期无效。"),
-    "id_checksum": ("The resident ID number's check digit does not match.", "身份证号码校验位不正确。"),
-    "id_birth_mismatch": (
-        "The birth date disagrees with the resident ID number.",
-        "出生日期与身份证号码不一致。",
-    ),
-    "gender_mismatch": ("The gender disagrees with the resident ID number.", "性别与身份证号码不一致。"),
-}
-register({code: text for code, text in _SHARED_MESSAGES.items() if code not in MESSAGES})
+register(
+    {
+        "member_unit_not_in_union": _(
+            "Members are registered with a grassroots union; this unit is not inside one."
+        ),
+        "id_short": _("The resident ID number is too short: {reason}."),
+        "id_long": _("The resident ID number is too long: {reason}."),
+        "id_excel_float": _("The resident ID number was damaged by a spreadsheet: {reason}."),
+        "id_format": _("The resident ID number is malformed: {reason}."),
+        "id_region": _("The resident ID number's province code is not valid: {reason}."),
+        "id_birth_date": _("The resident ID number's birth date is not valid: {reason}."),
+        "id_checksum": _("The resident ID number's check digit does not match."),
+        "id_birth_mismatch": _("The birth date disagrees with the resident ID number."),
+        "gender_mismatch": _("The gender disagrees with the resident ID number."),
+    }
+)
 
 #: audited fields; the redaction list in api.services.audit blanks the personal ones
 AUDITED_FIELDS = (

@@ -8,15 +8,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from api.errors import RuleViolation
-from api.i18n import register
+from api.i18n import _, register
 from api.schemas.motions import MotionCategory
 
 register(
     {
-        "motion_category_unknown": (
-            "Unknown motion category {value}; this union uses: {allowed}.",
-            "提案类别 {value} 不存在；本工会使用的类别：{allowed}。",
-        ),
+        "motion_category_unknown": _("Unknown motion category {value}; this union uses: {allowed}."),
     }
 )
 
@@ -35,6 +32,6 @@ def current() -> tuple[str, ...]:
 def check(code: str) -> str:
     if code not in _categories:
         raise RuleViolation(
-            "motion_category_unknown", field="category", value=code, allowed=", ".join(_categories)
+            "motion_category_unknown", field="category", value=code, allowed=list(_categories)
         )
     return code

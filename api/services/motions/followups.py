@@ -20,25 +20,20 @@ from sqlmodel import Session, col, select
 from api.db.models import Congress, Department, Motion, MotionEvent, MotionFollowUp, MotionReply
 from api.db.types import utcnow
 from api.errors import Conflict, Forbidden, NotFound, RuleViolation
-from api.i18n import register
+from api.i18n import _, register
 from api.schemas.motions import FollowUpDoneIn, FollowUpOut, FollowUpStatus, OutcomeClass
 from api.security.principal import Principal
 from api.services import audit, congresses
 from api.services.concurrency import expect_version
 from api.services.congresses import common as congresses_common
+from api.services.pagination import keyset
 
 register(
     {
-        "motion_follow_up_none": (
-            "The motion has no class-B answer to follow up.",
-            "该提案没有需跟踪落实的 B 类答复。",
-        ),
-        "motion_follow_up_not_open": ("The follow-up is already {current}.", "该跟踪事项状态为 {current}。"),
-        "motion_follow_up_not_lead": (
-            "Only a handler of the lead department reports the follow-up.",
-            "只有主办部门的承办人可以报告落实情况。",
-        ),
-        "motion_follow_up_in_future": ("The date is in the future.", "日期晚于今天。"),
+        "motion_follow_up_none": _("The motion has no class-B answer to follow up."),
+        "motion_follow_up_not_open": _("The follow-up is already {current}."),
+        "motion_follow_up_not_lead": _("Only a handler of the lead department reports the follow-up."),
+        "motion_follow_up_in_future": _("The date is in the future."),
     }
 )
 
@@ -138,7 +133,7 @@ def _present(rows: Sequence[Any], as_of: date) -> list[FollowUpOut]:
             done_on=f.done_on,
             report=f.report,
         )
-        for f, number, title, dept_name in rows
+        for f, number, title, dept_name, *_ in rows
     ]
 
 
@@ -151,14 +146,21 @@ def _select() -> Any:
 
 
 def of_congress(
-    session: Session, congress: Congress, status: FollowUpStatus | None = None
-) -> list[FollowUpOut]:
-    """The follow-ups of this congress's motions, by motion number."""
-    stmt = _select().where(_c(MotionFollowUp.congress_id) == congress.id)
+    session: Session,
+    congress: Congress,
+    status: FollowUpStatus | None = None,
+    *,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[FollowUpOut], str | None]:
+    """One page of the follow-ups of this congress's motions, by motion number."""
+    stmt = _select().add_columns(_c(Motion.id)).where(_c(MotionFollowUp.congress_id) == congress.id)
     if status is not None:
         stmt = stmt.where(_c(MotionFollowUp.status) == status.value)
-    rows = session.execute(stmt.order_by(_c(Motion.number), _c(Motion.id))).all()
-    return _present(rows, congresses_common.today())
+    rows, next_cursor = keyset(
+        session, stmt, keys=[col(Motion.number), col(Motion.id)], limit=limit, cursor=cursor, scalars=False
+    )
+    return _present(rows, congresses_common.today()), next_cursor
 
 
 def for_next_congress(session: Session, congress: Congress) -> list[FollowUpOut]:

@@ -12,25 +12,20 @@ from typing import Any
 
 from api.db.models import Motion
 from api.errors import Conflict, RuleViolation
-from api.i18n import register
+from api.i18n import _, register
 from api.schemas.motions import MotionStatus, ReviewDecision, ReviewIn
 from api.services.congresses import common as congresses_common
 
 register(
     {
-        "motion_presidium_meeting_required": (
-            "A referred motion is decided by the presidium: give the date of its meeting.",
-            "提交主席团的提案由主席团决定：请填写主席团会议日期。",
+        "motion_presidium_meeting_required": _(
+            "A referred motion is decided by the presidium: give the date of its meeting."
         ),
-        "motion_presidium_meeting_unexpected": (
-            "Only a motion referred to the presidium carries a presidium meeting date.",
-            "只有提交主席团的提案才填写主席团会议日期。",
+        "motion_presidium_meeting_unexpected": _(
+            "Only a motion referred to the presidium carries a presidium meeting date."
         ),
-        "motion_already_referred": (
-            "The motion is already with the presidium; record its decision.",
-            "该提案已提交主席团，请登记主席团的决定。",
-        ),
-        "motion_presidium_meeting_in_future": ("The meeting date is in the future.", "会议日期晚于今天。"),
+        "motion_already_referred": _("The motion is already with the presidium; record its decision."),
+        "motion_presidium_meeting_in_future": _("The meeting date is in the future."),
     }
 )
 

@@ -12,10 +12,12 @@ from sqlmodel import Session, col, select
 from api.db.models import (
     Congress,
     Motion,
+    MotionFollowUp,
     MotionRating,
     MotionSignatory,
 )
 from api.db.types import AnySelect
+from api.schemas.motions import FollowUpStatus
 from api.schemas.tasks import TaskOut
 from api.security.permissions import Role
 from api.security.principal import Principal
@@ -107,6 +109,22 @@ def _motions_to_assign(session: Session, principal: Principal) -> list[TaskOut]:
     return _tasks(session, "motion.assign", stmt)
 
 
+def _follow_ups_to_report(session: Session, principal: Principal) -> list[TaskOut]:
+    """Open follow-ups (class-B answers) of the departments the caller handles, due on the promised
+    date: the handler reports the work done (docs/motions.md, "Follow-up")."""
+    if Role.handler not in principal.roles():
+        return []
+    stmt: AnySelect = (
+        sa.select(col(Motion.id), col(Motion.title), col(MotionFollowUp.promised_on).label("deadline"))
+        .join(MotionFollowUp, col(MotionFollowUp.motion_id) == col(Motion.id))
+        .where(
+            col(MotionFollowUp.status) == FollowUpStatus.open.value,
+            col(MotionFollowUp.department_id).in_(congresses.handler_department_ids(principal)),
+        )
+    )
+    return _tasks(session, "motion.follow_up", stmt)
+
+
 #: this area's task kinds for the inbox, installed by ``api.main.create_app`` (see api.services.tasks)
 TASK_PROVIDERS: dict[str, tasks.Provider] = {
     "motion.submit": _drafts_to_submit,
@@ -114,4 +132,5 @@ TASK_PROVIDERS: dict[str, tasks.Provider] = {
     "motion.reply": _motions_to_reply,
     "motion.review": _motions_to_review,
     "motion.assign": _motions_to_assign,
+    "motion.follow_up": _follow_ups_to_report,
 }

@@ -22,7 +22,7 @@ from api.db.models import (
 )
 from api.db.types import utcnow
 from api.errors import Conflict, Forbidden
-from api.i18n import register
+from api.i18n import _, _n, register
 from api.schemas.congresses import SatisfactionScale
 from api.schemas.motions import (
     MotionStatus,
@@ -36,64 +36,38 @@ from api.services.scope import unit_within
 
 register(
     {
-        "motion_illegal_transition": (
-            "The motion is {current}: the step {step} is not possible now.",
-            "提案当前状态为 {current}，不能执行 {step}。",
+        "motion_illegal_transition": _("The motion is {current}: the step {step} is not possible now."),
+        "motion_member_account_required": _("Your account is not linked to a member record."),
+        "motion_not_representative": _(
+            "Only representatives of this congress can submit, co-sign or rate motions."
         ),
-        "motion_member_account_required": (
-            "Your account is not linked to a member record.",
-            "您的账号未关联会员档案。",
+        "motion_not_proposer": _("Only the proposer can do this."),
+        "motion_self_cosign": _("The proposer cannot co-sign their own motion."),
+        "motion_already_cosigned": _("You have already co-signed this motion."),
+        "motion_not_cosigned": _("You have not co-signed this motion."),
+        "motion_deadline_passed": _(
+            "The motion deadline {deadline} has passed: submit it as a suggestion (as_suggestion: true)."
         ),
-        "motion_not_representative": (
-            "Only representatives of this congress can submit, co-sign or rate motions.",
-            "只有本次大会的代表才能提出、附议或评价提案。",
-        ),
-        "motion_not_proposer": ("Only the proposer can do this.", "只有提案人可以执行此操作。"),
-        "motion_self_cosign": (
-            "The proposer cannot co-sign their own motion.",
-            "提案人不能附议自己的提案。",
-        ),
-        "motion_already_cosigned": ("You have already co-signed this motion.", "您已附议该提案。"),
-        "motion_not_cosigned": ("You have not co-signed this motion.", "您未附议该提案。"),
-        "motion_deadline_passed": (
-            "The motion deadline {deadline} has passed: submit it as a suggestion (as_suggestion: true).",
-            "提案截止日期 {deadline} 已过，只能作为意见建议提交（as_suggestion: true）。",
-        ),
-        "motion_too_few_cosigners": (
-            "A motion needs {required} co-signer(s) and has {actual}: submit it as a suggestion "
+        "motion_too_few_cosigners": _n(
+            "A motion needs {required} co-signer and has {actual}: submit it as a suggestion "
             "(as_suggestion: true).",
-            "提案需要 {required} 名附议代表，现有 {actual} 名，只能作为意见建议提交（as_suggestion: true）。",
+            "A motion needs {required} co-signers and has {actual}: submit it as a suggestion "
+            "(as_suggestion: true).",
+            "required",
         ),
-        "motion_review_own": (
-            "You cannot review a motion you proposed or co-signed.",
-            "不能审查本人提出或附议的提案。",
+        "motion_review_own": _("You cannot review a motion you proposed or co-signed."),
+        "motion_merge_target_invalid": _(
+            "Merge only into another submitted or registered motion of the same congress."
         ),
-        "motion_merge_target_invalid": (
-            "Merge only into another submitted or registered motion of the same congress.",
-            "只能并入同一次大会中另一件已提交或已立案的提案。",
+        "motion_department_invalid": _(
+            "The department does not exist, is inactive, or does not serve this congress's union."
         ),
-        "motion_department_invalid": (
-            "The department does not exist, is inactive, or does not serve this congress's union.",
-            "承办部门不存在、已停用或不属于本次大会所在工会。",
-        ),
-        "motion_due_in_past": ("The due date cannot be in the past.", "办理期限不能早于今天。"),
-        "motion_not_lead_handler": (
-            "Only a handler of the lead department can reply.",
-            "只有主办部门的承办人可以答复。",
-        ),
-        "motion_not_signatory": (
-            "Only the proposer and co-signers rate the reply.",
-            "只有提案人和附议人可以评价答复。",
-        ),
-        "motion_already_rated": ("You have already rated this round's reply.", "您已评价过本轮答复。"),
-        "motion_rating_not_on_scale": (
-            "This congress rates on the scale {scale}: {rating} is not on it.",
-            "本次大会的满意度等级为 {scale}，不含 {rating}。",
-        ),
-        "motion_report_forbidden": (
-            "Only the union's chair, officers and auditors read the motion report.",
-            "只有工会主席、干事和审计人员可以查看提案工作报告。",
-        ),
+        "motion_due_in_past": _("The due date cannot be in the past."),
+        "motion_not_lead_handler": _("Only a handler of the lead department can reply."),
+        "motion_not_signatory": _("Only the proposer and co-signers rate the reply."),
+        "motion_already_rated": _("You have already rated this round's reply."),
+        "motion_rating_not_on_scale": _("This congress rates on the scale {scale}: {rating} is not on it."),
+        "motion_report_forbidden": _("Only the union's chair, officers and auditors read the motion report."),
     }
 )
 

@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from api.db.models import Negotiation, NegotiationCheck, NegotiationDispute
 from api.errors import Conflict, NotFound, RuleViolation
-from api.i18n import register
+from api.i18n import _, register
 from api.rules import collective_contracts as rules
 from api.schemas.negotiations import (
     CheckIn,
@@ -27,22 +27,14 @@ from api.services.negotiations.workflow import record, step, today, touch
 
 register(
     {
-        "negotiation_dispute_not_open": ("The dispute is {current}.", "该争议当前状态为 {current}。"),
-        "negotiation_extension_too_long": (
-            "Coordination can be extended by at most {max} days (令22 Art 49-54).",
-            "协调处理期限最多延长 {max} 日（令22第49-54条）。",
+        "negotiation_dispute_not_open": _("The dispute is {current}."),
+        "negotiation_extension_too_long": _(
+            "Coordination can be extended by at most {max} days (令22 Art 49-54)."
         ),
-        "negotiation_already_extended": (
-            "Coordination can be extended only once (令22 Art 49-54).",
-            "协调处理期限只能延长一次（令22第49-54条）。",
-        ),
-        "negotiation_extension_coordination_only": (
-            "Only a coordination has a period to extend.",
-            "只有协调处理有可延长的期限。",
-        ),
-        "negotiation_referral_breach_only": (
-            "Arbitration or court referral is for breach of an effective contract (劳动合同法 Art 56).",
-            "申请仲裁或提起诉讼适用于违反已生效集体合同的争议（劳动合同法第56条）。",
+        "negotiation_already_extended": _("Coordination can be extended only once (令22 Art 49-54)."),
+        "negotiation_extension_coordination_only": _("Only a coordination has a period to extend."),
+        "negotiation_referral_breach_only": _(
+            "Arbitration or court referral is for breach of an effective contract (劳动合同法 Art 56)."
         ),
     }
 )

@@ -11,15 +11,14 @@ from sqlmodel import Session, col, select
 
 from api.db.models import Negotiation, NegotiationVote, OrgUnit
 from api.errors import Conflict
-from api.i18n import register
+from api.i18n import _, register
 from api.rules.collective_contracts import TOPICS
 from api.services.negotiations import meetings, presenters
 
 register(
     {
-        "negotiation_no_agreed_text": (
-            "There is no agreed text yet (the negotiators agree a draft version first).",
-            "尚无协商一致的文本（须先确定协商一致的草案版本）。",
+        "negotiation_no_agreed_text": _(
+            "There is no agreed text yet (the negotiators agree a draft version first)."
         ),
     }
 )

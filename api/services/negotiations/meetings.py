@@ -9,12 +9,14 @@ reason and the next date (Art 35); the next session resumes them. Every draft ve
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any, cast
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
 from api.db.models import Negotiation, NegotiationClause, NegotiationDraft, NegotiationSession, Negotiator
 from api.errors import NotFound, RuleViolation
-from api.i18n import register
+from api.i18n import _, register
 from api.schemas.negotiations import (
     ClauseChange,
     ClauseOut,
@@ -31,27 +33,24 @@ from api.security.principal import Principal
 from api.services.concurrency import expect_version
 from api.services.negotiations import parties
 from api.services.negotiations.workflow import record, step, today, touch
+from api.services.pagination import keyset
 
 S = NegotiationStatus
 CLAUSE_FIELDS = ("topic", "title", "text", "wage_growth_bp", "minimum_wage_fen", "position")
 
 register(
     {
-        "negotiation_chair_not_chief": (
-            "A session is chaired by one of the two chief negotiators (令22 Art 34).",
-            "协商会议由双方首席代表主持（令22第34条）。",
+        "negotiation_chair_not_chief": _(
+            "A session is chaired by one of the two chief negotiators (令22 Art 34)."
         ),
-        "negotiation_chair_not_alternating": (
-            "The chiefs chair in turn: the {side} chief chaired the last session (令22 Art 34).",
-            "双方首席代表轮流主持会议：上次会议由 {side} 方首席代表主持（令22第34条）。",
+        "negotiation_chair_not_alternating": _(
+            "The chiefs chair in turn: the {side} chief chaired the last session (令22 Art 34)."
         ),
-        "negotiation_recorder_is_negotiator": (
-            "The recorder cannot be a negotiator (令22 Art 33-35: minutes by a neutral recorder).",
-            "记录员不得由协商代表担任（令22第33-35条）。",
+        "negotiation_recorder_is_negotiator": _(
+            "The recorder cannot be a negotiator (令22 Art 33-35: minutes by a neutral recorder)."
         ),
-        "negotiation_attendee_unknown": (
-            "Attendees (the chair included) are serving negotiators of this negotiation.",
-            "出席人员（含主持人）须为本次协商的在任协商代表。",
+        "negotiation_attendee_unknown": _(
+            "Attendees (the chair included) are serving negotiators of this negotiation."
         ),
     }
 )
@@ -139,13 +138,15 @@ def record_session(
     return row
 
 
-def list_sessions(session: Session, negotiation: Negotiation) -> list[SessionOut]:
-    rows = session.exec(
-        select(NegotiationSession)
-        .where(NegotiationSession.negotiation_id == negotiation.id)
-        .order_by(col(NegotiationSession.number))
-    ).all()
-    return [SessionOut.model_validate(r) for r in rows]
+def list_sessions(
+    session: Session, negotiation: Negotiation, *, limit: int, cursor: str | None
+) -> tuple[list[SessionOut], str | None]:
+    """One page of the sessions, in order (number is unique within the negotiation)."""
+    stmt = select(NegotiationSession).where(NegotiationSession.negotiation_id == negotiation.id)
+    rows, next_cursor = keyset(
+        session, stmt, keys=[col(NegotiationSession.number)], limit=limit, cursor=cursor
+    )
+    return [SessionOut.model_validate(r) for r in rows], next_cursor
 
 
 # --- drafts -------------------------------------------------------------------------------------
@@ -192,25 +193,33 @@ def create_draft(
     return draft
 
 
-def list_drafts(session: Session, negotiation: Negotiation) -> list[DraftSummary]:
-    rows = session.execute(
-        select(
-            NegotiationDraft.number,
-            NegotiationDraft.note,
-            NegotiationDraft.created_at,
+def list_drafts(
+    session: Session, negotiation: Negotiation, *, limit: int, cursor: str | None
+) -> tuple[list[DraftSummary], str | None]:
+    """One page of the draft versions, by number (unique within the negotiation)."""
+    stmt = cast(
+        "sa.Select[Any]",
+        sa.select(
+            col(NegotiationDraft.number),
+            col(NegotiationDraft.note),
+            col(NegotiationDraft.created_at),
             func.count(col(NegotiationClause.id)),
         )
         .outerjoin(NegotiationClause, col(NegotiationClause.draft_id) == NegotiationDraft.id)
-        .where(NegotiationDraft.negotiation_id == negotiation.id)
+        .where(col(NegotiationDraft.negotiation_id) == negotiation.id)
         .group_by(
             col(NegotiationDraft.id),
             col(NegotiationDraft.number),
             col(NegotiationDraft.note),
             col(NegotiationDraft.created_at),
-        )
-        .order_by(col(NegotiationDraft.number))
-    ).all()
-    return [DraftSummary(number=r[0], note=r[1], created_at=r[2], clause_count=r[3]) for r in rows]
+        ),
+    )
+    rows, next_cursor = keyset(
+        session, stmt, keys=[col(NegotiationDraft.number)], limit=limit, cursor=cursor, scalars=False
+    )
+    return [
+        DraftSummary(number=r[0], note=r[1], created_at=r[2], clause_count=r[3]) for r in rows
+    ], next_cursor
 
 
 def clauses_of(session: Session, negotiation_id: object, number: int) -> list[ClauseOut]:

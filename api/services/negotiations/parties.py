@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from api.db.models import Grant, Member, Negotiation, NegotiationCoverage, Negotiator, User
 from api.errors import Conflict, NotFound, RuleViolation
-from api.i18n import register
+from api.i18n import MESSAGES, Text, _, register
 from api.rules import collective_contracts as rules
 from api.schemas.negotiations import NegotiatorIn, Side, VacateIn
 from api.security.permissions import Role
@@ -28,43 +28,22 @@ from api.services.scope import unit_within
 
 register(
     {
-        "negotiation_too_few_negotiators": (
-            "at least 3 negotiators a side (Art 19)",
-            "每方至少3名协商代表（第19条）",
+        "negotiation_too_few_negotiators": _("at least 3 negotiators a side (Art 19)"),
+        "negotiation_unequal_sides": _("equal numbers on both sides (Art 19)"),
+        "negotiation_one_chief_per_side": _("exactly one chief per side (Art 19)"),
+        "negotiation_too_many_experts": _("outside experts at most 1/3 of a side (Art 23)"),
+        "negotiation_expert_chief": _("An outside expert cannot be the chief negotiator (令22 Art 23)."),
+        "negotiation_on_both_sides": _("Nobody may negotiate for both sides (令22 Art 24)."),
+        "negotiation_chief_exists": _("This side already has a chief negotiator (令22 Art 19)."),
+        "negotiation_chief_not_chair": _(
+            "The employee chief is the union chair; anyone else needs a written delegation (令22 Art 20)."
         ),
-        "negotiation_unequal_sides": ("equal numbers on both sides (Art 19)", "双方代表人数对等（第19条）"),
-        "negotiation_one_chief_per_side": (
-            "exactly one chief per side (Art 19)",
-            "每方确定1名首席代表（第19条）",
+        "negotiation_not_vacant": _(
+            "replaces_id must name a negotiator of the same side who left and was not replaced."
         ),
-        "negotiation_too_many_experts": (
-            "outside experts at most 1/3 of a side (Art 23)",
-            "外聘专业人员不得超过本方代表的1/3（第23条）",
-        ),
-        "negotiation_expert_chief": (
-            "An outside expert cannot be the chief negotiator (令22 Art 23).",
-            "首席代表不得由非本单位人员代理（令22第23条）。",
-        ),
-        "negotiation_on_both_sides": (
-            "Nobody may negotiate for both sides (令22 Art 24).",
-            "用人单位协商代表与职工协商代表不得相互兼任（令22第24条）。",
-        ),
-        "negotiation_chief_exists": (
-            "This side already has a chief negotiator (令22 Art 19).",
-            "该方已有首席代表（令22第19条）。",
-        ),
-        "negotiation_chief_not_chair": (
-            "The employee chief is the union chair; anyone else needs a written delegation (令22 Art 20).",
-            "职工方首席代表由工会主席担任，其他人须有工会主席的书面委托（令22第20条）。",
-        ),
-        "negotiation_not_vacant": (
-            "replaces_id must name a negotiator of the same side who left and was not replaced.",
-            "replaces_id 须为本方已离任且未补选的协商代表。",
-        ),
-        "negotiation_negotiator_left": ("This negotiator has already left.", "该协商代表已离任。"),
-        "negotiation_employee_only": (
-            "Only employee negotiators have labour-contract protection (令22 Art 28).",
-            "只有职工方协商代表适用劳动合同期限延长（令22第28条）。",
+        "negotiation_negotiator_left": _("This negotiator has already left."),
+        "negotiation_employee_only": _(
+            "Only employee negotiators have labour-contract protection (令22 Art 28)."
         ),
     }
 )
@@ -97,7 +76,11 @@ def composition(session: Session, negotiation: Negotiation) -> list[str]:
 def require_valid_composition(session: Session, negotiation: Negotiation) -> None:
     problems = composition(session, negotiation)
     if problems:
-        raise Conflict("negotiation_composition_invalid", problems=", ".join(problems))
+        raise Conflict(
+            "negotiation_composition_invalid",
+            problems=problems,
+            rules=[Text(MESSAGES[code], {}) for code in problems],
+        )
 
 
 def chiefs(session: Session, negotiation: Negotiation) -> tuple[str, str]:

@@ -23,7 +23,7 @@ from api.db.models import (
     OrgUnit,
 )
 from api.errors import Conflict, NotFound, RuleViolation
-from api.i18n import register
+from api.i18n import _, register
 from api.rules import collective_contracts as rules
 from api.schemas.negotiations import (
     AgreeIn,
@@ -53,48 +53,28 @@ S = NegotiationStatus
 
 register(
     {
-        "negotiation_date_in_future": ("The date cannot be in the future.", "日期不能晚于今天。"),
-        "negotiation_date_too_early": (
-            "The date cannot be before {earliest}.",
-            "日期不能早于 {earliest}。",
+        "negotiation_date_in_future": _("The date cannot be in the future."),
+        "negotiation_date_too_early": _("The date cannot be before {earliest}."),
+        "negotiation_unit_kind": _("{kind} negotiations are conducted by a {required} union."),
+        "negotiation_coverage_outside": _("A covered unit must lie within the conducting union's subtree."),
+        "negotiation_parent_mismatch": _(
+            "An amendment or renewal is negotiated by the same union, of the same kind."
         ),
-        "negotiation_unit_kind": (
-            "{kind} negotiations are conducted by a {required} union.",
-            "{kind} 类集体协商须由{required}工会进行。",
+        "negotiation_no_session": _(
+            "No session has been recorded: a draft is agreed in negotiation sessions (令22 Art 33-36)."
         ),
-        "negotiation_coverage_outside": (
-            "A covered unit must lie within the conducting union's subtree.",
-            "所覆盖的单位须在本级工会所辖范围内。",
+        "negotiation_composition_invalid": _("The negotiators do not meet 令22 Art 19-24: {rules}."),
+        "negotiation_draft_unknown": _("There is no draft version {number}."),
+        "negotiation_congress_invalid": _(
+            "The congress must be one of the conducting union (or of a union it covers)."
         ),
-        "negotiation_parent_mismatch": (
-            "An amendment or renewal is negotiated by the same union, of the same kind.",
-            "变更或续订须由同一工会就同类集体合同进行。",
+        "negotiation_vote_present_exceeds_total": _(
+            "{present} present, but the electorate has only {total}."
         ),
-        "negotiation_no_session": (
-            "No session has been recorded: a draft is agreed in negotiation sessions (令22 Art 33-36).",
-            "尚无协商会议记录，草案须经集体协商会议协商一致（令22第33-36条）。",
-        ),
-        "negotiation_composition_invalid": (
-            "The negotiators do not meet 令22 Art 19-24: {problems}.",
-            "协商代表组成不符合令22第19-24条：{problems}。",
-        ),
-        "negotiation_draft_unknown": ("There is no draft version {number}.", "没有第 {number} 版草案。"),
-        "negotiation_congress_invalid": (
-            "The congress must be one of the conducting union (or of a union it covers).",
-            "职工代表大会须为本工会（或所覆盖工会）的职代会。",
-        ),
-        "negotiation_vote_present_exceeds_total": (
-            "{present} present, but the electorate has only {total}.",
-            "出席 {present} 人，超过应到人数 {total}。",
-        ),
-        "negotiation_term_out_of_range": (
-            "The term must be {min} to {max} months (令22 Art 38).",
-            "集体合同期限须为 {min} 至 {max} 个月（令22第38条）。",
-        ),
-        "negotiation_review_period_over": (
-            "The authority's objection must come within 15 days of receipt, before {effective_on} "
-            "(令22 Art 46-47).",
-            "劳动保障行政部门须在收到文本之日起15日内（{effective_on} 之前）提出异议（令22第46-47条）。",
+        "negotiation_term_out_of_range": _("The term must be {min} to {max} months (令22 Art 38)."),
+        "negotiation_review_period_over": _(
+            "The authority's objection must come within 15 days of receipt, before {effective_on} (令22 "
+            "Art 46-47)."
         ),
     }
 )

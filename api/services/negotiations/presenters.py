@@ -34,6 +34,7 @@ from api.schemas.negotiations import (
 from api.services.negotiations import meetings, parties
 from api.services.negotiations.visibility import open_vacancies
 from api.services.negotiations.workflow import FILED, phase, today
+from api.services.pagination import keyset
 
 S = NegotiationStatus
 
@@ -175,10 +176,11 @@ def _public(n: NegotiatorOut) -> NegotiatorOut:
     )
 
 
-def timeline(session: Session, negotiation: Negotiation) -> list[NegotiationEventOut]:
-    events = session.exec(
-        select(NegotiationEvent)
-        .where(NegotiationEvent.negotiation_id == negotiation.id)
-        .order_by(col(NegotiationEvent.created_at), col(NegotiationEvent.id))
-    ).all()
-    return [NegotiationEventOut.model_validate(e) for e in events]
+def timeline(
+    session: Session, negotiation: Negotiation, *, limit: int, cursor: str | None
+) -> tuple[list[NegotiationEventOut], str | None]:
+    """One page of the steps, oldest first."""
+    stmt = select(NegotiationEvent).where(NegotiationEvent.negotiation_id == negotiation.id)
+    keys = [col(NegotiationEvent.created_at), col(NegotiationEvent.id)]
+    events, next_cursor = keyset(session, stmt, keys=keys, limit=limit, cursor=cursor)
+    return [NegotiationEventOut.model_validate(e) for e in events], next_cursor

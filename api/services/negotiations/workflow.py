@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 from api.db.models import Negotiation, NegotiationEvent
 from api.db.types import utcnow
 from api.errors import Conflict
-from api.i18n import register
+from api.i18n import _, register
 from api.rules.collective_contracts import RULES, ContractRules
 from api.schemas.negotiations import NegotiationStatus
 from api.security.principal import Principal
@@ -55,9 +55,8 @@ IN_FORCE = frozenset({S.effective, S.renewal_window})
 
 register(
     {
-        "negotiation_illegal_transition": (
-            "The negotiation is {current}: the step {step} is not possible now.",
-            "集体协商当前状态为 {current}，不能执行 {step}。",
+        "negotiation_illegal_transition": _(
+            "The negotiation is {current}: the step {step} is not possible now."
         ),
     }
 )

@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 from api.db.models import OrgUnit, RationalisationCampaign
 from api.db.models import RationalisationProposal as P
 from api.errors import RuleViolation
-from api.i18n import register
+from api.i18n import _, register
 from api.schemas.rationalisation import CampaignCreate, CampaignReport, ProposalStatus
 from api.security.principal import Principal
 from api.services import audit
@@ -18,14 +18,7 @@ from api.services.pagination import keyset
 from api.services.rationalisation.visibility import c, campaigns
 from api.services.scope import unit_within
 
-register(
-    {
-        "rationalisation_campaign_dates": (
-            "The campaign ends before it starts.",
-            "征集活动结束日期早于开始日期。",
-        )
-    }
-)
+register({"rationalisation_campaign_dates": _("The campaign ends before it starts.")})
 
 
 def create(session: Session, data: CampaignCreate, *, by: Principal) -> RationalisationCampaign:

@@ -16,7 +16,7 @@ from api.db.models import Department, Member, RationalisationCampaign, Rationali
 from api.db.models import RationalisationProposal as Proposal
 from api.db.types import utcnow
 from api.errors import Conflict, Forbidden, RuleViolation
-from api.i18n import register
+from api.i18n import _, register
 from api.schemas.rationalisation import (
     DecideIn,
     NotifyIn,
@@ -35,34 +35,15 @@ from api.services.scope import unit_within
 
 register(
     {
-        "rationalisation_illegal_transition": (
-            "A {current} proposal cannot be {step}.",
-            "状态为 {current} 的建议不能执行 {step}。",
+        "rationalisation_illegal_transition": _("A {current} proposal cannot be {step}."),
+        "rationalisation_account_required": _("Only a member account submits proposals (your own)."),
+        "rationalisation_not_current_member": _("Only a current member can submit; you are {current}."),
+        "rationalisation_campaign_closed": _("The campaign runs from {starts_on} to {ends_on}."),
+        "rationalisation_own_proposal": _("You submitted this proposal; another officer screens it."),
+        "rationalisation_not_department_handler": _(
+            "Only a handler of the department the proposal was forwarded to answers it."
         ),
-        "rationalisation_account_required": (
-            "Only a member account submits proposals (your own).",
-            "只有会员账号可以提交（本人的）合理化建议。",
-        ),
-        "rationalisation_not_current_member": (
-            "Only a current member can submit; you are {current}.",
-            "只有在册会员可以提交；您当前状态为 {current}。",
-        ),
-        "rationalisation_campaign_closed": (
-            "The campaign runs from {starts_on} to {ends_on}.",
-            "该征集活动的征集期为 {starts_on} 至 {ends_on}。",
-        ),
-        "rationalisation_own_proposal": (
-            "You submitted this proposal; another officer screens it.",
-            "该建议由您本人提出，须由其他工作人员审查。",
-        ),
-        "rationalisation_not_department_handler": (
-            "Only a handler of the department the proposal was forwarded to answers it.",
-            "只有受理部门的承办人可以答复。",
-        ),
-        "rationalisation_reward_not_adopted": (
-            "Only an adopted proposal is rewarded.",
-            "只有被采纳的建议可以奖励。",
-        ),
+        "rationalisation_reward_not_adopted": _("Only an adopted proposal is rewarded."),
     }
 )
 

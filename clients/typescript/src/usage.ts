@@ -106,3 +106,45 @@ export async function submitMotion(client: Client, motionId: string): Promise<Mo
   }
   return data;
 }
+
+/** Any list, to its end: timelines, catalogues and grant lists page like members do (issue 17). */
+export type PageOf<T> = { items: T[]; next_cursor: string | null };
+
+export async function collect<T>(fetchPage: (cursor: string | null) => Promise<PageOf<T>>): Promise<T[]> {
+  const all: T[] = [];
+  let cursor: string | null = null;
+  do {
+    const page: PageOf<T> = await fetchPage(cursor);
+    all.push(...page.items);
+    cursor = page.next_cursor;
+  } while (cursor !== null);
+  return all;
+}
+
+/** A negotiation's timeline, every step, through the same pager as any other list. */
+export async function negotiationSteps(client: Client, negotiationId: string): Promise<string[]> {
+  const events = await collect(async (cursor) => {
+    const { data, error } = await client.GET("/api/v1/negotiations/{negotiation_id}/timeline", {
+      params: { path: { negotiation_id: negotiationId }, query: { limit: 200, cursor } },
+    });
+    if (error) {
+      throw new Error(describe(error));
+    }
+    return data;
+  });
+  return events.map((event) => event.kind);
+}
+
+export type AuditAction = components["schemas"]["AuditAction"];
+
+/** Audit events filtered by an action of the closed set (a value outside it is a 422, and a type error). */
+export async function failedLogins(client: Client): Promise<number> {
+  const action: AuditAction = "auth.login_failed";
+  const { data, error } = await client.GET("/api/v1/audit-events", {
+    params: { query: { action, limit: 200 } },
+  });
+  if (error) {
+    throw new Error(describe(error));
+  }
+  return data.items.filter((event) => event.action === action).length;
+}
