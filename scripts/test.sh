@@ -41,6 +41,8 @@ if [ "$mode" = 1 ] || { [ "$mode" = auto ] && pg_available; }; then
   fi
 elif [ "$mode" = 1 ]; then
   echo "=== GONGHUI_TEST_POSTGRES=1 but no PostgreSQL binaries found ==="; status=1
+elif [ "$mode" = 0 ]; then
+  echo "=== PostgreSQL pass skipped (GONGHUI_TEST_POSTGRES=0) ==="
 else
   echo "=== PostgreSQL pass skipped (no PostgreSQL binaries; install PostgreSQL 15 or set PGBIN) ==="
 fi
