@@ -15,6 +15,12 @@ the database once through the ORM can reach in this stack.
 DB-API connection (sqlite3 / psycopg 3): the entry (next number kept in memory) and the upsert of its
 running total, in one committed transaction, for the unit and line named in ``ledger``. No auth, no
 checks, no ORM, no audit record.
+
+``GET /bare/funds-report?unit=<uuid>&consolidated=<bool>`` is the funds scenario's second baseline for
+the budget-vs-actual report: the same raw aggregate as the scenario's in-process baseline over the
+ledger's rows (``bench.scenarios.funds.RawReport``, source "ledger": the in-force lines per category and
+SUM per category over the entries), issued through one DB-API connection kept per (unit, consolidated),
+answered as JSON lines (category, kind, root, budget fen, actual fen). No auth, no scope, no ORM.
 """
 
 from __future__ import annotations
@@ -174,3 +180,35 @@ def bare_member_db(member_id: uuid.UUID) -> dict[str, Any]:
 @app.get("/bare/members")
 def bare_members(limit: int = 50) -> dict[str, Any]:
     return _DOCS["page"]
+
+
+_reports: dict[tuple[str, bool], Any] = {}
+
+
+@app.get("/bare/funds-report")
+def bare_funds_report(unit: uuid.UUID, consolidated: bool = False) -> dict[str, Any]:
+    """The funds scenario's bare GET: the report's raw aggregate over the ledger, as JSON."""
+    from bench.scenarios.funds import RawReport
+
+    global _engine
+    if _engine is None:
+        from api.db.session import make_engine
+
+        _engine = make_engine(os.environ["GONGHUI_DATABASE_URL"])
+    key = (str(unit), consolidated)
+    if key not in _reports:
+        _reports[key] = RawReport(_engine, unit, consolidated, "ledger")
+    planned, booked = _reports[key].lines()
+    codes = sorted(set(planned) | set(booked))
+    return {
+        "lines": [
+            {
+                "category_code": code,
+                "kind": (planned.get(code) or ("", ""))[0],
+                "root_code": (planned.get(code) or ("", ""))[1],
+                "budget_fen": planned[code][2] if code in planned else 0,
+                "actual_fen": booked.get(code, 0),
+            }
+            for code in codes
+        ]
+    }

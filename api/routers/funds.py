@@ -283,7 +283,7 @@ def funds_ledger_post(
     Welfare items name their recipients and pass the welfare limits."""
     entry = ledger.create_entry(session, body, settings=settings, by=principal)
     response.headers["Location"] = f"/api/v1/funds/ledger-entries/{entry.id}"
-    return ledger.present_one(session, entry)
+    return entry
 
 
 @router.get(

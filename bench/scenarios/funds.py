@@ -1,6 +1,7 @@
 """5. Union funds: the budget-vs-actual report of one accounting unit and the consolidated federation
 report over N ledger entries in U accounting units, through the API (one keep-alive connection,
-sequential requests) versus the same aggregate issued raw through the DB-API driver in this process;
+sequential requests) versus the same aggregate issued raw through the DB-API driver in this process
+(the target's baseline) and versus a bare FastAPI GET running that raw aggregate (bench/baseline_app.py);
 and posting an expense (with the remainder check under the budget lock) as sequential requests per
 second against bare FastAPI POST endpoints (bench/baseline_app.py): one answering the same document,
 one that also inserts the entry and its running total in raw SQL.
@@ -266,17 +267,20 @@ class RawReport:
         self.params = (unit.hex if self.dialect == "sqlite" else unit, YEAR)
 
     def run(self) -> dict[str, int]:
-        out: dict[str, int] = {}
+        return self.lines()[1]
+
+    def lines(self) -> tuple[dict[str, tuple[str, str, int]], dict[str, int]]:
+        """(category -> (kind, root, budgeted fen), category -> booked fen)."""
+        results = []
         for sql in (self.lines_sql, self.entries_sql):
             cur = self.raw.cursor()
             cur.execute(sql, self.params)
-            rows = cur.fetchall()
+            results.append(cur.fetchall())
             cur.close()
-            if sql is self.entries_sql:
-                out = {r[0]: int(r[1]) for r in rows}
         if self.dialect != "sqlite":
             self.raw.commit()
-        return out
+        planned = {r[0]: (r[1], r[2], int(r[3])) for r in results[0]}
+        return planned, {r[0]: int(r[1]) for r in results[1]}
 
     def close(self) -> None:
         self.raw.close()
@@ -338,8 +342,16 @@ def run(cfg: Config, db: str) -> ScenarioResult:
         ),
     }
     sources = ("ledger", "totals")
-    with Server(cfg.app, cfg.env(url), f"gonghui-{db}") as gh:
+    bare_paths = {
+        case: f"/bare/funds-report?unit={unit}&consolidated={str(cons).lower()}"
+        for case, (_, unit, cons) in cases.items()
+    }
+    with (
+        Server(cfg.app, cfg.env(url), f"gonghui-{db}") as gh,
+        Server("bench.baseline_app:app", server_env(url), "bare-report") as bare_report,
+    ):
         client = Http(gh, auth)
+        bare_client = Http(bare_report, {})
         raws = {
             f"{src}:{case}": RawReport(engine, unit, cons, src)
             for case, (_, unit, cons) in cases.items()
@@ -350,11 +362,22 @@ def run(cfg: Config, db: str) -> ScenarioResult:
             for src in sources:
                 if api != raws[f"{src}:{case}"].run():
                     raise RuntimeError(f"{case}: the API and the raw aggregate over the {src} disagree")
+            bare = {
+                line["category_code"]: line["actual_fen"]
+                for line in bare_client.get(bare_paths[case])["lines"]
+            }
+            if api != bare:
+                raise RuntimeError(f"{case}: the API and the bare GET + raw aggregate disagree")
 
         def call(key: str) -> float:
             side, case = key.split(":", 1)
             t = time.perf_counter()
-            client.get(cases[case][0]) if side == "api" else raws[key].run()
+            if side == "api":
+                client.get(cases[case][0])
+            elif side == "bare":
+                bare_client.get(bare_paths[case])
+            else:
+                raws[key].run()
             return time.perf_counter() - t
 
         def warm(key: str) -> None:
@@ -364,10 +387,11 @@ def run(cfg: Config, db: str) -> ScenarioResult:
         def measure(key: str) -> float:
             return median([call(key) for _ in range(requests)]) * 1000
 
-        keys = [f"{side}:{case}" for case in cases for side in ("api", *sources)]
+        keys = [f"{side}:{case}" for case in cases for side in ("api", "bare", *sources)]
         log(f"funds/{db}: reports, {rounds} rounds of {requests} requests")
         results = alternate(keys, rounds, warm, measure)
         client.close()
+        bare_client.close()
         for raw in raws.values():
             raw.close()
 
@@ -430,6 +454,7 @@ def run(cfg: Config, db: str) -> ScenarioResult:
     for case in cases:
         api_ms = median(results[f"api:{case}"])
         raw_ms, totals_ms = median(results[f"ledger:{case}"]), median(results[f"totals:{case}"])
+        bare_ms = median(results[f"bare:{case}"])
         res.rows.append(
             Row(
                 NAME,
@@ -442,6 +467,18 @@ def run(cfg: Config, db: str) -> ScenarioResult:
                 better="lower",
                 target="<= 1.5x raw, < 200 ms",
                 met=api_ms <= 1.5 * raw_ms and api_ms < 200,
+            )
+        )
+        res.rows.append(
+            Row(
+                NAME,
+                db,
+                f"budget vs actual, {case} vs bare FastAPI GET + the same raw SQL over the ledger",
+                "latency p50",
+                api_ms,
+                bare_ms,
+                "ms",
+                better="lower",
             )
         )
         res.rows.append(
@@ -483,13 +520,18 @@ def run(cfg: Config, db: str) -> ScenarioResult:
         "budget lines per category + SUM(amount_fen) GROUP BY category over the entries of the unit(s) "
         "and year (the aggregate the report computed before the running totals, and the target's "
         "baseline); over the running totals = the same with fund_total in place of the entries (what "
-        "the service reads now). The API and both raw aggregates are checked equal before timing."
+        "the service reads now); bare FastAPI GET + raw SQL = bench/baseline_app.py "
+        "`GET /bare/funds-report`, "
+        "the ledger aggregate through one DB-API connection in a bare FastAPI process answering JSON lines "
+        "(no auth, scope or ORM: the HTTP floor plus the raw aggregate). The API, the bare GET and both "
+        "raw aggregates are checked equal before timing."
     )
     res.details.append(
         f"{db}: posting: {posts} sequential POSTs per round, 3 rounds, after 20 warm-up POSTs; gonghui "
-        "runs scope, accounting unit, budget row lock, closed-year check, line, remainder (one "
-        "running-total row), next number, voucher check, the insert, the total's upsert, the audit "
-        "record and the commit; `bare POST (no database)` answers the same document after parsing the "
+        "runs scope, accounting unit, budget row lock, closed-year check, the line with its running total "
+        "(the remainder), next number + voucher check (one statement), the insert, the total's upsert, "
+        "the audit record and the commit, and answers from what it wrote; `bare POST (no database)` "
+        "answers the same document after parsing the "
         "body; `bare POST + raw insert` also INSERTs the entry and upserts its running total through "
         "the DB-API connection in one committed transaction (no auth, checks or ORM)."
     )

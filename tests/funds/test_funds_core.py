@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+
 from funds.factories import (
     BUDGETS,
     ENTRIES,
@@ -143,6 +145,31 @@ def test_voucher_numbers_are_unique_per_unit_and_year(client, world, problem):
     budget_in_force(client, world)
     ok(post(client, world, expense(world, voucher_no="记-001")), 201)
     problem(post(client, world, expense(world, voucher_no="记-001")), 409, "funds_voucher_taken")
+
+
+def test_a_generated_voucher_number_taken_by_hand_is_refused(client, world, problem):
+    """A number given by hand that the next generated one repeats: 409, nothing booked."""
+    budget_in_force(client, world)
+    first = ok(post(client, world, expense(world)), 201)
+    year, seq = first["voucher_no"].split("-")
+    ok(post(client, world, expense(world, voucher_no=f"{year}-{int(seq) + 2:06d}")), 201)
+    problem(post(client, world, expense(world)), 409, "funds_voucher_taken")
+
+
+def test_posting_an_expense_runs_a_bounded_number_of_statements(client, world, engine):
+    """The posting path (scope, accounting unit, budget lock, closed year, line + its running total,
+    number + voucher check, insert, total upsert, audit, commit) does not grow back."""
+    budget_in_force(client, world)
+    ok(post(client, world, expense(world)), 201)
+    statements: list[str] = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    sa.event.listen(engine, "before_cursor_execute", listener)
+    try:
+        ok(post(client, world, expense(world)), 201)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", listener)
+    funds = [s for s in statements if "fund" in s.lower() or "audit" in s.lower()]
+    assert len(funds) <= 9, "\n".join(funds)
 
 
 def test_large_expense_needs_a_collective_decision_reference(client, world, problem, settings):

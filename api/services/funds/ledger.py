@@ -38,7 +38,7 @@ from sqlmodel import Session, select
 from api.config import Settings, get_settings
 from api.db.models import FundBudget, FundLedgerEntry, FundWelfareRecipient
 from api.errors import Conflict, RuleViolation
-from api.schemas.funds import EntryCreate, LedgerSourceType, ReversalIn
+from api.schemas.funds import EntryCreate, EntryOut, LedgerSourceType, ReversalIn
 from api.security.principal import Principal
 from api.services import audit
 from api.services.funds import budgets, charts, common, totals, welfare
@@ -50,13 +50,12 @@ from api.services.funds.common import (
 from api.services.funds.ledger_lines import (
     POST,
     _Line,
-    _next_seq,
+    _numbering,
     _resolve,
-    _voucher_free,
     line_of,
     remainder_fen,
 )
-from api.services.funds.ledger_reads import get_visible, list_entries, present, present_one
+from api.services.funds.ledger_reads import get_visible, list_entries, present, present_one, present_posted
 
 __all__ = [
     "ExpenseDraft",
@@ -69,6 +68,7 @@ __all__ = [
     "post_income",
     "present",
     "present_one",
+    "present_posted",
     "remainder_fen",
     "reverse",
 ]
@@ -112,9 +112,8 @@ def _write(
     voucher_no: str | None,
     **extra: Any,
 ) -> FundLedgerEntry:
-    seq = _next_seq(session, target.unit_id, target.fiscal_year)
+    seq = _numbering(session, target.unit_id, target.fiscal_year, voucher_no)
     voucher = voucher_no or f"{target.fiscal_year}-{seq:06d}"
-    _voucher_free(session, target.unit_id, target.fiscal_year, voucher)
     entry = FundLedgerEntry(
         org_unit_id=target.unit_id,
         fiscal_year=target.fiscal_year,
@@ -132,7 +131,7 @@ def _write(
         **extra,
     )
     session.add(entry)
-    session.flush()
+    _flush(session, entry)
     totals.add(
         session,
         unit_id=entry.org_unit_id,
@@ -376,10 +375,9 @@ def post_income(
 # --- the router's use cases -----------------------------------------------------------------------
 
 
-def create_entry(
-    session: Session, data: EntryCreate, *, settings: Settings, by: Principal
-) -> FundLedgerEntry:
-    """Post one entry (treasurer) and commit."""
+def create_entry(session: Session, data: EntryCreate, *, settings: Settings, by: Principal) -> EntryOut:
+    """Post one entry (treasurer), commit, and present it without reading it back: a new entry has no
+    reversal yet and its welfare recipients are the ones just written."""
     common: dict[str, Any] = {
         "unit_id": data.org_unit_id,
         "category_code": data.category_code,
@@ -405,8 +403,17 @@ def create_entry(
             festival=data.festival,
             settings=settings,
         )
+    recipients = [o for o in session.new if isinstance(o, FundWelfareRecipient) and o.entry_id == entry.id]
     _commit(session, entry)
-    return entry
+    return present_posted(entry, recipients)
+
+
+def _flush(session: Session, entry: FundLedgerEntry) -> None:
+    try:
+        session.flush()
+    except IntegrityError:  # a generated voucher number someone already gave an entry by hand
+        session.rollback()
+        raise Conflict("funds_voucher_taken", voucher_no=entry.voucher_no) from None
 
 
 def _commit(session: Session, entry: FundLedgerEntry) -> None:

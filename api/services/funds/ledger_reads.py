@@ -89,3 +89,15 @@ def present(session: Session, entries: list[FundLedgerEntry]) -> list[EntryOut]:
 
 def present_one(session: Session, entry: FundLedgerEntry) -> EntryOut:
     return present(session, [entry])[0]
+
+
+def present_posted(entry: FundLedgerEntry, recipients: list[FundWelfareRecipient]) -> EntryOut:
+    """An entry just posted, from what was written (no reversal can point at it yet): no query."""
+    data = entry.model_dump()
+    data.update(
+        reversed_by_id=None,
+        recipients=[
+            RecipientOut.model_validate(r) for r in sorted(recipients, key=lambda r: str(r.member_id))
+        ],
+    )
+    return EntryOut.model_validate(data)
