@@ -23,6 +23,7 @@ from api.db.models import Grant, Member, MemberEvent, MemberTag, OrgUnit, User
 from api.db.session import Database, make_engine
 from api.rules.resident_id import compute_check_char, parse_resident_id
 from api.rules.uscc import compute_uscc_check_char
+from api.schemas.members import MemberEventKind
 from api.schemas.users import UserKind
 from api.security.permissions import Role
 from api.security.pii import PiiVault
@@ -342,7 +343,7 @@ def _members(
             session.add(
                 MemberEvent(
                     member_id=member.id,
-                    kind="applied" if applied else "joined",
+                    kind=MemberEventKind.applied if applied else MemberEventKind.joined,
                     from_status=None,
                     to_status=status,
                     effective_on=member.status_changed_on or today,

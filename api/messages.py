@@ -344,6 +344,72 @@ register_values(
     _("final_accounts"),
     _("adjust"),
 )
+#: union funds: what posted a ledger entry (LedgerSourceType)
+register_values(
+    _("dues_month"),
+    _("allocation"),
+    _("aid_application"),
+)
+#: funds timeline (FundEventKind; the others are budget states above)
+register_values(
+    _("drafted"),
+    _("edited"),
+    _("sent_back"),
+    _("adjustment_drafted"),
+    _("redrafted"),
+    _("declared"),
+    _("received"),
+)
+#: motion timeline (MotionEventKind; the others are motion states and steps above)
+register_values(
+    _("cosigned"),
+    _("cosignature_withdrawn"),
+    _("merged_in"),
+    _("replied"),
+    _("rated"),
+    _("follow_up_done"),
+)
+#: hardship aid timeline (AidEventKind; the others are file and application states above)
+register_values(
+    _("adjusted"),
+    _("notice_started"),
+    _("notice_ended"),
+    _("objection_dismissed"),
+    _("reviewed"),
+    _("batched"),
+    _("imported"),
+)
+#: member timeline (MemberEventKind; the others are lifecycle steps above)
+register_values(
+    _("joined"),
+)
+#: negotiation timeline (NegotiationEventKind; the others are negotiation states above)
+register_values(
+    _("negotiator_added"),
+    _("negotiator_replaced"),
+    _("negotiator_left"),
+    _("session_held"),
+    _("resumed"),
+    _("draft_saved"),
+    _("vote_failed"),
+    _("objected"),
+    _("checked"),
+    _("dispute_opened"),
+    _("dispute_extended"),
+    _("dispute_settled"),
+    _("dispute_referred"),
+)
+#: the task inbox: what a task is about (TaskResourceType; "application", "household", "motion" above)
+register_values(
+    _("objection"),
+    _("fund_budget"),
+    _("fund_final_account"),
+    _("member_expulsion"),
+    _("negotiation"),
+    _("org_unit"),
+    _("org_unit_request"),
+    _("rationalisation_proposal"),
+)
 #: collective negotiations
 register_values(
     _("comprehensive"),

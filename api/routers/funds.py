@@ -28,6 +28,7 @@ from api.schemas.funds import (
     EntryKind,
     EntryOut,
     FundEventOut,
+    LedgerSourceType,
     ReversalIn,
     ReviewIn,
 )
@@ -248,7 +249,7 @@ def funds_ledger_list(
     fiscal_year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
     category_code: Annotated[str | None, Query(max_length=60)] = None,
     kind: EntryKind | None = None,
-    source_type: Annotated[str | None, Query(max_length=40)] = None,
+    source_type: LedgerSourceType | None = None,
     source_id: uuid.UUID | None = None,
 ) -> Page[EntryOut]:
     """Ledger entries of the accounting units in the caller's subtrees, in posting order."""

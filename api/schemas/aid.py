@@ -12,6 +12,8 @@ from typing import Any
 from pydantic import Field, model_validator
 
 from api.schemas.aid_enums import (
+    AidEventKind,
+    AidImportErrorKind,
     ApplicationStatus,
     Category,
     Cause,
@@ -42,8 +44,11 @@ from api.schemas.aid_flow import (
     ResolveIn,
 )
 from api.schemas.common import Out, Page, StrictIn
+from api.schemas.member_imports import ImportOnError
 
 __all__ = [
+    "AidEventKind",
+    "AidImportErrorKind",
     "AidReport",
     "AidRow",
     "ApplicationCreate",
@@ -343,7 +348,7 @@ class HouseholdOut(Out):
 
 class EventOut(Out):
     id: uuid.UUID
-    kind: str
+    kind: AidEventKind
     from_status: str | None
     to_status: str
     actor_label: str | None
@@ -361,13 +366,13 @@ class ObjectionIn(StrictIn):
 class ImportRowError(Out):
     row: int
     field: str
-    kind: str
+    kind: AidImportErrorKind
     message: str
 
 
 class HouseholdImportReport(Out):
     dry_run: bool
-    on_error: str
+    on_error: ImportOnError
     total: int
     imported: int
     failed: int

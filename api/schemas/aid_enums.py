@@ -103,3 +103,50 @@ class BatchStatus(StrEnum):
 
     open = "open"
     paid = "paid"
+
+
+class AidEventKind(StrEnum):
+    """What a household-file or application timeline entry records (``aid_event.kind``)."""
+
+    applied = "applied"
+    submitted = "submitted"
+    edited = "edited"
+    adjusted = "adjusted"
+    screened = "screened"
+    refused = "refused"
+    visited = "visited"
+    verified = "verified"
+    notice_started = "notice_started"
+    notice_ended = "notice_ended"
+    objection_dismissed = "objection_dismissed"
+    filed = "filed"
+    approved = "approved"
+    rejected = "rejected"
+    reviewed = "reviewed"
+    batched = "batched"
+    paid = "paid"
+    cancelled = "cancelled"
+    closed = "closed"
+    imported = "imported"
+
+
+class AidImportErrorKind(StrEnum):
+    """Why a row of a household import failed (machine code; the row error's ``message`` says it)."""
+
+    missing = "missing"
+    bad_number = "bad_number"
+    bad_amount = "bad_amount"
+    bad_date = "bad_date"
+    bad_flag = "bad_flag"
+    bad_value = "bad_value"
+    bad_account = "bad_account"
+    unknown_column_value = "unknown_column_value"
+    member_not_found = "member_not_found"
+    name_mismatch = "name_mismatch"
+    account_not_own_name = "account_not_own_name"
+    household_exists = "household_exists"
+    duplicate_in_file = "duplicate_in_file"
+    excluded = "excluded"
+    migrant_labour_too_short = "migrant_labour_too_short"
+    no_dibao_standard = "no_dibao_standard"
+    not_in_hardship = "not_in_hardship"

@@ -21,6 +21,31 @@ class EntryKind(StrEnum):
     expense = "expense"
 
 
+class LedgerSourceType(StrEnum):
+    """What posted a ledger entry automatically (``source_id`` names it); manual entries have none."""
+
+    dues_month = "dues_month"
+    allocation = "allocation"
+    aid_application = "aid_application"
+
+
+class FundEventKind(StrEnum):
+    """What a funds timeline entry records (``fund_event.kind``): budget and final-accounts steps, and
+    the allocation's declaration and receipts."""
+
+    drafted = "drafted"
+    edited = "edited"
+    approved = "approved"
+    sent_back = "sent_back"
+    in_force = "in_force"
+    superseded = "superseded"
+    adjustment_drafted = "adjustment_drafted"
+    redrafted = "redrafted"
+    closed = "closed"
+    declared = "declared"
+    received = "received"
+
+
 class BudgetStatus(StrEnum):
     """draft -> approved (chair) -> in_force (funds-audit review) -> superseded by an adjustment."""
 
@@ -191,7 +216,7 @@ class BudgetOut(Out):
 
 class FundEventOut(Out):
     id: uuid.UUID
-    kind: str
+    kind: FundEventKind
     from_status: str | None
     to_status: str | None
     actor_id: uuid.UUID | None
@@ -247,7 +272,7 @@ class ReversalIn(StrictIn):
 
 class RecipientOut(Out):
     member_id: uuid.UUID
-    welfare_type: str
+    welfare_type: WelfareType
     amount_fen: MoneyFen
 
 
@@ -271,7 +296,7 @@ class EntryOut(Out):
     approved_by_id: uuid.UUID | None
     reverses_id: uuid.UUID | None
     reversed_by_id: uuid.UUID | None = None
-    source_type: str | None
+    source_type: LedgerSourceType | None
     source_id: uuid.UUID | None
     posted_by_id: uuid.UUID | None
     recipients: list[RecipientOut] = Field(default_factory=list)
@@ -456,7 +481,7 @@ class ArrearsReport(Out):
 class WelfareRow(Out):
     member_id: uuid.UUID
     name: str
-    welfare_type: str
+    welfare_type: WelfareType
     spent_fen: MoneyFen
     cap_fen: MoneyFen | None
     remaining_fen: MoneyFen | None

@@ -70,6 +70,25 @@ class LifecycleActionName(StrEnum):
     death = "death"  # any living state -> deceased
 
 
+class MemberEventKind(StrEnum):
+    """What a member timeline entry records (``member_event.kind``): joining, and every lifecycle step
+    including the transfer steps."""
+
+    applied = "applied"
+    joined = "joined"
+    approve = "approve"
+    retain = "retain"
+    restore = "restore"
+    withdraw = "withdraw"
+    deem_withdrawn = "deem_withdrawn"
+    expel = "expel"
+    rejoin = "rejoin"
+    death = "death"
+    transfer_out = "transfer_out"
+    transfer_in = "transfer_in"
+    transfer_back = "transfer_back"
+
+
 Tag = Annotated[str, Field(min_length=1, max_length=40, examples=["女职工"])]
 Phone = Annotated[
     str, Field(pattern=PHONE_PATTERN, examples=["13812345678"], description="Mainland mobile number.")
@@ -274,7 +293,7 @@ class LifecycleIn(StrictIn):
 class MemberEventOut(Out):
     id: uuid.UUID
     member_id: uuid.UUID
-    kind: str = Field(examples=["retain"])
+    kind: MemberEventKind = Field(examples=["retain"])
     from_status: MemberStatusName | None
     to_status: MemberStatusName
     effective_on: date

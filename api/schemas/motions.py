@@ -77,6 +77,28 @@ class SignatoryRole(StrEnum):
     co_proposer = "co_proposer"  # proposer of a motion merged into this one
 
 
+class MotionEventKind(StrEnum):
+    """What a motion timeline entry records (``motion_event.kind``): one per workflow step and outcome."""
+
+    created = "created"
+    edited = "edited"
+    cosigned = "cosigned"
+    cosignature_withdrawn = "cosignature_withdrawn"
+    submitted = "submitted"
+    registered = "registered"
+    declined = "declined"
+    merged = "merged"
+    merged_in = "merged_in"
+    converted = "converted"
+    referred = "referred"
+    assigned = "assigned"
+    replied = "replied"
+    rated = "rated"
+    reopened = "reopened"
+    closed = "closed"
+    follow_up_done = "follow_up_done"
+
+
 class MotionCreate(StrictIn):
     congress_id: uuid.UUID
     title: str = Field(
@@ -229,7 +251,7 @@ class MotionDetail(MotionOut):
 
 class MotionEventOut(Out):
     id: uuid.UUID
-    kind: str
+    kind: MotionEventKind
     from_status: MotionStatus | None
     to_status: MotionStatus
     round: int

@@ -17,6 +17,7 @@ from api.schemas.negotiations_enums import (
     Electorate,
     Forum,
     Initiator,
+    NegotiationEventKind,
     NegotiationKind,
     NegotiationStatus,
     Purpose,
@@ -219,7 +220,7 @@ class DraftDiff(Out):
 
 class NegotiationEventOut(Out):
     id: uuid.UUID
-    kind: str
+    kind: NegotiationEventKind
     from_status: str | None
     to_status: str
     on: date

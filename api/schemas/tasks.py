@@ -47,13 +47,29 @@ class TaskKind(StrEnum):
     unit_request_decide = "unit_request.decide"
 
 
+class TaskResourceType(StrEnum):
+    """The kind of resource a task is about (``resource_id`` names it, ``link`` is its API path)."""
+
+    aid_application = "application"
+    aid_household = "household"
+    aid_objection = "objection"
+    fund_budget = "fund_budget"
+    fund_final_account = "fund_final_account"
+    member_expulsion = "member_expulsion"
+    motion = "motion"
+    negotiation = "negotiation"
+    org_unit = "org_unit"
+    org_unit_request = "org_unit_request"
+    rationalisation_proposal = "rationalisation_proposal"
+
+
 class TaskOut(Out):
     kind: TaskKind = Field(
         description="Dotted task kind, area first: `motion.reply`, `motion.rate` ...",
         examples=["motion.reply"],
     )
     title: str = Field(examples=["关于改善一车间夏季防暑降温条件的提案"])
-    resource_type: str = Field(examples=["motion"])
+    resource_type: TaskResourceType = Field(examples=["motion"])
     resource_id: uuid.UUID
     link: str = Field(description="API path of the resource.", examples=["/api/v1/motions/0193..."])
     deadline: date | None = Field(None, description="When it is due, if anything is due.")

@@ -28,7 +28,7 @@ from api.schemas.expulsions import (
     ExpulsionOut,
     ExpulsionStatus,
 )
-from api.schemas.tasks import TaskKind, TaskOut
+from api.schemas.tasks import TaskKind, TaskOut, TaskResourceType
 from api.security.principal import Principal
 from api.services import audit, members, tasks
 from api.services.concurrency import expect_version
@@ -236,7 +236,7 @@ def _cases_to_decide(session: Session, principal: Principal) -> list[TaskOut]:
         TaskOut(
             kind=TaskKind.expulsion_decide,
             title=f"除名建议：{r.name}（{r.member_no}）",
-            resource_type="member_expulsion",
+            resource_type=TaskResourceType.member_expulsion,
             resource_id=r.id,
             link=f"/api/v1/member-expulsions/{r.id}",
             deadline=None,

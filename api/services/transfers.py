@@ -23,6 +23,7 @@ from api.db.models import Member, MemberEvent, MemberTransfer, OrgUnit
 from api.db.types import utcnow
 from api.errors import Conflict, Forbidden, NotFound, RuleViolation
 from api.i18n import _, register
+from api.schemas.members import MemberEventKind
 from api.schemas.transfers import (
     TransferAccept,
     TransferCancel,
@@ -190,7 +191,7 @@ def _event(
 ) -> MemberEvent:
     return MemberEvent(
         member_id=member.id,
-        kind=action.value,
+        kind=MemberEventKind(action.value),
         from_status=from_status,
         to_status=member_core.TRANSITIONS[action].target.value,
         effective_on=on,

@@ -21,7 +21,7 @@ from api.db.types import utcnow
 from api.errors import Conflict, Forbidden, NotFound, RuleViolation
 from api.i18n import _, register
 from api.schemas.org_units import OrgUnitCreate, OrgUnitKind, OrgUnitStatus
-from api.schemas.tasks import TaskKind, TaskOut
+from api.schemas.tasks import TaskKind, TaskOut, TaskResourceType
 from api.schemas.unit_requests import (
     UnitCloseRequest,
     UnitRequestAction,
@@ -263,7 +263,7 @@ def _requests_to_decide(session: Session, principal: Principal) -> list[TaskOut]
             kind=TaskKind.unit_request_decide,
             title=("设立" if r.action == UnitRequestAction.set_up else "撤销")
             + (r.name or r.unit_name or ""),
-            resource_type="org_unit_request",
+            resource_type=TaskResourceType.org_unit_request,
             resource_id=r.id,
             link=f"/api/v1/org-unit-requests/{r.id}",
             deadline=r.effective_on,

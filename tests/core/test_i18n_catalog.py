@@ -55,6 +55,8 @@ NOT_NAMED = {
     "AuditAction",
     "AuditEntityType",
     "TaskKind",
+    # row-error codes of the household import, each sent with its own `message`, like ImportErrorKind
+    "AidImportErrorKind",
 }
 
 

@@ -340,3 +340,24 @@ def test_money_beyond_32_bits_is_stored_gonghuifa_art_43(client, world):
         201,
     )
     assert received["received_fen"] == 10_000_000_000 and received["arrears_fen"] == 0
+
+
+def test_ledger_source_type_is_a_closed_set_on_the_wire(client, world, problem, clock):
+    """The entries the dues posting writes say so (``source_type: dues_month``), the list filters on it,
+    and a source type outside LedgerSourceType is refused (422), not silently matched by nothing."""
+    budget_in_force(client, world)
+    clock.set(date(YEAR, 5, 10))
+    dues_payment(world, "U01-B01", f"{YEAR}-03", 4000)
+    headers = world.as_role("treasurer", "U01")
+    body = {"org_unit_id": str(world.units["U01"].id), "period": f"{YEAR}-03"}
+    ok(client.post(f"{FUNDS}/dues-income", json=body, headers=headers), 201)
+    ok(post(client, world, expense(world)), 201)
+    dues = ok(client.get(f"{FUNDS}/ledger-entries?source_type=dues_month", headers=headers))["items"]
+    assert [(e["source_type"], e["amount_fen"]) for e in dues] == [("dues_month", 4000)]
+    manual = [
+        e
+        for e in ok(client.get(f"{FUNDS}/ledger-entries", headers=headers))["items"]
+        if e["kind"] == "expense"
+    ]
+    assert [e["source_type"] for e in manual] == [None]
+    problem(client.get(f"{FUNDS}/ledger-entries?source_type=dues", headers=headers), 422, "validation_failed")

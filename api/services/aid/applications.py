@@ -32,6 +32,7 @@ from api.schemas.aid import (
     ScreenIn,
     ScreenOutcome,
 )
+from api.schemas.aid_enums import AidEventKind
 from api.security.pii import PiiVault
 from api.security.principal import Principal
 from api.services.aid import common, households, notices, workflow
@@ -232,7 +233,7 @@ def submit(
         session,
         "application",
         application,
-        "submitted",
+        AidEventKind.submitted,
         None,
         by,
         {"programme_id": programme.id, "amount_fen": amount, "for_self": for_self},
@@ -320,10 +321,10 @@ def screen(
     if data.outcome is ScreenOutcome.refused:
         application.status = ApplicationStatus.rejected.value
         application.decision_reason = data.reason
-        kind = "refused"
+        kind = AidEventKind.refused
     else:
         application.status = ApplicationStatus.screened.value
-        kind = "screened"
+        kind = AidEventKind.screened
     common.touch(application)
     common.record(
         session,
@@ -366,7 +367,7 @@ def start_notice(
         session,
         "application",
         application,
-        "notice_started",
+        AidEventKind.notice_started,
         before,
         by,
         {"notice_id": notice.id, "ends_on": notice.ends_on},
@@ -403,11 +404,11 @@ def decide(
     if data.decision is Decision.approve:
         application.status = ApplicationStatus.approved.value
         application.approved_on = common.today()
-        kind = "approved"
+        kind = AidEventKind.approved
     else:
         application.status = ApplicationStatus.rejected.value
         application.decision_reason = data.reason
-        kind = "rejected"
+        kind = AidEventKind.rejected
     common.touch(application)
     common.record(
         session,
@@ -435,6 +436,8 @@ def cancel(
     application.status = ApplicationStatus.cancelled.value
     application.decision_reason = data.reason
     common.touch(application)
-    common.record(session, "application", application, "cancelled", before, by, {"reason": data.reason})
+    common.record(
+        session, "application", application, AidEventKind.cancelled, before, by, {"reason": data.reason}
+    )
     session.commit()
     return application

@@ -17,6 +17,7 @@ from api.db.types import utcnow
 from api.errors import Forbidden, RuleViolation
 from api.i18n import _, register
 from api.rules.aid import Thresholds
+from api.schemas.aid_enums import AidEventKind
 from api.security.permissions import Role
 from api.security.principal import Principal
 from api.services import audit, congresses
@@ -63,7 +64,7 @@ def record(
     session: Session,
     subject_type: str,
     subject: Any,
-    kind: str,
+    kind: AidEventKind,
     from_status: str | None,
     by: Principal,
     details: dict[str, Any] | None = None,

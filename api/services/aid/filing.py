@@ -25,6 +25,7 @@ from api.schemas.aid import (
     VerifyIn,
     VisitIn,
 )
+from api.schemas.aid_enums import AidEventKind
 from api.security.principal import Principal
 from api.services import audit
 from api.services.aid import common, households, notices, workflow
@@ -51,7 +52,7 @@ def screen(
     if data.outcome is ScreenOutcome.refused:
         household.status = HouseholdStatus.rejected.value
         household.decision_reason = data.reason
-        kind = "refused"
+        kind = AidEventKind.refused
     else:
         if household.consent_signed_on is None:
             raise RuleViolation("aid_consent_missing", field="consent_signed_on")
@@ -61,7 +62,7 @@ def screen(
         assert member is not None
         common.active_member(member)
         household.status = HouseholdStatus.screened.value
-        kind = "screened"
+        kind = AidEventKind.screened
     household.screened_by_id = by.user_id
     common.touch(household)
     common.record(
@@ -90,7 +91,7 @@ def visit(
         session,
         "household",
         household,
-        "visited",
+        AidEventKind.visited,
         before,
         by,
         {"visited_on": data.visited_on, "visitors": data.visitors},
@@ -126,10 +127,10 @@ def verify(
     if result.category is rules.HardshipCategory.none:
         household.status = HouseholdStatus.rejected.value
         household.decision_reason = "not_in_hardship"
-        kind = "rejected"
+        kind = AidEventKind.rejected
     else:
         household.status = HouseholdStatus.verified.value
-        kind = "verified"
+        kind = AidEventKind.verified
     common.touch(household)
     common.record(session, "household", household, kind, before, by, details)
     session.commit()
@@ -163,7 +164,7 @@ def start_notice(
         session,
         "household",
         household,
-        "notice_started",
+        AidEventKind.notice_started,
         before,
         by,
         {"notice_id": notice.id, "ends_on": notice.ends_on},
@@ -198,11 +199,11 @@ def decide(
         household.status = HouseholdStatus.filed.value
         household.filed_on = now
         household.review_due_on = rules.add_months(now, settings.aid_review_months)
-        kind = "filed"
+        kind = AidEventKind.filed
     else:
         household.status = HouseholdStatus.rejected.value
         household.decision_reason = data.reason
-        kind = "rejected"
+        kind = AidEventKind.rejected
     common.touch(household)
     common.record(
         session, "household", household, kind, before, by, {"reason": data.reason} if data.reason else None
@@ -236,7 +237,7 @@ def review(
         session,
         "household",
         household,
-        "reviewed",
+        AidEventKind.reviewed,
         household.status,
         by,
         {
@@ -275,7 +276,7 @@ def close(
         session,
         "household",
         household,
-        "closed",
+        AidEventKind.closed,
         before,
         by,
         {"reason": data.reason, "retain_until": household.retain_until},

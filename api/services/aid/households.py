@@ -34,6 +34,7 @@ from api.schemas.aid import (
     HouseholdStatus,
     HouseholdUpdate,
 )
+from api.schemas.aid_enums import AidEventKind
 from api.security.pii import PiiVault
 from api.security.principal import Principal
 from api.services import audit
@@ -226,7 +227,7 @@ def create(session: Session, data: HouseholdCreate, *, settings: Settings, by: P
     apply_figures(household, data.people, data.expenses)
     session.add(household)
     session.flush()
-    common.record(session, "household", household, "applied", None, by, {"member_id": member.id})
+    common.record(session, "household", household, AidEventKind.applied, None, by, {"member_id": member.id})
     session.commit()
     return household
 
@@ -268,13 +269,13 @@ def update(
                 [v.value if hasattr(v, "value") else v for v in value] if isinstance(value, list) else value,
             )
     apply_figures(household, data.people, data.expenses)
-    kind = "edited"
+    kind = AidEventKind.edited
     details: dict[str, Any] = audit.diff(before, audit.snapshot(household, before.keys()))
     if household.status == HouseholdStatus.filed.value:
         check_exclusions(household)
         check_migrant(household, common.today(), settings)
         assess(session, household, common.today(), settings, require_hardship=True)
-        kind = "adjusted"
+        kind = AidEventKind.adjusted
         details["category"] = household.category
     common.touch(household)
     common.record(session, "household", household, kind, household.status, by, details)

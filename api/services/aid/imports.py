@@ -25,6 +25,8 @@ from api.imports.readers import ImportFileError, RawRow, RowSpec, iter_rows
 from api.rules import aid as rules
 from api.rules.dues import yuan_to_fen
 from api.schemas.aid import Cause, Exclusion, HouseholdImportReport, HouseholdStatus, ImportRowError
+from api.schemas.aid_enums import AidEventKind, AidImportErrorKind
+from api.schemas.member_imports import ImportOnError
 from api.security.pii import PiiVault
 from api.security.principal import Principal
 from api.services import audit
@@ -206,7 +208,7 @@ def run(
     seen: set[str] = set()
     total = 0
 
-    def fail(number: int, field_name: str, kind: str) -> None:
+    def fail(number: int, field_name: str, kind: AidImportErrorKind) -> None:
         failed_rows.add(number)
         if len(errors) < MAX_REPORTED_ERRORS:
             errors.append(ImportRowError(row=number, field=field_name, kind=kind, message=MESSAGES[kind]))
@@ -234,41 +236,41 @@ def run(
         total += 1
         row, problems = _parse(raw)
         for field_name, kind in problems:
-            fail(row.number, field_name, kind)
+            fail(row.number, field_name, AidImportErrorKind(kind))
         if problems:
             continue
         v = row.values
         if v["employee_no"] in seen:
-            fail(row.number, "employee_no", "duplicate_in_file")
+            fail(row.number, "employee_no", AidImportErrorKind.duplicate_in_file)
             continue
         seen.add(v["employee_no"])
         member = members.get(v["employee_no"])
         if member is None:
-            fail(row.number, "employee_no", "member_not_found")
+            fail(row.number, "employee_no", AidImportErrorKind.member_not_found)
             continue
         if member.name != v["name"]:
-            fail(row.number, "name", "name_mismatch")
+            fail(row.number, "name", AidImportErrorKind.name_mismatch)
             continue
         if v["account_holder"] != member.name:
-            fail(row.number, "account_holder", "account_not_own_name")
+            fail(row.number, "account_holder", AidImportErrorKind.account_not_own_name)
             continue
         if member.id in open_files:
-            fail(row.number, "employee_no", "household_exists")
+            fail(row.number, "employee_no", AidImportErrorKind.household_exists)
             continue
         if v["exclusions"]:
-            fail(row.number, "exclusions", "excluded")
+            fail(row.number, "exclusions", AidImportErrorKind.excluded)
             continue
         filed_on: date = v["filed_on"]
         if v["is_migrant"] and (
             v["labour_relation_since"] is None
             or rules.add_years(v["labour_relation_since"], settings.aid_migrant_min_labour_years) > filed_on
         ):
-            fail(row.number, "labour_relation_since", "migrant_labour_too_short")
+            fail(row.number, "labour_relation_since", AidImportErrorKind.migrant_labour_too_short)
             continue
         try:
             dibao = calendar.dibao_in_force(session, v["region_code"], filed_on)
         except RuleViolation:
-            fail(row.number, "region_code", "no_dibao_standard")
+            fail(row.number, "region_code", AidImportErrorKind.no_dibao_standard)
             continue
         result = rules.assess(
             annual_income_fen=v["annual_income"],
@@ -279,7 +281,7 @@ def run(
             thresholds=thresholds,
         )
         if result.category is rules.HardshipCategory.none:
-            fail(row.number, "annual_income", "not_in_hardship")
+            fail(row.number, "annual_income", AidImportErrorKind.not_in_hardship)
             continue
         good.append(
             AidHousehold(
@@ -321,7 +323,7 @@ def run(
                 AidEvent(
                     subject_type="household",
                     subject_id=household.id,
-                    kind="imported",
+                    kind=AidEventKind.imported,
                     to_status=household.status,
                     actor_id=by.user_id,
                     actor_label=by.label,
@@ -340,7 +342,7 @@ def run(
         session.commit()
     return HouseholdImportReport(
         dry_run=dry_run,
-        on_error="abort" if abort_on_error else "skip",
+        on_error=ImportOnError.abort if abort_on_error else ImportOnError.skip,
         total=total,
         imported=len(good) if written else 0,
         failed=len(failed_rows),

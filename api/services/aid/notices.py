@@ -27,6 +27,7 @@ from api.schemas.aid import (
     ObjectionStatus,
     ResolveIn,
 )
+from api.schemas.aid_enums import AidEventKind
 from api.security.principal import Principal
 from api.services import audit
 from api.services.aid import calendar, common, workflow
@@ -234,7 +235,7 @@ def resolve(
                 session,
                 notice.subject_type,
                 subject,
-                "objection_dismissed",
+                AidEventKind.objection_dismissed,
                 subject.status,
                 by,
                 {"objection_id": objection.id, "resolution": data.resolution},
@@ -253,7 +254,7 @@ def _reject_subject(session: Session, notice: AidNotice, objection: AidObjection
             household.status = HouseholdStatus.rejected.value
             household.decision_reason = objection.resolution
             common.touch(household)
-            common.record(session, "household", household, "rejected", before, by, details)
+            common.record(session, "household", household, AidEventKind.rejected, before, by, details)
     else:
         application = session.get(AidApplication, notice.subject_id)
         if application is not None and application.status == ApplicationStatus.in_notice.value:
@@ -262,4 +263,4 @@ def _reject_subject(session: Session, notice: AidNotice, objection: AidObjection
             application.status = ApplicationStatus.rejected.value
             application.decision_reason = objection.resolution
             common.touch(application)
-            common.record(session, "application", application, "rejected", before, by, details)
+            common.record(session, "application", application, AidEventKind.rejected, before, by, details)

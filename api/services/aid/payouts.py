@@ -19,6 +19,8 @@ from api.db.models import AidApplication, AidHousehold, AidPayoutBatch, AidProgr
 from api.errors import Conflict, NotFound, RuleViolation
 from api.i18n import _, register
 from api.schemas.aid import ApplicationStatus, BatchCreate, BatchOut, BatchPaidIn, PayableOut, PaymentRef
+from api.schemas.aid_enums import AidEventKind
+from api.schemas.funds import LedgerSourceType
 from api.security.pii import PiiVault
 from api.security.principal import Principal
 from api.services import audit
@@ -187,7 +189,7 @@ def create_batch(session: Session, data: BatchCreate, *, by: Principal) -> AidPa
     for a in applications:
         a.payout_batch_id = batch.id
         common.touch(a)
-        common.record(session, "application", a, "batched", a.status, by, {"batch_id": batch.id})
+        common.record(session, "application", a, AidEventKind.batched, a.status, by, {"batch_id": batch.id})
     audit.record(
         session,
         by,
@@ -289,7 +291,7 @@ def mark_paid(
             session,
             "application",
             a,
-            "paid",
+            AidEventKind.paid,
             before,
             by,
             {
@@ -351,7 +353,7 @@ def post_to_ledger(
                 f"{programmes[a.programme_id].name}：帮扶申请 {a.id}，发放批次 {batch.id}，"
                 f"银行流水号 {references[a.id].bank_reference}"
             ),
-            source_type="aid_application",
+            source_type=LedgerSourceType.aid_application,
             source_id=a.id,
             approved_by_id=a.approved_by_id,
             payment_method="bank",

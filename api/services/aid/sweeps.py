@@ -17,11 +17,11 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from api.db.models import AidApplication, AidEvent, AidHousehold, AidNotice, AidObjection
-from api.schemas.aid_enums import ApplicationStatus, HouseholdStatus, ObjectionStatus
+from api.schemas.aid_enums import AidEventKind, ApplicationStatus, HouseholdStatus, ObjectionStatus
 from api.services import audit
 from api.services.aid.common import today
 
-NOTICE_ENDED = "notice_ended"
+NOTICE_ENDED = AidEventKind.notice_ended
 SYSTEM = "system"
 #: subjects handled per kind and sweep: a backlog is worked off over several sweeps
 BATCH = 500

@@ -12,14 +12,16 @@ from sqlmodel import Session, col
 from api.config import get_settings
 from api.db.models import AidApplication, AidHousehold, AidNotice, AidObjection, AidProgramme, Member
 from api.schemas.aid import ApplicationStatus, HouseholdStatus, ObjectionStatus
-from api.schemas.tasks import TaskOut
+from api.schemas.tasks import TaskOut, TaskResourceType
 from api.security.principal import Principal
 from api.services import tasks
 from api.services.aid import common
 from api.services.scope import in_scope
 
 
-def _items(session: Session, kind: str, resource: str, path: str, stmt: sa.Select[Any]) -> list[TaskOut]:
+def _items(
+    session: Session, kind: str, resource: TaskResourceType, path: str, stmt: sa.Select[Any]
+) -> list[TaskOut]:
     rows = session.execute(stmt.limit(tasks.PER_KIND + 1)).all()
     return [
         TaskOut(
@@ -58,7 +60,7 @@ def _households_to_screen(session: Session, principal: Principal) -> list[TaskOu
         )
         .order_by(col(AidHousehold.id))
     )
-    return _items(session, "aid.household_process", "household", "households", stmt)
+    return _items(session, "aid.household_process", TaskResourceType.aid_household, "households", stmt)
 
 
 def _reviews_due(session: Session, principal: Principal) -> list[TaskOut]:
@@ -80,7 +82,7 @@ def _reviews_due(session: Session, principal: Principal) -> list[TaskOut]:
         )
         .order_by(col(AidHousehold.review_due_on), col(AidHousehold.id))
     )
-    return _items(session, "aid.review", "household", "households", stmt)
+    return _items(session, "aid.review", TaskResourceType.aid_household, "households", stmt)
 
 
 def _applications_to_process(session: Session, principal: Principal) -> list[TaskOut]:
@@ -100,7 +102,7 @@ def _applications_to_process(session: Session, principal: Principal) -> list[Tas
         )
         .order_by(col(AidApplication.id))
     )
-    return _items(session, "aid.application_screen", "application", "applications", stmt)
+    return _items(session, "aid.application_screen", TaskResourceType.aid_application, "applications", stmt)
 
 
 def _objections(session: Session, principal: Principal) -> list[TaskOut]:
@@ -126,7 +128,7 @@ def _objections(session: Session, principal: Principal) -> list[TaskOut]:
         TaskOut(
             kind="aid.objection",
             title=r.title,
-            resource_type="objection",
+            resource_type=TaskResourceType.aid_objection,
             resource_id=r.id,
             link=f"/api/v1/aid/notices/{r.notice_id}/objections",
             deadline=r.deadline,
@@ -156,7 +158,7 @@ def _household_decisions(session: Session, principal: Principal) -> list[TaskOut
         )
         .order_by(col(AidHousehold.id))
     )
-    return _items(session, "aid.household_decide", "household", "households", households)
+    return _items(session, "aid.household_decide", TaskResourceType.aid_household, "households", households)
 
 
 def _application_decisions(session: Session, principal: Principal) -> list[TaskOut]:
@@ -186,7 +188,9 @@ def _application_decisions(session: Session, principal: Principal) -> list[TaskO
         )
         .order_by(col(AidApplication.id))
     )
-    return _items(session, "aid.application_decide", "application", "applications", applications)
+    return _items(
+        session, "aid.application_decide", TaskResourceType.aid_application, "applications", applications
+    )
 
 
 def _to_pay(session: Session, principal: Principal) -> list[TaskOut]:
@@ -209,7 +213,7 @@ def _to_pay(session: Session, principal: Principal) -> list[TaskOut]:
     )
     return [
         t.model_copy(update={"link": "/api/v1/aid/payable"})
-        for t in _items(session, "aid.pay", "application", "applications", stmt)
+        for t in _items(session, "aid.pay", TaskResourceType.aid_application, "applications", stmt)
     ]
 
 

@@ -28,6 +28,7 @@ from api.schemas.funds import (
     BudgetOut,
     BudgetStatus,
     BudgetUpdate,
+    FundEventKind,
     FundEventOut,
     ReviewDecision,
     ReviewIn,
@@ -140,7 +141,12 @@ def _set_lines(session: Session, budget: FundBudget, lines: list[BudgetLineIn]) 
 
 
 def _event(
-    session: Session, budget: FundBudget, kind: str, before: str | None, by: Principal, **details: Any
+    session: Session,
+    budget: FundBudget,
+    kind: FundEventKind,
+    before: str | None,
+    by: Principal,
+    **details: Any,
 ) -> None:
     record_step(session, budget, entity_type="budget", kind=kind, before=before, by=by, details=details)
 
@@ -168,7 +174,7 @@ def create(session: Session, data: BudgetCreate, *, by: Principal) -> FundBudget
     session.add(budget)
     session.flush()
     _set_lines(session, budget, data.lines)
-    _event(session, budget, "drafted", None, by, revision=0, chart_id=chart_row.id)
+    _event(session, budget, FundEventKind.drafted, None, by, revision=0, chart_id=chart_row.id)
     session.commit()
     return budget
 
@@ -186,7 +192,7 @@ def update(
         _set_lines(session, budget, data.lines)
     budget.drafted_by_id = by.user_id
     budget.updated_at = utcnow()
-    _event(session, budget, "edited", budget.status, by, fields=sorted(changes))
+    _event(session, budget, FundEventKind.edited, budget.status, by, fields=sorted(changes))
     session.commit()
     return budget
 
@@ -208,7 +214,15 @@ def approve(
     budget.minute_ref = data.minute_ref
     budget.returned_reason = None
     budget.updated_at = utcnow()
-    _event(session, budget, "approved", before, by, meeting_on=data.meeting_on, minute_ref=data.minute_ref)
+    _event(
+        session,
+        budget,
+        FundEventKind.approved,
+        before,
+        by,
+        meeting_on=data.meeting_on,
+        minute_ref=data.minute_ref,
+    )
     session.commit()
     return budget
 
@@ -258,7 +272,7 @@ def review(
     if data.decision is ReviewDecision.send_back:
         budget.status = S.draft.value
         budget.returned_reason = data.opinion
-        _event(session, budget, "sent_back", before, by, opinion=data.opinion)
+        _event(session, budget, FundEventKind.sent_back, before, by, opinion=data.opinion)
         session.commit()
         return budget
     current = in_force(session, budget.org_unit_id, budget.fiscal_year, lock=True)
@@ -275,9 +289,9 @@ def review(
                 )
         current.status = S.superseded.value
         current.updated_at = utcnow()
-        _event(session, current, "superseded", S.in_force.value, by, by_revision=budget.revision)
+        _event(session, current, FundEventKind.superseded, S.in_force.value, by, by_revision=budget.revision)
     budget.status = S.in_force.value
-    _event(session, budget, "in_force", before, by, opinion=data.opinion)
+    _event(session, budget, FundEventKind.in_force, before, by, opinion=data.opinion)
     session.commit()
     return budget
 
@@ -320,6 +334,8 @@ def adjust(
                 note=line.note,
             )
         )
-    _event(session, draft, "adjustment_drafted", None, by, revision=draft.revision, adjusts=budget.id)
+    _event(
+        session, draft, FundEventKind.adjustment_drafted, None, by, revision=draft.revision, adjusts=budget.id
+    )
     session.commit()
     return draft

@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 from api.db.models import FundEvent, FundFinalAccount, OrgUnit, OrgUnitClosure
 from api.errors import Conflict, RuleViolation
 from api.i18n import _, _n, register
+from api.schemas.funds import FundEventKind
 from api.security.principal import Principal
 from api.services import audit
 from api.services.scope import in_scope, unit_within
@@ -153,7 +154,7 @@ def record_event(
     entity_type: str,
     entity_id: uuid.UUID,
     org_unit_id: uuid.UUID,
-    kind: str,
+    kind: FundEventKind,
     from_status: str | None,
     to_status: str | None,
     by: Principal,
@@ -178,7 +179,7 @@ def record_step(
     subject: Any,
     *,
     entity_type: str,
-    kind: str,
+    kind: FundEventKind,
     before: str | None,
     by: Principal,
     details: dict[str, Any] | None = None,

@@ -19,7 +19,15 @@ from api.db.models import FundBudgetLine, FundEvent, FundFinalAccount
 from api.db.types import utcnow
 from api.errors import Conflict, NotFound
 from api.i18n import _, register
-from api.schemas.funds import ApproveIn, FinalCreate, FinalStatus, FundEventOut, ReviewDecision, ReviewIn
+from api.schemas.funds import (
+    ApproveIn,
+    FinalCreate,
+    FinalStatus,
+    FundEventKind,
+    FundEventOut,
+    ReviewDecision,
+    ReviewIn,
+)
 from api.security.principal import Principal
 from api.services.concurrency import expect_version
 from api.services.funds import budgets, common, totals
@@ -113,7 +121,12 @@ def timeline(
 
 
 def _event(
-    session: Session, final: FundFinalAccount, kind: str, before: str | None, by: Principal, **details: Any
+    session: Session,
+    final: FundFinalAccount,
+    kind: FundEventKind,
+    before: str | None,
+    by: Principal,
+    **details: Any,
 ) -> None:
     record_step(session, final, entity_type="final_account", kind=kind, before=before, by=by, details=details)
 
@@ -139,7 +152,7 @@ def create(session: Session, data: FinalCreate, *, by: Principal) -> FundFinalAc
     )
     session.add(final)
     session.flush()
-    _event(session, final, "drafted", None, by, surplus_fen=final.figures["surplus_fen"])
+    _event(session, final, FundEventKind.drafted, None, by, surplus_fen=final.figures["surplus_fen"])
     session.commit()
     return final
 
@@ -152,7 +165,9 @@ def redraft(session: Session, final: FundFinalAccount, *, version: int, by: Prin
     final.figures = figures(session, final.org_unit_id, final.fiscal_year)
     final.drafted_by_id = by.user_id
     final.updated_at = utcnow()
-    _event(session, final, "redrafted", final.status, by, surplus_fen=final.figures["surplus_fen"])
+    _event(
+        session, final, FundEventKind.redrafted, final.status, by, surplus_fen=final.figures["surplus_fen"]
+    )
     session.commit()
     return final
 
@@ -178,7 +193,15 @@ def approve(
     final.minute_ref = data.minute_ref
     final.returned_reason = None
     final.updated_at = utcnow()
-    _event(session, final, "approved", before, by, meeting_on=data.meeting_on, minute_ref=data.minute_ref)
+    _event(
+        session,
+        final,
+        FundEventKind.approved,
+        before,
+        by,
+        meeting_on=data.meeting_on,
+        minute_ref=data.minute_ref,
+    )
     session.commit()
     return final
 
@@ -198,10 +221,10 @@ def review(
     if data.decision is ReviewDecision.send_back:
         final.status = F.draft.value
         final.returned_reason = data.opinion
-        _event(session, final, "sent_back", before, by, opinion=data.opinion)
+        _event(session, final, FundEventKind.sent_back, before, by, opinion=data.opinion)
     else:
         final.status = F.closed.value
         final.closed_at = utcnow()
-        _event(session, final, "closed", before, by, opinion=data.opinion)
+        _event(session, final, FundEventKind.closed, before, by, opinion=data.opinion)
     session.commit()
     return final

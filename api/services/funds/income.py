@@ -41,6 +41,8 @@ from api.schemas.funds import (
     AllocationOut,
     DuesIncomeIn,
     DuesIncomeOut,
+    FundEventKind,
+    LedgerSourceType,
     ReceiptIn,
     ReceiptOut,
 )
@@ -122,7 +124,7 @@ def post_dues(session: Session, data: DuesIncomeIn, *, by: Principal) -> DuesInc
         counterparty="会员",
         description=f"{data.period} 会费收入（{count} 笔缴费汇总）",
         by=by,
-        source_type="dues_month",
+        source_type=LedgerSourceType.dues_month,
         source_id=posting_id,
     )
     session.add(
@@ -191,7 +193,7 @@ def create_allocation(
         entity_type="allocation",
         entity_id=allocation.id,
         org_unit_id=allocation.org_unit_id,
-        kind="declared",
+        kind=FundEventKind.declared,
         from_status=None,
         to_status=None,
         by=by,
@@ -240,7 +242,7 @@ def record_receipt(
         description=f"{period} 拨缴经费（工资总额 2%）",
         by=by,
         voucher_no=data.voucher_no,
-        source_type="allocation",
+        source_type=LedgerSourceType.allocation,
         source_id=allocation.id,
         payment_method="bank",
     )
@@ -256,7 +258,7 @@ def record_receipt(
             counterparty="上级工会",
             description=f"{period} {allocation.employer_name} 拨缴经费上解 {100 - allocation.kept_percent}%",
             by=by,
-            source_type="allocation",
+            source_type=LedgerSourceType.allocation,
             source_id=allocation.id,
             payment_method="internal",
         )
@@ -269,7 +271,7 @@ def record_receipt(
             counterparty=allocation.employer_name,
             description=f"{period} {allocation.employer_name} 拨缴经费上解分成",
             by=by,
-            source_type="allocation",
+            source_type=LedgerSourceType.allocation,
             source_id=allocation.id,
             payment_method="internal",
             check_scope=False,
@@ -294,7 +296,7 @@ def record_receipt(
         entity_type="allocation",
         entity_id=allocation.id,
         org_unit_id=allocation.org_unit_id,
-        kind="received",
+        kind=FundEventKind.received,
         from_status=None,
         to_status=None,
         by=by,
@@ -359,7 +361,10 @@ def entries_of_allocation(session: Session, allocation: FundAllocation) -> list[
     return list(
         session.exec(
             select(FundLedgerEntry)
-            .where(FundLedgerEntry.source_type == "allocation", FundLedgerEntry.source_id == allocation.id)
+            .where(
+                FundLedgerEntry.source_type == LedgerSourceType.allocation,
+                FundLedgerEntry.source_id == allocation.id,
+            )
             .order_by(col(FundLedgerEntry.created_at))
         ).all()
     )

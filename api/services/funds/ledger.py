@@ -38,7 +38,7 @@ from sqlmodel import Session, select
 from api.config import Settings, get_settings
 from api.db.models import FundBudget, FundLedgerEntry, FundWelfareRecipient
 from api.errors import Conflict, RuleViolation
-from api.schemas.funds import EntryCreate, EntryOut, ReversalIn
+from api.schemas.funds import EntryCreate, EntryOut, LedgerSourceType, ReversalIn
 from api.security.principal import Principal
 from api.services import audit
 from api.services.funds import budgets, charts, common, totals, welfare
@@ -88,7 +88,7 @@ class ExpenseDraft:
     counterparty: str
     description: str
     voucher_no: str | None = None
-    source_type: str | None = None
+    source_type: LedgerSourceType | None = None
     source_id: uuid.UUID | None = None
     approved_by_id: uuid.UUID | None = None
     payment_method: str | None = None
@@ -175,7 +175,7 @@ def post_expense(
     description: str,
     by: Principal,
     voucher_no: str | None = None,
-    source_type: str | None = None,
+    source_type: LedgerSourceType | None = None,
     source_id: uuid.UUID | None = None,
     approved_by_id: uuid.UUID | None = None,
     payment_method: str | None = None,
@@ -331,7 +331,7 @@ def post_income(
     description: str,
     by: Principal,
     voucher_no: str | None = None,
-    source_type: str | None = None,
+    source_type: LedgerSourceType | None = None,
     source_id: uuid.UUID | None = None,
     payment_method: str | None = None,
     attachments: list[str] | None = None,

@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from api.db.models import FundLedgerEntry, FundWelfareRecipient
 from api.errors import NotFound
-from api.schemas.funds import EntryOut, RecipientOut
+from api.schemas.funds import EntryOut, LedgerSourceType, RecipientOut
 from api.security.principal import Principal
 from api.services.funds.common import (
     column,
@@ -41,7 +41,7 @@ def list_entries(
     fiscal_year: int | None = None,
     category_code: str | None = None,
     kind: str | None = None,
-    source_type: str | None = None,
+    source_type: LedgerSourceType | None = None,
     source_id: uuid.UUID | None = None,
 ) -> tuple[list[FundLedgerEntry], str | None]:
     stmt = select(FundLedgerEntry).where(visible(col(FundLedgerEntry.org_unit_id), principal))

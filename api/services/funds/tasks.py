@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from api.db.models import FundBudget, FundFinalAccount, OrgUnit
-from api.schemas.tasks import TaskOut
+from api.schemas.tasks import TaskOut, TaskResourceType
 from api.security.principal import Principal
 from api.services import tasks
 from api.services.funds import common
@@ -36,7 +36,7 @@ def _budgets(session: Session, kind: str, stmt: Any) -> list[TaskOut]:
             kind=kind,
             title=f"{r.unit_name} {r.fiscal_year} 年度预算"
             + (f"（第 {r.revision} 次调整）" if r.revision else ""),
-            resource_type="fund_budget",
+            resource_type=TaskResourceType.fund_budget,
             resource_id=r.id,
             link=f"/api/v1/funds/budgets/{r.id}",
             deadline=date(r.fiscal_year, 1, 1) if r.revision == 0 else None,
@@ -108,7 +108,7 @@ def _final_due(session: Session, principal: Principal) -> list[TaskOut]:
         TaskOut(
             kind="funds.final_due",
             title=f"{r.unit_name} {r.fiscal_year} 年度决算",
-            resource_type="org_unit",
+            resource_type=TaskResourceType.org_unit,
             resource_id=r.org_unit_id,
             link=f"/api/v1/funds/final-accounts?org_unit_id={r.org_unit_id}&fiscal_year={r.fiscal_year}",
             deadline=date(r.fiscal_year + 1, 3, 31),
@@ -135,7 +135,7 @@ def _finals(session: Session, principal: Principal, kind: str, permission: str, 
         TaskOut(
             kind=kind,
             title=f"{r.unit_name} {r.fiscal_year} 年度决算",
-            resource_type="fund_final_account",
+            resource_type=TaskResourceType.fund_final_account,
             resource_id=r.id,
             link=f"/api/v1/funds/final-accounts/{r.id}",
             deadline=None,

@@ -14,6 +14,7 @@ from sqlmodel import Session
 from api.db.bulk import insert_rows
 from api.db.models import OrgUnit
 from api.db.types import new_ids, utcnow
+from api.schemas.members import MemberEventKind
 from api.services import changes
 from api.services.member_core import MemberStatus, allocate_member_numbers
 from api.services.member_imports.planning import EVENT, MEMBER, TAG, _Context, _Plan
@@ -126,7 +127,7 @@ def write_batch(session: Session, ctx: _Context, plans: list[_Plan]) -> None:
                 (
                     next(ids),
                     member_id,
-                    "joined",
+                    MemberEventKind.joined,
                     None,
                     active,
                     row.join_date or ctx.today,

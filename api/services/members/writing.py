@@ -21,6 +21,7 @@ from api.rules.resident_id import ResidentId, parse_resident_id
 from api.schemas.members import (
     LifecycleIn,
     MemberCreate,
+    MemberEventKind,
     MemberUpdate,
 )
 from api.security.pii import PiiVault
@@ -107,7 +108,7 @@ def create(session: Session, data: MemberCreate, *, vault: PiiVault, by: Princip
     session.add(
         MemberEvent(
             member_id=member.id,
-            kind="joined" if status is MemberStatus.active else "applied",
+            kind=MemberEventKind.joined if status is MemberStatus.active else MemberEventKind.applied,
             from_status=None,
             to_status=status.value,
             effective_on=member.status_changed_on or date.today(),  # set just above
@@ -271,7 +272,7 @@ def record_event(
     member.updated_at = utcnow()
     event = MemberEvent(
         member_id=member.id,
-        kind=action.value,
+        kind=MemberEventKind(action.value),
         from_status=current.value,
         to_status=transition.target.value,
         effective_on=effective_on,

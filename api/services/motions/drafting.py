@@ -17,6 +17,7 @@ from api.db.types import utcnow
 from api.errors import Conflict, Forbidden, RuleViolation
 from api.schemas.motions import (
     MotionCreate,
+    MotionEventKind,
     MotionKind,
     MotionUpdate,
     SignatoryRole,
@@ -64,7 +65,7 @@ def create(session: Session, data: MotionCreate, *, by: Principal) -> Motion:
     )
     session.add(motion)
     session.flush()
-    _record(session, motion, "created", None, by, {"title": motion.title})
+    _record(session, motion, MotionEventKind.created, None, by, {"title": motion.title})
     session.commit()
     return motion
 
@@ -86,7 +87,7 @@ def update(session: Session, motion: Motion, data: MotionUpdate, *, version: int
     if after == before:
         return motion
     _touch(motion)
-    _record(session, motion, "edited", motion.status, by, audit.diff(before, after))
+    _record(session, motion, MotionEventKind.edited, motion.status, by, audit.diff(before, after))
     session.commit()
     return motion
 
@@ -104,7 +105,7 @@ def cosign(session: Session, motion: Motion, *, version: int, by: Principal) -> 
         raise Conflict("motion_already_cosigned")
     session.add(MotionSignatory(motion_id=motion.id, member_id=member_id, role=SignatoryRole.cosigner.value))
     _touch(motion)
-    _record(session, motion, "cosigned", motion.status, by, {"member_id": member_id})
+    _record(session, motion, MotionEventKind.cosigned, motion.status, by, {"member_id": member_id})
     try:
         session.commit()
     except IntegrityError:
@@ -123,7 +124,9 @@ def withdraw_cosignature(session: Session, motion: Motion, *, version: int, by: 
         raise Conflict("motion_not_cosigned")
     session.delete(link)
     _touch(motion)
-    _record(session, motion, "cosignature_withdrawn", motion.status, by, {"member_id": member_id})
+    _record(
+        session, motion, MotionEventKind.cosignature_withdrawn, motion.status, by, {"member_id": member_id}
+    )
     session.commit()
     return motion
 
@@ -178,7 +181,7 @@ def submit(session: Session, motion: Motion, data: SubmitIn, *, version: int, by
     _record(
         session,
         motion,
-        "submitted",
+        MotionEventKind.submitted,
         before,
         by,
         {

@@ -21,7 +21,7 @@ from api.db.models import Congress, Department, Motion, MotionEvent, MotionFollo
 from api.db.types import utcnow
 from api.errors import Conflict, Forbidden, NotFound, RuleViolation
 from api.i18n import _, register
-from api.schemas.motions import FollowUpDoneIn, FollowUpOut, FollowUpStatus, OutcomeClass
+from api.schemas.motions import FollowUpDoneIn, FollowUpOut, FollowUpStatus, MotionEventKind, OutcomeClass
 from api.security.principal import Principal
 from api.services import audit, congresses
 from api.services.concurrency import expect_version
@@ -96,7 +96,7 @@ def report_done(
     session.add(
         MotionEvent(
             motion_id=motion.id,
-            kind="follow_up_done",
+            kind=MotionEventKind.follow_up_done,
             from_status=motion.status,
             to_status=motion.status,
             round=motion.round,

@@ -23,6 +23,7 @@ from api.db.types import utcnow
 from api.errors import Conflict, Forbidden, RuleViolation
 from api.schemas.motions import (
     AssignIn,
+    MotionEventKind,
     MotionKind,
     Rating,
     RatingIn,
@@ -99,7 +100,7 @@ def review(session: Session, motion: Motion, data: ReviewIn, *, version: int, by
         _record(
             session,
             target,
-            "merged_in",
+            MotionEventKind.merged_in,
             target.status,
             by,
             {"from_motion_id": motion.id, "moved": details["moved"]},
@@ -113,11 +114,11 @@ def review(session: Session, motion: Motion, data: ReviewIn, *, version: int, by
 
 
 _REVIEW_EVENTS = {
-    ReviewDecision.register: "registered",
-    ReviewDecision.decline: "declined",
-    ReviewDecision.merge: "merged",
-    ReviewDecision.convert: "converted",
-    ReviewDecision.refer: "referred",
+    ReviewDecision.register: MotionEventKind.registered,
+    ReviewDecision.decline: MotionEventKind.declined,
+    ReviewDecision.merge: MotionEventKind.merged,
+    ReviewDecision.convert: MotionEventKind.converted,
+    ReviewDecision.refer: MotionEventKind.referred,
 }
 
 
@@ -188,7 +189,7 @@ def assign(session: Session, motion: Motion, data: AssignIn, *, version: int, by
     _record(
         session,
         motion,
-        "assigned",
+        MotionEventKind.assigned,
         before,
         by,
         {
@@ -233,7 +234,7 @@ def reply(session: Session, motion: Motion, data: ReplyIn, *, version: int, by: 
     _record(
         session,
         motion,
-        "replied",
+        MotionEventKind.replied,
         before,
         by,
         {
@@ -292,18 +293,18 @@ def rate(session: Session, motion: Motion, data: RatingIn, *, version: int, by: 
         "proposer": is_proposer,
         "rated_round": motion.round,
     }
-    kind = "rated"
+    kind = MotionEventKind.rated
     if is_proposer:
         if data.rating is Rating.unsatisfied:
             motion.round += 1
             motion.due_on = congresses.add_months(today(), congress.reply_months)
             motion.status = S.reopened.value
             details["due_on"] = motion.due_on
-            kind = "reopened"
+            kind = MotionEventKind.reopened
         else:
             motion.status = S.closed.value
             motion.closed_at = utcnow()
-            kind = "closed"
+            kind = MotionEventKind.closed
     _touch(motion)
     _record(session, motion, kind, before, by, details)
     try:

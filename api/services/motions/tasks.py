@@ -18,7 +18,7 @@ from api.db.models import (
 )
 from api.db.types import AnySelect
 from api.schemas.motions import FollowUpStatus
-from api.schemas.tasks import TaskOut
+from api.schemas.tasks import TaskOut, TaskResourceType
 from api.security.permissions import Role
 from api.security.principal import Principal
 from api.services import congresses, tasks
@@ -34,7 +34,7 @@ def _tasks(session: Session, kind: str, stmt: AnySelect) -> list[TaskOut]:
         TaskOut(
             kind=kind,
             title=r.title,
-            resource_type="motion",
+            resource_type=TaskResourceType.motion,
             resource_id=r.id,
             link=f"/api/v1/motions/{r.id}",
             deadline=r.deadline,

@@ -25,6 +25,7 @@ from api.errors import Conflict, Forbidden
 from api.i18n import _, _n, register
 from api.schemas.congresses import SatisfactionScale
 from api.schemas.motions import (
+    MotionEventKind,
     MotionStatus,
     Rating,
 )
@@ -155,7 +156,7 @@ def _signatory_ids(session: Session, motion_id: uuid.UUID) -> set[uuid.UUID]:
 def _record(
     session: Session,
     motion: Motion,
-    kind: str,
+    kind: MotionEventKind,
     from_status: str | None,
     by: Principal,
     details: dict[str, Any] | None = None,

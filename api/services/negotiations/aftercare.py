@@ -21,6 +21,7 @@ from api.schemas.negotiations import (
     ReferIn,
     SettleIn,
 )
+from api.schemas.negotiations_enums import NegotiationEventKind
 from api.security.principal import Principal
 from api.services.concurrency import expect_version
 from api.services.negotiations.workflow import record, step, today, touch
@@ -63,7 +64,7 @@ def add_check(
     record(
         session,
         negotiation,
-        "checked",
+        NegotiationEventKind.checked,
         negotiation.status,
         by,
         {"compliant": data.compliant},
@@ -95,7 +96,7 @@ def open_dispute(
     record(
         session,
         negotiation,
-        "dispute_opened",
+        NegotiationEventKind.dispute_opened,
         negotiation.status,
         by,
         {"dispute_id": dispute.id, "kind": dispute.kind, "settle_due_on": dispute.settle_due_on},
@@ -143,7 +144,7 @@ def extend(
     record(
         session,
         negotiation,
-        "dispute_extended",
+        NegotiationEventKind.dispute_extended,
         negotiation.status,
         by,
         {"dispute_id": dispute.id, "days": data.days, "settle_due_on": dispute.settle_due_on},
@@ -176,7 +177,7 @@ def settle(
     record(
         session,
         negotiation,
-        "dispute_settled",
+        NegotiationEventKind.dispute_settled,
         negotiation.status,
         by,
         {"dispute_id": dispute.id, "late": late},
@@ -209,7 +210,7 @@ def refer(
     record(
         session,
         negotiation,
-        "dispute_referred",
+        NegotiationEventKind.dispute_referred,
         negotiation.status,
         by,
         {"dispute_id": dispute.id, "forum": data.forum.value},

@@ -29,6 +29,7 @@ from api.schemas.negotiations import (
     SessionOut,
     SessionOutcome,
 )
+from api.schemas.negotiations_enums import NegotiationEventKind
 from api.security.principal import Principal
 from api.services.concurrency import expect_version
 from api.services.negotiations import parties
@@ -116,9 +117,13 @@ def record_session(
         S.suspended.value if data.outcome is SessionOutcome.suspended else S.negotiating.value
     )
     touch(negotiation)
-    kind = "suspended" if data.outcome is SessionOutcome.suspended else "session_held"
-    if before == S.suspended.value and kind == "session_held":
-        kind = "resumed"
+    kind = (
+        NegotiationEventKind.suspended
+        if data.outcome is SessionOutcome.suspended
+        else NegotiationEventKind.session_held
+    )
+    if before == S.suspended.value and kind is NegotiationEventKind.session_held:
+        kind = NegotiationEventKind.resumed
     record(
         session,
         negotiation,
@@ -183,7 +188,7 @@ def create_draft(
     record(
         session,
         negotiation,
-        "draft_saved",
+        NegotiationEventKind.draft_saved,
         negotiation.status,
         by,
         {"number": draft.number, "clauses": len(data.clauses)},

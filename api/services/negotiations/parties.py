@@ -19,6 +19,7 @@ from api.errors import Conflict, NotFound, RuleViolation
 from api.i18n import MESSAGES, Text, _, register
 from api.rules import collective_contracts as rules
 from api.schemas.negotiations import NegotiatorIn, Side, VacateIn
+from api.schemas.negotiations_enums import NegotiationEventKind
 from api.security.permissions import Role
 from api.security.principal import Principal
 from api.services.concurrency import expect_version
@@ -174,7 +175,7 @@ def add(
     record(
         session,
         negotiation,
-        "negotiator_replaced" if replaced else "negotiator_added",
+        NegotiationEventKind.negotiator_replaced if replaced else NegotiationEventKind.negotiator_added,
         negotiation.status,
         by,
         {
@@ -217,7 +218,7 @@ def vacate(
     record(
         session,
         negotiation,
-        "negotiator_left",
+        NegotiationEventKind.negotiator_left,
         negotiation.status,
         by,
         {"negotiator_id": gone.id, "reason": data.reason, "replace_due_on": gone.replace_due_on},

@@ -40,6 +40,7 @@ from api.schemas.negotiations import (
     SignIn,
     VoteIn,
 )
+from api.schemas.negotiations_enums import NegotiationEventKind
 from api.security.principal import Principal
 from api.services import congresses
 from api.services.concurrency import expect_version
@@ -154,7 +155,7 @@ def create(session: Session, data: NegotiationCreate, *, by: Principal) -> Negot
     record(
         session,
         negotiation,
-        "proposed",
+        NegotiationEventKind.proposed,
         None,
         by,
         {
@@ -191,7 +192,7 @@ def reply(
     record(
         session,
         negotiation,
-        "replied",
+        NegotiationEventKind.replied,
         before,
         by,
         {
@@ -234,7 +235,7 @@ def agree(
     negotiation.agreed_draft = data.draft_number
     negotiation.status = S.agreed.value
     touch(negotiation)
-    record(session, negotiation, "agreed", before, by, {"draft_number": data.draft_number})
+    record(session, negotiation, NegotiationEventKind.agreed, before, by, {"draft_number": data.draft_number})
     session.commit()
     return negotiation
 
@@ -323,7 +324,7 @@ def vote(
     record(
         session,
         negotiation,
-        "adopted" if result.adopted else "vote_failed",
+        NegotiationEventKind.adopted if result.adopted else NegotiationEventKind.vote_failed,
         before,
         by,
         details,
@@ -366,7 +367,7 @@ def sign(
     record(
         session,
         negotiation,
-        "signed",
+        NegotiationEventKind.signed,
         before,
         by,
         {"term_months": data.term_months, "filing_due_on": negotiation.filing_due_on},
@@ -401,7 +402,7 @@ def file(
     record(
         session,
         negotiation,
-        "filed",
+        NegotiationEventKind.filed,
         before,
         by,
         {
@@ -452,7 +453,7 @@ def object_(
     negotiation.round += 1
     negotiation.status = S.negotiating.value
     touch(negotiation)
-    record(session, negotiation, "objected", before, by, details, on=data.received_on)
+    record(session, negotiation, NegotiationEventKind.objected, before, by, details, on=data.received_on)
     session.commit()
     return negotiation
 
@@ -473,7 +474,7 @@ def publish(
     record(
         session,
         negotiation,
-        "published",
+        NegotiationEventKind.published,
         negotiation.status,
         by,
         {"channel": data.channel},

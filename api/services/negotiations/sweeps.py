@@ -15,11 +15,12 @@ from sqlmodel import Session, col, select
 
 from api.db.models import Negotiation, NegotiationEvent
 from api.schemas.negotiations import NegotiationStatus
+from api.schemas.negotiations_enums import NegotiationEventKind
 from api.services import audit
 from api.services.negotiations.workflow import FILED, today
 
 #: the timeline kind the sweep writes
-EFFECTIVE = "effective"
+EFFECTIVE = NegotiationEventKind.effective
 SYSTEM = "system"
 #: contracts handled per sweep: a backlog (e.g. after downtime) is worked off over several sweeps
 BATCH = 500

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from api.db.models import Negotiation, NegotiationDispute
 from api.schemas.negotiations import DisputeKind, NegotiationStatus
-from api.schemas.tasks import TaskOut
+from api.schemas.tasks import TaskOut, TaskResourceType
 from api.security.principal import Principal
 from api.services import tasks
 from api.services.negotiations.visibility import SERVING, open_vacancies
@@ -29,7 +29,7 @@ def _rows(session: Session, principal: Principal, kind: str, stmt: Any) -> list[
         TaskOut(
             kind=kind,
             title=r.title,
-            resource_type="negotiation",
+            resource_type=TaskResourceType.negotiation,
             resource_id=r.id,
             link=f"/api/v1/negotiations/{r.id}",
             deadline=r.deadline,

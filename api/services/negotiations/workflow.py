@@ -24,6 +24,7 @@ from api.errors import Conflict
 from api.i18n import _, register
 from api.rules.collective_contracts import RULES, ContractRules
 from api.schemas.negotiations import NegotiationStatus
+from api.schemas.negotiations_enums import NegotiationEventKind
 from api.security.principal import Principal
 from api.services import audit, congresses
 
@@ -151,7 +152,7 @@ def touch(negotiation: Negotiation) -> None:
 def record(
     session: Session,
     negotiation: Negotiation,
-    kind: str,
+    kind: NegotiationEventKind,
     from_status: str | None,
     by: Principal,
     details: dict[str, Any] | None = None,

@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from api.db.models import RationalisationProposal
 from api.schemas.rationalisation import ProposalStatus as S
-from api.schemas.tasks import TaskKind, TaskOut
+from api.schemas.tasks import TaskKind, TaskOut, TaskResourceType
 from api.security.principal import Principal
 from api.services import congresses, tasks
 from api.services.rationalisation.visibility import c
@@ -34,7 +34,7 @@ def _tasks(session: Session, kind: TaskKind, *where: Any) -> list[TaskOut]:
         TaskOut(
             kind=kind,
             title=r.title,
-            resource_type="rationalisation_proposal",
+            resource_type=TaskResourceType.rationalisation_proposal,
             resource_id=r.id,
             link=f"/api/v1/rationalisation-proposals/{r.id}",
             deadline=r.due_on if kind is TaskKind.rationalisation_decide else None,
