@@ -70,6 +70,11 @@ def test_two_workers_never_run_the_same_job(queue_env, world_q, start_worker):
     start_worker("w1", GONGHUI_WORKER_METRICS_PORT=str(ports[0]))
     start_worker("w2", GONGHUI_WORKER_METRICS_PORT=str(ports[1]))
     wait_for(lambda: set(_statuses(db, ids)) == {"succeeded"}, timeout=60, what="8 imports to succeed")
+    # the queue marks a job succeeded just after its function returned (the import has committed by then)
+    succeeded_jobs = (
+        "SELECT count(*) FROM procrastinate_jobs WHERE status = 'succeeded' AND task_name = 'member_import'"
+    )
+    wait_for(lambda: scalar(db, succeeded_jobs) == 8, timeout=30, what="the queue to mark 8 jobs succeeded")
     runs = scalar(
         db,
         "SELECT json_agg(n) FROM (SELECT count(*) AS n FROM procrastinate_events e "
@@ -77,23 +82,18 @@ def test_two_workers_never_run_the_same_job(queue_env, world_q, start_worker):
         "AND e.type = 'started' GROUP BY e.job_id) runs",
     )
     assert sorted(runs) == [1] * 8  # each job started exactly once
-    assert (
-        scalar(
-            db,
-            "SELECT count(*) FROM procrastinate_jobs WHERE status = 'succeeded' "
-            "AND task_name = 'member_import'",
-        )
-        == 8
-    )
     assert _members(db) == 24
     assert scalar(db, "SELECT count(*) FROM audit_event WHERE action = 'member_import.completed'") == 8
     assert list(queue_env["spool"].iterdir()) == []  # every file removed once imported
+
     # each worker counts the jobs it ran on its own /metrics: together, all 8
-    ran = [
-        sample(scrape(port), "gonghui_job_outcomes_total", outcome="succeeded", task="member_import")
-        for port in ports
-    ]
-    assert sum(ran) == 8
+    def ran() -> float:
+        return sum(
+            sample(scrape(port), "gonghui_job_outcomes_total", outcome="succeeded", task="member_import")
+            for port in ports
+        )
+
+    wait_for(lambda: ran() == 8, timeout=30, what="the workers to count 8 successes")
     depth = metrics.render(db.engine, jobs_queued=True).decode()
     assert sample(depth, "gonghui_job_queue_depth", queue="imports", status="todo") == 0
 
@@ -119,8 +119,12 @@ def test_a_worker_killed_mid_import_leaves_no_partial_rows(queue_env, world_q, s
     )
 
     start_worker("rescuer", GONGHUI_JOB_MAX_ATTEMPTS=str(attempts))
-    wait_for(
-        lambda: _statuses(db, [import_id])[0] in {"succeeded", "failed"},
+    queue_sql = "SELECT status::text FROM procrastinate_jobs WHERE task_name = 'member_import'"
+    wait_for(  # both the import and its queue job have ended (the queue records its end just after)
+        lambda: (
+            _statuses(db, [import_id])[0] in {"succeeded", "failed"}
+            and scalar(db, queue_sql) in {"succeeded", "failed"}
+        ),
         timeout=60,
         what="the dead worker's import to end",
     )
