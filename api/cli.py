@@ -92,7 +92,10 @@ def create_admin(
     from api.i18n import message
 
     if password is None:
-        password = typer.prompt(_say(_cli_lang(None), "password"), hide_input=True, confirmation_prompt=True)
+        lang = _cli_lang(None)
+        password = typer.prompt(
+            _say(lang, "password"), hide_input=True, confirmation_prompt=_say(lang, "password_again")
+        )
     try:
         created, _ = _ensure_admin(username, password, org)
     except AppError as exc:  # e.g. a weak password: say why instead of a traceback
@@ -143,7 +146,9 @@ def bootstrap(
         try:
             password = password_file.read_text(encoding="utf-8").strip()
         except OSError as exc:
-            typer.echo(_say(lang, "password_file_unreadable", path=password_file, reason=exc.strerror), err=True)
+            typer.echo(
+                _say(lang, "password_file_unreadable", path=password_file, reason=exc.strerror), err=True
+            )
             raise typer.Exit(1) from None
         if not password:
             typer.echo(_say(lang, "password_file_empty", path=password_file), err=True)
@@ -274,7 +279,9 @@ def openapi(
     text = render_openapi(create_app())
     if check:
         if not output.exists() or output.read_text(encoding="utf-8") != text:
-            typer.echo(_say(_cli_lang(None), "openapi_stale", path=output, command="gonghui openapi"), err=True)
+            typer.echo(
+                _say(_cli_lang(None), "openapi_stale", path=output, command="gonghui openapi"), err=True
+            )
             raise typer.Exit(1)
         return
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -345,7 +352,9 @@ def rotate_pii_keys(
     finally:
         db.engine.dispose()
     typer.echo(
-        f"{_say(lang, 'rotated', n=result.rewritten)}; {_say(lang, 'already_current', n=result.current)}"
+        _say(lang, "rotated", n=result.rewritten)
+        + _say(lang, "semicolon")
+        + _say(lang, "already_current", n=result.current)
     )
 
 
@@ -384,7 +393,9 @@ def import_members(
 
     lang = _cli_lang(lang)
     if on_error not in {"abort", "skip"}:
-        raise typer.BadParameter(_say(lang, "abort_or_skip", abort="abort", skip="skip"), param_hint="--on-error")
+        raise typer.BadParameter(
+            _say(lang, "abort_or_skip", abort="abort", skip="skip"), param_hint="--on-error"
+        )
     settings = _settings()
     db = Database(make_engine(settings.database_url))
     if not uses_queue(settings):  # queued jobs are the queue's to reap (api/jobs)
@@ -477,6 +488,7 @@ _CLI_TEXT: dict[str, Message] = {
     "no_org": _("no org unit with code {code}"),
     "migrated": _("database at {revision}: {url}"),
     "password": _("Password"),
+    "password_again": _("Repeat for confirmation"),
     "user_exists": _("user {username} exists already"),
     "admin_created": _("admin {username} created"),
     "users_exist": _("users exist already; log in with your account ({command} makes another admin)"),
@@ -498,14 +510,16 @@ _CLI_TEXT: dict[str, Message] = {
     "seed_development_only": _("seed-demo runs only with GONGHUI_ENV=development"),
     "seed_refused": _("seed-demo refused: the database is in use ({why}); use an empty database"),
     "rotation_stopped": _n(
-        "stopped after re-encrypting {n} resident ID: member {member_id}: resident ID does not decrypt under "
-        "any configured PII key; put the key it was encrypted with back into GONGHUI_PII_KEYS and run this again",
-        "stopped after re-encrypting {n} resident IDs: member {member_id}: resident ID does not decrypt under "
-        "any configured PII key; put the key it was encrypted with back into GONGHUI_PII_KEYS and run this "
-        "again",
+        "stopped after re-encrypting {n} resident ID: member {member_id}: resident ID does not decrypt "
+        "under any configured PII key; put the key it was encrypted with back into GONGHUI_PII_KEYS and run "
+        "this again",
+        "stopped after re-encrypting {n} resident IDs: member {member_id}: resident ID does not decrypt "
+        "under any configured PII key; put the key it was encrypted with back into GONGHUI_PII_KEYS and run "
+        "this again",
         "n",
     ),
     "rotated": _n("re-encrypted {n} resident ID", "re-encrypted {n} resident IDs", "n"),
+    "semicolon": _("; "),
     "already_current": _n("{n} was already current", "{n} were already current", "n"),
     "audit_intact": _n("audit chain intact: {n} event", "audit chain intact: {n} events", "n"),
     "audit_unchained": _n(
@@ -529,7 +543,7 @@ _CLI_TEXT: dict[str, Message] = {
 def _say(lang: str, key: str, **params: Any) -> str:
     from api.i18n import translate
 
-    return translate(_CLI_TEXT[key], lang, params)
+    return translate(_CLI_TEXT[key], lang, params, names=False)
 
 
 def _cli_lang(option: str | None) -> str:

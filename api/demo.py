@@ -127,8 +127,8 @@ class NotEmpty(Exception):
     """The database holds real data: the demo (with its published password) is not added to it."""
 
     def __init__(self, members: int, units: int, accounts: int):
-        super().__init__(self.render("en"))
         self.members, self.units, self.accounts = members, units, accounts
+        super().__init__(self.render("en"))
 
     def render(self, lang: str) -> str:
         """What the database holds, in ``lang``."""
@@ -395,7 +395,7 @@ def _members(
 
 def _report(units: dict[str, OrgUnit], counts: dict[str, int], secret: str, lang: str) -> list[str]:
     def say(text: str, **params: object) -> str:
-        return translate(text, lang, params)
+        return translate(text, lang, params, names=False)
 
     account = _("  {username:<14} {role:<11} at {unit:<15} {name}")
     lines = [
@@ -411,7 +411,8 @@ def _report(units: dict[str, OrgUnit], counts: dict[str, int], secret: str, lang
     lines += [f"  {u.code:<16} {u.kind:<11} {u.name}" for u in units.values()]
     lines += ["", say(_("Accounts (password for people: {password}):"), password=DEMO_PASSWORD)]
     lines += [
-        say(account, username=a.username, role=a.role.value, unit=a.unit, name=a.display_name) for a in ACCOUNTS
+        say(account, username=a.username, role=a.role.value, unit=a.unit, name=a.display_name)
+        for a in ACCOUNTS
     ]
     own = say(_("a representative's own member account"))
     lines.append(say(account, username=MEMBER_ACCOUNT, role="member", unit="DEMO-JX-B01-G1", name=own))
@@ -421,7 +422,11 @@ def _report(units: dict[str, OrgUnit], counts: dict[str, int], secret: str, lang
         "",
         say(_("Members: {counts}"), counts=join([f"{units[c].name} {n}" for c, n in counts.items()], lang)),
         "",
-        say(_("Log in at {url} (Authorize) as {username} / {password}"), url="http://127.0.0.1:8000/docs",
-            username="demo.admin", password=DEMO_PASSWORD),
+        say(
+            _("Log in at {url} (Authorize) as {username} / {password}"),
+            url="http://127.0.0.1:8000/docs",
+            username="demo.admin",
+            password=DEMO_PASSWORD,
+        ),
     ]
     return lines
