@@ -1,5 +1,6 @@
 """The ``gonghui`` command: serve, migrate, create-admin, bootstrap, seed-demo, openapi, import-members,
-new-pii-key, rotate-pii-keys, audit verify."""
+new-pii-key, rotate-pii-keys, worker, audit verify. ``gonghui --lang zh|en <command>`` (else the locale)
+picks the language of everything it prints (docs/i18n.md)."""
 
 from __future__ import annotations
 

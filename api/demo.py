@@ -21,7 +21,7 @@ from sqlmodel import Session, col, func, select
 from api.config import get_settings
 from api.db.models import Grant, Member, MemberEvent, MemberTag, OrgUnit, User
 from api.db.session import Database, make_engine
-from api.i18n import _, _n, join, translate
+from api.i18n import Message, _, _n, join, translate
 from api.rules.resident_id import compute_check_char, parse_resident_id
 from api.rules.uscc import compute_uscc_check_char
 from api.schemas.users import UserKind
@@ -394,7 +394,7 @@ def _members(
 
 
 def _report(units: dict[str, OrgUnit], counts: dict[str, int], secret: str, lang: str) -> list[str]:
-    def say(text: str, **params: object) -> str:
+    def say(text: Message, **params: object) -> str:
         return translate(text, lang, params, names=False)
 
     account = _("  {username:<14} {role:<11} at {unit:<15} {name}")
