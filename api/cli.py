@@ -1,5 +1,6 @@
 """The ``gonghui`` command: serve, migrate, create-admin, bootstrap, seed-demo, openapi, import-members,
-new-pii-key, rotate-pii-keys, audit verify."""
+new-pii-key, rotate-pii-keys, worker, audit verify. ``gonghui --lang zh|en <command>`` (else the locale)
+picks the language of everything it prints (docs/i18n.md)."""
 
 from __future__ import annotations
 
@@ -12,13 +13,26 @@ from sqlmodel import col
 
 from api.i18n import Message, _, _n
 
-app = typer.Typer(
-    help="gonghui: API backend for running a trade union.", no_args_is_help=True, add_completion=False
-)
+app = typer.Typer(no_args_is_help=True, add_completion=False)
 
 ROOT_CODE = "ROOT"
 ROOT_NAME = "总工会"
 OPENAPI_PATH = Path("openapi/openapi.json")
+LOGIN_URL = "http://127.0.0.1:8000/docs"
+
+#: the whole command's ``--lang`` (set by :func:`main` on every invocation); None: the locale
+_LANG: str | None = None
+
+
+@app.callback()
+def main(
+    lang: Annotated[
+        str | None, typer.Option("--lang", help="zh or en; default: the locale (LC_ALL, LC_MESSAGES, LANG).")
+    ] = None,
+) -> None:
+    """gonghui: API backend for running a trade union."""
+    global _LANG
+    _LANG = lang
 
 
 def _settings():
@@ -33,7 +47,7 @@ def migrate(revision: Annotated[str, typer.Argument(help="Target revision.")] = 
     from api.db import migrate as m
 
     m.upgrade(_settings().database_url, revision=revision)
-    typer.echo(f"database at {revision}: {_settings().database_url}")
+    typer.echo(_say(_cli_lang(None), "migrated", revision=revision, url=_settings().database_url))
 
 
 def _ensure_admin(username: str, password: str | None, org: str | None) -> tuple[bool, str | None]:
@@ -52,7 +66,7 @@ def _ensure_admin(username: str, password: str | None, org: str | None) -> tuple
         if org:
             unit = org_units.get_by_code(session, org)
             if unit is None:
-                raise typer.BadParameter(f"no org unit with code {org}", param_hint="--org")
+                raise typer.BadParameter(_say(_cli_lang(None), "no_org", code=org), param_hint="--org")
         else:
             unit = session.exec(
                 select(OrgUnit).where(col(OrgUnit.parent_id).is_(None)).order_by(col(OrgUnit.created_at))
@@ -79,16 +93,19 @@ def create_admin(
     from api.i18n import message
 
     if password is None:
-        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+        lang = _cli_lang(None)
+        password = typer.prompt(
+            _say(lang, "password"), hide_input=True, confirmation_prompt=_say(lang, "password_again")
+        )
     try:
         created, _ = _ensure_admin(username, password, org)
     except AppError as exc:  # e.g. a weak password: say why instead of a traceback
         typer.echo(message(exc.code, _cli_lang(None), exc.params), err=True)
         raise typer.Exit(1) from None
     if not created:
-        typer.echo(f"user {username} exists already", err=True)
+        typer.echo(_say(_cli_lang(None), "user_exists", username=username), err=True)
         raise typer.Exit(1)
-    typer.echo(f"admin {username} created")
+    typer.echo(_say(_cli_lang(None), "admin_created", username=username))
 
 
 @app.command()
@@ -117,41 +134,41 @@ def bootstrap(
     from api.errors import AppError
     from api.i18n import message
 
+    lang = _cli_lang(None)
     migrate()
     db = Database(make_engine(_settings().database_url))
     with db.read_session() as session:
         has_users = session.exec(select(User.id).limit(1)).first() is not None
     if has_users:
-        typer.echo("users exist already; log in with your account (gonghui create-admin makes another admin)")
+        typer.echo(_say(lang, "users_exist", command="gonghui create-admin"))
         return
     password = None
     if password_file is not None:
         try:
             password = password_file.read_text(encoding="utf-8").strip()
         except OSError as exc:
-            typer.echo(f"cannot read the admin password file {password_file}: {exc.strerror}", err=True)
+            typer.echo(
+                _say(lang, "password_file_unreadable", path=password_file, reason=exc.strerror), err=True
+            )
             raise typer.Exit(1) from None
         if not password:
-            typer.echo(f"the admin password file {password_file} is empty", err=True)
+            typer.echo(_say(lang, "password_file_empty", path=password_file), err=True)
             raise typer.Exit(1)
     elif _settings().env is not Env.development:
-        typer.echo(
-            "no users yet: set GONGHUI_ADMIN_PASSWORD_FILE (a secret file with the first admin's password) "
-            "and restart, or run `gonghui create-admin --username admin` (it prompts for the password)"
-        )
+        typer.echo(_say(lang, "no_users_production", command="gonghui create-admin --username admin"))
         return
     try:
         _, shown = _ensure_admin(username, password, None)
     except AppError as exc:  # e.g. a weak password in the file
-        typer.echo(message(exc.code, _cli_lang(None), exc.params), err=True)
+        typer.echo(message(exc.code, lang, exc.params), err=True)
         raise typer.Exit(1) from None
     if shown is None:
-        typer.echo(f"first admin {username} created with the password from {password_file}")
+        typer.echo(_say(lang, "first_admin_from_file", username=username, path=password_file))
         return
     typer.echo("")
-    typer.echo("  First admin account created.")
-    typer.echo(f"  Log in at http://127.0.0.1:8000/docs (Authorize) as {username} / {shown}")
-    typer.echo("  This one-time password must be changed first: POST /api/v1/auth/password")
+    typer.echo(f"  {_say(lang, 'first_admin_created')}")
+    typer.echo(f"  {_say(lang, 'log_in_as', url=LOGIN_URL, username=username, password=shown)}")
+    typer.echo(f"  {_say(lang, 'change_first', endpoint='POST /api/v1/auth/password')}")
     typer.echo("")
 
 
@@ -229,10 +246,7 @@ def worker(
 
     settings = _settings()
     if not uses_queue(settings):
-        typer.echo(
-            "jobs run in the server process (SQLite, or GONGHUI_JOB_RUNNER=inprocess): no worker is needed",
-            err=True,
-        )
+        typer.echo(_say(_cli_lang(None), "no_worker_needed"), err=True)
         raise typer.Exit(1)
     configure_logging(json=settings.log_json, level=settings.log_level)
     if metrics_port is not None:
@@ -266,12 +280,14 @@ def openapi(
     text = render_openapi(create_app())
     if check:
         if not output.exists() or output.read_text(encoding="utf-8") != text:
-            typer.echo(f"{output} is out of date: run `gonghui openapi`", err=True)
+            typer.echo(
+                _say(_cli_lang(None), "openapi_stale", path=output, command="gonghui openapi"), err=True
+            )
             raise typer.Exit(1)
         return
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(text, encoding="utf-8")
-    typer.echo(f"wrote {output}")
+    typer.echo(_say(_cli_lang(None), "wrote", path=output))
 
 
 def render_openapi(application) -> str:
@@ -289,14 +305,15 @@ def seed_demo(
     from api.config import Env
     from api.demo import NotEmpty, seed
 
+    lang = _cli_lang(None)
     if _settings().env is not Env.development:
-        typer.echo("seed-demo runs only with GONGHUI_ENV=development", err=True)
+        typer.echo(_say(lang, "seed_development_only"), err=True)
         raise typer.Exit(1)
     migrate()
     try:
-        lines = seed(_settings().database_url, members=members)
+        lines = seed(_settings().database_url, members=members, lang=lang)
     except NotEmpty as exc:
-        typer.echo(f"seed-demo refused: the database is in use ({exc}); use an empty database", err=True)
+        typer.echo(_say(lang, "seed_refused", why=exc.render(lang)), err=True)
         raise typer.Exit(1) from None
     for line in lines:
         typer.echo(line)
@@ -323,20 +340,23 @@ def rotate_pii_keys(
     from api.security.pii import PiiVault
     from api.services.member_core import UndecryptableId, rotate_national_ids
 
+    lang = _cli_lang(None)
     settings = _settings()
     db = Database(make_engine(settings.database_url))
     try:
         result = rotate_national_ids(db, PiiVault.from_settings(settings), batch_size=batch_size)
     except UndecryptableId as exc:
         typer.echo(
-            f"stopped after re-encrypting {exc.done.rewritten} resident IDs: {exc}; put the key it was "
-            "encrypted with back into GONGHUI_PII_KEYS and run this again",
-            err=True,
+            _say(lang, "rotation_stopped", n=exc.done.rewritten, member_id=str(exc.member_id)), err=True
         )
         raise typer.Exit(1) from None
     finally:
         db.engine.dispose()
-    typer.echo(f"re-encrypted {result.rewritten} resident IDs; {result.current} were already current")
+    typer.echo(
+        _say(lang, "rotated", n=result.rewritten)
+        + _say(lang, "semicolon")
+        + _say(lang, "already_current", n=result.current)
+    )
 
 
 @app.command("import-members")
@@ -357,7 +377,9 @@ def import_members(
     on_error: Annotated[
         str, typer.Option(help="abort: nothing is written if any row fails; skip: write the good rows.")
     ] = "abort",
-    lang: Annotated[str | None, typer.Option("--lang", help="zh or en; default: the locale (LANG).")] = None,
+    lang: Annotated[
+        str | None, typer.Option("--lang", help="zh or en; default: gonghui --lang, else the locale (LANG).")
+    ] = None,
 ) -> None:
     """Import members from an HR file with a progress bar (audited as "cli"); exit 1 if it failed."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -370,9 +392,11 @@ def import_members(
     from api.services import member_imports
     from api.services.member_imports.progress import row_error_message
 
-    if on_error not in {"abort", "skip"}:
-        raise typer.BadParameter("abort or skip", param_hint="--on-error")
     lang = _cli_lang(lang)
+    if on_error not in {"abort", "skip"}:
+        raise typer.BadParameter(
+            _say(lang, "abort_or_skip", abort="abort", skip="skip"), param_hint="--on-error"
+        )
     settings = _settings()
     db = Database(make_engine(settings.database_url))
     if not uses_queue(settings):  # queued jobs are the queue's to reap (api/jobs)
@@ -461,21 +485,74 @@ _CLI_TEXT: dict[str, Message] = {
     "nothing_written": _("nothing was written (all or nothing: fix the rows below, or use --on-error skip)"),
     "row": _("row {n}"),
     "more": _n("... {n} more", "... {n} more", "n"),
+    "abort_or_skip": _("{abort} or {skip}"),
+    "no_org": _("no org unit with code {code}"),
+    "migrated": _("database at {revision}: {url}"),
+    "password": _("Password"),
+    "password_again": _("Repeat for confirmation"),
+    "user_exists": _("user {username} exists already"),
+    "admin_created": _("admin {username} created"),
+    "users_exist": _("users exist already; log in with your account ({command} makes another admin)"),
+    "password_file_unreadable": _("cannot read the admin password file {path}: {reason}"),
+    "password_file_empty": _("the admin password file {path} is empty"),
+    "no_users_production": _(
+        "no users yet: set GONGHUI_ADMIN_PASSWORD_FILE (a secret file with the first admin's password) "
+        "and restart, or run `{command}` (it prompts for the password)"
+    ),
+    "first_admin_from_file": _("first admin {username} created with the password from {path}"),
+    "first_admin_created": _("First admin account created."),
+    "log_in_as": _("Log in at {url} (Authorize) as {username} / {password}"),
+    "change_first": _("This one-time password must be changed first: {endpoint}"),
+    "no_worker_needed": _(
+        "jobs run in the server process (SQLite, or GONGHUI_JOB_RUNNER=inprocess): no worker is needed"
+    ),
+    "openapi_stale": _("{path} is out of date: run `{command}`"),
+    "wrote": _("wrote {path}"),
+    "seed_development_only": _("seed-demo runs only with GONGHUI_ENV=development"),
+    "seed_refused": _("seed-demo refused: the database is in use ({why}); use an empty database"),
+    "rotation_stopped": _n(
+        "stopped after re-encrypting {n} resident ID: member {member_id}: resident ID does not decrypt "
+        "under any configured PII key; put the key it was encrypted with back into GONGHUI_PII_KEYS and run "
+        "this again",
+        "stopped after re-encrypting {n} resident IDs: member {member_id}: resident ID does not decrypt "
+        "under any configured PII key; put the key it was encrypted with back into GONGHUI_PII_KEYS and run "
+        "this again",
+        "n",
+    ),
+    "rotated": _n("re-encrypted {n} resident ID", "re-encrypted {n} resident IDs", "n"),
+    "semicolon": _("; "),
+    "already_current": _n("{n} was already current", "{n} were already current", "n"),
+    "audit_intact": _n("audit chain intact: {n} event", "audit chain intact: {n} events", "n"),
+    "audit_unchained": _n(
+        " ({n} event from before the chain began is not covered)",
+        " ({n} events from before the chain began are not covered)",
+        "n",
+    ),
+    "audit_broken_at": _n(
+        "audit chain BROKEN at event {seq}: {n} event verified before it",
+        "audit chain BROKEN at event {seq}: {n} events verified before it",
+        "n",
+    ),
+    "audit_broken_head": _n(
+        "audit chain BROKEN at its head: {n} event verified before it",
+        "audit chain BROKEN at its head: {n} events verified before it",
+        "n",
+    ),
 }
 
 
 def _say(lang: str, key: str, **params: Any) -> str:
     from api.i18n import translate
 
-    return translate(_CLI_TEXT[key], lang, params)
+    return translate(_CLI_TEXT[key], lang, params, names=False)
 
 
 def _cli_lang(option: str | None) -> str:
-    """``--lang`` if given, else the locale (``LC_ALL``, ``LC_MESSAGES``, ``LANG``), as a language with a
-    catalog (``zh``), else ``en``."""
+    """A command's own ``--lang`` if given, else ``gonghui --lang``, else the locale (``LC_ALL``,
+    ``LC_MESSAGES``, ``LANG``), as a language with a catalog (``zh``), else ``en``."""
     from api.i18n import locale_language
 
-    return locale_language(option)
+    return locale_language(option or _LANG)
 
 
 if __name__ == "__main__":
@@ -500,14 +577,14 @@ def audit_verify() -> None:
             verdict = verify(session)
     finally:
         db.engine.dispose()
-    before = (
-        f" ({verdict.unchained} events from before the chain began are not covered)"
-        if verdict.unchained
-        else ""
-    )
+    lang = _cli_lang(None)
+    before = _say(lang, "audit_unchained", n=verdict.unchained) if verdict.unchained else ""
     if verdict.ok:
-        typer.echo(f"audit chain intact: {verdict.checked} events{before}")
+        typer.echo(_say(lang, "audit_intact", n=verdict.checked) + before)
         return
-    where = f"at event {verdict.broken_at}" if verdict.broken_at is not None else "at its head"
-    typer.echo(f"audit chain BROKEN {where}: {verdict.checked} events verified before it{before}", err=True)
+    if verdict.broken_at is not None:
+        broken = _say(lang, "audit_broken_at", seq=verdict.broken_at, n=verdict.checked)
+    else:
+        broken = _say(lang, "audit_broken_head", n=verdict.checked)
+    typer.echo(broken + before, err=True)
     raise typer.Exit(1)

@@ -21,6 +21,7 @@ from sqlmodel import Session, col, func, select
 from api.config import get_settings
 from api.db.models import Grant, Member, MemberEvent, MemberTag, OrgUnit, User
 from api.db.session import Database, make_engine
+from api.i18n import Message, _, _n, join, translate
 from api.rules.resident_id import compute_check_char, parse_resident_id
 from api.rules.uscc import compute_uscc_check_char
 from api.schemas.members import MemberEventKind
@@ -126,36 +127,50 @@ UNIONS = (
 class NotEmpty(Exception):
     """The database holds real data: the demo (with its published password) is not added to it."""
 
+    def __init__(self, members: int, units: int, accounts: int):
+        self.members, self.units, self.accounts = members, units, accounts
+        super().__init__(self.render("en"))
 
-def _in_use(session: Session) -> str | None:
+    def render(self, lang: str) -> str:
+        """What the database holds, in ``lang``."""
+        counts = [
+            translate(_n("{n} member", "{n} members", "n"), lang, {"n": self.members}),
+            translate(_n("{n} org unit", "{n} org units", "n"), lang, {"n": self.units}),
+            translate(_n("{n} user", "{n} users", "n"), lang, {"n": self.accounts}),
+        ]
+        return join(counts, lang)
+
+
+def _in_use(session: Session) -> tuple[int, int, int] | None:
     """Why the database is not empty, or None. Empty: no member, at most one org unit and one user (what
     ``gonghui bootstrap`` makes, so that its first admin sees the demo)."""
     members = session.exec(select(func.count()).select_from(Member)).one()
     units = session.exec(select(func.count()).select_from(OrgUnit)).one()
     accounts = session.exec(select(func.count()).select_from(User)).one()
     if members or units > 1 or accounts > 1:
-        return f"{members} member(s), {units} org unit(s), {accounts} user(s)"
+        return members, units, accounts
     return None
 
 
-def seed(database_url: str, members: int = 300) -> list[str]:
-    """Create the demo in the (migrated) database; returns the lines to print. Raises :class:`NotEmpty`
-    on a database in use (demo accounts share one published password)."""
+def seed(database_url: str, members: int = 300, lang: str = "en") -> list[str]:
+    """Create the demo in the (migrated) database; returns the lines to print (in ``lang``). Raises
+    :class:`NotEmpty` on a database in use (demo accounts share one published password)."""
     db = Database(make_engine(database_url))
     try:
         with db.write_session() as session:
             if org_units.get_by_code(session, DEMO_ROOT_CODE) is not None:
-                return [f"The demo exists already (org unit {DEMO_ROOT_CODE}); nothing was changed."]
+                exists = _("The demo exists already (org unit {code}); nothing was changed.")
+                return [translate(exists, lang, {"code": DEMO_ROOT_CODE})]
             in_use = _in_use(session)
             if in_use:
-                raise NotEmpty(in_use)
+                raise NotEmpty(*in_use)
             units = _units(session)
             accounts, secret = _accounts(session, units)
             counts = _members(session, units, members, accounts)
             session.commit()
     finally:
         db.engine.dispose()
-    return _report(units, counts, secret)
+    return _report(units, counts, secret, lang)
 
 
 def _units(session: Session) -> dict[str, OrgUnit]:
@@ -379,27 +394,40 @@ def _members(
     return counts
 
 
-def _report(units: dict[str, OrgUnit], counts: dict[str, int], secret: str) -> list[str]:
+def _report(units: dict[str, OrgUnit], counts: dict[str, int], secret: str, lang: str) -> list[str]:
+    def say(text: Message, **params: object) -> str:
+        return translate(text, lang, params, names=False)
+
+    account = _("  {username:<14} {role:<11} at {unit:<15} {name}")
     lines = [
-        "Demo data created (development only: these passwords are printed for convenience).",
+        say(_("Demo data created (development only: these passwords are printed for convenience).")),
         "",
-        f"Org units: {len(units)} under {units[DEMO_ROOT_CODE].name} ({DEMO_ROOT_CODE})",
+        say(
+            _n("Org units: {n} under {name} ({code})", "Org units: {n} under {name} ({code})", "n"),
+            n=len(units),
+            name=units[DEMO_ROOT_CODE].name,
+            code=DEMO_ROOT_CODE,
+        ),
     ]
     lines += [f"  {u.code:<16} {u.kind:<11} {u.name}" for u in units.values()]
-    lines += ["", f"Accounts (password for people: {DEMO_PASSWORD}):"]
-    lines += [f"  {a.username:<14} {a.role.value:<11} at {a.unit:<15} {a.display_name}" for a in ACCOUNTS]
-    lines.append(
-        f"  {MEMBER_ACCOUNT:<14} {'member':<11} at {'DEMO-JX-B01-G1':<15} a representative's own member "
-        f"account"
-    )
-    lines.append(
-        f"  {SERVICE_ACCOUNT:<14} {'integration':<11} at {'DEMO-JX':<15} client_id={SERVICE_ACCOUNT} "
-        f"client_secret={secret}"
-    )
+    lines += ["", say(_("Accounts (password for people: {password}):"), password=DEMO_PASSWORD)]
+    lines += [
+        say(account, username=a.username, role=a.role.value, unit=a.unit, name=a.display_name)
+        for a in ACCOUNTS
+    ]
+    own = say(_("a representative's own member account"))
+    lines.append(say(account, username=MEMBER_ACCOUNT, role="member", unit="DEMO-JX-B01-G1", name=own))
+    credentials = f"client_id={SERVICE_ACCOUNT} client_secret={secret}"
+    lines.append(say(account, username=SERVICE_ACCOUNT, role="integration", unit="DEMO-JX", name=credentials))
     lines += [
         "",
-        "Members: " + ", ".join(f"{units[c].name} {n}" for c, n in counts.items()),
+        say(_("Members: {counts}"), counts=join([f"{units[c].name} {n}" for c, n in counts.items()], lang)),
         "",
-        "Log in at http://127.0.0.1:8000/docs (Authorize) as demo.admin / " + DEMO_PASSWORD,
+        say(
+            _("Log in at {url} (Authorize) as {username} / {password}"),
+            url="http://127.0.0.1:8000/docs",
+            username="demo.admin",
+            password=DEMO_PASSWORD,
+        ),
     ]
     return lines

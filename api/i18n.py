@@ -221,10 +221,11 @@ def value_name(value: Any, lang: str) -> Any:
     return value
 
 
-def translate(text: Message, lang: str, params: dict[str, Any] | None = None) -> str:
-    """``text`` in ``lang`` with its ``{placeholders}`` filled (registered values by their names)."""
+def translate(text: Message, lang: str, params: dict[str, Any] | None = None, *, names: bool = True) -> str:
+    """``text`` in ``lang`` with its ``{placeholders}`` filled (registered values by their names, unless
+    ``names`` is false: the command line shows user names, roles and codes as typed)."""
     raw = params or {}
-    params = {k: value_name(v, lang) for k, v in raw.items()}
+    params = {k: value_name(v, lang) for k, v in raw.items()} if names else dict(raw)
     t = translations(lang)
     if isinstance(text, Plural):
         count = raw.get(text.n)

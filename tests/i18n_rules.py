@@ -9,6 +9,7 @@ TECHNICAL = frozenset(
     {
         *("JSON", "CSV", "XLSX", "UTF-8", "UTF-16", "ISO", "GB", "MB"),  # standards, formats, units
         *("ETag", "If-Match", "Retry-After"),  # HTTP headers
+        *("SQLite", "PostgreSQL"),  # database engines
         *("true", "false"),  # JSON literals
         *("X", "I", "O", "Z", "S", "V", "B"),  # ID check character, letters GB 32100 excludes, answer class B
     }

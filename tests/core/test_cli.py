@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
+from i18n_rules import WORD, english_words
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
@@ -41,6 +42,9 @@ def cli_db(fresh_database_url, monkeypatch, request):
     for name in ("GONGHUI_ENV", "GONGHUI_SECRET_KEY", "GONGHUI_PII_KEYS", "GONGHUI_PII_HMAC_KEY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("GONGHUI_DATABASE_URL", url)
+    for name in ("LC_ALL", "LC_MESSAGES"):  # English unless a test says otherwise (gonghui --lang)
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
     get_settings.cache_clear()
     yield url
     get_settings.cache_clear()
@@ -423,3 +427,160 @@ def test_dockerignore_keeps_local_state_out_of_the_image():
     }
     for needed in (".venv", ".git", "var", "__pycache__"):
         assert any(needed in entry for entry in ignored), needed
+
+
+# --- languages: gonghui --lang zh|en, else the locale (issue 17) --------------------------------------
+
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
+
+
+def zh(*args: str, input: str | None = None):
+    return invoke("--lang", "zh", *args, input=input)
+
+
+def assert_chinese(result, *values: object) -> None:
+    """The output says something in Chinese and holds no English word beyond what the catalog rule allows
+    (tests/core/test_i18n_catalog.py) and the words of ``values`` (names, codes, paths, passwords)."""
+    allowed = {w for v in (*values, "head") for w in WORD.findall(str(v))}  # the revision migrate names
+    assert CHINESE.search(result.output), result.output
+    assert not english_words(result.output, allowed), (english_words(result.output, allowed), result.output)
+
+
+def test_the_cli_follows_the_locale_and_gonghui_lang_overrides_it(cli_db, monkeypatch):
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    assert_chinese(invoke("migrate"), "head", cli_db)
+    english = invoke("--lang", "en", "migrate")
+    assert english.exit_code == 0 and f"database at head: {cli_db}" in english.output
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    assert "database at head" in invoke("migrate").output
+
+
+def test_admin_commands_speak_chinese(cli_db, tmp_path):
+    migrated = zh("migrate")
+    assert migrated.exit_code == 0 and "数据库已升级到 head" in migrated.output
+    assert_chinese(migrated, "head", cli_db)
+    empty, missing = tmp_path / "empty", tmp_path / "missing"
+    empty.write_text("\n", encoding="utf-8")
+    refused = zh("bootstrap", "--password-file", str(empty))
+    assert refused.exit_code == 1 and "为空" in refused.output
+    assert_chinese(refused, cli_db, empty)
+    unreadable = zh("bootstrap", "--password-file", str(missing))
+    assert unreadable.exit_code == 1 and "无法读取" in unreadable.output
+    assert_chinese(unreadable, cli_db, missing, "No such file or directory")  # the system's reason
+
+    first = zh("bootstrap")
+    assert first.exit_code == 0, first.output
+    match = re.search(r"以 admin / (\S+) 登录", first.output)
+    assert match and "须先修改这个一次性密码" in first.output, first.output
+    assert_chinese(
+        first, cli_db, "admin", match.group(1), "http://127.0.0.1:8000/docs", "POST /api/v1/auth/password"
+    )
+    assert "POST /api/v1/auth/password" in first.output
+    again = zh("bootstrap")
+    assert again.exit_code == 0 and "已有用户" in again.output and match.group(1) not in again.output
+    assert_chinese(again, cli_db, "gonghui create-admin")
+
+    created = zh("create-admin", "--username", "root.admin", "--password", "Strong-passphrase-1")
+    assert created.exit_code == 0 and "管理员 root.admin 已创建" in created.output
+    assert_chinese(created, "root.admin")
+    exists = zh("create-admin", "--username", "root.admin", "--password", "Strong-passphrase-1")
+    assert exists.exit_code == 1 and "已存在" in exists.output
+    assert_chinese(exists, "root.admin")
+    weak = zh("create-admin", "--username", "weak.one", "--password", "aaaaaaaaaaaa")
+    assert weak.exit_code == 1
+    assert_chinese(weak)
+    prompted = zh("create-admin", "--username", "prompted", input="Typed-passphrase-9\nTyped-passphrase-9\n")
+    assert (
+        prompted.exit_code == 0 and "密码" in prompted.output and "Typed-passphrase-9" not in prompted.output
+    )
+    assert_chinese(prompted, "prompted")
+    # typer's usage error keeps click's frame; the message we raise is Chinese
+    bad_org = zh(
+        "create-admin", "--username", "x.admin", "--password", "Strong-passphrase-1", "--org", "NOPE"
+    )
+    assert bad_org.exit_code == 2 and "没有代码为 NOPE 的工会组织" in bad_org.output, bad_org.output
+    hr_file = tmp_path / "members.csv"
+    hr_file.write_text("name\n", encoding="utf-8")
+    bad_choice = zh("import-members", str(hr_file), "--org", "ROOT", "--on-error", "later")
+    assert bad_choice.exit_code == 2 and "abort 或 skip" in bad_choice.output, bad_choice.output
+    # a command's own --lang still wins
+    english = zh("import-members", str(hr_file), "--org", "ROOT", "--on-error", "later", "--lang", "en")
+    assert english.exit_code == 2 and "abort or skip" in english.output
+
+
+def test_seed_demo_rotation_and_audit_speak_chinese(cli_db):
+    seeded = zh("seed-demo", "--members", "4")
+    assert seeded.exit_code == 0, seeded.output
+    assert "演示数据已创建" in seeded.output and DEMO_PASSWORD in seeded.output
+    engine = make_engine(cli_db)
+    try:
+        with Session(engine) as s:
+            units = [f"{u.code} {u.kind}" for u in s.exec(select(OrgUnit)).all()]
+    finally:
+        engine.dispose()
+    names = [f"{a.username} {a.role.value} {a.unit}" for a in ACCOUNTS]
+    accounts = [MEMBER_ACCOUNT, SERVICE_ACCOUNT, "member integration", "demo.admin", DEMO_PASSWORD]
+    assert_chinese(seeded, cli_db, "head", "http://127.0.0.1:8000/docs", *units, *names, *accounts)
+    again = zh("seed-demo", "--members", "4")
+    assert again.exit_code == 0 and "演示数据已存在" in again.output
+    assert_chinese(again, cli_db, "head", DEMO_ROOT_CODE)
+
+    rotated = zh("rotate-pii-keys")
+    assert rotated.exit_code == 0 and "已重新加密 0 个居民身份证号；4 个已是最新" in rotated.output
+    assert_chinese(rotated)
+    verified = zh("audit", "verify")
+    assert verified.exit_code == 0 and "审计哈希链完整" in verified.output
+    assert_chinese(verified)
+    english = invoke("--lang", "en", "audit", "verify")
+    assert english.exit_code == 0 and "audit chain intact" in english.output
+
+
+def test_seed_demo_refusals_speak_chinese(cli_db, monkeypatch):
+    assert invoke("bootstrap").exit_code == 0
+    assert invoke("create-admin", "--username", "second", "--password", "Another-passphrase-9").exit_code == 0
+    in_use = zh("seed-demo", "--members", "4")
+    assert in_use.exit_code == 1 and "2 个用户" in in_use.output and DEMO_PASSWORD not in in_use.output
+    assert_chinese(in_use, cli_db, "head")
+    english = invoke("--lang", "en", "seed-demo", "--members", "4")
+    assert "in use (0 members, 1 org unit, 2 users)" in english.output, english.output
+
+    monkeypatch.setenv("GONGHUI_ENV", "production")
+    monkeypatch.setenv("GONGHUI_SECRET_KEY", "p" * 48)
+    monkeypatch.setenv("GONGHUI_PII_KEYS", f'["{new_pii_key()}"]')
+    monkeypatch.setenv("GONGHUI_PII_HMAC_KEY", "h" * 48)
+    get_settings.cache_clear()
+    refused = zh("seed-demo")
+    assert refused.exit_code == 1
+    assert_chinese(refused)
+
+
+def test_bootstrap_in_production_says_what_to_do_in_chinese(cli_db, monkeypatch):
+    monkeypatch.setenv("GONGHUI_ENV", "production")
+    monkeypatch.setenv("GONGHUI_SECRET_KEY", "p" * 48)
+    monkeypatch.setenv("GONGHUI_PII_KEYS", f'["{new_pii_key()}"]')
+    monkeypatch.setenv("GONGHUI_PII_HMAC_KEY", "h" * 48)
+    get_settings.cache_clear()
+    result = zh("bootstrap")
+    assert result.exit_code == 0 and "GONGHUI_ADMIN_PASSWORD_FILE" in result.output
+    assert_chinese(result, cli_db, "head", "gonghui create-admin --username admin")
+
+
+def test_openapi_and_worker_speak_chinese(tmp_path, monkeypatch):
+    monkeypatch.setenv("GONGHUI_DATABASE_URL", "sqlite:///var/not-used.db")  # SQLite: no job queue
+    get_settings.cache_clear()
+    try:
+        worker = zh("worker")
+        assert worker.exit_code == 1 and "无需启动任务进程" in worker.output
+        assert_chinese(worker)
+        output = tmp_path / "openapi.json"
+        wrote = zh("openapi", "--output", str(output))
+        assert wrote.exit_code == 0 and output.exists()
+        assert_chinese(wrote, output)
+        output.write_text("{}", encoding="utf-8")
+        stale = zh("openapi", "--output", str(output), "--check")
+        assert stale.exit_code == 1 and "gonghui openapi" in stale.output
+        assert_chinese(stale, output, "gonghui openapi")
+        english = invoke("--lang", "en", "openapi", "--output", str(output), "--check")
+        assert english.exit_code == 1 and "is out of date: run `gonghui openapi`" in english.output
+    finally:
+        get_settings.cache_clear()
