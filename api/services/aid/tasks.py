@@ -3,6 +3,7 @@ objections to resolve, reviews due or overdue, approved aid to pay. Each provide
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -19,9 +20,39 @@ from api.services.aid import common
 from api.services.scope import in_scope
 
 
-def _items(
-    session: Session, kind: str, resource: TaskResourceType, path: str, stmt: sa.Select[Any]
+def _tasks(
+    session: Session,
+    principal: Principal,
+    permission: str,
+    model: Any,
+    *where: Any,
+    kind: str,
+    resource: TaskResourceType,
+    path: str = "",
+    title: Any = Member.name,
+    deadline: Any = None,
+    extra: tuple[Any, ...] = (),
+    joins: Callable[[sa.Select[Any]], sa.Select[Any]] | None = None,
+    order_by: tuple[Any, ...] = (),
+    link: Callable[[Any], str] | None = None,
 ) -> list[TaskOut]:
+    """One provider's bounded query: rows of ``model`` in the principal's units for ``permission``
+    matching ``where``, titled by ``title`` (the member's name, joined on ``model.member_id``, unless
+    ``joins`` says otherwise), ordered by ``order_by`` then id; linked to ``/aid/{path}/{id}`` unless
+    ``link`` says otherwise."""
+    units = principal.units_for(permission)
+    if not units:
+        return []
+    stmt = sa.select(
+        common.column(model.id),
+        common.column(title).label("title"),
+        (sa.null() if deadline is None else col(deadline)).label("deadline"),
+        *extra,
+    )
+    stmt = joins(stmt) if joins else stmt.join(Member, col(Member.id) == model.member_id)
+    stmt = stmt.where(*where, in_scope(common.column(model.org_unit_id), units)).order_by(
+        *order_by, col(model.id)
+    )
     rows = session.execute(stmt.limit(tasks.PER_KIND + 1)).all()
     return [
         TaskOut(
@@ -29,7 +60,7 @@ def _items(
             title=r.title,
             resource_type=resource,
             resource_id=r.id,
-            link=f"/api/v1/aid/{path}/{r.id}",
+            link=link(r) if link else f"/api/v1/aid/{path}/{r.id}",
             deadline=r.deadline,
         )
         for r in rows
@@ -37,184 +68,132 @@ def _items(
 
 
 def _households_to_screen(session: Session, principal: Principal) -> list[TaskOut]:
-    units = principal.units_for("aid.file")
-    if not units:
-        return []
-    stmt = (
-        sa.select(
-            common.column(AidHousehold.id),
-            common.column(Member.name).label("title"),
-            sa.null().label("deadline"),
-        )
-        .join(Member, col(Member.id) == AidHousehold.member_id)
-        .where(
-            col(AidHousehold.status).in_(
-                [
-                    HouseholdStatus.applied.value,
-                    HouseholdStatus.screened.value,
-                    HouseholdStatus.visited.value,
-                    HouseholdStatus.verified.value,
-                ]
-            ),
-            in_scope(common.column(AidHousehold.org_unit_id), units),
-        )
-        .order_by(col(AidHousehold.id))
+    return _tasks(
+        session,
+        principal,
+        "aid.file",
+        AidHousehold,
+        col(AidHousehold.status).in_(
+            [
+                HouseholdStatus.applied.value,
+                HouseholdStatus.screened.value,
+                HouseholdStatus.visited.value,
+                HouseholdStatus.verified.value,
+            ]
+        ),
+        kind="aid.household_process",
+        resource=TaskResourceType.aid_household,
+        path="households",
     )
-    return _items(session, "aid.household_process", TaskResourceType.aid_household, "households", stmt)
 
 
 def _reviews_due(session: Session, principal: Principal) -> list[TaskOut]:
-    units = principal.units_for("aid.file")
-    if not units:
-        return []
     horizon = common.today() + timedelta(days=get_settings().aid_review_warning_days)
-    stmt = (
-        sa.select(
-            common.column(AidHousehold.id),
-            common.column(Member.name).label("title"),
-            col(AidHousehold.review_due_on).label("deadline"),
-        )
-        .join(Member, col(Member.id) == AidHousehold.member_id)
-        .where(
-            col(AidHousehold.status) == HouseholdStatus.filed.value,
-            col(AidHousehold.review_due_on) <= horizon,
-            in_scope(common.column(AidHousehold.org_unit_id), units),
-        )
-        .order_by(col(AidHousehold.review_due_on), col(AidHousehold.id))
+    return _tasks(
+        session,
+        principal,
+        "aid.file",
+        AidHousehold,
+        col(AidHousehold.status) == HouseholdStatus.filed.value,
+        col(AidHousehold.review_due_on) <= horizon,
+        kind="aid.review",
+        resource=TaskResourceType.aid_household,
+        path="households",
+        deadline=AidHousehold.review_due_on,
+        order_by=(col(AidHousehold.review_due_on),),
     )
-    return _items(session, "aid.review", TaskResourceType.aid_household, "households", stmt)
 
 
 def _applications_to_process(session: Session, principal: Principal) -> list[TaskOut]:
-    units = principal.units_for("aid.file")
-    if not units:
-        return []
-    stmt = (
-        sa.select(
-            common.column(AidApplication.id),
-            common.column(Member.name).label("title"),
-            sa.null().label("deadline"),
-        )
-        .join(Member, col(Member.id) == AidApplication.member_id)
-        .where(
-            col(AidApplication.status).in_([ApplicationStatus.submitted.value]),
-            in_scope(common.column(AidApplication.org_unit_id), units),
-        )
-        .order_by(col(AidApplication.id))
+    return _tasks(
+        session,
+        principal,
+        "aid.file",
+        AidApplication,
+        col(AidApplication.status).in_([ApplicationStatus.submitted.value]),
+        kind="aid.application_screen",
+        resource=TaskResourceType.aid_application,
+        path="applications",
     )
-    return _items(session, "aid.application_screen", TaskResourceType.aid_application, "applications", stmt)
 
 
 def _objections(session: Session, principal: Principal) -> list[TaskOut]:
-    units = principal.units_for("aid.file")
-    if not units:
-        return []
-    stmt = (
-        sa.select(
-            common.column(AidObjection.id),
-            common.column(AidNotice.masked_name).label("title"),
-            col(AidNotice.ends_on).label("deadline"),
-            common.column(AidObjection.notice_id),
-        )
-        .join(AidNotice, col(AidNotice.id) == AidObjection.notice_id)
-        .where(
-            col(AidObjection.status) == ObjectionStatus.open.value,
-            in_scope(common.column(AidObjection.org_unit_id), units),
-        )
-        .order_by(col(AidObjection.id))
+    return _tasks(
+        session,
+        principal,
+        "aid.file",
+        AidObjection,
+        col(AidObjection.status) == ObjectionStatus.open.value,
+        kind="aid.objection",
+        resource=TaskResourceType.aid_objection,
+        title=AidNotice.masked_name,
+        deadline=AidNotice.ends_on,
+        extra=(common.column(AidObjection.notice_id),),
+        joins=lambda stmt: stmt.join(AidNotice, col(AidNotice.id) == AidObjection.notice_id),
+        link=lambda r: f"/api/v1/aid/notices/{r.notice_id}/objections",
     )
-    rows = session.execute(stmt.limit(tasks.PER_KIND + 1)).all()
-    return [
-        TaskOut(
-            kind="aid.objection",
-            title=r.title,
-            resource_type=TaskResourceType.aid_objection,
-            resource_id=r.id,
-            link=f"/api/v1/aid/notices/{r.notice_id}/objections",
-            deadline=r.deadline,
-        )
-        for r in rows
-    ]
 
 
 def _household_decisions(session: Session, principal: Principal) -> list[TaskOut]:
     """Files whose notice has ended await the chair."""
-    units = principal.units_for("aid.approve")
-    if not units:
-        return []
-    ended = col(AidNotice.ends_on) < common.today()
-    households = (
-        sa.select(
-            common.column(AidHousehold.id),
-            common.column(Member.name).label("title"),
-            col(AidNotice.ends_on).label("deadline"),
-        )
-        .join(Member, col(Member.id) == AidHousehold.member_id)
-        .join(AidNotice, col(AidNotice.id) == AidHousehold.notice_id)
-        .where(
-            col(AidHousehold.status) == HouseholdStatus.in_notice.value,
-            ended,
-            in_scope(common.column(AidHousehold.org_unit_id), units),
-        )
-        .order_by(col(AidHousehold.id))
+    return _tasks(
+        session,
+        principal,
+        "aid.approve",
+        AidHousehold,
+        col(AidHousehold.status) == HouseholdStatus.in_notice.value,
+        col(AidNotice.ends_on) < common.today(),
+        kind="aid.household_decide",
+        resource=TaskResourceType.aid_household,
+        path="households",
+        deadline=AidNotice.ends_on,
+        joins=lambda stmt: stmt.join(Member, col(Member.id) == AidHousehold.member_id).join(
+            AidNotice, col(AidNotice.id) == AidHousehold.notice_id
+        ),
     )
-    return _items(session, "aid.household_decide", TaskResourceType.aid_household, "households", households)
 
 
 def _application_decisions(session: Session, principal: Principal) -> list[TaskOut]:
     """Applications whose notice has ended, or screened ones of programmes without a notice."""
-    units = principal.units_for("aid.approve")
-    if not units:
-        return []
-    ended = col(AidNotice.ends_on) < common.today()
-    applications = (
-        sa.select(
-            common.column(AidApplication.id),
-            common.column(Member.name).label("title"),
-            col(AidNotice.ends_on).label("deadline"),
-        )
-        .join(Member, col(Member.id) == AidApplication.member_id)
-        .join(AidProgramme, col(AidProgramme.id) == AidApplication.programme_id)
-        .outerjoin(AidNotice, col(AidNotice.id) == AidApplication.notice_id)
-        .where(
-            sa.or_(
-                sa.and_(col(AidApplication.status) == ApplicationStatus.in_notice.value, ended),
-                sa.and_(
-                    col(AidApplication.status) == ApplicationStatus.screened.value,
-                    col(AidProgramme.notice_required).is_(False),
-                ),
+    return _tasks(
+        session,
+        principal,
+        "aid.approve",
+        AidApplication,
+        sa.or_(
+            sa.and_(
+                col(AidApplication.status) == ApplicationStatus.in_notice.value,
+                col(AidNotice.ends_on) < common.today(),
             ),
-            in_scope(common.column(AidApplication.org_unit_id), units),
-        )
-        .order_by(col(AidApplication.id))
-    )
-    return _items(
-        session, "aid.application_decide", TaskResourceType.aid_application, "applications", applications
+            sa.and_(
+                col(AidApplication.status) == ApplicationStatus.screened.value,
+                col(AidProgramme.notice_required).is_(False),
+            ),
+        ),
+        kind="aid.application_decide",
+        resource=TaskResourceType.aid_application,
+        path="applications",
+        deadline=AidNotice.ends_on,
+        joins=lambda stmt: (
+            stmt.join(Member, col(Member.id) == AidApplication.member_id)
+            .join(AidProgramme, col(AidProgramme.id) == AidApplication.programme_id)
+            .outerjoin(AidNotice, col(AidNotice.id) == AidApplication.notice_id)
+        ),
     )
 
 
 def _to_pay(session: Session, principal: Principal) -> list[TaskOut]:
-    units = principal.units_for("aid.pay")
-    if not units:
-        return []
-    stmt = (
-        sa.select(
-            common.column(AidApplication.id),
-            common.column(Member.name).label("title"),
-            sa.null().label("deadline"),
-        )
-        .join(Member, col(Member.id) == AidApplication.member_id)
-        .where(
-            col(AidApplication.status) == ApplicationStatus.approved.value,
-            col(AidApplication.payout_batch_id).is_(None),
-            in_scope(common.column(AidApplication.org_unit_id), units),
-        )
-        .order_by(col(AidApplication.id))
+    return _tasks(
+        session,
+        principal,
+        "aid.pay",
+        AidApplication,
+        col(AidApplication.status) == ApplicationStatus.approved.value,
+        col(AidApplication.payout_batch_id).is_(None),
+        kind="aid.pay",
+        resource=TaskResourceType.aid_application,
+        link=lambda r: "/api/v1/aid/payable",
     )
-    return [
-        t.model_copy(update={"link": "/api/v1/aid/payable"})
-        for t in _items(session, "aid.pay", TaskResourceType.aid_application, "applications", stmt)
-    ]
 
 
 TASK_PROVIDERS: dict[str, tasks.Provider] = {

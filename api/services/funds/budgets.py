@@ -36,7 +36,14 @@ from api.schemas.funds import (
 from api.security.principal import Principal
 from api.services.concurrency import expect_version
 from api.services.funds import charts, totals
-from api.services.funds.common import column, record_step, require_accounting_unit, require_in_scope, visible
+from api.services.funds.common import (
+    column,
+    record_approval,
+    record_step,
+    require_accounting_unit,
+    require_in_scope,
+    visible,
+)
 from api.services.funds.workflow import step_budget
 from api.services.pagination import keyset
 
@@ -206,23 +213,7 @@ def approve(
     expect_version(budget, version)
     if budget.drafted_by_id == by.user_id:
         raise Conflict("funds_approve_own")
-    before = budget.status
-    budget.status = S.approved.value
-    budget.approved_by_id = by.user_id
-    budget.approved_at = utcnow()
-    budget.meeting_on = data.meeting_on
-    budget.minute_ref = data.minute_ref
-    budget.returned_reason = None
-    budget.updated_at = utcnow()
-    _event(
-        session,
-        budget,
-        FundEventKind.approved,
-        before,
-        by,
-        meeting_on=data.meeting_on,
-        minute_ref=data.minute_ref,
-    )
+    record_approval(session, budget, data, status=S.approved.value, entity_type="budget", by=by)
     session.commit()
     return budget
 

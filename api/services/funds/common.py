@@ -19,9 +19,10 @@ from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, col, select
 
 from api.db.models import FundEvent, FundFinalAccount, OrgUnit, OrgUnitClosure
+from api.db.types import utcnow
 from api.errors import Conflict, RuleViolation
 from api.i18n import _, _n, register
-from api.schemas.funds import FundEventKind
+from api.schemas.funds import ApproveIn, FundEventKind
 from api.security.principal import Principal
 from api.services import audit
 from api.services.scope import in_scope, unit_within
@@ -205,6 +206,30 @@ def record_step(
         entity_id=subject.id,
         org_unit_id=subject.org_unit_id,
         changes={"from": before, "to": subject.status, **(details or {})},
+    )
+
+
+def record_approval(
+    session: Session, subject: Any, data: ApproveIn, *, status: str, entity_type: str, by: Principal
+) -> None:
+    """The committee's approval of a budget or final accounts: ``status``, approver, meeting date and
+    minute reference set on ``subject`` and the step recorded, in the caller's transaction."""
+    before = subject.status
+    subject.status = status
+    subject.approved_by_id = by.user_id
+    subject.approved_at = utcnow()
+    subject.meeting_on = data.meeting_on
+    subject.minute_ref = data.minute_ref
+    subject.returned_reason = None
+    subject.updated_at = utcnow()
+    record_step(
+        session,
+        subject,
+        entity_type=entity_type,
+        kind=FundEventKind.approved,
+        before=before,
+        by=by,
+        details={"meeting_on": data.meeting_on, "minute_ref": data.minute_ref},
     )
 
 

@@ -31,7 +31,14 @@ from api.schemas.funds import (
 from api.security.principal import Principal
 from api.services.concurrency import expect_version
 from api.services.funds import budgets, common, totals
-from api.services.funds.common import column, record_step, require_accounting_unit, require_in_scope, visible
+from api.services.funds.common import (
+    column,
+    record_approval,
+    record_step,
+    require_accounting_unit,
+    require_in_scope,
+    visible,
+)
 from api.services.funds.workflow import step_final
 from api.services.pagination import keyset
 
@@ -185,23 +192,7 @@ def approve(
     budgets.in_force(session, final.org_unit_id, final.fiscal_year, lock=True)
     if figures(session, final.org_unit_id, final.fiscal_year) != final.figures:
         raise Conflict("funds_final_stale")
-    before = final.status
-    final.status = F.approved.value
-    final.approved_by_id = by.user_id
-    final.approved_at = utcnow()
-    final.meeting_on = data.meeting_on
-    final.minute_ref = data.minute_ref
-    final.returned_reason = None
-    final.updated_at = utcnow()
-    _event(
-        session,
-        final,
-        FundEventKind.approved,
-        before,
-        by,
-        meeting_on=data.meeting_on,
-        minute_ref=data.minute_ref,
-    )
+    record_approval(session, final, data, status=F.approved.value, entity_type="final_account", by=by)
     session.commit()
     return final
 
