@@ -175,14 +175,19 @@ def translations(lang: str) -> gettext.NullTranslations:
     return gettext.GNUTranslations(buffer)
 
 
+#: Language ranges of ``Accept-Language`` looked at (browsers send a handful); the rest is ignored, so a
+#: client cannot make every error response parse thousands of them.
+MAX_LANGUAGE_RANGES = 32
+
+
 def preferred_language(header: str | None) -> str:
     """The language with a catalog that ``Accept-Language`` prefers most (``zh`` for ``zh-CN``), else
-    ``en``."""
+    ``en``. Only the first :data:`MAX_LANGUAGE_RANGES` ranges count."""
     if not header:
         return SOURCE_LANGUAGE
     available = set(languages())
     best, best_q = SOURCE_LANGUAGE, -1.0
-    for part in header.split(","):
+    for part in header.split(",", MAX_LANGUAGE_RANGES)[:MAX_LANGUAGE_RANGES]:
         lang, _sep, q = part.strip().partition(";q=")
         try:
             weight = float(q) if q else 1.0

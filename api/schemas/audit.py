@@ -7,6 +7,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from pydantic import Field
+
 from api.schemas.common import Out
 
 
@@ -207,8 +209,15 @@ class AuditEventOut(Out):
     at: datetime
     actor_id: uuid.UUID | None
     actor_label: str | None
-    action: AuditAction
-    entity_type: AuditEntityType | None
+    # Plain text on the way out: an event stored before an action or entity type was renamed or retired
+    # must still be readable (the enums would fail validation, a 500). The filters stay the enums (422).
+    action: str = Field(
+        examples=["grant.added"], description="Normally an ``AuditAction``; older stored values pass through."
+    )
+    entity_type: str | None = Field(
+        examples=["org_unit"],
+        description="Normally an ``AuditEntityType``; older stored values pass through.",
+    )
     entity_id: uuid.UUID | None
     org_unit_id: uuid.UUID | None
     changes: dict[str, Any] | None

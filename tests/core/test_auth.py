@@ -337,3 +337,17 @@ def test_verified_token_cache_still_checks_expiry_signature_and_settings(setting
     monkeypatch.setattr(tokens.time, "time", lambda: expires + 1)
     with pytest.raises(Unauthorized):
         decode_access_token(token, settings)
+
+
+def test_audit_events_with_an_action_no_longer_listed_still_read_and_the_filter_still_422s(
+    client, world, session, problem
+):
+    session.add(AuditEvent(action="legacy.retired_action", entity_type="legacy_thing", actor_label="old"))
+    session.commit()
+    headers = world.as_role("auditor", "ROOT")
+    r = client.get("/api/v1/audit-events", headers=headers)
+    assert r.status_code == 200, r.text
+    legacy = [e for e in r.json()["items"] if e["action"] == "legacy.retired_action"]
+    assert legacy and legacy[0]["entity_type"] == "legacy_thing"
+    refused = client.get("/api/v1/audit-events?action=legacy.retired_action", headers=headers)
+    problem(refused, 422, "validation_failed")

@@ -35,6 +35,15 @@ def test_accept_language_picks_chinese_only_when_preferred():
     assert message("version_mismatch", "zh").startswith("资源")
 
 
+def test_accept_language_looks_at_a_bounded_number_of_ranges():
+    from api.i18n import MAX_LANGUAGE_RANGES
+
+    filler = ",".join(["fr;q=0.1"] * (MAX_LANGUAGE_RANGES - 1))
+    assert preferred_language(f"{filler},zh") == "zh"  # the last range still looked at
+    assert preferred_language(f"{filler},fr,zh") == "en"  # one past the bound: ignored
+    assert preferred_language(",".join(["x"] * 200_000) + ",zh") == "en"
+
+
 # --- Chinese problems say everything in Chinese (issue 17) -------------------------------------------------
 
 ASCII_WORD = re.compile(r"[A-Za-z][A-Za-z_.-]*")
