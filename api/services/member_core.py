@@ -130,37 +130,92 @@ def grassroots_map(session: Session, unit_ids: set[uuid.UUID]) -> dict[uuid.UUID
     return {unit: g for unit, (_, g) in best.items()}
 
 
-def allocate_member_numbers(session: Session, grassroots: OrgUnit, count: int = 1) -> list[str]:
-    """Reserve ``count`` member numbers of one union: ``<union code>-<6-digit sequence>``.
+def _lock_counter(session: Session, grassroots_id: uuid.UUID) -> int:
+    """Lock the union's member-number counter row and return its next value (creating the row at 1).
 
-    The counter row is locked (SELECT ... FOR UPDATE on PostgreSQL; SQLite writers are serial), so
-    concurrent creations never hand out the same number. The union's first number creates the row with
-    ``INSERT ... ON CONFLICT DO NOTHING``: two transactions doing so at once (e.g. two import workers)
-    both go on, the second waiting for the first's row instead of failing on its key.
+    SELECT ... FOR UPDATE on PostgreSQL (SQLite writers are serial); the lock is held until the
+    transaction ends. The union's first number creates the row with ``INSERT ... ON CONFLICT DO
+    NOTHING``: two transactions doing so at once (e.g. two import workers) both go on, the second waiting
+    for the first's row instead of failing on its key.
     """
     locked = (
-        select(MemberNumberCounter)
-        .where(MemberNumberCounter.grassroots_unit_id == grassroots.id)
+        select(col(MemberNumberCounter.next_value))
+        .where(MemberNumberCounter.grassroots_unit_id == grassroots_id)
         .with_for_update()
     )
-    counter = session.execute(locked).scalar_one_or_none()
-    if counter is None:
+    next_value = session.execute(locked).scalar_one_or_none()
+    if next_value is None:
         dialect = session.get_bind().dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         session.execute(
             insert(MemberNumberCounter)
-            .values(grassroots_unit_id=grassroots.id, next_value=1)
+            .values(grassroots_unit_id=grassroots_id, next_value=1)
             .on_conflict_do_nothing(index_elements=["grassroots_unit_id"])
         )
-        counter = session.execute(locked).scalar_one()
-    first = counter.next_value
+        next_value = session.execute(locked).scalar_one()
+    return next_value
+
+
+def _set_counter(session: Session, grassroots_id: uuid.UUID, next_value: int) -> None:
     session.execute(
         sa.update(MemberNumberCounter)
-        .where(col(MemberNumberCounter.grassroots_unit_id) == grassroots.id)
-        .values(next_value=first + count)
+        .where(col(MemberNumberCounter.grassroots_unit_id) == grassroots_id)
+        .values(next_value=next_value)
     )
-    session.expire(counter)
+    # an ORM counter loaded earlier in this session must not show the old value
+    counter = session.identity_map.get(session.identity_key(MemberNumberCounter, (grassroots_id,)))
+    if counter is not None:
+        session.expire(counter)
+
+
+def allocate_member_numbers(session: Session, grassroots: OrgUnit, count: int = 1) -> list[str]:
+    """Reserve ``count`` member numbers of one union: ``<union code>-<6-digit sequence>``.
+
+    The counter row is locked (:func:`_lock_counter`), so concurrent creations never hand out the same
+    number.
+    """
+    first = _lock_counter(session, grassroots.id)
+    _set_counter(session, grassroots.id, first + count)
     return [f"{grassroots.code}-{n:06d}" for n in range(first, first + count)]
+
+
+class MemberNumbers:
+    """Member numbers for a bulk import, handed out in memory between two database calls per union.
+
+    :meth:`reserve` locks each union's counter row once (held until the transaction ends, as
+    :func:`allocate_member_numbers` holds it) and reads it; :meth:`take` then numbers members without
+    the database, and :meth:`flush` writes the counters back before the commit. Numbers are the same
+    as batch-by-batch allocation would give; a rolled-back import leaves the counters as they were.
+    """
+
+    __slots__ = ("_codes", "_next", "_read")
+
+    def __init__(self) -> None:
+        self._codes: dict[uuid.UUID, str] = {}
+        self._next: dict[uuid.UUID, int] = {}
+        self._read: dict[uuid.UUID, int] = {}
+
+    def reserve(self, session: Session, union_ids: set[uuid.UUID]) -> None:
+        """Lock and read the counters of the unions not seen before (no query when all were)."""
+        for union_id in union_ids - self._next.keys():
+            union = session.get(OrgUnit, union_id)
+            assert union is not None
+            self._codes[union_id] = union.code
+            self._next[union_id] = self._read[union_id] = _lock_counter(session, union_id)
+
+    def take(self, union_id: uuid.UUID, count: int) -> list[str]:
+        """The next ``count`` numbers of a union :meth:`reserve` has locked."""
+        first = self._next[union_id]
+        self._next[union_id] = first + count
+        code = self._codes[union_id]
+        return [f"{code}-{n:06d}" for n in range(first, first + count)]
+
+    def flush(self, session: Session) -> None:
+        """Write back the counters of the unions that handed out numbers."""
+        for union_id, next_value in self._next.items():
+            if next_value != self._read[union_id]:
+                _set_counter(session, union_id, next_value)
+                self._read[union_id] = next_value
 
 
 @dataclass(frozen=True)

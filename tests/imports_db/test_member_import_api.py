@@ -194,19 +194,19 @@ def test_officer_of_one_union_cannot_import_into_another(client, world, db, prob
 
 
 def test_a_crash_mid_import_leaves_nothing_behind(client, world, db, monkeypatch):
-    """A failure after the first batch has been written rolls back the whole import."""
+    """A failure after the first batch has been submitted for writing rolls back the whole import."""
     officer = world.as_role("officer", "U01")
     monkeypatch.setattr(runner, "BATCH_SIZE", 3)
-    real = service.write_batch
+    real = runner.build_rows
     calls = []
 
-    def failing(session, ctx, plans):
+    def failing(ctx, plans, numbering):
         calls.append(len(plans))
-        if len(calls) == 2:
+        if len(calls) == 2:  # the first batch's rows are submitted just before the second is built
             raise RuntimeError("disk full")
-        return real(session, ctx, plans)
+        return real(ctx, plans, numbering)
 
-    monkeypatch.setattr(runner, "write_batch", failing)
+    monkeypatch.setattr(runner, "build_rows", failing)
     rows = [row(f"C{i:03d}", f"员工{i}", make_id(i)) for i in range(1, 10)]
     r = post_import(client, officer, csv_bytes(rows))
     assert r.status_code == 500 and r.json()["code"] == "internal_error"
@@ -322,17 +322,17 @@ def test_progress_is_visible_while_the_import_runs(client, world, db, monkeypatc
     """Progress (phase, rows done / total) is readable from another session during the write phase."""
     monkeypatch.setattr(runner, "BATCH_SIZE", 10)
     officer = world.as_role("officer", "U01")
-    real = service.write_batch
+    real = runner.build_rows
     seen = []
 
-    def observing(session, ctx, plans):
+    def observing(ctx, plans, numbering):
         job_id = next(iter(service._live))
         with db.read_session() as s:
             job = service.view(service.get_in_scope(s, job_id, _importer(world)))
         seen.append((job["status"], job["phase"], job["rows_done"], job["rows_total"]))
-        return real(session, ctx, plans)
+        return real(ctx, plans, numbering)
 
-    monkeypatch.setattr(runner, "write_batch", observing)
+    monkeypatch.setattr(runner, "build_rows", observing)
     job = post_import(
         client, officer, csv_bytes([row(f"R{i:03d}", f"员工{i}", make_id(i)) for i in range(1, 36)])
     ).json()

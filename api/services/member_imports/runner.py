@@ -1,5 +1,13 @@
 """The import job runner: count the file, then validate or write it in ONE transaction in batches
 (:func:`run_import`), publishing progress as it goes; :func:`run_import_job` is the background entry point.
+
+Writing is pipelined (:func:`_write_pass`): a batch's new rows are built while the database still
+stores the previous batch (``COPY`` in a background thread on PostgreSQL, :class:`api.db.bulk.
+BackgroundInserts`), and they are submitted only after the next batch's on-record lookups have run, so
+each lookup finds the connection free and the database's work overlaps the Python work of checking,
+planning and building rows. Lookups are not meant to see the rows of the batch still being stored:
+a row repeating an earlier row of the same file is refused by the file's duplicate tracker before it
+reaches them. Updates of members on record run before the next lookups, as in a serial run.
 """
 
 from __future__ import annotations
@@ -16,6 +24,7 @@ import structlog
 from sqlmodel import Session
 
 from api.config import Settings
+from api.db.bulk import BackgroundInserts
 from api.db.models import MemberImport, OrgUnit, User
 from api.db.session import Database
 from api.db.types import utcnow
@@ -36,10 +45,11 @@ from api.schemas.member_imports import ImportOnError, ImportPhase, ImportStatus
 from api.security.pii import PiiVault
 from api.security.principal import Principal
 from api.services import audit
+from api.services.member_core import MemberNumbers
 from api.services.member_imports.planning import IMPORT, _Context, _Plan, load_context, plan_batch
 from api.services.member_imports.processes import this_process
 from api.services.member_imports.progress import ProgressCallback, _Progress, _Tally
-from api.services.member_imports.writing import ConcurrentChange, write_batch
+from api.services.member_imports.writing import BatchRows, ConcurrentChange, apply_updates, build_rows
 
 log = structlog.get_logger("gonghui.member_imports")
 
@@ -90,14 +100,10 @@ def _page_cache(session: Session) -> Iterator[None]:
         driver.execute(f"PRAGMA cache_size = {int(before)}")
 
 
-def _pass(
-    session: Session,
-    ctx: _Context,
-    file_path: str,
-    filename: str,
-    tally: _Tally,
-    on_batch: Callable[[list[_Plan]], None],
-) -> None:
+def _planned(
+    session: Session, ctx: _Context, file_path: str, filename: str, tally: _Tally
+) -> Iterator[list[_Plan]]:
+    """Read, check and plan the file batch by batch: the plans of each batch, its failures in ``tally``."""
     tracker = FileDuplicateTracker()
     for batch in _batches(iter_rows(file_path, filename), BATCH_SIZE):
         good: list[MemberRowOk] = []
@@ -112,7 +118,42 @@ def _pass(
             tally.fail(error)
         tally.count(plans)
         tally.rows += len(batch)
-        on_batch(plans)
+        yield plans
+
+
+def _write_pass(
+    session: Session,
+    ctx: _Context,
+    file_path: str,
+    filename: str,
+    tally: _Tally,
+    *,
+    abort: bool,
+    on_batch: Callable[[], None],
+) -> None:
+    """Plan and write the whole file in the session's transaction, pipelined (module docstring).
+
+    Per batch: its lookups (the previous batch's rows not yet submitted), then the database work that must
+    precede the next lookups (member-number counters, updates of members on record), then the previous
+    batch's rows are submitted and this batch's rows built while they are stored. With ``abort``, nothing
+    more is written after the first failed row (the caller rolls back). No commit.
+    """
+    numbers = MemberNumbers()
+    held: BatchRows | None = None
+    with BackgroundInserts(session) as inserts:
+        for plans in _planned(session, ctx, file_path, filename, tally):
+            if abort and tally.failed:
+                held = None
+            else:
+                numbers.reserve(session, {p.grassroots_id for p in plans if p.action == "created"})
+                apply_updates(session, ctx, plans)
+                if held is not None:
+                    inserts.submit(held.inserts())
+                held = build_rows(ctx, plans, numbers.take)
+            on_batch()
+        if held is not None and not (abort and tally.failed):
+            inserts.submit(held.inserts())
+    numbers.flush(session)
 
 
 def _actor(session: Session, user_id: uuid.UUID | None) -> Principal | None:
@@ -185,14 +226,8 @@ def run_import(
         if job.dry_run:
             with db.read_session() as session:
                 ctx = load_context(session, unit, vault, actor_id=job.created_by_id, today=today)
-                _pass(
-                    session,
-                    ctx,
-                    file_path,
-                    job.filename,
-                    tally,
-                    lambda _: progress(ImportPhase.validating, tally.rows, total),
-                )
+                for _ in _planned(session, ctx, file_path, job.filename, tally):
+                    progress(ImportPhase.validating, tally.rows, total)
             _finish(  # a dry run writes nothing: what it would do is in the report's ``planned``
                 db,
                 import_id,
@@ -208,13 +243,15 @@ def run_import(
         commit_progress = db.dialect != "sqlite"
         with db.write_session() as session, _page_cache(session):
             ctx = load_context(session, unit, vault, actor_id=job.created_by_id, today=today)
-
-            def write(plans: list[_Plan]) -> None:
-                if not (abort and tally.failed):
-                    write_batch(session, ctx, plans)
-                progress(ImportPhase.writing, tally.rows, total, commit=commit_progress)
-
-            _pass(session, ctx, file_path, job.filename, tally, write)
+            _write_pass(
+                session,
+                ctx,
+                file_path,
+                job.filename,
+                tally,
+                abort=abort,
+                on_batch=lambda: progress(ImportPhase.writing, tally.rows, total, commit=commit_progress),
+            )
             if abort and tally.failed:
                 raise _RowsInvalid()  # leaving the block rolls back what was written before the first failure
             audit.record(

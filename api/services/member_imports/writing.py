@@ -1,23 +1,30 @@
-"""Writing planned batches with SQLAlchemy Core: bulk inserts and updates of members, their tags,
-lifecycle events and change-feed entries (:func:`write_batch`). No commit: the caller owns the transaction.
+"""Writing planned batches: the member rows, tags, lifecycle events and change-feed entries of a batch
+as plain tuples (:func:`build_rows`), the updates of members on record (:func:`apply_updates`), and
+:func:`write_batch`, both at once for a caller that writes one batch (the HR upsert). A bulk import
+hands :meth:`BatchRows.inserts` to :class:`api.db.bulk.BackgroundInserts` instead (``COPY`` in the
+background on PostgreSQL). No commit: the caller owns the transaction.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from api.db.bulk import insert_rows
-from api.db.models import OrgUnit
-from api.db.types import new_ids, utcnow
+from api.db.bulk import Insert, insert_rows
+from api.db.models import ChangeLogEntry
+from api.db.types import new_ids, table_of, utcnow
 from api.schemas.members import MemberEventKind
-from api.services import changes
-from api.services.member_core import MemberStatus, allocate_member_numbers
+from api.services.changes import FEED_ROW_COLUMNS
+from api.services.member_core import MemberNumbers, MemberStatus
 from api.services.member_imports.planning import EVENT, MEMBER, TAG, _Context, _Plan
+
+FEED = table_of(ChangeLogEntry)
 
 
 class ConcurrentChange(Exception):
@@ -68,35 +75,86 @@ _EVENT_COLUMNS = (
 )
 
 
-def write_batch(session: Session, ctx: _Context, plans: list[_Plan]) -> None:
-    """Bulk writes for one batch: members, tags, 'joined' events, change-feed entries.
+_TAG_COLUMNS = ("member_id", "tag")
 
-    New members, their events and feed entries go to the driver in database form
-    (:func:`api.db.bulk.insert_rows`: ``executemany`` on SQLite, ``COPY`` on PostgreSQL), skipping
-    SQLAlchemy's per-value bind processing; updates and tags (rare in a bulk import) use Core.
-    """
-    now = utcnow()
-    creates = [p for p in plans if p.action == "created"]
+#: member numbers for the new members of a batch: (grassroots union id, count) -> numbers
+Numbering = Callable[[uuid.UUID, int], list[str]]
+
+
+@dataclass(slots=True)
+class BatchRows:
+    """A batch's new rows in database form, each a tuple in its table's column order."""
+
+    members: list[tuple[Any, ...]] = field(default_factory=list)
+    tags: list[tuple[Any, ...]] = field(default_factory=list)
+    events: list[tuple[Any, ...]] = field(default_factory=list)
+    feed: list[tuple[Any, ...]] = field(default_factory=list)
+
+    def inserts(self) -> list[Insert]:
+        """The inserts in foreign-key order: members before the tags and events that reference them."""
+        return [
+            (MEMBER, _MEMBER_COLUMNS, self.members),
+            (TAG, _TAG_COLUMNS, self.tags),
+            (EVENT, _EVENT_COLUMNS, self.events),
+            (FEED, FEED_ROW_COLUMNS, self.feed),
+        ]
+
+
+def apply_updates(session: Session, ctx: _Context, plans: list[_Plan]) -> None:
+    """UPDATE the members on record that a batch changes (optimistic lock on their version) and delete
+    the tags of those whose tag list it replaces; the new tags come with :func:`build_rows`."""
     updates = [p for p in plans if p.action == "updated"]
-    member_rows: list[tuple[Any, ...]] = []
-    event_rows: list[tuple[Any, ...]] = []
-    tag_rows: list[dict[str, Any]] = []
-    feed: list[tuple[Any, ...]] = []
+    if not updates:
+        return
+    now = utcnow()
+    params = []
+    for p in updates:
+        assert p.existing is not None  # an update plan always carries the row on file
+        # a masked ID (an export re-imported) keeps the stored hash, so the stored cipher too
+        cipher = p.existing.national_id_cipher
+        if p.row.national_id is not None and p.values["national_id_hmac"] != p.existing.national_id_hmac:
+            cipher = ctx.vault.encrypt(p.row.national_id.value)
+        params.append(
+            {
+                **p.values,
+                "b_id": p.member_id,
+                "b_version": p.version,
+                "version": p.version + 1,
+                "updated_at": now,
+                "national_id_cipher": cipher,
+            }
+        )
+    result = cast("sa.CursorResult[Any]", session.execute(_UPDATE, params))  # an UPDATE: CursorResult
+    if session.get_bind().dialect.supports_sane_multi_rowcount and result.rowcount != len(params):
+        raise ConcurrentChange()
+    retag = [p.member_id for p in updates if p.tags is not None]
+    if retag:
+        session.execute(sa.delete(TAG).where(TAG.c.member_id.in_(retag)))
+
+
+def build_rows(ctx: _Context, plans: list[_Plan], numbering: Numbering) -> BatchRows:
+    """The batch's new rows: members (numbered, IDs encrypted), 'joined' events, tags of new and retagged
+    members, and change-feed entries for created and updated members. No database access but
+    ``numbering``; sets ``member_id`` on the plans of new members."""
+    now = utcnow()
+    out = BatchRows()
+    creates = [p for p in plans if p.action == "created"]
     per_union: dict[uuid.UUID, list[_Plan]] = defaultdict(list)
     for p in creates:
         per_union[p.grassroots_id].append(p)
     active = MemberStatus.active.value
+    joined = MemberEventKind.joined
     encrypt = ctx.vault.encrypt
+    today, actor_id = ctx.today, ctx.actor_id
+    members, events, tags, feed = out.members, out.events, out.tags, out.feed
     ids = iter(new_ids(2 * len(creates)))  # member and event ids of the batch, one system call
     for gid, group in per_union.items():
-        union = session.get(OrgUnit, gid)
-        assert union is not None
-        for p, number in zip(group, allocate_member_numbers(session, union, len(group)), strict=True):
+        for p, number in zip(group, numbering(gid, len(group)), strict=True):
             p.member_id = member_id = next(ids)
             row, v = p.row, p.values
             assert row.national_id is not None  # planning refuses a new member with a masked ID
             org_unit_id = v["org_unit_id"]
-            member_rows.append(
+            members.append(
                 (
                     member_id,
                     number,
@@ -123,51 +181,37 @@ def write_batch(session: Session, ctx: _Context, plans: list[_Plan]) -> None:
                     now,
                 )
             )
-            event_rows.append(
+            events.append(
                 (
                     next(ids),
                     member_id,
-                    MemberEventKind.joined,
+                    joined,
                     None,
                     active,
-                    row.join_date or ctx.today,
+                    row.join_date or today,
                     None,
                     org_unit_id,
-                    ctx.actor_id,
+                    actor_id,
                     now,
                 )
             )
             if p.tags:
-                tag_rows.extend({"member_id": member_id, "tag": t} for t in p.tags)
+                tags.extend((member_id, t) for t in p.tags)
             feed.append(("member", member_id, "created", org_unit_id, 1, now))
-    insert_rows(session, MEMBER, _MEMBER_COLUMNS, member_rows)
-    if updates:
-        params = []
-        for p in updates:
-            assert p.existing is not None  # an update plan always carries the row on file
-            # a masked ID (an export re-imported) keeps the stored hash, so the stored cipher too
-            cipher = p.existing.national_id_cipher
-            if p.row.national_id is not None and p.values["national_id_hmac"] != p.existing.national_id_hmac:
-                cipher = ctx.vault.encrypt(p.row.national_id.value)
-            params.append(
-                {
-                    **p.values,
-                    "b_id": p.member_id,
-                    "b_version": p.version,
-                    "version": p.version + 1,
-                    "updated_at": now,
-                    "national_id_cipher": cipher,
-                }
-            )
+    for p in plans:
+        if p.action == "updated":
+            if p.tags is not None:
+                tags.extend((p.member_id, t) for t in p.tags)
             feed.append(("member", p.member_id, "updated", p.values["org_unit_id"], p.version + 1, now))
-        result = cast("sa.CursorResult[Any]", session.execute(_UPDATE, params))  # an UPDATE: CursorResult
-        if session.get_bind().dialect.supports_sane_multi_rowcount and result.rowcount != len(params):
-            raise ConcurrentChange()
-        retag = [p for p in updates if p.tags is not None]
-        if retag:
-            session.execute(sa.delete(TAG).where(TAG.c.member_id.in_([p.member_id for p in retag])))
-            tag_rows.extend({"member_id": p.member_id, "tag": t} for p in retag for t in p.tags or [])
-    if tag_rows:
-        session.execute(sa.insert(TAG), tag_rows)
-    insert_rows(session, EVENT, _EVENT_COLUMNS, event_rows)
-    changes.record_rows(session, feed)
+    return out
+
+
+def write_batch(session: Session, ctx: _Context, plans: list[_Plan]) -> None:
+    """Updates and inserts of one batch, at once (the HR upsert; a bulk import pipelines them)."""
+    numbers = MemberNumbers()
+    numbers.reserve(session, {p.grassroots_id for p in plans if p.action == "created"})
+    apply_updates(session, ctx, plans)
+    rows = build_rows(ctx, plans, numbers.take)
+    numbers.flush(session)
+    for table, columns, data in rows.inserts():
+        insert_rows(session, table, columns, data)
