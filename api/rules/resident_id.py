@@ -118,6 +118,8 @@ MASKED_ID = re.compile(r"(?:[0-9]{3}|\*{3})\*{11}[0-9]{3}[0-9X]")
 
 def masked_tail(raw: str) -> str | None:
     """The visible last four characters when ``raw`` is a masked ID (:data:`MASKED_ID`), else None."""
+    if raw.isascii() and "*" not in raw:  # most IDs: no asterisk (only non-ASCII ones can become one)
+        return None
     value = _normalise(raw)
     return value[-4:] if MASKED_ID.fullmatch(value) else None
 

@@ -25,6 +25,7 @@ import base64
 import hashlib
 import hmac
 import os
+from collections.abc import Sequence
 from functools import lru_cache
 
 from cryptography.exceptions import InvalidTag
@@ -63,6 +64,19 @@ class PiiVault:
         nonce = os.urandom(_NONCE_BYTES)
         sealed = self._ring[0].encrypt(nonce, value.encode(), _ASSOCIATED_DATA)
         return TOKEN_PREFIX + base64.urlsafe_b64encode(nonce + sealed).decode()
+
+    def encrypt_many(self, values: Sequence[str]) -> list[str]:
+        """:meth:`encrypt` of each value, with every nonce drawn by one ``os.urandom`` call (a system call
+        costs ~5 µs on the reference machine: as much as sealing the value). Each nonce is still 96 fresh
+        random bits from the operating system's generator."""
+        nonces = os.urandom(_NONCE_BYTES * len(values))
+        seal = self._ring[0].encrypt
+        out = []
+        for i, value in enumerate(values):
+            nonce = nonces[i * _NONCE_BYTES : (i + 1) * _NONCE_BYTES]
+            sealed = seal(nonce, value.encode(), _ASSOCIATED_DATA)
+            out.append(TOKEN_PREFIX + base64.urlsafe_b64encode(nonce + sealed).decode())
+        return out
 
     def decrypt(self, token: str) -> str:
         value = self._open(token, self._ring) if token.startswith(TOKEN_PREFIX) else self._open_legacy(token)

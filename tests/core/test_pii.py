@@ -35,6 +35,17 @@ def test_lookup_hash_is_plain_hmac_sha256_of_the_value():
     assert results == [expected] * 4
 
 
+def test_encrypt_many_gives_tokens_like_encrypt_each_with_its_own_nonce():
+    vault = PiiVault([new_pii_key()], b"k")
+    values = [f"{VALUE[:-4]}{n:04d}" for n in range(300)]
+    tokens = vault.encrypt_many(values)
+    assert [vault.decrypt(t) for t in tokens] == values
+    assert all(t.startswith(TOKEN_PREFIX) and len(t) == len(vault.encrypt(VALUE)) for t in tokens)
+    nonces = {t[len(TOKEN_PREFIX) : len(TOKEN_PREFIX) + 16] for t in tokens}  # 12 bytes = 16 base64 chars
+    assert len(nonces) == len(values)
+    assert vault.encrypt_many([]) == []
+
+
 def test_tokens_are_aes_gcm_and_any_ring_key_decrypts():
     old, new = new_pii_key(), new_pii_key()
     token = PiiVault([old], b"k").encrypt(VALUE)

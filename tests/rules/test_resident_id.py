@@ -12,6 +12,7 @@ from api.rules.resident_id import (
     PROVINCE_CODES,
     ResidentIdError,
     compute_check_char,
+    masked_tail,
     parse_resident_id,
 )
 
@@ -175,3 +176,14 @@ def test_one_match_shape_check_leaves_the_detailed_kinds(raw: str, kind: str) ->
 def test_birth_date_read_as_iso_basic_format(day: date) -> None:
     """GB 11643-1999 §5.2: digits 7-14 are YYYYMMDD, read with date.fromisoformat."""
     assert parse_resident_id(with_check(f"110105{day:%Y%m%d}003"), today=TODAY).birth_date == day
+
+
+def test_masked_tail_finds_masked_ids_in_any_width_and_nothing_in_full_ones():
+    """An export's masked form (MASKED_ID) gives its last four characters; a full number gives None, also
+    through the fast path that skips ASCII values without an asterisk."""
+    assert masked_tail("110***********123X") == "123X"
+    assert masked_tail(" " + "*" * 14 + "1234 ") == "1234"  # region masked too, spaces around
+    assert masked_tail("１１０＊＊＊＊＊＊＊＊＊＊＊１２３ｘ") == "123X"  # full-width forms fold to ASCII
+    assert masked_tail("11010519491231002X") is None
+    assert masked_tail("１１０１０５１９４９１２３１００２Ｘ") is None
+    assert masked_tail("110**********123X") is None  # ten asterisks: not the export's form

@@ -204,7 +204,9 @@ def _probe(keys: Any, columns: tuple[Any, ...], *match: Any) -> sa.Select[Any]:
 
 _KEYS = (
     sa.func.unnest(
-        sa.bindparam("key_unions", type_=postgresql.ARRAY(sa.Uuid)),
+        # the unions' ids go as text, cast by the server: psycopg dumps a list of strings in C, and one of
+        # UUIDs value by value in Python (~6 % of an import's CPU for 1,000 keys per batch)
+        sa.cast(sa.bindparam("key_unions", type_=postgresql.ARRAY(sa.String)), postgresql.ARRAY(sa.Uuid)),
         sa.bindparam("key_employee_nos", type_=postgresql.ARRAY(sa.String)),
     )
     .table_valued(sa.column("union_id", sa.Uuid), sa.column("employee_no", sa.String))
@@ -238,8 +240,10 @@ def _existing(session: Session, located: list[tuple[MemberRowOk, Any, uuid.UUID]
     """
     keys = {(gid, row.employee_no) for row, _, gid in located}
     if session.get_bind().dialect.name == "postgresql":
-        unions, numbers = zip(*keys, strict=True)
-        return session.execute(_EXISTING_PG, {"key_unions": list(unions), "key_employee_nos": list(numbers)})
+        as_text = {gid: str(gid) for gid in {gid for gid, _ in keys}}  # a batch's keys share a few unions
+        unions = [as_text[gid] for gid, _ in keys]
+        numbers = [employee_no for _, employee_no in keys]
+        return session.execute(_EXISTING_PG, {"key_unions": unions, "key_employee_nos": numbers})
     per_union: dict[uuid.UUID, list[str]] = defaultdict(list)
     for gid, employee_no in keys:
         per_union[gid].append(employee_no)

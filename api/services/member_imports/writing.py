@@ -132,6 +132,11 @@ def apply_updates(session: Session, ctx: _Context, plans: list[_Plan]) -> None:
         session.execute(sa.delete(TAG).where(TAG.c.member_id.in_(retag)))
 
 
+def _full_id(plan: _Plan) -> str:
+    assert plan.row.national_id is not None  # planning refuses a new member with a masked ID
+    return plan.row.national_id.value
+
+
 def build_rows(ctx: _Context, plans: list[_Plan], numbering: Numbering) -> BatchRows:
     """The batch's new rows: members (numbered, IDs encrypted), 'joined' events, tags of new and retagged
     members, and change-feed entries for created and updated members. No database access but
@@ -144,15 +149,14 @@ def build_rows(ctx: _Context, plans: list[_Plan], numbering: Numbering) -> Batch
         per_union[p.grassroots_id].append(p)
     active = MemberStatus.active.value
     joined = MemberEventKind.joined
-    encrypt = ctx.vault.encrypt
     today, actor_id = ctx.today, ctx.actor_id
     members, events, tags, feed = out.members, out.events, out.tags, out.feed
     ids = iter(new_ids(2 * len(creates)))  # member and event ids of the batch, one system call
     for gid, group in per_union.items():
-        for p, number in zip(group, numbering(gid, len(group)), strict=True):
+        ciphers = ctx.vault.encrypt_many([_full_id(p) for p in group])
+        for p, number, cipher in zip(group, numbering(gid, len(group)), ciphers, strict=True):
             p.member_id = member_id = next(ids)
             row, v = p.row, p.values
-            assert row.national_id is not None  # planning refuses a new member with a masked ID
             org_unit_id = v["org_unit_id"]
             members.append(
                 (
@@ -164,7 +168,7 @@ def build_rows(ctx: _Context, plans: list[_Plan], numbering: Numbering) -> Batch
                     v["name"],
                     v["gender"],
                     v["birth_date"],
-                    encrypt(row.national_id.value),
+                    cipher,
                     v["national_id_hmac"],
                     v["national_id_masked"],
                     v["phone"],
