@@ -124,15 +124,27 @@ def copy_data(cursor: Any, statement: str, data: bytes) -> None:
 Insert = tuple[sa.Table, Sequence[str], Sequence[Sequence[Any]]]
 
 
+class PreparedInserts:
+    """A batch of inserts ready for :meth:`BackgroundInserts.submit`: ``COPY`` statements with their
+    binary payloads (PostgreSQL), or the rows themselves (SQLite)."""
+
+    __slots__ = ("copies", "inserts")
+
+    def __init__(self, copies: list[tuple[str, bytes]], inserts: Sequence[Insert]):
+        self.copies = copies
+        self.inserts = inserts
+
+
 class BackgroundInserts:
     """Bulk inserts of one transaction that run while the caller prepares the next batch.
 
     A bulk import alternates between Python work (reading, checking, planning rows) and the database's
-    work of storing the previous batch. On PostgreSQL :meth:`submit` hands a batch's inserts (in order:
-    e.g. members before the events that reference them) to one background thread, which copies
-    them on the session's own connection, so they are part of the same transaction and roll back with
-    it; the thread mostly waits for the server, so the caller's next batch overlaps it. On SQLite the
-    inserts run at once, in the caller's thread (:func:`insert_rows`).
+    work of storing the previous batch. On PostgreSQL :meth:`prepare` formats a batch's inserts as binary
+    ``COPY`` payloads without touching the connection (so it may run while the previous batch is being
+    stored), and :meth:`submit` hands them, in order (members before the events that reference them), to
+    one background thread that copies them on the session's own connection: they are part of the same
+    transaction and roll back with it. The thread mostly waits for the server, so the caller's next batch
+    overlaps it. On SQLite the inserts run at once, in the caller's thread (:func:`insert_rows`).
 
     Only one batch is in flight. Any statement the session runs on the connection first waits for it
     (a ``before_cursor_execute`` listener), and so does a commit (``before_commit``): the caller's
@@ -140,27 +152,37 @@ class BackgroundInserts:
     the caller's thread by the next statement, the commit, :meth:`wait` or leaving the ``with`` block,
     never lost. (psycopg's connection lock would make an interleaved statement wait as well.)
 
-    The caller's rows must not change after :meth:`submit`. Leaving the ``with`` block waits for the
-    thread; after an exception in the block, an error of the thread is not raised over it (the
-    transaction is rolled back either way).
+    ``tables`` are the tables inserts will go to: their column types are read once, up front. Leaving
+    the ``with`` block waits for the thread; after an exception in the block, an error of the thread is
+    not raised over it (the transaction is rolled back either way).
     """
 
-    def __init__(self, session: Session):
+    def __init__(self, session: Session, tables: Sequence[sa.Table]):
         self._session = session
         self._conn = session.connection()
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
         self._driver: Any = None
         self._oids: dict[str, dict[str, int]] = {}
-        if _uses_copy(self._conn.dialect):
-            self._driver = self._conn.connection.driver_connection
-            self._cursor = self._driver.cursor()  # formats COPY payloads; never executes anything
-            event.listen(self._conn, "before_cursor_execute", self._before_execute)
-            event.listen(self._session, "before_commit", self._before_commit)
         preparer = self._conn.dialect.identifier_preparer
         self._statements: dict[tuple[str, tuple[str, ...]], str] = {}
         self._format_table = preparer.format_table
         self._quote = preparer.quote
+        if _uses_copy(self._conn.dialect):
+            self._driver = self._conn.connection.driver_connection
+            # formats COPY payloads and never executes anything; psycopg keeps its value dumpers, made
+            # here (they read the connection's encoding) and reused while a COPY runs in the thread
+            self._cursor = self._driver.cursor()
+            for table in tables:
+                rows = self._conn.exec_driver_sql(
+                    "SELECT attname, atttypid::int FROM pg_attribute"
+                    " WHERE attrelid = %(table)s::regclass AND attnum > 0 AND NOT attisdropped",
+                    {"table": self._format_table(table)},
+                )
+                types = self._oids[table.name] = {name: oid for name, oid in rows}
+                binary_copy_data(self._cursor, list(types.values()), [])
+            event.listen(self._conn, "before_cursor_execute", self._before_execute)
+            event.listen(self._session, "before_commit", self._before_commit)
 
     def __enter__(self) -> BackgroundInserts:
         return self
@@ -179,25 +201,33 @@ class BackgroundInserts:
                 event.remove(self._conn, "before_cursor_execute", self._before_execute)
                 event.remove(self._session, "before_commit", self._before_commit)
 
-    def submit(self, inserts: Sequence[Insert]) -> None:
-        """Insert these batches, in order: in the background on PostgreSQL, at once on SQLite."""
-        self.wait()
+    def prepare(self, inserts: Sequence[Insert]) -> PreparedInserts:
+        """Format these inserts for :meth:`submit`; on PostgreSQL as binary ``COPY`` payloads, made in the
+        caller's thread so that the background thread only sends a few large buffers and seldom needs
+        the GIL. Uses no database: may run while another batch is in flight."""
         if self._driver is None:
-            for table, columns, rows in inserts:
-                insert_rows(self._conn, table, columns, rows)
-            return
-        # formatted here, in the caller's thread: the background thread then only sends a few large
-        # buffers and waits, so it seldom needs the GIL that the caller's work holds
-        work = [
+            return PreparedInserts([], inserts)
+        copies = [
             (
                 self._copy_statement(table, columns),
-                binary_copy_data(self._cursor, self._types(table, columns), rows),
+                binary_copy_data(self._cursor, [self._oids[table.name][c] for c in columns], rows),
             )
             for table, columns, rows in inserts
             if rows
         ]
-        if work:
-            self._thread = threading.Thread(target=self._run, args=(work,), name="gonghui-copy", daemon=True)
+        return PreparedInserts(copies, [])
+
+    def submit(self, batch: PreparedInserts | Sequence[Insert]) -> None:
+        """Insert a batch, in order: in the background on PostgreSQL, at once on SQLite."""
+        prepared = batch if isinstance(batch, PreparedInserts) else self.prepare(batch)
+        self.wait()
+        if self._driver is None:
+            for table, columns, rows in prepared.inserts:
+                insert_rows(self._conn, table, columns, rows)
+        elif prepared.copies:
+            self._thread = threading.Thread(
+                target=self._run, args=(prepared.copies,), name="gonghui-copy", daemon=True
+            )
             self._thread.start()
 
     def wait(self) -> None:
@@ -221,22 +251,10 @@ class BackgroundInserts:
             self._statements[key] = statement
         return statement
 
-    def _types(self, table: sa.Table, columns: Sequence[str]) -> list[int]:
-        """The columns' type oids as the database has them (one catalog query per table)."""
-        types = self._oids.get(table.name)
-        if types is None:
-            rows = self._conn.exec_driver_sql(
-                "SELECT attname, atttypid::int FROM pg_attribute"
-                " WHERE attrelid = %(table)s::regclass AND attnum > 0 AND NOT attisdropped",
-                {"table": self._format_table(table)},
-            )
-            types = self._oids[table.name] = {name: oid for name, oid in rows}
-        return [types[c] for c in columns]
-
-    def _run(self, work: list[tuple[str, bytes]]) -> None:
+    def _run(self, copies: list[tuple[str, bytes]]) -> None:
         try:
             with self._driver.cursor() as cursor:
-                for statement, data in work:
+                for statement, data in copies:
                     copy_data(cursor, statement, data)
         except BaseException as exc:  # handed to the caller's thread by wait()
             self._error = exc

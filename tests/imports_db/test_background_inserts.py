@@ -27,7 +27,7 @@ def _count(session) -> int:
 
 
 def test_a_later_statement_sees_every_submitted_batch(session):
-    with BackgroundInserts(session) as inserts:
+    with BackgroundInserts(session, [FEED]) as inserts:
         inserts.submit([(FEED, FEED_ROW_COLUMNS, _entries(300))])
         assert _count(session) == 300  # the statement waited for the batch in flight
         inserts.submit([(FEED, FEED_ROW_COLUMNS, _entries(200)), (FEED, FEED_ROW_COLUMNS, [])])
@@ -36,7 +36,7 @@ def test_a_later_statement_sees_every_submitted_batch(session):
 
 def test_a_failing_batch_is_raised_by_the_next_statement(session):
     bad = [*_entries(500), ("member", None, "created", None, 1, utcnow())]  # entity_id is NOT NULL
-    with pytest.raises(Exception, match=r"(?i)null") as info, BackgroundInserts(session) as inserts:
+    with pytest.raises(Exception, match=r"(?i)null") as info, BackgroundInserts(session, [FEED]) as inserts:
         inserts.submit([(FEED, FEED_ROW_COLUMNS, bad)])
         session.execute(sa.select(1))
         raise AssertionError("the statement after a failed insert ran")
@@ -48,7 +48,7 @@ def test_the_copy_statement_does_not_interleave_with_a_commit(session, monkeypat
     """Committing waits for the batch in flight (``before_commit``) instead of committing around it."""
     if session.get_bind().dialect.name != "postgresql":
         pytest.skip("SQLite inserts at once")
-    with BackgroundInserts(session) as inserts:
+    with BackgroundInserts(session, [FEED]) as inserts:
         inserts.submit([(FEED, FEED_ROW_COLUMNS, _entries(1000))])
         session.commit()  # the test's savepoint: its rows must all be there afterwards
         assert inserts._thread is None

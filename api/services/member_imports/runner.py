@@ -24,7 +24,7 @@ import structlog
 from sqlmodel import Session
 
 from api.config import Settings
-from api.db.bulk import BackgroundInserts
+from api.db.bulk import BackgroundInserts, PreparedInserts
 from api.db.models import MemberImport, OrgUnit, User
 from api.db.session import Database
 from api.db.types import utcnow
@@ -139,8 +139,8 @@ def _write_pass(
     more is written after the first failed row (the caller rolls back). No commit.
     """
     numbers = MemberNumbers()
-    held: BatchRows | None = None
-    with BackgroundInserts(session) as inserts:
+    held: PreparedInserts | None = None
+    with BackgroundInserts(session, [table for table, _, _ in BatchRows().inserts()]) as inserts:
         for plans in _planned(session, ctx, file_path, filename, tally):
             if abort and tally.failed:
                 held = None
@@ -148,11 +148,11 @@ def _write_pass(
                 numbers.reserve(session, {p.grassroots_id for p in plans if p.action == "created"})
                 apply_updates(session, ctx, plans)
                 if held is not None:
-                    inserts.submit(held.inserts())
-                held = build_rows(ctx, plans, numbers.take)
+                    inserts.submit(held)
+                held = inserts.prepare(build_rows(ctx, plans, numbers.take).inserts())
             on_batch()
         if held is not None and not (abort and tally.failed):
-            inserts.submit(held.inserts())
+            inserts.submit(held)
     numbers.flush(session)
 
 
