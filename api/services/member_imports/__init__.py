@@ -7,10 +7,11 @@ An import streams the file in batches and never holds all rows:
 2. **writing**, in ONE transaction: every row is normalised (``api.imports.members``), checked for
    repeats within the file, its org unit resolved (one query per batch, cached) and checked against the
    records on file (employee number within the grassroots union -> update; an ID number on record for
-   somebody else -> error); then SQLAlchemy Core bulk inserts/updates per batch, lifecycle events and
-   change-feed entries in bulk, and one audit event for the whole import. A crash anywhere rolls
-   everything back, so an import is all there or not there at all. A dry run does the same checks in
-   a read-only session instead (phase "validating").
+   somebody else -> error); then the batch's updates, and its new members, lifecycle events and
+   change-feed entries as bulk inserts (binary ``COPY`` in a background thread on the same connection
+   on PostgreSQL, overlapping the next batch's checks: :mod:`.runner`), and one audit event for the
+   whole import. A crash anywhere rolls everything back, so an import is all there or not there at
+   all. A dry run does the same checks in a read-only session instead (phase "validating").
 
 ``on_error=abort`` (the default) writes nothing when any row failed; ``on_error=skip`` writes the good
 rows. The report lists every failed row (row, field, kind, message) up to :data:`MAX_REPORTED_ERRORS`,
