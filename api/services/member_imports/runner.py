@@ -140,7 +140,7 @@ def _write_pass(
     """
     numbers = MemberNumbers()
     held: PreparedInserts | None = None
-    with BackgroundInserts(session, [table for table, _, _ in BatchRows().inserts()]) as inserts:
+    with BackgroundInserts(session, BatchRows.TABLES) as inserts:
         for plans in _planned(session, ctx, file_path, filename, tally):
             if abort and tally.failed:
                 held = None

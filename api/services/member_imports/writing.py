@@ -90,6 +90,9 @@ class BatchRows:
     events: list[tuple[Any, ...]] = field(default_factory=list)
     feed: list[tuple[Any, ...]] = field(default_factory=list)
 
+    #: the tables of :meth:`inserts`, in its order
+    TABLES = (MEMBER, TAG, EVENT, FEED)
+
     def inserts(self) -> list[Insert]:
         """The inserts in foreign-key order: members before the tags and events that reference them."""
         return [
