@@ -1,13 +1,15 @@
-"""The collector's threshold is raised only while bulk jobs run (api/imports/gc_tuning.py)."""
+"""The collector's threshold is raised, and the switch interval shortened, only while bulk jobs run
+(api/imports/gc_tuning.py)."""
 
 from __future__ import annotations
 
 import gc
+import sys
 import threading
 
 import pytest
 
-from api.imports.gc_tuning import BULK_GEN0_THRESHOLD, relaxed_gc
+from api.imports.gc_tuning import BULK_GEN0_THRESHOLD, BULK_SWITCH_INTERVAL, prompt_handoffs, relaxed_gc
 
 
 def test_raised_inside_restored_after_even_on_error() -> None:
@@ -45,3 +47,14 @@ def test_overlapping_jobs_share_it_and_the_last_one_restores() -> None:
         t.join(5)
     assert seen["after second"][0] == max(BULK_GEN0_THRESHOLD, before[0])
     assert seen["after first"] == before == gc.get_threshold()
+
+
+def test_switch_interval_shortened_inside_nested_and_restored_after_even_on_error() -> None:
+    before = sys.getswitchinterval()
+    with pytest.raises(RuntimeError), prompt_handoffs():
+        assert sys.getswitchinterval() == pytest.approx(min(BULK_SWITCH_INTERVAL, before))
+        with prompt_handoffs():  # an overlapping job shares the setting
+            pass
+        assert sys.getswitchinterval() == pytest.approx(min(BULK_SWITCH_INTERVAL, before))
+        raise RuntimeError("the job failed")
+    assert sys.getswitchinterval() == before

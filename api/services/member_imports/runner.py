@@ -28,7 +28,7 @@ from api.db.bulk import BackgroundInserts, PreparedInserts
 from api.db.models import MemberImport, OrgUnit, User
 from api.db.session import Database
 from api.db.types import utcnow
-from api.imports.gc_tuning import relaxed_gc
+from api.imports.gc_tuning import prompt_handoffs, relaxed_gc
 from api.imports.members import (
     FileDuplicateTracker,
     MemberRowError,
@@ -185,6 +185,7 @@ def _count(file_path: str, filename: str) -> int:
 
 
 @relaxed_gc()  # a tenth of an import's time went to collector passes that found nothing
+@prompt_handoffs()  # the background COPY thread gets the GIL back promptly when the server answers
 def run_import(
     db: Database,
     import_id: uuid.UUID,
