@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, col, select
 
@@ -55,6 +56,16 @@ def in_scope_of_roots(unit_column: SqlColumn) -> ColumnElement[bool]:
     """
     roots = sa.bindparam(SCOPE_ROOTS, expanding=True, type_=table_of(OrgUnitClosure).c.ancestor_id.type)
     return unit_column.in_(subtree_ids(roots))
+
+
+def in_scope_of_root_array(unit_column: SqlColumn) -> ColumnElement[bool]:
+    """:func:`in_scope_of_roots` for PostgreSQL driver statements (api/db/driver.py): the roots as one
+    ``uuid[]`` parameter (``ancestor_id = ANY(:scope_roots)``), so the SQL is the same for any number of
+    roots and compiles once. PostgreSQL only; pass the roots as a list."""
+    roots = sa.bindparam(SCOPE_ROOTS, type_=postgresql.ARRAY(sa.Uuid()))
+    return unit_column.in_(
+        select(col(OrgUnitClosure.descendant_id)).where(col(OrgUnitClosure.ancestor_id) == sa.any_(roots))
+    )
 
 
 def ancestors_of(session: Session, unit_id: uuid.UUID) -> set[uuid.UUID]:
