@@ -9,9 +9,10 @@ The rule for choosing between the two forms (docs/architecture.md, "Scope"):
   caller's roots (``principal.units_for()``). Lists, reports, exports, task providers and loaders use it.
 * :func:`in_scope_of_roots` (roots as the ``scope_roots`` expanding parameter, statement built ONCE at
   import) only for a statement on a hot path measured in docs/benchmarks.md, where rebuilding the
-  statement per request shows in the server's CPU per request. Today that is one statement: the
-  member loader (``api.services.members.reading.get_in_scope``, the by-id read of the "overhead"
-  scenario). Adding another needs a benchmark line that shows the gain.
+  statement per request shows in the server's CPU per request. Today: the member reads of
+  ``api.services.members.reading`` (by id, the unfiltered page; the "overhead" and "peer" scenarios).
+  Their PostgreSQL driver statements (api/db/driver.py) use :func:`in_scope_of_root_array` instead,
+  the roots as one array. Adding another needs a benchmark line that shows the gain.
 """
 
 from __future__ import annotations
