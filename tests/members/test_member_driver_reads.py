@@ -7,10 +7,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import UTC
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from conftest import World
 from fastapi.testclient import TestClient
 
 from api.config import Settings
@@ -114,7 +114,7 @@ def test_a_listener_sees_every_statement_again(client, world, new_member, engine
 
 @pytest.mark.postgres_only
 def test_a_dropped_connection_on_a_driver_statement_is_replaced(
-    fresh_database_url: Callable[[str], str], settings: Settings, password_hash: str
+    fresh_database_url: Callable[[str], str], settings: Settings, make_world: Callable[[Database], Any]
 ):
     """The server ends the pooled connections; the next by-id and page reads (driver statements from
     their first statement on) still answer 200: the error is SQLAlchemy's, the connection invalidated,
@@ -123,7 +123,7 @@ def test_a_dropped_connection_on_a_driver_statement_is_replaced(
     migrate.upgrade(url)
     engine = make_engine(url, pool_size=2, max_overflow=0)
     db = Database(engine)
-    world = World(db, settings, password_hash)
+    world = make_world(db)
     headers = world.as_role("auditor", "ROOT")
     admin = sa.create_engine(url, poolclass=sa.pool.NullPool)
     try:
