@@ -20,6 +20,7 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from api.config import Settings
+from api.db.driver import DriverQuery
 from api.db.models import Grant, RefreshToken, User
 from api.db.session import Database
 from api.db.types import AnySelect, table_of
@@ -128,6 +129,10 @@ _PRINCIPAL: AnySelect = (
 )
 
 
+#: every request runs it: on PostgreSQL a driver statement (api/db/driver.py)
+_PRINCIPAL_QUERY = DriverQuery(_PRINCIPAL, postgresql=_PRINCIPAL)
+
+
 def load_principal(
     session: Session, user_id: uuid.UUID, *, credential_version: int = 0, session_id: uuid.UUID | None = None
 ) -> Principal | None:
@@ -135,7 +140,8 @@ def load_principal(
     a withdrawn grant, a changed password (``credential_version``) or a revoked login (``session_id``,
     the refresh family: logout, reuse detection) takes effect at once rather than when the access
     token expires."""
-    rows = session.connection().execute(_PRINCIPAL, {"user_id": user_id, "sid": session_id}).all()
+    params = {"user_id": user_id, "sid": session_id}
+    rows = _PRINCIPAL_QUERY.all(session, params, params)
     if not rows or not rows[0].is_active:
         return None
     if rows[0].credential_version != credential_version or rows[0].session_revoked:

@@ -457,8 +457,12 @@ def run_load(
     connections: int,
     seconds: float,
     headers: dict[str, str] | None = None,
+    honour_retry_after: bool = False,
 ) -> LoadResult:
-    """Closed-loop load on ``server``: ``connections`` keep-alive connections for ``seconds``."""
+    """Closed-loop load on ``server``: ``connections`` keep-alive connections for ``seconds``.
+    ``honour_retry_after`` (Python generator only): a connection answered 503 waits its Retry-After."""
+    if honour_retry_after and generator == "wrk":
+        raise ValueError("only the Python generator honours Retry-After")
     headers = headers or {}
     url = server.base + path
     if generator == "wrk":
@@ -493,6 +497,8 @@ def run_load(
         ]
         for k, v in headers.items():
             cmd += ["--header", f"{k}: {v}"]
+        if honour_retry_after:
+            cmd.append("--honour-retry-after")
     server_cpu0 = server.cpu_seconds()
     ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.monotonic()

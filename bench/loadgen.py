@@ -2,7 +2,9 @@
 
 ``python -m bench.loadgen --url http://127.0.0.1:P/path --connections 32 --seconds 5`` runs a closed
 loop (each connection sends its next request when the previous answer is read) to 127.0.0.1 only,
-stops after ``--seconds`` or ``--max-requests``, and prints one JSON line like wrk_report.lua.
+stops after ``--seconds`` or ``--max-requests``, and prints one JSON line like wrk_report.lua. With
+``--honour-retry-after`` a connection answered 503 waits the ``Retry-After`` it was given before its next
+request, as a well-behaved client does; without, it sends again at once (the worst case).
 It is much heavier per request than wrk: the harness reports its CPU so a saturated generator shows.
 """
 
@@ -18,7 +20,13 @@ TIMEOUT = 5.0
 
 
 async def _connection(
-    host: str, port: int, request: bytes, deadline: float, state: dict, latencies: list[float]
+    host: str,
+    port: int,
+    request: bytes,
+    deadline: float,
+    state: dict,
+    latencies: list[float],
+    honour_retry_after: bool = False,
 ) -> None:
     reader, writer = await asyncio.open_connection(host, port)
     try:
@@ -30,10 +38,13 @@ async def _connection(
             head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), TIMEOUT)
             status = int(head[9:12])
             length = 0
+            retry_after = 0.0
             for line in head.split(b"\r\n"):
-                if line[:15].lower() == b"content-length:":
+                name = line[:15].lower()
+                if name == b"content-length:":
                     length = int(line[15:])
-                    break
+                elif name[:12] == b"retry-after:":
+                    retry_after = float(line[12:])
             if length:
                 await reader.readexactly(length)
             elapsed = time.perf_counter() - t0
@@ -44,6 +55,9 @@ async def _connection(
                 state["non_2xx"] += 1
                 if status == 503:
                     state["status_503"] += 1
+                    if honour_retry_after and retry_after:
+                        # as a well-behaved client does: this connection waits as long as the server asked
+                        await asyncio.sleep(min(retry_after, max(0.0, deadline - time.perf_counter())))
                 state["statuses"][status] = state["statuses"].get(status, 0) + 1
     except TimeoutError:
         state["timeouts"] += 1
@@ -53,7 +67,14 @@ async def _connection(
         writer.close()
 
 
-async def main(url: str, connections: int, seconds: float, max_requests: int, headers: list[str]) -> dict:
+async def main(
+    url: str,
+    connections: int,
+    seconds: float,
+    max_requests: int,
+    headers: list[str],
+    honour_retry_after: bool = False,
+) -> dict:
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
     if host not in ("127.0.0.1", "localhost", "::1"):
@@ -75,7 +96,10 @@ async def main(url: str, connections: int, seconds: float, max_requests: int, he
     start = time.perf_counter()
     deadline = start + seconds
     await asyncio.gather(
-        *(_connection(host, port, request, deadline, state, latencies) for _ in range(connections))
+        *(
+            _connection(host, port, request, deadline, state, latencies, honour_retry_after)
+            for _ in range(connections)
+        )
     )
     elapsed = time.perf_counter() - start
     latencies.sort()
@@ -110,6 +134,11 @@ if __name__ == "__main__":
     ap.add_argument("--seconds", type=float, default=5)
     ap.add_argument("--max-requests", type=int, default=1_000_000)
     ap.add_argument("--header", action="append", default=[])
+    ap.add_argument(
+        "--honour-retry-after",
+        action="store_true",
+        help="after a 503 with Retry-After, the connection waits that long before its next request",
+    )
     a = ap.parse_args()
     try:
         import uvloop
@@ -117,4 +146,5 @@ if __name__ == "__main__":
         uvloop.install()
     except ImportError:
         pass
-    print(json.dumps(asyncio.run(main(a.url, a.connections, a.seconds, a.max_requests, a.header))))
+    result = main(a.url, a.connections, a.seconds, a.max_requests, a.header, a.honour_retry_after)
+    print(json.dumps(asyncio.run(result)))

@@ -17,6 +17,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
+from api.db.driver import IGNORED_LISTENERS
+
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     dbapi_conn.isolation_level = None  # SQLAlchemy emits BEGIN (see do_begin below)
@@ -75,17 +77,23 @@ LAZY_BEGIN = "gonghui_lazy_begin"
 
 def _begin_before_first_write(
     conn: sa.Connection, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool
-) -> None:
+) -> tuple[str, Any]:
     """On a lazy-begin connection (autocommit), open a transaction before the first statement that is
     not a plain SELECT, so a read request that writes (an audited read) still commits all or nothing."""
     if not conn.get_execution_options().get(LAZY_BEGIN):
-        return
+        return statement, parameters
     head = statement.lstrip()[:6].upper()
     if head == "SELECT" and "FOR UPDATE" not in statement.upper():
-        return
+        return statement, parameters
     dbapi = conn.connection.dbapi_connection
     if dbapi is not None and dbapi.info.transaction_status == _PG_IDLE:
         dbapi.execute("BEGIN")
+    return statement, parameters
+
+
+# registered unwrapped (retval=True) so the driver path can tell it from other listeners: it acts on
+# writes only, and driver statements are plain SELECTs (api/db/driver.py)
+IGNORED_LISTENERS.add(_begin_before_first_write)
 
 
 _PG_IDLE = 0  # psycopg.pq.TransactionStatus.IDLE
@@ -115,7 +123,7 @@ class Database:
         if isinstance(bind, Engine) and bind.dialect.name == "postgresql":
             lazy = bind.execution_options(isolation_level="AUTOCOMMIT", **{LAZY_BEGIN: True})
             if not event.contains(bind, "before_cursor_execute", _begin_before_first_write):
-                event.listen(bind, "before_cursor_execute", _begin_before_first_write)
+                event.listen(bind, "before_cursor_execute", _begin_before_first_write, retval=True)
             self.request_read_session = sessionmaker(bind=lazy, **kw)
 
     #: whether GET requests run their short database calls on the event loop (api/deps.py, db_call):

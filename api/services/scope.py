@@ -9,9 +9,10 @@ The rule for choosing between the two forms (docs/architecture.md, "Scope"):
   caller's roots (``principal.units_for()``). Lists, reports, exports, task providers and loaders use it.
 * :func:`in_scope_of_roots` (roots as the ``scope_roots`` expanding parameter, statement built ONCE at
   import) only for a statement on a hot path measured in docs/benchmarks.md, where rebuilding the
-  statement per request shows in the server's CPU per request. Today that is one statement: the
-  member loader (``api.services.members.reading.get_in_scope``, the by-id read of the "overhead"
-  scenario). Adding another needs a benchmark line that shows the gain.
+  statement per request shows in the server's CPU per request. Today: the member reads of
+  ``api.services.members.reading`` (by id, the unfiltered page; the "overhead" and "peer" scenarios).
+  Their PostgreSQL driver statements (api/db/driver.py) use :func:`in_scope_of_root_array` instead,
+  the roots as one array. Adding another needs a benchmark line that shows the gain.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, col, select
 
@@ -55,6 +57,16 @@ def in_scope_of_roots(unit_column: SqlColumn) -> ColumnElement[bool]:
     """
     roots = sa.bindparam(SCOPE_ROOTS, expanding=True, type_=table_of(OrgUnitClosure).c.ancestor_id.type)
     return unit_column.in_(subtree_ids(roots))
+
+
+def in_scope_of_root_array(unit_column: SqlColumn) -> ColumnElement[bool]:
+    """:func:`in_scope_of_roots` for PostgreSQL driver statements (api/db/driver.py): the roots as one
+    ``uuid[]`` parameter (``ancestor_id = ANY(:scope_roots)``), so the SQL is the same for any number of
+    roots and compiles once. PostgreSQL only; pass the roots as a list."""
+    roots = sa.bindparam(SCOPE_ROOTS, type_=postgresql.ARRAY(sa.Uuid()))
+    return unit_column.in_(
+        select(col(OrgUnitClosure.descendant_id)).where(col(OrgUnitClosure.ancestor_id) == sa.any_(roots))
+    )
 
 
 def ancestors_of(session: Session, unit_id: uuid.UUID) -> set[uuid.UUID]:

@@ -4,8 +4,12 @@ and req/s with one and two uvicorn worker processes.
 
 Overload: one worker pinned to core 0, the Python generator (bench/loadgen.py, which times 2xx
 answers apart from the fast 503s) on core 1; p50/p99 are of the 200 answers, the requests a client
-actually got served. Workers: ``uvicorn --workers 1`` on core 0 against ``--workers 2`` on cores 0
-and 1, wrk with 32 connections; with two workers the generator shares the cores with the server, so
+actually got served. Two client behaviours under shedding: connections that send again at once after
+a 503 (the worst case: the server spends its core answering 503s) and connections that wait the
+``Retry-After`` they were given, as a well-behaved client (and the TypeScript client) does.
+
+Workers: ``uvicorn --workers 1`` on core 0 against ``--workers 2`` on cores 0 and 1, wrk with 32
+connections; with two workers the generator shares the cores with the server, so
 the ratio understates what two free cores give (docs/scaling.md).
 """
 
@@ -68,14 +72,23 @@ def run(cfg: Config, db: str) -> ScenarioResult:
         for server in (shed_on, shed_off):
             http_get_json(server.base + path, auth)
         cases = {
-            f"shedding on, {SATURATING} connections": (shed_on, SATURATING),
-            f"shedding on, {OVERLOAD} connections": (shed_on, OVERLOAD),
-            f"shedding off, {OVERLOAD} connections": (shed_off, OVERLOAD),
+            f"shedding on, {SATURATING} connections": (shed_on, SATURATING, False),
+            f"shedding on, {OVERLOAD} connections": (shed_on, OVERLOAD, False),
+            f"shedding on, {OVERLOAD} connections, clients wait Retry-After": (shed_on, OVERLOAD, True),
+            f"shedding off, {OVERLOAD} connections": (shed_off, OVERLOAD, False),
         }
 
         def load(case: str, secs: float) -> LoadResult:
-            server, conns = cases[case]
-            r = run_load("python", server, path, connections=conns, seconds=secs, headers=auth)
+            server, conns, polite = cases[case]
+            r = run_load(
+                "python",
+                server,
+                path,
+                connections=conns,
+                seconds=secs,
+                headers=auth,
+                honour_retry_after=polite,
+            )
             if r.non_2xx != r.status_503 and cfg.verbose:  # reported below, with their statuses
                 log(f"{case}: {r.errors} errors, {r.non_2xx} non-2xx ({r.status_503} 503) of {r.requests}")
             if cfg.verbose:

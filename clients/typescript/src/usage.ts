@@ -1,7 +1,7 @@
 // What a front end writes against the generated types, with no cast and no hand edit. `npm run check`
 // regenerates src/schema.d.ts from openapi/openapi.json and compiles this file with `tsc --strict`
 // (.ci/run does it), so a contract change that breaks these uses fails the build.
-import createClient from "openapi-fetch";
+import createClient, { type Middleware } from "openapi-fetch";
 
 import type { components, paths } from "./schema";
 
@@ -11,7 +11,33 @@ export type ProblemCode = components["schemas"]["ProblemCode"];
 export type MotionOut = components["schemas"]["MotionOut"];
 
 export function connect(baseUrl: string, token: string) {
-  return createClient<paths>({ baseUrl, headers: { Authorization: `Bearer ${token}` } });
+  const client = createClient<paths>({ baseUrl, headers: { Authorization: `Bearer ${token}` } });
+  client.use(honourRetryAfter());
+  return client;
+}
+
+/**
+ * Under overload a gonghui process answers 503 at once (`overloaded`, `database_busy`,
+ * `database_unavailable`) with `Retry-After` in seconds, instead of letting the request queue. A read
+ * waits as asked and is sent again, up to `attempts` times; a write is left to the caller, who resends it
+ * with the same `Idempotency-Key`.
+ */
+export function honourRetryAfter(attempts = 3, maxWaitSeconds = 30): Middleware {
+  return {
+    async onResponse({ request, response }) {
+      if (response.status !== 503 || (request.method !== "GET" && request.method !== "HEAD")) {
+        return undefined;
+      }
+      let answer = response;
+      for (let attempt = 0; attempt < attempts && answer.status === 503; attempt++) {
+        const asked = Number(answer.headers.get("Retry-After") ?? "1");
+        const seconds = Number.isFinite(asked) && asked >= 0 ? Math.min(asked, maxWaitSeconds) : 1;
+        await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+        answer = await fetch(request.clone());
+      }
+      return answer;
+    },
+  };
 }
 
 export type Client = ReturnType<typeof connect>;
