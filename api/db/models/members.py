@@ -33,8 +33,9 @@ class Member(SQLModel, table=True):
     member_no: str = Field(max_length=40, unique=True)
     employee_no: str = Field(max_length=40)
     org_unit_id: uuid.UUID = Field(foreign_key="org_unit.id")
-    #: the grassroots union the member's unit belongs to: employee numbers are unique per union
-    grassroots_unit_id: uuid.UUID = Field(foreign_key="org_unit.id", index=True)
+    #: the grassroots union the member's unit belongs to: employee numbers are unique per union. No index
+    #: of its own: the unique (grassroots_unit_id, employee_no) leads with it (migration 0015)
+    grassroots_unit_id: uuid.UUID = Field(foreign_key="org_unit.id")
     name: str = Field(max_length=100)
     gender: str = Field(max_length=6)  # male | female
     birth_date: date
