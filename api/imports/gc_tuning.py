@@ -28,54 +28,59 @@ import contextlib
 import gc
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Generic, TypeVar
 
 #: young-generation threshold during bulk work (CPython's default is 700)
 BULK_GEN0_THRESHOLD = 50_000
 #: the interpreter's switch interval during bulk work, seconds (CPython's default is 0.005)
 BULK_SWITCH_INTERVAL = 0.0005
 
-_lock = threading.Lock()
-_active = 0
-_saved: tuple[int, ...] = ()
+T = TypeVar("T")
+
+
+class _SharedSetting(Generic[T]):
+    """A process-wide interpreter setting held by overlapping jobs: the first to enter saves the value
+    and applies its own, the last to leave restores it (jobs in the server's worker threads overlap)."""
+
+    def __init__(self, get: Callable[[], T], set_: Callable[[T], None]):
+        self._get, self._set = get, set_
+        self._lock = threading.Lock()
+        self._holders = 0
+        self._saved: T | None = None
+
+    @contextlib.contextmanager
+    def held(self, change: Callable[[T], T]) -> Iterator[None]:
+        """Run the block with the setting at ``change(saved value)``."""
+        with self._lock:
+            if self._holders == 0:
+                self._saved = self._get()
+                self._set(change(self._saved))
+            self._holders += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._holders -= 1
+                if self._holders == 0 and self._saved is not None:
+                    self._set(self._saved)
+
+
+_thresholds: _SharedSetting[tuple[int, ...]] = _SharedSetting(
+    gc.get_threshold, lambda t: gc.set_threshold(*t)
+)
+_switch_interval: _SharedSetting[float] = _SharedSetting(sys.getswitchinterval, sys.setswitchinterval)
 
 
 @contextlib.contextmanager
 def relaxed_gc(gen0: int = BULK_GEN0_THRESHOLD) -> Iterator[None]:
     """Run the block with the collector's young-generation threshold at least ``gen0``."""
-    global _active, _saved
-    with _lock:
-        if _active == 0:
-            _saved = gc.get_threshold()
-            gc.set_threshold(max(gen0, _saved[0]), *_saved[1:])
-        _active += 1
-    try:
+    with _thresholds.held(lambda saved: (max(gen0, saved[0]), *saved[1:])):
         yield
-    finally:
-        with _lock:
-            _active -= 1
-            if _active == 0:
-                gc.set_threshold(*_saved)
-
-
-_handoff_lock = threading.Lock()
-_handoff_active = 0
-_saved_interval = 0.0
 
 
 @contextlib.contextmanager
 def prompt_handoffs(interval: float = BULK_SWITCH_INTERVAL) -> Iterator[None]:
     """Run the block with the interpreter's switch interval at most ``interval`` seconds."""
-    global _handoff_active, _saved_interval
-    with _handoff_lock:
-        if _handoff_active == 0:
-            _saved_interval = sys.getswitchinterval()
-            sys.setswitchinterval(min(interval, _saved_interval))
-        _handoff_active += 1
-    try:
+    with _switch_interval.held(lambda saved: min(interval, saved)):
         yield
-    finally:
-        with _handoff_lock:
-            _handoff_active -= 1
-            if _handoff_active == 0:
-                sys.setswitchinterval(_saved_interval)
