@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from api.config import Settings
-from api.db.models import FundBudget, FundBudgetLine, FundEvent
+from api.db.models import FundBudget, FundBudgetLine
 from api.db.types import utcnow
 from api.errors import Conflict, NotFound, RuleViolation
 from api.schemas.funds import (
@@ -35,7 +35,7 @@ from api.schemas.funds import (
 )
 from api.security.principal import Principal
 from api.services.concurrency import expect_version
-from api.services.funds import charts, totals
+from api.services.funds import charts, common, totals
 from api.services.funds.common import (
     column,
     record_approval,
@@ -115,10 +115,7 @@ def timeline(
     session: Session, budget: FundBudget, *, limit: int, cursor: str | None
 ) -> tuple[list[FundEventOut], str | None]:
     """One page of the steps, oldest first."""
-    stmt = select(FundEvent).where(FundEvent.entity_type == "budget", FundEvent.entity_id == budget.id)
-    keys = [col(FundEvent.created_at), col(FundEvent.id)]
-    events, next_cursor = keyset(session, stmt, keys=keys, limit=limit, cursor=cursor)
-    return [FundEventOut.model_validate(e) for e in events], next_cursor
+    return common.timeline(session, "budget", budget.id, limit=limit, cursor=cursor)
 
 
 def _set_lines(session: Session, budget: FundBudget, lines: list[BudgetLineIn]) -> None:

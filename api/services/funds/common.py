@@ -22,9 +22,10 @@ from api.db.models import FundEvent, FundFinalAccount, OrgUnit, OrgUnitClosure
 from api.db.types import utcnow
 from api.errors import Conflict, RuleViolation
 from api.i18n import _, _n, register
-from api.schemas.funds import ApproveIn, FundEventKind
+from api.schemas.funds import ApproveIn, FundEventKind, FundEventOut
 from api.security.principal import Principal
 from api.services import audit
+from api.services.pagination import keyset
 from api.services.scope import in_scope, unit_within
 
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -173,6 +174,16 @@ def record_event(
             details=audit.plain(details) if details else None,
         )
     )
+
+
+def timeline(
+    session: Session, entity_type: str, entity_id: uuid.UUID, *, limit: int, cursor: str | None
+) -> tuple[list[FundEventOut], str | None]:
+    """One page of an entity's steps (``fund_event``), oldest first."""
+    stmt = select(FundEvent).where(FundEvent.entity_type == entity_type, FundEvent.entity_id == entity_id)
+    keys = [col(FundEvent.created_at), col(FundEvent.id)]
+    events, next_cursor = keyset(session, stmt, keys=keys, limit=limit, cursor=cursor)
+    return [FundEventOut.model_validate(e) for e in events], next_cursor
 
 
 def record_step(

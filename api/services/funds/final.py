@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from api.db.models import FundBudgetLine, FundEvent, FundFinalAccount
+from api.db.models import FundBudgetLine, FundFinalAccount
 from api.db.types import utcnow
 from api.errors import Conflict, NotFound
 from api.i18n import _, register
@@ -121,10 +121,7 @@ def timeline(
     session: Session, final: FundFinalAccount, *, limit: int, cursor: str | None
 ) -> tuple[list[FundEventOut], str | None]:
     """One page of the steps, oldest first."""
-    stmt = select(FundEvent).where(FundEvent.entity_type == "final_account", FundEvent.entity_id == final.id)
-    keys = [col(FundEvent.created_at), col(FundEvent.id)]
-    events, next_cursor = keyset(session, stmt, keys=keys, limit=limit, cursor=cursor)
-    return [FundEventOut.model_validate(e) for e in events], next_cursor
+    return common.timeline(session, "final_account", final.id, limit=limit, cursor=cursor)
 
 
 def _event(
