@@ -262,7 +262,9 @@ def worker(
             registry = CollectorRegistry()
             MultiProcessCollector(registry)
         start_http_server(metrics_port, registry=registry)
-    db = Database(make_engine(settings.database_url, pool_size=concurrency + 1, max_overflow=2))
+    # per job: its transaction and, for an import, the connection of its lookups; one more for the
+    # queue's own polling and progress; the overflow for short extra sessions
+    db = Database(make_engine(settings.database_url, pool_size=2 * concurrency + 1, max_overflow=2))
     try:
         run_worker(settings, db, concurrency=concurrency, queues=queue or None, name=name)
     finally:

@@ -1,13 +1,23 @@
 """The import job runner: count the file, then validate or write it in ONE transaction in batches
 (:func:`run_import`), publishing progress as it goes; :func:`run_import_job` is the background entry point.
 
-Writing is pipelined (:func:`_write_pass`): a batch's new rows are built while the database still
-stores the previous batch (``COPY`` in a background thread on PostgreSQL, :class:`api.db.bulk.
-BackgroundInserts`), and they are submitted only after the next batch's on-record lookups have run, so
-each lookup finds the connection free and the database's work overlaps the Python work of checking,
-planning and building rows. Lookups are not meant to see the rows of the batch still being stored:
-a row repeating an earlier row of the same file is refused by the file's duplicate tracker before it
-reaches them. Updates of members on record run before the next lookups, as in a serial run.
+Writing is pipelined (:func:`_write_pass`): the database stores one batch (``COPY`` in a background
+thread on PostgreSQL, :class:`api.db.bulk.BackgroundInserts`) while the next one is read, checked,
+looked up and built.
+
+* On PostgreSQL the on-record lookups run on a second connection of their own (:class:`_Lookups`,
+  autocommit: each lookup sees what is committed, as a lookup in the import's READ COMMITTED
+  transaction does), so they do not wait for the ``COPY`` in flight, and each batch is submitted as soon
+  as it is built: the server stores batches back to back while Python prepares the next.
+* Where there is no second connection (SQLite; a session bound to one connection, as in the test
+  suite) a batch is held until the next batch's lookups have run, so each lookup finds the connection
+  free.
+
+Lookups never need the rows the import itself has written: a row repeating an earlier row of the same
+file (employee number or ID number) is refused by the file's duplicate tracker before it reaches them.
+Updates of members on record are different (an ID number may move from one member to another within a
+file): once a batch has updated members, the lookups of later batches go through the import's own
+transaction, which sees those updates, exactly as in a serial run.
 """
 
 from __future__ import annotations
@@ -100,10 +110,48 @@ def _page_cache(session: Session) -> Iterator[None]:
         driver.execute(f"PRAGMA cache_size = {int(before)}")
 
 
+class _Lookups:
+    """Where a write pass runs its on-record lookups: a second connection of its own (PostgreSQL, a
+    session bound to an engine), until the import updates a member on record (:meth:`see_own_writes`);
+    otherwise, and from then on, the import's own session (module docstring)."""
+
+    def __init__(self, session: Session):
+        self.own = session
+        self._side: Session | None = None
+        bind = session.get_bind()
+        if isinstance(bind, sa.Engine) and bind.dialect.name == "postgresql":
+            self._side = Session(bind.execution_options(isolation_level="AUTOCOMMIT"))
+
+    @property
+    def session(self) -> Session:
+        return self._side or self.own
+
+    @property
+    def separate(self) -> bool:
+        """Whether lookups run beside the import's connection (then they need not wait for its writes)."""
+        return self._side is not None
+
+    def see_own_writes(self) -> None:
+        """From now on look up through the import's own transaction, which sees what it has written."""
+        self.close()
+
+    def close(self) -> None:
+        side, self._side = self._side, None
+        if side is not None:
+            side.close()
+
+    def __enter__(self) -> _Lookups:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
 def _planned(
-    session: Session, ctx: _Context, file_path: str, filename: str, tally: _Tally
+    lookups: Callable[[], Session], ctx: _Context, file_path: str, filename: str, tally: _Tally
 ) -> Iterator[list[_Plan]]:
-    """Read, check and plan the file batch by batch: the plans of each batch, its failures in ``tally``."""
+    """Read, check and plan the file batch by batch: the plans of each batch, its failures in ``tally``.
+    ``lookups`` gives the session each batch's on-record lookups run in."""
     tracker = FileDuplicateTracker()
     for batch in _batches(iter_rows(file_path, filename), BATCH_SIZE):
         good: list[MemberRowOk] = []
@@ -113,7 +161,7 @@ def _planned(
                 tally.fail(row)
             else:
                 good.append(row)
-        plans, errors = plan_batch(session, ctx, good)
+        plans, errors = plan_batch(lookups(), ctx, good)
         for error in errors:
             tally.fail(error)
         tally.count(plans)
@@ -133,23 +181,30 @@ def _write_pass(
 ) -> None:
     """Plan and write the whole file in the session's transaction, pipelined (module docstring).
 
-    Per batch: its lookups (the previous batch's rows not yet submitted), then the database work that must
-    precede the next lookups (member-number counters, updates of members on record), then the previous
-    batch's rows are submitted and this batch's rows built while they are stored. With ``abort``, nothing
-    more is written after the first failed row (the caller rolls back). No commit.
+    Per batch: its lookups, then the database work that must precede the next lookups (member-number
+    counters, updates of members on record), then its rows are built and submitted: at once when the
+    lookups have a connection of their own, otherwise after the next batch's lookups (the batch is held
+    meanwhile). With ``abort``, nothing more is written after the first failed row (the caller rolls
+    back). No commit.
     """
     numbers = MemberNumbers()
     held: PreparedInserts | None = None
-    with BackgroundInserts(session, BatchRows.TABLES) as inserts:
-        for plans in _planned(session, ctx, file_path, filename, tally):
+    with _Lookups(session) as lookups, BackgroundInserts(session, BatchRows.TABLES) as inserts:
+        for plans in _planned(lambda: lookups.session, ctx, file_path, filename, tally):
             if abort and tally.failed:
                 held = None
             else:
                 numbers.reserve(session, {p.grassroots_id for p in plans if p.action == "created"})
-                apply_updates(session, ctx, plans)
+                if apply_updates(session, ctx, plans):
+                    lookups.see_own_writes()
                 if held is not None:
                     inserts.submit(held)
-                held = inserts.prepare(build_rows(ctx, plans, numbers.take).inserts())
+                    held = None
+                batch = inserts.prepare(build_rows(ctx, plans, numbers.take).inserts())
+                if lookups.separate:
+                    inserts.submit(batch)
+                else:
+                    held = batch
             on_batch()
         if held is not None and not (abort and tally.failed):
             inserts.submit(held)
@@ -227,7 +282,7 @@ def run_import(
         if job.dry_run:
             with db.read_session() as session:
                 ctx = load_context(session, unit, vault, actor_id=job.created_by_id, today=today)
-                for _ in _planned(session, ctx, file_path, job.filename, tally):
+                for _ in _planned(lambda: session, ctx, file_path, job.filename, tally):
                     progress(ImportPhase.validating, tally.rows, total)
             _finish(  # a dry run writes nothing: what it would do is in the report's ``planned``
                 db,

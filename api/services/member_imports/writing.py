@@ -103,12 +103,13 @@ class BatchRows:
         ]
 
 
-def apply_updates(session: Session, ctx: _Context, plans: list[_Plan]) -> None:
+def apply_updates(session: Session, ctx: _Context, plans: list[_Plan]) -> bool:
     """UPDATE the members on record that a batch changes (optimistic lock on their version) and delete
-    the tags of those whose tag list it replaces; the new tags come with :func:`build_rows`."""
+    the tags of those whose tag list it replaces; the new tags come with :func:`build_rows`. Whether it
+    changed any member."""
     updates = [p for p in plans if p.action == "updated"]
     if not updates:
-        return
+        return False
     now = utcnow()
     params = []
     for p in updates:
@@ -133,6 +134,7 @@ def apply_updates(session: Session, ctx: _Context, plans: list[_Plan]) -> None:
     retag = [p.member_id for p in updates if p.tags is not None]
     if retag:
         session.execute(sa.delete(TAG).where(TAG.c.member_id.in_(retag)))
+    return True
 
 
 def _full_id(plan: _Plan) -> str:
