@@ -45,7 +45,8 @@ def run(cfg: Config, db: str) -> ScenarioResult:
             "api.services.member_imports.import_file_as_system does not exist yet: scenario not run."
         )
         return res
-    rows, mem_small, mem_big, rounds = cfg.size((2_000, 2_000, 10_000, 2), (100_000, 100_000, 1_000_000, 3))
+    # 5 rounds: the machine's speed drifts between rounds (raw COPY ran 23,000-34,000 rows/s in one run)
+    rows, mem_small, mem_big, rounds = cfg.size((2_000, 2_000, 10_000, 2), (100_000, 100_000, 1_000_000, 5))
     mem_big = cfg.import_big or mem_big
 
     template = fresh_database(cfg, db, f"bench_import_tmpl_{db}")
@@ -107,8 +108,8 @@ def run(cfg: Config, db: str) -> ScenarioResult:
             rate["service"],
             rate["raw"],
             "rows/s",
-            target=">= 0.33 of raw" if db == "sqlite" else "",
-            met=(rate["service"] / rate["raw"] >= 0.33) if db == "sqlite" else None,
+            target=">= 0.33 of raw" if db == "sqlite" else ">= 0.35 of COPY",
+            met=rate["service"] / rate["raw"] >= (0.33 if db == "sqlite" else 0.35),
         )
     )
     res.rows.append(

@@ -5,10 +5,11 @@ Writing is pipelined (:func:`_write_pass`): the database stores one batch (``COP
 thread on PostgreSQL, :class:`api.db.bulk.BackgroundInserts`) while the next one is read, checked,
 looked up and built.
 
-* On PostgreSQL the on-record lookups run on a second connection of their own (:class:`_Lookups`,
+* On PostgreSQL the on-record lookups run on a second connection of their own (:class:`_Planner`,
   autocommit: each lookup sees what is committed, as a lookup in the import's READ COMMITTED
-  transaction does), so they do not wait for the ``COPY`` in flight, and each batch is submitted as soon
-  as it is built: the server stores batches back to back while Python prepares the next.
+  transaction does), one batch ahead in a thread of their own, so they wait neither for the ``COPY`` in
+  flight nor hold up the caller; each batch is submitted as soon as it is built: the server stores
+  batches back to back while Python prepares the next.
 * Where there is no second connection (SQLite; a session bound to one connection, as in the test
   suite) a batch is held until the next batch's lookups have run, so each lookup finds the connection
   free.
@@ -26,6 +27,7 @@ import contextlib
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date
 from typing import Any
 
@@ -110,63 +112,115 @@ def _page_cache(session: Session) -> Iterator[None]:
         driver.execute(f"PRAGMA cache_size = {int(before)}")
 
 
-class _Lookups:
-    """Where a write pass runs its on-record lookups: a second connection of its own (PostgreSQL, a
-    session bound to an engine), until the import updates a member on record (:meth:`see_own_writes`);
-    otherwise, and from then on, the import's own session (module docstring)."""
+class _Planner:
+    """The file read, checked and planned batch by batch: iterating gives the plans of each batch (its
+    failures go to ``tally``, in file order).
 
-    def __init__(self, session: Session):
+    Where the lookups run (module docstring): on PostgreSQL with a session bound to an engine, on a second
+    connection (autocommit) and one batch ahead, in a thread of their own: while the caller writes a
+    batch, the next one's lookups wait for the server's answers, and the one after is read and checked.
+    Once the import has updated a member on record (:meth:`see_own_writes`) the lookups run in the import's
+    own session, in the caller's thread, and a batch already planned beside it is planned again there.
+    Otherwise (SQLite; a session bound to one connection) each batch is planned in the caller's thread,
+    in the import's session.
+    """
+
+    def __init__(self, session: Session, ctx: _Context, file_path: str, filename: str, tally: _Tally):
         self.own = session
+        self._ctx, self._tally = ctx, tally
+        self._file_path, self._filename = file_path, filename
         self._side: Session | None = None
+        self._thread: ThreadPoolExecutor | None = None
+        self._pending: _Pending | None = None
         bind = session.get_bind()
         if isinstance(bind, sa.Engine) and bind.dialect.name == "postgresql":
             self._side = Session(bind.execution_options(isolation_level="AUTOCOMMIT"))
-
-    @property
-    def session(self) -> Session:
-        return self._side or self.own
+            self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gonghui-lookups")
 
     @property
     def separate(self) -> bool:
         """Whether lookups run beside the import's connection (then they need not wait for its writes)."""
         return self._side is not None
 
+    def __iter__(self) -> Iterator[list[_Plan]]:
+        for checked in _checked(self._ctx, self._file_path, self._filename):
+            previous, self._pending = self._pending, checked
+            plans = None if previous is None else self._finish(previous)
+            if self._thread is not None and self._side is not None:  # look up while the caller writes
+                checked.future = self._thread.submit(plan_batch, self._side, self._ctx, checked.good)
+            if plans is not None:
+                yield plans
+            if self._thread is None:  # no look-ahead (any more): plan this batch now
+                self._pending = None
+                yield self._finish(checked)
+        last, self._pending = self._pending, None
+        if last is not None:
+            yield self._finish(last)
+
+    def _finish(self, checked: _Pending) -> list[_Plan]:
+        """The batch's plans: from its lookups beside the import, or planned now in the import's session.
+        Its failures, then its plans, go to the tally."""
+        if checked.future is not None:
+            plans, errors = checked.future.result()
+        else:
+            plans, errors = plan_batch(self.own, self._ctx, checked.good)
+        tally = self._tally
+        for failure in checked.failures:
+            tally.fail(failure)
+        for error in errors:
+            tally.fail(error)
+        tally.count(plans)
+        tally.rows += checked.size
+        return plans
+
     def see_own_writes(self) -> None:
-        """From now on look up through the import's own transaction, which sees what it has written."""
+        """From now on look up through the import's own transaction, which sees what it has written; a
+        batch being looked up beside it is looked up again."""
+        pending = self._pending
+        if pending is not None and pending.future is not None:
+            with contextlib.suppress(Exception):  # its plans are not used; an error will recur if real
+                pending.future.result()
+            pending.future = None
         self.close()
 
     def close(self) -> None:
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.shutdown(wait=True, cancel_futures=True)
         side, self._side = self._side, None
         if side is not None:
             side.close()
 
-    def __enter__(self) -> _Lookups:
+    def __enter__(self) -> _Planner:
         return self
 
     def __exit__(self, *_: object) -> None:
         self.close()
 
 
-def _planned(
-    lookups: Callable[[], Session], ctx: _Context, file_path: str, filename: str, tally: _Tally
-) -> Iterator[list[_Plan]]:
-    """Read, check and plan the file batch by batch: the plans of each batch, its failures in ``tally``.
-    ``lookups`` gives the session each batch's on-record lookups run in."""
+class _Pending:
+    """A read and checked batch: its rows for planning, the rows that failed the file's checks."""
+
+    __slots__ = ("failures", "future", "good", "size")
+
+    def __init__(self, size: int, good: list[MemberRowOk], failures: list[MemberRowError]):
+        self.size, self.good, self.failures = size, good, failures
+        self.future: Future[Any] | None = None
+
+
+def _checked(ctx: _Context, file_path: str, filename: str) -> Iterator[_Pending]:
+    """Read and check the file batch by batch (no database): each row normalised, then against the
+    file's earlier rows."""
     tracker = FileDuplicateTracker()
     for batch in _batches(iter_rows(file_path, filename), BATCH_SIZE):
-        good: list[MemberRowOk] = []
+        checked = _Pending(len(batch), [], [])
         for raw in batch:
             row = tracker.check(normalise_member_row(raw, today=ctx.today))
             if isinstance(row, MemberRowError):
-                tally.fail(row)
+                checked.failures.append(row)
             else:
-                good.append(row)
-        plans, errors = plan_batch(lookups(), ctx, good)
-        for error in errors:
-            tally.fail(error)
-        tally.count(plans)
-        tally.rows += len(batch)
-        yield plans
+                checked.good.append(row)
+        yield checked
 
 
 def _write_pass(
@@ -181,27 +235,30 @@ def _write_pass(
 ) -> None:
     """Plan and write the whole file in the session's transaction, pipelined (module docstring).
 
-    Per batch: its lookups, then the database work that must precede the next lookups (member-number
+    Per batch: its plans, then the database work that must precede the next lookups (member-number
     counters, updates of members on record), then its rows are built and submitted: at once when the
-    lookups have a connection of their own, otherwise after the next batch's lookups (the batch is held
+    lookups run beside the import, otherwise after the next batch's lookups (the batch is held
     meanwhile). With ``abort``, nothing more is written after the first failed row (the caller rolls
     back). No commit.
     """
     numbers = MemberNumbers()
     held: PreparedInserts | None = None
-    with _Lookups(session) as lookups, BackgroundInserts(session, BatchRows.TABLES) as inserts:
-        for plans in _planned(lambda: lookups.session, ctx, file_path, filename, tally):
+    with (
+        _Planner(session, ctx, file_path, filename, tally) as planner,
+        BackgroundInserts(session, BatchRows.TABLES) as inserts,
+    ):
+        for plans in planner:
             if abort and tally.failed:
                 held = None
             else:
                 numbers.reserve(session, {p.grassroots_id for p in plans if p.action == "created"})
                 if apply_updates(session, ctx, plans):
-                    lookups.see_own_writes()
+                    planner.see_own_writes()
                 if held is not None:
                     inserts.submit(held)
                     held = None
                 batch = inserts.prepare(build_rows(ctx, plans, numbers.take).inserts())
-                if lookups.separate:
+                if planner.separate:
                     inserts.submit(batch)
                 else:
                     held = batch
@@ -282,8 +339,9 @@ def run_import(
         if job.dry_run:
             with db.read_session() as session:
                 ctx = load_context(session, unit, vault, actor_id=job.created_by_id, today=today)
-                for _ in _planned(lambda: session, ctx, file_path, job.filename, tally):
-                    progress(ImportPhase.validating, tally.rows, total)
+                with _Planner(session, ctx, file_path, job.filename, tally) as planner:
+                    for _ in planner:
+                        progress(ImportPhase.validating, tally.rows, total)
             _finish(  # a dry run writes nothing: what it would do is in the report's ``planned``
                 db,
                 import_id,
