@@ -3,10 +3,10 @@
 On PostgreSQL, in a database reached through an engine (the service, the CLI, the job worker), each
 batch's lookups run on a second connection of their own, one batch ahead in a thread, so they need not
 wait for the ``COPY`` of the previous batch; once the import has updated a member on record they go
-through the import's own transaction, which sees the update. The rest of the suite binds every session to one test connection
-(rolled back per test), where lookups always share the import's connection: these tests use a database
-of their own, committed, to reach the second-connection path. On SQLite the same files must give the
-same outcome through the one connection.
+through the import's own transaction, which sees the update. The rest of the suite binds every session
+to one test connection (rolled back per test), where lookups always share the import's connection:
+these tests use a database of their own, committed, to reach the second-connection path. On SQLite the
+same files must give the same outcome through the one connection.
 """
 
 from __future__ import annotations
@@ -122,4 +122,22 @@ def test_a_failed_row_undoes_the_batches_copied_while_lookups_ran_beside(
     assert lookups_seen == ["beside" if backend == "postgresql" else "own"] * 4
     for table in ("member", "member_event", "member_tag", "change_log", "member_number_counter"):
         assert count(db, table) == 0, table
+    assert db.engine.pool.checkedout() == 0
+
+
+def test_a_dry_run_looks_up_beside_and_writes_nothing(own_db, lookups_seen, backend, tmp_path, monkeypatch):
+    db, settings = own_db
+    assert _import(db, settings, tmp_path, [row("E01", "甲", make_id(1), "U01")])["created_count"] == 1
+    lookups_seen.clear()
+    monkeypatch.setattr(runner, "BATCH_SIZE", 2)
+    rows = [row(f"E{i:02d}", f"员工{i}", make_id(i), "U01") for i in range(2, 7)]  # 5 new members
+    rows.append(row("E01", "甲改", make_id(1), "U01"))  # file row 7: the member on record, renamed
+    rows.append(row("E60", "重号", make_id(3), "U01"))  # file row 8: repeats row 3's ID number
+    job = _import(db, settings, tmp_path, rows, dry_run=True, on_error=ImportOnError.skip)
+
+    assert job["status"] == "succeeded", job
+    assert job["report"]["planned"] == {"created": 5, "updated": 1, "unchanged": 0, "failed": 1}
+    assert error_set(job) == {(8, "national_id", "dup_national_id")}
+    assert lookups_seen == ["beside" if backend == "postgresql" else "own"] * 4
+    assert count(db, "member") == 1 and count(db, "member", "WHERE name = '甲'") == 1
     assert db.engine.pool.checkedout() == 0
