@@ -45,7 +45,8 @@ class Member(SQLModel, table=True):
     phone: str | None = Field(default=None, max_length=20)
     email: str | None = Field(default=None, max_length=254)
     join_date: date | None = None
-    status: str = Field(default="active", max_length=20, index=True)
+    #: no index of its own: (status, org_unit_id, id) leads with it (migration 0016)
+    status: str = Field(default="active", max_length=20)
     status_reason: str | None = Field(default=None, max_length=500)
     status_changed_on: date | None = None
     is_representative: bool = Field(default=False)
