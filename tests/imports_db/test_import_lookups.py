@@ -11,6 +11,7 @@ same files must give the same outcome through the one connection.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ import sqlalchemy as sa
 from api.db.models import Member
 from api.schemas.member_imports import ImportOnError
 from api.services.member_imports import import_file_as_system, runner
+from api.services.member_imports.jobs import start_import, system_import_unit
 from imports_db.helpers import count, csv_bytes, error_set, make_id, row, union_database
 
 
@@ -140,4 +142,34 @@ def test_a_dry_run_looks_up_beside_and_writes_nothing(own_db, lookups_seen, back
     assert error_set(job) == {(8, "national_id", "dup_national_id")}
     assert lookups_seen == ["beside" if backend == "postgresql" else "own"] * 4
     assert count(db, "member") == 1 and count(db, "member", "WHERE name = '甲'") == 1
+    assert db.engine.pool.checkedout() == 0
+
+
+def test_an_import_run_inside_a_request_keeps_one_connection(own_db, lookups_seen, tmp_path, monkeypatch):
+    """A small upload runs inline in the request (201): its lookups stay in the import's own session,
+    so a request never holds two pooled connections at once (many such requests could otherwise take
+    the whole pool, each waiting for its second connection)."""
+    db, settings = own_db
+    monkeypatch.setattr(runner, "BATCH_SIZE", 2)
+    rows = [row(f"E{i:02d}", f"员工{i}", make_id(i), "U01") for i in range(1, 6)]
+
+    def schedule(*_args):
+        raise AssertionError("a small upload is not queued")
+
+    with db.write_session() as session:
+        started = start_import(
+            session,
+            db,
+            settings,
+            source=io.BytesIO(csv_bytes(rows)),
+            filename="hr.csv",
+            unit=system_import_unit(session, "U01"),
+            dry_run=False,
+            on_error=ImportOnError.abort,
+            key=None,
+            by=None,
+            schedule=schedule,
+        )
+    assert started.outcome == "finished" and started.job["created_count"] == 5
+    assert lookups_seen == ["own"] * 3
     assert db.engine.pool.checkedout() == 0

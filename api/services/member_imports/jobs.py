@@ -263,7 +263,16 @@ def start_import(
         raise
     if inline or schedule is None:
         try:
-            run_import(db, job.id, upload.path, settings, actor_label=actor_label, on_progress=on_progress)
+            run_import(
+                db,
+                job.id,
+                upload.path,
+                settings,
+                actor_label=actor_label,
+                on_progress=on_progress,
+                # in a request (small uploads) one pooled connection at a time: no lookups beside it
+                lookahead=schedule is None,
+            )
         finally:
             remove_file(upload.path)
         session.refresh(job)

@@ -11,8 +11,8 @@ looked up and built.
   flight nor hold up the caller; each batch is submitted as soon as it is built: the server stores
   batches back to back while Python prepares the next.
 * Where there is no second connection (SQLite; a session bound to one connection, as in the test
-  suite) a batch is held until the next batch's lookups have run, so each lookup finds the connection
-  free.
+  suite; an import run inside a request, which holds one pooled connection at a time) a batch is held
+  until the next batch's lookups have run, so each lookup finds the connection free.
 
 Lookups never need the rows the import itself has written: a row repeating an earlier row of the same
 file (employee number or ID number) is refused by the file's duplicate tracker before it reaches them.
@@ -121,11 +121,21 @@ class _Planner:
     batch, the next one's lookups wait for the server's answers, and the one after is read and checked.
     Once the import has updated a member on record (:meth:`see_own_writes`) the lookups run in the import's
     own session, in the caller's thread, and a batch already planned beside it is planned again there.
-    Otherwise (SQLite; a session bound to one connection) each batch is planned in the caller's thread,
-    in the import's session.
+    Otherwise (SQLite; a session bound to one connection; ``lookahead=False``, an import run inside a
+    request, which must not hold two pooled connections at once) each batch is planned in the caller's
+    thread, in the import's session.
     """
 
-    def __init__(self, session: Session, ctx: _Context, file_path: str, filename: str, tally: _Tally):
+    def __init__(
+        self,
+        session: Session,
+        ctx: _Context,
+        file_path: str,
+        filename: str,
+        tally: _Tally,
+        *,
+        lookahead: bool,
+    ):
         self.own = session
         self._ctx, self._tally = ctx, tally
         self._file_path, self._filename = file_path, filename
@@ -133,7 +143,7 @@ class _Planner:
         self._thread: ThreadPoolExecutor | None = None
         self._pending: _Pending | None = None
         bind = session.get_bind()
-        if isinstance(bind, sa.Engine) and bind.dialect.name == "postgresql":
+        if lookahead and isinstance(bind, sa.Engine) and bind.dialect.name == "postgresql":
             self._side = Session(bind.execution_options(isolation_level="AUTOCOMMIT"))
             self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gonghui-lookups")
 
@@ -231,6 +241,7 @@ def _write_pass(
     tally: _Tally,
     *,
     abort: bool,
+    lookahead: bool,
     on_batch: Callable[[], None],
 ) -> None:
     """Plan and write the whole file in the session's transaction, pipelined (module docstring).
@@ -244,7 +255,7 @@ def _write_pass(
     numbers = MemberNumbers()
     held: PreparedInserts | None = None
     with (
-        _Planner(session, ctx, file_path, filename, tally) as planner,
+        _Planner(session, ctx, file_path, filename, tally, lookahead=lookahead) as planner,
         BackgroundInserts(session, BatchRows.TABLES) as inserts,
     ):
         for plans in planner:
@@ -306,12 +317,14 @@ def run_import(
     *,
     actor_label: str | None = None,
     on_progress: ProgressCallback | None = None,
+    lookahead: bool = True,
 ) -> None:
     """Run a queued import job to the end; never raises (the job records how it ended).
 
     A dry run validates in a read-only session. A real run validates and writes batch by batch in ONE
     transaction; with ``on_error=abort`` it stops writing at the first failed row, keeps validating for
-    the report, and rolls everything back.
+    the report, and rolls everything back. ``lookahead=False`` keeps the lookups in the import's own
+    session (:class:`_Planner`): an import run inside a request holds one pooled connection at a time.
     """
     with db.read_session() as s:
         job = s.get(MemberImport, import_id)
@@ -339,7 +352,7 @@ def run_import(
         if job.dry_run:
             with db.read_session() as session:
                 ctx = load_context(session, unit, vault, actor_id=job.created_by_id, today=today)
-                with _Planner(session, ctx, file_path, job.filename, tally) as planner:
+                with _Planner(session, ctx, file_path, job.filename, tally, lookahead=lookahead) as planner:
                     for _ in planner:
                         progress(ImportPhase.validating, tally.rows, total)
             _finish(  # a dry run writes nothing: what it would do is in the report's ``planned``
@@ -364,6 +377,7 @@ def run_import(
                 job.filename,
                 tally,
                 abort=abort,
+                lookahead=lookahead,
                 on_batch=lambda: progress(ImportPhase.writing, tally.rows, total, commit=commit_progress),
             )
             if abort and tally.failed:
