@@ -279,6 +279,9 @@ class _PrefixedStream(io.RawIOBase):
         return len(data)
 
 
+_NUL_MESSAGE = _("contains NUL bytes: not a text CSV (UTF-16 or binary?)")
+
+
 def _sniff_encoding(stream: IO[bytes]) -> tuple[str, IO[bytes]]:
     """UTF-8 (BOM or not) if the first 64 KiB decode strictly as UTF-8, else GB18030 (a superset of GBK).
 
@@ -290,7 +293,7 @@ def _sniff_encoding(stream: IO[bytes]) -> tuple[str, IO[bytes]]:
     start = stream.tell() if stream.seekable() else None
     head = stream.read(_SNIFF_BYTES)
     if b"\x00" in head:
-        raise ImportFileError("unreadable_file", _("contains NUL bytes: not a text CSV (UTF-16 or binary?)"))
+        raise ImportFileError("unreadable_file", _NUL_MESSAGE)
     if head.startswith(codecs.BOM_UTF8):
         encoding = "utf-8-sig"
     else:
@@ -333,7 +336,9 @@ def _csv_reader(source: Source) -> Iterator[Iterator[list[str]]]:
 
 
 def _bounded_lines(text: IO[str]) -> Iterator[str]:
-    """The lines of ``text``, refusing one longer than a full row could be (never read whole)."""
+    """The lines of ``text``, refusing one longer than a full row could be (never read whole), and a NUL
+    character anywhere: the encoding sniff only sees the head, and no database text can hold one
+    (PostgreSQL refuses it; SQLite would store it inside a name)."""
     limits = current()
     limit = limits.max_columns * (limits.max_cell_chars + 3)
     readline = text.readline
@@ -345,6 +350,8 @@ def _bounded_lines(text: IO[str]) -> Iterator[str]:
                 limit=limit,
                 columns=limits.max_columns,
             )
+        if "\x00" in line:
+            raise ImportFileError("unreadable_file", _NUL_MESSAGE)
         yield line
 
 

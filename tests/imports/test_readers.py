@@ -284,6 +284,20 @@ def test_unreadable_and_unsupported() -> None:
     assert error_kind(b"a,b\n", "members") == "unsupported_format"
 
 
+def test_a_nul_past_the_sniffed_head_is_refused_by_both_passes() -> None:
+    """The encoding sniff reads the first 64 KiB only; a NUL further down (a damaged export) must still
+    refuse the whole file before any row is imported: PostgreSQL cannot store it, SQLite would keep it
+    inside a name."""
+    good = "\n".join([HEADER_ZH, *[GOOD_ZH] * 1_000]) + "\n"
+    assert len(good.encode()) > 64 * 1024
+    damaged = (good + GOOD_ZH.replace("彭远", "彭\x00远") + "\n").encode()
+    assert error_kind(damaged, "m.csv") == "unreadable_file"
+    with pytest.raises(ImportFileError) as excinfo:
+        count_rows(io.BytesIO(damaged), "m.csv")
+    assert excinfo.value.code == "unreadable_file"
+    assert count_rows(io.BytesIO(good.encode()), "m.csv") == 1_000
+
+
 def test_missing_path_is_unreadable(tmp_path: Path) -> None:
     with pytest.raises(ImportFileError) as excinfo:
         list(iter_rows(tmp_path / "nope.csv", "nope.csv"))

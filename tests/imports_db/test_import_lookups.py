@@ -173,3 +173,16 @@ def test_an_import_run_inside_a_request_keeps_one_connection(own_db, lookups_see
     assert started.outcome == "finished" and started.job["created_count"] == 5
     assert lookups_seen == ["own"] * 3
     assert db.engine.pool.checkedout() == 0
+
+
+def test_a_nul_deep_in_the_file_fails_the_import_before_anything_is_written(own_db, tmp_path):
+    """Past the first 64 KiB the encoding sniff does not look; the counting pass still finds the NUL, so
+    the import fails as unreadable (not internal_error) and nothing is written, on both engines."""
+    db, settings = own_db
+    rows = [
+        row(f"E{i:04d}", f"员工{i}", make_id(i % 400, birth=f"1985031{i // 400}"), "U01") for i in range(1500)
+    ]
+    rows.append(row("E9999", "名\x00字", make_id(1, birth="19900101"), "U01"))
+    job = _import(db, settings, tmp_path, rows, on_error=ImportOnError.skip)
+    assert (job["status"], job["error_code"]) == ("failed", "import_unreadable_file")
+    assert count(db, "member") == 0
