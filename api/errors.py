@@ -14,7 +14,7 @@ from asgi_correlation_id import correlation_id
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -251,6 +251,15 @@ async def _operational(request: Request, exc: OperationalError) -> JSONResponse:
     return await _unexpected(request, exc)
 
 
+async def _data_error(request: Request, exc: DataError) -> JSONResponse:
+    # input models refuse NUL in text field by field (api/schemas/common.py StrictIn) and uploads in
+    # their readers; anything else a client sends with one reaches PostgreSQL, which refuses NUL in
+    # text (psycopg raises before sending): 422, never 500. Other data errors are faults of ours.
+    if "NUL" in str(exc.orig):
+        return problem(request, 422, "nul_character")
+    return await _unexpected(request, exc)
+
+
 async def _pool_timeout(request: Request, exc: PoolTimeout) -> JSONResponse:
     # every pooled connection stayed in use for the pool's timeout (GONGHUI_DB_POOL_SIZE + overflow):
     # the process is busier than its pool, which is overload, not a fault (issue 16)
@@ -278,5 +287,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(StaleDataError, _stale)  # type: ignore[arg-type]
     app.add_exception_handler(OperationalError, _operational)  # type: ignore[arg-type]
+    app.add_exception_handler(DataError, _data_error)  # type: ignore[arg-type]
     app.add_exception_handler(PoolTimeout, _pool_timeout)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _server_error)

@@ -445,12 +445,16 @@ def _json_value(value: Any, line_number: int) -> str | None:
             line=line_number,
             limit=current().max_cell_chars,
         )
+    if isinstance(value, str) and "\x00" in value:  # "\u0000" in the JSON text: as a NUL in a CSV
+        raise ImportFileError(
+            "unreadable_file", _("line {line}: a value holds a NUL character"), line=line_number
+        )
     if value is None or isinstance(value, str):
         return _csv_cell(value, None)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list) and all(isinstance(item, str) for item in value):
-        return ",".join(value)
+        return _json_value(",".join(value), line_number)
     raise ImportFileError(
         "unreadable_file", _("line {line}: nested values are not supported"), line=line_number
     )

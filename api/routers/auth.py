@@ -60,6 +60,8 @@ def auth_token(
 
     Returns a short-lived access JWT and, for people, a refresh token.
     """
+    if any("\x00" in value for value in (username, password, client_id, client_secret) if value):
+        raise BadRequest("invalid_credentials")  # no account can match; never reaches the database
     if grant_type == "password":
         if not username or password is None:
             raise BadRequest("invalid_credentials")

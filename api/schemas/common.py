@@ -5,16 +5,37 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 from typing_extensions import TypeForm
 
 T = TypeVar("T")
 
 
 class StrictIn(BaseModel):
-    """Base of every input model: unknown fields are an error, never silently dropped."""
+    """Base of every input model: unknown fields are an error, never silently dropped; text holding a
+    NUL character (``"\\u0000"`` in JSON) is an error of its field (``nul_character``): no database text
+    can hold one (PostgreSQL refuses it, SQLite would store it inside a name)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul_character(cls, value: Any) -> Any:
+        if _holds_nul(value):
+            raise PydanticCustomError("nul_character", "Text must not contain a NUL character.")
+        return value
+
+
+def _holds_nul(value: Any) -> bool:
+    """Whether a validated field value holds a NUL in any of its texts (nested models check their own)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list | tuple | set | frozenset):
+        return any(_holds_nul(item) for item in value)
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    return False
 
 
 class Out(BaseModel):
