@@ -298,6 +298,18 @@ def test_a_nul_past_the_sniffed_head_is_refused_by_both_passes() -> None:
     assert count_rows(io.BytesIO(good.encode()), "m.csv") == 1_000
 
 
+@pytest.mark.parametrize(
+    "record",
+    [
+        '{"employee_no": "E1", "name": "a\\u0000b", "national_id": "1"}',
+        '{"employee_no": "E1", "name": "a", "national_id": "1", "tags": ["x", "y\\u0000"]}',
+    ],
+)
+def test_a_nul_escaped_in_jsonl_is_refused(record: str) -> None:
+    """In JSON a NUL arrives escaped (``\\u0000``), so the line itself holds none: each value is checked."""
+    assert error_kind(f"{record}\n".encode(), "m.jsonl") == "unreadable_file"
+
+
 def test_missing_path_is_unreadable(tmp_path: Path) -> None:
     with pytest.raises(ImportFileError) as excinfo:
         list(iter_rows(tmp_path / "nope.csv", "nope.csv"))
