@@ -8,7 +8,8 @@ docs/benchmarks.md §6). Every request loads its caller, and the member reads ar
 so these few statements skip that layer: :class:`DriverQuery` compiles the statement once for the
 connection's dialect and executes the SQL with psycopg on the same connection and transaction the
 session uses. Values pass through the column types' own result processors (``UTCDateTime`` keeps its
-UTC), so rows equal what ``Connection.execute`` returns (tests/core/test_driver_query.py, both engines).
+UTC), so rows equal what ``Connection.execute`` returns (tests/members/test_member_driver_reads.py,
+both engines).
 
 What the driver path gives up, and how it is kept:
 
